@@ -1,0 +1,36 @@
+/*
+ * The hyp's freestanding library: memory and string helpers and a small
+ * formatter. The VMM and the test guests link the same files.
+ */
+#ifndef HYP_LIB_H
+#define HYP_LIB_H
+
+#include <stdarg.h>
+#include <hyp/types.h>
+
+void *memset(void *dst, int c, size_t n);
+void *memcpy(void *dst, const void *src, size_t n);
+void *memmove(void *dst, const void *src, size_t n);
+int memcmp(const void *a, const void *b, size_t n);
+size_t strlen(const char *s);
+size_t strnlen(const char *s, size_t max);
+int strcmp(const char *a, const char *b);
+int strncmp(const char *a, const char *b, size_t n);
+
+/**
+ * Formats like vsnprintf for the subset %c %s %d %i %u %x %X %p %% with the
+ * flags '0' and '-', a field width, and the length modifiers l, ll, z.
+ * Writes at most size bytes including the terminating NUL and returns the
+ * length the whole output would have had.
+ */
+size_t fmt_vformat(char *buf, size_t size, const char *fmt, va_list ap);
+/** fmt_vformat with variable arguments. */
+size_t fmt_format(char *buf, size_t size, const char *fmt, ...) __printf(3, 4);
+
+/**
+ * Parses an unsigned number in C notation (0x for hex, else decimal) from
+ * s[0..len). Returns false on an empty string, a bad digit or an overflow.
+ */
+bool fmt_parse_u64(const char *s, size_t len, u64 *out);
+
+#endif /* HYP_LIB_H */
