@@ -1,0 +1,390 @@
+#!/usr/bin/env bash
+# The single entry point of the project: ./build.sh help lists the commands.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+BUILD=$ROOT/build
+CACHE=$BUILD/cache
+PY=/usr/bin/python3
+PLATFORMS=(qemu-virt rpi4)
+VERSION_BASE=0.1.0
+
+# Debian packages the build machine needs (host architecture).
+HOST_PACKAGES=(
+	build-essential gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu
+	device-tree-compiler u-boot-qemu u-boot-tools mtools dosfstools fdisk
+	cpio python3 python3-kconfiglib python3-pytest python3-pexpect
+	clang llvm libclang-rt-14-dev musl-tools
+)
+# From bookworm-backports: QEMU 10, which has the raspi4b machine.
+BACKPORT_PACKAGES=(qemu-system-arm)
+# Target (arm64) packages: downloaded into build/cache and unpacked there,
+# never installed on the build machine.
+TARGET_PACKAGES=(u-boot-rpi:arm64 raspi-firmware)
+
+say() { printf '==> %s\n' "$*"; }
+die() { printf 'build.sh: error: %s\n' "$*" >&2; exit 1; }
+
+usage() {
+	cat <<USAGE
+Usage: ./build.sh COMMAND [ARGS]
+
+  deps                  install the Debian packages the project needs (root)
+  build [PLATFORM]      build the hyp, the VMM and the boot medium
+                        (PLATFORM: qemu-virt (default) or rpi4)
+  run [PLATFORM]        deps + build, then boot it in QEMU on this terminal
+                        (qemu-virt: gic-version=3; rpi4: the raspi4b machine;
+                        Ctrl-A X quits QEMU)
+  test [GROUP...]       deps + build, then every test group, or the named
+                        ones (unit, boot); ends with "N passed, N failed"
+  loc                   lines of code of hyp/ (C and assembly, no tests)
+  clean                 remove build/ except the download cache
+  help                  this text
+
+Run deps, run and test as root on Debian 12: they install what is missing.
+USAGE
+}
+
+version() {
+	local v
+	v=$(git -C "$ROOT" describe --always --dirty 2>/dev/null || true)
+	echo "$VERSION_BASE${v:+-g$v}"
+}
+
+build_id() {
+	local h
+	h=$(git -C "$ROOT" rev-parse --short=12 HEAD 2>/dev/null || true)
+	echo "0x${h:-0}"
+}
+
+# ---------------------------------------------------------------- deps ----
+
+missing_host_packages() {
+	local p status
+	for p in "${HOST_PACKAGES[@]}"; do
+		status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+		[[ $status == "install ok installed" ]] || echo "$p"
+	done
+}
+
+qemu_ok() {
+	command -v qemu-system-aarch64 >/dev/null &&
+		qemu-system-aarch64 -M help 2>/dev/null | grep -q '^raspi4b '
+}
+
+setup_apt_sources() {
+	local changed=0 list=/etc/apt/sources.list.d/hyp-project.sources
+	if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+		say "adding the arm64 architecture"
+		dpkg --add-architecture arm64
+		changed=1
+	fi
+	if [[ ! -f $list ]] && ! grep -rqs 'bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d/; then
+		say "adding bookworm-backports and non-free-firmware to $list"
+		cat >"$list" <<SOURCES
+Types: deb
+URIs: http://deb.debian.org/debian
+Suites: bookworm-backports
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+
+Types: deb
+URIs: http://deb.debian.org/debian
+Suites: bookworm
+Components: non-free-firmware
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+SOURCES
+		changed=1
+	fi
+	if ((changed)) || [[ ! -f $CACHE/.apt-updated ]]; then
+		say "apt-get update"
+		apt-get update -qq || say "apt-get update reported errors; continuing"
+		mkdir -p "$CACHE"
+		touch "$CACHE/.apt-updated"
+	fi
+}
+
+cmd_deps() {
+	local missing
+	missing=$(missing_host_packages)
+	if [[ -z $missing ]] && qemu_ok && dpkg --print-foreign-architectures | grep -qx arm64; then
+		say "deps: all present"
+		return 0
+	fi
+	[[ $(id -u) -eq 0 ]] || die "deps must run as root to install: $(echo $missing) ${BACKPORT_PACKAGES[*]}"
+	setup_apt_sources
+	if [[ -n $missing ]]; then
+		say "installing: $(echo $missing)"
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing
+	fi
+	if ! qemu_ok; then
+		say "installing QEMU from bookworm-backports"
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+			-t bookworm-backports "${BACKPORT_PACKAGES[@]}"
+	fi
+	qemu_ok || die "qemu-system-aarch64 with the raspi4b machine is still missing"
+	say "deps: done"
+}
+
+# --------------------------------------------------------------- fetch ----
+
+# Downloads a Debian package (arm64 or all) into the cache and unpacks it.
+fetch_deb() {
+	local pkg=$1 debs=$CACHE/debs name
+	name=${pkg%%:*}
+	if compgen -G "$debs/${name}_*.deb" >/dev/null; then
+		return 0
+	fi
+	mkdir -p "$debs"
+	say "downloading $pkg"
+	(cd "$debs" && apt-get download -q -o APT::Sandbox::User=root "$pkg" >/dev/null) ||
+		die "cannot download $pkg (run ./build.sh deps as root first)"
+}
+
+unpack_deb() {
+	local name=$1 root=$CACHE/root deb
+	deb=$(compgen -G "$CACHE/debs/${name}_*.deb" | head -n1)
+	mkdir -p "$root"
+	dpkg-deb -x "$deb" "$root"
+}
+
+fetch_target() {
+	local p kpkg
+	for p in "${TARGET_PACKAGES[@]}"; do
+		if [[ ! -f $CACHE/root/.${p%%:*} ]]; then
+			fetch_deb "$p"
+			unpack_deb "${p%%:*}"
+			touch "$CACHE/root/.${p%%:*}"
+		fi
+	done
+	# The Pi 4 device tree comes with Debian's arm64 kernel package.
+	if [[ ! -f $CACHE/root/bcm2711-rpi-4-b.dtb ]]; then
+		kpkg=$(apt-cache depends linux-image-arm64:arm64 2>/dev/null |
+			awk '/Depends: linux-image-[0-9]/ {print $2; exit}')
+		[[ -n $kpkg ]] || die "cannot resolve linux-image-arm64:arm64 (run ./build.sh deps)"
+		fetch_deb "$kpkg"
+		dpkg-deb --fsys-tarfile "$(compgen -G "$CACHE/debs/${kpkg%%:*}_*.deb" | head -n1)" |
+			tar -x -O --wildcards '*/broadcom/bcm2711-rpi-4-b.dtb' >"$CACHE/root/bcm2711-rpi-4-b.dtb.tmp"
+		mv "$CACHE/root/bcm2711-rpi-4-b.dtb.tmp" "$CACHE/root/bcm2711-rpi-4-b.dtb"
+	fi
+}
+
+# --------------------------------------------------------------- build ----
+
+check_platform() {
+	local p
+	for p in "${PLATFORMS[@]}"; do [[ $1 == "$p" ]] && return 0; done
+	die "unknown platform '$1' (expected: ${PLATFORMS[*]})"
+}
+
+build_bundle() {
+	local out=$1 dir=$out/bundle
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	printf 'bundle of %s, built %s\n' "$(version)" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" >"$dir/MANIFEST"
+	(cd "$dir" && find . -mindepth 1 | LC_ALL=C sort | cpio --quiet -o -H newc >"$out/bundle.cpio")
+}
+
+# make_fat IMAGE SIZE_MIB FILE... : a FAT32 file system holding FILEs.
+make_fat() {
+	local img=$1 mib=$2
+	shift 2
+	rm -f "$img"
+	mkfs.vfat -C -F 32 -n HYPBOOT "$img" $((mib * 1024)) >/dev/null
+	mcopy -i "$img" "$@" ::/
+}
+
+# make_disk IMAGE TOTAL_MIB FAT_IMAGE : MBR disk, one FAT partition at 1 MiB.
+make_disk() {
+	local img=$1 mib=$2 fat=$3
+	rm -f "$img"
+	truncate -s "${mib}M" "$img"
+	echo 'start=2048, type=c, bootable' | sfdisk -q "$img"
+	dd if="$fat" of="$img" bs=1M seek=1 conv=notrunc status=none
+}
+
+# write_if_changed FILE LINE... : keeps FILE's time stamp if nothing changed.
+write_if_changed() {
+	local f=$1 tmp
+	shift
+	tmp=$(mktemp)
+	printf '%s\n' "$@" >"$tmp"
+	if cmp -s "$tmp" "$f"; then rm -f "$tmp"; else mv "$tmp" "$f"; fi
+}
+
+build_platform() {
+	local plat=$1 out=$BUILD/$1 ver bid files
+	check_platform "$plat"
+	ver=$(version)
+	bid=$(build_id)
+	say "build $plat ($ver)"
+	mkdir -p "$out"
+	$PY "$ROOT/tools/build/kconfig.py" "$ROOT/Kconfig" "$ROOT/configs/${plat}_defconfig" "$out/config"
+	write_if_changed "$out/config/include/generated/version.h" \
+		"#define BUILD_VERSION \"$ver\"" "#define BUILD_ID ${bid}ULL"
+	make -s -C "$ROOT/vmm" O="$out/vmm" CONFIG_DIR="$out/config"
+	make -s -C "$ROOT/hyp" O="$out/hyp" CONFIG_DIR="$out/config" VMM_BIN="$out/vmm/vmm.bin"
+	cp "$out/hyp/hyp.bin" "$out/hyp.bin"
+	mkimage -A arm64 -O linux -T script -C none -n "hyp boot script" \
+		-d "$ROOT/tools/build/boot.cmd" "$out/boot.scr" >/dev/null
+	build_bundle "$out"
+	files=("$out/boot.scr" "$out/hyp.bin" "$out/bundle.cpio")
+	if [[ $plat == qemu-virt ]]; then
+		make_fat "$out/boot.fat" 60 "${files[@]}"
+		make_disk "$out/disk.img" 64 "$out/boot.fat"
+		say "built $out/disk.img"
+	else
+		fetch_target
+		local fw=$CACHE/root/usr/lib/raspi-firmware
+		cp "$CACHE/root/bcm2711-rpi-4-b.dtb" "$out/bcm2711-rpi-4-b.dtb"
+		cp "$ROOT/dts/rpi4-config.txt" "$out/config.txt"
+		cp "$CACHE/root/usr/lib/u-boot/rpi_4/u-boot.bin" "$out/u-boot.bin"
+		make_fat "$out/boot.fat" 60 "${files[@]}" "$fw/start4.elf" "$fw/fixup4.dat" \
+			"$out/config.txt" "$out/u-boot.bin" "$out/bcm2711-rpi-4-b.dtb"
+		# QEMU wants an SD image whose size is a power of two.
+		make_disk "$out/sdcard.img" 64 "$out/boot.fat"
+		say "built $out/sdcard.img"
+	fi
+	rm -f "$out/boot.fat"
+}
+
+cmd_build() {
+	local plat=${1:-qemu-virt}
+	check_platform "$plat"
+	if [[ $plat == rpi4 ]]; then fetch_target; fi
+	build_platform "$plat"
+}
+
+# ----------------------------------------------------------------- run ----
+
+cmd_run() {
+	local plat=${1:-qemu-virt} variant
+	check_platform "$plat"
+	cmd_deps
+	cmd_build "$plat"
+	variant=virt-gicv3
+	[[ $plat == rpi4 ]] && variant=rpi4
+	say "booting $variant in QEMU (Ctrl-A X quits)"
+	exec $PY "$ROOT/tools/build/qemu.py" "$variant" --build "$BUILD"
+}
+
+# ---------------------------------------------------------------- test ----
+
+TOTAL_PASSED=0
+TOTAL_FAILED=0
+
+# Adds the counts of a line "...: N passed, M failed" from file $1.
+count_results() {
+	local line p f
+	line=$(grep -E '[0-9]+ passed, [0-9]+ failed' "$1" | tail -n1 || true)
+	if [[ -z $line ]]; then
+		say "no result line in $1: counted as one failure"
+		TOTAL_FAILED=$((TOTAL_FAILED + 1))
+		return
+	fi
+	p=$(sed -E 's/.*[^0-9]?([0-9]+) passed.*/\1/' <<<"$line")
+	f=$(sed -E 's/.* ([0-9]+) failed.*/\1/' <<<"$line")
+	TOTAL_PASSED=$((TOTAL_PASSED + p))
+	TOTAL_FAILED=$((TOTAL_FAILED + f))
+}
+
+unit_data() {
+	local data=$BUILD/host/unit/data v
+	mkdir -p "$data"
+	for v in 2 3; do
+		if [[ ! -f $data/virt-gicv$v.dtb ]]; then
+			qemu-system-aarch64 -M "virt,virtualization=on,gic-version=$v,dumpdtb=$data/virt-gicv$v.dtb" \
+				-cpu cortex-a72 -smp 4 -m 1G -display none -nic none >/dev/null 2>&1
+		fi
+	done
+	cp "$CACHE/root/bcm2711-rpi-4-b.dtb" "$data/"
+}
+
+group_unit() {
+	local log=$BUILD/test/unit.log
+	say "test group unit: host unit tests (ASan, UBSan)"
+	unit_data
+	make -s -C "$ROOT/tests/unit" O="$BUILD/host/unit" DATA="$BUILD/host/unit/data"
+	"$BUILD/host/unit/unit-tests" -d "$BUILD/host/unit/data" 2>&1 | tee "$log" || true
+	count_results "$log"
+}
+
+# Runs pytest on tests/DIR, counting results from its JUnit report.
+run_pytest() {
+	local name=$1 dir=$2 log=$BUILD/test/$1.log xml=$BUILD/test/$1.xml
+	shift 2
+	rm -f "$xml"
+	(cd "$ROOT" && HYP_BUILD="$BUILD" $PY -m pytest -q -p no:cacheprovider \
+		--junitxml="$xml" "$@" "$ROOT/tests/$dir") 2>&1 | tee "$log" || true
+	$PY "$ROOT/tools/build/junit_count.py" "$xml" "$name" >>"$log"
+	tail -n1 "$log"
+	count_results "$log"
+}
+
+group_boot() {
+	say "test group boot: QEMU virt GICv3, virt GICv2, raspi4b"
+	run_pytest boot boot
+}
+
+GROUPS=(unit boot)
+
+cmd_test() {
+	local groups=("$@") g
+	((${#groups[@]})) || groups=("${GROUPS[@]}")
+	for g in "${groups[@]}"; do
+		declare -F "group_$g" >/dev/null || die "unknown test group '$g' (groups: ${GROUPS[*]})"
+	done
+	cmd_deps
+	fetch_target
+	cmd_build qemu-virt
+	cmd_build rpi4
+	mkdir -p "$BUILD/test"
+	for g in "${groups[@]}"; do
+		"group_$g"
+	done
+	echo "$TOTAL_PASSED passed, $TOTAL_FAILED failed"
+	((TOTAL_FAILED == 0))
+}
+
+# ----------------------------------------------------------------- loc ----
+
+cmd_loc() {
+	local dir n total=0
+	printf '%-28s %6s\n' "hyp/ (C, headers, assembly)" "lines"
+	while read -r dir; do
+		n=$(find "$dir" -maxdepth 1 -type f \( -name '*.c' -o -name '*.h' -o -name '*.S' \) -print0 |
+			xargs -0 -r cat | wc -l)
+		((n > 0)) || continue
+		printf '%-28s %6d\n' "${dir#"$ROOT"/}" "$n"
+		total=$((total + n))
+	done < <(find "$ROOT/hyp" -type d -not -path '*/test*' | LC_ALL=C sort)
+	printf '%-28s %6d\n' "total" "$total"
+}
+
+cmd_clean() {
+	find "$BUILD" -mindepth 1 -maxdepth 1 -not -name cache -exec rm -rf {} + 2>/dev/null || true
+}
+
+main() {
+	local cmd=${1:-help}
+	shift || true
+	case $cmd in
+	deps) cmd_deps ;;
+	build) cmd_deps_quiet_check; cmd_build "$@" ;;
+	run) cmd_run "$@" ;;
+	test) cmd_test "$@" ;;
+	loc) cmd_loc ;;
+	clean) cmd_clean ;;
+	help | -h | --help) usage ;;
+	*) usage >&2; die "unknown command '$cmd'" ;;
+	esac
+}
+
+# build alone does not install; it says what is missing.
+cmd_deps_quiet_check() {
+	local missing
+	missing=$(missing_host_packages)
+	[[ -z $missing ]] || die "missing packages: $(echo $missing) (run ./build.sh deps as root)"
+}
+
+main "$@"

@@ -1,0 +1,85 @@
+/*
+ * Constants shared by the assembly files and C: the trap frame layout and
+ * per-CPU stack size.
+ */
+#ifndef ARCH_ASM_H
+#define ARCH_ASM_H
+
+/* struct trap_frame: x0..x30, sp_el0, elr_el2, spsr_el2 */
+#define FRAME_X(n) ((n) * 8)
+#define FRAME_SP_EL0 (31 * 8)
+#define FRAME_ELR (32 * 8)
+#define FRAME_SPSR (33 * 8)
+#define FRAME_SIZE (34 * 8)
+
+/* Exception kinds passed to the C handlers, in vector table order. */
+#define TRAP_SYNC 0
+#define TRAP_IRQ 1
+#define TRAP_FIQ 2
+#define TRAP_SERROR 3
+
+/* Linux Image header flags: little endian, 4 KiB pages, placed anywhere. */
+#define IMAGE_FLAGS ((1 << 1) | (1 << 3))
+
+/* struct boot_handoff: what secondary CPUs read with the MMU off. */
+#define HANDOFF_TTBR 0
+#define HANDOFF_TCR 8
+#define HANDOFF_MAIR 16
+#define HANDOFF_SCTLR 24
+#define HANDOFF_NUM_CPUS 32
+#define HANDOFF_MPIDR 40
+
+#ifdef __ASSEMBLER__
+/* Loads the address of a symbol PC-relatively (+/- 4 GiB). */
+.macro adr_l reg, sym
+	adrp	\reg, \sym
+	add	\reg, \reg, :lo12:\sym
+.endm
+
+#define R_AARCH64_RELATIVE 1027
+
+/*
+ * Applies the image's R_AARCH64_RELATIVE relocations for load address
+ * \base: *(base + r_offset) = base + r_addend. Clobbers x1-x5.
+ */
+.macro apply_relocs base
+	adr_l	x1, __rela_start
+	adr_l	x2, __rela_end
+8:	cmp	x1, x2
+	b.hs	9f
+	ldp	x3, x4, [x1], #16		/* r_offset, r_info */
+	ldr	x5, [x1], #8			/* r_addend */
+	cmp	x4, #R_AARCH64_RELATIVE
+	b.ne	8b
+	add	x5, x5, \base
+	str	x5, [\base, x3]
+	b	8b
+9:
+.endm
+
+/* Zeroes [__bss_start, __bss_end) byte by byte (MMU off). Clobbers x1-x2. */
+.macro zero_bss
+	adr_l	x1, __bss_start
+	adr_l	x2, __bss_end
+8:	cmp	x1, x2
+	b.hs	9f
+	strb	wzr, [x1], #1
+	b	8b
+9:
+.endm
+
+/* The Linux arm64 Image header (booting.rst), branching to \entry. */
+.macro image_header entry
+	b	\entry				/* code0 */
+	.long	0				/* code1 */
+	.quad	0				/* text_offset */
+	.quad	_end - _head			/* image_size */
+	.quad	IMAGE_FLAGS			/* flags */
+	.quad	0, 0, 0				/* res2..res4 */
+	.ascii	"ARM\x64"			/* magic */
+	.long	0				/* res5 */
+.endm
+
+#endif
+
+#endif /* ARCH_ASM_H */

@@ -1,0 +1,51 @@
+/*
+ * Per-CPU EL2 configuration for running the VMM at EL1 under stage 2.
+ */
+#include <hyp/hyp.h>
+
+#include "sysreg.h"
+
+void arch_cpu_init_el2(void)
+{
+	u32 pmn = (u32)(read_pmcr_el0() >> PMCR_N_SHIFT) & PMCR_N_MASK;
+
+	/*
+	 * Stage 2 on, set/way cache operations upgraded to clean+invalidate,
+	 * broadcast TLB and barrier upgrades, SMC trapped, EL1 in AArch64.
+	 */
+	write_hcr_el2(HCR_VM | HCR_SWIO | HCR_FB | HCR_BSU_IS | HCR_TSC | HCR_RW);
+	write_cptr_el2(CPTR_EL2_RES1);
+	write_cnthctl_el2(CNTHCTL_EL1PCTEN | CNTHCTL_EL1PCEN);
+	write_cntvoff_el2(0);
+	write_mdcr_el2(pmn);
+	write_vpidr_el2(read_midr_el1());
+	write_vmpidr_el2(read_mpidr_el1());
+	isb();
+}
+
+/* PARange encodings (ID_AA64MMFR0_EL1.PARange, D23.2.74) by size in bits. */
+static const u8 parange_bits[] = { 32, 36, 40, 42, 44, 48, 52 };
+
+void arch_load_host_s2(paddr_t root, u32 ipa_bits)
+{
+	u64 ps = 0;
+
+	for (u32 i = 0; i < ARRAY_SIZE(parange_bits); i++) {
+		if (parange_bits[i] <= ipa_bits) {
+			ps = i;
+		}
+	}
+	write_vtcr_el2(VTCR_RES1 | TCR_T0SZ(ipa_bits) | VTCR_SL0_L1 |
+		       TCR_IRGN0_WBWA | TCR_ORGN0_WBWA | TCR_SH0_INNER |
+		       TCR_TG0_4K | (ps << TCR_PS_SHIFT));
+	write_vttbr_el2(root); /* VMID 0 */
+	isb();
+	__asm__ volatile("tlbi vmalls12e1\n\tdsb nsh\n\tisb" : : : "memory");
+}
+
+u32 arch_pa_bits(void)
+{
+	u64 r = read_id_aa64mmfr0_el1() & ID_AA64MMFR0_PARANGE_MASK;
+
+	return r < ARRAY_SIZE(parange_bits) ? parange_bits[r] : 48;
+}

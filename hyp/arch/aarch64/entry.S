@@ -1,0 +1,129 @@
+/*
+ * EL2 exception vectors. Every entry saves the interrupted context as a
+ * struct trap_frame on this CPU's EL2 stack and calls a C handler; lower-EL
+ * exceptions return to the caller through the frame, which the handler may
+ * have changed. Exceptions taken from EL2 itself are fatal for the CPU.
+ * Table layout: Arm ARM D1.10.2.
+ */
+#include "asm.h"
+
+.macro save_frame
+	sub	sp, sp, #FRAME_SIZE
+	stp	x0, x1, [sp, #FRAME_X(0)]
+	stp	x2, x3, [sp, #FRAME_X(2)]
+	stp	x4, x5, [sp, #FRAME_X(4)]
+	stp	x6, x7, [sp, #FRAME_X(6)]
+	stp	x8, x9, [sp, #FRAME_X(8)]
+	stp	x10, x11, [sp, #FRAME_X(10)]
+	stp	x12, x13, [sp, #FRAME_X(12)]
+	stp	x14, x15, [sp, #FRAME_X(14)]
+	stp	x16, x17, [sp, #FRAME_X(16)]
+	stp	x18, x19, [sp, #FRAME_X(18)]
+	stp	x20, x21, [sp, #FRAME_X(20)]
+	stp	x22, x23, [sp, #FRAME_X(22)]
+	stp	x24, x25, [sp, #FRAME_X(24)]
+	stp	x26, x27, [sp, #FRAME_X(26)]
+	stp	x28, x29, [sp, #FRAME_X(28)]
+	mrs	x0, sp_el0
+	stp	x30, x0, [sp, #FRAME_X(30)]
+	mrs	x0, elr_el2
+	mrs	x1, spsr_el2
+	stp	x0, x1, [sp, #FRAME_ELR]
+.endm
+
+.macro restore_frame_eret
+	ldp	x0, x1, [sp, #FRAME_ELR]
+	msr	elr_el2, x0
+	msr	spsr_el2, x1
+	ldp	x30, x0, [sp, #FRAME_X(30)]
+	msr	sp_el0, x0
+	ldp	x0, x1, [sp, #FRAME_X(0)]
+	ldp	x2, x3, [sp, #FRAME_X(2)]
+	ldp	x4, x5, [sp, #FRAME_X(4)]
+	ldp	x6, x7, [sp, #FRAME_X(6)]
+	ldp	x8, x9, [sp, #FRAME_X(8)]
+	ldp	x10, x11, [sp, #FRAME_X(10)]
+	ldp	x12, x13, [sp, #FRAME_X(12)]
+	ldp	x14, x15, [sp, #FRAME_X(14)]
+	ldp	x16, x17, [sp, #FRAME_X(16)]
+	ldp	x18, x19, [sp, #FRAME_X(18)]
+	ldp	x20, x21, [sp, #FRAME_X(20)]
+	ldp	x22, x23, [sp, #FRAME_X(22)]
+	ldp	x24, x25, [sp, #FRAME_X(24)]
+	ldp	x26, x27, [sp, #FRAME_X(26)]
+	ldp	x28, x29, [sp, #FRAME_X(28)]
+	add	sp, sp, #FRAME_SIZE
+	eret
+	dsb	nsh
+	isb
+.endm
+
+/* An exception taken at EL2: report and stop this CPU. */
+.macro vec_hyp kind
+	.balign 0x80
+	save_frame
+	mov	x0, sp
+	mov	x1, #\kind
+	bl	trap_hyp
+	b	cpu_halt
+.endm
+
+/* An exception from EL1/EL0 in AArch64. */
+.macro vec_lower handler, kind
+	.balign 0x80
+	save_frame
+	mov	x0, sp
+	mov	x1, #\kind
+	bl	\handler
+	b	lower_return
+.endm
+
+	.section .text.vectors, "ax"
+	.balign 0x800
+	.global hyp_vectors
+hyp_vectors:
+	/* Current EL with SP_EL0: never used by the hyp. */
+	vec_hyp TRAP_SYNC
+	vec_hyp TRAP_IRQ
+	vec_hyp TRAP_FIQ
+	vec_hyp TRAP_SERROR
+	/* Current EL with SP_EL2. */
+	vec_hyp TRAP_SYNC
+	vec_hyp TRAP_IRQ
+	vec_hyp TRAP_FIQ
+	vec_hyp TRAP_SERROR
+	/* Lower EL, AArch64. */
+	vec_lower trap_lower_sync, TRAP_SYNC
+	vec_lower trap_lower_async, TRAP_IRQ
+	vec_lower trap_lower_async, TRAP_FIQ
+	vec_lower trap_lower_async, TRAP_SERROR
+	/* Lower EL, AArch32: HCR_EL2.RW is set, so these cannot happen. */
+	vec_hyp TRAP_SYNC
+	vec_hyp TRAP_IRQ
+	vec_hyp TRAP_FIQ
+	vec_hyp TRAP_SERROR
+
+lower_return:
+	restore_frame_eret
+
+/*
+ * arch_enter_el1(entry, arg): first entry into the VMM at EL1h with
+ * interrupts masked and x0 = arg. Never returns; later traps come back
+ * through the vectors.
+ */
+	.text
+	.global arch_enter_el1
+arch_enter_el1:
+	ldr	x2, =0x30d00800			/* SCTLR_EL1 RES1 bits, MMU off */
+	msr	sctlr_el1, x2
+	msr	elr_el2, x0
+	mov	x2, #0x3c5			/* EL1h, DAIF masked */
+	msr	spsr_el2, x2
+	mov	x0, x1
+	mov	x1, #0
+	mov	x2, #0
+	mov	x3, #0
+	isb
+	eret
+	dsb	nsh
+	isb

@@ -1,0 +1,174 @@
+/*
+ * System register accessors and the register fields the hyp uses. Field
+ * names follow the Arm Architecture Reference Manual (DDI 0487), section
+ * D23 ("AArch64 System Register Descriptions") unless noted.
+ */
+#ifndef ARCH_SYSREG_H
+#define ARCH_SYSREG_H
+
+#include <hyp/types.h>
+
+#define DEFINE_SYSREG_RW(reg)                                                 \
+	static inline u64 read_##reg(void)                                    \
+	{                                                                     \
+		u64 v;                                                        \
+		__asm__ volatile("mrs %0, " #reg : "=r"(v));                  \
+		return v;                                                     \
+	}                                                                     \
+	static inline void write_##reg(u64 v)                                \
+	{                                                                     \
+		__asm__ volatile("msr " #reg ", %0" : : "r"(v) : "memory");   \
+	}
+
+DEFINE_SYSREG_RW(currentel)
+DEFINE_SYSREG_RW(mpidr_el1)
+DEFINE_SYSREG_RW(midr_el1)
+DEFINE_SYSREG_RW(id_aa64mmfr0_el1)
+DEFINE_SYSREG_RW(sctlr_el2)
+DEFINE_SYSREG_RW(sctlr_el1)
+DEFINE_SYSREG_RW(hcr_el2)
+DEFINE_SYSREG_RW(vtcr_el2)
+DEFINE_SYSREG_RW(vttbr_el2)
+DEFINE_SYSREG_RW(cptr_el2)
+DEFINE_SYSREG_RW(cnthctl_el2)
+DEFINE_SYSREG_RW(cntvoff_el2)
+DEFINE_SYSREG_RW(mdcr_el2)
+DEFINE_SYSREG_RW(pmcr_el0)
+DEFINE_SYSREG_RW(vpidr_el2)
+DEFINE_SYSREG_RW(vmpidr_el2)
+DEFINE_SYSREG_RW(elr_el2)
+DEFINE_SYSREG_RW(spsr_el2)
+DEFINE_SYSREG_RW(esr_el2)
+DEFINE_SYSREG_RW(far_el2)
+DEFINE_SYSREG_RW(hpfar_el2)
+DEFINE_SYSREG_RW(esr_el1)
+DEFINE_SYSREG_RW(far_el1)
+DEFINE_SYSREG_RW(elr_el1)
+DEFINE_SYSREG_RW(spsr_el1)
+DEFINE_SYSREG_RW(vbar_el1)
+DEFINE_SYSREG_RW(cntfrq_el0)
+DEFINE_SYSREG_RW(cntpct_el0)
+
+/* MPIDR_EL1 affinity fields Aff3 [39:32], Aff2..Aff0 [23:0] (D23.2). */
+#define MPIDR_AFF_MASK UINT64_C(0xff00ffffff)
+
+/* ID_AA64MMFR0_EL1.PARange [3:0]. */
+#define ID_AA64MMFR0_PARANGE_MASK 0xfU
+
+/* HCR_EL2 (D23.2.53). */
+#define HCR_VM (UINT64_C(1) << 0)
+#define HCR_SWIO (UINT64_C(1) << 1)
+#define HCR_FB (UINT64_C(1) << 9)
+#define HCR_BSU_IS (UINT64_C(1) << 10)
+#define HCR_TSC (UINT64_C(1) << 19)
+#define HCR_RW (UINT64_C(1) << 31)
+
+/* SCTLR_EL2 with HCR_EL2.E2H == 0 (D23.2.119). */
+#define SCTLR_EL2_M (UINT64_C(1) << 0)
+#define SCTLR_EL2_C (UINT64_C(1) << 2)
+#define SCTLR_EL2_SA (UINT64_C(1) << 3)
+#define SCTLR_EL2_I (UINT64_C(1) << 12)
+#define SCTLR_EL2_RES1 UINT64_C(0x30c50830)
+
+/* SCTLR_EL1 reset-like value: RES1 bits, MMU and caches off. */
+#define SCTLR_EL1_RES1 UINT64_C(0x30d00800)
+
+/* CPTR_EL2 with E2H == 0: RES1 bits; TFP (bit 10) clear leaves FP to EL1. */
+#define CPTR_EL2_RES1 UINT64_C(0x33ff)
+
+/* CNTHCTL_EL2: EL1PCTEN, EL1PCEN let EL1 use the physical counter/timer. */
+#define CNTHCTL_EL1PCTEN (UINT64_C(1) << 0)
+#define CNTHCTL_EL1PCEN (UINT64_C(1) << 1)
+
+/* MDCR_EL2.HPMN [4:0] = PMCR_EL0.N [15:11]: EL1 keeps every counter. */
+#define PMCR_N_SHIFT 11
+#define PMCR_N_MASK 0x1fU
+
+/* TCR_EL2 with E2H == 0 (D23.2.147) and VTCR_EL2 (D23.2.174). */
+#define TCR_T0SZ(bits) ((u64)(64 - (bits)))
+#define TCR_IRGN0_WBWA (UINT64_C(1) << 8)
+#define TCR_ORGN0_WBWA (UINT64_C(1) << 10)
+#define TCR_SH0_INNER (UINT64_C(3) << 12)
+#define TCR_TG0_4K (UINT64_C(0) << 14)
+#define TCR_PS_SHIFT 16
+#define TCR_EL2_RES1 ((UINT64_C(1) << 31) | (UINT64_C(1) << 23))
+#define VTCR_SL0_L1 (UINT64_C(1) << 6)
+#define VTCR_RES1 (UINT64_C(1) << 31)
+
+/* MAIR_EL2 attribute indices (D23.2.101). */
+#define MAIR_IDX_NORMAL 0
+#define MAIR_IDX_DEVICE 1
+#define MAIR_VALUE ((UINT64_C(0xff) << (8 * MAIR_IDX_NORMAL)) | \
+		    (UINT64_C(0x04) << (8 * MAIR_IDX_DEVICE)))
+
+/* ESR_ELx (D23.2.41): exception class and syndrome. */
+#define ESR_EC_SHIFT 26
+#define ESR_EC_MASK 0x3fU
+#define ESR_IL (UINT64_C(1) << 25)
+#define ESR_ISS_MASK UINT64_C(0x1ffffff)
+#define EC_UNKNOWN 0x00
+#define EC_WFX 0x01
+#define EC_HVC64 0x16
+#define EC_SMC64 0x17
+#define EC_SYSREG 0x18
+#define EC_IABT_LOW 0x20
+#define EC_IABT_CUR 0x21
+#define EC_PC_ALIGN 0x22
+#define EC_DABT_LOW 0x24
+#define EC_DABT_CUR 0x25
+#define EC_SP_ALIGN 0x26
+#define EC_SERROR 0x2f
+#define EC_BRK64 0x3c
+
+/* Data/instruction abort ISS. */
+#define ISS_WNR (UINT64_C(1) << 6)
+#define ISS_FSC_MASK 0x3fU
+#define FSC_EXT_ABORT 0x10U
+
+/* HPFAR_EL2.FIPA [43:4] holds IPA[55:12]. */
+#define HPFAR_FIPA_MASK UINT64_C(0xfffffffffff0)
+#define HPFAR_FIPA_SHIFT 8
+
+/* SPSR_ELx mode and mask bits (C5.2.19). */
+#define SPSR_MODE_MASK 0xfU
+#define SPSR_MODE_EL0T 0x0U
+#define SPSR_MODE_EL1T 0x4U
+#define SPSR_MODE_EL1H 0x5U
+#define SPSR_DAIF_MASKED (0xfU << 6)
+
+/* Vector table offsets (D1.10.2). */
+#define VECTOR_CUR_SPX 0x200
+#define VECTOR_CUR_SP0 0x000
+#define VECTOR_LOWER_A64 0x400
+
+static inline void isb(void)
+{
+	__asm__ volatile("isb" : : : "memory");
+}
+
+static inline void dsb_sy(void)
+{
+	__asm__ volatile("dsb sy" : : : "memory");
+}
+
+static inline void dsb_ish(void)
+{
+	__asm__ volatile("dsb ish" : : : "memory");
+}
+
+static inline void sev(void)
+{
+	__asm__ volatile("sev" : : : "memory");
+}
+
+static inline void wfe(void)
+{
+	__asm__ volatile("wfe" : : : "memory");
+}
+
+static inline void wfi(void)
+{
+	__asm__ volatile("wfi" : : : "memory");
+}
+
+#endif /* ARCH_SYSREG_H */

@@ -1,0 +1,133 @@
+/*
+ * Boot sequence of the hyp: device tree, console, EL2 MMU, secondary CPUs,
+ * then the VMM server at EL1 on the boot CPU. Secondary CPUs stay in the
+ * hyp, idle, until the VMM asks for them (later: to run vCPUs).
+ */
+#include <generated/autoconf.h>
+#include <generated/version.h>
+#include <hyp/arch.h>
+#include <hyp/fdt.h>
+#include <hyp/host.h>
+#include <hyp/hyp.h>
+#include <hyp/lib.h>
+#include <hyp/log.h>
+
+/* A device tree larger than this is refused. */
+#define FDT_MAX_SIZE (2U << 20)
+
+struct platform hyp_plat;
+struct hyp_layout hyp_layout;
+struct hv_region hyp_fdt;
+u32 hyp_pa_bits;
+volatile u32 hyp_cpus_online = 1;
+
+const char hyp_version[] = BUILD_VERSION;
+
+/** EL2 stacks, one per CPU, taken by head.S. */
+u8 hyp_stacks[CONFIG_MAX_CPUS][CONFIG_HYP_STACK_SIZE] __aligned(16);
+
+/* Image layout symbols (linker script), taken PC-relatively. */
+extern char _text_end[], _rodata_end[], _end[];
+
+static void set_layout(paddr_t load)
+{
+	hyp_layout.base = load;
+	hyp_layout.text_end = (paddr_t)(uintptr_t)_text_end; /* PC-relative */
+	hyp_layout.rodata_end = (paddr_t)(uintptr_t)_rodata_end;
+	hyp_layout.end = (paddr_t)(uintptr_t)_end;
+	hyp_layout.reserved.base = ALIGN_DOWN(load, BLOCK_SIZE);
+	hyp_layout.reserved.size =
+		ALIGN_UP(hyp_layout.end, BLOCK_SIZE) - hyp_layout.reserved.base;
+}
+
+static void parse_fdt(paddr_t fdt)
+{
+	const u8 *blob = (const u8 *)(uintptr_t)fdt;
+	u32 size;
+	int err;
+
+	if (fdt == 0 || (fdt & 7) != 0 || fdt_be32(blob) != FDT_MAGIC) {
+		log_err("no device tree at 0x%lx (x0 at entry)\n", (unsigned long)fdt);
+		cpu_halt();
+	}
+	size = fdt_be32(blob + 4);
+	hyp_fdt = (struct hv_region){ fdt, size };
+	err = platform_parse(&hyp_plat, blob, MIN(size, FDT_MAX_SIZE));
+	if (err != 0) {
+		log_err("device tree at 0x%lx: %s\n", (unsigned long)fdt,
+			hyp_plat.error);
+		cpu_halt();
+	}
+}
+
+static u64 ram_size(void)
+{
+	u64 sum = 0;
+
+	for (u32 i = 0; i < hyp_plat.num_mem; i++) {
+		sum += hyp_plat.mem[i].size;
+	}
+	return sum;
+}
+
+static void banner(void)
+{
+	const struct platform *p = &hyp_plat;
+
+	log_printf("\nhyp %s (ABI %u.%u) on %s: %s\n", hyp_version,
+		   HV_ABI_VERSION_MAJOR, HV_ABI_VERSION_MINOR,
+		   CONFIG_PLATFORM_NAME, p->model[0] != '\0' ? p->model : "?");
+	log_info("GICv%u, %u CPUs, RAM %lu MiB in %u bank%s, PA %u bits\n",
+		 p->gic.version, p->num_cpus, (unsigned long)(ram_size() >> 20),
+		 p->num_mem, p->num_mem == 1 ? "" : "s", hyp_pa_bits);
+	log_info("hyp image %lu KiB at 0x%lx, footprint %lu KiB reserved at "
+		 "0x%lx\n",
+		 (unsigned long)((hyp_layout.end - hyp_layout.base) >> 10),
+		 (unsigned long)hyp_layout.base,
+		 (unsigned long)(hyp_layout.reserved.size >> 10),
+		 (unsigned long)hyp_layout.reserved.base);
+	log_info("console %s at 0x%lx, device tree at 0x%lx (%lu bytes)\n",
+		 p->uart_kind == HV_UART_PL011 ? "PL011" : "BCM2711 mini UART",
+		 (unsigned long)p->uart.base, (unsigned long)hyp_fdt.base,
+		 (unsigned long)hyp_fdt.size);
+}
+
+void hyp_main(paddr_t fdt, paddr_t load)
+{
+	paddr_t info;
+	paddr_t entry;
+
+	arch_set_cpu_index(0);
+	log_init(CONFIG_EARLY_UART_KIND, CONFIG_EARLY_UART_BASE);
+	parse_fdt(fdt);
+	if (hyp_plat.uart_kind != HV_UART_NONE) {
+		log_init(hyp_plat.uart_kind, hyp_plat.uart.base);
+	}
+	set_layout(load);
+	hyp_pa_bits = arch_pa_bits();
+	arch_mmu_init();
+	log_enable_locking();
+	banner();
+
+	arch_set_cpu_index(arch_own_cpu_index());
+	arch_cpu_init_el2();
+	hyp_cpus_online = arch_start_secondaries();
+	log_info("%u of %u CPUs online\n", hyp_cpus_online, hyp_plat.num_cpus);
+
+	entry = host_init(&info);
+	arch_load_host_s2(host_s2_root(), host_s2_ipa_bits());
+	log_info("starting the VMM at EL1 (entry 0x%lx)\n", (unsigned long)entry);
+	arch_enter_el1(entry, info);
+}
+
+void secondary_main(u32 cpu)
+{
+	arch_set_cpu_index(cpu);
+	arch_cpu_init_el2();
+	log_info("cpu%u online (MPIDR 0x%lx)\n", cpu,
+		 (unsigned long)hyp_plat.cpus[cpu].mpidr);
+	arch_cpu_online(cpu);
+	for (;;) {
+		__asm__ volatile("wfe");
+	}
+}

@@ -1,0 +1,52 @@
+/*
+ * Global state of the hyp, set once on the boot CPU before any other CPU
+ * or the VMM runs, read-only afterwards.
+ */
+#ifndef HYP_HYP_H
+#define HYP_HYP_H
+
+#include <generated/autoconf.h>
+#include <hyp/platform.h>
+#include <hyp/types.h>
+
+/** Where the hyp sits in physical memory. */
+struct hyp_layout {
+	paddr_t base;        /* load address (2 MiB aligned by booti) */
+	paddr_t text_end;    /* end of code */
+	paddr_t rodata_end;  /* end of read-only data */
+	paddr_t end;         /* end of the image including .bss */
+	struct hv_region reserved; /* [base, end) rounded out to 2 MiB */
+};
+
+extern struct platform hyp_plat;
+extern struct hyp_layout hyp_layout;
+/** The device tree blob the boot loader passed. */
+extern struct hv_region hyp_fdt;
+/** Physical address size in bits, from ID_AA64MMFR0_EL1.PARange. */
+extern u32 hyp_pa_bits;
+/** Number of CPUs that reached the hyp (the boot CPU included). */
+extern volatile u32 hyp_cpus_online;
+
+/** The build's version string, e.g. "0.1.0-12-gabcdef0". */
+extern const char hyp_version[];
+
+/* Entry points called from head.S. */
+void hyp_main(paddr_t fdt, paddr_t load);
+void secondary_main(u32 cpu);
+
+/** Builds the EL2 identity map and turns the MMU on (boot CPU). */
+void arch_mmu_init(void);
+/** Writes the EL2 registers every CPU needs before running lower ELs. */
+void arch_cpu_init_el2(void);
+/** Physical address size of this CPU in bits (ID_AA64MMFR0_EL1.PARange). */
+u32 arch_pa_bits(void);
+/** Loads VTTBR_EL2/VTCR_EL2 for the VMM's stage 2 on this CPU. */
+void arch_load_host_s2(paddr_t root, u32 ipa_bits);
+/** Index in hyp_plat.cpus of the calling CPU, by its MPIDR (0 if absent). */
+u32 arch_own_cpu_index(void);
+/** Marks the calling CPU online. */
+void arch_cpu_online(u32 cpu);
+/** Starts the secondary CPUs and waits for each; returns how many came up. */
+u32 arch_start_secondaries(void);
+
+#endif /* HYP_HYP_H */

@@ -1,0 +1,86 @@
+/*
+ * VMSAv8-64 translation tables with the 4 KiB granule (Arm ARM D8), used for
+ * the hyp's own EL2 stage-1 map and for stage-2 maps. Plain C over table
+ * pages taken from a fixed pool; no system register is touched here, so
+ * the caller does TLB maintenance. Table pages are addressed by their
+ * physical address, which the hyp maps at the same virtual address.
+ */
+#ifndef HYP_PGTABLE_H
+#define HYP_PGTABLE_H
+
+#include <hyp/types.h>
+
+#define PTES_PER_TABLE 512U
+
+/* Descriptor bits common to stage 1 and stage 2 (D8.3). */
+#define PTE_VALID (UINT64_C(1) << 0)
+#define PTE_TABLE (UINT64_C(1) << 1) /* table at levels 0-2, page at 3 */
+#define PTE_ADDR_MASK UINT64_C(0x0000fffffffff000)
+#define PTE_SH_INNER (UINT64_C(3) << 8)
+#define PTE_AF (UINT64_C(1) << 10)
+#define PTE_XN (UINT64_C(1) << 54)
+#define PTE_ATTR_MASK (~PTE_ADDR_MASK & ~(PTE_VALID | PTE_TABLE))
+
+/* Stage 1 at EL2: AttrIndx [4:2], AP[2] (bit 7) read-only. */
+#define S1_ATTR_IDX(i) ((u64)(i) << 2)
+#define S1_AP_RO (UINT64_C(1) << 7)
+
+/* Stage 2: MemAttr [5:2] (D8.6.5), S2AP [7:6]. */
+#define S2_MEMATTR_NORMAL (UINT64_C(0xf) << 2)
+#define S2_MEMATTR_DEVICE (UINT64_C(0x1) << 2)
+#define S2_AP_RO (UINT64_C(1) << 6)
+#define S2_AP_RW (UINT64_C(3) << 6)
+
+/* pgt_ errors */
+#define PGT_E_NOMEM (-1)  /* pool exhausted */
+#define PGT_E_EXISTS (-2) /* a different mapping is in the way */
+#define PGT_E_RANGE (-3)  /* address outside the table's range or misaligned */
+
+/** A fixed pool of zeroed 4 KiB table pages. */
+struct pt_pool {
+	u64 (*pages)[PTES_PER_TABLE];
+	u32 num;
+	u32 used;
+};
+
+/** One translation table tree. */
+struct pgtable {
+	u64 *root;          /* root table(s), concatenated if root_entries > 512 */
+	u32 root_entries;   /* entries at the start level */
+	u32 start_level;    /* 0..2 */
+	u32 va_bits;        /* input address size */
+	struct pt_pool *pool;
+};
+
+/** Takes a zeroed page from the pool, or NULL if it is empty. */
+u64 *pt_pool_alloc(struct pt_pool *pool);
+
+/**
+ * Sets up an empty table for `va_bits` of input address starting at
+ * level 1 (va_bits 31..42 with the root concatenated as D8.2.6 allows).
+ * The root comes from `root`, which must hold root_entries descriptors
+ * and be aligned to its size.
+ */
+int pgt_init(struct pgtable *pt, struct pt_pool *pool, u64 *root,
+	     u32 va_bits) __must_check;
+
+/** Number of root descriptors pgt_init needs for va_bits. */
+u32 pgt_root_entries(u32 va_bits);
+
+/**
+ * Maps va → pa at `level` (3: 4 KiB page; 2: 2 MiB block; 1: 1 GiB block)
+ * with the attribute bits `attrs`. Mapping the same output with the same
+ * attributes again is accepted; any other valid entry in the way is
+ * refused with PGT_E_EXISTS and nothing changes.
+ */
+int pgt_map(struct pgtable *pt, u64 va, paddr_t pa, u32 level,
+	    u64 attrs) __must_check;
+
+/**
+ * Translates va. Returns true with the output address, the attributes and
+ * the level of the leaf if it is mapped.
+ */
+bool pgt_walk(const struct pgtable *pt, u64 va, paddr_t *pa, u64 *attrs,
+	      u32 *level);
+
+#endif /* HYP_PGTABLE_H */

@@ -1,0 +1,69 @@
+/*
+ * Entry of the VMM server at EL1, from the hyp, with the MMU off and
+ * x0 = struct hv_boot_info. The image carries the Linux Image header so
+ * the hyp knows its size; it is linked at 0 and relocates itself.
+ */
+#include "asm.h"
+#include <vmm/layout.h>
+
+	.section .text.head, "ax"
+	.global _head
+_head:
+	image_header vmm_entry
+
+	.text
+vmm_entry:
+	mov	x19, x0
+	adr	x20, _head
+	apply_relocs x20
+	zero_bss
+	adr_l	x1, vmm_stack
+	add	x1, x1, #VMM_STACK_SIZE
+	mov	sp, x1
+	adr_l	x1, vmm_vectors
+	msr	vbar_el1, x1
+	isb
+	mov	x0, x19
+	bl	vmm_main
+1:	wfi
+	b	1b
+
+/*
+ * probe_read64(addr, out): loads the 64-bit word at addr into *out and
+ * returns 0; if the load faults, the exception handler resumes at
+ * probe_fixup, which returns -1.
+ */
+	.global probe_read64, probe_load, probe_fixup
+probe_read64:
+probe_load:
+	ldr	x2, [x0]
+	str	x2, [x1]
+	mov	x0, #0
+	ret
+probe_fixup:
+	mov	x0, #-1
+	ret
+
+/* vmm_mmu_enable(ttbr, tcr, mair, sctlr) */
+	.global vmm_mmu_enable
+vmm_mmu_enable:
+	msr	mair_el1, x2
+	msr	tcr_el1, x1
+	msr	ttbr0_el1, x0
+	isb
+	tlbi	vmalle1
+	dsb	nsh
+	isb
+	msr	sctlr_el1, x3
+	isb
+	ret
+
+/* hvc_call(fn, a1, a2, a3, out[4]): SMCCC call to the hyp. */
+	.global hvc_call
+hvc_call:
+	mov	x9, x4
+	hvc	#0
+	cbz	x9, 2f
+	stp	x0, x1, [x9]
+	stp	x2, x3, [x9, #16]
+2:	ret

@@ -1,0 +1,48 @@
+/*
+ * The VMM's console: the board's console UART, driven directly (the hyp
+ * maps it into the VMM's stage 2 as a device).
+ */
+#include <hyp/lib.h>
+#include <hyp/uart.h>
+#include <vmm/vmm.h>
+
+static u32 con_kind;
+static uintptr_t con_base;
+
+void con_init(u32 kind, uintptr_t base)
+{
+	con_kind = kind;
+	con_base = base;
+}
+
+void con_putc(char c)
+{
+	if (c == '\n') {
+		uart_putc(con_kind, con_base, '\r');
+	}
+	uart_putc(con_kind, con_base, c);
+}
+
+void con_write(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		con_putc(s[i]);
+	}
+}
+
+void con_printf(const char *fmt, ...)
+{
+	char buf[256];
+	va_list ap;
+	size_t n;
+
+	va_start(ap, fmt);
+	n = fmt_vformat(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	con_write(buf, MIN(n, sizeof(buf) - 1));
+}
+
+int con_getc(void)
+{
+	return uart_getc(con_kind, con_base);
+}

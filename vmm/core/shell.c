@@ -1,0 +1,203 @@
+/*
+ * The VMM's interactive console: a line editor and a table of commands.
+ */
+#include <hyp/lib.h>
+#include <vmm/vmm.h>
+
+#define LINE_MAX 128
+#define MAX_ARGS 8
+
+struct command {
+	const char *name;
+	const char *args;
+	const char *help;
+	void (*run)(int argc, char **argv);
+};
+
+static void cmd_help(int argc, char **argv);
+
+static void cmd_version(int argc, char **argv)
+{
+	u64 r[4];
+
+	(void)argc;
+	(void)argv;
+	hvc_call(HV_FN_VERSION, 0, 0, 0, r);
+	if ((s64)r[0] != HV_OK) {
+		con_printf("version: hyp call failed (%ld)\n", (long)r[0]);
+		return;
+	}
+	con_printf("vmm %s\nhyp ABI %lu.%lu, build %012lx\n", vmm_version,
+		   (unsigned long)(r[1] >> 16), (unsigned long)(r[1] & 0xffff),
+		   (unsigned long)r[2]);
+}
+
+static void print_region(const char *what, const struct hv_region *r)
+{
+	con_printf("  %-10s 0x%010lx-0x%010lx %8lu KiB\n", what,
+		   (unsigned long)r->base, (unsigned long)(r->base + r->size),
+		   (unsigned long)(r->size >> 10));
+}
+
+static void cmd_mem(int argc, char **argv)
+{
+	const struct hv_boot_info *bi = vmm_boot;
+	u64 total = 0;
+
+	(void)argc;
+	(void)argv;
+	con_printf("Memory owned by the VMM:\n");
+	for (u32 i = 0; i < bi->num_ram; i++) {
+		print_region("ram", &bi->ram[i]);
+		total += bi->ram[i].size;
+	}
+	con_printf("  total      %lu MiB (%lu KiB) in %u ranges\n",
+		   (unsigned long)(total >> 20), (unsigned long)(total >> 10),
+		   bi->num_ram);
+	print_region("image", &bi->image);
+	if (bi->bundle.size != 0) {
+		print_region("bundle", &bi->bundle);
+	}
+	con_printf("Not accessible:\n");
+	print_region("hyp", &bi->hyp);
+}
+
+static void cmd_cpus(int argc, char **argv)
+{
+	u64 r[4];
+
+	(void)argc;
+	(void)argv;
+	hvc_call(HV_FN_CPU_INFO, 0, 0, 0, r);
+	if ((s64)r[0] != HV_OK) {
+		con_printf("cpus: hyp call failed (%ld)\n", (long)r[0]);
+		return;
+	}
+	con_printf("%lu CPUs online; the VMM runs on CPU %lu\n",
+		   (unsigned long)r[1], (unsigned long)r[2]);
+}
+
+static void cmd_peek(int argc, char **argv)
+{
+	u64 addr;
+	u64 val;
+
+	if (argc != 2 || !fmt_parse_u64(argv[1], strlen(argv[1]), &addr)) {
+		con_printf("usage: peek ADDRESS (e.g. peek 0x40000000)\n");
+		return;
+	}
+	if ((addr & 7) != 0) {
+		con_printf("peek: 0x%lx is not 8-byte aligned\n", (unsigned long)addr);
+		return;
+	}
+	if (probe_read64(addr, &val) == 0) {
+		con_printf("0x%lx: 0x%016lx\n", (unsigned long)addr, (unsigned long)val);
+		return;
+	}
+	/* ESR_EL1.EC [31:26] 0x25 and DFSC 0x10: the hyp's stage-2 refusal. */
+	con_printf("peek 0x%lx: access refused (%s, ESR 0x%lx, FAR 0x%lx)\n",
+		   (unsigned long)addr,
+		   ((vmm_last_fault.esr >> 26) & 0x3f) == 0x25 &&
+				   (vmm_last_fault.esr & 0x3f) == 0x10
+			   ? "stage-2 fault reported by the hyp"
+			   : "stage-1 fault",
+		   (unsigned long)vmm_last_fault.esr,
+		   (unsigned long)vmm_last_fault.far);
+}
+
+static const struct command commands[] = {
+	{ "help", "", "list the commands", cmd_help },
+	{ "version", "", "versions of the VMM and the hyp's ABI", cmd_version },
+	{ "mem", "", "memory the VMM owns", cmd_mem },
+	{ "cpus", "", "physical CPUs the hyp brought up", cmd_cpus },
+	{ "peek", "ADDRESS", "read 8 bytes of physical memory", cmd_peek },
+};
+
+static void cmd_help(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
+		con_printf("  %-8s %-8s %s\n", commands[i].name, commands[i].args,
+			   commands[i].help);
+	}
+}
+
+static int split(char *line, char **argv)
+{
+	int argc = 0;
+
+	for (char *p = line; *p != '\0' && argc < MAX_ARGS;) {
+		while (*p == ' ' || *p == '\t') {
+			*p++ = '\0';
+		}
+		if (*p == '\0') {
+			break;
+		}
+		argv[argc++] = p;
+		while (*p != '\0' && *p != ' ' && *p != '\t') {
+			p++;
+		}
+	}
+	return argc;
+}
+
+static void execute(char *line)
+{
+	char *argv[MAX_ARGS];
+	int argc = split(line, argv);
+
+	if (argc == 0) {
+		return;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
+		if (strcmp(argv[0], commands[i].name) == 0) {
+			commands[i].run(argc, argv);
+			return;
+		}
+	}
+	con_printf("%s: unknown command (try 'help')\n", argv[0]);
+}
+
+/* Reads one line with echo, backspace and Ctrl-C; returns its length. */
+static size_t read_line(char *buf, size_t size)
+{
+	size_t n = 0;
+
+	for (;;) {
+		int c = con_getc();
+
+		if (c < 0) {
+			continue;
+		}
+		if (c == '\r' || c == '\n') {
+			con_putc('\n');
+			buf[n] = '\0';
+			return n;
+		}
+		if (c == 0x7f || c == 0x08) {
+			if (n > 0) {
+				n--;
+				con_write("\b \b", 3);
+			}
+		} else if (c == 0x03) {
+			con_write("^C\n", 3);
+			buf[0] = '\0';
+			return 0;
+		} else if (c >= 0x20 && c < 0x7f && n + 1 < size) {
+			buf[n++] = (char)c;
+			con_putc((char)c);
+		}
+	}
+}
+
+void shell_run(void)
+{
+	char line[LINE_MAX];
+
+	for (;;) {
+		con_write("vmm> ", 5);
+		read_line(line, sizeof(line));
+		execute(line);
+	}
+}

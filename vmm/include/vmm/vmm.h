@@ -1,0 +1,48 @@
+/*
+ * The VMM server: shared declarations of its parts.
+ */
+#ifndef VMM_VMM_H
+#define VMM_VMM_H
+
+#include <abi/hv_abi.h>
+#include <hyp/types.h>
+
+#include <vmm/layout.h>
+
+/** The boot information the hyp handed over (read-only after boot). */
+extern const struct hv_boot_info *vmm_boot;
+
+/** Console output through the UART the hyp passed (polled). */
+void con_init(u32 kind, uintptr_t base);
+void con_putc(char c);
+void con_write(const char *s, size_t n);
+void con_printf(const char *fmt, ...) __printf(1, 2);
+/** Returns a received byte or -1 if none is waiting. */
+int con_getc(void);
+
+/** Builds the VMM's stage-1 identity map and turns its MMU on. */
+void vmm_mmu_init(void);
+
+/** SMCCC call to the hyp; out[0..3] receives x0..x3 if out is not NULL. */
+void hvc_call(u64 fn, u64 a1, u64 a2, u64 a3, u64 *out);
+
+/**
+ * Reads the 64-bit word at addr into *out. Returns 0, or -1 if the access
+ * faulted (then vmm_last_fault holds the syndrome).
+ */
+int probe_read64(u64 addr, u64 *out);
+
+/** The syndrome of the last fault a probe absorbed. */
+struct vmm_fault {
+	u64 esr;
+	u64 far;
+};
+extern struct vmm_fault vmm_last_fault;
+
+/** Runs the interactive command loop; never returns. */
+__noreturn void shell_run(void);
+
+/** The VMM's version string (set by the build). */
+extern const char vmm_version[];
+
+#endif /* VMM_VMM_H */
