@@ -282,8 +282,8 @@ count_results() {
 		TOTAL_FAILED=$((TOTAL_FAILED + 1))
 		return
 	fi
-	p=$(sed -E 's/.*[^0-9]?([0-9]+) passed.*/\1/' <<<"$line")
-	f=$(sed -E 's/.* ([0-9]+) failed.*/\1/' <<<"$line")
+	p=$(grep -oE '[0-9]+ passed' <<<"$line" | grep -oE '^[0-9]+')
+	f=$(grep -oE '[0-9]+ failed' <<<"$line" | grep -oE '^[0-9]+')
 	TOTAL_PASSED=$((TOTAL_PASSED + p))
 	TOTAL_FAILED=$((TOTAL_FAILED + f))
 }
@@ -326,13 +326,13 @@ group_boot() {
 	run_pytest boot boot
 }
 
-GROUPS=(unit boot)
+TEST_GROUPS=(unit boot)
 
 cmd_test() {
 	local groups=("$@") g
-	((${#groups[@]})) || groups=("${GROUPS[@]}")
+	((${#groups[@]})) || groups=("${TEST_GROUPS[@]}")
 	for g in "${groups[@]}"; do
-		declare -F "group_$g" >/dev/null || die "unknown test group '$g' (groups: ${GROUPS[*]})"
+		declare -F "group_$g" >/dev/null || die "unknown test group '$g' (groups: ${TEST_GROUPS[*]})"
 	done
 	cmd_deps
 	fetch_target
