@@ -20,6 +20,11 @@ struct hyp_layout hyp_layout;
 struct hv_region hyp_fdt;
 u32 hyp_pa_bits;
 volatile u32 hyp_cpus_online = 1;
+volatile u32 hyp_cpu_state[PLAT_MAX_CPUS];
+volatile s32 hyp_test_fault_cpu = -1;
+
+/* An address the EL2 map never covers (below 2^39, above any RAM here). */
+#define TEST_FAULT_VA UINT64_C(0x7ffffff000)
 
 const char hyp_version[] = BUILD_VERSION;
 
@@ -114,6 +119,7 @@ void hyp_main(paddr_t fdt, paddr_t load)
 	hyp_cpus_online = arch_start_secondaries();
 	log_info("%u of %u CPUs online\n", hyp_cpus_online, hyp_plat.num_cpus);
 
+	hyp_cpu_state[arch_cpu_index()] = CPU_VMM;
 	entry = host_init(&info);
 	arch_load_host_s2(host_s2_root(), host_s2_ipa_bits());
 	log_info("starting the VMM at EL1 (entry 0x%lx)\n", (unsigned long)entry);
@@ -126,8 +132,14 @@ void secondary_main(u32 cpu)
 	arch_cpu_init_el2();
 	log_info("cpu%u online (MPIDR 0x%lx)\n", cpu,
 		 (unsigned long)hyp_plat.cpus[cpu].mpidr);
+	hyp_cpu_state[cpu] = CPU_IDLE;
 	arch_cpu_online(cpu);
 	for (;;) {
 		__asm__ volatile("wfe");
+		if (CONFIG_TEST_HOOKS && hyp_test_fault_cpu == (s32)cpu) {
+			hyp_test_fault_cpu = -1;
+			log_info("cpu%u: test fault requested\n", cpu);
+			(void)*(volatile u64 *)(uintptr_t)TEST_FAULT_VA;
+		}
 	}
 }

@@ -85,3 +85,19 @@ def test_bad_input_is_reported(machine):
     assert "frobnicate: unknown command (try 'help')" in machine.command("frobnicate")
     assert "usage: peek ADDRESS" in machine.command("peek nowhere")
     assert "not 8-byte aligned" in machine.command("peek 0x1001")
+
+
+def test_fatal_exception_at_el2_is_reported(machine):
+    # The VMM waits until the hyp reports CPU 3 stopped, then answers.
+    report = machine.command("test-fault 3")
+    assert report.endswith("hyp: CPU 3 stopped\ntest-fault: CPU 3 stopped; 3 CPUs online\n"), report
+    assert "hyp: FATAL: synchronous exception at EL2 on CPU 3" in report, report
+    assert re.search(r"EC 0x25 \(data abort\)  ESR 0000000096[0-9a-f]{6}  FAR 0000007ffffff000",
+                     report), report
+    assert re.search(r"ELR [0-9a-f]{16}  SPSR [0-9a-f]{16}", report), report
+    assert re.search(r"x0  [0-9a-f]{16}  x1  [0-9a-f]{16}", report), report
+    assert "x30 " in report
+    assert "3 CPUs online" in machine.command("cpus")
+    assert "refused" in machine.command("test-fault 3")
+    assert "refused" in machine.command("test-fault 0")
+    assert "refused" in machine.command("test-fault 99")

@@ -105,12 +105,55 @@ static void cmd_peek(int argc, char **argv)
 		   (unsigned long)vmm_last_fault.far);
 }
 
+/* How often test-fault asks the hyp whether the CPU has stopped. */
+#define TEST_FAULT_POLLS 10000000
+
+static void cmd_test_fault(int argc, char **argv)
+{
+	u64 cpu;
+	u64 before;
+	u64 r[4];
+
+	if (argc != 2 || !fmt_parse_u64(argv[1], strlen(argv[1]), &cpu)) {
+		con_printf("usage: test-fault CPU\n");
+		return;
+	}
+	hvc_call(HV_FN_CPU_INFO, 0, 0, 0, r);
+	before = r[1];
+	hvc_call(HV_FN_TEST_FAULT, cpu, 0, 0, r);
+	switch ((s64)r[0]) {
+	case HV_OK:
+		/* Wait for the hyp's report to finish before printing. */
+		for (u32 i = 0; i < TEST_FAULT_POLLS; i++) {
+			hvc_call(HV_FN_CPU_INFO, 0, 0, 0, r);
+			if (r[1] < before) {
+				break;
+			}
+		}
+		con_printf("test-fault: CPU %lu %s; %lu CPUs online\n",
+			   (unsigned long)cpu,
+			   r[1] < before ? "stopped" : "did not stop",
+			   (unsigned long)r[1]);
+		break;
+	case HV_E_NOT_SUPPORTED:
+		con_printf("test-fault: not in this build (CONFIG_TEST_HOOKS)\n");
+		break;
+	default:
+		con_printf("test-fault: refused (%ld): CPU %lu is not an idle "
+			   "secondary CPU\n",
+			   (long)(s64)r[0], (unsigned long)cpu);
+		break;
+	}
+}
+
 static const struct command commands[] = {
 	{ "help", "", "list the commands", cmd_help },
 	{ "version", "", "versions of the VMM and the hyp's ABI", cmd_version },
 	{ "mem", "", "memory the VMM owns", cmd_mem },
 	{ "cpus", "", "physical CPUs the hyp brought up", cmd_cpus },
 	{ "peek", "ADDRESS", "read 8 bytes of physical memory", cmd_peek },
+	{ "test-fault", "CPU", "make an idle CPU fault at EL2 (test builds)",
+	  cmd_test_fault },
 };
 
 static void cmd_help(int argc, char **argv)
@@ -118,7 +161,7 @@ static void cmd_help(int argc, char **argv)
 	(void)argc;
 	(void)argv;
 	for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
-		con_printf("  %-8s %-8s %s\n", commands[i].name, commands[i].args,
+		con_printf("  %-10s %-8s %s\n", commands[i].name, commands[i].args,
 			   commands[i].help);
 	}
 }

@@ -6,6 +6,7 @@
  * taken at EL2 itself is a hyp bug: it is reported and the CPU stops.
  */
 #include <hyp/arch.h>
+#include <hyp/hyp.h>
 #include <hyp/log.h>
 #include <hyp/trap.h>
 
@@ -64,6 +65,8 @@ void trap_hyp(struct trap_frame *f, u64 kind)
 		   (unsigned long)f->spsr);
 	dump_regs(f);
 	log_printf("hyp: CPU %u stopped\n", arch_cpu_index());
+	hyp_cpu_state[arch_cpu_index()] = CPU_STOPPED;
+	__atomic_fetch_sub(&hyp_cpus_online, 1, __ATOMIC_SEQ_CST);
 	cpu_halt();
 }
 

@@ -45,6 +45,14 @@
  */
 #define HV_FN_CPU_INFO HV_FN(0x01)
 
+/*
+ * HV_FN_TEST_FAULT (test builds only, CONFIG_TEST_HOOKS): (x1 = cpu) makes
+ * idle physical CPU `cpu` take a data abort at EL2, which the hyp reports
+ * before stopping that CPU. HV_E_INVALID if cpu is the caller's, out of
+ * range or not idle; HV_E_NOT_SUPPORTED in release builds.
+ */
+#define HV_FN_TEST_FAULT HV_FN(0x7f)
+
 /* Status codes, returned in x0. SMCCC fixes -1 as "not supported". */
 #define HV_OK            0
 #define HV_E_NOT_SUPPORTED (-1) /* unknown function id */

@@ -24,8 +24,19 @@ extern struct hyp_layout hyp_layout;
 extern struct hv_region hyp_fdt;
 /** Physical address size in bits, from ID_AA64MMFR0_EL1.PARange. */
 extern u32 hyp_pa_bits;
-/** Number of CPUs that reached the hyp (the boot CPU included). */
+/** Number of CPUs running in the hyp or the VMM (not off, not stopped). */
 extern volatile u32 hyp_cpus_online;
+/** Index of a CPU asked to fault by HV_FN_TEST_FAULT, or -1. */
+extern volatile s32 hyp_test_fault_cpu;
+
+/** Per-CPU state, by index in hyp_plat.cpus. */
+enum cpu_state {
+	CPU_OFF = 0,     /* never started, or failed to start */
+	CPU_IDLE = 1,    /* in the hyp, waiting for work */
+	CPU_VMM = 2,     /* running the VMM */
+	CPU_STOPPED = 3, /* halted after a fatal exception */
+};
+extern volatile u32 hyp_cpu_state[PLAT_MAX_CPUS];
 
 /** The build's version string, e.g. "0.1.0-12-gabcdef0". */
 extern const char hyp_version[];
