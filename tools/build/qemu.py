@@ -1,0 +1,78 @@
+#!/usr/bin/python3
+"""QEMU command lines for each platform variant, shared by `./build.sh run`,
+the boot tests and the benchmarks.
+
+Usage: qemu.py VARIANT [--build DIR] [-- EXTRA QEMU ARGS]
+Runs QEMU for VARIANT (virt-gicv3, virt-gicv2, rpi4) attached to this
+terminal; the console is on standard input/output (Ctrl-A X quits).
+"""
+import os
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+QEMU = "qemu-system-aarch64"
+
+VARIANTS = {
+    "virt-gicv3": ("qemu-virt", 3),
+    "virt-gicv2": ("qemu-virt", 2),
+    "rpi4": ("rpi4", None),
+}
+
+
+def platform_of(variant):
+    return VARIANTS[variant][0]
+
+
+def command(variant, build=None, extra=()):
+    """The argument vector that boots VARIANT from its boot medium."""
+    build = build or os.path.join(ROOT, "build")
+    plat, gic = VARIANTS[variant]
+    out = os.path.join(build, plat)
+    cache = os.path.join(build, "cache", "root")
+    common = ["-display", "none", "-no-reboot"]
+    if plat == "qemu-virt":
+        return [
+            QEMU,
+            "-M", f"virt,virtualization=on,gic-version={gic}",
+            "-cpu", "cortex-a72", "-smp", "4", "-m", "1G",
+            "-bios", "/usr/lib/u-boot/qemu_arm64/u-boot.bin",
+            "-drive", f"if=none,format=raw,id=disk,file={out}/disk.img",
+            "-device", "virtio-blk-device,drive=disk",
+            "-nic", "none",
+            "-serial", "mon:stdio",
+        ] + common + list(extra)
+    # raspi4b: U-Boot as the kernel, the Pi 4 device tree, the SD card. The
+    # Pi 4's console is the mini UART (QEMU's second serial port), as on the
+    # board's GPIO 14/15 header; the PL011 carries only U-Boot's first lines.
+    return [
+        QEMU,
+        "-M", "raspi4b",
+        "-kernel", f"{cache}/usr/lib/u-boot/rpi_4/u-boot.bin",
+        "-dtb", f"{out}/bcm2711-rpi-4-b.dtb",
+        "-drive", f"if=sd,format=raw,file={out}/sdcard.img",
+        "-serial", "null", "-serial", "mon:stdio",
+    ] + common + list(extra)
+
+
+def main(argv):
+    if not argv or argv[0] not in VARIANTS:
+        sys.exit(__doc__)
+    variant = argv[0]
+    build = None
+    extra = []
+    rest = argv[1:]
+    while rest:
+        a = rest.pop(0)
+        if a == "--build" and rest:
+            build = rest.pop(0)
+        elif a == "--":
+            extra = rest
+            break
+        else:
+            sys.exit(__doc__)
+    cmd = command(variant, build, extra)
+    os.execvp(cmd[0], cmd)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
