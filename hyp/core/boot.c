@@ -121,7 +121,7 @@ void hyp_main(paddr_t fdt, paddr_t load)
 
 	hyp_cpu_state[arch_cpu_index()] = CPU_VMM;
 	entry = host_init(&info);
-	arch_load_host_s2(host_s2_root(), host_s2_ipa_bits());
+	arch_load_host_s2(host_s2_vttbr(), host_s2_ipa_bits());
 	log_info("starting the VMM at EL1 (entry 0x%lx)\n", (unsigned long)entry);
 	arch_enter_el1(entry, info);
 }

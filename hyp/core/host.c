@@ -1,42 +1,22 @@
 /*
- * The VMM server's memory and stage 2.
- *
- * The VMM may reach: all RAM except the hyp's own 2 MiB-aligned range and
- * the ranges the device tree reserves (read-write, executable); the guest
- * bundle (read-only); and the console UART (device). Its stage 2 is an
- * identity map (IPA == PA) that starts empty and is filled on the first
- * access to each 2 MiB block (or 4 KiB page where a block would cover
- * something else). Every other access is refused and reported to the VMM
- * as an abort.
+ * The VMM server's memory at boot: which RAM it owns, where its image and
+ * boot information go, where the hyp keeps the ownership table and the
+ * stage-2 table pool, and the description of all of it for mem_init.
+ * Stage-2 faults of the VMM are served by mem_host_fault (core/mem.c).
  */
 #include <hyp/arch.h>
 #include <hyp/host.h>
 #include <hyp/hyp.h>
 #include <hyp/lib.h>
 #include <hyp/log.h>
-#include <hyp/pgtable.h>
+#include <hyp/mem.h>
 #include <hyp/regions.h>
-#include <hyp/trap.h>
 
 #define HOST_MAX_IPA_BITS 40
 
-#define VMM_RAM (S2_MEMATTR_NORMAL | S2_AP_RW | PTE_SH_INNER)
-#define VMM_RO (S2_MEMATTR_NORMAL | S2_AP_RO | PTE_SH_INNER | PTE_XN)
-#define VMM_DEV (S2_MEMATTR_DEVICE | S2_AP_RW | PTE_XN)
-
-/* Root: up to 2 concatenated level-1 tables, aligned to their size. */
-static u64 host_root[2 * PTES_PER_TABLE] __aligned(8192);
-static u64 host_pool_pages[CONFIG_HOST_S2_POOL_PAGES][PTES_PER_TABLE] __aligned(4096);
-static struct pt_pool host_pool = { host_pool_pages, CONFIG_HOST_S2_POOL_PAGES, 0 };
-static struct pgtable host_s2;
-static u32 host_ipa_bits;
-static spinlock_t host_lock;
-
-/* What the VMM may reach. */
 static struct hv_region vmm_ram[HV_BOOT_MAX_REGIONS];
 static u32 vmm_ram_n;
-static struct hv_region vmm_bundle;
-static struct hv_region vmm_uart;
+static struct mem_config cfg;
 
 /* The VMM image embedded in the hyp (linker script). */
 extern const u8 _vmm_image_start[];
@@ -57,54 +37,50 @@ static u64 le64(const u8 *p)
 	return v;
 }
 
-static bool in_list(const struct hv_region *l, u32 n, u64 a, u64 size)
+static void subtract_or_die(const struct hv_region *h)
 {
-	for (u32 i = 0; i < n; i++) {
-		if (region_contains(&l[i], a, size)) {
-			return true;
-		}
-	}
-	return false;
-}
-
-static void subtract_or_die(struct hv_region *l, u32 *n, const struct hv_region *h)
-{
-	if (!region_subtract(l, n, HV_BOOT_MAX_REGIONS, h)) {
+	if (!region_subtract(vmm_ram, &vmm_ram_n, HV_BOOT_MAX_REGIONS, h)) {
 		hyp_panic("too many memory regions for the VMM");
 	}
 }
 
-/* Picks a 2 MiB-aligned place for the VMM image clear of everything. */
-static paddr_t place_vmm(u64 size, paddr_t fdt, u64 fdt_size)
+static void keep_for_hyp(const struct hv_region *r)
 {
-	/* Stay out of the top 32 MiB of each bank: U-Boot's relocated code. */
+	if (cfg.num_hyp >= ARRAY_SIZE(cfg.hyp)) {
+		hyp_panic("too many hyp ranges");
+	}
+	cfg.hyp[cfg.num_hyp++] = *r;
+	subtract_or_die(r);
+}
+
+/*
+ * A 2 MiB-aligned range of `size` bytes of VMM RAM, clear of the device
+ * tree and out of the top 32 MiB of its bank (where U-Boot relocated
+ * itself: stores there are slow under QEMU, docs/boot.md).
+ */
+static paddr_t place(u64 size)
+{
 	const u64 top_avoid = 32ULL << 20;
 
 	for (u32 i = 0; i < vmm_ram_n; i++) {
 		const struct hv_region *r = &vmm_ram[i];
 		paddr_t end = r->base + r->size;
+		paddr_t bank_end = end;
 
+		for (u32 b = 0; b < hyp_plat.num_mem; b++) {
+			if (region_contains(&hyp_plat.mem[b], r->base, r->size)) {
+				bank_end = hyp_plat.mem[b].base + hyp_plat.mem[b].size;
+			}
+		}
 		for (paddr_t a = ALIGN_UP(r->base, BLOCK_SIZE);
-		     a + size <= end && a + size + top_avoid <= end;
+		     a + size <= end && a + size + top_avoid <= bank_end;
 		     a += BLOCK_SIZE) {
-			if (!region_overlaps(a, size, fdt, fdt_size) &&
-			    !region_overlaps(a, size, vmm_bundle.base,
-					     vmm_bundle.size)) {
+			if (!region_overlaps(a, size, hyp_fdt.base, hyp_fdt.size)) {
 				return a;
 			}
 		}
 	}
-	return 0;
-}
-
-paddr_t host_s2_root(void)
-{
-	return (paddr_t)(uintptr_t)host_root;
-}
-
-u32 host_s2_ipa_bits(void)
-{
-	return host_ipa_bits;
+	hyp_panic("no room for %lu bytes of boot data", (unsigned long)size);
 }
 
 static u64 ram_total(void)
@@ -131,9 +107,29 @@ static void fill_info(struct hv_boot_info *bi, paddr_t image, u64 size)
 	memcpy(bi->ram, vmm_ram, sizeof(vmm_ram));
 	bi->hyp = hyp_layout.reserved;
 	bi->image = (struct hv_region){ image, size };
-	bi->bundle = vmm_bundle;
+	bi->bundle = cfg.host_ro;
 	memcpy(bi->platform, CONFIG_PLATFORM_NAME,
 	       MIN(sizeof(CONFIG_PLATFORM_NAME), sizeof(bi->platform) - 1));
+}
+
+/* Carves the hyp's data (ownership table, table pool) out of VMM RAM. */
+static void place_hyp_data(void)
+{
+	u64 frames = mem_frames(hyp_plat.mem, hyp_plat.num_mem);
+	u64 table = ALIGN_UP(frames * sizeof(struct s2page), PAGE_SIZE);
+	u64 pool = (u64)CONFIG_S2_POOL_PAGES * PAGE_SIZE;
+	struct hv_region r;
+
+	r.size = ALIGN_UP(table + pool, BLOCK_SIZE);
+	r.base = place(r.size);
+	keep_for_hyp(&r);
+	cfg.pages = (struct s2page *)(uintptr_t)r.base;
+	cfg.pool_pages = (u64(*)[PTES_PER_TABLE])(uintptr_t)(r.base + table);
+	cfg.pool_num = CONFIG_S2_POOL_PAGES;
+	log_info("ownership table %lu KiB for %lu frames, table pool %u pages, "
+		 "at 0x%lx\n",
+		 (unsigned long)(table >> 10), (unsigned long)frames,
+		 CONFIG_S2_POOL_PAGES, (unsigned long)r.base);
 }
 
 paddr_t host_init(paddr_t *info)
@@ -144,10 +140,10 @@ paddr_t host_init(paddr_t *info)
 	u64 region_size;
 	paddr_t vmm;
 	struct hv_boot_info *bi;
-	u32 pa_bits = hyp_pa_bits;
+	struct hv_region r;
 
-	if (image_len < 64 || le64(_vmm_image_start + IMAGE_MAGIC_OFF) % (1ULL << 32) !=
-				       IMAGE_MAGIC) {
+	if (image_len < 64 ||
+	    (u32)le64(_vmm_image_start + IMAGE_MAGIC_OFF) != IMAGE_MAGIC) {
 		hyp_panic("no VMM image in the hyp");
 	}
 	image_size = le64(_vmm_image_start + IMAGE_SIZE_OFF);
@@ -157,34 +153,34 @@ paddr_t host_init(paddr_t *info)
 
 	vmm_ram_n = MIN(p->num_mem, HV_BOOT_MAX_REGIONS);
 	memcpy(vmm_ram, p->mem, vmm_ram_n * sizeof(vmm_ram[0]));
-	subtract_or_die(vmm_ram, &vmm_ram_n, &hyp_layout.reserved);
+	cfg.num_banks = p->num_mem;
+	memcpy(cfg.banks, p->mem, sizeof(cfg.banks));
+	keep_for_hyp(&hyp_layout.reserved);
 	for (u32 i = 0; i < p->num_resv; i++) {
-		subtract_or_die(vmm_ram, &vmm_ram_n, &p->resv[i]);
+		keep_for_hyp(&p->resv[i]);
 	}
 	for (u32 i = 0; i < p->num_cpus; i++) {
 		/* Spin-table release words stay with the firmware. */
 		if (p->cpus[i].method == CPU_METHOD_SPIN_TABLE) {
-			struct hv_region pg = { ALIGN_DOWN(p->cpus[i].release, PAGE_SIZE),
+			r = (struct hv_region){ ALIGN_DOWN(p->cpus[i].release, PAGE_SIZE),
 						PAGE_SIZE };
-
-			subtract_or_die(vmm_ram, &vmm_ram_n, &pg);
+			keep_for_hyp(&r);
 		}
 	}
 	/* Frame 0 is never handed out (it can mean "no mapping"). */
-	subtract_or_die(vmm_ram, &vmm_ram_n, &(struct hv_region){ 0, PAGE_SIZE });
+	r = (struct hv_region){ 0, PAGE_SIZE };
+	keep_for_hyp(&r);
 	if (p->initrd_end > p->initrd_start) {
-		vmm_bundle.base = ALIGN_DOWN(p->initrd_start, PAGE_SIZE);
-		vmm_bundle.size = ALIGN_UP(p->initrd_end, PAGE_SIZE) - vmm_bundle.base;
-		subtract_or_die(vmm_ram, &vmm_ram_n, &vmm_bundle);
+		cfg.host_ro.base = ALIGN_DOWN(p->initrd_start, PAGE_SIZE);
+		cfg.host_ro.size = ALIGN_UP(p->initrd_end, PAGE_SIZE) - cfg.host_ro.base;
+		subtract_or_die(&cfg.host_ro); /* the VMM's, but not to allocate */
 	}
-	vmm_uart = (struct hv_region){ ALIGN_DOWN(p->uart.base, PAGE_SIZE), PAGE_SIZE };
+	cfg.num_dev = 1;
+	cfg.dev[0] = (struct hv_region){ ALIGN_DOWN(p->uart.base, PAGE_SIZE), PAGE_SIZE };
+	place_hyp_data();
 
 	region_size = ALIGN_UP(image_size + PAGE_SIZE, BLOCK_SIZE);
-	vmm = place_vmm(region_size, hyp_fdt.base, hyp_fdt.size);
-	if (vmm == 0) {
-		hyp_panic("no room for the VMM image (%lu bytes)",
-			  (unsigned long)region_size);
-	}
+	vmm = place(region_size);
 	memcpy((void *)(uintptr_t)vmm, _vmm_image_start, image_len);
 	memset((void *)(uintptr_t)(vmm + image_len), 0, region_size - image_len);
 	bi = (struct hv_boot_info *)(uintptr_t)(vmm + ALIGN_UP(image_size, PAGE_SIZE));
@@ -193,85 +189,27 @@ paddr_t host_init(paddr_t *info)
 	arch_dcache_clean_inval((const void *)(uintptr_t)vmm, region_size);
 	__asm__ volatile("ic iallu\n\tdsb nsh\n\tisb" : : : "memory");
 
-	if (pa_bits > HOST_MAX_IPA_BITS) {
-		pa_bits = HOST_MAX_IPA_BITS;
-	}
-	host_ipa_bits = pa_bits;
-	if (pgt_init(&host_s2, &host_pool, host_root, host_ipa_bits) != 0) {
-		hyp_panic("VMM stage-2 set-up failed");
+	cfg.ipa_bits = MIN(hyp_pa_bits, HOST_MAX_IPA_BITS);
+	cfg.host_pt_limit = CONFIG_HOST_S2_PT_PAGES;
+	cfg.vm_pt_limit = CONFIG_VM_S2_PT_PAGES;
+	if (mem_init(&cfg) != 0) {
+		hyp_panic("memory state set-up failed");
 	}
 	*info = (paddr_t)(uintptr_t)bi;
 	log_info("VMM: %lu MiB of RAM in %u ranges, image at 0x%lx, bundle %lu KiB "
 		 "at 0x%lx\n",
 		 (unsigned long)(ram_total() >> 20), vmm_ram_n, (unsigned long)vmm,
-		 (unsigned long)(vmm_bundle.size >> 10),
-		 (unsigned long)vmm_bundle.base);
+		 (unsigned long)(cfg.host_ro.size >> 10),
+		 (unsigned long)cfg.host_ro.base);
 	return vmm;
 }
 
-/* Whether the whole of [a, a + size) is VMM RAM, bundle, or UART. */
-static u64 access_attrs(u64 a, u64 size, bool *ok)
+u64 host_s2_vttbr(void)
 {
-	*ok = true;
-	if (in_list(vmm_ram, vmm_ram_n, a, size)) {
-		return VMM_RAM;
-	}
-	if (vmm_bundle.size != 0 && region_contains(&vmm_bundle, a, size)) {
-		return VMM_RO;
-	}
-	if (region_contains(&vmm_uart, a, size)) {
-		return VMM_DEV;
-	}
-	*ok = false;
-	return 0;
+	return mem_host_vttbr();
 }
 
-static const char *refusal(u64 ipa, bool write)
+u32 host_s2_ipa_bits(void)
 {
-	const struct platform *p = &hyp_plat;
-
-	if (region_contains(&hyp_layout.reserved, ipa, 1)) {
-		return "hyp memory";
-	}
-	if (write && vmm_bundle.size != 0 && region_contains(&vmm_bundle, ipa, 1)) {
-		return "the bundle is read-only";
-	}
-	if (in_list(p->mem, p->num_mem, ipa, 1)) {
-		return "reserved memory";
-	}
-	if (ipa >> host_ipa_bits != 0) {
-		return "outside the IPA space";
-	}
-	return "no memory or device the VMM may use";
-}
-
-enum host_fault_result host_stage2_fault(u64 ipa, bool write, const char **why)
-{
-	u64 block = ALIGN_DOWN(ipa, BLOCK_SIZE);
-	u64 page = ALIGN_DOWN(ipa, PAGE_SIZE);
-	enum host_fault_result res = HOST_FAULT_DENIED;
-	bool ok;
-	u64 attrs;
-	int err;
-
-	spin_lock(&host_lock);
-	attrs = access_attrs(block, BLOCK_SIZE, &ok);
-	if (ok && attrs == VMM_RAM) {
-		err = pgt_map(&host_s2, block, block, 2, attrs);
-	} else {
-		attrs = access_attrs(page, PAGE_SIZE, &ok);
-		err = ok ? pgt_map(&host_s2, page, page, 3, attrs) : 0;
-	}
-	if (!ok) {
-		*why = refusal(ipa, write);
-	} else if (err == 0 && (attrs != VMM_RO || !write)) {
-		res = HOST_FAULT_MAPPED;
-	} else if (err == 0) {
-		*why = refusal(ipa, write);
-	} else {
-		*why = err == PGT_E_NOMEM ? "stage-2 table pool exhausted"
-					  : "stage-2 mapping conflict";
-	}
-	spin_unlock(&host_lock);
-	return res;
+	return cfg.ipa_bits;
 }

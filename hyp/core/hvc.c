@@ -6,6 +6,7 @@
 #include <generated/version.h>
 #include <hyp/arch.h>
 #include <hyp/hyp.h>
+#include <hyp/mem.h>
 #include <hyp/trap.h>
 
 static void set_result(struct trap_frame *f, s64 status, u64 r1, u64 r2, u64 r3)
@@ -34,11 +35,78 @@ static void test_fault(struct trap_frame *f)
 	set_result(f, HV_OK, 0, 0, 0);
 }
 
+/* Arguments that must fit a vmid are checked here, the rest in mem.c. */
+static u32 vmid_arg(u64 v)
+{
+	return v <= HV_MAX_VMS ? (u32)v : UINT32_MAX;
+}
+
+static void memory_call(struct trap_frame *f, u64 fn)
+{
+	u64 out[3] = { 0, 0, 0 };
+	u32 vmid = vmid_arg(f->x[1]);
+	s64 ret;
+
+	switch (fn) {
+	case HV_FN_VM_CREATE:
+		ret = mem_vm_create(&vmid);
+		out[0] = ret == HV_OK ? vmid : 0;
+		break;
+	case HV_FN_VM_DESTROY:
+		ret = mem_vm_destroy(vmid);
+		break;
+	case HV_FN_VM_START:
+		ret = mem_vm_start(vmid);
+		break;
+	case HV_FN_VM_STOP:
+		ret = mem_vm_stop(vmid);
+		break;
+	case HV_FN_PROT_AND_MAP:
+		ret = mem_prot_and_map(vmid, f->x[2], f->x[3], f->x[4]);
+		break;
+	case HV_FN_CLEAR_VM_RANGE:
+		ret = mem_clear_vm_range(vmid, f->x[2], f->x[3]);
+		break;
+	case HV_FN_MEM_INFO:
+		ret = mem_info(f->x[1], out);
+		break;
+	case HV_FN_PAGE_INFO:
+		ret = mem_page_info(f->x[1], out);
+		break;
+	case HV_FN_TEST_GRANT:
+	case HV_FN_TEST_REVOKE:
+		if (!CONFIG_TEST_HOOKS) {
+			ret = HV_E_NOT_SUPPORTED;
+		} else if (fn == HV_FN_TEST_GRANT) {
+			ret = mem_grant(vmid, f->x[2], f->x[3]);
+		} else {
+			ret = mem_revoke(vmid, f->x[2], f->x[3]);
+		}
+		break;
+	default:
+		ret = HV_E_NOT_SUPPORTED;
+		break;
+	}
+	set_result(f, ret, out[0], out[1], out[2]);
+}
+
 void hvc_handle(struct trap_frame *f)
 {
 	u64 fn = f->x[0];
 
 	switch (fn) {
+	case HV_FN_VM_CREATE:
+	case HV_FN_VM_DESTROY:
+	case HV_FN_VM_START:
+	case HV_FN_VM_STOP:
+	case HV_FN_PROT_AND_MAP:
+	case HV_FN_CLEAR_VM_RANGE:
+	case HV_FN_MEM_INFO:
+	case HV_FN_PAGE_INFO:
+	case HV_FN_TEST_GRANT:
+	case HV_FN_TEST_REVOKE:
+		memory_call(f, fn);
+		break;
 	case HV_FN_VERSION:
 		set_result(f, HV_OK,
 			   ((u64)HV_ABI_VERSION_MAJOR << 16) | HV_ABI_VERSION_MINOR,

@@ -1,26 +1,74 @@
 /*
- * Translation table walker and mapper. See hyp/pgtable.h.
+ * Translation table walker and mapper. See hyp/pgtable.h. Every walk is a
+ * loop over at most four levels; nothing recurses.
  */
 #include <hyp/lib.h>
 #include <hyp/pgtable.h>
 
 #define LEVEL_SHIFT(l) (PAGE_SHIFT + 9 * (3 - (l)))
+#define LEVEL_SIZE(l) (UINT64_C(1) << LEVEL_SHIFT(l))
 
 static u64 *table_va(u64 desc)
 {
 	return (u64 *)(uintptr_t)(desc & PTE_ADDR_MASK);
 }
 
+void pt_pool_init(struct pt_pool *pool, u64 (*pages)[PTES_PER_TABLE], u32 num)
+{
+	pool->pages = pages;
+	pool->num = num;
+	pool->nfree = 0;
+	pool->free_list = NULL;
+	for (u32 i = num; i > 0; i--) {
+		pt_pool_free(pool, pages[i - 1]);
+	}
+}
+
 u64 *pt_pool_alloc(struct pt_pool *pool)
+{
+	u64 *page = pool->free_list;
+
+	if (page == NULL) {
+		return NULL;
+	}
+	pool->free_list = (u64 *)(uintptr_t)page[0];
+	pool->nfree--;
+	memset(page, 0, PAGE_SIZE);
+	return page;
+}
+
+void pt_pool_free(struct pt_pool *pool, u64 *page)
+{
+	page[0] = (u64)(uintptr_t)pool->free_list;
+	pool->free_list = page;
+	pool->nfree++;
+}
+
+static u64 *table_alloc(struct pgtable *pt)
 {
 	u64 *page;
 
-	if (pool->used >= pool->num) {
+	if (pt->pages_used >= pt->pages_limit) {
 		return NULL;
 	}
-	page = pool->pages[pool->used++];
-	memset(page, 0, PAGE_SIZE);
+	page = pt_pool_alloc(pt->pool);
+	if (page != NULL) {
+		pt->pages_used++;
+	}
 	return page;
+}
+
+static void table_free(struct pgtable *pt, u64 *page)
+{
+	pt_pool_free(pt->pool, page);
+	pt->pages_used--;
+}
+
+u32 pgt_pages_available(const struct pgtable *pt)
+{
+	u32 by_limit = pt->pages_limit - pt->pages_used;
+
+	return MIN(by_limit, pt->pool->nfree);
 }
 
 u32 pgt_root_entries(u32 va_bits)
@@ -30,7 +78,8 @@ u32 pgt_root_entries(u32 va_bits)
 			    : 1U << (va_bits - LEVEL_SHIFT(1));
 }
 
-int pgt_init(struct pgtable *pt, struct pt_pool *pool, u64 *root, u32 va_bits)
+int pgt_init(struct pgtable *pt, struct pt_pool *pool, u64 *root, u32 va_bits,
+	     u32 pages_limit)
 {
 	if (va_bits < 31 || va_bits > 42 || root == NULL ||
 	    !IS_ALIGNED((uintptr_t)root, PAGE_SIZE)) {
@@ -40,6 +89,8 @@ int pgt_init(struct pgtable *pt, struct pt_pool *pool, u64 *root, u32 va_bits)
 	pt->root_entries = pgt_root_entries(va_bits);
 	pt->start_level = 1;
 	pt->va_bits = va_bits;
+	pt->pages_used = 0;
+	pt->pages_limit = pages_limit;
 	pt->pool = pool;
 	memset(root, 0, pt->root_entries * sizeof(u64));
 	return 0;
@@ -58,65 +109,178 @@ static bool is_leaf(u64 desc, u32 level)
 	return (desc & PTE_VALID) != 0 && (level == 3 || (desc & PTE_TABLE) == 0);
 }
 
+static bool map_args_ok(const struct pgtable *pt, u64 va, paddr_t pa, u32 level)
+{
+	u64 size = LEVEL_SIZE(level);
+
+	return level >= pt->start_level && level <= 3 && IS_ALIGNED(va, size) &&
+	       IS_ALIGNED(pa, size) && (va >> pt->va_bits) == 0 &&
+	       (pa & ~PTE_ADDR_MASK) == 0;
+}
+
+u32 pgt_map_cost(const struct pgtable *pt, u64 va, u32 level)
+{
+	const u64 *table = pt->root;
+	u32 l;
+
+	if ((va >> pt->va_bits) != 0) {
+		return 0;
+	}
+	for (l = pt->start_level; l < level && l <= 3; l++) {
+		u64 desc = table[index_at(pt, va, l)];
+
+		if ((desc & PTE_VALID) == 0 || is_leaf(desc, l)) {
+			break;
+		}
+		table = table_va(desc);
+	}
+	return level > l ? level - l : 0;
+}
+
 int pgt_map(struct pgtable *pt, u64 va, paddr_t pa, u32 level, u64 attrs)
 {
-	u64 size = UINT64_C(1) << LEVEL_SHIFT(level);
 	u64 *table = pt->root;
 	u64 desc;
 	u64 *slot;
 
-	if (level < pt->start_level || level > 3 || !IS_ALIGNED(va, size) ||
-	    !IS_ALIGNED(pa, size) || (va >> pt->va_bits) != 0 ||
-	    (pa & ~PTE_ADDR_MASK) != 0) {
+	if (!map_args_ok(pt, va, pa, level)) {
 		return PGT_E_RANGE;
 	}
+	/* Check the whole path first: a refusal leaves no new tables. */
+	for (u32 l = pt->start_level; l <= level; l++) {
+		desc = table[index_at(pt, va, l)];
+		if ((desc & PTE_VALID) == 0) {
+			break;
+		}
+		if (l == level || is_leaf(desc, l)) {
+			desc = pa | (attrs & PTE_ATTR_MASK) | PTE_AF | PTE_VALID |
+			       (level == 3 ? PTE_TABLE : 0);
+			return table[index_at(pt, va, l)] == desc ? 0 : PGT_E_EXISTS;
+		}
+		table = table_va(desc);
+	}
+	if (pgt_map_cost(pt, va, level) > pgt_pages_available(pt)) {
+		return PGT_E_NOMEM;
+	}
+	table = pt->root;
 	for (u32 l = pt->start_level; l < level; l++) {
 		slot = &table[index_at(pt, va, l)];
 		if ((*slot & PTE_VALID) == 0) {
-			u64 *next = pt_pool_alloc(pt->pool);
+			u64 *next = table_alloc(pt);
 
-			if (next == NULL) {
-				return PGT_E_NOMEM;
-			}
 			*slot = (u64)(uintptr_t)next | PTE_TABLE | PTE_VALID;
-		} else if (is_leaf(*slot, l)) {
-			return PGT_E_EXISTS;
 		}
 		table = table_va(*slot);
 	}
 	slot = &table[index_at(pt, va, level)];
-	desc = pa | (attrs & PTE_ATTR_MASK) | PTE_AF | PTE_VALID |
-	       (level == 3 ? PTE_TABLE : 0);
-	if ((*slot & PTE_VALID) != 0) {
-		return *slot == desc ? 0 : PGT_E_EXISTS;
-	}
-	*slot = desc;
+	*slot = pa | (attrs & PTE_ATTR_MASK) | PTE_AF | PTE_VALID |
+		(level == 3 ? PTE_TABLE : 0);
 	return 0;
+}
+
+/* Finds the slot of the leaf mapping va; NULL if none. */
+static u64 *leaf_slot(const struct pgtable *pt, u64 va, u32 *level)
+{
+	u64 *table = pt->root;
+
+	if ((va >> pt->va_bits) != 0) {
+		return NULL;
+	}
+	for (u32 l = pt->start_level; l <= 3; l++) {
+		u64 *slot = &table[index_at(pt, va, l)];
+
+		if ((*slot & PTE_VALID) == 0) {
+			return NULL;
+		}
+		if (is_leaf(*slot, l)) {
+			*level = l;
+			return slot;
+		}
+		table = table_va(*slot);
+	}
+	return NULL;
+}
+
+u32 pgt_unmap_cost(const struct pgtable *pt, u64 va)
+{
+	u32 level;
+
+	return leaf_slot(pt, va, &level) != NULL ? 3 - level : 0;
+}
+
+int pgt_unmap_page(struct pgtable *pt, u64 va)
+{
+	u32 level;
+	u64 *slot = leaf_slot(pt, va, &level);
+
+	if (slot == NULL) {
+		return 0;
+	}
+	if (3 - level > pgt_pages_available(pt)) {
+		return PGT_E_NOMEM;
+	}
+	/* Split the block level by level down to 4 KiB pages. */
+	while (level < 3) {
+		u64 block = *slot;
+		u64 attrs = block & PTE_ATTR_MASK;
+		paddr_t base = block & PTE_ADDR_MASK;
+		u64 step = LEVEL_SIZE(level + 1);
+		u64 *next = table_alloc(pt);
+
+		for (u32 i = 0; i < PTES_PER_TABLE; i++) {
+			next[i] = (base + i * step) | attrs | PTE_VALID |
+				  (level + 1 == 3 ? PTE_TABLE : 0);
+		}
+		*slot = (u64)(uintptr_t)next | PTE_TABLE | PTE_VALID;
+		level++;
+		slot = &next[(va >> LEVEL_SHIFT(level)) & (PTES_PER_TABLE - 1)];
+	}
+	*slot = 0;
+	return 0;
+}
+
+void pgt_unmap_leaf(struct pgtable *pt, u64 va)
+{
+	u32 level;
+	u64 *slot = leaf_slot(pt, va, &level);
+
+	if (slot != NULL) {
+		*slot = 0;
+	}
+}
+
+void pgt_destroy(struct pgtable *pt)
+{
+	/* Levels below a level-1 root: 2 and 3. */
+	for (u32 i = 0; i < pt->root_entries; i++) {
+		u64 d1 = pt->root[i];
+		u64 *l2;
+
+		if ((d1 & PTE_VALID) == 0 || is_leaf(d1, 1)) {
+			continue;
+		}
+		l2 = table_va(d1);
+		for (u32 j = 0; j < PTES_PER_TABLE; j++) {
+			if ((l2[j] & PTE_VALID) != 0 && !is_leaf(l2[j], 2)) {
+				table_free(pt, table_va(l2[j]));
+			}
+		}
+		table_free(pt, l2);
+	}
+	memset(pt->root, 0, pt->root_entries * sizeof(u64));
 }
 
 bool pgt_walk(const struct pgtable *pt, u64 va, paddr_t *pa, u64 *attrs,
 	      u32 *level)
 {
-	const u64 *table = pt->root;
+	u64 *slot = leaf_slot(pt, va, level);
+	u64 mask;
 
-	if ((va >> pt->va_bits) != 0) {
+	if (slot == NULL) {
 		return false;
 	}
-	for (u32 l = pt->start_level; l <= 3; l++) {
-		u64 desc = table[index_at(pt, va, l)];
-
-		if ((desc & PTE_VALID) == 0) {
-			return false;
-		}
-		if (is_leaf(desc, l)) {
-			u64 mask = (UINT64_C(1) << LEVEL_SHIFT(l)) - 1;
-
-			*pa = (desc & PTE_ADDR_MASK & ~mask) | (va & mask);
-			*attrs = desc & PTE_ATTR_MASK;
-			*level = l;
-			return true;
-		}
-		table = table_va(desc);
-	}
-	return false;
+	mask = LEVEL_SIZE(*level) - 1;
+	*pa = (*slot & PTE_ADDR_MASK & ~mask) | (va & mask);
+	*attrs = *slot & PTE_ATTR_MASK;
+	return true;
 }

@@ -37,7 +37,7 @@ void vmm_mmu_enable(u64 ttbr, u64 tcr, u64 mair, u64 sctlr);
 
 static u64 pool_pages[POOL_PAGES][PTES_PER_TABLE] __aligned(4096);
 static u64 root[PTES_PER_TABLE] __aligned(4096);
-static struct pt_pool pool = { pool_pages, POOL_PAGES, 0 };
+static struct pt_pool pool;
 static struct pgtable s1;
 
 extern char _head[], _text_end[], _rodata_end[], _end[];
@@ -84,7 +84,8 @@ void vmm_mmu_init(void)
 {
 	const struct hv_boot_info *bi = vmm_boot;
 
-	if (pgt_init(&s1, &pool, root, VA_BITS) != 0) {
+	pt_pool_init(&pool, pool_pages, POOL_PAGES);
+	if (pgt_init(&s1, &pool, root, VA_BITS, POOL_PAGES) != 0) {
 		return;
 	}
 	/* The image first, page by page, so that its text stays read-only. */

@@ -3,6 +3,7 @@
  * TLB maintenance).
  */
 #include <hyp/arch.h>
+#include <hyp/mem.h>
 
 #include "sysreg.h"
 
@@ -27,14 +28,50 @@ void arch_dcache_clean_inval(const void *va, size_t size)
 	dsb_sy();
 }
 
-void arch_tlb_inval_ipa(u64 ipa)
+/*
+ * Stage-2 TLB maintenance by IPA acts on the VMID in VTTBR_EL2 (D8.13.5),
+ * so the target's VTTBR is loaded for the operation and restored after.
+ * Stage-1 entries of that VMID may cache the old translation too: they
+ * are invalidated as a whole (vmalle1is), as the Arm ARM's sequence for
+ * changing a stage-2 entry requires.
+ */
+void arch_s2_tlb_inval_ipa(u64 vttbr, u64 ipa)
 {
+	u64 old = read_vttbr_el2();
+
 	dsb_ish();
+	write_vttbr_el2(vttbr);
+	isb();
 	__asm__ volatile("tlbi ipas2e1is, %0" : : "r"(ipa >> PAGE_SHIFT));
 	dsb_ish();
 	__asm__ volatile("tlbi vmalle1is" : : : "memory");
 	dsb_ish();
+	write_vttbr_el2(old);
 	isb();
+}
+
+void arch_s2_tlb_inval_vmid(u64 vttbr)
+{
+	u64 old = read_vttbr_el2();
+
+	dsb_ish();
+	write_vttbr_el2(vttbr);
+	isb();
+	__asm__ volatile("tlbi vmalls12e1is" : : : "memory");
+	dsb_ish();
+	write_vttbr_el2(old);
+	isb();
+}
+
+void arch_scrub_frame(paddr_t pa)
+{
+	u64 *p = (u64 *)(uintptr_t)pa;
+
+	for (u32 i = 0; i < PAGE_SIZE / sizeof(u64); i++) {
+		p[i] = 0;
+	}
+	/* A guest may run with caches off: zeros must reach memory. */
+	arch_dcache_clean_inval(p, PAGE_SIZE);
 }
 
 u64 arch_counter(void)

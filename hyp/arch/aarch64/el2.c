@@ -26,7 +26,7 @@ void arch_cpu_init_el2(void)
 /* PARange encodings (ID_AA64MMFR0_EL1.PARange, D23.2.74) by size in bits. */
 static const u8 parange_bits[] = { 32, 36, 40, 42, 44, 48, 52 };
 
-void arch_load_host_s2(paddr_t root, u32 ipa_bits)
+void arch_load_host_s2(u64 vttbr, u32 ipa_bits)
 {
 	u64 ps = 0;
 
@@ -38,7 +38,7 @@ void arch_load_host_s2(paddr_t root, u32 ipa_bits)
 	write_vtcr_el2(VTCR_RES1 | TCR_T0SZ(ipa_bits) | VTCR_SL0_L1 |
 		       TCR_IRGN0_WBWA | TCR_ORGN0_WBWA | TCR_SH0_INNER |
 		       TCR_TG0_4K | (ps << TCR_PS_SHIFT));
-	write_vttbr_el2(root); /* VMID 0 */
+	write_vttbr_el2(vttbr);
 	isb();
 	__asm__ volatile("tlbi vmalls12e1\n\tdsb nsh\n\tisb" : : : "memory");
 }

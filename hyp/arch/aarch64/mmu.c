@@ -22,7 +22,7 @@
 
 static u64 s1_pool_pages[CONFIG_HYP_S1_POOL_PAGES][PTES_PER_TABLE] __aligned(4096);
 static u64 s1_root[PTES_PER_TABLE] __aligned(4096);
-static struct pt_pool s1_pool = { s1_pool_pages, CONFIG_HYP_S1_POOL_PAGES, 0 };
+static struct pt_pool s1_pool;
 static struct pgtable s1;
 
 struct boot_handoff boot_handoff __aligned(64);
@@ -100,7 +100,8 @@ void arch_mmu_init(void)
 	struct hv_region uart = { p->uart.base, PAGE_SIZE };
 	struct boot_handoff *h = &boot_handoff;
 
-	if (pgt_init(&s1, &s1_pool, s1_root, HYP_VA_BITS) != 0) {
+	pt_pool_init(&s1_pool, s1_pool_pages, CONFIG_HYP_S1_POOL_PAGES);
+	if (pgt_init(&s1, &s1_pool, s1_root, HYP_VA_BITS, CONFIG_HYP_S1_POOL_PAGES) != 0) {
 		hyp_panic("EL2 table set-up failed");
 	}
 	for (u32 i = 0; i < p->num_mem; i++) {
@@ -122,5 +123,5 @@ void arch_mmu_init(void)
 	h->sctlr = SCTLR_EL2_RES1 | SCTLR_EL2_M | SCTLR_EL2_C | SCTLR_EL2_SA |
 		   SCTLR_EL2_I;
 	arch_mmu_enable(h->ttbr, h->tcr, h->mair, h->sctlr);
-	log_debug("EL2 MMU on: %u table pages\n", s1_pool.used + 1);
+	log_debug("EL2 MMU on: %u table pages\n", s1.pages_used + 1);
 }

@@ -8,6 +8,7 @@
 #include <hyp/arch.h>
 #include <hyp/hyp.h>
 #include <hyp/log.h>
+#include <hyp/mem.h>
 #include <hyp/trap.h>
 
 #include "sysreg.h"
@@ -124,7 +125,7 @@ static void handle_abort(struct trap_frame *f, u64 esr)
 	const char *why = "";
 	u32 inj_ec;
 
-	if (host_stage2_fault(ipa, write, &why) == HOST_FAULT_MAPPED) {
+	if (mem_host_fault(ipa, write, &why) == HV_OK) {
 		return;
 	}
 	log_info("VMM %s at IPA 0x%lx (VA 0x%lx, PC 0x%lx) refused: %s\n",

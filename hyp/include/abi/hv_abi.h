@@ -46,6 +46,64 @@
 #define HV_FN_CPU_INFO HV_FN(0x01)
 
 /*
+ * VM life cycle (VMM only). States: created (accepting memory), running,
+ * off. A vmid is 1..HV_MAX_VMS.
+ *
+ * HV_FN_VM_CREATE: () -> x1 = vmid.
+ * HV_FN_VM_DESTROY: (x1 = vmid). The VM must be off and own no frames.
+ * HV_FN_VM_START: (x1 = vmid). created -> running.
+ * HV_FN_VM_STOP: (x1 = vmid). created or running -> off.
+ */
+#define HV_FN_VM_CREATE HV_FN(0x10)
+#define HV_FN_VM_DESTROY HV_FN(0x11)
+#define HV_FN_VM_START HV_FN(0x12)
+#define HV_FN_VM_STOP HV_FN(0x13)
+
+/*
+ * Memory (VMM only); docs/ipc.md has the full contract.
+ *
+ * HV_FN_PROT_AND_MAP: (x1 = vmid, x2 = gpa, x3 = pte, x4 = level) gives the
+ *   frame(s) at pte's output address to the VM and maps them at gpa:
+ *   level 3 one 4 KiB page, level 2 one 2 MiB block (512 frames).
+ * HV_FN_CLEAR_VM_RANGE: (x1 = vmid, x2 = pfn, x3 = num) scrubs every frame
+ *   of [pfn, pfn + num) the VM owns and gives it back to the VMM. The VM
+ *   must be off.
+ * HV_FN_MEM_INFO: (x1 = owner) -> x1 = frames it owns, x2 = table pages its
+ *   stage 2 uses, x3 = free table pages in the pool. Owner 0 is the VMM,
+ *   1..HV_MAX_VMS a VM, HV_OWNER_HYP the hyp.
+ * HV_FN_PAGE_INFO: (x1 = pfn) -> x1 = owner, x2 = count, x3 = gfn.
+ */
+#define HV_FN_PROT_AND_MAP HV_FN(0x20)
+#define HV_FN_CLEAR_VM_RANGE HV_FN(0x21)
+#define HV_FN_MEM_INFO HV_FN(0x22)
+#define HV_FN_PAGE_INFO HV_FN(0x23)
+
+/*
+ * Guest calls, acting on the calling VM's own pages.
+ *
+ * HV_FN_GRANT: (x1 = gpa, x2 = size) lets the VMM map the VM's pages in
+ *   [gpa, gpa + size rounded up to pages) until they are revoked.
+ * HV_FN_REVOKE: (x1 = gpa, x2 = size) takes one grant of each page back.
+ */
+#define HV_FN_GRANT HV_FN(0x30)
+#define HV_FN_REVOKE HV_FN(0x31)
+
+/*
+ * HV_FN_TEST_GRANT / HV_FN_TEST_REVOKE (test builds only): (x1 = vmid,
+ * x2 = gpa, x3 = size) grant or revoke on behalf of a VM, so the VMM can
+ * test grants before VMs run code. HV_E_NOT_SUPPORTED in release builds.
+ */
+#define HV_FN_TEST_REVOKE HV_FN(0x7d)
+#define HV_FN_TEST_GRANT HV_FN(0x7e)
+
+#define HV_MAX_VMS 16
+#define HV_MAX_SHARE_COUNT 100
+/* Owners reported by HV_FN_PAGE_INFO besides the VMM (0) and VMs. */
+#define HV_OWNER_HOST 0
+#define HV_OWNER_HYP 0xfe
+#define HV_OWNER_NOT_RAM 0xff
+
+/*
  * HV_FN_TEST_FAULT (test builds only, CONFIG_TEST_HOOKS): (x1 = cpu) makes
  * idle physical CPU `cpu` take a data abort at EL2, which the hyp reports
  * before stopping that CPU. HV_E_INVALID if cpu is the caller's, out of
@@ -60,6 +118,9 @@
 #define HV_E_DENIED      (-3)   /* the caller may not make this call */
 #define HV_E_BUSY        (-4)   /* the object is in the wrong state */
 #define HV_E_NO_MEMORY   (-5)   /* a fixed pool is exhausted */
+#define HV_E_NOT_FOUND   (-6)   /* no such VM */
+#define HV_E_LIMIT       (-7)   /* a page is at HV_MAX_SHARE_COUNT grants */
+#define HV_E_NOT_GRANTED (-8)   /* revoke of a page with no grant left */
 
 /*
  * Boot information: where the hyp left things for the VMM server. The hyp

@@ -51,9 +51,6 @@ static inline void spin_unlock(spinlock_t *l)
 /** Cleans and invalidates [va, va + size) to the point of coherency. */
 void arch_dcache_clean_inval(const void *va, size_t size);
 
-/** Invalidates stage-2 TLB entries of the current VMID for one IPA page. */
-void arch_tlb_inval_ipa(u64 ipa);
-
 /** Free-running counter and its frequency (CNTPCT_EL0, CNTFRQ_EL0). */
 u64 arch_counter(void);
 u64 arch_counter_freq(void);

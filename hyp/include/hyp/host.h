@@ -15,8 +15,8 @@
  */
 paddr_t host_init(paddr_t *info);
 
-/** Physical address of the VMM's stage-2 root table (VMID 0). */
-paddr_t host_s2_root(void);
+/** VTTBR_EL2 value of the VMM's stage 2 (root table, VMID 0). */
+u64 host_s2_vttbr(void);
 /** Input address size of the VMM's stage 2, in bits. */
 u32 host_s2_ipa_bits(void);
 

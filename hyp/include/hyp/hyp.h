@@ -52,7 +52,7 @@ void arch_cpu_init_el2(void);
 /** Physical address size of this CPU in bits (ID_AA64MMFR0_EL1.PARange). */
 u32 arch_pa_bits(void);
 /** Loads VTTBR_EL2/VTCR_EL2 for the VMM's stage 2 on this CPU. */
-void arch_load_host_s2(paddr_t root, u32 ipa_bits);
+void arch_load_host_s2(u64 vttbr, u32 ipa_bits);
 /** Index in hyp_plat.cpus of the calling CPU, by its MPIDR (0 if absent). */
 u32 arch_own_cpu_index(void);
 /** Marks the calling CPU online. */

@@ -36,11 +36,15 @@
 #define PGT_E_EXISTS (-2) /* a different mapping is in the way */
 #define PGT_E_RANGE (-3)  /* address outside the table's range or misaligned */
 
-/** A fixed pool of zeroed 4 KiB table pages. */
+/**
+ * A fixed pool of 4 KiB table pages. Free pages form a list linked
+ * through their first word; a page is zeroed when it is taken.
+ */
 struct pt_pool {
 	u64 (*pages)[PTES_PER_TABLE];
 	u32 num;
-	u32 used;
+	u32 nfree;
+	u64 *free_list;
 };
 
 /** One translation table tree. */
@@ -49,11 +53,17 @@ struct pgtable {
 	u32 root_entries;   /* entries at the start level */
 	u32 start_level;    /* 0..2 */
 	u32 va_bits;        /* input address size */
+	u32 pages_used;     /* table pages taken from the pool (root excluded) */
+	u32 pages_limit;    /* at most this many */
 	struct pt_pool *pool;
 };
 
+/** Puts every page of pages[0..num) on the pool's free list. */
+void pt_pool_init(struct pt_pool *pool, u64 (*pages)[PTES_PER_TABLE], u32 num);
 /** Takes a zeroed page from the pool, or NULL if it is empty. */
 u64 *pt_pool_alloc(struct pt_pool *pool);
+/** Gives a page back to the pool. */
+void pt_pool_free(struct pt_pool *pool, u64 *page);
 
 /**
  * Sets up an empty table for `va_bits` of input address starting at
@@ -62,7 +72,7 @@ u64 *pt_pool_alloc(struct pt_pool *pool);
  * and be aligned to its size.
  */
 int pgt_init(struct pgtable *pt, struct pt_pool *pool, u64 *root,
-	     u32 va_bits) __must_check;
+	     u32 va_bits, u32 pages_limit) __must_check;
 
 /** Number of root descriptors pgt_init needs for va_bits. */
 u32 pgt_root_entries(u32 va_bits);
@@ -75,6 +85,35 @@ u32 pgt_root_entries(u32 va_bits);
  */
 int pgt_map(struct pgtable *pt, u64 va, paddr_t pa, u32 level,
 	    u64 attrs) __must_check;
+
+/**
+ * Table pages pgt_map(pt, va, ., level, .) would take from the pool; a
+ * caller checks this against pgt_pages_available before changing anything.
+ */
+u32 pgt_map_cost(const struct pgtable *pt, u64 va, u32 level);
+
+/** Table pages this tree may still take (its limit and the pool's stock). */
+u32 pgt_pages_available(const struct pgtable *pt);
+
+/**
+ * Table pages pgt_unmap_page(pt, va) would take: a block around va is
+ * split into the next level's entries (one page per level split).
+ */
+u32 pgt_unmap_cost(const struct pgtable *pt, u64 va);
+
+/**
+ * Removes the 4 KiB page at va from the map, splitting any block that
+ * covers it so that the rest of the block stays mapped. Returns
+ * PGT_E_NOMEM, with nothing changed, if a split needs a page it cannot
+ * get; 0 otherwise (also when va was not mapped).
+ */
+int pgt_unmap_page(struct pgtable *pt, u64 va) __must_check;
+
+/** Removes whatever leaf (page or block) maps va, if any. */
+void pgt_unmap_leaf(struct pgtable *pt, u64 va);
+
+/** Gives every table page below the root back to the pool; empties the map. */
+void pgt_destroy(struct pgtable *pt);
 
 /**
  * Translates va. Returns true with the output address, the attributes and

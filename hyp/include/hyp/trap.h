@@ -18,17 +18,5 @@ struct trap_frame {
 /** Handles an HVC from the VMM: decodes x0..x6, writes results to x0..x3. */
 void hvc_handle(struct trap_frame *f);
 
-/** Result of the VMM's stage-2 fault policy. */
-enum host_fault_result {
-	HOST_FAULT_MAPPED = 0,  /* mapped; retry the access */
-	HOST_FAULT_DENIED = 1,  /* refused; the VMM gets an abort */
-};
-
-/**
- * Handles a stage-2 fault of the VMM at `ipa`. Maps the page or block if
- * the VMM may access it (filling its identity map on demand), else refuses
- * and sets *why to a short reason.
- */
-enum host_fault_result host_stage2_fault(u64 ipa, bool write, const char **why);
 
 #endif /* HYP_TRAP_H */

@@ -1,0 +1,637 @@
+/*
+ * Page ownership and stage-2 management. See hyp/mem.h.
+ *
+ * Each operation has a decode step that reads the state and checks the
+ * whole request, then a commit step that cannot fail (pKVM's
+ * check-then-commit): a failure in a commit step is a hyp bug and panics.
+ */
+#include <hyp/arch.h>
+#include <hyp/lib.h>
+#include <hyp/mem.h>
+#include <hyp/regions.h>
+
+#ifdef __aarch64__
+#include <hyp/log.h>
+#define MEM_BUG(what) hyp_panic("mem: %s", what)
+#else
+#include <stdlib.h>
+#define MEM_BUG(what) abort()
+#endif
+
+#define VM_ATTRS (S2_MEMATTR_NORMAL | S2_AP_RW | PTE_SH_INNER)
+#define HOST_RAM (S2_MEMATTR_NORMAL | S2_AP_RW | PTE_SH_INNER)
+#define HOST_RO (S2_MEMATTR_NORMAL | S2_AP_RO | PTE_SH_INNER | PTE_XN)
+#define HOST_DEV (S2_MEMATTR_DEVICE | S2_AP_RW | PTE_XN)
+#define PAGES_PER_BLOCK 512U
+#define VTTBR_VMID_SHIFT 48
+/* Owners with a frame counter: host, VMs 1..MAX, hyp. */
+#define COUNTER_HYP (CONFIG_MAX_VMS + 1)
+
+struct bank {
+	pfn_t base;
+	u64 num;
+	struct s2page *pages;
+};
+
+struct vm {
+	u32 state;
+	struct pgtable s2;
+};
+
+static struct {
+	u32 num_banks;
+	struct bank banks[PLAT_MAX_MEM];
+	struct hv_region host_ro;
+	u32 num_dev;
+	struct hv_region dev[4];
+	struct pt_pool pool;
+	u32 ipa_bits;
+	u32 vm_pt_limit;
+	struct pgtable host;
+	struct vm vms[CONFIG_MAX_VMS + 1]; /* index 0 unused */
+	u64 frames[COUNTER_HYP + 1];
+} m;
+
+/* Roots: up to 2 concatenated level-1 tables (40-bit IPA), 8 KiB aligned. */
+static u64 host_root[2 * PTES_PER_TABLE] __aligned(8192);
+static u64 vm_roots[CONFIG_MAX_VMS + 1][2 * PTES_PER_TABLE] __aligned(8192);
+static spinlock_t mem_lock;
+
+/* ------------------------------------------------------------------ */
+
+u64 mem_frames(const struct hv_region *banks, u32 num)
+{
+	u64 n = 0;
+
+	for (u32 i = 0; i < num; i++) {
+		n += banks[i].size >> PAGE_SHIFT;
+	}
+	return n;
+}
+
+static struct s2page *page_of(pfn_t pfn)
+{
+	for (u32 i = 0; i < m.num_banks; i++) {
+		const struct bank *b = &m.banks[i];
+
+		if (pfn >= b->base && pfn - b->base < b->num) {
+			return &b->pages[pfn - b->base];
+		}
+	}
+	return NULL;
+}
+
+const struct s2page *mem_page(pfn_t pfn)
+{
+	return page_of(pfn);
+}
+
+static u32 counter_of(u32 owner)
+{
+	return owner == HV_OWNER_HYP ? COUNTER_HYP : owner;
+}
+
+static void set_owner(struct s2page *p, u32 owner, u32 count, u32 gfn)
+{
+	m.frames[counter_of(p->owner)]--;
+	m.frames[counter_of(owner)]++;
+	p->owner = (u8)owner;
+	p->count = (u8)count;
+	p->gfn = gfn;
+}
+
+static u64 vttbr_of(u32 vmid)
+{
+	const struct pgtable *pt = vmid == 0 ? &m.host : &m.vms[vmid].s2;
+
+	return (u64)(uintptr_t)pt->root | ((u64)vmid << VTTBR_VMID_SHIFT);
+}
+
+u64 mem_host_vttbr(void)
+{
+	return vttbr_of(0);
+}
+
+static struct vm *vm_of(u64 vmid)
+{
+	if (vmid == 0 || vmid > CONFIG_MAX_VMS || m.vms[vmid].state == VM_FREE) {
+		return NULL;
+	}
+	return &m.vms[vmid];
+}
+
+u32 mem_vm_state(u32 vmid)
+{
+	return vmid <= CONFIG_MAX_VMS ? m.vms[vmid].state : VM_FREE;
+}
+
+const struct pgtable *mem_vm_s2(u32 vmid)
+{
+	return vm_of(vmid) != NULL ? &m.vms[vmid].s2 : NULL;
+}
+
+const struct pgtable *mem_host_s2(void)
+{
+	return &m.host;
+}
+
+int mem_init(const struct mem_config *c)
+{
+	struct s2page *next = c->pages;
+
+	memset(&m, 0, sizeof(m));
+	if (c->num_banks > PLAT_MAX_MEM || c->num_dev > ARRAY_SIZE(m.dev) ||
+	    c->ipa_bits < 32 || c->ipa_bits > 40) {
+		return -1;
+	}
+	for (u32 i = 0; i < c->num_banks; i++) {
+		struct bank *b = &m.banks[m.num_banks++];
+
+		b->base = c->banks[i].base >> PAGE_SHIFT;
+		b->num = c->banks[i].size >> PAGE_SHIFT;
+		b->pages = next;
+		next += b->num;
+		for (u64 j = 0; j < b->num; j++) {
+			b->pages[j] = (struct s2page){ HV_OWNER_HOST, 0, 0, 0 };
+		}
+		m.frames[0] += b->num;
+	}
+	for (u32 i = 0; i < c->num_hyp; i++) {
+		const struct hv_region *r = &c->hyp[i];
+
+		for (pfn_t p = r->base >> PAGE_SHIFT;
+		     p < ALIGN_UP(r->base + r->size, PAGE_SIZE) >> PAGE_SHIFT; p++) {
+			struct s2page *pg = page_of(p);
+
+			if (pg != NULL && pg->owner == HV_OWNER_HOST) {
+				set_owner(pg, HV_OWNER_HYP, 0, 0);
+			}
+		}
+	}
+	m.host_ro = c->host_ro;
+	m.num_dev = c->num_dev;
+	memcpy(m.dev, c->dev, c->num_dev * sizeof(c->dev[0]));
+	m.ipa_bits = c->ipa_bits;
+	m.vm_pt_limit = c->vm_pt_limit;
+	pt_pool_init(&m.pool, c->pool_pages, c->pool_num);
+	return pgt_init(&m.host, &m.pool, host_root, c->ipa_bits, c->host_pt_limit);
+}
+
+/* ---------------------------------------------------------- VMs ---- */
+
+s64 mem_vm_create(u32 *vmid)
+{
+	s64 ret = HV_E_NO_MEMORY;
+
+	spin_lock(&mem_lock);
+	for (u32 id = 1; id <= CONFIG_MAX_VMS; id++) {
+		struct vm *vm = &m.vms[id];
+
+		if (vm->state != VM_FREE) {
+			continue;
+		}
+		if (pgt_init(&vm->s2, &m.pool, vm_roots[id], m.ipa_bits,
+			     m.vm_pt_limit) != 0) {
+			MEM_BUG("VM stage-2 root");
+		}
+		vm->state = VM_CREATED;
+		/* A reused VMID must not hit its previous owner's entries. */
+		arch_s2_tlb_inval_vmid(vttbr_of(id));
+		*vmid = id;
+		ret = HV_OK;
+		break;
+	}
+	spin_unlock(&mem_lock);
+	return ret;
+}
+
+s64 mem_vm_destroy(u32 vmid)
+{
+	struct vm *vm;
+	s64 ret = HV_OK;
+
+	spin_lock(&mem_lock);
+	vm = vm_of(vmid);
+	if (vm == NULL) {
+		ret = HV_E_NOT_FOUND;
+	} else if (vm->state != VM_OFF || m.frames[vmid] != 0) {
+		ret = HV_E_BUSY; /* stop it and clear its frames first */
+	} else {
+		pgt_destroy(&vm->s2);
+		if (vm->s2.pages_used != 0) {
+			MEM_BUG("table pages leaked on destroy");
+		}
+		arch_s2_tlb_inval_vmid(vttbr_of(vmid));
+		vm->state = VM_FREE;
+	}
+	spin_unlock(&mem_lock);
+	return ret;
+}
+
+static s64 vm_transition(u32 vmid, u32 from_mask, u32 to)
+{
+	struct vm *vm;
+	s64 ret = HV_OK;
+
+	spin_lock(&mem_lock);
+	vm = vm_of(vmid);
+	if (vm == NULL) {
+		ret = HV_E_NOT_FOUND;
+	} else if ((from_mask & (1U << vm->state)) == 0) {
+		ret = HV_E_BUSY;
+	} else {
+		vm->state = to;
+	}
+	spin_unlock(&mem_lock);
+	return ret;
+}
+
+s64 mem_vm_start(u32 vmid)
+{
+	return vm_transition(vmid, 1U << VM_CREATED, VM_RUNNING);
+}
+
+s64 mem_vm_stop(u32 vmid)
+{
+	return vm_transition(vmid, (1U << VM_CREATED) | (1U << VM_RUNNING), VM_OFF);
+}
+
+/* ------------------------------------------------- prot_and_map ---- */
+
+/* Removes frame pfn from the VMM's stage 2 (commit step: cannot fail). */
+static void host_unmap_frame(pfn_t pfn)
+{
+	if (pgt_unmap_page(&m.host, pfn << PAGE_SHIFT) != 0) {
+		MEM_BUG("host unmap after a successful check");
+	}
+	arch_s2_tlb_inval_ipa(vttbr_of(0), pfn << PAGE_SHIFT);
+}
+
+s64 mem_prot_and_map(u32 vmid, u64 gpa, u64 pte, u64 level)
+{
+	struct vm *vm;
+	u64 pa = pte & PTE_ADDR_MASK;
+	pfn_t pfn = pa >> PAGE_SHIFT;
+	u64 n = level == 2 ? PAGES_PER_BLOCK : 1;
+	u64 size = n << PAGE_SHIFT;
+	u64 mapped = 0;
+	u64 host_cost = 0;
+	s64 ret = HV_OK;
+
+	spin_lock(&mem_lock);
+	vm = vm_of(vmid);
+	/* Decode: arguments, then every frame, then the VM's map. */
+	if (vm == NULL) {
+		ret = HV_E_NOT_FOUND;
+		goto out;
+	}
+	if (vm->state != VM_CREATED && vm->state != VM_RUNNING) {
+		ret = HV_E_BUSY;
+		goto out;
+	}
+	if ((level != 2 && level != 3) || !IS_ALIGNED(gpa, size) ||
+	    !IS_ALIGNED(pa, size) || pfn == 0 || (gpa >> m.ipa_bits) != 0 ||
+	    ((gpa + size - 1) >> m.ipa_bits) != 0) {
+		ret = HV_E_INVALID;
+		goto out;
+	}
+	for (u64 i = 0; i < n; i++) {
+		const struct s2page *p = page_of(pfn + i);
+		u32 gfn = (u32)((gpa >> PAGE_SHIFT) + i);
+
+		if (p == NULL) {
+			ret = HV_E_INVALID; /* not RAM */
+			goto out;
+		}
+		if (p->owner == HV_OWNER_HOST) {
+			if (p->count != 0) {
+				ret = HV_E_BUSY;
+				goto out;
+			}
+			/* A 4 KiB page inside a VMM block splits it; a 2 MiB
+			 * request removes the block or the pages whole. */
+			host_cost += n == 1 ? pgt_unmap_cost(&m.host, pa) : 0;
+		} else if (p->owner != vmid || p->gfn != gfn) {
+			ret = HV_E_DENIED; /* the hyp's, another VM's, or elsewhere */
+			goto out;
+		}
+	}
+	for (u64 i = 0; i < n; i++) {
+		paddr_t out_pa;
+		u64 attrs;
+		u32 l;
+
+		if (!pgt_walk(&vm->s2, gpa + (i << PAGE_SHIFT), &out_pa, &attrs, &l)) {
+			continue;
+		}
+		if (out_pa != pa + (i << PAGE_SHIFT)) {
+			ret = HV_E_BUSY; /* gpa maps a different frame */
+			goto out;
+		}
+		mapped++;
+	}
+	if (mapped != 0 && mapped != n) {
+		ret = HV_E_BUSY; /* partly mapped: unmap first */
+		goto out;
+	}
+	if (host_cost > pgt_pages_available(&m.host) ||
+	    (mapped == 0 && pgt_map_cost(&vm->s2, gpa, (u32)level) >
+				    pgt_pages_available(&vm->s2))) {
+		ret = HV_E_NO_MEMORY;
+		goto out;
+	}
+	/* Commit. */
+	if (n > 1) {
+		paddr_t hpa;
+		u64 hattrs;
+		u32 hl;
+
+		if (pgt_walk(&m.host, pa, &hpa, &hattrs, &hl) && hl < 3) {
+			pgt_unmap_leaf(&m.host, pa);
+		}
+	}
+	for (u64 i = 0; i < n; i++) {
+		struct s2page *p = page_of(pfn + i);
+
+		if (p->owner == HV_OWNER_HOST) {
+			set_owner(p, vmid, 0, (u32)((gpa >> PAGE_SHIFT) + i));
+			if (n == 1) {
+				host_unmap_frame(pfn + i);
+			} else if (pgt_unmap_page(&m.host, (pfn + i) << PAGE_SHIFT) != 0) {
+				MEM_BUG("host unmap after a successful check");
+			}
+		} else if (p->count == COUNT_INVALID) {
+			p->count = 0;
+		}
+	}
+	if (n > 1) {
+		arch_s2_tlb_inval_vmid(vttbr_of(0));
+	}
+	if (mapped == 0 && pgt_map(&vm->s2, gpa, pa, (u32)level, VM_ATTRS) != 0) {
+		MEM_BUG("VM map after a successful check");
+	}
+out:
+	spin_unlock(&mem_lock);
+	return ret;
+}
+
+/* ---------------------------------------------- clear_vm_range ---- */
+
+s64 mem_clear_vm_range(u32 vmid, u64 pfn, u64 num)
+{
+	struct vm *vm;
+	s64 ret = HV_OK;
+	bool any = false;
+
+	spin_lock(&mem_lock);
+	vm = vm_of(vmid);
+	if (vm == NULL) {
+		ret = HV_E_NOT_FOUND;
+		goto out;
+	}
+	if (vm->state != VM_OFF) {
+		ret = HV_E_BUSY;
+		goto out;
+	}
+	if (pfn + num < pfn || ((pfn + num) >> (52 - PAGE_SHIFT)) != 0) {
+		ret = HV_E_INVALID;
+		goto out;
+	}
+	/* Only RAM can be owned: walk the banks' part of the range. */
+	for (u32 b = 0; b < m.num_banks; b++) {
+		const struct bank *bk = &m.banks[b];
+		pfn_t lo = MAX(pfn, bk->base);
+		pfn_t hi = MIN(pfn + num, bk->base + bk->num);
+
+		for (pfn_t p = lo; p < hi; p++) {
+			struct s2page *pg = &bk->pages[p - bk->base];
+
+			if (pg->owner != vmid) {
+				continue;
+			}
+			pgt_unmap_leaf(&vm->s2, (u64)pg->gfn << PAGE_SHIFT);
+			arch_scrub_frame(p << PAGE_SHIFT);
+			set_owner(pg, HV_OWNER_HOST, 0, 0);
+			any = true;
+		}
+	}
+	if (any) {
+		arch_s2_tlb_inval_vmid(vttbr_of(vmid));
+	}
+out:
+	spin_unlock(&mem_lock);
+	return ret;
+}
+
+/* ---------------------------------------------- grant / revoke ---- */
+
+/*
+ * Visits each 4 KiB page of [gpa, gpa + num pages) that the VM maps,
+ * skipping unmapped stretches a whole table entry at a time. With
+ * commit == false it only checks; returns the first error.
+ */
+static s64 share_walk(struct vm *vm, u32 vmid, u64 gpa, u64 num, bool grant,
+		      bool commit)
+{
+	u64 end = gpa + (num << PAGE_SHIFT);
+
+	for (u64 a = gpa; a < end;) {
+		paddr_t pa;
+		u64 attrs;
+		u32 level;
+		struct s2page *p;
+
+		if (!pgt_walk(&vm->s2, a, &pa, &attrs, &level)) {
+			u64 skip = pgt_map_cost(&vm->s2, a, 3);
+			u64 step = UINT64_C(1) << (PAGE_SHIFT + 9 * skip);
+
+			/* pgt_map_cost counts missing levels above the page. */
+			a = skip == 0 ? a + PAGE_SIZE : ALIGN_DOWN(a, step) + step;
+			continue;
+		}
+		p = page_of(pa >> PAGE_SHIFT);
+		if (p == NULL || p->owner != vmid) {
+			MEM_BUG("a VM maps a frame it does not own");
+		}
+		if (!commit) {
+			if (grant && (p->count == COUNT_INVALID ||
+				      p->count >= HV_MAX_SHARE_COUNT)) {
+				return HV_E_LIMIT;
+			}
+			if (!grant && (p->count == 0 || p->count == COUNT_INVALID)) {
+				return HV_E_NOT_GRANTED;
+			}
+		} else if (grant) {
+			p->count++;
+		} else if (--p->count == 0) {
+			host_unmap_frame(pa >> PAGE_SHIFT);
+		}
+		a += PAGE_SIZE;
+	}
+	return HV_OK;
+}
+
+static s64 share(u32 vmid, u64 gpa, u64 size, bool grant)
+{
+	struct vm *vm;
+	u64 num = (size >> PAGE_SHIFT) + ((size & (PAGE_SIZE - 1)) != 0);
+	s64 ret;
+
+	spin_lock(&mem_lock);
+	vm = vm_of(vmid);
+	if (vm == NULL) {
+		ret = HV_E_NOT_FOUND;
+	} else if (vm->state != VM_CREATED && vm->state != VM_RUNNING) {
+		ret = HV_E_BUSY;
+	} else if (!IS_ALIGNED(gpa, PAGE_SIZE) || (gpa >> m.ipa_bits) != 0 ||
+		   num > ((UINT64_C(1) << m.ipa_bits) - gpa) >> PAGE_SHIFT) {
+		ret = HV_E_INVALID;
+	} else {
+		ret = share_walk(vm, vmid, gpa, num, grant, false);
+		if (ret == HV_OK) {
+			(void)share_walk(vm, vmid, gpa, num, grant, true);
+		}
+	}
+	spin_unlock(&mem_lock);
+	return ret;
+}
+
+s64 mem_grant(u32 vmid, u64 gpa, u64 size)
+{
+	return share(vmid, gpa, size, true);
+}
+
+s64 mem_revoke(u32 vmid, u64 gpa, u64 size)
+{
+	return share(vmid, gpa, size, false);
+}
+
+/* ---------------------------------------------------- queries ---- */
+
+s64 mem_info(u64 owner, u64 out[3])
+{
+	s64 ret = HV_OK;
+
+	spin_lock(&mem_lock);
+	out[2] = m.pool.nfree;
+	if (owner == HV_OWNER_HOST) {
+		out[0] = m.frames[0];
+		out[1] = m.host.pages_used;
+	} else if (owner == HV_OWNER_HYP) {
+		out[0] = m.frames[COUNTER_HYP];
+		out[1] = 0;
+	} else if (vm_of(owner) != NULL) {
+		out[0] = m.frames[owner];
+		out[1] = m.vms[owner].s2.pages_used;
+	} else {
+		ret = HV_E_NOT_FOUND;
+	}
+	spin_unlock(&mem_lock);
+	return ret;
+}
+
+s64 mem_page_info(u64 pfn, u64 out[3])
+{
+	const struct s2page *p;
+
+	spin_lock(&mem_lock);
+	p = pfn >> (52 - PAGE_SHIFT) == 0 ? page_of(pfn) : NULL;
+	out[0] = p != NULL ? p->owner : HV_OWNER_NOT_RAM;
+	out[1] = p != NULL ? p->count : 0;
+	out[2] = p != NULL ? p->gfn : 0;
+	spin_unlock(&mem_lock);
+	return HV_OK;
+}
+
+/* ------------------------------------------------- host faults ---- */
+
+static bool in_dev(u64 a)
+{
+	for (u32 i = 0; i < m.num_dev; i++) {
+		if (region_contains(&m.dev[i], a, 1)) {
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Whether the VMM may map a whole 2 MiB block of its own RAM at `a`. */
+static bool host_block_ok(u64 a)
+{
+	const struct s2page *first = page_of(a >> PAGE_SHIFT);
+	const struct s2page *last = page_of((a + BLOCK_SIZE - 1) >> PAGE_SHIFT);
+
+	if (first == NULL || last == NULL || last - first != PAGES_PER_BLOCK - 1 ||
+	    region_overlaps(a, BLOCK_SIZE, m.host_ro.base, m.host_ro.size)) {
+		return false;
+	}
+	for (u32 i = 0; i < PAGES_PER_BLOCK; i++) {
+		if (first[i].owner != HV_OWNER_HOST) {
+			return false;
+		}
+	}
+	return true;
+}
+
+s64 mem_host_fault(u64 ipa, bool write, const char **why)
+{
+	u64 page = ALIGN_DOWN(ipa, PAGE_SIZE);
+	u64 block = ALIGN_DOWN(ipa, BLOCK_SIZE);
+	const struct s2page *p;
+	u64 attrs = 0;
+	u32 level = 3;
+	s64 ret = HV_OK;
+	int err;
+
+	spin_lock(&mem_lock);
+	p = (ipa >> m.ipa_bits) == 0 ? page_of(ipa >> PAGE_SHIFT) : NULL;
+	if (p == NULL) {
+		if (in_dev(ipa)) {
+			attrs = HOST_DEV;
+		} else {
+			*why = (ipa >> m.ipa_bits) != 0 ? "outside the IPA space"
+							: "no memory or device the VMM may use";
+			ret = HV_E_DENIED;
+		}
+	} else if (p->owner == HV_OWNER_HOST) {
+		if (region_contains(&m.host_ro, page, PAGE_SIZE)) {
+			attrs = HOST_RO;
+		} else if (host_block_ok(block)) {
+			attrs = HOST_RAM;
+			level = 2;
+		} else {
+			attrs = HOST_RAM;
+		}
+	} else if (p->owner == HV_OWNER_HYP) {
+		*why = "hyp memory";
+		ret = HV_E_DENIED;
+	} else if (p->count != 0 && p->count != COUNT_INVALID) {
+		attrs = HOST_RAM; /* a VM page granted to the VMM */
+	} else {
+		*why = "a VM's private page";
+		ret = HV_E_DENIED;
+	}
+	if (ret == HV_OK) {
+		err = PGT_E_EXISTS;
+		if (level == 2) {
+			err = pgt_map(&m.host, block, block, 2, attrs);
+		}
+		if (err == PGT_E_EXISTS) {
+			/* Tables below (from an earlier split): map the page. */
+			err = pgt_map(&m.host, page, page, 3, attrs);
+		}
+		if (err == PGT_E_NOMEM) {
+			*why = "stage-2 table pool exhausted";
+			ret = HV_E_NO_MEMORY;
+		} else if (err != 0) {
+			*why = "stage-2 mapping conflict";
+			ret = HV_E_DENIED;
+		} else if (write && attrs == HOST_RO) {
+			/* Mapped read-only already: this was a write. */
+			*why = "the bundle is read-only";
+			ret = HV_E_DENIED;
+		}
+	}
+	spin_unlock(&mem_lock);
+	return ret;
+}

@@ -1,0 +1,101 @@
+/*
+ * Page ownership and stage-2 management: the ownership record of every RAM
+ * frame, the VMM's and each VM's stage-2 tables, and the operations that
+ * move frames between them (shared/spec/MemoryOpsRefine.md as refined in
+ * docs/security.md). Plain C over the arch hooks below; it runs in the hyp
+ * and, unchanged, in the host tests.
+ *
+ * Every operation checks its whole request first and either refuses it
+ * with a negative HV_E_* code, changing nothing, or performs it in full.
+ * Lock order: mem_lock only (one lock for the whole memory state).
+ */
+#ifndef HYP_MEM_H
+#define HYP_MEM_H
+
+#include <abi/hv_abi.h>
+#include <hyp/pgtable.h>
+#include <hyp/platform.h>
+#include <hyp/types.h>
+
+#ifndef CONFIG_MAX_VMS
+#define CONFIG_MAX_VMS 8
+#endif
+_Static_assert(CONFIG_MAX_VMS >= 1 && CONFIG_MAX_VMS <= HV_MAX_VMS,
+	       "CONFIG_MAX_VMS must fit the ABI's vmid range");
+
+#define COUNT_INVALID 0xffU
+
+/** The ownership record of one 4 KiB frame of RAM. */
+struct s2page {
+	u8 owner;  /* HV_OWNER_HOST, a vmid, or HV_OWNER_HYP */
+	u8 count;  /* grants outstanding (VM frames), COUNT_INVALID, or 0 */
+	u16 pad;
+	u32 gfn;   /* guest frame a VM frame is mapped at */
+};
+
+/** VM states; see HV_FN_VM_* in the ABI. */
+enum vm_state {
+	VM_FREE = 0,
+	VM_CREATED = 1,
+	VM_RUNNING = 2,
+	VM_OFF = 3,
+};
+
+/** How the boot code (or a test) describes memory to mem_init. */
+struct mem_config {
+	u32 num_banks;
+	struct hv_region banks[PLAT_MAX_MEM];  /* RAM */
+	u32 num_hyp;
+	struct hv_region hyp[32];              /* frames the hyp keeps */
+	struct hv_region host_ro;              /* host-owned, mapped read-only */
+	u32 num_dev;
+	struct hv_region dev[4];               /* device ranges the VMM may use */
+	struct s2page *pages;                  /* one per RAM frame */
+	u64 (*pool_pages)[PTES_PER_TABLE];     /* table page pool */
+	u32 pool_num;
+	u32 ipa_bits;                          /* stage-2 input size, 32..40 */
+	u32 host_pt_limit;                     /* table pages for the VMM */
+	u32 vm_pt_limit;                       /* table pages per VM */
+};
+
+/** Sets up the whole memory state: every RAM frame host-owned, count 0. */
+int mem_init(const struct mem_config *c) __must_check;
+
+/** Frames needed in mem_config.pages for these banks. */
+u64 mem_frames(const struct hv_region *banks, u32 num);
+
+s64 mem_vm_create(u32 *vmid) __must_check;
+s64 mem_vm_destroy(u32 vmid) __must_check;
+s64 mem_vm_start(u32 vmid) __must_check;
+s64 mem_vm_stop(u32 vmid) __must_check;
+s64 mem_prot_and_map(u32 vmid, u64 gpa, u64 pte, u64 level) __must_check;
+s64 mem_clear_vm_range(u32 vmid, u64 pfn, u64 num) __must_check;
+s64 mem_grant(u32 vmid, u64 gpa, u64 size) __must_check;
+s64 mem_revoke(u32 vmid, u64 gpa, u64 size) __must_check;
+/** out[0] frames owned, out[1] table pages, out[2] free pool pages. */
+s64 mem_info(u64 owner, u64 out[3]) __must_check;
+/** out[0] owner, out[1] count, out[2] gfn. */
+s64 mem_page_info(u64 pfn, u64 out[3]) __must_check;
+
+/**
+ * A stage-2 fault of the VMM at ipa: maps it (identity) if the VMM may
+ * reach it and returns HV_OK, else returns an error and sets *why.
+ */
+s64 mem_host_fault(u64 ipa, bool write, const char **why) __must_check;
+
+/* Read-only views for the invariant checks of the tests. */
+const struct s2page *mem_page(pfn_t pfn);
+u32 mem_vm_state(u32 vmid);
+const struct pgtable *mem_vm_s2(u32 vmid);
+const struct pgtable *mem_host_s2(void);
+u64 mem_host_vttbr(void);
+
+/* What the core needs from the architecture (hyp: arch/aarch64/tlb.c). */
+/** Invalidates the stage-2 TLB entries of one IPA page under VTTBR value `vttbr`. */
+void arch_s2_tlb_inval_ipa(u64 vttbr, u64 ipa);
+/** Invalidates every TLB entry of the VMID in `vttbr`. */
+void arch_s2_tlb_inval_vmid(u64 vttbr);
+/** Zeroes a frame and cleans it to the point of coherency. */
+void arch_scrub_frame(paddr_t pa);
+
+#endif /* HYP_MEM_H */
