@@ -1,0 +1,94 @@
+/*
+ * The arch hooks of hyp/core/mem.c for host builds: TLB maintenance is
+ * counted, and frames live in a simulated RAM so that scrubbing can be
+ * checked. Test machine (fake_machine_init):
+ *   bank 0: 0x40000000, 8 MiB (the first 2 MiB kept by the "hyp")
+ *   bank 1: 0x80000000, 4 MiB
+ *   read-only "bundle": 0x40600000, 64 KiB; device page 0x09000000
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <hyp/mem.h>
+
+#include "fake_arch.h"
+
+u64 fake_tlb_ipa_count;
+u64 fake_tlb_vmid_count;
+u64 fake_scrub_count;
+
+static u8 *bank_mem[2];
+static const struct hv_region fake_banks[2] = {
+	{ FAKE_BANK0, FAKE_BANK0_SIZE },
+	{ FAKE_BANK1, FAKE_BANK1_SIZE },
+};
+static struct s2page *pages;
+static u64 (*pool)[PTES_PER_TABLE];
+
+void arch_s2_tlb_inval_ipa(u64 vttbr, u64 ipa)
+{
+	(void)vttbr;
+	(void)ipa;
+	fake_tlb_ipa_count++;
+}
+
+void arch_s2_tlb_inval_vmid(u64 vttbr)
+{
+	(void)vttbr;
+	fake_tlb_vmid_count++;
+}
+
+u8 *fake_frame(pfn_t pfn)
+{
+	for (int i = 0; i < 2; i++) {
+		u64 base = fake_banks[i].base >> PAGE_SHIFT;
+
+		if (pfn >= base && pfn - base < fake_banks[i].size >> PAGE_SHIFT) {
+			return bank_mem[i] + ((pfn - base) << PAGE_SHIFT);
+		}
+	}
+	return NULL;
+}
+
+void arch_scrub_frame(paddr_t pa)
+{
+	u8 *f = fake_frame(pa >> PAGE_SHIFT);
+
+	if (f == NULL) {
+		abort(); /* the core scrubbed something that is not RAM */
+	}
+	memset(f, 0, PAGE_SIZE);
+	fake_scrub_count++;
+}
+
+int fake_machine_init(u32 pool_pages, u32 host_limit, u32 vm_limit)
+{
+	struct mem_config c;
+
+	for (int i = 0; i < 2; i++) {
+		free(bank_mem[i]);
+		bank_mem[i] = calloc(1, fake_banks[i].size);
+	}
+	free(pages);
+	free(pool);
+	pages = calloc(mem_frames(fake_banks, 2), sizeof(*pages));
+	pool = aligned_alloc(PAGE_SIZE, (size_t)pool_pages * PAGE_SIZE);
+	memset(&c, 0, sizeof(c));
+	c.num_banks = 2;
+	memcpy(c.banks, fake_banks, sizeof(fake_banks));
+	c.num_hyp = 1;
+	c.hyp[0] = (struct hv_region){ FAKE_BANK0, FAKE_HYP_SIZE };
+	c.host_ro = (struct hv_region){ FAKE_RO, FAKE_RO_SIZE };
+	c.num_dev = 1;
+	c.dev[0] = (struct hv_region){ FAKE_DEV, PAGE_SIZE };
+	c.pages = pages;
+	c.pool_pages = pool;
+	c.pool_num = pool_pages;
+	c.ipa_bits = 40;
+	c.host_pt_limit = host_limit;
+	c.vm_pt_limit = vm_limit;
+	fake_tlb_ipa_count = 0;
+	fake_tlb_vmid_count = 0;
+	fake_scrub_count = 0;
+	return mem_init(&c);
+}

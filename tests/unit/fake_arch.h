@@ -1,0 +1,27 @@
+/*
+ * The simulated machine of the host tests of hyp/core/mem.c.
+ */
+#ifndef FAKE_ARCH_H
+#define FAKE_ARCH_H
+
+#include <hyp/types.h>
+
+#define FAKE_BANK0 UINT64_C(0x40000000)
+#define FAKE_BANK0_SIZE (UINT64_C(8) << 20)
+#define FAKE_BANK1 UINT64_C(0x80000000)
+#define FAKE_BANK1_SIZE (UINT64_C(4) << 20)
+#define FAKE_HYP_SIZE (UINT64_C(2) << 20)
+#define FAKE_RO UINT64_C(0x40600000)
+#define FAKE_RO_SIZE (UINT64_C(64) << 10)
+#define FAKE_DEV UINT64_C(0x09000000)
+
+extern u64 fake_tlb_ipa_count;
+extern u64 fake_tlb_vmid_count;
+extern u64 fake_scrub_count;
+
+/** Resets the memory state to a fresh machine; returns mem_init's result. */
+int fake_machine_init(u32 pool_pages, u32 host_limit, u32 vm_limit);
+/** The simulated contents of a RAM frame, or NULL. */
+u8 *fake_frame(pfn_t pfn);
+
+#endif /* FAKE_ARCH_H */
