@@ -8,7 +8,7 @@
 
 struct vmm_fault vmm_last_fault;
 
-extern char probe_load[], probe_fixup[];
+extern char probe_load[], probe_store[], probe_fixup[];
 
 void vmm_exception(struct trap_frame *f, u64 kind);
 void vmm_exception(struct trap_frame *f, u64 kind)
@@ -19,7 +19,8 @@ void vmm_exception(struct trap_frame *f, u64 kind)
 	__asm__ volatile("mrs %0, esr_el1" : "=r"(esr));
 	__asm__ volatile("mrs %0, far_el1" : "=r"(far));
 	/* Vector 4 is "current EL with SP_ELx, synchronous" (Arm ARM D1.10.2). */
-	if (kind == 4 && f->elr == (u64)(uintptr_t)probe_load) {
+	if (kind == 4 && (f->elr == (u64)(uintptr_t)probe_load ||
+			  f->elr == (u64)(uintptr_t)probe_store)) {
 		vmm_last_fault.esr = esr;
 		vmm_last_fault.far = far;
 		f->elr = (u64)(uintptr_t)probe_fixup;

@@ -44,6 +44,14 @@ probe_fixup:
 	mov	x0, #-1
 	ret
 
+/* probe_write64(addr, value): stores value at addr; 0, or -1 if it faulted. */
+	.global probe_write64, probe_store
+probe_write64:
+probe_store:
+	str	x1, [x0]
+	mov	x0, #0
+	ret
+
 /* vmm_mmu_enable(ttbr, tcr, mair, sctlr) */
 	.global vmm_mmu_enable
 vmm_mmu_enable:

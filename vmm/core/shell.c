@@ -4,6 +4,8 @@
 #include <hyp/lib.h>
 #include <vmm/vmm.h>
 
+#include "vmcmd.h"
+
 #define LINE_MAX 128
 #define MAX_ARGS 8
 
@@ -146,12 +148,35 @@ static void cmd_test_fault(int argc, char **argv)
 	}
 }
 
+static void cmd_poke(int argc, char **argv)
+{
+	u64 addr;
+	u64 val;
+
+	if (argc != 3 || !fmt_parse_u64(argv[1], strlen(argv[1]), &addr) ||
+	    !fmt_parse_u64(argv[2], strlen(argv[2]), &val) || (addr & 7) != 0) {
+		con_printf("usage: poke ADDRESS VALUE (ADDRESS 8-byte aligned)\n");
+		return;
+	}
+	if (probe_write64(addr, val) == 0) {
+		con_printf("0x%lx <- 0x%lx\n", (unsigned long)addr, (unsigned long)val);
+	} else {
+		con_printf("poke 0x%lx: access refused (ESR 0x%lx)\n",
+			   (unsigned long)addr, (unsigned long)vmm_last_fault.esr);
+	}
+}
+
 static const struct command commands[] = {
 	{ "help", "", "list the commands", cmd_help },
 	{ "version", "", "versions of the VMM and the hyp's ABI", cmd_version },
 	{ "mem", "", "memory the VMM owns", cmd_mem },
 	{ "cpus", "", "physical CPUs the hyp brought up", cmd_cpus },
 	{ "peek", "ADDRESS", "read 8 bytes of physical memory", cmd_peek },
+	{ "poke", "ADDR VAL", "write 8 bytes of physical memory", cmd_poke },
+	{ "vm", "...", "create, map, grant, revoke, stop, clear, destroy a VM",
+	  cmd_vm },
+	{ "frames", "[OWNER]", "frames and table pages per owner", cmd_frames },
+	{ "page", "PFN", "ownership record of a frame", cmd_page },
 	{ "test-fault", "CPU", "make an idle CPU fault at EL2 (test builds)",
 	  cmd_test_fault },
 };

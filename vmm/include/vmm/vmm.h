@@ -32,6 +32,9 @@ void hvc_call(u64 fn, u64 a1, u64 a2, u64 a3, u64 *out);
  */
 int probe_read64(u64 addr, u64 *out);
 
+/** Writes `value` at addr; 0, or -1 if the access faulted. */
+int probe_write64(u64 addr, u64 value);
+
 /** The syndrome of the last fault a probe absorbed. */
 struct vmm_fault {
 	u64 esr;

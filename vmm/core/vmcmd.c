@@ -1,0 +1,160 @@
+/*
+ * Console commands that drive the hyp's memory calls by hand: create a VM,
+ * give it memory, grant and revoke on its behalf (test builds), stop,
+ * clear and destroy it, and inspect frames. They exist for operators
+ * debugging the memory interface and for the boot tests.
+ */
+#include <hyp/lib.h>
+#include <vmm/vmm.h>
+
+#include "vmcmd.h"
+
+static const char *status_name(s64 st)
+{
+	switch (st) {
+	case HV_OK:
+		return "ok";
+	case HV_E_NOT_SUPPORTED:
+		return "not supported";
+	case HV_E_INVALID:
+		return "invalid argument";
+	case HV_E_DENIED:
+		return "denied";
+	case HV_E_BUSY:
+		return "busy (wrong state)";
+	case HV_E_NO_MEMORY:
+		return "out of memory";
+	case HV_E_NOT_FOUND:
+		return "no such VM";
+	case HV_E_LIMIT:
+		return "share count limit";
+	case HV_E_NOT_GRANTED:
+		return "not granted";
+	default:
+		return "unknown error";
+	}
+}
+
+static bool parse_args(int argc, char **argv, int first, int n, u64 *out)
+{
+	if (argc - first < n) {
+		return false;
+	}
+	for (int i = 0; i < n; i++) {
+		if (!fmt_parse_u64(argv[first + i], strlen(argv[first + i]), &out[i])) {
+			return false;
+		}
+	}
+	return true;
+}
+
+static s64 call(u64 fn, u64 a1, u64 a2, u64 a3, u64 a4, u64 r[4])
+{
+	register u64 x0 __asm__("x0") = fn;
+	register u64 x1 __asm__("x1") = a1;
+	register u64 x2 __asm__("x2") = a2;
+	register u64 x3 __asm__("x3") = a3;
+	register u64 x4 __asm__("x4") = a4;
+
+	__asm__ volatile("hvc #0"
+			 : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3), "+r"(x4)
+			 :
+			 : "memory");
+	r[0] = x0;
+	r[1] = x1;
+	r[2] = x2;
+	r[3] = x3;
+	return (s64)x0;
+}
+
+static void report(const char *what, s64 st)
+{
+	con_printf("%s: %s (%ld)\n", what, status_name(st), (long)st);
+}
+
+/* vm create | start ID | stop ID | destroy ID | map ID GPA PA 4k|2m |
+ * clear ID | grant ID GPA SIZE | revoke ID GPA SIZE */
+void cmd_vm(int argc, char **argv)
+{
+	u64 a[3];
+	u64 r[4];
+	const char *sub = argc > 1 ? argv[1] : "";
+
+	if (strcmp(sub, "create") == 0) {
+		s64 st = call(HV_FN_VM_CREATE, 0, 0, 0, 0, r);
+
+		if (st == HV_OK) {
+			con_printf("vm create: vmid %lu\n", (unsigned long)r[1]);
+		} else {
+			report("vm create", st);
+		}
+	} else if (strcmp(sub, "start") == 0 && parse_args(argc, argv, 2, 1, a)) {
+		report("vm start", call(HV_FN_VM_START, a[0], 0, 0, 0, r));
+	} else if (strcmp(sub, "stop") == 0 && parse_args(argc, argv, 2, 1, a)) {
+		report("vm stop", call(HV_FN_VM_STOP, a[0], 0, 0, 0, r));
+	} else if (strcmp(sub, "destroy") == 0 && parse_args(argc, argv, 2, 1, a)) {
+		report("vm destroy", call(HV_FN_VM_DESTROY, a[0], 0, 0, 0, r));
+	} else if (strcmp(sub, "map") == 0 && argc == 6 && parse_args(argc, argv, 2, 3, a)) {
+		u64 level = strcmp(argv[5], "2m") == 0 ? 2 : 3;
+
+		report("vm map", call(HV_FN_PROT_AND_MAP, a[0], a[1], a[2] | 3, level, r));
+	} else if (strcmp(sub, "clear") == 0 && parse_args(argc, argv, 2, 1, a)) {
+		/* every frame of every RAM range */
+		s64 st = HV_OK;
+
+		for (u32 i = 0; i < vmm_boot->num_ram && st == HV_OK; i++) {
+			const struct hv_region *rg = &vmm_boot->ram[i];
+
+			st = call(HV_FN_CLEAR_VM_RANGE, a[0], rg->base >> 12,
+				  rg->size >> 12, 0, r);
+		}
+		report("vm clear", st);
+	} else if ((strcmp(sub, "grant") == 0 || strcmp(sub, "revoke") == 0) &&
+		   parse_args(argc, argv, 2, 3, a)) {
+		bool grant = sub[0] == 'g';
+
+		report(grant ? "vm grant" : "vm revoke",
+		       call(grant ? HV_FN_TEST_GRANT : HV_FN_TEST_REVOKE, a[0], a[1],
+			    a[2], 0, r));
+	} else {
+		con_printf("usage: vm create | start ID | stop ID | destroy ID | "
+			   "clear ID\n"
+			   "       vm map ID GPA PA 4k|2m | grant ID GPA SIZE | "
+			   "revoke ID GPA SIZE\n");
+	}
+}
+
+/* frames [OWNER]: frame counts from the hyp; page PFN: one frame's record */
+void cmd_frames(int argc, char **argv)
+{
+	u64 owner = 0;
+	u64 r[4];
+	s64 st;
+
+	if (argc > 2 || (argc == 2 && !parse_args(argc, argv, 1, 1, &owner))) {
+		con_printf("usage: frames [OWNER] (0 VMM, 1.. VM, 254 hyp)\n");
+		return;
+	}
+	st = call(HV_FN_MEM_INFO, owner, 0, 0, 0, r);
+	if (st != HV_OK) {
+		report("frames", st);
+		return;
+	}
+	con_printf("owner %lu: %lu frames, %lu table pages; pool %lu pages free\n",
+		   (unsigned long)owner, (unsigned long)r[1], (unsigned long)r[2],
+		   (unsigned long)r[3]);
+}
+
+void cmd_page(int argc, char **argv)
+{
+	u64 pfn;
+	u64 r[4];
+
+	if (!parse_args(argc, argv, 1, 1, &pfn) || argc != 2) {
+		con_printf("usage: page PFN\n");
+		return;
+	}
+	(void)call(HV_FN_PAGE_INFO, pfn, 0, 0, 0, r);
+	con_printf("pfn 0x%lx: owner %lu count %lu gfn 0x%lx\n", (unsigned long)pfn,
+		   (unsigned long)r[1], (unsigned long)r[2], (unsigned long)r[3]);
+}
