@@ -36,7 +36,8 @@ Usage: ./build.sh COMMAND [ARGS]
                         (qemu-virt: gic-version=3; rpi4: the raspi4b machine;
                         Ctrl-A X quits QEMU)
   test [GROUP...]       deps + build, then every test group, or the named
-                        ones (unit, boot); ends with "N passed, N failed"
+                        ones (unit, fuzz, boot); ends with "N passed, N failed"
+  fuzz [SECONDS]        run the libFuzzer target for SECONDS (default 600)
   loc                   lines of code of hyp/ (C and assembly, no tests)
   clean                 remove build/ except the download cache
   help                  this text
@@ -326,7 +327,37 @@ group_boot() {
 	run_pytest boot boot
 }
 
-TEST_GROUPS=(unit boot)
+# Runs the libFuzzer target over the memory interface for $1 seconds.
+run_fuzz() {
+	local secs=$1 out=$BUILD/host/fuzz log=$BUILD/test/fuzz.log rc=0
+	make -s -C "$ROOT/tests/fuzz" O="$out"
+	mkdir -p "$out/corpus" "$out/crashes" "$BUILD/test"
+	"$out/fuzz_mem" -max_total_time="$secs" -print_final_stats=1 \
+		-artifact_prefix="$out/crashes/" "$out/corpus" >"$log" 2>&1 || rc=$?
+	grep -E '^stat::(number_of_executed_units|average_exec_per_sec)|^Done' "$log" || true
+	if ((rc == 0)); then
+		echo "fuzz: 1 passed, 0 failed (fuzz_mem, ${secs} s, corpus $out/corpus)"
+	else
+		tail -n 30 "$log"
+		echo "fuzz: 0 passed, 1 failed (crash input in $out/crashes/)"
+	fi
+}
+
+group_fuzz() {
+	local log=$BUILD/test/fuzz-summary.log
+	say "test group fuzz: libFuzzer over the memory interface, 60 s"
+	run_fuzz 60 | tee "$log"
+	count_results "$log"
+}
+
+cmd_fuzz() {
+	local secs=${1:-600}
+	[[ $secs =~ ^[0-9]+$ ]] || die "fuzz takes a number of seconds, not '$secs'"
+	cmd_deps_quiet_check
+	run_fuzz "$secs"
+}
+
+TEST_GROUPS=(unit fuzz boot)
 
 cmd_test() {
 	local groups=("$@") g
@@ -373,6 +404,7 @@ main() {
 	build) cmd_deps_quiet_check; cmd_build "$@" ;;
 	run) cmd_run "$@" ;;
 	test) cmd_test "$@" ;;
+	fuzz) cmd_fuzz "$@" ;;
 	loc) cmd_loc ;;
 	clean) cmd_clean ;;
 	help | -h | --help) usage ;;

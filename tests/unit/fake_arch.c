@@ -24,6 +24,12 @@ static const struct hv_region fake_banks[2] = {
 };
 static struct s2page *pages;
 static u64 (*pool)[PTES_PER_TABLE];
+static u32 pool_num;
+
+u32 fake_pool_pages(void)
+{
+	return pool_num;
+}
 
 void arch_s2_tlb_inval_ipa(u64 vttbr, u64 ipa)
 {
@@ -65,14 +71,20 @@ int fake_machine_init(u32 pool_pages, u32 host_limit, u32 vm_limit)
 {
 	struct mem_config c;
 
+	/* Allocated once: the fuzz target resets the machine per input. */
 	for (int i = 0; i < 2; i++) {
-		free(bank_mem[i]);
-		bank_mem[i] = calloc(1, fake_banks[i].size);
+		if (bank_mem[i] == NULL) {
+			bank_mem[i] = calloc(1, fake_banks[i].size);
+		}
 	}
-	free(pages);
-	free(pool);
-	pages = calloc(mem_frames(fake_banks, 2), sizeof(*pages));
-	pool = aligned_alloc(PAGE_SIZE, (size_t)pool_pages * PAGE_SIZE);
+	if (pages == NULL) {
+		pages = calloc(mem_frames(fake_banks, 2), sizeof(*pages));
+	}
+	if (pool_num < pool_pages) {
+		free(pool);
+		pool = aligned_alloc(PAGE_SIZE, (size_t)pool_pages * PAGE_SIZE);
+	}
+	pool_num = pool_pages;
 	memset(&c, 0, sizeof(c));
 	c.num_banks = 2;
 	memcpy(c.banks, fake_banks, sizeof(fake_banks));

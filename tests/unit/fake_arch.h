@@ -21,6 +21,8 @@ extern u64 fake_scrub_count;
 
 /** Resets the memory state to a fresh machine; returns mem_init's result. */
 int fake_machine_init(u32 pool_pages, u32 host_limit, u32 vm_limit);
+/** Pages in the table pool of the current machine. */
+u32 fake_pool_pages(void);
 /** The simulated contents of a RAM frame, or NULL. */
 u8 *fake_frame(pfn_t pfn);
 

@@ -11,6 +11,7 @@
 #include <hyp/pgtable.h>
 
 #include "fake_arch.h"
+#include "mem_invariants.h"
 #include "harness.h"
 
 #define PFN(a) ((u64)(a) >> PAGE_SHIFT)
@@ -74,70 +75,9 @@ TEST(pgtable_map_walk_split_destroy)
 
 /* ------------------------------------------------- invariants ---- */
 
-/* The invariants of docs/security.md over the whole simulated machine. */
 static void check_invariants(void)
 {
-	const struct pgtable *host = mem_host_s2();
-	u64 per_owner[HV_MAX_VMS + 2] = { 0 };
-	u64 info[3];
-
-	for (u64 pfn = PFN(FAKE_BANK0); pfn < PFN(FAKE_BANK1 + FAKE_BANK1_SIZE); pfn++) {
-		const struct s2page *p = mem_page(pfn);
-		paddr_t pa;
-		u64 attrs;
-		u32 level;
-		bool host_maps;
-
-		if (p == NULL) {
-			continue;
-		}
-		host_maps = pgt_walk(host, pfn << PAGE_SHIFT, &pa, &attrs, &level);
-		if (host_maps) {
-			CHECK_EQ(pa, pfn << PAGE_SHIFT); /* identity */
-		}
-		if (p->owner == HV_OWNER_HYP) {
-			CHECK(!host_maps);
-			per_owner[HV_MAX_VMS + 1]++;
-		} else if (p->owner == HV_OWNER_HOST) {
-			CHECK_EQ(p->count, 0);
-			per_owner[0]++;
-			/* host frames are zero unless the test wrote them */
-		} else {
-			CHECK(p->owner <= CONFIG_MAX_VMS);
-			CHECK(mem_vm_state(p->owner) != VM_FREE);
-			per_owner[p->owner]++;
-			if (host_maps) {
-				CHECK(p->count > 0 && p->count <= HV_MAX_SHARE_COUNT);
-			}
-		}
-	}
-	/* A VM maps only frames it owns, at their gfn. */
-	for (u32 vmid = 1; vmid <= CONFIG_MAX_VMS; vmid++) {
-		const struct pgtable *s2 = mem_vm_s2(vmid);
-
-		if (s2 == NULL) {
-			continue;
-		}
-		for (u64 pfn = PFN(FAKE_BANK0); pfn < PFN(FAKE_BANK1 + FAKE_BANK1_SIZE); pfn++) {
-			const struct s2page *p = mem_page(pfn);
-			paddr_t pa;
-			u64 attrs;
-			u32 level;
-
-			if (p == NULL || p->owner != vmid) {
-				continue;
-			}
-			if (pgt_walk(s2, (u64)p->gfn << PAGE_SHIFT, &pa, &attrs, &level)) {
-				CHECK_EQ(pa, pfn << PAGE_SHIFT);
-			}
-		}
-		CHECK_EQ(mem_info(vmid, info), HV_OK);
-		CHECK_EQ(info[0], per_owner[vmid]);
-	}
-	CHECK_EQ(mem_info(HV_OWNER_HOST, info), HV_OK);
-	CHECK_EQ(info[0], per_owner[0]);
-	CHECK_EQ(mem_info(HV_OWNER_HYP, info), HV_OK);
-	CHECK_EQ(info[0], per_owner[HV_MAX_VMS + 1]);
+	CHECK_EQ(mem_invariant_violations(), 0);
 }
 
 /* ------------------------------------------------ action tables ---- */

@@ -1,0 +1,159 @@
+/*
+ * Invariant checks over the memory state of hyp/core/mem.c on the
+ * simulated machine of fake_arch.c.
+ */
+#include <stdio.h>
+
+#include <hyp/mem.h>
+
+#include "fake_arch.h"
+#include "mem_invariants.h"
+
+#define FIRST_PFN (FAKE_BANK0 >> PAGE_SHIFT)
+#define END_PFN ((FAKE_BANK1 + FAKE_BANK1_SIZE) >> PAGE_SHIFT)
+
+static int violations;
+
+static void fail(const char *what, u64 pfn)
+{
+	fprintf(stderr, "    invariant: %s (pfn 0x%llx)\n", what,
+		(unsigned long long)pfn);
+	violations++;
+}
+
+static bool walk(const struct pgtable *pt, u64 va, paddr_t *pa)
+{
+	u64 attrs;
+	u32 level;
+
+	return pt != NULL && pgt_walk(pt, va, pa, &attrs, &level);
+}
+
+/* Checks one leaf of the VMM's (vmid 0) or a VM's stage 2. */
+static void check_leaf(u32 vmid, u64 gfn, u64 desc, u64 pages)
+{
+	u64 pfn = (desc & PTE_ADDR_MASK) >> PAGE_SHIFT;
+
+	if (vmid == 0 && pfn != gfn) {
+		fail("the VMM's map is not the identity", pfn);
+		return;
+	}
+	for (u64 i = 0; i < pages; i++) {
+		const struct s2page *p = mem_page(pfn + i);
+
+		if (vmid != 0) {
+			if (p == NULL || p->owner != vmid || p->gfn != gfn + i) {
+				fail("a VM maps a frame it does not own at that gfn",
+				     pfn + i);
+				return;
+			}
+		} else if (p == NULL) {
+			if (pfn + i != FAKE_DEV >> PAGE_SHIFT) {
+				fail("the VMM maps something that is neither RAM nor its device",
+				     pfn + i);
+			}
+		} else if (p->owner == HV_OWNER_HYP) {
+			fail("the VMM maps a hyp frame", pfn + i);
+		} else if (p->owner != HV_OWNER_HOST &&
+			   (p->count == 0 || p->count > HV_MAX_SHARE_COUNT)) {
+			fail("the VMM maps a private VM frame", pfn + i);
+		}
+	}
+}
+
+/* Visits every leaf of a VM's stage 2 (a level-1 root, as mem.c builds). */
+static void check_vm_leaves(const struct pgtable *s2, u32 vmid)
+{
+	for (u64 i = 0; i < s2->root_entries; i++) {
+		u64 d1 = s2->root[i];
+		const u64 *l2;
+
+		if ((d1 & PTE_VALID) == 0) {
+			continue;
+		}
+		if ((d1 & PTE_TABLE) == 0) {
+			check_leaf(vmid, i << 18, d1, UINT64_C(1) << 18);
+			continue;
+		}
+		l2 = (const u64 *)(uintptr_t)(d1 & PTE_ADDR_MASK);
+		for (u64 j = 0; j < PTES_PER_TABLE; j++) {
+			const u64 *l3;
+
+			if ((l2[j] & PTE_VALID) == 0) {
+				continue;
+			}
+			if ((l2[j] & PTE_TABLE) == 0) {
+				check_leaf(vmid, (i << 18) | (j << 9), l2[j], 512);
+				continue;
+			}
+			l3 = (const u64 *)(uintptr_t)(l2[j] & PTE_ADDR_MASK);
+			for (u64 k = 0; k < PTES_PER_TABLE; k++) {
+				if ((l3[k] & PTE_VALID) != 0) {
+					check_leaf(vmid, (i << 18) | (j << 9) | k, l3[k], 1);
+				}
+			}
+		}
+	}
+}
+
+int mem_invariant_violations(void)
+{
+	u64 per_owner[HV_MAX_VMS + 2] = { 0 };
+	u64 info[3];
+	u64 vm_pages = 0;
+	u64 free_pages = 0;
+
+	violations = 0;
+	for (u64 pfn = FIRST_PFN; pfn < END_PFN; pfn++) {
+		const struct s2page *p = mem_page(pfn);
+		paddr_t pa;
+
+		if (p == NULL) {
+			continue;
+		}
+		if (p->owner == HV_OWNER_HYP) {
+			per_owner[HV_MAX_VMS + 1]++;
+		} else if (p->owner == HV_OWNER_HOST) {
+			per_owner[0]++;
+			if (p->count != 0) {
+				fail("a VMM frame with a count", pfn);
+			}
+		} else if (p->owner > CONFIG_MAX_VMS || mem_vm_state(p->owner) == VM_FREE) {
+			fail("a frame owned by no VM in use", pfn);
+		} else {
+			per_owner[p->owner]++;
+			if (walk(mem_vm_s2(p->owner), (u64)p->gfn << PAGE_SHIFT, &pa) &&
+			    pa != pfn << PAGE_SHIFT) {
+				fail("a VM's gfn maps another frame", pfn);
+			}
+		}
+	}
+	/* The VMM maps only its own frames, granted ones and its device. */
+	check_vm_leaves(mem_host_s2(), 0);
+	/* Everything a VM maps is its own, at that gfn. */
+	for (u32 vmid = 1; vmid <= CONFIG_MAX_VMS; vmid++) {
+		const struct pgtable *s2 = mem_vm_s2(vmid);
+
+		if (s2 == NULL) {
+			continue;
+		}
+		check_vm_leaves(s2, vmid);
+		if (mem_info(vmid, info) != HV_OK || info[0] != per_owner[vmid]) {
+			fail("a VM's frame count", vmid);
+		}
+		vm_pages += info[1];
+	}
+	if (mem_info(HV_OWNER_HOST, info) != HV_OK || info[0] != per_owner[0]) {
+		fail("the VMM's frame count", 0);
+	}
+	free_pages = info[2];
+	vm_pages += info[1];
+	if (mem_info(HV_OWNER_HYP, info) != HV_OK ||
+	    info[0] != per_owner[HV_MAX_VMS + 1]) {
+		fail("the hyp's frame count", 0);
+	}
+	if (vm_pages + free_pages != fake_pool_pages()) {
+		fail("table pages do not balance", vm_pages + free_pages);
+	}
+	return violations;
+}
