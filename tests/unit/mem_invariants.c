@@ -9,8 +9,14 @@
 #include "fake_arch.h"
 #include "mem_invariants.h"
 
-#define FIRST_PFN (FAKE_BANK0 >> PAGE_SHIFT)
-#define END_PFN ((FAKE_BANK1 + FAKE_BANK1_SIZE) >> PAGE_SHIFT)
+/* The frames of the simulated machine, bank by bank. */
+static const struct {
+	u64 first;
+	u64 end;
+} ranges[] = {
+	{ FAKE_BANK0 >> PAGE_SHIFT, (FAKE_BANK0 + FAKE_BANK0_SIZE) >> PAGE_SHIFT },
+	{ FAKE_BANK1 >> PAGE_SHIFT, (FAKE_BANK1 + FAKE_BANK1_SIZE) >> PAGE_SHIFT },
+};
 
 static int violations;
 
@@ -96,6 +102,32 @@ static void check_vm_leaves(const struct pgtable *s2, u32 vmid)
 	}
 }
 
+/* Counts a frame's owner and checks its record against the VM's map. */
+static void check_frame(u64 pfn, u64 *per_owner)
+{
+	const struct s2page *p = mem_page(pfn);
+	paddr_t pa;
+
+	if (p == NULL) {
+		fail("a frame of the machine has no record", pfn);
+	} else if (p->owner == HV_OWNER_HYP) {
+		per_owner[HV_MAX_VMS + 1]++;
+	} else if (p->owner == HV_OWNER_HOST) {
+		per_owner[0]++;
+		if (p->count != 0) {
+			fail("a VMM frame with a count", pfn);
+		}
+	} else if (p->owner > CONFIG_MAX_VMS || mem_vm_state(p->owner) == VM_FREE) {
+		fail("a frame owned by no VM in use", pfn);
+	} else {
+		per_owner[p->owner]++;
+		if (walk(mem_vm_s2(p->owner), (u64)p->gfn << PAGE_SHIFT, &pa) &&
+		    pa != pfn << PAGE_SHIFT) {
+			fail("a VM's gfn maps another frame", pfn);
+		}
+	}
+}
+
 int mem_invariant_violations(void)
 {
 	u64 per_owner[HV_MAX_VMS + 2] = { 0 };
@@ -104,28 +136,9 @@ int mem_invariant_violations(void)
 	u64 free_pages = 0;
 
 	violations = 0;
-	for (u64 pfn = FIRST_PFN; pfn < END_PFN; pfn++) {
-		const struct s2page *p = mem_page(pfn);
-		paddr_t pa;
-
-		if (p == NULL) {
-			continue;
-		}
-		if (p->owner == HV_OWNER_HYP) {
-			per_owner[HV_MAX_VMS + 1]++;
-		} else if (p->owner == HV_OWNER_HOST) {
-			per_owner[0]++;
-			if (p->count != 0) {
-				fail("a VMM frame with a count", pfn);
-			}
-		} else if (p->owner > CONFIG_MAX_VMS || mem_vm_state(p->owner) == VM_FREE) {
-			fail("a frame owned by no VM in use", pfn);
-		} else {
-			per_owner[p->owner]++;
-			if (walk(mem_vm_s2(p->owner), (u64)p->gfn << PAGE_SHIFT, &pa) &&
-			    pa != pfn << PAGE_SHIFT) {
-				fail("a VM's gfn maps another frame", pfn);
-			}
+	for (u64 r = 0; r < sizeof(ranges) / sizeof(ranges[0]); r++) {
+		for (u64 pfn = ranges[r].first; pfn < ranges[r].end; pfn++) {
+			check_frame(pfn, per_owner);
 		}
 	}
 	/* The VMM maps only its own frames, granted ones and its device. */

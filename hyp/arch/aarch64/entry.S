@@ -11,19 +11,7 @@
 	sub	sp, sp, #FRAME_SIZE
 	stp	x0, x1, [sp, #FRAME_X(0)]
 	stp	x2, x3, [sp, #FRAME_X(2)]
-	stp	x4, x5, [sp, #FRAME_X(4)]
-	stp	x6, x7, [sp, #FRAME_X(6)]
-	stp	x8, x9, [sp, #FRAME_X(8)]
-	stp	x10, x11, [sp, #FRAME_X(10)]
-	stp	x12, x13, [sp, #FRAME_X(12)]
-	stp	x14, x15, [sp, #FRAME_X(14)]
-	stp	x16, x17, [sp, #FRAME_X(16)]
-	stp	x18, x19, [sp, #FRAME_X(18)]
-	stp	x20, x21, [sp, #FRAME_X(20)]
-	stp	x22, x23, [sp, #FRAME_X(22)]
-	stp	x24, x25, [sp, #FRAME_X(24)]
-	stp	x26, x27, [sp, #FRAME_X(26)]
-	stp	x28, x29, [sp, #FRAME_X(28)]
+	save_x4_x29
 	mrs	x0, sp_el0
 	stp	x30, x0, [sp, #FRAME_X(30)]
 	mrs	x0, elr_el2
@@ -37,21 +25,7 @@
 	msr	spsr_el2, x1
 	ldp	x30, x0, [sp, #FRAME_X(30)]
 	msr	sp_el0, x0
-	ldp	x0, x1, [sp, #FRAME_X(0)]
-	ldp	x2, x3, [sp, #FRAME_X(2)]
-	ldp	x4, x5, [sp, #FRAME_X(4)]
-	ldp	x6, x7, [sp, #FRAME_X(6)]
-	ldp	x8, x9, [sp, #FRAME_X(8)]
-	ldp	x10, x11, [sp, #FRAME_X(10)]
-	ldp	x12, x13, [sp, #FRAME_X(12)]
-	ldp	x14, x15, [sp, #FRAME_X(14)]
-	ldp	x16, x17, [sp, #FRAME_X(16)]
-	ldp	x18, x19, [sp, #FRAME_X(18)]
-	ldp	x20, x21, [sp, #FRAME_X(20)]
-	ldp	x22, x23, [sp, #FRAME_X(22)]
-	ldp	x24, x25, [sp, #FRAME_X(24)]
-	ldp	x26, x27, [sp, #FRAME_X(26)]
-	ldp	x28, x29, [sp, #FRAME_X(28)]
+	restore_x0_x29
 	add	sp, sp, #FRAME_SIZE
 	eret
 	dsb	nsh
