@@ -36,7 +36,8 @@ Usage: ./build.sh COMMAND [ARGS]
                         (qemu-virt: gic-version=3; rpi4: the raspi4b machine;
                         Ctrl-A X quits QEMU)
   test [GROUP...]       deps + build, then every test group, or the named
-                        ones (unit, fuzz, boot); ends with "N passed, N failed"
+                        ones (unit, fuzz, model, boot); ends with
+                        "N passed, N failed"
   fuzz [SECONDS]        run the libFuzzer target for SECONDS (default 600)
   loc                   lines of code of hyp/ (C and assembly, no tests)
   clean                 remove build/ except the download cache
@@ -357,7 +358,13 @@ cmd_fuzz() {
 	run_fuzz "$secs"
 }
 
-TEST_GROUPS=(unit fuzz boot)
+group_model() {
+	say "test group model: the C memory core against the Python model, 100000 operations"
+	make -s -C "$ROOT/tests/model" O="$BUILD/host/model"
+	MODEL_OPS=${MODEL_OPS:-100000} run_pytest model model -s
+}
+
+TEST_GROUPS=(unit fuzz model boot)
 
 cmd_test() {
 	local groups=("$@") g

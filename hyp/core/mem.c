@@ -334,6 +334,11 @@ s64 mem_prot_and_map(u32 vmid, u64 gpa, u64 pte, u64 level)
 		ret = HV_E_BUSY; /* partly mapped: unmap first */
 		goto out;
 	}
+	if (mapped == 0 && level == 2 && pgt_map_cost(&vm->s2, gpa, 3) == 0) {
+		/* A page table is still in the way (only after a clear). */
+		ret = HV_E_BUSY;
+		goto out;
+	}
 	if (host_cost > pgt_pages_available(&m.host) ||
 	    (mapped == 0 && pgt_map_cost(&vm->s2, gpa, (u32)level) >
 				    pgt_pages_available(&vm->s2))) {
