@@ -39,6 +39,9 @@ Usage: ./build.sh COMMAND [ARGS]
                         ones (unit, fuzz, model, boot); ends with
                         "N passed, N failed"
   fuzz [SECONDS]        run the libFuzzer target for SECONDS (default 600)
+  bench                 instructions per hyp call in QEMU (-icount shift=0)
+                        and ns per memory operation on this machine;
+                        writes build/bench/results.json
   loc                   lines of code of hyp/ (C and assembly, no tests)
   clean                 remove build/ except the download cache
   help                  this text
@@ -351,6 +354,14 @@ group_fuzz() {
 	count_results "$log"
 }
 
+cmd_bench() {
+	cmd_deps
+	cmd_build qemu-virt
+	make -s -C "$ROOT/tests/bench" O="$BUILD/host/bench"
+	say "bench: QEMU virt GICv3 with -icount shift=0, and the core on this machine"
+	HYP_BUILD="$BUILD" $PY "$ROOT/tools/build/bench.py"
+}
+
 cmd_fuzz() {
 	local secs=${1:-600}
 	[[ $secs =~ ^[0-9]+$ ]] || die "fuzz takes a number of seconds, not '$secs'"
@@ -412,6 +423,7 @@ main() {
 	run) cmd_run "$@" ;;
 	test) cmd_test "$@" ;;
 	fuzz) cmd_fuzz "$@" ;;
+	bench) cmd_bench ;;
 	loc) cmd_loc ;;
 	clean) cmd_clean ;;
 	help | -h | --help) usage ;;
