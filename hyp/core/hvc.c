@@ -7,6 +7,7 @@
 #include <hyp/arch.h>
 #include <hyp/hyp.h>
 #include <hyp/mem.h>
+#include <hyp/vcpu.h>
 #include <hyp/trap.h>
 
 static void set_result(struct trap_frame *f, s64 status, u64 r1, u64 r2, u64 r3)
@@ -35,6 +36,13 @@ static void test_fault(struct trap_frame *f)
 	set_result(f, HV_OK, 0, 0, 0);
 }
 
+void hvc_version(struct trap_frame *f)
+{
+	set_result(f, HV_OK,
+		   ((u64)HV_ABI_VERSION_MAJOR << 16) | HV_ABI_VERSION_MINOR,
+		   (u64)BUILD_ID, 0);
+}
+
 /* Arguments that must fit a vmid are checked here, the rest in mem.c. */
 static u32 vmid_arg(u64 v)
 {
@@ -54,6 +62,15 @@ static void memory_call(struct trap_frame *f, u64 fn)
 		break;
 	case HV_FN_VM_DESTROY:
 		ret = mem_vm_destroy(vmid);
+		if (ret == HV_OK) {
+			vcpu_destroy_all(vmid);
+		}
+		break;
+	case HV_FN_VCPU_CREATE:
+		ret = vcpu_create(vmid, f->x[2]);
+		break;
+	case HV_FN_VCPU_INIT:
+		ret = vcpu_init(vmid, f->x[2], f->x[3], f->x[4]);
 		break;
 	case HV_FN_VM_START:
 		ret = mem_vm_start(vmid);
@@ -105,12 +122,15 @@ void hvc_handle(struct trap_frame *f)
 	case HV_FN_PAGE_INFO:
 	case HV_FN_TEST_GRANT:
 	case HV_FN_TEST_REVOKE:
+	case HV_FN_VCPU_CREATE:
+	case HV_FN_VCPU_INIT:
 		memory_call(f, fn);
 		break;
 	case HV_FN_VERSION:
-		set_result(f, HV_OK,
-			   ((u64)HV_ABI_VERSION_MAJOR << 16) | HV_ABI_VERSION_MINOR,
-			   (u64)BUILD_ID, 0);
+		hvc_version(f);
+		break;
+	case HV_FN_VCPU_RUN:
+		vcpu_run(f);
 		break;
 	case HV_FN_CPU_INFO:
 		set_result(f, HV_OK, hyp_cpus_online, arch_cpu_index(), 0);

@@ -112,6 +112,11 @@ u64 mem_host_vttbr(void)
 	return vttbr_of(0);
 }
 
+u64 mem_vm_vttbr(u32 vmid)
+{
+	return vttbr_of(vmid);
+}
+
 static struct vm *vm_of(u64 vmid)
 {
 	if (vmid == 0 || vmid > CONFIG_MAX_VMS || m.vms[vmid].state == VM_FREE) {
@@ -546,6 +551,20 @@ s64 mem_page_info(u64 pfn, u64 out[3])
 	out[2] = p != NULL ? p->gfn : 0;
 	spin_unlock(&mem_lock);
 	return HV_OK;
+}
+
+bool mem_vm_maps(u32 vmid, u64 ipa)
+{
+	paddr_t pa;
+	u64 attrs;
+	u32 level;
+	bool mapped;
+
+	spin_lock(&mem_lock);
+	mapped = vm_of(vmid) != NULL &&
+		 pgt_walk(&m.vms[vmid].s2, ipa, &pa, &attrs, &level);
+	spin_unlock(&mem_lock);
+	return mapped;
 }
 
 /* ------------------------------------------------- host faults ---- */

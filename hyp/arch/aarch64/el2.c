@@ -9,11 +9,7 @@ void arch_cpu_init_el2(void)
 {
 	u32 pmn = (u32)(read_pmcr_el0() >> PMCR_N_SHIFT) & PMCR_N_MASK;
 
-	/*
-	 * Stage 2 on, set/way cache operations upgraded to clean+invalidate,
-	 * broadcast TLB and barrier upgrades, SMC trapped, EL1 in AArch64.
-	 */
-	write_hcr_el2(HCR_VM | HCR_SWIO | HCR_FB | HCR_BSU_IS | HCR_TSC | HCR_RW);
+	write_hcr_el2(HCR_HOST);
 	write_cptr_el2(CPTR_EL2_RES1);
 	write_cnthctl_el2(CNTHCTL_EL1PCTEN | CNTHCTL_EL1PCEN);
 	write_cntvoff_el2(0);

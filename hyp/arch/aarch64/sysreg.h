@@ -62,6 +62,16 @@ DEFINE_SYSREG_RW(cntpct_el0)
 #define HCR_BSU_IS (UINT64_C(1) << 10)
 #define HCR_TSC (UINT64_C(1) << 19)
 #define HCR_RW (UINT64_C(1) << 31)
+#define HCR_TWI (UINT64_C(1) << 13)
+#define HCR_TWE (UINT64_C(1) << 14)
+#define HCR_TIDCP (UINT64_C(1) << 20)
+/*
+ * The VMM: stage 2 on, set/way operations upgraded, broadcast TLB and
+ * barrier upgrades, SMC trapped, EL1 in AArch64. Guests also trap WFI/WFE
+ * and implementation-defined system registers.
+ */
+#define HCR_HOST (HCR_VM | HCR_SWIO | HCR_FB | HCR_BSU_IS | HCR_TSC | HCR_RW)
+#define HCR_GUEST (HCR_HOST | HCR_TWI | HCR_TWE | HCR_TIDCP)
 
 /* SCTLR_EL2 with HCR_EL2.E2H == 0 (D23.2.119). */
 #define SCTLR_EL2_M (UINT64_C(1) << 0)

@@ -10,6 +10,7 @@
 #include <hyp/log.h>
 #include <hyp/mem.h>
 #include <hyp/trap.h>
+#include <hyp/vcpu.h>
 
 #include "sysreg.h"
 
@@ -76,7 +77,7 @@ void trap_hyp(struct trap_frame *f, u64 kind)
  * syndrome `esr` and fault address `far` (Arm ARM D1.10: the exception is
  * taken to EL1 with the state EL1 would have saved itself).
  */
-static void inject_el1_sync(struct trap_frame *f, u64 esr, u64 far)
+void arch_inject_el1_sync(struct trap_frame *f, u64 esr, u64 far)
 {
 	u32 mode = (u32)f->spsr & SPSR_MODE_MASK;
 	u64 offset = mode == SPSR_MODE_EL1H   ? VECTOR_CUR_SPX
@@ -98,7 +99,7 @@ static bool from_el0(const struct trap_frame *f)
 
 static void inject_undef(struct trap_frame *f)
 {
-	inject_el1_sync(f, ((u64)EC_UNKNOWN << ESR_EC_SHIFT) | ESR_IL, 0);
+	arch_inject_el1_sync(f, ((u64)EC_UNKNOWN << ESR_EC_SHIFT) | ESR_IL, 0);
 }
 
 static void handle_hvc(struct trap_frame *f, u64 esr)
@@ -115,12 +116,18 @@ static void handle_smc(struct trap_frame *f, u64 esr)
 	f->elr += 4;
 }
 
+/* The IPA of a stage-2 abort (HPFAR_EL2 holds bits [55:12]). */
+static u64 fault_ipa(void)
+{
+	return ((read_hpfar_el2() & HPFAR_FIPA_MASK) << HPFAR_FIPA_SHIFT) |
+	       (read_far_el2() & (PAGE_SIZE - 1));
+}
+
 static void handle_abort(struct trap_frame *f, u64 esr)
 {
 	u32 ec = (u32)(esr >> ESR_EC_SHIFT) & ESR_EC_MASK;
 	u64 far = read_far_el2();
-	u64 ipa = ((read_hpfar_el2() & HPFAR_FIPA_MASK) << HPFAR_FIPA_SHIFT) |
-		  (far & (PAGE_SIZE - 1));
+	u64 ipa = fault_ipa();
 	bool write = ec == EC_DABT_LOW && (esr & ISS_WNR) != 0;
 	const char *why = "";
 	u32 inj_ec;
@@ -140,7 +147,7 @@ static void handle_abort(struct trap_frame *f, u64 esr)
 	} else {
 		inj_ec = from_el0(f) ? EC_DABT_LOW : EC_DABT_CUR;
 	}
-	inject_el1_sync(f,
+	arch_inject_el1_sync(f,
 			((u64)inj_ec << ESR_EC_SHIFT) | ESR_IL |
 				(write ? ISS_WNR : 0) | FSC_EXT_ABORT,
 			far);
@@ -172,6 +179,11 @@ void trap_lower_sync(struct trap_frame *f, u64 kind)
 	trap_handler_t h = lower_sync_handlers[ec];
 
 	(void)kind;
+	if (vcpu_current() != NULL) {
+		vcpu_guest_sync(f, esr,
+				ec == EC_DABT_LOW || ec == EC_IABT_LOW ? fault_ipa() : 0);
+		return;
+	}
 	if (h == NULL) {
 		h = handle_unexpected;
 	}

@@ -89,6 +89,40 @@
 #define HV_FN_REVOKE HV_FN(0x31)
 
 /*
+ * vCPUs (VMM only); docs/ipc.md has the full contract.
+ *
+ * HV_FN_VCPU_CREATE: (x1 = vmid, x2 = vcpu) while the VM is created.
+ * HV_FN_VCPU_INIT: (x1 = vmid, x2 = vcpu, x3 = entry, x4 = x0 value) resets
+ *   the vCPU to EL1h, MMU off, interrupts masked, at `entry`, which must
+ *   be an address the VM maps.
+ * HV_FN_VCPU_RUN: (x1 = vmid, x2 = vcpu | flags, x3..x6 = reply) runs the
+ *   vCPU on the calling CPU until it needs the VMM; returns x0 = status,
+ *   x1 = exit reason (HV_EXIT_*), x2..x6 = exit details. The reply
+ *   completes the previous exit: for an HV_EXIT_MMIO read x3 is the value
+ *   read; for HV_EXIT_HVC x3..x6 become the guest's x0..x3. With
+ *   HV_RUN_RETRY the trapped instruction runs again instead (after the VMM
+ *   gave memory at the faulting address).
+ */
+#define HV_FN_VCPU_CREATE HV_FN(0x40)
+#define HV_FN_VCPU_INIT HV_FN(0x41)
+#define HV_FN_VCPU_RUN HV_FN(0x42)
+
+#define HV_MAX_VCPUS 8
+#define HV_RUN_VCPU_MASK UINT64_C(0xffff)
+#define HV_RUN_RETRY (UINT64_C(1) << 16)
+
+/* Exit reasons, in x1 of HV_FN_VCPU_RUN's return. */
+#define HV_EXIT_MMIO 1  /* x2 = IPA, x3 = size | HV_MMIO_WRITE, x4 = value */
+#define HV_EXIT_ABORT 2 /* x2 = IPA, x3 = HV_ABORT_* flags: no syndrome */
+#define HV_EXIT_HVC 3   /* x2..x5 = guest x0..x3, x6 = 0 HVC or 1 SMC */
+#define HV_EXIT_WFI 4   /* the vCPU waits for an interrupt */
+#define HV_EXIT_FAULT 5 /* x2 = ESR_EL2: an exception the hyp cannot handle */
+
+#define HV_MMIO_WRITE (UINT64_C(1) << 8)
+#define HV_ABORT_WRITE (UINT64_C(1) << 0)
+#define HV_ABORT_EXEC (UINT64_C(1) << 1)
+
+/*
  * HV_FN_TEST_GRANT / HV_FN_TEST_REVOKE (test builds only): (x1 = vmid,
  * x2 = gpa, x3 = size) grant or revoke on behalf of a VM, so the VMM can
  * test grants before VMs run code. HV_E_NOT_SUPPORTED in release builds.

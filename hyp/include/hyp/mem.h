@@ -89,6 +89,10 @@ u32 mem_vm_state(u32 vmid);
 const struct pgtable *mem_vm_s2(u32 vmid);
 const struct pgtable *mem_host_s2(void);
 u64 mem_host_vttbr(void);
+/** VTTBR_EL2 value of a VM's stage 2 (root and VMID). */
+u64 mem_vm_vttbr(u32 vmid);
+/** Whether the VM's stage 2 maps ipa. */
+bool mem_vm_maps(u32 vmid, u64 ipa);
 
 /* What the core needs from the architecture (hyp: arch/aarch64/tlb.c). */
 /** Invalidates the stage-2 TLB entries of one IPA page under VTTBR value `vttbr`. */

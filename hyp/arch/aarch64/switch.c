@@ -1,0 +1,94 @@
+/*
+ * World switch helpers: EL1 system registers, and the EL2 controls that
+ * differ between running the VMM and running a guest.
+ */
+#include <hyp/mem.h>
+#include <hyp/vcpu.h>
+
+#include "sysreg.h"
+
+#define SAVE(reg, field)                                                      \
+	__asm__ volatile("mrs %0, " #reg : "=r"(s->field))
+#define LOAD(reg, field)                                                      \
+	__asm__ volatile("msr " #reg ", %0" : : "r"(s->field))
+
+void arch_save_el1(struct el1_sysregs *s)
+{
+	SAVE(sctlr_el1, sctlr);
+	SAVE(ttbr0_el1, ttbr0);
+	SAVE(ttbr1_el1, ttbr1);
+	SAVE(tcr_el1, tcr);
+	SAVE(mair_el1, mair);
+	SAVE(amair_el1, amair);
+	SAVE(vbar_el1, vbar);
+	SAVE(contextidr_el1, contextidr);
+	SAVE(tpidr_el1, tpidr_el1);
+	SAVE(tpidr_el0, tpidr_el0);
+	SAVE(tpidrro_el0, tpidrro_el0);
+	SAVE(sp_el1, sp_el1);
+	SAVE(elr_el1, elr_el1);
+	SAVE(spsr_el1, spsr_el1);
+	SAVE(esr_el1, esr_el1);
+	SAVE(far_el1, far_el1);
+	SAVE(afsr0_el1, afsr0);
+	SAVE(afsr1_el1, afsr1);
+	SAVE(par_el1, par);
+	SAVE(cpacr_el1, cpacr);
+	SAVE(cntkctl_el1, cntkctl);
+	SAVE(csselr_el1, csselr);
+	SAVE(cntv_ctl_el0, cntv_ctl);
+	SAVE(cntv_cval_el0, cntv_cval);
+	SAVE(mdscr_el1, mdscr);
+}
+
+void arch_load_el1(const struct el1_sysregs *s)
+{
+	LOAD(sctlr_el1, sctlr);
+	LOAD(ttbr0_el1, ttbr0);
+	LOAD(ttbr1_el1, ttbr1);
+	LOAD(tcr_el1, tcr);
+	LOAD(mair_el1, mair);
+	LOAD(amair_el1, amair);
+	LOAD(vbar_el1, vbar);
+	LOAD(contextidr_el1, contextidr);
+	LOAD(tpidr_el1, tpidr_el1);
+	LOAD(tpidr_el0, tpidr_el0);
+	LOAD(tpidrro_el0, tpidrro_el0);
+	LOAD(sp_el1, sp_el1);
+	LOAD(elr_el1, elr_el1);
+	LOAD(spsr_el1, spsr_el1);
+	LOAD(esr_el1, esr_el1);
+	LOAD(far_el1, far_el1);
+	LOAD(afsr0_el1, afsr0);
+	LOAD(afsr1_el1, afsr1);
+	LOAD(par_el1, par);
+	LOAD(cpacr_el1, cpacr);
+	LOAD(cntkctl_el1, cntkctl);
+	LOAD(csselr_el1, csselr);
+	LOAD(cntv_ctl_el0, cntv_ctl);
+	LOAD(cntv_cval_el0, cntv_cval);
+	LOAD(mdscr_el1, mdscr);
+	isb();
+}
+
+/* Guests: the physical timer is the hyp's and the VMM's; the counter is readable. */
+void arch_enter_guest_mode(u64 vttbr)
+{
+	write_hcr_el2(HCR_GUEST);
+	write_cnthctl_el2(CNTHCTL_EL1PCTEN);
+	write_vttbr_el2(vttbr);
+	isb();
+}
+
+void arch_enter_host_mode(void)
+{
+	write_hcr_el2(HCR_HOST);
+	write_cnthctl_el2(CNTHCTL_EL1PCTEN | CNTHCTL_EL1PCEN);
+	write_vttbr_el2(mem_host_vttbr());
+	isb();
+}
+
+void arch_inject_undef(struct trap_frame *f)
+{
+	arch_inject_el1_sync(f, ((u64)EC_UNKNOWN << ESR_EC_SHIFT) | ESR_IL, 0);
+}

@@ -1,0 +1,320 @@
+/*
+ * Virtual CPUs and the world switch. See hyp/vcpu.h.
+ *
+ * The switch works on the trap frame of the current exception: running a
+ * vCPU stores the VMM's frame (its HVC) per CPU and replaces it with the
+ * guest's registers, so the exception return enters the guest; an exit
+ * stores the guest's frame in its vCPU and puts back the VMM's, with the
+ * exit record in x0..x6, so the return completes the VMM's HVC. The VMM
+ * sees nothing of the guest but that record.
+ */
+#include <generated/autoconf.h>
+#include <hyp/arch.h>
+#include <hyp/lib.h>
+#include <hyp/log.h>
+#include <hyp/mem.h>
+#include <hyp/vcpu.h>
+
+/* ESR_EL2 fields of data aborts (Arm ARM D23.2.41, ISS encoding for DABT). */
+#define EC_SHIFT 26
+#define EC_WFX 0x01
+#define EC_HVC64 0x16
+#define EC_SMC64 0x17
+#define EC_SYSREG 0x18
+#define EC_IABT_LOW 0x20
+#define EC_DABT_LOW 0x24
+#define ISS_ISV (UINT64_C(1) << 24)
+#define ISS_SAS_SHIFT 22
+#define ISS_SSE (UINT64_C(1) << 21)
+#define ISS_SRT_SHIFT 16
+#define ISS_SF (UINT64_C(1) << 15)
+#define ISS_S1PTW (UINT64_C(1) << 7)
+#define ISS_WNR (UINT64_C(1) << 6)
+
+/* Guest reset state: EL1h, DAIF masked; SCTLR_EL1 RES1 with MMU and caches
+ * off; CPACR_EL1.FPEN = 0b11 (FP/SIMD usable at EL1 and EL0). */
+#define GUEST_PSTATE 0x3c5
+#define GUEST_SCTLR UINT64_C(0x30d00800)
+#define GUEST_CPACR (UINT64_C(3) << 20)
+
+struct pcpu {
+	struct vcpu *current;
+	struct trap_frame vmm;
+	struct el1_sysregs vmm_sys;
+};
+
+static struct vcpu vcpus[CONFIG_MAX_VMS + 1][HV_MAX_VCPUS];
+static struct pcpu pcpus[CONFIG_MAX_CPUS];
+static spinlock_t vcpu_lock;
+
+struct vcpu *vcpu_current(void)
+{
+	return pcpus[arch_cpu_index()].current;
+}
+
+static struct vcpu *lookup(u32 vmid, u64 index)
+{
+	if (vmid == 0 || vmid > CONFIG_MAX_VMS || index >= HV_MAX_VCPUS) {
+		return NULL;
+	}
+	return &vcpus[vmid][index];
+}
+
+s64 vcpu_create(u32 vmid, u64 index)
+{
+	struct vcpu *v = lookup(vmid, index);
+	s64 ret = HV_OK;
+
+	spin_lock(&vcpu_lock);
+	if (mem_vm_state(vmid) == VM_FREE) {
+		ret = HV_E_NOT_FOUND;
+	} else if (v == NULL) {
+		ret = HV_E_INVALID;
+	} else if (mem_vm_state(vmid) != VM_CREATED || v->state != VCPU_NONE) {
+		ret = HV_E_BUSY;
+	} else {
+		memset(v, 0, sizeof(*v));
+		v->state = VCPU_CREATED;
+		v->vmid = vmid;
+		v->index = (u32)index;
+	}
+	spin_unlock(&vcpu_lock);
+	return ret;
+}
+
+s64 vcpu_init(u32 vmid, u64 index, u64 entry, u64 x0)
+{
+	struct vcpu *v = lookup(vmid, index);
+	u32 state = mem_vm_state(vmid);
+	s64 ret = HV_OK;
+
+	spin_lock(&vcpu_lock);
+	if (state == VM_FREE) {
+		ret = HV_E_NOT_FOUND;
+	} else if (v == NULL || v->state == VCPU_NONE) {
+		ret = HV_E_INVALID;
+	} else if ((state != VM_CREATED && state != VM_RUNNING) || v->running) {
+		ret = HV_E_BUSY;
+	} else if ((entry & 3) != 0 || !mem_vm_maps(vmid, entry)) {
+		ret = HV_E_DENIED; /* must start in memory the VM owns */
+	} else {
+		memset(&v->regs, 0, sizeof(v->regs));
+		memset(&v->sys, 0, sizeof(v->sys));
+		memset(&v->fp, 0, sizeof(v->fp));
+		v->regs.x[0] = x0;
+		v->regs.elr = entry;
+		v->regs.spsr = GUEST_PSTATE;
+		v->sys.sctlr = GUEST_SCTLR;
+		v->sys.cpacr = GUEST_CPACR;
+		v->pending = PENDING_NONE;
+		v->state = VCPU_READY;
+	}
+	spin_unlock(&vcpu_lock);
+	return ret;
+}
+
+void vcpu_destroy_all(u32 vmid)
+{
+	spin_lock(&vcpu_lock);
+	if (vmid != 0 && vmid <= CONFIG_MAX_VMS) {
+		memset(vcpus[vmid], 0, sizeof(vcpus[vmid]));
+	}
+	spin_unlock(&vcpu_lock);
+}
+
+/* Writes an MMIO read's value to its register, as the load would have. */
+static void complete_read(struct vcpu *v, u64 value)
+{
+	u32 bits = v->mmio_size * 8;
+
+	if (bits < 64) {
+		value &= (UINT64_C(1) << bits) - 1;
+		if (v->mmio_sext && (value >> (bits - 1)) != 0) {
+			value |= ~((UINT64_C(1) << bits) - 1);
+		}
+	}
+	if (!v->mmio_sf) {
+		value &= 0xffffffffU;
+	}
+	if (v->mmio_reg != 31) {
+		v->regs.x[v->mmio_reg] = value;
+	}
+}
+
+static s64 complete_pending(struct vcpu *v, const struct trap_frame *f, bool retry)
+{
+	switch (v->pending) {
+	case PENDING_MMIO_READ:
+		if (!retry) {
+			complete_read(v, f->x[3]);
+			v->regs.elr += 4;
+		}
+		break;
+	case PENDING_MMIO_WRITE:
+		if (!retry) {
+			v->regs.elr += 4;
+		}
+		break;
+	case PENDING_HVC:
+		if (retry) {
+			return HV_E_INVALID; /* a call cannot be re-executed */
+		}
+		for (u32 i = 0; i < 4; i++) {
+			v->regs.x[i] = f->x[3 + i];
+		}
+		break;
+	default:
+		break;
+	}
+	v->pending = PENDING_NONE;
+	return HV_OK;
+}
+
+void vcpu_run(struct trap_frame *f)
+{
+	u32 vmid = f->x[1] <= HV_MAX_VMS ? (u32)f->x[1] : UINT32_MAX;
+	u64 flags = f->x[2] & ~HV_RUN_VCPU_MASK;
+	struct vcpu *v = lookup(vmid, f->x[2] & HV_RUN_VCPU_MASK);
+	struct pcpu *pc = &pcpus[arch_cpu_index()];
+	s64 ret = HV_OK;
+
+	if (mem_vm_state(vmid) == VM_FREE) {
+		ret = HV_E_NOT_FOUND;
+	} else if (v == NULL || v->state == VCPU_NONE || (flags & ~HV_RUN_RETRY) != 0) {
+		ret = HV_E_INVALID;
+	} else if (mem_vm_state(vmid) != VM_RUNNING || v->state != VCPU_READY ||
+		   __atomic_exchange_n(&v->running, 1, __ATOMIC_ACQUIRE) != 0) {
+		ret = HV_E_BUSY;
+	} else {
+		ret = complete_pending(v, f, (flags & HV_RUN_RETRY) != 0);
+		if (ret != HV_OK) {
+			__atomic_store_n(&v->running, 0, __ATOMIC_RELEASE);
+		}
+	}
+	if (ret != HV_OK) {
+		f->x[0] = (u64)ret;
+		return;
+	}
+	pc->vmm = *f;
+	arch_save_el1(&pc->vmm_sys);
+	arch_load_el1(&v->sys);
+	arch_fpsimd_load(&v->fp);
+	arch_enter_guest_mode(mem_vm_vttbr(vmid));
+	*f = v->regs;
+	pc->current = v;
+}
+
+/* Returns to the VMM from the guest's trap with an exit record. */
+static void exit_to_vmm(struct trap_frame *f, u64 reason, u64 a2, u64 a3,
+			u64 a4, u64 a5, u64 a6)
+{
+	struct pcpu *pc = &pcpus[arch_cpu_index()];
+	struct vcpu *v = pc->current;
+
+	v->regs = *f;
+	arch_save_el1(&v->sys);
+	arch_fpsimd_save(&v->fp);
+	arch_fpsimd_zero();
+	arch_load_el1(&pc->vmm_sys);
+	arch_enter_host_mode();
+	*f = pc->vmm;
+	f->x[0] = HV_OK;
+	f->x[1] = reason;
+	f->x[2] = a2;
+	f->x[3] = a3;
+	f->x[4] = a4;
+	f->x[5] = a5;
+	f->x[6] = a6;
+	pc->current = NULL;
+	__atomic_store_n(&v->running, 0, __ATOMIC_RELEASE);
+}
+
+static void guest_hvc(struct vcpu *v, struct trap_frame *f, bool smc)
+{
+	u64 fn = f->x[0];
+
+	if (!smc && fn == HV_FN_VERSION) {
+		hvc_version(f);
+		return;
+	}
+	if (!smc && (fn == HV_FN_GRANT || fn == HV_FN_REVOKE)) {
+		f->x[0] = (u64)(fn == HV_FN_GRANT ? mem_grant(v->vmid, f->x[1], f->x[2])
+						  : mem_revoke(v->vmid, f->x[1], f->x[2]));
+		return;
+	}
+	/* Everything else is the VMM's: PSCI, its own devices' calls. */
+	v->pending = PENDING_HVC;
+	exit_to_vmm(f, HV_EXIT_HVC, f->x[0], f->x[1], f->x[2], f->x[3], smc);
+}
+
+static void guest_abort(struct vcpu *v, struct trap_frame *f, u64 esr, u64 ipa,
+			bool exec)
+{
+	u32 size;
+	u32 reg;
+	u64 value = 0;
+
+	if (exec || (esr & ISS_ISV) == 0 || (esr & ISS_S1PTW) != 0) {
+		/* No syndrome to emulate: the VMM may only give memory and retry. */
+		v->pending = PENDING_RETRY;
+		exit_to_vmm(f, HV_EXIT_ABORT, ipa,
+			    (exec ? HV_ABORT_EXEC : 0) |
+				    ((esr & ISS_WNR) != 0 ? HV_ABORT_WRITE : 0),
+			    0, 0, 0);
+		return;
+	}
+	size = 1U << ((esr >> ISS_SAS_SHIFT) & 3);
+	reg = (u32)(esr >> ISS_SRT_SHIFT) & 31;
+	if ((esr & ISS_WNR) != 0) {
+		value = reg == 31 ? 0 : f->x[reg];
+		if (size < 8) {
+			value &= (UINT64_C(1) << (size * 8)) - 1;
+		}
+		v->pending = PENDING_MMIO_WRITE;
+		exit_to_vmm(f, HV_EXIT_MMIO, ipa, size | HV_MMIO_WRITE, value, 0, 0);
+		return;
+	}
+	v->pending = PENDING_MMIO_READ;
+	v->mmio_reg = (u8)reg;
+	v->mmio_size = (u8)size;
+	v->mmio_sext = (esr & ISS_SSE) != 0;
+	v->mmio_sf = (esr & ISS_SF) != 0;
+	exit_to_vmm(f, HV_EXIT_MMIO, ipa, size, 0, 0, 0);
+}
+
+void vcpu_guest_sync(struct trap_frame *f, u64 esr, u64 ipa)
+{
+	struct vcpu *v = vcpu_current();
+	u32 ec = (u32)(esr >> EC_SHIFT) & 0x3f;
+
+	switch (ec) {
+	case EC_HVC64:
+		guest_hvc(v, f, false);
+		break;
+	case EC_SMC64:
+		f->elr += 4; /* a trapped SMC leaves ELR at the SMC itself */
+		guest_hvc(v, f, true);
+		break;
+	case EC_DABT_LOW:
+		guest_abort(v, f, esr, ipa, false);
+		break;
+	case EC_IABT_LOW:
+		guest_abort(v, f, esr, ipa, true);
+		break;
+	case EC_WFX:
+		f->elr += 4;
+		exit_to_vmm(f, HV_EXIT_WFI, 0, 0, 0, 0, 0);
+		break;
+	case EC_SYSREG:
+		arch_inject_undef(f); /* registers a guest does not own */
+		break;
+	default:
+		log_info("vm%u vcpu%u: unhandled exception (EC 0x%02x, ESR 0x%lx, "
+			 "PC 0x%lx): vCPU stopped\n",
+			 v->vmid, v->index, ec, (unsigned long)esr,
+			 (unsigned long)f->elr);
+		v->state = VCPU_DEAD;
+		exit_to_vmm(f, HV_EXIT_FAULT, esr, 0, 0, 0, 0);
+		break;
+	}
+}

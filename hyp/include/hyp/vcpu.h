@@ -1,0 +1,88 @@
+/*
+ * Virtual CPUs: register state kept at EL2 (the VMM never reads it), the
+ * world switch VMM <-> guest on the calling physical CPU, and the exits a
+ * guest's traps become. A vCPU run is a call whose reply is the exit:
+ * HV_FN_VCPU_RUN returns to the VMM only when the guest needs it.
+ *
+ * Lock order: a vCPU is claimed by the CPU that runs it (atomic flag);
+ * no lock is held while a guest runs. mem_lock is taken inside.
+ */
+#ifndef HYP_VCPU_H
+#define HYP_VCPU_H
+
+#include <abi/hv_abi.h>
+#include <hyp/trap.h>
+#include <hyp/types.h>
+
+/** EL1 system registers switched between the VMM and guests. */
+struct el1_sysregs {
+	u64 sctlr, ttbr0, ttbr1, tcr, mair, amair, vbar, contextidr;
+	u64 tpidr_el1, tpidr_el0, tpidrro_el0, sp_el1, elr_el1, spsr_el1;
+	u64 esr_el1, far_el1, afsr0, afsr1, par, cpacr, cntkctl, csselr;
+	u64 cntv_ctl, cntv_cval, mdscr;
+};
+
+/** FP/SIMD registers: v0..v31 as 64 doublewords, then FPSR and FPCR. */
+struct fpsimd_state {
+	u64 v[64];
+	u64 fpsr;
+	u64 fpcr;
+} __aligned(16);
+
+/** What the vCPU's last exit left for the next run to complete. */
+enum vcpu_pending {
+	PENDING_NONE = 0,
+	PENDING_MMIO_READ,  /* write the reply to a register, step the PC */
+	PENDING_MMIO_WRITE, /* step the PC */
+	PENDING_HVC,        /* reply becomes x0..x3 */
+	PENDING_RETRY,      /* only a retry may follow (abort without syndrome) */
+};
+
+enum vcpu_state {
+	VCPU_NONE = 0,
+	VCPU_CREATED = 1, /* exists, no entry point yet */
+	VCPU_READY = 2,   /* initialised; runnable */
+	VCPU_DEAD = 3,    /* took an exception the hyp could not handle */
+};
+
+/** One vCPU of one VM. */
+struct vcpu {
+	u32 state;
+	u32 vmid;
+	u32 index;
+	volatile u32 running; /* claimed by a physical CPU */
+	struct trap_frame regs;
+	struct el1_sysregs sys;
+	struct fpsimd_state fp;
+	u32 pending;
+	u8 mmio_reg;    /* destination register of a pending read */
+	u8 mmio_size;   /* bytes */
+	bool mmio_sext; /* sign-extend the value */
+	bool mmio_sf;   /* the register is 64-bit */
+};
+
+s64 vcpu_create(u32 vmid, u64 index) __must_check;
+s64 vcpu_init(u32 vmid, u64 index, u64 entry, u64 x0) __must_check;
+/** HV_FN_VCPU_RUN from the VMM's frame f; on success f becomes the guest's. */
+void vcpu_run(struct trap_frame *f);
+/** A synchronous exception from the guest running on this CPU (ipa: aborts). */
+void vcpu_guest_sync(struct trap_frame *f, u64 esr, u64 ipa);
+/** The vCPU running on this CPU, or NULL while the VMM runs. */
+struct vcpu *vcpu_current(void);
+/** Forgets every vCPU of a VM (on destroy). */
+void vcpu_destroy_all(u32 vmid);
+
+/* World switch pieces from the arch port (arch/aarch64/switch.c). */
+void arch_save_el1(struct el1_sysregs *s);
+void arch_load_el1(const struct el1_sysregs *s);
+void arch_fpsimd_save(struct fpsimd_state *s);
+void arch_fpsimd_load(const struct fpsimd_state *s);
+/** Zeroes the FP/SIMD registers (nothing of a guest's stays for the VMM). */
+void arch_fpsimd_zero(void);
+/** EL2 controls for running a guest (vttbr) or the VMM. */
+void arch_enter_guest_mode(u64 vttbr);
+void arch_enter_host_mode(void);
+/** Injects an undefined-instruction exception into the current EL1. */
+void arch_inject_undef(struct trap_frame *f);
+
+#endif /* HYP_VCPU_H */
