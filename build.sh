@@ -36,7 +36,7 @@ Usage: ./build.sh COMMAND [ARGS]
                         (qemu-virt: gic-version=3; rpi4: the raspi4b machine;
                         Ctrl-A X quits QEMU)
   test [GROUP...]       deps + build, then every test group, or the named
-                        ones (unit, fuzz, model, boot); ends with
+                        ones (unit, fuzz, model, boot, guests); ends with
                         "N passed, N failed"
   fuzz [SECONDS]        run the libFuzzer target for SECONDS (default 600)
   bench                 instructions per hyp call in QEMU (-icount shift=0)
@@ -185,7 +185,9 @@ check_platform() {
 build_bundle() {
 	local out=$1 dir=$out/bundle
 	rm -rf "$dir"
-	mkdir -p "$dir"
+	mkdir -p "$dir/guests"
+	make -s -C "$ROOT/tests/guests" O="$BUILD/guests"
+	cp "$BUILD"/guests/*.bin "$dir/guests/"
 	printf 'bundle of %s, built %s\n' "$(version)" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" >"$dir/MANIFEST"
 	(cd "$dir" && find . -mindepth 1 | LC_ALL=C sort | cpio --quiet -o -H newc >"$out/bundle.cpio")
 }
@@ -375,7 +377,12 @@ group_model() {
 	MODEL_OPS=${MODEL_OPS:-100000} run_pytest model model -s
 }
 
-TEST_GROUPS=(unit fuzz model boot)
+group_guests() {
+	say "test group guests: test guests as protected VMs on virt GICv3, virt GICv2, raspi4b"
+	run_pytest guests guests
+}
+
+TEST_GROUPS=(unit fuzz model boot guests)
 
 cmd_test() {
 	local groups=("$@") g

@@ -157,6 +157,11 @@ paddr_t host_init(paddr_t *info)
 	memcpy(cfg.banks, p->mem, sizeof(cfg.banks));
 	keep_for_hyp(&hyp_layout.reserved);
 	for (u32 i = 0; i < p->num_resv; i++) {
+		/* U-Boot reserves the initrd too: that is the bundle, the VMM's. */
+		if (region_overlaps(p->resv[i].base, p->resv[i].size, p->initrd_start,
+				    p->initrd_end - p->initrd_start)) {
+			continue;
+		}
 		keep_for_hyp(&p->resv[i]);
 	}
 	for (u32 i = 0; i < p->num_cpus; i++) {

@@ -21,6 +21,7 @@ void vmm_main(const struct hv_boot_info *info)
 	vmm_boot = info;
 	con_init(info->uart_kind, (uintptr_t)info->uart_base);
 	vmm_mmu_init();
+	palloc_init();
 	hvc_call(HV_FN_VERSION, 0, 0, 0, r);
 	con_printf("\nvmm %s: VMM server at EL1, hyp ABI %lu.%lu, %u CPUs, "
 		   "GICv%u, platform %s\n",

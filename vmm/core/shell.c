@@ -177,6 +177,7 @@ static const struct command commands[] = {
 	  cmd_vm },
 	{ "frames", "[OWNER]", "frames and table pages per owner", cmd_frames },
 	{ "page", "PFN", "ownership record of a frame", cmd_page },
+	{ "guest", "NAME", "run a test guest from the bundle", cmd_guest },
 	{ "bench", "", "instruction counts of the hyp's calls (PMU)", cmd_bench },
 	{ "test-fault", "CPU", "make an idle CPU fault at EL2 (test builds)",
 	  cmd_test_fault },

@@ -42,6 +42,16 @@ struct vmm_fault {
 };
 extern struct vmm_fault vmm_last_fault;
 
+/** Finds file `name` in the bundle; false if absent or malformed. */
+bool bundle_find(const char *name, const u8 **data, u64 *size);
+
+/** The VMM's 2 MiB block allocator over its RAM. */
+void palloc_init(void);
+/** A free 2 MiB-aligned block of VMM RAM, or 0. */
+u64 palloc_block(void);
+void palloc_free(u64 addr);
+u32 palloc_free_blocks(void);
+
 /** Runs the interactive command loop; never returns. */
 __noreturn void shell_run(void);
 

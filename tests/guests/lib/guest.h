@@ -1,0 +1,46 @@
+/*
+ * The test guests' library: console through the emulated PL011, calls to
+ * the hyp and the VMM, result lines, power off.
+ *
+ * Guest memory map (what the VMM gives every test guest):
+ *   0x09000000  PL011 console (emulated by the VMM)
+ *   0x0a000000  test device (emulated by the VMM, see mmio.c)
+ *   0x40000000  RAM, 16 MiB; the image is loaded at its start
+ */
+#ifndef GUEST_H
+#define GUEST_H
+
+#include <abi/hv_abi.h>
+#include <hyp/lib.h>
+#include <hyp/types.h>
+
+#define GUEST_UART 0x09000000UL
+#define GUEST_TESTDEV 0x0a000000UL
+#define GUEST_RAM 0x40000000UL
+#define GUEST_RAM_SIZE (16UL << 20)
+
+/* PSCI function ids (DEN0022): the VMM implements them. */
+#define PSCI_VERSION 0x84000000UL
+#define PSCI_SYSTEM_OFF 0x84000008UL
+
+/** x0..x3 after an HVC. */
+struct hvc_res {
+	u64 x0, x1, x2, x3;
+};
+
+struct hvc_res hvc(u64 fn, u64 a1, u64 a2, u64 a3);
+void putc(char c);
+void puts(const char *s);
+void printf(const char *fmt, ...) __printf(1, 2);
+/** Prints "RESULT <name> PASS|FAIL <detail>". */
+void result(const char *name, bool pass, const char *fmt, ...) __printf(3, 4);
+/** Asks the VMM to power the VM off; does not return. */
+__noreturn void poweroff(void);
+
+/** The test's body, called by the library's start code. */
+void guest_main(void);
+
+/** Counts of checks, for a closing result line. */
+extern int guest_failures;
+
+#endif /* GUEST_H */

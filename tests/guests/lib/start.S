@@ -1,0 +1,78 @@
+/*
+ * Entry of a test guest: the Linux Image header (so the VMM loads it the
+ * way it loads Linux), a stack, zeroed .bss, exception vectors, main.
+ */
+	.section .text.head, "ax"
+	.global _head
+_head:
+	b	entry
+	.long	0
+	.quad	0				/* text_offset */
+	.quad	_end - _head			/* image_size */
+	.quad	(1 << 1) | (1 << 3)		/* 4 KiB pages, anywhere */
+	.quad	0, 0, 0
+	.ascii	"ARM\x64"
+	.long	0
+
+	.text
+entry:
+	adrp	x1, __bss_start
+	add	x1, x1, :lo12:__bss_start
+	adrp	x2, __bss_end
+	add	x2, x2, :lo12:__bss_end
+1:	cmp	x1, x2
+	b.hs	2f
+	strb	wzr, [x1], #1
+	b	1b
+2:	adrp	x1, guest_stack_top
+	add	x1, x1, :lo12:guest_stack_top
+	mov	sp, x1
+	adrp	x1, guest_vectors
+	add	x1, x1, :lo12:guest_vectors
+	msr	vbar_el1, x1
+	isb
+	bl	guest_start
+3:	wfi
+	b	3b
+
+/* Every exception: report it (guest_exception) with ESR, FAR, ELR. */
+.macro vec n
+	.balign 0x80
+	mov	x0, #\n
+	mrs	x1, esr_el1
+	mrs	x2, far_el1
+	mrs	x3, elr_el1
+	b	guest_exception
+.endm
+
+	.balign 0x800
+guest_vectors:
+	vec 0
+	vec 1
+	vec 2
+	vec 3
+	vec 4
+	vec 5
+	vec 6
+	vec 7
+	vec 8
+	vec 9
+	vec 10
+	vec 11
+	vec 12
+	vec 13
+	vec 14
+	vec 15
+
+	.global hvc
+hvc:
+	hvc	#0
+	stp	x0, x1, [x8]
+	stp	x2, x3, [x8, #16]
+	ret
+
+	.bss
+	.balign 16
+guest_stack:
+	.space	0x4000
+guest_stack_top:

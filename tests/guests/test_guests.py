@@ -1,0 +1,38 @@
+"""Test guests (tests/guests/*.c) run as protected VMs by the VMM's `guest`
+command on each platform variant. Every guest prints RESULT lines; each must
+PASS, the expected number must appear, the guest must power off, and every
+frame it was given must come back to the VMM."""
+import re
+
+import pytest
+
+# guest -> the RESULT names it must print
+GUESTS = {
+    "hello": ["hello"],
+    "hvc": ["hvc_version", "hvc_unknown", "hvc_vmm_only", "psci_version"],
+    "mmio": ["ldrb", "ldrh", "ldr_w", "ldr_x", "ldrsb_x", "ldrsb_w", "ldrsh_x",
+             "ldrsw", "strb", "strh", "str_w", "str_x", "str_xzr"],
+    "grant": ["private_before", "grant", "vmm_reads_granted", "revoke", "private_after",
+              "revoke_twice", "grant_unaligned", "grant_overflow"],
+}
+
+
+def frames(machine):
+    out = machine.command("frames 0")
+    m = re.search(r"owner 0: (\d+) frames, (\d+) table pages; pool (\d+) pages free", out)
+    assert m, out
+    return int(m.group(1)), int(m.group(2)) + int(m.group(3))
+
+
+@pytest.mark.parametrize("name", list(GUESTS))
+def test_guest(machine, name):
+    before = frames(machine)
+    out = machine.command(f"guest {name}", timeout=120)
+    results = dict(re.findall(rf"^\[{name}\] RESULT (\S+) (PASS|FAIL)", out, re.M))
+    failed = [r for r, v in results.items() if v != "PASS"]
+    assert not failed, out
+    missing = [r for r in GUESTS[name] if r not in results]
+    assert not missing, f"missing results {missing}:\n{out}"
+    assert re.search(rf"^guest {name}: powered off after \d+ exits", out, re.M), out
+    # Every frame and table page given to the guest is back.
+    assert frames(machine) == before

@@ -1,0 +1,298 @@
+/*
+ * `guest NAME`: runs a test guest from the bundle (guests/NAME.bin) as a
+ * protected VM on vCPU 0 of the calling CPU: loads it, gives it 16 MiB,
+ * serves its exits (the PL011 console, the test device, PSCI calls) until
+ * it powers off, then stops, clears and destroys the VM. The guest's
+ * console lines are printed with a "[NAME] " prefix.
+ */
+#include <hyp/lib.h>
+#include <vmm/vmm.h>
+
+#include "vmcmd.h"
+
+#define RAM_IPA UINT64_C(0x40000000)
+#define RAM_BLOCKS 8
+#define UART_IPA UINT64_C(0x09000000)
+#define TESTDEV_IPA UINT64_C(0x0a000000)
+#define MAX_EXITS 1000000U
+
+#define PL011_DR 0x00
+#define PL011_FR 0x18
+#define PL011_FR_RXFE (1U << 4)
+#define TESTDEV_PATTERN UINT64_C(0xf1e2d3c4b5a69788)
+
+#define PSCI_VERSION 0x84000000U
+#define PSCI_SYSTEM_OFF 0x84000008U
+#define PSCI_SYSTEM_RESET 0x84000009U
+#define PSCI_VERSION_1_0 0x10000U
+
+struct guest {
+	const char *name;
+	u32 vmid;
+	u64 blocks[RAM_BLOCKS];
+	u32 nblocks;
+	char line[160];
+	u32 linelen;
+	u64 dev_value;
+	u64 dev_size;
+	u64 probe;
+};
+
+/* vcpu_run: x1 vmid, x2 vcpu | flags, x3..x6 reply; returns x0..x6. */
+static void vcpu_run(u64 vmid, u64 vcpu_flags, const u64 reply[4], u64 out[7])
+{
+	register u64 x0 __asm__("x0") = HV_FN_VCPU_RUN;
+	register u64 x1 __asm__("x1") = vmid;
+	register u64 x2 __asm__("x2") = vcpu_flags;
+	register u64 x3 __asm__("x3") = reply[0];
+	register u64 x4 __asm__("x4") = reply[1];
+	register u64 x5 __asm__("x5") = reply[2];
+	register u64 x6 __asm__("x6") = reply[3];
+
+	__asm__ volatile("hvc #0"
+			 : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3), "+r"(x4),
+			   "+r"(x5), "+r"(x6)
+			 :
+			 : "memory");
+	out[0] = x0;
+	out[1] = x1;
+	out[2] = x2;
+	out[3] = x3;
+	out[4] = x4;
+	out[5] = x5;
+	out[6] = x6;
+}
+
+static s64 call(u64 fn, u64 a1, u64 a2, u64 a3, u64 a4, u64 *r1)
+{
+	register u64 x0 __asm__("x0") = fn;
+	register u64 x1 __asm__("x1") = a1;
+	register u64 x2 __asm__("x2") = a2;
+	register u64 x3 __asm__("x3") = a3;
+	register u64 x4 __asm__("x4") = a4;
+
+	__asm__ volatile("hvc #0"
+			 : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3), "+r"(x4)
+			 :
+			 : "memory");
+	if (r1 != NULL) {
+		*r1 = x1;
+	}
+	return (s64)x0;
+}
+
+static void console_byte(struct guest *g, char c)
+{
+	if (c == '\n' || g->linelen + 1 >= sizeof(g->line)) {
+		g->line[g->linelen] = '\0';
+		con_printf("[%s] %s\n", g->name, g->line);
+		g->linelen = 0;
+		if (c == '\n') {
+			return;
+		}
+	}
+	if (c != '\r') {
+		g->line[g->linelen++] = c;
+	}
+}
+
+/* The VMM reads a guest page through its own mapping (only if granted). */
+static u64 probe_guest(struct guest *g, u64 gpa)
+{
+	u64 off = gpa - RAM_IPA;
+	u64 val = 0;
+
+	if (gpa < RAM_IPA || off >= (u64)g->nblocks * BLOCK_SIZE || (gpa & 7) != 0) {
+		return 0;
+	}
+	if (probe_read64(g->blocks[off / BLOCK_SIZE] + off % BLOCK_SIZE, &val) != 0) {
+		return 0;
+	}
+	return val;
+}
+
+/* Emulates an MMIO access; returns false for an address nothing serves. */
+static bool mmio(struct guest *g, u64 ipa, u64 size, bool write, u64 val, u64 *out)
+{
+	*out = 0;
+	if (ipa >= UART_IPA && ipa < UART_IPA + PAGE_SIZE) {
+		if (write && ipa - UART_IPA == PL011_DR) {
+			console_byte(g, (char)val);
+		} else if (!write && ipa - UART_IPA == PL011_FR) {
+			*out = PL011_FR_RXFE;
+		}
+		return true;
+	}
+	if (ipa >= TESTDEV_IPA && ipa < TESTDEV_IPA + PAGE_SIZE) {
+		u64 off = ipa - TESTDEV_IPA;
+
+		if (write && off == 0x000) {
+			g->dev_value = val;
+			g->dev_size = size;
+		} else if (write && off == 0x200) {
+			g->probe = probe_guest(g, val);
+		} else if (!write) {
+			*out = off == 0x000   ? TESTDEV_PATTERN
+			       : off == 0x100 ? g->dev_value
+			       : off == 0x108 ? g->dev_size
+			       : off == 0x208 ? g->probe
+					      : 0;
+		}
+		return true;
+	}
+	return false;
+}
+
+static bool load(struct guest *g, const u8 *img, u64 len)
+{
+	u64 image_size = 0;
+	s64 st;
+
+	for (int i = 7; i >= 0; i--) {
+		image_size = (image_size << 8) | img[16 + i];
+	}
+	if (len < 64 || memcmp(img + 56, "ARM\x64", 4) != 0 || image_size < len ||
+	    image_size > (u64)RAM_BLOCKS * BLOCK_SIZE) {
+		con_printf("guest %s: not an arm64 Image of at most %u MiB\n", g->name,
+			   RAM_BLOCKS * 2);
+		return false;
+	}
+	for (g->nblocks = 0; g->nblocks < RAM_BLOCKS; g->nblocks++) {
+		u64 b = palloc_block();
+
+		if (b == 0) {
+			con_printf("guest %s: out of memory\n", g->name);
+			return false;
+		}
+		g->blocks[g->nblocks] = b;
+		memset((void *)(uintptr_t)b, 0, g->nblocks == 0 ? BLOCK_SIZE : PAGE_SIZE);
+		if (g->nblocks == 0) {
+			memcpy((void *)(uintptr_t)b, img, len);
+		}
+		st = call(HV_FN_PROT_AND_MAP, g->vmid, RAM_IPA + g->nblocks * BLOCK_SIZE,
+			  b | 3, 2, NULL);
+		if (st != HV_OK) {
+			con_printf("guest %s: prot_and_map failed (%ld)\n", g->name, (long)st);
+			palloc_free(b);
+			return false;
+		}
+	}
+	return true;
+}
+
+/* Serves the guest's exits until it powers off or fails. */
+static const char *serve(struct guest *g, u32 *exits)
+{
+	u64 reply[4] = { 0, 0, 0, 0 };
+	u64 r[7];
+	u64 flags = 0;
+
+	for (*exits = 0; *exits < MAX_EXITS; (*exits)++) {
+		vcpu_run(g->vmid, 0 | flags, reply, r);
+		flags = 0;
+		memset(reply, 0, sizeof(reply));
+		if ((s64)r[0] != HV_OK) {
+			return "vcpu_run refused";
+		}
+		switch (r[1]) {
+		case HV_EXIT_MMIO:
+			if (!mmio(g, r[2], r[3] & 0xff, (r[3] & HV_MMIO_WRITE) != 0, r[4],
+				  &reply[0])) {
+				con_printf("guest %s: MMIO at IPA 0x%lx: no device there\n",
+					   g->name, (unsigned long)r[2]);
+				return "bad MMIO";
+			}
+			break;
+		case HV_EXIT_HVC:
+			if (r[2] == PSCI_SYSTEM_OFF || r[2] == PSCI_SYSTEM_RESET) {
+				return r[2] == PSCI_SYSTEM_OFF ? "powered off" : "reset";
+			}
+			reply[0] = r[2] == PSCI_VERSION ? PSCI_VERSION_1_0
+							: (u64)(s64)HV_E_NOT_SUPPORTED;
+			break;
+		case HV_EXIT_WFI:
+			break;
+		case HV_EXIT_ABORT:
+			con_printf("guest %s: abort at IPA 0x%lx with no syndrome\n", g->name,
+				   (unsigned long)r[2]);
+			return "abort";
+		case HV_EXIT_FAULT:
+			con_printf("guest %s: unhandled exception, ESR 0x%lx\n", g->name,
+				   (unsigned long)r[2]);
+			return "fault";
+		default:
+			return "unknown exit";
+		}
+	}
+	return "too many exits";
+}
+
+static void teardown(struct guest *g)
+{
+	s64 st = call(HV_FN_VM_STOP, g->vmid, 0, 0, 0, NULL);
+
+	(void)st;
+	for (u32 i = 0; i < g->nblocks; i++) {
+		st = call(HV_FN_CLEAR_VM_RANGE, g->vmid, g->blocks[i] >> PAGE_SHIFT, 512, 0,
+			  NULL);
+		if (st == HV_OK) {
+			palloc_free(g->blocks[i]);
+		}
+	}
+	st = call(HV_FN_VM_DESTROY, g->vmid, 0, 0, 0, NULL);
+	if (st != HV_OK) {
+		con_printf("guest %s: destroy failed (%ld)\n", g->name, (long)st);
+	}
+}
+
+void cmd_guest(int argc, char **argv)
+{
+	struct guest g;
+	char path[64];
+	const u8 *img;
+	u64 len;
+	u64 vmid;
+	u32 exits = 0;
+	const char *how;
+	s64 st;
+
+	if (argc != 2) {
+		con_printf("usage: guest NAME (a test guest in the bundle)\n");
+		return;
+	}
+	fmt_format(path, sizeof(path), "guests/%s.bin", argv[1]);
+	if (!bundle_find(path, &img, &len)) {
+		con_printf("guest %s: no %s in the bundle\n", argv[1], path);
+		return;
+	}
+	memset(&g, 0, sizeof(g));
+	g.name = argv[1];
+	st = call(HV_FN_VM_CREATE, 0, 0, 0, 0, &vmid);
+	if (st != HV_OK) {
+		con_printf("guest %s: vm_create failed (%ld)\n", g.name, (long)st);
+		return;
+	}
+	g.vmid = (u32)vmid;
+	if (!load(&g, img, len)) {
+		teardown(&g);
+		return;
+	}
+	st = call(HV_FN_VCPU_CREATE, g.vmid, 0, 0, 0, NULL);
+	if (st == HV_OK) {
+		st = call(HV_FN_VCPU_INIT, g.vmid, 0, RAM_IPA, 0, NULL);
+	}
+	if (st == HV_OK) {
+		st = call(HV_FN_VM_START, g.vmid, 0, 0, 0, NULL);
+	}
+	if (st != HV_OK) {
+		con_printf("guest %s: vCPU set-up failed (%ld)\n", g.name, (long)st);
+		teardown(&g);
+		return;
+	}
+	how = serve(&g, &exits);
+	if (g.linelen != 0) {
+		console_byte(&g, '\n');
+	}
+	teardown(&g);
+	con_printf("guest %s: %s after %u exits (vm%u)\n", g.name, how, exits, g.vmid);
+}

@@ -1,0 +1,60 @@
+/*
+ * The VMM's allocator of 2 MiB blocks of its RAM, for guest memory. A
+ * bitmap over the 2 MiB-aligned blocks of each RAM range of the boot
+ * information, minus the VMM's own image.
+ */
+#include <hyp/lib.h>
+#include <vmm/vmm.h>
+
+#define MAX_BLOCKS 4096 /* 8 GiB */
+
+static u64 block_addr[MAX_BLOCKS];
+static u8 block_used[MAX_BLOCKS];
+static u32 nblocks;
+
+void palloc_init(void)
+{
+	const struct hv_boot_info *bi = vmm_boot;
+
+	for (u32 i = 0; i < bi->num_ram; i++) {
+		u64 end = bi->ram[i].base + bi->ram[i].size;
+
+		for (u64 a = ALIGN_UP(bi->ram[i].base, BLOCK_SIZE);
+		     a + BLOCK_SIZE <= end && nblocks < MAX_BLOCKS; a += BLOCK_SIZE) {
+			if (a + BLOCK_SIZE <= bi->image.base ||
+			    a >= bi->image.base + bi->image.size) {
+				block_addr[nblocks++] = a;
+			}
+		}
+	}
+}
+
+u64 palloc_block(void)
+{
+	for (u32 i = 0; i < nblocks; i++) {
+		if (!block_used[i]) {
+			block_used[i] = 1;
+			return block_addr[i];
+		}
+	}
+	return 0;
+}
+
+void palloc_free(u64 addr)
+{
+	for (u32 i = 0; i < nblocks; i++) {
+		if (block_addr[i] == addr) {
+			block_used[i] = 0;
+		}
+	}
+}
+
+u32 palloc_free_blocks(void)
+{
+	u32 n = 0;
+
+	for (u32 i = 0; i < nblocks; i++) {
+		n += !block_used[i];
+	}
+	return n;
+}
