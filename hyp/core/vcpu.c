@@ -141,8 +141,54 @@ static void complete_read(struct vcpu *v, u64 value)
 	}
 }
 
-static s64 complete_pending(struct vcpu *v, const struct trap_frame *f, bool retry)
+/* ESR_EL1 of an injected synchronous external abort (DFSC/IFSC 0x10). */
+#define EC_IABT_CUR 0x21
+#define EC_DABT_CUR 0x25
+#define ESR_IL (UINT64_C(1) << 25)
+#define FSC_EXT_ABORT 0x10
+#define PSTATE_MODE_MASK 0xfU
+#define MODE_EL0T 0x0U
+#define MODE_EL1T 0x4U
+#define MODE_EL1H 0x5U
+
+/*
+ * Makes the guest take a synchronous external abort for its pending
+ * access, as if the bus had refused it (Arm ARM D1.10: state saved to the
+ * guest's ELR/SPSR/ESR/FAR_EL1, PC at its vector).
+ */
+static void inject_abort(struct vcpu *v)
 {
+	u32 mode = (u32)v->regs.spsr & PSTATE_MODE_MASK;
+	u64 offset = mode == MODE_EL1H ? 0x200 : mode == MODE_EL1T ? 0x000 : 0x400;
+	u64 ec;
+
+	if (v->fault_exec) {
+		ec = mode == MODE_EL0T ? EC_IABT_LOW : EC_IABT_CUR;
+	} else {
+		ec = mode == MODE_EL0T ? EC_DABT_LOW : EC_DABT_CUR;
+	}
+	v->sys.esr_el1 = (ec << EC_SHIFT) | ESR_IL | FSC_EXT_ABORT |
+			 (v->fault_write ? ISS_WNR : 0);
+	v->sys.far_el1 = v->fault_va;
+	v->sys.elr_el1 = v->regs.elr;
+	v->sys.spsr_el1 = v->regs.spsr;
+	v->regs.elr = v->sys.vbar + offset;
+	v->regs.spsr = GUEST_PSTATE;
+}
+
+static s64 complete_pending(struct vcpu *v, const struct trap_frame *f, bool retry,
+			    bool abort)
+{
+	if (abort) {
+		if (retry || (v->pending != PENDING_MMIO_READ &&
+			      v->pending != PENDING_MMIO_WRITE &&
+			      v->pending != PENDING_RETRY)) {
+			return HV_E_INVALID; /* only an access can be refused */
+		}
+		inject_abort(v);
+		v->pending = PENDING_NONE;
+		return HV_OK;
+	}
 	switch (v->pending) {
 	case PENDING_MMIO_READ:
 		if (!retry) {
@@ -180,13 +226,15 @@ void vcpu_run(struct trap_frame *f)
 
 	if (mem_vm_state(vmid) == VM_FREE) {
 		ret = HV_E_NOT_FOUND;
-	} else if (v == NULL || v->state == VCPU_NONE || (flags & ~HV_RUN_RETRY) != 0) {
+	} else if (v == NULL || v->state == VCPU_NONE ||
+		   (flags & ~(HV_RUN_RETRY | HV_RUN_ABORT)) != 0) {
 		ret = HV_E_INVALID;
 	} else if (mem_vm_state(vmid) != VM_RUNNING || v->state != VCPU_READY ||
 		   __atomic_exchange_n(&v->running, 1, __ATOMIC_ACQUIRE) != 0) {
 		ret = HV_E_BUSY;
 	} else {
-		ret = complete_pending(v, f, (flags & HV_RUN_RETRY) != 0);
+		ret = complete_pending(v, f, (flags & HV_RUN_RETRY) != 0,
+				       (flags & HV_RUN_ABORT) != 0);
 		if (ret != HV_OK) {
 			__atomic_store_n(&v->running, 0, __ATOMIC_RELEASE);
 		}
@@ -248,12 +296,15 @@ static void guest_hvc(struct vcpu *v, struct trap_frame *f, bool smc)
 }
 
 static void guest_abort(struct vcpu *v, struct trap_frame *f, u64 esr, u64 ipa,
-			bool exec)
+			u64 va, bool exec)
 {
 	u32 size;
 	u32 reg;
 	u64 value = 0;
 
+	v->fault_exec = exec;
+	v->fault_write = !exec && (esr & ISS_WNR) != 0;
+	v->fault_va = va;
 	if (exec || (esr & ISS_ISV) == 0 || (esr & ISS_S1PTW) != 0) {
 		/* No syndrome to emulate: the VMM may only give memory and retry. */
 		v->pending = PENDING_RETRY;
@@ -282,7 +333,7 @@ static void guest_abort(struct vcpu *v, struct trap_frame *f, u64 esr, u64 ipa,
 	exit_to_vmm(f, HV_EXIT_MMIO, ipa, size, 0, 0, 0);
 }
 
-void vcpu_guest_sync(struct trap_frame *f, u64 esr, u64 ipa)
+void vcpu_guest_sync(struct trap_frame *f, u64 esr, u64 ipa, u64 va)
 {
 	struct vcpu *v = vcpu_current();
 	u32 ec = (u32)(esr >> EC_SHIFT) & 0x3f;
@@ -296,10 +347,10 @@ void vcpu_guest_sync(struct trap_frame *f, u64 esr, u64 ipa)
 		guest_hvc(v, f, true);
 		break;
 	case EC_DABT_LOW:
-		guest_abort(v, f, esr, ipa, false);
+		guest_abort(v, f, esr, ipa, va, false);
 		break;
 	case EC_IABT_LOW:
-		guest_abort(v, f, esr, ipa, true);
+		guest_abort(v, f, esr, ipa, va, true);
 		break;
 	case EC_WFX:
 		f->elr += 4;

@@ -14,6 +14,9 @@ GUESTS = {
              "ldrsw", "strb", "strh", "str_w", "str_x", "str_xzr"],
     "grant": ["private_before", "grant", "vmm_reads_granted", "revoke", "private_after",
               "revoke_twice", "grant_unaligned", "grant_overflow"],
+    "attack": ["read_outside_ram", "write_physical_gic", "smc", "hvc_sweep",
+               "hvc_prot_and_map", "grant_unmapped", "grant_huge",
+               "revoke_more_than_granted", "revoke_overflow", "alive"],
 }
 
 
@@ -36,3 +39,22 @@ def test_guest(machine, name):
     assert re.search(rf"^guest {name}: powered off after \d+ exits", out, re.M), out
     # Every frame and table page given to the guest is back.
     assert frames(machine) == before
+
+
+def test_two_guests_at_once_cannot_see_each_other(machine):
+    before = frames(machine)
+    out = machine.command("guest isolation isolation", timeout=120)
+    lines = re.findall(r"^\[isolation\] RESULT isolation (PASS|FAIL) vm(\d+): (\d+) words changed",
+                       out, re.M)
+    assert len(lines) == 2, out
+    assert all(r == "PASS" and c == "0" for r, _, c in lines), out
+    assert lines[0][1] != lines[1][1], "two distinct VMs"
+    assert len(re.findall(r"^guest isolation: powered off", out, re.M)) == 2, out
+    assert frames(machine) == before
+
+
+def test_vm_survives_refused_accesses(machine):
+    """After the attack guest, a new guest still runs (the hyp and VMM are intact)."""
+    machine.command("guest attack", timeout=120)
+    out = machine.command("guest hello", timeout=120)
+    assert "[hello] RESULT hello PASS" in out, out

@@ -1,9 +1,11 @@
 /*
- * `guest NAME`: runs a test guest from the bundle (guests/NAME.bin) as a
- * protected VM on vCPU 0 of the calling CPU: loads it, gives it 16 MiB,
- * serves its exits (the PL011 console, the test device, PSCI calls) until
- * it powers off, then stops, clears and destroys the VM. The guest's
- * console lines are printed with a "[NAME] " prefix.
+ * `guest NAME [NAME]`: runs one or two test guests from the bundle
+ * (guests/NAME.bin) as protected VMs, each on its vCPU 0, taking turns on
+ * the calling CPU at every exit: loads them, gives each 16 MiB, serves
+ * their exits (the PL011 console, the test device, PSCI calls) until they
+ * power off, then stops, clears and destroys each VM. Console lines are
+ * printed with a "[NAME] " prefix. An access to an address where nothing
+ * is emulated is refused: the guest takes an external abort.
  */
 #include <hyp/lib.h>
 #include <vmm/vmm.h>
@@ -28,6 +30,10 @@
 
 struct guest {
 	const char *name;
+	const char *done; /* why it stopped; NULL while it runs */
+	u32 exits;
+	u64 flags;        /* for the next run */
+	u64 reply[4];
 	u32 vmid;
 	u64 blocks[RAM_BLOCKS];
 	u32 nblocks;
@@ -136,8 +142,10 @@ static bool mmio(struct guest *g, u64 ipa, u64 size, bool write, u64 val, u64 *o
 			       : off == 0x100 ? g->dev_value
 			       : off == 0x108 ? g->dev_size
 			       : off == 0x208 ? g->probe
+			       : off == 0x300 ? g->vmid
 					      : 0;
 		}
+		/* A write at 0x308 only yields: every exit switches guests. */
 		return true;
 	}
 	return false;
@@ -180,51 +188,57 @@ static bool load(struct guest *g, const u8 *img, u64 len)
 	return true;
 }
 
-/* Serves the guest's exits until it powers off or fails. */
-static const char *serve(struct guest *g, u32 *exits)
+/* Runs the guest to its next exit and serves it; sets g->done at the end. */
+static void step(struct guest *g)
 {
-	u64 reply[4] = { 0, 0, 0, 0 };
 	u64 r[7];
-	u64 flags = 0;
 
-	for (*exits = 0; *exits < MAX_EXITS; (*exits)++) {
-		vcpu_run(g->vmid, 0 | flags, reply, r);
-		flags = 0;
-		memset(reply, 0, sizeof(reply));
-		if ((s64)r[0] != HV_OK) {
-			return "vcpu_run refused";
-		}
-		switch (r[1]) {
-		case HV_EXIT_MMIO:
-			if (!mmio(g, r[2], r[3] & 0xff, (r[3] & HV_MMIO_WRITE) != 0, r[4],
-				  &reply[0])) {
-				con_printf("guest %s: MMIO at IPA 0x%lx: no device there\n",
-					   g->name, (unsigned long)r[2]);
-				return "bad MMIO";
-			}
-			break;
-		case HV_EXIT_HVC:
-			if (r[2] == PSCI_SYSTEM_OFF || r[2] == PSCI_SYSTEM_RESET) {
-				return r[2] == PSCI_SYSTEM_OFF ? "powered off" : "reset";
-			}
-			reply[0] = r[2] == PSCI_VERSION ? PSCI_VERSION_1_0
-							: (u64)(s64)HV_E_NOT_SUPPORTED;
-			break;
-		case HV_EXIT_WFI:
-			break;
-		case HV_EXIT_ABORT:
-			con_printf("guest %s: abort at IPA 0x%lx with no syndrome\n", g->name,
-				   (unsigned long)r[2]);
-			return "abort";
-		case HV_EXIT_FAULT:
-			con_printf("guest %s: unhandled exception, ESR 0x%lx\n", g->name,
-				   (unsigned long)r[2]);
-			return "fault";
-		default:
-			return "unknown exit";
-		}
+	vcpu_run(g->vmid, 0 | g->flags, g->reply, r);
+	g->flags = 0;
+	memset(g->reply, 0, sizeof(g->reply));
+	if (++g->exits >= MAX_EXITS) {
+		g->done = "too many exits";
+		return;
 	}
-	return "too many exits";
+	if ((s64)r[0] != HV_OK) {
+		g->done = "vcpu_run refused";
+		return;
+	}
+	switch (r[1]) {
+	case HV_EXIT_MMIO:
+		if (!mmio(g, r[2], r[3] & 0xff, (r[3] & HV_MMIO_WRITE) != 0, r[4],
+			  &g->reply[0])) {
+			con_printf("guest %s: MMIO at IPA 0x%lx refused: no device there\n",
+				   g->name, (unsigned long)r[2]);
+			g->flags = HV_RUN_ABORT;
+		}
+		break;
+	case HV_EXIT_HVC:
+		if (r[6] == 0 && (r[2] == PSCI_SYSTEM_OFF || r[2] == PSCI_SYSTEM_RESET)) {
+			g->done = r[2] == PSCI_SYSTEM_OFF ? "powered off" : "reset";
+			return;
+		}
+		/* PSCI over HVC only; SMC and unknown calls are not supported. */
+		g->reply[0] = r[6] == 0 && r[2] == PSCI_VERSION
+				      ? PSCI_VERSION_1_0
+				      : (u64)(s64)HV_E_NOT_SUPPORTED;
+		break;
+	case HV_EXIT_WFI:
+		break;
+	case HV_EXIT_ABORT:
+		con_printf("guest %s: access at IPA 0x%lx refused: no memory there\n",
+			   g->name, (unsigned long)r[2]);
+		g->flags = HV_RUN_ABORT;
+		break;
+	case HV_EXIT_FAULT:
+		con_printf("guest %s: unhandled exception, ESR 0x%lx\n", g->name,
+			   (unsigned long)r[2]);
+		g->done = "stopped by a fault";
+		break;
+	default:
+		g->done = "unknown exit";
+		break;
+	}
 }
 
 static void teardown(struct guest *g)
@@ -245,54 +259,82 @@ static void teardown(struct guest *g)
 	}
 }
 
-void cmd_guest(int argc, char **argv)
+/* Creates the VM, loads the guest and readies vCPU 0; false on failure. */
+static bool start(struct guest *g, const char *name)
 {
-	struct guest g;
 	char path[64];
 	const u8 *img;
 	u64 len;
 	u64 vmid;
-	u32 exits = 0;
-	const char *how;
 	s64 st;
 
-	if (argc != 2) {
-		con_printf("usage: guest NAME (a test guest in the bundle)\n");
-		return;
-	}
-	fmt_format(path, sizeof(path), "guests/%s.bin", argv[1]);
+	memset(g, 0, sizeof(*g));
+	g->name = name;
+	fmt_format(path, sizeof(path), "guests/%s.bin", name);
 	if (!bundle_find(path, &img, &len)) {
-		con_printf("guest %s: no %s in the bundle\n", argv[1], path);
-		return;
+		con_printf("guest %s: no %s in the bundle\n", name, path);
+		return false;
 	}
-	memset(&g, 0, sizeof(g));
-	g.name = argv[1];
 	st = call(HV_FN_VM_CREATE, 0, 0, 0, 0, &vmid);
 	if (st != HV_OK) {
-		con_printf("guest %s: vm_create failed (%ld)\n", g.name, (long)st);
-		return;
+		con_printf("guest %s: vm_create failed (%ld)\n", name, (long)st);
+		return false;
 	}
-	g.vmid = (u32)vmid;
-	if (!load(&g, img, len)) {
-		teardown(&g);
-		return;
+	g->vmid = (u32)vmid;
+	if (!load(g, img, len)) {
+		teardown(g);
+		return false;
 	}
-	st = call(HV_FN_VCPU_CREATE, g.vmid, 0, 0, 0, NULL);
+	st = call(HV_FN_VCPU_CREATE, g->vmid, 0, 0, 0, NULL);
 	if (st == HV_OK) {
-		st = call(HV_FN_VCPU_INIT, g.vmid, 0, RAM_IPA, 0, NULL);
+		st = call(HV_FN_VCPU_INIT, g->vmid, 0, RAM_IPA, 0, NULL);
 	}
 	if (st == HV_OK) {
-		st = call(HV_FN_VM_START, g.vmid, 0, 0, 0, NULL);
+		st = call(HV_FN_VM_START, g->vmid, 0, 0, 0, NULL);
 	}
 	if (st != HV_OK) {
-		con_printf("guest %s: vCPU set-up failed (%ld)\n", g.name, (long)st);
-		teardown(&g);
+		con_printf("guest %s: vCPU set-up failed (%ld)\n", name, (long)st);
+		teardown(g);
+		return false;
+	}
+	return true;
+}
+
+void cmd_guest(int argc, char **argv)
+{
+	struct guest gs[2];
+	int n = argc - 1;
+	bool running = true;
+
+	if (n < 1 || n > 2) {
+		con_printf("usage: guest NAME [NAME] (test guests in the bundle)\n");
 		return;
 	}
-	how = serve(&g, &exits);
-	if (g.linelen != 0) {
-		console_byte(&g, '\n');
+	for (int i = 0; i < n; i++) {
+		if (!start(&gs[i], argv[1 + i])) {
+			for (int j = 0; j < i; j++) {
+				teardown(&gs[j]);
+			}
+			return;
+		}
 	}
-	teardown(&g);
-	con_printf("guest %s: %s after %u exits (vm%u)\n", g.name, how, exits, g.vmid);
+	while (running) {
+		running = false;
+		for (int i = 0; i < n; i++) {
+			if (gs[i].done == NULL) {
+				step(&gs[i]);
+				running = true;
+			}
+		}
+	}
+	for (int i = 0; i < n; i++) {
+		struct guest *g = &gs[i];
+
+		if (g->linelen != 0) {
+			console_byte(g, '\n');
+		}
+		teardown(g);
+		con_printf("guest %s: %s after %u exits (vm%u)\n", g->name, g->done,
+			   g->exits, g->vmid);
+	}
 }

@@ -180,8 +180,10 @@ void trap_lower_sync(struct trap_frame *f, u64 kind)
 
 	(void)kind;
 	if (vcpu_current() != NULL) {
-		vcpu_guest_sync(f, esr,
-				ec == EC_DABT_LOW || ec == EC_IABT_LOW ? fault_ipa() : 0);
+		bool abort = ec == EC_DABT_LOW || ec == EC_IABT_LOW;
+
+		vcpu_guest_sync(f, esr, abort ? fault_ipa() : 0,
+				abort ? read_far_el2() : 0);
 		return;
 	}
 	if (h == NULL) {

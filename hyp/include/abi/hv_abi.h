@@ -101,7 +101,8 @@
  *   completes the previous exit: for an HV_EXIT_MMIO read x3 is the value
  *   read; for HV_EXIT_HVC x3..x6 become the guest's x0..x3. With
  *   HV_RUN_RETRY the trapped instruction runs again instead (after the VMM
- *   gave memory at the faulting address).
+ *   gave memory at the faulting address); with HV_RUN_ABORT the guest
+ *   takes an external abort for it.
  */
 #define HV_FN_VCPU_CREATE HV_FN(0x40)
 #define HV_FN_VCPU_INIT HV_FN(0x41)
@@ -110,6 +111,9 @@
 #define HV_MAX_VCPUS 8
 #define HV_RUN_VCPU_MASK UINT64_C(0xffff)
 #define HV_RUN_RETRY (UINT64_C(1) << 16)
+/* Instead of completing an MMIO or abort exit, the access takes a
+ * synchronous external abort in the guest (no device there). */
+#define HV_RUN_ABORT (UINT64_C(1) << 17)
 
 /* Exit reasons, in x1 of HV_FN_VCPU_RUN's return. */
 #define HV_EXIT_MMIO 1  /* x2 = IPA, x3 = size | HV_MMIO_WRITE, x4 = value */

@@ -59,14 +59,20 @@ struct vcpu {
 	u8 mmio_size;   /* bytes */
 	bool mmio_sext; /* sign-extend the value */
 	bool mmio_sf;   /* the register is 64-bit */
+	bool fault_exec;   /* the pending abort was an instruction fetch */
+	bool fault_write;  /* ... or a write */
+	u64 fault_va;      /* its virtual address (FAR_EL2) */
 };
 
 s64 vcpu_create(u32 vmid, u64 index) __must_check;
 s64 vcpu_init(u32 vmid, u64 index, u64 entry, u64 x0) __must_check;
 /** HV_FN_VCPU_RUN from the VMM's frame f; on success f becomes the guest's. */
 void vcpu_run(struct trap_frame *f);
-/** A synchronous exception from the guest running on this CPU (ipa: aborts). */
-void vcpu_guest_sync(struct trap_frame *f, u64 esr, u64 ipa);
+/**
+ * A synchronous exception from the guest running on this CPU; for aborts
+ * ipa and va are the faulting addresses.
+ */
+void vcpu_guest_sync(struct trap_frame *f, u64 esr, u64 ipa, u64 va);
 /** The vCPU running on this CPU, or NULL while the VMM runs. */
 struct vcpu *vcpu_current(void);
 /** Forgets every vCPU of a VM (on destroy). */

@@ -29,6 +29,15 @@ struct hvc_res {
 };
 
 struct hvc_res hvc(u64 fn, u64 a1, u64 a2, u64 a3);
+struct hvc_res smc(u64 fn, u64 a1, u64 a2, u64 a3);
+/** Loads/stores 64 bits at addr; 0, or -1 if the access took an abort. */
+int probe_read(u64 addr, u64 *out);
+int probe_write(u64 addr, u64 value);
+/** ESR_EL1 of the last abort a probe absorbed. */
+extern u64 probe_esr;
+/** The VMM's test device: this VM's id; and a yield to other VMs. */
+#define TESTDEV_VMID 0x300
+#define TESTDEV_YIELD 0x308
 void putc(char c);
 void puts(const char *s);
 void printf(const char *fmt, ...) __printf(1, 2);

@@ -35,14 +35,16 @@ entry:
 3:	wfi
 	b	3b
 
-/* Every exception: report it (guest_exception) with ESR, FAR, ELR. */
+/*
+ * Every exception: a fault inside probe_read/probe_write resumes at the
+ * probe's fixup (the access was refused); anything else is reported by
+ * guest_exception with ESR, FAR, ELR.
+ */
 .macro vec n
 	.balign 0x80
+	stp	x0, x1, [sp, #-16]!
 	mov	x0, #\n
-	mrs	x1, esr_el1
-	mrs	x2, far_el1
-	mrs	x3, elr_el1
-	b	guest_exception
+	b	vector_common
 .endm
 
 	.balign 0x800
@@ -64,12 +66,65 @@ guest_vectors:
 	vec 14
 	vec 15
 
+vector_common:
+	mrs	x1, elr_el1
+	stp	x2, x3, [sp, #-16]!
+	adr	x2, probe_load
+	adr	x3, probe_store
+	cmp	x1, x2
+	ccmp	x1, x3, #4, ne
+	b.ne	1f
+	adr	x2, probe_fixup
+	msr	elr_el1, x2
+	mrs	x2, esr_el1
+	adr	x3, probe_esr
+	str	x2, [x3]
+	ldp	x2, x3, [sp], #16
+	ldp	x0, x1, [sp], #16
+	eret
+1:	ldp	x2, x3, [sp], #16
+	add	sp, sp, #16
+	mrs	x1, esr_el1
+	mrs	x2, far_el1
+	mrs	x3, elr_el1
+	b	guest_exception
+
+/* probe_read(addr, *out) / probe_write(addr, value): 0, or -1 if refused. */
+	.global probe_read, probe_write
+probe_read:
+probe_load:
+	ldr	x2, [x0]
+	str	x2, [x1]
+	mov	x0, #0
+	ret
+probe_write:
+probe_store:
+	str	x1, [x0]
+	mov	x0, #0
+	ret
+probe_fixup:
+	mov	x0, #-1
+	ret
+
 	.global hvc
 hvc:
 	hvc	#0
 	stp	x0, x1, [x8]
 	stp	x2, x3, [x8, #16]
 	ret
+
+	.global smc
+smc:
+	smc	#0
+	stp	x0, x1, [x8]
+	stp	x2, x3, [x8, #16]
+	ret
+
+	.data
+	.balign 8
+	.global probe_esr
+probe_esr:
+	.quad	0
 
 	.bss
 	.balign 16

@@ -1,0 +1,85 @@
+/*
+ * attack: a guest tries what a hostile VM would; every attempt must be
+ * refused (an abort the guest takes, or an error code) while the guest,
+ * the VMM and the hyp keep running.
+ */
+#include "lib/guest.h"
+
+/* ESR_EL1.EC of a data abort taken without changing EL, and DFSC 0x10. */
+#define EXPECTED_ESR 0x96000010UL
+#define ESR_MASK 0xfc00003fUL
+
+static bool refused_read(u64 addr)
+{
+	u64 v = 0;
+
+	return probe_read(addr, &v) == -1 && (probe_esr & ESR_MASK) == (EXPECTED_ESR & ESR_MASK);
+}
+
+static bool refused_write(u64 addr)
+{
+	return probe_write(addr, 0xdeadbeef) == -1 &&
+	       (probe_esr & ESR_MASK) == (EXPECTED_ESR & ESR_MASK);
+}
+
+void guest_main(void)
+{
+	/* Addresses outside its RAM: physical RAM of the host, frame 0, the
+	 * hyp's usual load addresses, another VM's usual place. */
+	static const u64 reads[] = {
+		0x0, 0x1000, 0x40000000UL + GUEST_RAM_SIZE, 0x44000000, 0x48000000,
+		0x80000000, 0x200000, 0x7ffff000, (1UL << 40) - 0x1000,
+	};
+	/* The physical GIC distributor and CPU interface (virt and Pi 4). */
+	static const u64 gic[] = { 0x08000000, 0x08010000, 0x080a0000, 0xff841000, 0xff842000 };
+	struct hvc_res r;
+	int bad = 0;
+
+	for (u32 i = 0; i < ARRAY_SIZE(reads); i++) {
+		bad += !refused_read(reads[i]);
+	}
+	result("read_outside_ram", bad == 0, "%d of %u reads not refused", bad,
+	       (unsigned)ARRAY_SIZE(reads));
+	bad = 0;
+	for (u32 i = 0; i < ARRAY_SIZE(gic); i++) {
+		bad += !refused_write(gic[i]);
+	}
+	result("write_physical_gic", bad == 0, "%d of %u writes not refused", bad,
+	       (unsigned)ARRAY_SIZE(gic));
+
+	r = smc(PSCI_VERSION, 0, 0, 0);
+	result("smc", (s64)r.x0 == HV_E_NOT_SUPPORTED, "x0 %ld", (long)r.x0);
+
+	/* Every id of the hyp's range from a guest: only its own calls work. */
+	bad = 0;
+	for (u64 n = 0; n < 0x100; n++) {
+		u64 fn = HV_FN(n);
+
+		r = hvc(fn, ~0UL, ~0UL, ~0UL);
+		if (fn == HV_FN_VERSION) {
+			bad += r.x0 != HV_OK;
+		} else if (fn == HV_FN_GRANT || fn == HV_FN_REVOKE) {
+			bad += (s64)r.x0 != HV_E_INVALID;
+		} else {
+			bad += (s64)r.x0 != HV_E_NOT_SUPPORTED;
+		}
+	}
+	result("hvc_sweep", bad == 0, "%d of 256 ids answered wrongly", bad);
+	r = hvc(HV_FN_PROT_AND_MAP, 1, 0x40000000, 0x40000003);
+	result("hvc_prot_and_map", (s64)r.x0 == HV_E_NOT_SUPPORTED, "x0 %ld", (long)r.x0);
+
+	/* Grants of pages it does not have are no-ops; bad ranges refused. */
+	r = hvc(HV_FN_GRANT, 0x80000000, 4096, 0);
+	result("grant_unmapped", r.x0 == HV_OK, "x0 %ld (nothing mapped: nothing granted)",
+	       (long)r.x0);
+	r = hvc(HV_FN_GRANT, 0x40000000, ~0UL, 0);
+	result("grant_huge", (s64)r.x0 == HV_E_INVALID, "x0 %ld", (long)r.x0);
+	r = hvc(HV_FN_REVOKE, 0x40000000, 0x10000, 0);
+	result("revoke_more_than_granted", (s64)r.x0 == HV_E_NOT_GRANTED, "x0 %ld",
+	       (long)r.x0);
+	r = hvc(HV_FN_REVOKE, ~0UL & ~0xfffUL, 0x2000, 0);
+	result("revoke_overflow", (s64)r.x0 == HV_E_INVALID, "x0 %ld", (long)r.x0);
+
+	/* Still alive and its own memory intact. */
+	result("alive", *(volatile u64 *)GUEST_RAM != 0, "image header still there");
+}
