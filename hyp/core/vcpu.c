@@ -247,7 +247,8 @@ void vcpu_run(struct trap_frame *f)
 	arch_save_el1(&pc->vmm_sys);
 	arch_load_el1(&v->sys);
 	arch_fpsimd_load(&v->fp);
-	arch_enter_guest_mode(mem_vm_vttbr(vmid));
+	/* MPIDR_EL1 as the guest reads it: RES1 bit 31, Aff0 = vCPU index. */
+	arch_enter_guest_mode(mem_vm_vttbr(vmid), (UINT64_C(1) << 31) | v->index);
 	*f = v->regs;
 	pc->current = v;
 }

@@ -21,7 +21,7 @@ void guest_main(void)
 		page[i] = tag;
 	}
 	for (u32 round = 0; round < 4; round++) {
-		*(volatile u64 *)(GUEST_TESTDEV + TESTDEV_YIELD) = 1;
+		guest_yield();
 		for (u32 i = 0; i < WORDS; i++) {
 			bad += page[i] != tag;
 		}

@@ -23,17 +23,39 @@
 #define PL011_FR_RXFE (1U << 4)
 #define TESTDEV_PATTERN UINT64_C(0xf1e2d3c4b5a69788)
 
+/* PSCI (DEN0022 D.b): function ids, return codes. */
 #define PSCI_VERSION 0x84000000U
+#define PSCI_CPU_OFF 0x84000002U
+#define PSCI_CPU_ON_32 0x84000003U
+#define PSCI_CPU_ON_64 0xc4000003U
+#define PSCI_AFFINITY_INFO_32 0x84000004U
+#define PSCI_AFFINITY_INFO_64 0xc4000004U
 #define PSCI_SYSTEM_OFF 0x84000008U
 #define PSCI_SYSTEM_RESET 0x84000009U
+#define PSCI_FEATURES 0x8400000aU
 #define PSCI_VERSION_1_0 0x10000U
+#define PSCI_SUCCESS 0
+#define PSCI_NOT_SUPPORTED (-1)
+#define PSCI_INVALID_PARAMETERS (-2)
+#define PSCI_ALREADY_ON (-4)
+#define PSCI_INVALID_ADDRESS (-9)
+#define AFFINITY_ON 0
+#define AFFINITY_OFF 1
+
+#define GUEST_VCPUS 4
+
+/** One vCPU as the VMM schedules it. */
+struct gvcpu {
+	bool on;
+	u64 flags;  /* for its next run */
+	u64 reply[4];
+};
 
 struct guest {
 	const char *name;
 	const char *done; /* why it stopped; NULL while it runs */
 	u32 exits;
-	u64 flags;        /* for the next run */
-	u64 reply[4];
+	struct gvcpu vc[GUEST_VCPUS];
 	u32 vmid;
 	u64 blocks[RAM_BLOCKS];
 	u32 nblocks;
@@ -188,14 +210,72 @@ static bool load(struct guest *g, const u8 *img, u64 len)
 	return true;
 }
 
-/* Runs the guest to its next exit and serves it; sets g->done at the end. */
-static void step(struct guest *g)
+/*
+ * PSCI for the guest's vCPUs: the policy is the VMM's (which vCPU starts
+ * where); the hyp only checks that an entry point is the VM's own memory.
+ * Returns the value for the caller's x0.
+ */
+static s64 psci(struct guest *g, u32 self, const u64 *r)
 {
+	u64 fn = r[2];
+	u64 target = r[3] & 0xff00ffffffU;
+	s64 st;
+
+	switch (fn) {
+	case PSCI_VERSION:
+		return PSCI_VERSION_1_0;
+	case PSCI_FEATURES:
+		switch (r[3]) {
+		case PSCI_VERSION:
+		case PSCI_CPU_OFF:
+		case PSCI_CPU_ON_32:
+		case PSCI_CPU_ON_64:
+		case PSCI_AFFINITY_INFO_32:
+		case PSCI_AFFINITY_INFO_64:
+		case PSCI_SYSTEM_OFF:
+		case PSCI_SYSTEM_RESET:
+		case PSCI_FEATURES:
+			return PSCI_SUCCESS;
+		default:
+			return PSCI_NOT_SUPPORTED;
+		}
+	case PSCI_CPU_ON_32:
+	case PSCI_CPU_ON_64:
+		if (target >= GUEST_VCPUS) {
+			return PSCI_INVALID_PARAMETERS;
+		}
+		if (g->vc[target].on) {
+			return PSCI_ALREADY_ON;
+		}
+		st = call(HV_FN_VCPU_INIT, g->vmid, target, r[4], r[5], NULL);
+		if (st != HV_OK) {
+			return st == HV_E_DENIED ? PSCI_INVALID_ADDRESS
+						 : PSCI_INVALID_PARAMETERS;
+		}
+		memset(&g->vc[target], 0, sizeof(g->vc[target]));
+		g->vc[target].on = true;
+		return PSCI_SUCCESS;
+	case PSCI_AFFINITY_INFO_32:
+	case PSCI_AFFINITY_INFO_64:
+		if (target >= GUEST_VCPUS || r[4] != 0) {
+			return PSCI_INVALID_PARAMETERS;
+		}
+		return g->vc[target].on ? AFFINITY_ON : AFFINITY_OFF;
+	default:
+		(void)self;
+		return PSCI_NOT_SUPPORTED;
+	}
+}
+
+/* Runs vCPU i to its next exit and serves it; sets g->done at the end. */
+static void step(struct guest *g, u32 i)
+{
+	struct gvcpu *vc = &g->vc[i];
 	u64 r[7];
 
-	vcpu_run(g->vmid, 0 | g->flags, g->reply, r);
-	g->flags = 0;
-	memset(g->reply, 0, sizeof(g->reply));
+	vcpu_run(g->vmid, i | vc->flags, vc->reply, r);
+	vc->flags = 0;
+	memset(vc->reply, 0, sizeof(vc->reply));
 	if (++g->exits >= MAX_EXITS) {
 		g->done = "too many exits";
 		return;
@@ -207,32 +287,34 @@ static void step(struct guest *g)
 	switch (r[1]) {
 	case HV_EXIT_MMIO:
 		if (!mmio(g, r[2], r[3] & 0xff, (r[3] & HV_MMIO_WRITE) != 0, r[4],
-			  &g->reply[0])) {
+			  &vc->reply[0])) {
 			con_printf("guest %s: MMIO at IPA 0x%lx refused: no device there\n",
 				   g->name, (unsigned long)r[2]);
-			g->flags = HV_RUN_ABORT;
+			vc->flags = HV_RUN_ABORT;
 		}
 		break;
 	case HV_EXIT_HVC:
-		if (r[6] == 0 && (r[2] == PSCI_SYSTEM_OFF || r[2] == PSCI_SYSTEM_RESET)) {
-			g->done = r[2] == PSCI_SYSTEM_OFF ? "powered off" : "reset";
-			return;
-		}
 		/* PSCI over HVC only; SMC and unknown calls are not supported. */
-		g->reply[0] = r[6] == 0 && r[2] == PSCI_VERSION
-				      ? PSCI_VERSION_1_0
-				      : (u64)(s64)HV_E_NOT_SUPPORTED;
+		if (r[6] != 0) {
+			vc->reply[0] = (u64)(s64)HV_E_NOT_SUPPORTED;
+		} else if (r[2] == PSCI_SYSTEM_OFF || r[2] == PSCI_SYSTEM_RESET) {
+			g->done = r[2] == PSCI_SYSTEM_OFF ? "powered off" : "reset";
+		} else if (r[2] == PSCI_CPU_OFF) {
+			vc->on = false;
+		} else {
+			vc->reply[0] = (u64)psci(g, i, r);
+		}
 		break;
 	case HV_EXIT_WFI:
 		break;
 	case HV_EXIT_ABORT:
 		con_printf("guest %s: access at IPA 0x%lx refused: no memory there\n",
 			   g->name, (unsigned long)r[2]);
-		g->flags = HV_RUN_ABORT;
+		vc->flags = HV_RUN_ABORT;
 		break;
 	case HV_EXIT_FAULT:
-		con_printf("guest %s: unhandled exception, ESR 0x%lx\n", g->name,
-			   (unsigned long)r[2]);
+		con_printf("guest %s: vCPU %u: unhandled exception, ESR 0x%lx\n", g->name,
+			   i, (unsigned long)r[2]);
 		g->done = "stopped by a fault";
 		break;
 	default:
@@ -285,7 +367,10 @@ static bool start(struct guest *g, const char *name)
 		teardown(g);
 		return false;
 	}
-	st = call(HV_FN_VCPU_CREATE, g->vmid, 0, 0, 0, NULL);
+	st = HV_OK;
+	for (u32 i = 0; i < GUEST_VCPUS && st == HV_OK; i++) {
+		st = call(HV_FN_VCPU_CREATE, g->vmid, i, 0, 0, NULL);
+	}
 	if (st == HV_OK) {
 		st = call(HV_FN_VCPU_INIT, g->vmid, 0, RAM_IPA, 0, NULL);
 	}
@@ -297,6 +382,7 @@ static bool start(struct guest *g, const char *name)
 		teardown(g);
 		return false;
 	}
+	g->vc[0].on = true;
 	return true;
 }
 
@@ -318,13 +404,22 @@ void cmd_guest(int argc, char **argv)
 			return;
 		}
 	}
+	/* Round robin over every running vCPU of every guest, an exit each. */
 	while (running) {
 		running = false;
 		for (int i = 0; i < n; i++) {
-			if (gs[i].done == NULL) {
-				step(&gs[i]);
-				running = true;
+			bool any = false;
+
+			for (u32 v = 0; v < GUEST_VCPUS && gs[i].done == NULL; v++) {
+				if (gs[i].vc[v].on) {
+					step(&gs[i], v);
+					any = true;
+				}
 			}
+			if (gs[i].done == NULL && !any) {
+				gs[i].done = "all vCPUs off";
+			}
+			running = running || gs[i].done == NULL;
 		}
 	}
 	for (int i = 0; i < n; i++) {

@@ -72,9 +72,10 @@ void arch_load_el1(const struct el1_sysregs *s)
 }
 
 /* Guests: the physical timer is the hyp's and the VMM's; the counter is readable. */
-void arch_enter_guest_mode(u64 vttbr)
+void arch_enter_guest_mode(u64 vttbr, u64 vmpidr)
 {
 	write_hcr_el2(HCR_GUEST);
+	write_vmpidr_el2(vmpidr);
 	write_cnthctl_el2(CNTHCTL_EL1PCTEN);
 	write_vttbr_el2(vttbr);
 	isb();
@@ -83,6 +84,7 @@ void arch_enter_guest_mode(u64 vttbr)
 void arch_enter_host_mode(void)
 {
 	write_hcr_el2(HCR_HOST);
+	write_vmpidr_el2(read_mpidr_el1());
 	write_cnthctl_el2(CNTHCTL_EL1PCTEN | CNTHCTL_EL1PCEN);
 	write_vttbr_el2(mem_host_vttbr());
 	isb();

@@ -85,8 +85,11 @@ void arch_fpsimd_save(struct fpsimd_state *s);
 void arch_fpsimd_load(const struct fpsimd_state *s);
 /** Zeroes the FP/SIMD registers (nothing of a guest's stays for the VMM). */
 void arch_fpsimd_zero(void);
-/** EL2 controls for running a guest (vttbr) or the VMM. */
-void arch_enter_guest_mode(u64 vttbr);
+/**
+ * EL2 controls for running a guest (its VTTBR, and the MPIDR it sees: the
+ * vCPU index as Aff0) or the VMM.
+ */
+void arch_enter_guest_mode(u64 vttbr, u64 vmpidr);
 void arch_enter_host_mode(void);
 /** Injects an undefined-instruction exception into the current EL1. */
 void arch_inject_undef(struct trap_frame *f);

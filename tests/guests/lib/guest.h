@@ -48,6 +48,20 @@ __noreturn void poweroff(void);
 
 /** The test's body, called by the library's start code. */
 void guest_main(void);
+/** Entry of secondary vCPUs for PSCI CPU_ON; calls guest_secondary(ctx). */
+void secondary_entry(void);
+/**
+ * Lets the VMM run other vCPUs (a write to the test device, which always
+ * exits; WFE does not trap under QEMU's TCG).
+ */
+void guest_yield(void);
+/** A secondary vCPU's body; weak default in lib.c powers nothing off. */
+void guest_secondary(u64 context);
+
+#define PSCI_CPU_OFF 0x84000002UL
+#define PSCI_CPU_ON 0xc4000003UL
+#define PSCI_AFFINITY_INFO 0xc4000004UL
+#define PSCI_FEATURES 0x8400000aUL
 
 /** Counts of checks, for a closing result line. */
 extern int guest_failures;

@@ -59,12 +59,24 @@ void result(const char *name, bool pass, const char *fmt, ...)
 	putc('\n');
 }
 
+void guest_yield(void)
+{
+	*(volatile u64 *)(GUEST_TESTDEV + TESTDEV_YIELD) = 1;
+}
+
 void poweroff(void)
 {
 	(void)hvc(PSCI_SYSTEM_OFF, 0, 0, 0);
 	for (;;) {
 		__asm__ volatile("wfi");
 	}
+}
+
+/* Guests without secondary vCPUs: one that is started anyway stops. */
+__attribute__((weak)) void guest_secondary(u64 context)
+{
+	(void)context;
+	(void)hvc(PSCI_CPU_OFF, 0, 0, 0);
 }
 
 void guest_start(void)

@@ -36,6 +36,28 @@ entry:
 	b	3b
 
 /*
+ * Secondary vCPUs (PSCI CPU_ON with this entry and x0 = context): a stack
+ * of their own by MPIDR Aff0, the same vectors, then guest_secondary(ctx).
+ */
+	.global secondary_entry
+secondary_entry:
+	mrs	x1, mpidr_el1
+	and	x1, x1, #0xff
+	adrp	x2, secondary_stacks
+	add	x2, x2, :lo12:secondary_stacks
+	add	x1, x1, #1
+	lsl	x1, x1, #12
+	add	x2, x2, x1
+	mov	sp, x2
+	adrp	x1, guest_vectors
+	add	x1, x1, :lo12:guest_vectors
+	msr	vbar_el1, x1
+	isb
+	bl	guest_secondary
+4:	wfi
+	b	4b
+
+/*
  * Every exception: a fault inside probe_read/probe_write resumes at the
  * probe's fixup (the access was refused); anything else is reported by
  * guest_exception with ESR, FAR, ELR.
@@ -131,3 +153,6 @@ probe_esr:
 guest_stack:
 	.space	0x4000
 guest_stack_top:
+	.balign 16
+secondary_stacks:
+	.space	0x1000 * 8
