@@ -7,6 +7,7 @@
 #include <generated/version.h>
 #include <hyp/arch.h>
 #include <hyp/fdt.h>
+#include <hyp/gic.h>
 #include <hyp/host.h>
 #include <hyp/hyp.h>
 #include <hyp/lib.h>
@@ -116,6 +117,8 @@ void hyp_main(paddr_t fdt, paddr_t load)
 
 	arch_set_cpu_index(arch_own_cpu_index());
 	arch_cpu_init_el2();
+	gic_init();
+	gic_init_cpu();
 	hyp_cpus_online = arch_start_secondaries();
 	log_info("%u of %u CPUs online\n", hyp_cpus_online, hyp_plat.num_cpus);
 
@@ -130,6 +133,7 @@ void secondary_main(u32 cpu)
 {
 	arch_set_cpu_index(cpu);
 	arch_cpu_init_el2();
+	gic_init_cpu();
 	log_info("cpu%u online (MPIDR 0x%lx)\n", cpu,
 		 (unsigned long)hyp_plat.cpus[cpu].mpidr);
 	hyp_cpu_state[cpu] = CPU_IDLE;

@@ -6,6 +6,8 @@
 #include <generated/version.h>
 #include <hyp/arch.h>
 #include <hyp/hyp.h>
+#include <hyp/gic.h>
+#include <hyp/log.h>
 #include <hyp/mem.h>
 #include <hyp/vcpu.h>
 #include <hyp/trap.h>
@@ -58,6 +60,15 @@ static void memory_call(struct trap_frame *f, u64 fn)
 	switch (fn) {
 	case HV_FN_VM_CREATE:
 		ret = mem_vm_create(&vmid);
+		if (ret == HV_OK && gic_vcpu_base() != 0) {
+			/* GICv2: the VM's GICC is the GIC's virtual CPU interface. */
+			ret = mem_vm_map_device(vmid, VGIC_GICC_IPA, gic_vcpu_base(),
+						VGIC_GICC_SIZE);
+			if (ret != HV_OK && mem_vm_stop(vmid) == HV_OK &&
+			    mem_vm_destroy(vmid) != HV_OK) {
+				hyp_panic("cannot undo a VM creation");
+			}
+		}
 		out[0] = ret == HV_OK ? vmid : 0;
 		break;
 	case HV_FN_VM_DESTROY:

@@ -247,6 +247,7 @@ void vcpu_run(struct trap_frame *f)
 	arch_save_el1(&pc->vmm_sys);
 	arch_load_el1(&v->sys);
 	arch_fpsimd_load(&v->fp);
+	gic_vcpu_load(&v->vgic);
 	/* MPIDR_EL1 as the guest reads it: RES1 bit 31, Aff0 = vCPU index. */
 	arch_enter_guest_mode(mem_vm_vttbr(vmid), (UINT64_C(1) << 31) | v->index);
 	*f = v->regs;
@@ -261,6 +262,7 @@ static void exit_to_vmm(struct trap_frame *f, u64 reason, u64 a2, u64 a3,
 	struct vcpu *v = pc->current;
 
 	v->regs = *f;
+	gic_vcpu_save(&v->vgic);
 	arch_save_el1(&v->sys);
 	arch_fpsimd_save(&v->fp);
 	arch_fpsimd_zero();
@@ -276,6 +278,17 @@ static void exit_to_vmm(struct trap_frame *f, u64 reason, u64 a2, u64 a3,
 	f->x[6] = a6;
 	pc->current = NULL;
 	__atomic_store_n(&v->running, 0, __ATOMIC_RELEASE);
+}
+
+void vcpu_timer_irq(void)
+{
+	/* Mask the timer's output until the guest reprograms it (its
+	 * handler writes CNTV_CTL), and let the guest see the interrupt. */
+	arch_vtimer_mask();
+	if (!gic_inject(INTID_VTIMER)) {
+		log_warn("vm%u vcpu%u: no free list register for the timer\n",
+			 vcpu_current()->vmid, vcpu_current()->index);
+	}
 }
 
 static void guest_hvc(struct vcpu *v, struct trap_frame *f, bool smc)
@@ -355,7 +368,10 @@ void vcpu_guest_sync(struct trap_frame *f, u64 esr, u64 ipa, u64 va)
 		break;
 	case EC_WFX:
 		f->elr += 4;
-		exit_to_vmm(f, HV_EXIT_WFI, 0, 0, 0, 0, 0);
+		/* An interrupt already on its way wakes the vCPU at once. */
+		if (!gic_pending() && !arch_vtimer_firing()) {
+			exit_to_vmm(f, HV_EXIT_WFI, 0, 0, 0, 0, 0);
+		}
 		break;
 	case EC_SYSREG:
 		arch_inject_undef(f); /* registers a guest does not own */

@@ -14,6 +14,7 @@ GUESTS = {
              "ldrsw", "strb", "strh", "str_w", "str_x", "str_xzr"],
     "grant": ["private_before", "grant", "vmm_reads_granted", "revoke", "private_after",
               "revoke_twice", "grant_unaligned", "grant_overflow"],
+    "timer": ["timer_irq", "timer_not_early", "wfi_wakes"],
     "smp": ["psci_features", "affinity_off", "cpu_on", "secondaries_up", "affinity_on",
             "cpu_on_already_on", "cpu_on_no_such_cpu", "cpu_off", "cpu_on_bad_entry"],
     "attack": ["read_outside_ram", "write_physical_gic", "smc", "hvc_sweep",

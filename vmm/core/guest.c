@@ -165,6 +165,7 @@ static bool mmio(struct guest *g, u64 ipa, u64 size, bool write, u64 val, u64 *o
 			       : off == 0x108 ? g->dev_size
 			       : off == 0x208 ? g->probe
 			       : off == 0x300 ? g->vmid
+			       : off == 0x310 ? vmm_boot->gic_version
 					      : 0;
 		}
 		/* A write at 0x308 only yields: every exit switches guests. */

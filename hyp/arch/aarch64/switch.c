@@ -94,3 +94,26 @@ void arch_inject_undef(struct trap_frame *f)
 {
 	arch_inject_el1_sync(f, ((u64)EC_UNKNOWN << ESR_EC_SHIFT) | ESR_IL, 0);
 }
+
+/* CNTV_CTL_EL0 (D23.8.20): ENABLE bit 0, IMASK bit 1, ISTATUS bit 2. */
+#define CNTV_ENABLE 1U
+#define CNTV_IMASK 2U
+#define CNTV_ISTATUS 4U
+
+void arch_vtimer_mask(void)
+{
+	u64 ctl;
+
+	__asm__ volatile("mrs %0, cntv_ctl_el0" : "=r"(ctl));
+	__asm__ volatile("msr cntv_ctl_el0, %0" : : "r"(ctl | CNTV_IMASK));
+	isb();
+}
+
+bool arch_vtimer_firing(void)
+{
+	u64 ctl;
+
+	__asm__ volatile("isb\n\tmrs %0, cntv_ctl_el0" : "=r"(ctl));
+	return (ctl & (CNTV_ENABLE | CNTV_IMASK | CNTV_ISTATUS)) ==
+	       (CNTV_ENABLE | CNTV_ISTATUS);
+}

@@ -66,11 +66,15 @@ DEFINE_SYSREG_RW(cntpct_el0)
 #define HCR_TWE (UINT64_C(1) << 14)
 #define HCR_TIDCP (UINT64_C(1) << 20)
 /*
- * The VMM: stage 2 on, set/way operations upgraded, broadcast TLB and
- * barrier upgrades, SMC trapped, EL1 in AArch64. Guests also trap WFI/WFE
+ * The VMM: stage 2 on, set/way operations upgraded, interrupts to EL2,
+ * broadcast TLB and barrier upgrades, SMC trapped, EL1 in AArch64. Guests also trap WFI/WFE
  * and implementation-defined system registers.
  */
-#define HCR_HOST (HCR_VM | HCR_SWIO | HCR_FB | HCR_BSU_IS | HCR_TSC | HCR_RW)
+#define HCR_FMO (UINT64_C(1) << 3)
+#define HCR_IMO (UINT64_C(1) << 4)
+/* Physical IRQs and FIQs are taken to EL2 in both worlds. */
+#define HCR_HOST (HCR_VM | HCR_SWIO | HCR_FMO | HCR_IMO | HCR_FB | HCR_BSU_IS | \
+		  HCR_TSC | HCR_RW)
 #define HCR_GUEST (HCR_HOST | HCR_TWI | HCR_TWE | HCR_TIDCP)
 
 /* SCTLR_EL2 with HCR_EL2.E2H == 0 (D23.2.119). */

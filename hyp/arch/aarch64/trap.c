@@ -6,12 +6,14 @@
  * taken at EL2 itself is a hyp bug: it is reported and the CPU stops.
  */
 #include <hyp/arch.h>
+#include <hyp/gic.h>
 #include <hyp/hyp.h>
 #include <hyp/log.h>
 #include <hyp/mem.h>
 #include <hyp/trap.h>
 #include <hyp/vcpu.h>
 
+#include "asm.h"
 #include "sysreg.h"
 
 typedef void (*trap_handler_t)(struct trap_frame *f, u64 esr);
@@ -196,6 +198,18 @@ void trap_lower_sync(struct trap_frame *f, u64 kind)
 void trap_lower_async(struct trap_frame *f, u64 kind);
 void trap_lower_async(struct trap_frame *f, u64 kind)
 {
+	if (kind == TRAP_IRQ || kind == TRAP_FIQ) {
+		u32 intid = gic_ack();
+
+		if (intid == INTID_SPURIOUS) {
+			return;
+		}
+		if (intid == INTID_VTIMER && vcpu_current() != NULL) {
+			vcpu_timer_irq();
+		}
+		gic_eoi(intid);
+		return;
+	}
 	log_warn("unexpected asynchronous exception %lu from EL1 at PC 0x%lx "
 		 "(ESR 0x%lx): ignored\n",
 		 (unsigned long)kind, (unsigned long)f->elr,

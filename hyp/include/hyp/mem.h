@@ -91,6 +91,12 @@ const struct pgtable *mem_host_s2(void);
 u64 mem_host_vttbr(void);
 /** VTTBR_EL2 value of a VM's stage 2 (root and VMID). */
 u64 mem_vm_vttbr(u32 vmid);
+/**
+ * Maps device pages [pa, pa + size) that are not RAM into a VM at ipa
+ * (the GICv2 virtual CPU interface). HV_E_INVALID for RAM or misaligned
+ * ranges, HV_E_NO_MEMORY if the VM's tables run out (nothing mapped).
+ */
+s64 mem_vm_map_device(u32 vmid, u64 ipa, paddr_t pa, u64 size) __must_check;
 /** Whether the VM's stage 2 maps ipa. */
 bool mem_vm_maps(u32 vmid, u64 ipa);
 

@@ -11,6 +11,7 @@
 #define HYP_VCPU_H
 
 #include <abi/hv_abi.h>
+#include <hyp/gic.h>
 #include <hyp/trap.h>
 #include <hyp/types.h>
 
@@ -54,6 +55,7 @@ struct vcpu {
 	struct trap_frame regs;
 	struct el1_sysregs sys;
 	struct fpsimd_state fp;
+	struct vgic_state vgic;
 	u32 pending;
 	u8 mmio_reg;    /* destination register of a pending read */
 	u8 mmio_size;   /* bytes */
@@ -73,6 +75,8 @@ void vcpu_run(struct trap_frame *f);
  * ipa and va are the faulting addresses.
  */
 void vcpu_guest_sync(struct trap_frame *f, u64 esr, u64 ipa, u64 va);
+/** The running guest's virtual timer fired: forward it (IRQ context). */
+void vcpu_timer_irq(void);
 /** The vCPU running on this CPU, or NULL while the VMM runs. */
 struct vcpu *vcpu_current(void);
 /** Forgets every vCPU of a VM (on destroy). */
@@ -91,6 +95,9 @@ void arch_fpsimd_zero(void);
  */
 void arch_enter_guest_mode(u64 vttbr, u64 vmpidr);
 void arch_enter_host_mode(void);
+/** The live virtual timer: mask its output; is it firing (enabled, unmasked, expired)? */
+void arch_vtimer_mask(void);
+bool arch_vtimer_firing(void);
 /** Injects an undefined-instruction exception into the current EL1. */
 void arch_inject_undef(struct trap_frame *f);
 

@@ -35,9 +35,16 @@ int probe_read(u64 addr, u64 *out);
 int probe_write(u64 addr, u64 value);
 /** ESR_EL1 of the last abort a probe absorbed. */
 extern u64 probe_esr;
-/** The VMM's test device: this VM's id; and a yield to other VMs. */
+/** The VMM's test device: this VM's id; a yield to other VMs; GIC version. */
 #define TESTDEV_VMID 0x300
 #define TESTDEV_YIELD 0x308
+#define TESTDEV_GIC_VERSION 0x310
+/* The GICv2 CPU interface in every VM (GICv3 uses system registers). */
+#define GUEST_GICC 0x08010000UL
+
+/** Called for each IRQ (vector "current EL, SP_ELx, IRQ"); weak default
+ * reports an unexpected interrupt. */
+void guest_irq(void);
 void putc(char c);
 void puts(const char *s);
 void printf(const char *fmt, ...) __printf(1, 2);

@@ -59,6 +59,11 @@ void result(const char *name, bool pass, const char *fmt, ...)
 	putc('\n');
 }
 
+__attribute__((weak)) void guest_irq(void)
+{
+	result("irq", false, "unexpected interrupt");
+}
+
 void guest_yield(void)
 {
 	*(volatile u64 *)(GUEST_TESTDEV + TESTDEV_YIELD) = 1;

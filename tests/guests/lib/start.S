@@ -69,6 +69,13 @@ secondary_entry:
 	b	vector_common
 .endm
 
+/* IRQ at EL1 with SP_EL1: call guest_irq() with the caller-saved registers kept. */
+.macro vec_irq
+	.balign 0x80
+	stp	x0, x1, [sp, #-16]!
+	b	irq_common
+.endm
+
 	.balign 0x800
 guest_vectors:
 	vec 0
@@ -76,7 +83,7 @@ guest_vectors:
 	vec 2
 	vec 3
 	vec 4
-	vec 5
+	vec_irq
 	vec 6
 	vec 7
 	vec 8
@@ -87,6 +94,35 @@ guest_vectors:
 	vec 13
 	vec 14
 	vec 15
+
+irq_common:
+	stp	x2, x3, [sp, #-16]!
+	stp	x4, x5, [sp, #-16]!
+	stp	x6, x7, [sp, #-16]!
+	stp	x8, x9, [sp, #-16]!
+	stp	x10, x11, [sp, #-16]!
+	stp	x12, x13, [sp, #-16]!
+	stp	x14, x15, [sp, #-16]!
+	stp	x16, x17, [sp, #-16]!
+	stp	x18, x30, [sp, #-16]!
+	mrs	x0, elr_el1
+	mrs	x1, spsr_el1
+	stp	x0, x1, [sp, #-16]!
+	bl	guest_irq
+	ldp	x0, x1, [sp], #16
+	msr	elr_el1, x0
+	msr	spsr_el1, x1
+	ldp	x18, x30, [sp], #16
+	ldp	x16, x17, [sp], #16
+	ldp	x14, x15, [sp], #16
+	ldp	x12, x13, [sp], #16
+	ldp	x10, x11, [sp], #16
+	ldp	x8, x9, [sp], #16
+	ldp	x6, x7, [sp], #16
+	ldp	x4, x5, [sp], #16
+	ldp	x2, x3, [sp], #16
+	ldp	x0, x1, [sp], #16
+	eret
 
 vector_common:
 	mrs	x1, elr_el1

@@ -1,0 +1,317 @@
+/*
+ * GIC driver of the hyp. Register offsets and fields: Arm GIC
+ * Architecture Specification v3/v4 (IHI 0069) and GIC-400 / GICv2
+ * (IHI 0048), cited per block below.
+ */
+#include <hyp/gic.h>
+#include <hyp/hyp.h>
+#include <hyp/log.h>
+
+#include "sysreg.h"
+
+/* GICD (IHI 0069 12.9, IHI 0048 4.3). */
+#define GICD_CTLR 0x0000
+#define GICD_CTLR_RWP (1U << 31)
+#define GICD_V3_ENABLE (1U << 4 | 1U << 1) /* ARE, EnableGrp1 (one security state) */
+#define GICD_V2_ENABLE 1U
+#define GICD_ISENABLER0 0x0100
+#define GICD_IPRIORITYR 0x0400
+
+/* GICR (IHI 0069 12.10-12.11): 64 KiB RD frame + 64 KiB SGI frame. */
+#define GICR_STRIDE 0x20000
+#define GICR_TYPER 0x0008
+#define GICR_TYPER_LAST (1U << 4)
+#define GICR_WAKER 0x0014
+#define GICR_WAKER_SLEEP (1U << 1)
+#define GICR_WAKER_ASLEEP (1U << 2)
+#define GICR_SGI 0x10000
+#define GICR_IGROUPR0 0x0080
+#define GICR_ISENABLER0 0x0100
+#define GICR_IPRIORITYR 0x0400
+
+/* GICC and GICH (IHI 0048 4.4, 5.3). */
+#define GICC_CTLR 0x0000
+#define GICC_PMR 0x0004
+#define GICC_IAR 0x000c
+#define GICC_EOIR 0x0010
+#define GICH_HCR 0x0000
+#define GICH_VMCR 0x0008
+#define GICH_APR 0x00f0
+#define GICH_LR0 0x0100
+#define GICH_LR_PENDING (1U << 28)
+#define GICH_LR_STATE_MASK (3U << 28)
+#define GICH_LR_PRIO_SHIFT 23
+
+/* ICH_LR<n>_EL2 (IHI 0069 12.5.10). */
+#define ICH_LR_PENDING (UINT64_C(1) << 62)
+#define ICH_LR_STATE_MASK (UINT64_C(3) << 62)
+#define ICH_LR_GROUP1 (UINT64_C(1) << 60)
+#define ICH_LR_PRIO_SHIFT 48
+#define ICH_HCR_EN 1U
+#define ICC_SRE_EL2_VALUE 0xfU /* SRE, DFB, DIB, Enable (EL1 may use SRE) */
+
+#define PRIORITY 0xa0U
+#define IAR_INTID_MASK 0xffffffU
+
+#define SYSREG_RW(name, enc)                                                  \
+	static inline u64 read_##name(void)                                   \
+	{                                                                     \
+		u64 v;                                                        \
+		__asm__ volatile("mrs %0, " enc : "=r"(v));                   \
+		return v;                                                     \
+	}                                                                     \
+	static inline void write_##name(u64 v)                               \
+	{                                                                     \
+		__asm__ volatile("msr " enc ", %0" : : "r"(v) : "memory");    \
+	}
+
+SYSREG_RW(icc_sre_el2, "S3_4_C12_C9_5")
+SYSREG_RW(icc_pmr, "S3_0_C4_C6_0")
+SYSREG_RW(icc_igrpen1, "S3_0_C12_C12_7")
+SYSREG_RW(icc_iar1, "S3_0_C12_C12_0")
+SYSREG_RW(icc_eoir1, "S3_0_C12_C12_1")
+SYSREG_RW(ich_hcr, "S3_4_C12_C11_0")
+SYSREG_RW(ich_vmcr, "S3_4_C12_C11_7")
+SYSREG_RW(ich_ap1r0, "S3_4_C12_C9_0")
+SYSREG_RW(ich_lr0, "S3_4_C12_C12_0")
+SYSREG_RW(ich_lr1, "S3_4_C12_C12_1")
+SYSREG_RW(ich_lr2, "S3_4_C12_C12_2")
+SYSREG_RW(ich_lr3, "S3_4_C12_C12_3")
+
+static inline u32 rd32(u64 a)
+{
+	return *(volatile u32 *)(uintptr_t)a;
+}
+
+static inline void wr32(u64 a, u32 v)
+{
+	*(volatile u32 *)(uintptr_t)a = v;
+}
+
+static inline u64 rd64(u64 a)
+{
+	return *(volatile u64 *)(uintptr_t)a;
+}
+
+static inline void wr8(u64 a, u8 v)
+{
+	*(volatile u8 *)(uintptr_t)a = v;
+}
+
+u32 gic_version(void)
+{
+	return hyp_plat.gic.version;
+}
+
+u64 gic_vcpu_base(void)
+{
+	return gic_version() == 2 ? hyp_plat.gic.vcpu.base : 0;
+}
+
+void gic_init(void)
+{
+	u64 d = hyp_plat.gic.dist.base;
+
+	if (gic_version() == 3) {
+		wr32(d + GICD_CTLR, GICD_V3_ENABLE);
+		for (u32 i = 0; i < 1000000 && (rd32(d + GICD_CTLR) & GICD_CTLR_RWP) != 0; i++) {
+		}
+	} else if (gic_version() == 2) {
+		wr32(d + GICD_CTLR, GICD_V2_ENABLE);
+	}
+}
+
+/* This CPU's GICv3 redistributor, found by affinity (GICR_TYPER[63:32]). */
+static u64 my_redist(void)
+{
+	u64 mpidr = read_mpidr_el1();
+	u64 aff = ((mpidr >> 32) & 0xff) << 24 | (mpidr & 0xffffff);
+	u64 r = hyp_plat.gic.redist.base;
+	u64 end = r + hyp_plat.gic.redist.size;
+
+	for (; r + GICR_STRIDE <= end; r += GICR_STRIDE) {
+		u64 typer = rd64(r + GICR_TYPER);
+
+		if ((typer >> 32) == aff) {
+			return r;
+		}
+		if ((typer & GICR_TYPER_LAST) != 0) {
+			break;
+		}
+	}
+	return 0;
+}
+
+void gic_init_cpu(void)
+{
+	if (gic_version() == 3) {
+		u64 r = my_redist();
+
+		write_icc_sre_el2(ICC_SRE_EL2_VALUE);
+		isb();
+		if (r == 0) {
+			log_warn("no GICv3 redistributor for this CPU\n");
+			return;
+		}
+		wr32(r + GICR_WAKER, rd32(r + GICR_WAKER) & ~GICR_WAKER_SLEEP);
+		for (u32 i = 0; i < 1000000 && (rd32(r + GICR_WAKER) & GICR_WAKER_ASLEEP) != 0; i++) {
+		}
+		wr32(r + GICR_SGI + GICR_IGROUPR0, 0xffffffffU);
+		wr8(r + GICR_SGI + GICR_IPRIORITYR + INTID_VTIMER, PRIORITY);
+		wr32(r + GICR_SGI + GICR_ISENABLER0, 1U << INTID_VTIMER);
+		write_icc_pmr(0xff);
+		write_icc_igrpen1(1);
+		write_ich_hcr(0);
+		isb();
+	} else if (gic_version() == 2) {
+		u64 d = hyp_plat.gic.dist.base;
+		u64 c = hyp_plat.gic.cpu.base;
+
+		wr8(d + GICD_IPRIORITYR + INTID_VTIMER, PRIORITY);
+		wr32(d + GICD_ISENABLER0, 1U << INTID_VTIMER); /* banked per CPU */
+		wr32(c + GICC_PMR, 0xff);
+		wr32(c + GICC_CTLR, 1);
+		wr32(hyp_plat.gic.hyp.base + GICH_HCR, 0);
+	}
+}
+
+u32 gic_ack(void)
+{
+	if (gic_version() == 3) {
+		return (u32)read_icc_iar1() & IAR_INTID_MASK;
+	}
+	if (gic_version() == 2) {
+		return rd32(hyp_plat.gic.cpu.base + GICC_IAR) & 0x3ff;
+	}
+	return INTID_SPURIOUS;
+}
+
+void gic_eoi(u32 intid)
+{
+	if (gic_version() == 3) {
+		write_icc_eoir1(intid);
+		isb();
+	} else if (gic_version() == 2) {
+		wr32(hyp_plat.gic.cpu.base + GICC_EOIR, intid);
+	}
+}
+
+static u64 read_lr(u32 i)
+{
+	if (gic_version() == 2) {
+		return rd32(hyp_plat.gic.hyp.base + GICH_LR0 + 4 * i);
+	}
+	switch (i) {
+	case 0:
+		return read_ich_lr0();
+	case 1:
+		return read_ich_lr1();
+	case 2:
+		return read_ich_lr2();
+	default:
+		return read_ich_lr3();
+	}
+}
+
+static void write_lr(u32 i, u64 v)
+{
+	if (gic_version() == 2) {
+		wr32(hyp_plat.gic.hyp.base + GICH_LR0 + 4 * i, (u32)v);
+		return;
+	}
+	switch (i) {
+	case 0:
+		write_ich_lr0(v);
+		break;
+	case 1:
+		write_ich_lr1(v);
+		break;
+	case 2:
+		write_ich_lr2(v);
+		break;
+	default:
+		write_ich_lr3(v);
+		break;
+	}
+}
+
+void gic_vcpu_load(const struct vgic_state *s)
+{
+	u64 h = hyp_plat.gic.hyp.base;
+
+	if (gic_version() == 3) {
+		for (u32 i = 0; i < VGIC_LRS; i++) {
+			write_lr(i, s->lr[i]);
+		}
+		write_ich_vmcr(s->vmcr);
+		write_ich_ap1r0(s->apr);
+		write_ich_hcr(ICH_HCR_EN);
+		isb();
+	} else if (gic_version() == 2) {
+		for (u32 i = 0; i < VGIC_LRS; i++) {
+			write_lr(i, s->lr[i]);
+		}
+		wr32(h + GICH_VMCR, (u32)s->vmcr);
+		wr32(h + GICH_APR, (u32)s->apr);
+		wr32(h + GICH_HCR, 1);
+	}
+}
+
+void gic_vcpu_save(struct vgic_state *s)
+{
+	u64 h = hyp_plat.gic.hyp.base;
+
+	if (gic_version() == 3) {
+		for (u32 i = 0; i < VGIC_LRS; i++) {
+			s->lr[i] = read_lr(i);
+			write_lr(i, 0);
+		}
+		s->vmcr = read_ich_vmcr();
+		s->apr = read_ich_ap1r0();
+		write_ich_hcr(0);
+		isb();
+	} else if (gic_version() == 2) {
+		for (u32 i = 0; i < VGIC_LRS; i++) {
+			s->lr[i] = read_lr(i);
+			write_lr(i, 0);
+		}
+		s->vmcr = rd32(h + GICH_VMCR);
+		s->apr = rd32(h + GICH_APR);
+		wr32(h + GICH_HCR, 0);
+	}
+}
+
+bool gic_inject(u32 intid)
+{
+	for (u32 i = 0; i < VGIC_LRS; i++) {
+		u64 lr = read_lr(i);
+
+		if (gic_version() == 3 && (lr & ICH_LR_STATE_MASK) == 0) {
+			write_lr(i, ICH_LR_PENDING | ICH_LR_GROUP1 |
+					    ((u64)PRIORITY << ICH_LR_PRIO_SHIFT) | intid);
+			isb();
+			return true;
+		}
+		if (gic_version() == 2 && (lr & GICH_LR_STATE_MASK) == 0) {
+			write_lr(i, GICH_LR_PENDING | ((PRIORITY >> 3) << GICH_LR_PRIO_SHIFT) |
+					    intid);
+			return true;
+		}
+	}
+	return false;
+}
+
+bool gic_pending(void)
+{
+	for (u32 i = 0; i < VGIC_LRS; i++) {
+		u64 lr = read_lr(i);
+
+		if (gic_version() == 3 && (lr & ICH_LR_PENDING) != 0) {
+			return true;
+		}
+		if (gic_version() == 2 && (lr & GICH_LR_PENDING) != 0) {
+			return true;
+		}
+	}
+	return false;
+}
