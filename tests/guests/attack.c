@@ -30,8 +30,14 @@ void guest_main(void)
 		0x0, 0x1000, 0x40000000UL + GUEST_RAM_SIZE, 0x44000000, 0x48000000,
 		0x80000000, 0x200000, 0x7ffff000, (1UL << 40) - 0x1000,
 	};
-	/* The physical GIC distributor and CPU interface (virt and Pi 4). */
-	static const u64 gic[] = { 0x08000000, 0x08010000, 0x080a0000, 0xff841000, 0xff842000 };
+	/*
+	 * The physical GIC where the guest's own layout has nothing: QEMU
+	 * virt's GICH, GICV and redistributors, the Pi 4's distributor, CPU
+	 * interface, GICH and GICV. (0x08010000 is the guest's own virtual
+	 * CPU interface on GICv2.)
+	 */
+	static const u64 gic[] = { 0x08030000, 0x08040000, 0x080a0000, 0xff841000,
+				   0xff842000, 0xff844000, 0xff846000 };
 	struct hvc_res r;
 	int bad = 0;
 
