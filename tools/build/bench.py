@@ -34,14 +34,19 @@ def qemu_figures():
         child.sendline("bench")
         child.expect_exact("vmm> ")
         out = child.before.replace("\r", "")
+        child.sendline("guest bench")
+        child.expect_exact("vmm> ")
+        guest_out = child.before.replace("\r", "")
     finally:
         child.sendcontrol("a")
         child.send("x")
         child.close(force=True)
     if "BENCH done" not in out:
         sys.exit(f"bench: the VMM's bench did not finish:\n{out}")
+    if "guest bench: powered off" not in guest_out:
+        sys.exit(f"bench: the bench guest did not finish:\n{guest_out}")
     figures = {}
-    for m in re.finditer(r"^BENCH (\S+) (\d+) (\d+)$", out, re.M):
+    for m in re.finditer(r"^(?:\[bench\] )?BENCH (\S+) (\d+) (\d+)$", out + guest_out, re.M):
         figures[m.group(1)] = {"median": int(m.group(2)), "samples": int(m.group(3))}
     return figures
 
@@ -63,6 +68,9 @@ ROWS = [
     ("revoke_4k", "revoke, one page"),
     ("clear_4k", "clear_vm_range, per page"),
     ("clear_2m", "clear_vm_range, per 2 MiB"),
+    ("guest_null_hypercall", "guest null hypercall round trip"),
+    ("guest_mmio_exit", "guest MMIO exit to the VMM and back"),
+    ("timer_injection_ns", "timer deadline to guest handler (ns)"),
 ]
 
 
@@ -82,11 +90,11 @@ def main():
     with open(path, "w") as f:
         json.dump(results, f, indent=2)
         f.write("\n")
-    print(f"{'operation':32} {'instructions':>13} {'host ns':>10}")
+    print(f"{'operation':40} {'instructions':>13} {'host ns':>10}")
     for key, label in ROWS:
         qi = q.get(key, {}).get("median", "-")
         hn = h.get(key, {}).get("ns")
-        print(f"{label:32} {qi:>13} {('%.0f' % hn) if hn is not None else '-':>10}")
+        print(f"{label:40} {qi:>13} {('%.0f' % hn) if hn is not None else '-':>10}")
     print(f"(written to {path})")
 
 

@@ -1,0 +1,106 @@
+/*
+ * bench: instruction counts seen from inside a guest, for ./build.sh bench
+ * (QEMU -icount shift=0: one PMU cycle per instruction, counted at EL1 and
+ * EL2, and one nanosecond of virtual time per instruction). Prints
+ * "BENCH <name> <median> <samples>" lines.
+ */
+#include "lib/guest.h"
+
+#define N 201
+
+static u64 samples[N];
+static volatile u64 irq_at;
+static u32 gic;
+
+static inline u64 cycles(void)
+{
+	u64 v;
+
+	__asm__ volatile("isb\n\tmrs %0, pmccntr_el0" : "=r"(v) : : "memory");
+	return v;
+}
+
+static void sort(u64 *a, u32 n)
+{
+	for (u32 i = 1; i < n; i++) {
+		u64 v = a[i];
+		u32 j = i;
+
+		while (j > 0 && a[j - 1] > v) {
+			a[j] = a[j - 1];
+			j--;
+		}
+		a[j] = v;
+	}
+}
+
+static void report(const char *name)
+{
+	sort(samples, N);
+	printf("BENCH %s %lu %u\n", name, (unsigned long)samples[N / 2], N);
+}
+
+void guest_irq(void)
+{
+	u64 id;
+
+	__asm__ volatile("mrs %0, cntvct_el0" : "=r"(irq_at));
+	__asm__ volatile("msr cntv_ctl_el0, xzr\n\tisb");
+	if (gic == 3) {
+		__asm__ volatile("mrs %0, S3_0_C12_C12_0" : "=r"(id));
+		__asm__ volatile("msr S3_0_C12_C12_1, %0\n\tisb" : : "r"(id));
+	} else {
+		id = *(volatile u32 *)(GUEST_GICC + 0x0c);
+		*(volatile u32 *)(GUEST_GICC + 0x10) = (u32)id;
+	}
+}
+
+void guest_main(void)
+{
+	u64 freq;
+
+	__asm__ volatile("msr pmcr_el0, %0" : : "r"(5UL)); /* E, C (reset) */
+	__asm__ volatile("msr pmcntenset_el0, %0\n\tisb" : : "r"(1UL << 31));
+	for (u32 i = 0; i < N; i++) {
+		u64 t0 = cycles();
+
+		(void)hvc(HV_FN_VERSION, 0, 0, 0);
+		samples[i] = cycles() - t0;
+	}
+	report("guest_null_hypercall");
+	for (u32 i = 0; i < N; i++) {
+		u64 t0 = cycles();
+
+		(void)*(volatile u64 *)GUEST_TESTDEV;
+		samples[i] = cycles() - t0;
+	}
+	report("guest_mmio_exit");
+
+	/* Timer: from the deadline to the handler, in ns of virtual time. */
+	gic = (u32)*(volatile u64 *)(GUEST_TESTDEV + TESTDEV_GIC_VERSION);
+	if (gic == 3) {
+		__asm__ volatile("msr S3_0_C4_C6_0, %0" : : "r"(0xffUL));
+		__asm__ volatile("msr S3_0_C12_C12_7, %0\n\tisb" : : "r"(1UL));
+	} else {
+		*(volatile u32 *)(GUEST_GICC + 0x04) = 0xff;
+		*(volatile u32 *)(GUEST_GICC + 0x00) = 1;
+	}
+	__asm__ volatile("mrs %0, cntfrq_el0" : "=r"(freq));
+	for (u32 i = 0; i < N; i++) {
+		u64 now;
+		u64 deadline;
+
+		irq_at = 0;
+		__asm__ volatile("mrs %0, cntvct_el0" : "=r"(now));
+		deadline = now + freq / 10000; /* 100 us */
+		__asm__ volatile("msr cntv_cval_el0, %0" : : "r"(deadline));
+		__asm__ volatile("msr cntv_ctl_el0, %0\n\tisb" : : "r"(1UL));
+		__asm__ volatile("msr daifclr, #2");
+		while (irq_at == 0) {
+			__asm__ volatile("wfi");
+		}
+		__asm__ volatile("msr daifset, #2");
+		samples[i] = (irq_at - deadline) * 1000000000UL / freq;
+	}
+	report("timer_injection_ns");
+}
