@@ -83,6 +83,9 @@ static void memory_call(struct trap_frame *f, u64 fn)
 	case HV_FN_VCPU_INIT:
 		ret = vcpu_init(vmid, f->x[2], f->x[3], f->x[4]);
 		break;
+	case HV_FN_IRQ_INJECT:
+		ret = vcpu_irq_inject(vmid, f->x[2], f->x[3]);
+		break;
 	case HV_FN_VM_START:
 		ret = mem_vm_start(vmid);
 		break;
@@ -135,6 +138,7 @@ void hvc_handle(struct trap_frame *f)
 	case HV_FN_TEST_REVOKE:
 	case HV_FN_VCPU_CREATE:
 	case HV_FN_VCPU_INIT:
+	case HV_FN_IRQ_INJECT:
 		memory_call(f, fn);
 		break;
 	case HV_FN_VERSION:

@@ -113,6 +113,31 @@ s64 vcpu_init(u32 vmid, u64 index, u64 entry, u64 x0)
 	return ret;
 }
 
+s64 vcpu_irq_inject(u32 vmid, u64 index, u64 intid)
+{
+	struct vcpu *v = lookup(vmid, index);
+	s64 ret = HV_E_BUSY;
+
+	if (mem_vm_state(vmid) == VM_FREE) {
+		return HV_E_NOT_FOUND;
+	}
+	if (v == NULL || v->state == VCPU_NONE || intid >= 1020) {
+		return HV_E_INVALID;
+	}
+	spin_lock(&vcpu_lock);
+	if (__atomic_load_n(&v->running, __ATOMIC_ACQUIRE) == 0) {
+		for (u32 i = 0; i < VGIC_LRS; i++) {
+			if (gic_lr_free(v->vgic.lr[i])) {
+				v->vgic.lr[i] = gic_lr_pending_value((u32)intid);
+				ret = HV_OK;
+				break;
+			}
+		}
+	}
+	spin_unlock(&vcpu_lock);
+	return ret;
+}
+
 void vcpu_destroy_all(u32 vmid)
 {
 	spin_lock(&vcpu_lock);
@@ -347,6 +372,21 @@ static void guest_abort(struct vcpu *v, struct trap_frame *f, u64 esr, u64 ipa,
 	exit_to_vmm(f, HV_EXIT_MMIO, ipa, size, 0, 0, 0);
 }
 
+/*
+ * ISS of a trapped MSR (Arm ARM D23.2.41, EC 0x18): Op0 [21:20], Op2
+ * [19:17], Op1 [16:14], CRn [13:10], Rt [9:5], CRm [4:1], Direction [0]
+ * (0 = write). ICC_SGI1R_EL1 is S3_0_C12_C11_5.
+ */
+static bool is_sgi1r_write(u64 esr)
+{
+	const u64 mask = (UINT64_C(3) << 20) | (UINT64_C(7) << 17) | (UINT64_C(7) << 14) |
+			 (UINT64_C(15) << 10) | (UINT64_C(15) << 1) | 1;
+	const u64 sgi1r = (UINT64_C(3) << 20) | (UINT64_C(5) << 17) | (UINT64_C(0) << 14) |
+			  (UINT64_C(12) << 10) | (UINT64_C(11) << 1) | 0;
+
+	return (esr & mask) == sgi1r;
+}
+
 void vcpu_guest_sync(struct trap_frame *f, u64 esr, u64 ipa, u64 va)
 {
 	struct vcpu *v = vcpu_current();
@@ -374,7 +414,15 @@ void vcpu_guest_sync(struct trap_frame *f, u64 esr, u64 ipa, u64 va)
 		}
 		break;
 	case EC_SYSREG:
-		arch_inject_undef(f); /* registers a guest does not own */
+		if (is_sgi1r_write(esr)) {
+			/* GICv3 SGIs: the VMM decides the targets. */
+			u32 rt = (u32)(esr >> 5) & 31;
+
+			f->elr += 4;
+			exit_to_vmm(f, HV_EXIT_SGI, rt == 31 ? 0 : f->x[rt], 0, 0, 0, 0);
+		} else {
+			arch_inject_undef(f); /* registers a guest does not own */
+		}
 		break;
 	default:
 		log_info("vm%u vcpu%u: unhandled exception (EC 0x%02x, ESR 0x%lx, "

@@ -22,6 +22,11 @@
 #define PL011_FR 0x18
 #define PL011_FR_RXFE (1U << 4)
 #define TESTDEV_PATTERN UINT64_C(0xf1e2d3c4b5a69788)
+/* The guest's GIC distributor: only SGI generation (GICD_SGIR, GICv2) is
+ * emulated so far; other registers read as zero and ignore writes. */
+#define GICD_IPA UINT64_C(0x08000000)
+#define GICD_SIZE UINT64_C(0x10000)
+#define GICD_SGIR 0xf00
 
 /* PSCI (DEN0022 D.b): function ids, return codes. */
 #define PSCI_VERSION 0x84000000U
@@ -139,10 +144,62 @@ static u64 probe_guest(struct guest *g, u64 gpa)
 	return val;
 }
 
+/* Makes SGI intid pending on each vCPU of `targets` (a bit per vCPU). */
+static void send_sgi(struct guest *g, u32 targets, u32 intid)
+{
+	for (u32 t = 0; t < GUEST_VCPUS; t++) {
+		if ((targets & (1U << t)) != 0 && g->vc[t].on) {
+			s64 st = call(HV_FN_IRQ_INJECT, g->vmid, t, intid, 0, NULL);
+
+			if (st != HV_OK) {
+				con_printf("guest %s: SGI %u to vCPU %u lost (%ld)\n", g->name,
+					   intid, t, (long)st);
+			}
+		}
+	}
+}
+
+/* GICv3: ICC_SGI1R_EL1 (IHI 0069 12.2.19): TargetList [15:0], Aff1
+ * [23:16], INTID [27:24], IRM [40]; vCPU n has MPIDR Aff0 = n. */
+static void sgi1r(struct guest *g, u32 self, u64 v)
+{
+	u32 intid = (u32)(v >> 24) & 0xf;
+	u32 targets;
+
+	if ((v >> 40) & 1) {
+		targets = ((1U << GUEST_VCPUS) - 1) & ~(1U << self);
+	} else if (((v >> 16) & 0xff) != 0 || ((v >> 32) & 0xff) != 0 || ((v >> 48) & 0xff) != 0) {
+		targets = 0;
+	} else {
+		targets = (u32)v & 0xffff;
+	}
+	send_sgi(g, targets, intid);
+}
+
+/* GICv2: GICD_SGIR (IHI 0048 4.3.15): TargetListFilter [25:24],
+ * CPUTargetList [23:16], SGIINTID [3:0]. */
+static void sgir(struct guest *g, u32 self, u64 v)
+{
+	u32 filter = (u32)(v >> 24) & 3;
+	u32 targets = filter == 0   ? (u32)(v >> 16) & 0xff
+		      : filter == 1 ? ((1U << GUEST_VCPUS) - 1) & ~(1U << self)
+		      : filter == 2 ? 1U << self
+				    : 0;
+
+	send_sgi(g, targets, (u32)v & 0xf);
+}
+
 /* Emulates an MMIO access; returns false for an address nothing serves. */
-static bool mmio(struct guest *g, u64 ipa, u64 size, bool write, u64 val, u64 *out)
+static bool mmio(struct guest *g, u32 self, u64 ipa, u64 size, bool write, u64 val,
+		 u64 *out)
 {
 	*out = 0;
+	if (ipa >= GICD_IPA && ipa < GICD_IPA + GICD_SIZE) {
+		if (write && ipa - GICD_IPA == GICD_SGIR) {
+			sgir(g, self, val);
+		}
+		return true;
+	}
 	if (ipa >= UART_IPA && ipa < UART_IPA + PAGE_SIZE) {
 		if (write && ipa - UART_IPA == PL011_DR) {
 			console_byte(g, (char)val);
@@ -287,7 +344,7 @@ static void step(struct guest *g, u32 i)
 	}
 	switch (r[1]) {
 	case HV_EXIT_MMIO:
-		if (!mmio(g, r[2], r[3] & 0xff, (r[3] & HV_MMIO_WRITE) != 0, r[4],
+		if (!mmio(g, i, r[2], r[3] & 0xff, (r[3] & HV_MMIO_WRITE) != 0, r[4],
 			  &vc->reply[0])) {
 			con_printf("guest %s: MMIO at IPA 0x%lx refused: no device there\n",
 				   g->name, (unsigned long)r[2]);
@@ -307,6 +364,9 @@ static void step(struct guest *g, u32 i)
 		}
 		break;
 	case HV_EXIT_WFI:
+		break;
+	case HV_EXIT_SGI:
+		sgi1r(g, i, r[2]);
 		break;
 	case HV_EXIT_ABORT:
 		con_printf("guest %s: access at IPA 0x%lx refused: no memory there\n",

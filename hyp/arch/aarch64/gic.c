@@ -281,20 +281,27 @@ void gic_vcpu_save(struct vgic_state *s)
 	}
 }
 
+u64 gic_lr_pending_value(u32 intid)
+{
+	if (gic_version() == 3) {
+		return ICH_LR_PENDING | ICH_LR_GROUP1 | ((u64)PRIORITY << ICH_LR_PRIO_SHIFT) |
+		       intid;
+	}
+	return GICH_LR_PENDING | ((PRIORITY >> 3) << GICH_LR_PRIO_SHIFT) | intid;
+}
+
+bool gic_lr_free(u64 lr)
+{
+	return gic_version() == 3 ? (lr & ICH_LR_STATE_MASK) == 0
+				  : (lr & GICH_LR_STATE_MASK) == 0;
+}
+
 bool gic_inject(u32 intid)
 {
 	for (u32 i = 0; i < VGIC_LRS; i++) {
-		u64 lr = read_lr(i);
-
-		if (gic_version() == 3 && (lr & ICH_LR_STATE_MASK) == 0) {
-			write_lr(i, ICH_LR_PENDING | ICH_LR_GROUP1 |
-					    ((u64)PRIORITY << ICH_LR_PRIO_SHIFT) | intid);
+		if (gic_lr_free(read_lr(i))) {
+			write_lr(i, gic_lr_pending_value(intid));
 			isb();
-			return true;
-		}
-		if (gic_version() == 2 && (lr & GICH_LR_STATE_MASK) == 0) {
-			write_lr(i, GICH_LR_PENDING | ((PRIORITY >> 3) << GICH_LR_PRIO_SHIFT) |
-					    intid);
 			return true;
 		}
 	}

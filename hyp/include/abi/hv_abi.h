@@ -107,6 +107,14 @@
 #define HV_FN_VCPU_CREATE HV_FN(0x40)
 #define HV_FN_VCPU_INIT HV_FN(0x41)
 #define HV_FN_VCPU_RUN HV_FN(0x42)
+/*
+ * HV_FN_IRQ_INJECT: (x1 = vmid, x2 = vcpu, x3 = INTID) makes a virtual
+ * interrupt pending for a vCPU that is not running (SGIs, device
+ * interrupts of the VMM's emulated devices); it is delivered when the
+ * vCPU next runs. HV_E_BUSY if the vCPU is running or has no free list
+ * register, HV_E_INVALID for an INTID of 1020 or more.
+ */
+#define HV_FN_IRQ_INJECT HV_FN(0x43)
 
 #define HV_MAX_VCPUS 8
 #define HV_RUN_VCPU_MASK UINT64_C(0xffff)
@@ -121,6 +129,7 @@
 #define HV_EXIT_HVC 3   /* x2..x5 = guest x0..x3, x6 = 0 HVC or 1 SMC */
 #define HV_EXIT_WFI 4   /* the vCPU waits for an interrupt */
 #define HV_EXIT_FAULT 5 /* x2 = ESR_EL2: an exception the hyp cannot handle */
+#define HV_EXIT_SGI 6   /* x2 = the ICC_SGI1R_EL1 value the guest wrote (GICv3) */
 
 #define HV_MMIO_WRITE (UINT64_C(1) << 8)
 #define HV_ABORT_WRITE (UINT64_C(1) << 0)

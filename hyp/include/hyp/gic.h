@@ -40,6 +40,10 @@ void gic_vcpu_load(const struct vgic_state *s);
 void gic_vcpu_save(struct vgic_state *s);
 /** Makes virtual interrupt intid pending in a free list register (live). */
 bool gic_inject(u32 intid);
+/** The list register value that makes intid pending (for saved state). */
+u64 gic_lr_pending_value(u32 intid);
+/** Whether a saved list register is free. */
+bool gic_lr_free(u64 lr);
 /** Whether a list register holds a pending interrupt (live). */
 bool gic_pending(void);
 /** The GIC version in use (2 or 3), 0 if none. */

@@ -1,0 +1,115 @@
+/*
+ * sgi: software-generated interrupts between a VM's vCPUs: vCPU 0 starts
+ * vCPUs 1-3, sends SGI 5 to each by its target list and SGI 6 to all but
+ * itself; each secondary takes both (GICv3: ICC_SGI1R_EL1, trapped to the
+ * hyp; GICv2: GICD_SGIR, emulated by the VMM).
+ */
+#include "lib/guest.h"
+
+#define CPUS 4
+#define GICD_SGIR (0x08000000UL + 0xf00)
+
+static u32 gic;
+static volatile u32 ready[CPUS];
+static volatile u32 got[CPUS][16];
+
+static u32 self(void)
+{
+	u64 mpidr;
+
+	__asm__ volatile("mrs %0, mpidr_el1" : "=r"(mpidr));
+	return (u32)(mpidr & 0xff);
+}
+
+static void gic_cpu_on(void)
+{
+	if (gic == 3) {
+		__asm__ volatile("msr S3_0_C4_C6_0, %0" : : "r"(0xffUL));
+		__asm__ volatile("msr S3_0_C12_C12_7, %0\n\tisb" : : "r"(1UL));
+	} else {
+		*(volatile u32 *)(GUEST_GICC + 0x04) = 0xff;
+		*(volatile u32 *)(GUEST_GICC + 0x00) = 1;
+	}
+}
+
+void guest_irq(void)
+{
+	u64 id;
+
+	if (gic == 3) {
+		__asm__ volatile("mrs %0, S3_0_C12_C12_0" : "=r"(id));
+	} else {
+		id = *(volatile u32 *)(GUEST_GICC + 0x0c);
+	}
+	if ((id & 0x3ff) < 16) {
+		got[self()][id & 0xf]++;
+	}
+	if (gic == 3) {
+		__asm__ volatile("msr S3_0_C12_C12_1, %0\n\tisb" : : "r"(id));
+	} else {
+		*(volatile u32 *)(GUEST_GICC + 0x10) = (u32)id;
+	}
+}
+
+static void send(u32 targets, u32 intid, bool all_but_self)
+{
+	if (gic == 3) {
+		u64 v = ((u64)intid << 24) | (all_but_self ? (1UL << 40) : targets);
+
+		__asm__ volatile("msr S3_0_C12_C11_5, %0\n\tisb" : : "r"(v));
+	} else {
+		*(volatile u32 *)GICD_SGIR =
+			(all_but_self ? (1U << 24) : (targets << 16)) | intid;
+	}
+}
+
+void guest_secondary(u64 context)
+{
+	(void)context;
+	gic_cpu_on();
+	__asm__ volatile("msr daifclr, #2");
+	ready[self()] = 1;
+	for (u32 i = 0; i < 100000 && (got[self()][5] == 0 || got[self()][6] == 0); i++) {
+		__asm__ volatile("wfi");
+	}
+	__asm__ volatile("msr daifset, #2");
+	(void)hvc(PSCI_CPU_OFF, 0, 0, 0);
+}
+
+static bool all(u32 intid)
+{
+	for (u32 c = 1; c < CPUS; c++) {
+		if (got[c][intid] != 1) {
+			return false;
+		}
+	}
+	return true;
+}
+
+void guest_main(void)
+{
+	u32 waits = 0;
+
+	gic = (u32)*(volatile u64 *)(GUEST_TESTDEV + TESTDEV_GIC_VERSION);
+	gic_cpu_on();
+	for (u64 c = 1; c < CPUS; c++) {
+		(void)hvc(PSCI_CPU_ON, c, (u64)(uintptr_t)secondary_entry, c);
+	}
+	while ((ready[1] & ready[2] & ready[3]) == 0 && waits++ < 100000) {
+		guest_yield();
+	}
+	result("secondaries_ready", ready[1] && ready[2] && ready[3], "after %u yields", waits);
+	for (u32 c = 1; c < CPUS; c++) {
+		send(1U << c, 5, false);
+	}
+	for (waits = 0; !all(5) && waits < 100000; waits++) {
+		guest_yield();
+	}
+	result("sgi_targeted", all(5), "SGI 5 taken by %u/%u/%u", got[1][5], got[2][5], got[3][5]);
+	send(0, 6, true);
+	for (waits = 0; !all(6) && waits < 100000; waits++) {
+		guest_yield();
+	}
+	result("sgi_all_but_self", all(6) && got[0][6] == 0, "SGI 6 taken by %u/%u/%u, self %u",
+	       got[1][6], got[2][6], got[3][6], got[0][6]);
+}
