@@ -40,19 +40,76 @@ static void report(const char *name)
 	printf("BENCH %s %lu %u\n", name, (unsigned long)samples[N / 2], N);
 }
 
+static volatile u64 ipi_at;
+static volatile u32 stop_secondary;
+static volatile u32 secondary_ready;
+
+static u32 self(void)
+{
+	u64 mpidr;
+
+	__asm__ volatile("mrs %0, mpidr_el1" : "=r"(mpidr));
+	return (u32)(mpidr & 0xff);
+}
+
+static u64 ack(void)
+{
+	u64 id;
+
+	if (gic == 3) {
+		__asm__ volatile("mrs %0, S3_0_C12_C12_0" : "=r"(id));
+	} else {
+		id = *(volatile u32 *)(GUEST_GICC + 0x0c);
+	}
+	return id;
+}
+
+static void eoi(u64 id)
+{
+	if (gic == 3) {
+		__asm__ volatile("msr S3_0_C12_C12_1, %0\n\tisb" : : "r"(id));
+	} else {
+		*(volatile u32 *)(GUEST_GICC + 0x10) = (u32)id;
+	}
+}
+
+static void gic_cpu_on(void)
+{
+	if (gic == 3) {
+		__asm__ volatile("msr S3_0_C4_C6_0, %0" : : "r"(0xffUL));
+		__asm__ volatile("msr S3_0_C12_C12_7, %0\n\tisb" : : "r"(1UL));
+	} else {
+		*(volatile u32 *)(GUEST_GICC + 0x04) = 0xff;
+		*(volatile u32 *)(GUEST_GICC + 0x00) = 1;
+	}
+}
+
+void guest_secondary(u64 context)
+{
+	(void)context;
+	gic_cpu_on();
+	__asm__ volatile("msr daifclr, #2");
+	secondary_ready = 1;
+	while (!stop_secondary) {
+		__asm__ volatile("wfi");
+	}
+	__asm__ volatile("msr daifset, #2");
+	(void)hvc(PSCI_CPU_OFF, 0, 0, 0);
+}
+
 void guest_irq(void)
 {
 	u64 id;
 
+	if (self() != 0) {
+		ipi_at = cycles();
+		eoi(ack());
+		return;
+	}
 	__asm__ volatile("mrs %0, cntvct_el0" : "=r"(irq_at));
 	__asm__ volatile("msr cntv_ctl_el0, xzr\n\tisb");
-	if (gic == 3) {
-		__asm__ volatile("mrs %0, S3_0_C12_C12_0" : "=r"(id));
-		__asm__ volatile("msr S3_0_C12_C12_1, %0\n\tisb" : : "r"(id));
-	} else {
-		id = *(volatile u32 *)(GUEST_GICC + 0x0c);
-		*(volatile u32 *)(GUEST_GICC + 0x10) = (u32)id;
-	}
+	id = ack();
+	eoi(id);
 }
 
 void guest_main(void)
@@ -78,13 +135,7 @@ void guest_main(void)
 
 	/* Timer: from the deadline to the handler, in ns of virtual time. */
 	gic = (u32)*(volatile u64 *)(GUEST_TESTDEV + TESTDEV_GIC_VERSION);
-	if (gic == 3) {
-		__asm__ volatile("msr S3_0_C4_C6_0, %0" : : "r"(0xffUL));
-		__asm__ volatile("msr S3_0_C12_C12_7, %0\n\tisb" : : "r"(1UL));
-	} else {
-		*(volatile u32 *)(GUEST_GICC + 0x04) = 0xff;
-		*(volatile u32 *)(GUEST_GICC + 0x00) = 1;
-	}
+	gic_cpu_on();
 	__asm__ volatile("mrs %0, cntfrq_el0" : "=r"(freq));
 	for (u32 i = 0; i < N; i++) {
 		u64 now;
@@ -103,4 +154,28 @@ void guest_main(void)
 		samples[i] = (irq_at - deadline) * 1000000000UL / freq;
 	}
 	report("timer_injection_ns");
+
+	/* Virtual IPI: SGI 7 from vCPU 0 to vCPU 1, send to handler entry. */
+	(void)hvc(PSCI_CPU_ON, 1, (u64)(uintptr_t)secondary_entry, 1);
+	while (!secondary_ready) {
+		guest_yield();
+	}
+	for (u32 i = 0; i < N; i++) {
+		u64 t0;
+
+		ipi_at = 0;
+		t0 = cycles();
+		if (gic == 3) {
+			__asm__ volatile("msr S3_0_C12_C11_5, %0\n\tisb" : : "r"((7UL << 24) | 2));
+		} else {
+			*(volatile u32 *)(0x08000000UL + 0xf00) = (2U << 16) | 7;
+		}
+		while (ipi_at == 0) {
+			guest_yield();
+		}
+		samples[i] = ipi_at - t0;
+	}
+	report("virtual_ipi");
+	stop_secondary = 1;
+	guest_yield();
 }

@@ -71,6 +71,7 @@ ROWS = [
     ("guest_null_hypercall", "guest null hypercall round trip"),
     ("guest_mmio_exit", "guest MMIO exit to the VMM and back"),
     ("timer_injection_ns", "timer deadline to guest handler (ns)"),
+    ("virtual_ipi", "virtual IPI, send to handler"),
 ]
 
 
