@@ -273,6 +273,7 @@ void vcpu_run(struct trap_frame *f)
 	arch_load_el1(&v->sys);
 	arch_fpsimd_load(&v->fp);
 	gic_vcpu_load(&v->vgic);
+	arch_slice_start(CONFIG_VCPU_SLICE_US);
 	/* MPIDR_EL1 as the guest reads it: RES1 bit 31, Aff0 = vCPU index. */
 	arch_enter_guest_mode(mem_vm_vttbr(vmid), (UINT64_C(1) << 31) | v->index);
 	*f = v->regs;
@@ -286,6 +287,7 @@ static void exit_to_vmm(struct trap_frame *f, u64 reason, u64 a2, u64 a3,
 	struct pcpu *pc = &pcpus[arch_cpu_index()];
 	struct vcpu *v = pc->current;
 
+	arch_slice_stop();
 	v->regs = *f;
 	gic_vcpu_save(&v->vgic);
 	arch_save_el1(&v->sys);
@@ -314,6 +316,11 @@ void vcpu_timer_irq(void)
 		log_warn("vm%u vcpu%u: no free list register for the timer\n",
 			 vcpu_current()->vmid, vcpu_current()->index);
 	}
+}
+
+void vcpu_tick(struct trap_frame *f)
+{
+	exit_to_vmm(f, HV_EXIT_IRQ, HV_INTID_TICK, 0, 0, 0, 0);
 }
 
 static void guest_hvc(struct vcpu *v, struct trap_frame *f, bool smc)

@@ -368,6 +368,8 @@ static void step(struct guest *g, u32 i)
 	case HV_EXIT_SGI:
 		sgi1r(g, i, r[2]);
 		break;
+	case HV_EXIT_IRQ:
+		break; /* end of its time slice: the next vCPU's turn */
 	case HV_EXIT_ABORT:
 		con_printf("guest %s: access at IPA 0x%lx refused: no memory there\n",
 			   g->name, (unsigned long)r[2]);

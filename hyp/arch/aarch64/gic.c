@@ -158,7 +158,9 @@ void gic_init_cpu(void)
 		}
 		wr32(r + GICR_SGI + GICR_IGROUPR0, 0xffffffffU);
 		wr8(r + GICR_SGI + GICR_IPRIORITYR + INTID_VTIMER, PRIORITY);
-		wr32(r + GICR_SGI + GICR_ISENABLER0, 1U << INTID_VTIMER);
+		wr8(r + GICR_SGI + GICR_IPRIORITYR + INTID_HTIMER, PRIORITY);
+		wr32(r + GICR_SGI + GICR_ISENABLER0,
+		     (1U << INTID_VTIMER) | (1U << INTID_HTIMER));
 		write_icc_pmr(0xff);
 		write_icc_igrpen1(1);
 		write_ich_hcr(0);
@@ -168,7 +170,9 @@ void gic_init_cpu(void)
 		u64 c = hyp_plat.gic.cpu.base;
 
 		wr8(d + GICD_IPRIORITYR + INTID_VTIMER, PRIORITY);
-		wr32(d + GICD_ISENABLER0, 1U << INTID_VTIMER); /* banked per CPU */
+		wr8(d + GICD_IPRIORITYR + INTID_HTIMER, PRIORITY);
+		/* banked per CPU */
+		wr32(d + GICD_ISENABLER0, (1U << INTID_VTIMER) | (1U << INTID_HTIMER));
 		wr32(c + GICC_PMR, 0xff);
 		wr32(c + GICC_CTLR, 1);
 		wr32(hyp_plat.gic.hyp.base + GICH_HCR, 0);

@@ -117,3 +117,17 @@ bool arch_vtimer_firing(void)
 	return (ctl & (CNTV_ENABLE | CNTV_IMASK | CNTV_ISTATUS)) ==
 	       (CNTV_ENABLE | CNTV_ISTATUS);
 }
+
+/* CNTHP_CTL_EL2 / CNTHP_TVAL_EL2: the EL2 physical timer (D23.8.13). */
+void arch_slice_start(u64 us)
+{
+	u64 ticks = read_cntfrq_el0() / 1000000 * us;
+
+	__asm__ volatile("msr cnthp_tval_el2, %0" : : "r"(ticks));
+	__asm__ volatile("msr cnthp_ctl_el2, %0\n\tisb" : : "r"((u64)CNTV_ENABLE));
+}
+
+void arch_slice_stop(void)
+{
+	__asm__ volatile("msr cnthp_ctl_el2, xzr\n\tisb");
+}

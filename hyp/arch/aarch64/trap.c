@@ -208,6 +208,12 @@ void trap_lower_async(struct trap_frame *f, u64 kind)
 			vcpu_timer_irq();
 		}
 		gic_eoi(intid);
+		if (intid == INTID_HTIMER) {
+			arch_slice_stop();
+			if (vcpu_current() != NULL) {
+				vcpu_tick(f); /* the VMM schedules again */
+			}
+		}
 		return;
 	}
 	log_warn("unexpected asynchronous exception %lu from EL1 at PC 0x%lx "

@@ -130,6 +130,9 @@
 #define HV_EXIT_WFI 4   /* the vCPU waits for an interrupt */
 #define HV_EXIT_FAULT 5 /* x2 = ESR_EL2: an exception the hyp cannot handle */
 #define HV_EXIT_SGI 6   /* x2 = the ICC_SGI1R_EL1 value the guest wrote (GICv3) */
+#define HV_EXIT_IRQ 7   /* x2 = INTID: a physical interrupt for the VMM, or the
+			 * end of the vCPU's time slice (HV_INTID_TICK) */
+#define HV_INTID_TICK 26 /* the EL2 physical timer's PPI */
 
 #define HV_MMIO_WRITE (UINT64_C(1) << 8)
 #define HV_ABORT_WRITE (UINT64_C(1) << 0)

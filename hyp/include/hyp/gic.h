@@ -15,6 +15,7 @@
 #define VGIC_GICC_SIZE UINT64_C(0x2000)
 /* INTIDs (Arm GIC architecture: PPIs 16-31). */
 #define INTID_VTIMER 27
+#define INTID_HTIMER 26 /* EL2 physical timer: the vCPU time slice */
 #define INTID_SPURIOUS 1023
 
 #define VGIC_LRS 4

@@ -78,6 +78,8 @@ void vcpu_run(struct trap_frame *f);
 void vcpu_guest_sync(struct trap_frame *f, u64 esr, u64 ipa, u64 va);
 /** The running guest's virtual timer fired: forward it (IRQ context). */
 void vcpu_timer_irq(void);
+/** The running vCPU's time slice is over: exit to the VMM (IRQ context). */
+void vcpu_tick(struct trap_frame *f);
 /** The vCPU running on this CPU, or NULL while the VMM runs. */
 struct vcpu *vcpu_current(void);
 /** Forgets every vCPU of a VM (on destroy). */
@@ -96,6 +98,9 @@ void arch_fpsimd_zero(void);
  */
 void arch_enter_guest_mode(u64 vttbr, u64 vmpidr);
 void arch_enter_host_mode(void);
+/** The EL2 physical timer as the vCPU time slice: arm for `us`, or stop. */
+void arch_slice_start(u64 us);
+void arch_slice_stop(void);
 /** The live virtual timer: mask its output; is it firing (enabled, unmasked, expired)? */
 void arch_vtimer_mask(void);
 bool arch_vtimer_firing(void);
