@@ -8,6 +8,7 @@
  * is emulated is refused: the guest takes an external abort.
  */
 #include <hyp/lib.h>
+#include <vmm/pl011.h>
 #include <vmm/vmm.h>
 
 #include "vmcmd.h"
@@ -18,9 +19,6 @@
 #define TESTDEV_IPA UINT64_C(0x0a000000)
 #define MAX_EXITS 1000000U
 
-#define PL011_DR 0x00
-#define PL011_FR 0x18
-#define PL011_FR_RXFE (1U << 4)
 #define TESTDEV_PATTERN UINT64_C(0xf1e2d3c4b5a69788)
 /* The guest's GIC distributor: only SGI generation (GICD_SGIR, GICv2) is
  * emulated so far; other registers read as zero and ignore writes. */
@@ -64,6 +62,7 @@ struct guest {
 	u32 vmid;
 	u64 blocks[RAM_BLOCKS];
 	u32 nblocks;
+	struct pl011 uart;
 	char line[160];
 	u32 linelen;
 	u64 dev_value;
@@ -201,10 +200,15 @@ static bool mmio(struct guest *g, u32 self, u64 ipa, u64 size, bool write, u64 v
 		return true;
 	}
 	if (ipa >= UART_IPA && ipa < UART_IPA + PAGE_SIZE) {
-		if (write && ipa - UART_IPA == PL011_DR) {
-			console_byte(g, (char)val);
-		} else if (!write && ipa - UART_IPA == PL011_FR) {
-			*out = PL011_FR_RXFE;
+		char buf[32];
+		u32 n;
+
+		(void)size;
+		*out = pl011_access(&g->uart, ipa - UART_IPA, write, (u32)val);
+		while ((n = pl011_take_tx(&g->uart, buf, sizeof(buf))) != 0) {
+			for (u32 i = 0; i < n; i++) {
+				console_byte(g, buf[i]);
+			}
 		}
 		return true;
 	}
@@ -415,6 +419,7 @@ static bool start(struct guest *g, const char *name)
 
 	memset(g, 0, sizeof(*g));
 	g->name = name;
+	pl011_reset(&g->uart);
 	fmt_format(path, sizeof(path), "guests/%s.bin", name);
 	if (!bundle_find(path, &img, &len)) {
 		con_printf("guest %s: no %s in the bundle\n", name, path);

@@ -1,0 +1,169 @@
+/*
+ * Emulated PL011. See vmm/pl011.h. Register offsets: TRM 3.2, table 3-1.
+ */
+#include <hyp/lib.h>
+#include <vmm/pl011.h>
+
+#define DR 0x000
+#define RSR 0x004
+#define FR 0x018
+#define ILPR 0x020
+#define IBRD 0x024
+#define FBRD 0x028
+#define LCR_H 0x02c
+#define CR 0x030
+#define IFLS 0x034
+#define IMSC 0x038
+#define RIS 0x03c
+#define MIS 0x040
+#define ICR 0x044
+#define DMACR 0x048
+#define PERIPH_ID0 0xfe0
+
+#define FR_RXFE (1U << 4)
+#define FR_TXFF (1U << 5)
+#define FR_RXFF (1U << 6)
+#define FR_TXFE (1U << 7)
+
+/* PeriphID0-3 and PCellID0-3 (TRM 3.3.15-3.3.16): part 0x011, designer
+ * 0x41 (Arm), revision 3 (r1p5); the PrimeCell id B105F00D. */
+static const u8 id_regs[8] = { 0x11, 0x10, 0x34, 0x00, 0x0d, 0xf0, 0x05, 0xb1 };
+
+void pl011_reset(struct pl011 *u)
+{
+	memset(u, 0, sizeof(*u));
+	u->cr = 0x300;
+	u->ifls = 0x12;
+}
+
+static u32 ris(const struct pl011 *u)
+{
+	/* The transmitter never backs up: its FIFO is always below the level. */
+	u32 r = PL011_INT_TX | u->ris_latched;
+
+	if (u->rx_count != 0) {
+		r |= PL011_INT_RX | PL011_INT_RT;
+	}
+	return r;
+}
+
+u32 pl011_mis(const struct pl011 *u)
+{
+	return ris(u) & u->imsc;
+}
+
+bool pl011_receive(struct pl011 *u, u8 c)
+{
+	if (u->rx_count >= PL011_RX_FIFO) {
+		return false;
+	}
+	u->rx[(u->rx_head + u->rx_count) % PL011_RX_FIFO] = c;
+	u->rx_count++;
+	return true;
+}
+
+u32 pl011_take_tx(struct pl011 *u, char *out, u32 max)
+{
+	u32 n = MIN(u->tx_len, max);
+
+	memcpy(out, u->tx, n);
+	memmove(u->tx, u->tx + n, u->tx_len - n);
+	u->tx_len -= n;
+	return n;
+}
+
+static u32 read_reg(struct pl011 *u, u64 off)
+{
+	u32 v;
+
+	switch (off) {
+	case DR:
+		if (u->rx_count == 0) {
+			return 0;
+		}
+		v = u->rx[u->rx_head];
+		u->rx_head = (u->rx_head + 1) % PL011_RX_FIFO;
+		u->rx_count--;
+		return v;
+	case FR:
+		return FR_TXFE | (u->rx_count == 0 ? FR_RXFE : 0) |
+		       (u->rx_count == PL011_RX_FIFO ? FR_RXFF : 0) |
+		       (u->tx_len == PL011_TX_BUF ? FR_TXFF : 0);
+	case ILPR:
+		return u->ilpr;
+	case IBRD:
+		return u->ibrd;
+	case FBRD:
+		return u->fbrd;
+	case LCR_H:
+		return u->lcr_h;
+	case CR:
+		return u->cr;
+	case IFLS:
+		return u->ifls;
+	case IMSC:
+		return u->imsc;
+	case RIS:
+		return ris(u);
+	case MIS:
+		return pl011_mis(u);
+	case DMACR:
+		return u->dmacr;
+	default:
+		if (off >= PERIPH_ID0 && off < PERIPH_ID0 + 32 && (off & 3) == 0) {
+			return id_regs[(off - PERIPH_ID0) / 4];
+		}
+		return 0;
+	}
+}
+
+static void write_reg(struct pl011 *u, u64 off, u32 v)
+{
+	switch (off) {
+	case DR:
+		if (u->tx_len < PL011_TX_BUF) {
+			u->tx[u->tx_len++] = (char)v;
+		}
+		break;
+	case RSR:
+		break; /* clears errors: there are none */
+	case ILPR:
+		u->ilpr = v & 0xff;
+		break;
+	case IBRD:
+		u->ibrd = v & 0xffff;
+		break;
+	case FBRD:
+		u->fbrd = v & 0x3f;
+		break;
+	case LCR_H:
+		u->lcr_h = v & 0xff;
+		break;
+	case CR:
+		u->cr = v & 0xff87;
+		break;
+	case IFLS:
+		u->ifls = v & 0x3f;
+		break;
+	case IMSC:
+		u->imsc = v & 0x7ff;
+		break;
+	case ICR:
+		u->ris_latched &= ~v;
+		break;
+	case DMACR:
+		u->dmacr = v & 7;
+		break;
+	default:
+		break;
+	}
+}
+
+u32 pl011_access(struct pl011 *u, u64 off, bool write, u32 value)
+{
+	if (write) {
+		write_reg(u, off, value);
+		return 0;
+	}
+	return read_reg(u, off);
+}

@@ -1,0 +1,45 @@
+/*
+ * An emulated PL011 UART (PrimeCell UART PL011 TRM, DDI 0183): enough for
+ * Linux's amba-pl011 driver: data, flags, the baud and line-control
+ * registers, interrupt mask/status/clear, and the peripheral and PrimeCell
+ * IDs. Transmitted bytes go to a callback-free output buffer the VMM
+ * drains; received bytes come from pl011_receive. Plain C, host-tested.
+ */
+#ifndef VMM_PL011_H
+#define VMM_PL011_H
+
+#include <hyp/types.h>
+
+#define PL011_RX_FIFO 32
+#define PL011_TX_BUF 256
+
+/* Interrupt bits of IMSC/RIS/MIS/ICR (TRM 3.3.13). */
+#define PL011_INT_RX (1U << 4)
+#define PL011_INT_TX (1U << 5)
+#define PL011_INT_RT (1U << 6)
+
+struct pl011 {
+	u32 ibrd, fbrd, lcr_h, cr, ifls, imsc, dmacr, ilpr;
+	u32 ris_latched; /* RIS bits set until cleared through ICR */
+	u8 rx[PL011_RX_FIFO];
+	u32 rx_head, rx_count;
+	char tx[PL011_TX_BUF];
+	u32 tx_len;
+};
+
+/** Reset state (TRM 3.2: CR = 0x300, TX and RX enabled but UART off). */
+void pl011_reset(struct pl011 *u);
+/**
+ * A guest access at offset `off` of the 4 KiB register frame. Returns the
+ * value for reads (0 for writes). Unknown offsets read as zero, ignore
+ * writes.
+ */
+u32 pl011_access(struct pl011 *u, u64 off, bool write, u32 value);
+/** Queues a received byte; false if the FIFO is full (byte dropped). */
+bool pl011_receive(struct pl011 *u, u8 c);
+/** Masked interrupt status: non-zero means the interrupt line is high. */
+u32 pl011_mis(const struct pl011 *u);
+/** Takes the transmitted bytes so far (up to max) into out; returns how many. */
+u32 pl011_take_tx(struct pl011 *u, char *out, u32 max);
+
+#endif /* VMM_PL011_H */
