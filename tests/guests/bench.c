@@ -52,42 +52,10 @@ static u32 self(void)
 	return (u32)(mpidr & 0xff);
 }
 
-static u64 ack(void)
-{
-	u64 id;
-
-	if (gic == 3) {
-		__asm__ volatile("mrs %0, S3_0_C12_C12_0" : "=r"(id));
-	} else {
-		id = *(volatile u32 *)(GUEST_GICC + 0x0c);
-	}
-	return id;
-}
-
-static void eoi(u64 id)
-{
-	if (gic == 3) {
-		__asm__ volatile("msr S3_0_C12_C12_1, %0\n\tisb" : : "r"(id));
-	} else {
-		*(volatile u32 *)(GUEST_GICC + 0x10) = (u32)id;
-	}
-}
-
-static void gic_cpu_on(void)
-{
-	if (gic == 3) {
-		__asm__ volatile("msr S3_0_C4_C6_0, %0" : : "r"(0xffUL));
-		__asm__ volatile("msr S3_0_C12_C12_7, %0\n\tisb" : : "r"(1UL));
-	} else {
-		*(volatile u32 *)(GUEST_GICC + 0x04) = 0xff;
-		*(volatile u32 *)(GUEST_GICC + 0x00) = 1;
-	}
-}
-
 void guest_secondary(u64 context)
 {
 	(void)context;
-	gic_cpu_on();
+	gic_setup_cpu(0xffff);
 	__asm__ volatile("msr daifclr, #2");
 	secondary_ready = 1;
 	while (!stop_secondary) {
@@ -103,13 +71,13 @@ void guest_irq(void)
 
 	if (self() != 0) {
 		ipi_at = cycles();
-		eoi(ack());
+		gic_eoi(gic_ack());
 		return;
 	}
 	__asm__ volatile("mrs %0, cntvct_el0" : "=r"(irq_at));
 	__asm__ volatile("msr cntv_ctl_el0, xzr\n\tisb");
-	id = ack();
-	eoi(id);
+	id = gic_ack();
+	gic_eoi(id);
 }
 
 void guest_main(void)
@@ -134,8 +102,8 @@ void guest_main(void)
 	report("guest_mmio_exit");
 
 	/* Timer: from the deadline to the handler, in ns of virtual time. */
-	gic = (u32)*(volatile u64 *)(GUEST_TESTDEV + TESTDEV_GIC_VERSION);
-	gic_cpu_on();
+	gic = gic_setup_dist();
+	gic_setup_cpu(0xffff | (1U << 27));
 	__asm__ volatile("mrs %0, cntfrq_el0" : "=r"(freq));
 	for (u32 i = 0; i < N; i++) {
 		u64 now;

@@ -12,6 +12,7 @@
 static u32 gic;
 static volatile u32 ready[CPUS];
 static volatile u32 got[CPUS][16];
+static volatile u32 stop;
 
 static u32 self(void)
 {
@@ -21,34 +22,14 @@ static u32 self(void)
 	return (u32)(mpidr & 0xff);
 }
 
-static void gic_cpu_on(void)
-{
-	if (gic == 3) {
-		__asm__ volatile("msr S3_0_C4_C6_0, %0" : : "r"(0xffUL));
-		__asm__ volatile("msr S3_0_C12_C12_7, %0\n\tisb" : : "r"(1UL));
-	} else {
-		*(volatile u32 *)(GUEST_GICC + 0x04) = 0xff;
-		*(volatile u32 *)(GUEST_GICC + 0x00) = 1;
-	}
-}
-
 void guest_irq(void)
 {
-	u64 id;
+	u64 id = gic_ack();
 
-	if (gic == 3) {
-		__asm__ volatile("mrs %0, S3_0_C12_C12_0" : "=r"(id));
-	} else {
-		id = *(volatile u32 *)(GUEST_GICC + 0x0c);
-	}
 	if ((id & 0x3ff) < 16) {
 		got[self()][id & 0xf]++;
 	}
-	if (gic == 3) {
-		__asm__ volatile("msr S3_0_C12_C12_1, %0\n\tisb" : : "r"(id));
-	} else {
-		*(volatile u32 *)(GUEST_GICC + 0x10) = (u32)id;
-	}
+	gic_eoi(id);
 }
 
 static void send(u32 targets, u32 intid, bool all_but_self)
@@ -66,10 +47,10 @@ static void send(u32 targets, u32 intid, bool all_but_self)
 void guest_secondary(u64 context)
 {
 	(void)context;
-	gic_cpu_on();
+	gic_setup_cpu(0xffff & ~(1U << 9)); /* SGI 9 left disabled */
 	__asm__ volatile("msr daifclr, #2");
 	ready[self()] = 1;
-	for (u32 i = 0; i < 100000 && (got[self()][5] == 0 || got[self()][6] == 0); i++) {
+	for (u32 i = 0; i < 100000 && !stop; i++) {
 		__asm__ volatile("wfi");
 	}
 	__asm__ volatile("msr daifset, #2");
@@ -90,8 +71,8 @@ void guest_main(void)
 {
 	u32 waits = 0;
 
-	gic = (u32)*(volatile u64 *)(GUEST_TESTDEV + TESTDEV_GIC_VERSION);
-	gic_cpu_on();
+	gic = gic_setup_dist();
+	gic_setup_cpu(0xffff);
 	for (u64 c = 1; c < CPUS; c++) {
 		(void)hvc(PSCI_CPU_ON, c, (u64)(uintptr_t)secondary_entry, c);
 	}
@@ -112,4 +93,13 @@ void guest_main(void)
 	}
 	result("sgi_all_but_self", all(6) && got[0][6] == 0, "SGI 6 taken by %u/%u/%u, self %u",
 	       got[1][6], got[2][6], got[3][6], got[0][6]);
+	/* A disabled SGI is not delivered (GICv3); GICv2's SGIs cannot be
+	 * disabled, as the emulated distributor implements them. */
+	send(1U << 1, 9, false);
+	for (waits = 0; waits < 50; waits++) {
+		guest_yield();
+	}
+	result("sgi_disabled", got[1][9] == (gic == 2 ? 1U : 0U), "GICv%u: SGI 9 taken %u times",
+	       gic, got[1][9]);
+	stop = 1;
 }

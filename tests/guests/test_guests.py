@@ -18,7 +18,7 @@ GUESTS = {
     "smp": ["psci_features", "affinity_off", "cpu_on", "secondaries_up", "affinity_on",
             "cpu_on_already_on", "cpu_on_no_such_cpu", "cpu_off", "cpu_on_bad_entry"],
     "preempt": ["spinner_runs", "spinner_stopped"],
-    "sgi": ["secondaries_ready", "sgi_targeted", "sgi_all_but_self"],
+    "sgi": ["secondaries_ready", "sgi_targeted", "sgi_all_but_self", "sgi_disabled"],
     "attack": ["read_outside_ram", "write_physical_gic", "smc", "hvc_sweep",
                "hvc_prot_and_map", "grant_unmapped", "grant_huge",
                "revoke_more_than_granted", "revoke_overflow", "alive"],

@@ -9,6 +9,7 @@
  */
 #include <hyp/lib.h>
 #include <vmm/pl011.h>
+#include <vmm/vgic.h>
 #include <vmm/vmm.h>
 
 #include "vmcmd.h"
@@ -20,11 +21,10 @@
 #define MAX_EXITS 1000000U
 
 #define TESTDEV_PATTERN UINT64_C(0xf1e2d3c4b5a69788)
-/* The guest's GIC distributor: only SGI generation (GICD_SGIR, GICv2) is
- * emulated so far; other registers read as zero and ignore writes. */
+/* The guest's GIC distributor, and its GICv3 redistributors (virt layout). */
 #define GICD_IPA UINT64_C(0x08000000)
 #define GICD_SIZE UINT64_C(0x10000)
-#define GICD_SGIR 0xf00
+#define GICR_IPA UINT64_C(0x080a0000)
 
 /* PSCI (DEN0022 D.b): function ids, return codes. */
 #define PSCI_VERSION 0x84000000U
@@ -63,6 +63,7 @@ struct guest {
 	u64 blocks[RAM_BLOCKS];
 	u32 nblocks;
 	struct pl011 uart;
+	struct vgic_dist gic;
 	char line[160];
 	u32 linelen;
 	u64 dev_value;
@@ -143,11 +144,12 @@ static u64 probe_guest(struct guest *g, u64 gpa)
 	return val;
 }
 
-/* Makes SGI intid pending on each vCPU of `targets` (a bit per vCPU). */
+/* Makes SGI intid pending on each vCPU of `targets` that has it enabled. */
 static void send_sgi(struct guest *g, u32 targets, u32 intid)
 {
 	for (u32 t = 0; t < GUEST_VCPUS; t++) {
-		if ((targets & (1U << t)) != 0 && g->vc[t].on) {
+		if ((targets & (1U << t)) != 0 && g->vc[t].on &&
+		    vgic_deliverable(&g->gic, t, intid)) {
 			s64 st = call(HV_FN_IRQ_INJECT, g->vmid, t, intid, 0, NULL);
 
 			if (st != HV_OK) {
@@ -175,28 +177,24 @@ static void sgi1r(struct guest *g, u32 self, u64 v)
 	send_sgi(g, targets, intid);
 }
 
-/* GICv2: GICD_SGIR (IHI 0048 4.3.15): TargetListFilter [25:24],
- * CPUTargetList [23:16], SGIINTID [3:0]. */
-static void sgir(struct guest *g, u32 self, u64 v)
-{
-	u32 filter = (u32)(v >> 24) & 3;
-	u32 targets = filter == 0   ? (u32)(v >> 16) & 0xff
-		      : filter == 1 ? ((1U << GUEST_VCPUS) - 1) & ~(1U << self)
-		      : filter == 2 ? 1U << self
-				    : 0;
-
-	send_sgi(g, targets, (u32)v & 0xf);
-}
-
 /* Emulates an MMIO access; returns false for an address nothing serves. */
 static bool mmio(struct guest *g, u32 self, u64 ipa, u64 size, bool write, u64 val,
 		 u64 *out)
 {
 	*out = 0;
 	if (ipa >= GICD_IPA && ipa < GICD_IPA + GICD_SIZE) {
-		if (write && ipa - GICD_IPA == GICD_SGIR) {
-			sgir(g, self, val);
+		struct vgic_sgi sgi;
+
+		*out = vgic_dist_access(&g->gic, self, ipa - GICD_IPA, (u32)size, write, val,
+					&sgi);
+		if (sgi.targets != 0) {
+			send_sgi(g, sgi.targets, sgi.intid);
 		}
+		return true;
+	}
+	if (g->gic.version == 3 && ipa >= GICR_IPA &&
+	    ipa < GICR_IPA + GUEST_VCPUS * VGIC_REDIST_STRIDE) {
+		*out = vgic_redist_access(&g->gic, ipa - GICR_IPA, (u32)size, write, val);
 		return true;
 	}
 	if (ipa >= UART_IPA && ipa < UART_IPA + PAGE_SIZE) {
@@ -420,6 +418,7 @@ static bool start(struct guest *g, const char *name)
 	memset(g, 0, sizeof(*g));
 	g->name = name;
 	pl011_reset(&g->uart);
+	vgic_init(&g->gic, vmm_boot->gic_version, GUEST_VCPUS);
 	fmt_format(path, sizeof(path), "guests/%s.bin", name);
 	if (!bundle_find(path, &img, &len)) {
 		con_printf("guest %s: no %s in the bundle\n", name, path);

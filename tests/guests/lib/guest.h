@@ -42,6 +42,18 @@ extern u64 probe_esr;
 /* The GICv2 CPU interface in every VM (GICv3 uses system registers). */
 #define GUEST_GICC 0x08010000UL
 
+/**
+ * The GIC as a driver would set it up: the distributor on (call once), and
+ * on each vCPU its CPU interface plus the SGIs/PPIs in `private_mask`
+ * (GICv3: its redistributor woken and the SGI frame enables set). Returns
+ * the GIC version.
+ */
+u32 gic_setup_dist(void);
+void gic_setup_cpu(u32 private_mask);
+/** Acknowledge and end an interrupt on this vCPU's CPU interface. */
+u64 gic_ack(void);
+void gic_eoi(u64 id);
+
 /** Called for each IRQ (vector "current EL, SP_ELx, IRQ"); weak default
  * reports an unexpected interrupt. */
 void guest_irq(void);

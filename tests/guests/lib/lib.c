@@ -59,6 +59,62 @@ void result(const char *name, bool pass, const char *fmt, ...)
 	putc('\n');
 }
 
+#define GICD 0x08000000UL
+#define GICR 0x080a0000UL
+#define GICR_STRIDE 0x20000UL
+
+static u32 gic_v;
+
+u32 gic_setup_dist(void)
+{
+	gic_v = (u32)*(volatile u64 *)(GUEST_TESTDEV + TESTDEV_GIC_VERSION);
+	*(volatile u32 *)GICD = gic_v == 3 ? 2 : 1; /* EnableGrp1 / Enable */
+	return gic_v;
+}
+
+void gic_setup_cpu(u32 private_mask)
+{
+	u64 mpidr;
+	u64 r;
+
+	__asm__ volatile("mrs %0, mpidr_el1" : "=r"(mpidr));
+	if (gic_v == 0) {
+		gic_v = (u32)*(volatile u64 *)(GUEST_TESTDEV + TESTDEV_GIC_VERSION);
+	}
+	if (gic_v == 3) {
+		r = GICR + (mpidr & 0xff) * GICR_STRIDE;
+		*(volatile u32 *)(r + 0x14) = 0;                 /* GICR_WAKER */
+		*(volatile u32 *)(r + 0x10000 + 0x100) = private_mask; /* ISENABLER0 */
+		__asm__ volatile("msr S3_0_C4_C6_0, %0" : : "r"(0xffUL));  /* ICC_PMR_EL1 */
+		__asm__ volatile("msr S3_0_C12_C12_7, %0\n\tisb" : : "r"(1UL)); /* IGRPEN1 */
+	} else {
+		*(volatile u32 *)(GICD + 0x100) = private_mask;  /* ISENABLER0, banked */
+		*(volatile u32 *)(GUEST_GICC + 0x04) = 0xff;     /* GICC_PMR */
+		*(volatile u32 *)(GUEST_GICC + 0x00) = 1;        /* GICC_CTLR */
+	}
+}
+
+u64 gic_ack(void)
+{
+	u64 id;
+
+	if (gic_v == 3) {
+		__asm__ volatile("mrs %0, S3_0_C12_C12_0" : "=r"(id));
+	} else {
+		id = *(volatile u32 *)(GUEST_GICC + 0x0c);
+	}
+	return id;
+}
+
+void gic_eoi(u64 id)
+{
+	if (gic_v == 3) {
+		__asm__ volatile("msr S3_0_C12_C12_1, %0\n\tisb" : : "r"(id));
+	} else {
+		*(volatile u32 *)(GUEST_GICC + 0x10) = (u32)id;
+	}
+}
+
 __attribute__((weak)) void guest_irq(void)
 {
 	result("irq", false, "unexpected interrupt");
