@@ -32,12 +32,14 @@ void guest_main(void)
 	};
 	/*
 	 * The physical GIC where the guest's own layout has nothing: QEMU
-	 * virt's GICH, GICV and redistributors, the Pi 4's distributor, CPU
-	 * interface, GICH and GICV. (0x08010000 is the guest's own virtual
-	 * CPU interface on GICv2.)
+	 * virt's GICH, GICV, ITS and the redistributors past the guest's
+	 * four, the Pi 4's distributor, CPU interface, GICH and GICV. (The
+	 * guest's own GICD at 0x08000000 and GICv3 redistributors from
+	 * 0x080a0000 are emulated by the VMM; its GICv2 CPU interface at
+	 * 0x08010000 is the GIC's virtual one.)
 	 */
-	static const u64 gic[] = { 0x08030000, 0x08040000, 0x080a0000, 0xff841000,
-				   0xff842000, 0xff844000, 0xff846000 };
+	static const u64 gic[] = { 0x08030000, 0x08040000, 0x08080000, 0x08200000,
+				   0xff841000, 0xff842000, 0xff844000, 0xff846000 };
 	struct hvc_res r;
 	int bad = 0;
 
