@@ -12,6 +12,7 @@
 #include <hyp/hyp.h>
 #include <hyp/lib.h>
 #include <hyp/log.h>
+#include <hyp/mem.h>
 
 /* A device tree larger than this is refused. */
 #define FDT_MAX_SIZE (2U << 20)
@@ -23,6 +24,10 @@ u32 hyp_pa_bits;
 volatile u32 hyp_cpus_online = 1;
 volatile u32 hyp_cpu_state[PLAT_MAX_CPUS];
 volatile s32 hyp_test_fault_cpu = -1;
+
+/* HV_FN_CPU_START requests, by CPU: the VMM entry point and its argument. */
+static volatile u64 start_entry[PLAT_MAX_CPUS];
+static volatile u64 start_arg[PLAT_MAX_CPUS];
 
 /* An address the EL2 map never covers (below 2^39, above any RAM here). */
 #define TEST_FAULT_VA UINT64_C(0x7ffffff000)
@@ -140,10 +145,37 @@ void secondary_main(u32 cpu)
 	arch_cpu_online(cpu);
 	for (;;) {
 		__asm__ volatile("wfe");
+		if (start_entry[cpu] != 0) {
+			hyp_cpu_state[cpu] = CPU_VMM;
+			arch_load_host_s2(host_s2_vttbr(), host_s2_ipa_bits());
+			log_debug("cpu%u: entering the VMM at 0x%lx\n", cpu,
+				  (unsigned long)start_entry[cpu]);
+			arch_enter_el1(start_entry[cpu], start_arg[cpu]);
+		}
 		if (CONFIG_TEST_HOOKS && hyp_test_fault_cpu == (s32)cpu) {
 			hyp_test_fault_cpu = -1;
 			log_info("cpu%u: test fault requested\n", cpu);
 			(void)*(volatile u64 *)(uintptr_t)TEST_FAULT_VA;
 		}
 	}
+}
+
+s64 hyp_cpu_start(u64 cpu, u64 entry, u64 arg)
+{
+	if (cpu >= hyp_plat.num_cpus || cpu == arch_cpu_index()) {
+		return HV_E_INVALID;
+	}
+	if (!mem_host_owns(entry)) {
+		return HV_E_DENIED;
+	}
+	if (__atomic_exchange_n(&hyp_cpu_state[cpu], CPU_STARTING, __ATOMIC_ACQ_REL) !=
+	    CPU_IDLE) {
+		/* Not idle: put back what was there is not needed, as only
+		 * idle CPUs change state here and CPU_STARTING is ours. */
+		return HV_E_BUSY;
+	}
+	start_arg[cpu] = arg;
+	__atomic_store_n(&start_entry[cpu], entry, __ATOMIC_RELEASE);
+	__asm__ volatile("dsb ish\n\tsev" : : : "memory");
+	return HV_OK;
 }

@@ -150,6 +150,9 @@ void hvc_handle(struct trap_frame *f)
 	case HV_FN_CPU_INFO:
 		set_result(f, HV_OK, hyp_cpus_online, arch_cpu_index(), 0);
 		break;
+	case HV_FN_CPU_START:
+		set_result(f, hyp_cpu_start(f->x[1], f->x[2], f->x[3]), 0, 0, 0);
+		break;
 	case HV_FN_TEST_FAULT:
 		test_fault(f);
 		break;

@@ -601,6 +601,18 @@ out:
 	return ret;
 }
 
+bool mem_host_owns(paddr_t pa)
+{
+	const struct s2page *p;
+	bool owned;
+
+	spin_lock(&mem_lock);
+	p = page_of(pa >> PAGE_SHIFT);
+	owned = p != NULL && p->owner == HV_OWNER_HOST;
+	spin_unlock(&mem_lock);
+	return owned;
+}
+
 bool mem_vm_maps(u32 vmid, u64 ipa)
 {
 	paddr_t pa;

@@ -241,6 +241,20 @@ static s64 complete_pending(struct vcpu *v, const struct trap_frame *f, bool ret
 	return HV_OK;
 }
 
+/* Claims a vCPU for this CPU, serialised with IRQ_INJECT's list writes. */
+static bool claim(struct vcpu *v)
+{
+	bool ok;
+
+	spin_lock(&vcpu_lock);
+	ok = v->running == 0;
+	if (ok) {
+		v->running = 1;
+	}
+	spin_unlock(&vcpu_lock);
+	return ok;
+}
+
 void vcpu_run(struct trap_frame *f)
 {
 	u32 vmid = f->x[1] <= HV_MAX_VMS ? (u32)f->x[1] : UINT32_MAX;
@@ -255,7 +269,7 @@ void vcpu_run(struct trap_frame *f)
 		   (flags & ~(HV_RUN_RETRY | HV_RUN_ABORT)) != 0) {
 		ret = HV_E_INVALID;
 	} else if (mem_vm_state(vmid) != VM_RUNNING || v->state != VCPU_READY ||
-		   __atomic_exchange_n(&v->running, 1, __ATOMIC_ACQUIRE) != 0) {
+		   !claim(v)) {
 		ret = HV_E_BUSY;
 	} else {
 		ret = complete_pending(v, f, (flags & HV_RUN_RETRY) != 0,

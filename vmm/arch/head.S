@@ -29,6 +29,29 @@ vmm_entry:
 	b	1b
 
 /*
+ * Secondary CPUs enter here from HV_FN_CPU_START with the MMU off and
+ * x0 = CPU index: a stack of their own, the vectors, the MMU with CPU 0's
+ * tables (vmm_mmu_regs, cleaned to the point of coherency), then C.
+ */
+	.global vmm_secondary_entry
+vmm_secondary_entry:
+	mov	x19, x0
+	adr_l	x1, vmm_cpu_stacks
+	mov	x2, #VMM_STACK_SIZE
+	madd	x1, x0, x2, x1
+	add	sp, x1, x2
+	adr_l	x1, vmm_vectors
+	msr	vbar_el1, x1
+	adr_l	x4, vmm_mmu_regs
+	ldp	x0, x1, [x4]
+	ldp	x2, x3, [x4, #16]
+	bl	vmm_mmu_enable
+	mov	x0, x19
+	bl	vmm_secondary_main
+2:	wfi
+	b	2b
+
+/*
  * probe_read64(addr, out): loads the 64-bit word at addr into *out and
  * returns 0; if the load faults, the exception handler resumes at
  * probe_fixup, which returns -1.

@@ -35,6 +35,9 @@
 
 void vmm_mmu_enable(u64 ttbr, u64 tcr, u64 mair, u64 sctlr);
 
+/** TTBR0, TCR, MAIR, SCTLR for secondary CPUs (read with their MMU off). */
+u64 vmm_mmu_regs[4] __aligned(64);
+
 static u64 pool_pages[POOL_PAGES][PTES_PER_TABLE] __aligned(4096);
 static u64 root[PTES_PER_TABLE] __aligned(4096);
 static struct pt_pool pool;
@@ -97,4 +100,9 @@ void vmm_mmu_init(void)
 	map_range(bi->hyp.base, bi->hyp.size, ATTR_RO, false);
 	map_range(ALIGN_DOWN(bi->uart_base, PAGE_SIZE), PAGE_SIZE, ATTR_DEV, false);
 	vmm_mmu_enable((u64)(uintptr_t)root, TCR_VALUE, MAIR_VALUE, SCTLR_VALUE);
+	vmm_mmu_regs[0] = (u64)(uintptr_t)root;
+	vmm_mmu_regs[1] = TCR_VALUE;
+	vmm_mmu_regs[2] = MAIR_VALUE;
+	vmm_mmu_regs[3] = SCTLR_VALUE;
+	__asm__ volatile("dc civac, %0\n\tdsb sy" : : "r"(vmm_mmu_regs) : "memory");
 }

@@ -23,11 +23,15 @@ void con_putc(char c)
 	uart_putc(con_kind, con_base, c);
 }
 
+static vmm_lock_t con_lock;
+
 void con_write(const char *s, size_t n)
 {
+	vmm_lock(&con_lock);
 	for (size_t i = 0; i < n; i++) {
 		con_putc(s[i]);
 	}
+	vmm_unlock(&con_lock);
 }
 
 void con_printf(const char *fmt, ...)

@@ -50,11 +50,15 @@
 /** One vCPU as the VMM schedules it. */
 struct gvcpu {
 	bool on;
-	u64 flags;  /* for its next run */
+	volatile bool busy; /* a VMM CPU is running it */
+	u32 pending_sgis;   /* SGIs to inject before its next run */
+	u64 flags;          /* for its next run */
 	u64 reply[4];
 };
 
 struct guest {
+	vmm_lock_t lock;  /* everything below, while exits are served */
+	u32 cpu_exits[VMM_MAX_CPUS];
 	const char *name;
 	const char *done; /* why it stopped; NULL while it runs */
 	u32 exits;
@@ -150,12 +154,8 @@ static void send_sgi(struct guest *g, u32 targets, u32 intid)
 	for (u32 t = 0; t < GUEST_VCPUS; t++) {
 		if ((targets & (1U << t)) != 0 && g->vc[t].on &&
 		    vgic_deliverable(&g->gic, t, intid)) {
-			s64 st = call(HV_FN_IRQ_INJECT, g->vmid, t, intid, 0, NULL);
-
-			if (st != HV_OK) {
-				con_printf("guest %s: SGI %u to vCPU %u lost (%ld)\n", g->name,
-					   intid, t, (long)st);
-			}
+			/* Running elsewhere: injected before its next run. */
+			g->vc[t].pending_sgis |= 1U << intid;
 		}
 	}
 }
@@ -327,15 +327,27 @@ static s64 psci(struct guest *g, u32 self, const u64 *r)
 	}
 }
 
-/* Runs vCPU i to its next exit and serves it; sets g->done at the end. */
-static void step(struct guest *g, u32 i)
+/* Injects the SGIs queued for vCPU i (it is not running). */
+static void inject_pending(struct guest *g, u32 i)
 {
 	struct gvcpu *vc = &g->vc[i];
-	u64 r[7];
 
-	vcpu_run(g->vmid, i | vc->flags, vc->reply, r);
+	for (u32 id = 0; id < 16; id++) {
+		if ((vc->pending_sgis & (1U << id)) != 0 &&
+		    call(HV_FN_IRQ_INJECT, g->vmid, i, id, 0, NULL) == HV_OK) {
+			vc->pending_sgis &= ~(1U << id);
+		}
+	}
+}
+
+/* Serves the exit r of vCPU i (g->lock held); sets g->done at the end. */
+static void handle_exit(struct guest *g, u32 i, const u64 *r)
+{
+	struct gvcpu *vc = &g->vc[i];
+
 	vc->flags = 0;
 	memset(vc->reply, 0, sizeof(vc->reply));
+	g->cpu_exits[vmm_cpu() % VMM_MAX_CPUS]++;
 	if (++g->exits >= MAX_EXITS) {
 		g->done = "too many exits";
 		return;
@@ -386,6 +398,103 @@ static void step(struct guest *g, u32 i)
 		g->done = "unknown exit";
 		break;
 	}
+}
+
+/* The guests being run, shared by the VMM's CPUs. */
+static struct {
+	vmm_lock_t lock;
+	struct guest *gs;
+	int n;
+	u32 next;
+	volatile bool active;
+} runner;
+
+/* Picks a runnable vCPU no CPU is running; false if there is none now. */
+static bool pick(struct guest **gp, u32 *ip)
+{
+	bool found = false;
+	u32 slots;
+
+	vmm_lock(&runner.lock);
+	slots = (u32)runner.n * GUEST_VCPUS;
+	for (u32 k = 0; k < slots && !found; k++) {
+		u32 s = (runner.next + k) % slots;
+		struct guest *g = &runner.gs[s / GUEST_VCPUS];
+		struct gvcpu *vc = &g->vc[s % GUEST_VCPUS];
+
+		if (g->done == NULL && vc->on && !vc->busy) {
+			vc->busy = true;
+			*gp = g;
+			*ip = s % GUEST_VCPUS;
+			runner.next = s + 1;
+			found = true;
+		}
+	}
+	vmm_unlock(&runner.lock);
+	return found;
+}
+
+/* Runs vCPU i of g on this CPU to its next exit and serves the exit. */
+static void run_one(struct guest *g, u32 i)
+{
+	struct gvcpu *vc = &g->vc[i];
+	u64 r[7];
+
+	vmm_lock(&g->lock);
+	inject_pending(g, i);
+	vmm_unlock(&g->lock);
+	vcpu_run(g->vmid, i | vc->flags, vc->reply, r);
+	vmm_lock(&g->lock);
+	handle_exit(g, i, r);
+	vmm_unlock(&g->lock);
+	__atomic_store_n(&vc->busy, false, __ATOMIC_RELEASE);
+}
+
+void guest_worker(u32 cpu)
+{
+	struct guest *g;
+	u32 i;
+
+	(void)cpu;
+	for (;;) {
+		if (__atomic_load_n(&runner.active, __ATOMIC_ACQUIRE) && pick(&g, &i)) {
+			run_one(g, i);
+		} else {
+			__asm__ volatile("yield");
+		}
+	}
+}
+
+static bool all_done(struct guest *gs, int n)
+{
+	for (int k = 0; k < n; k++) {
+		bool any = false;
+
+		for (u32 v = 0; v < GUEST_VCPUS; v++) {
+			any = any || gs[k].vc[v].on;
+		}
+		vmm_lock(&gs[k].lock);
+		if (gs[k].done == NULL && !any) {
+			gs[k].done = "all vCPUs off";
+		}
+		vmm_unlock(&gs[k].lock);
+		if (gs[k].done == NULL) {
+			return false;
+		}
+	}
+	return true;
+}
+
+static bool any_busy(struct guest *gs, int n)
+{
+	for (int k = 0; k < n; k++) {
+		for (u32 v = 0; v < GUEST_VCPUS; v++) {
+			if (__atomic_load_n(&gs[k].vc[v].busy, __ATOMIC_ACQUIRE)) {
+				return true;
+			}
+		}
+	}
+	return false;
 }
 
 static void teardown(struct guest *g)
@@ -471,23 +580,26 @@ void cmd_guest(int argc, char **argv)
 			return;
 		}
 	}
-	/* Round robin over every running vCPU of every guest, an exit each. */
-	while (running) {
-		running = false;
-		for (int i = 0; i < n; i++) {
-			bool any = false;
+	/* Every VMM CPU runs vCPUs, round robin, an exit each. */
+	(void)running;
+	(void)vmm_start_cpus();
+	vmm_lock(&runner.lock);
+	runner.gs = gs;
+	runner.n = n;
+	runner.next = 0;
+	vmm_unlock(&runner.lock);
+	__atomic_store_n(&runner.active, true, __ATOMIC_RELEASE);
+	while (!all_done(gs, n)) {
+		struct guest *g;
+		u32 v;
 
-			for (u32 v = 0; v < GUEST_VCPUS && gs[i].done == NULL; v++) {
-				if (gs[i].vc[v].on) {
-					step(&gs[i], v);
-					any = true;
-				}
-			}
-			if (gs[i].done == NULL && !any) {
-				gs[i].done = "all vCPUs off";
-			}
-			running = running || gs[i].done == NULL;
+		if (pick(&g, &v)) {
+			run_one(g, v);
 		}
+	}
+	__atomic_store_n(&runner.active, false, __ATOMIC_RELEASE);
+	while (any_busy(gs, n)) {
+		__asm__ volatile("yield");
 	}
 	for (int i = 0; i < n; i++) {
 		struct guest *g = &gs[i];
@@ -495,8 +607,13 @@ void cmd_guest(int argc, char **argv)
 		if (g->linelen != 0) {
 			console_byte(g, '\n');
 		}
+		u32 cpus = 0;
+
+		for (u32 c = 0; c < VMM_MAX_CPUS; c++) {
+			cpus += g->cpu_exits[c] != 0;
+		}
 		teardown(g);
-		con_printf("guest %s: %s after %u exits (vm%u)\n", g->name, g->done,
-			   g->exits, g->vmid);
+		con_printf("guest %s: %s after %u exits on %u CPUs (vm%u)\n", g->name, g->done,
+			   g->exits, cpus, g->vmid);
 	}
 }

@@ -8,6 +8,48 @@
 
 const struct hv_boot_info *vmm_boot;
 u8 vmm_stack[VMM_STACK_SIZE] __aligned(16);
+/** Stacks of the VMM threads on secondary CPUs, by CPU index. */
+u8 vmm_cpu_stacks[VMM_MAX_CPUS][VMM_STACK_SIZE] __aligned(16);
+
+void vmm_secondary_entry(void);
+void vmm_secondary_main(u32 cpu);
+
+u32 vmm_cpu(void)
+{
+	u64 tp;
+
+	__asm__ volatile("mrs %0, tpidr_el1" : "=r"(tp));
+	return (u32)tp;
+}
+
+void vmm_secondary_main(u32 cpu)
+{
+	__asm__ volatile("msr tpidr_el1, %0" : : "r"((u64)cpu));
+	guest_worker(cpu);
+}
+
+u32 vmm_start_cpus(void)
+{
+	static u32 started = 1;
+	static bool done;
+	u64 r[4];
+
+	if (done) {
+		return started;
+	}
+	done = true;
+	hvc_call(HV_FN_CPU_INFO, 0, 0, 0, r);
+	for (u64 cpu = 0; cpu < vmm_boot->num_cpus && cpu < VMM_MAX_CPUS; cpu++) {
+		if (cpu == vmm_cpu()) {
+			continue;
+		}
+		hvc_call(HV_FN_CPU_START, cpu, (u64)(uintptr_t)vmm_secondary_entry, cpu, r);
+		if ((s64)r[0] == HV_OK) {
+			started++;
+		}
+	}
+	return started;
+}
 const char vmm_version[] = BUILD_VERSION;
 
 void vmm_main(const struct hv_boot_info *info);
@@ -19,6 +61,8 @@ void vmm_main(const struct hv_boot_info *info)
 		return; /* no console to complain on */
 	}
 	vmm_boot = info;
+	hvc_call(HV_FN_CPU_INFO, 0, 0, 0, r);
+	__asm__ volatile("msr tpidr_el1, %0" : : "r"(r[2])); /* this CPU's index */
 	con_init(info->uart_kind, (uintptr_t)info->uart_base);
 	vmm_mmu_init();
 	palloc_init();

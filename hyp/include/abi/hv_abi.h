@@ -154,6 +154,15 @@
 #define HV_OWNER_NOT_RAM 0xff
 
 /*
+ * HV_FN_CPU_START: (x1 = cpu, x2 = entry, x3 = arg) starts the VMM on an
+ * idle physical CPU: EL1h at `entry` (an address of VMM memory), MMU off,
+ * interrupts masked, x0 = arg, under the VMM's stage 2. HV_E_INVALID for
+ * the calling CPU or one out of range, HV_E_BUSY if it is not idle,
+ * HV_E_DENIED if entry is not VMM memory.
+ */
+#define HV_FN_CPU_START HV_FN(0x02)
+
+/*
  * HV_FN_TEST_FAULT (test builds only, CONFIG_TEST_HOOKS): (x1 = cpu) makes
  * idle physical CPU `cpu` take a data abort at EL2, which the hyp reports
  * before stopping that CPU. HV_E_INVALID if cpu is the caller's, out of

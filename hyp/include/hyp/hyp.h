@@ -35,11 +35,15 @@ enum cpu_state {
 	CPU_IDLE = 1,    /* in the hyp, waiting for work */
 	CPU_VMM = 2,     /* running the VMM */
 	CPU_STOPPED = 3, /* halted after a fatal exception */
+	CPU_STARTING = 4, /* asked to enter the VMM (HV_FN_CPU_START) */
 };
 extern volatile u32 hyp_cpu_state[PLAT_MAX_CPUS];
 
 /** The build's version string, e.g. "0.1.0-12-gabcdef0". */
 extern const char hyp_version[];
+
+/** HV_FN_CPU_START: starts the VMM on an idle CPU. */
+s64 hyp_cpu_start(u64 cpu, u64 entry, u64 arg) __must_check;
 
 /* Entry points called from head.S. */
 void hyp_main(paddr_t fdt, paddr_t load);

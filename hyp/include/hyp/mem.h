@@ -97,6 +97,8 @@ u64 mem_vm_vttbr(u32 vmid);
  * ranges, HV_E_NO_MEMORY if the VM's tables run out (nothing mapped).
  */
 s64 mem_vm_map_device(u32 vmid, u64 ipa, paddr_t pa, u64 size) __must_check;
+/** Whether the frame at pa is the VMM's (host-owned RAM). */
+bool mem_host_owns(paddr_t pa);
 /** Whether the VM's stage 2 maps ipa. */
 bool mem_vm_maps(u32 vmid, u64 ipa);
 

@@ -52,6 +52,33 @@ u64 palloc_block(void);
 void palloc_free(u64 addr);
 u32 palloc_free_blocks(void);
 
+/** A lock for VMM data shared between its CPUs (MMU on: exclusives work). */
+typedef struct {
+	volatile u32 locked;
+} vmm_lock_t;
+
+static inline void vmm_lock(vmm_lock_t *l)
+{
+	while (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE) != 0) {
+		while (__atomic_load_n(&l->locked, __ATOMIC_RELAXED) != 0) {
+		}
+	}
+}
+
+static inline void vmm_unlock(vmm_lock_t *l)
+{
+	__atomic_store_n(&l->locked, 0, __ATOMIC_RELEASE);
+}
+
+#define VMM_MAX_CPUS 8
+
+/** Index of the physical CPU the calling VMM thread runs on. */
+u32 vmm_cpu(void);
+/** Starts VMM threads on the other CPUs (once); returns how many run. */
+u32 vmm_start_cpus(void);
+/** What a secondary VMM thread does: run guests' vCPUs (guest.c). */
+__noreturn void guest_worker(u32 cpu);
+
 /** Runs the interactive command loop; never returns. */
 __noreturn void shell_run(void);
 
