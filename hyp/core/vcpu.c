@@ -431,7 +431,7 @@ void vcpu_guest_sync(struct trap_frame *f, u64 esr, u64 ipa, u64 va)
 		f->elr += 4;
 		/* An interrupt already on its way wakes the vCPU at once. */
 		if (!gic_pending() && !arch_vtimer_firing()) {
-			exit_to_vmm(f, HV_EXIT_WFI, 0, 0, 0, 0, 0);
+			exit_to_vmm(f, HV_EXIT_WFI, arch_vtimer_deadline(), 0, 0, 0, 0);
 		}
 		break;
 	case EC_SYSREG:

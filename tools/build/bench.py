@@ -69,9 +69,9 @@ ROWS = [
     ("clear_4k", "clear_vm_range, per page"),
     ("clear_2m", "clear_vm_range, per 2 MiB"),
     ("guest_null_hypercall", "guest null hypercall round trip"),
-    ("guest_mmio_exit", "guest MMIO exit to the VMM and back"),
+    ("guest_mmio_exit_ns", "guest MMIO exit to the VMM and back (ns)"),
     ("timer_injection_ns", "timer deadline to guest handler (ns)"),
-    ("virtual_ipi", "virtual IPI, send to handler"),
+    ("virtual_ipi_ns", "virtual IPI, send to handler (ns)"),
 ]
 
 
@@ -91,11 +91,11 @@ def main():
     with open(path, "w") as f:
         json.dump(results, f, indent=2)
         f.write("\n")
-    print(f"{'operation':40} {'instructions':>13} {'host ns':>10}")
+    print(f"{'operation':42} {'instructions':>13} {'host ns':>10}")
     for key, label in ROWS:
         qi = q.get(key, {}).get("median", "-")
         hn = h.get(key, {}).get("ns")
-        print(f"{label:40} {qi:>13} {('%.0f' % hn) if hn is not None else '-':>10}")
+        print(f"{label:42} {qi:>13} {('%.0f' % hn) if hn is not None else '-':>10}")
     print(f"(written to {path})")
 
 

@@ -51,6 +51,8 @@
 struct gvcpu {
 	bool on;
 	volatile bool busy; /* a VMM CPU is running it */
+	bool waiting;       /* in WFI: runnable again at wake_at or on an SGI */
+	u64 wake_at;        /* counter value; 0: only an SGI wakes it */
 	u32 pending_sgis;   /* SGIs to inject before its next run */
 	u64 flags;          /* for its next run */
 	u64 reply[4];
@@ -154,8 +156,9 @@ static void send_sgi(struct guest *g, u32 targets, u32 intid)
 	for (u32 t = 0; t < GUEST_VCPUS; t++) {
 		if ((targets & (1U << t)) != 0 && g->vc[t].on &&
 		    vgic_deliverable(&g->gic, t, intid)) {
-			/* Running elsewhere: injected before its next run. */
+			/* Injected before its next run, which it now needs. */
 			g->vc[t].pending_sgis |= 1U << intid;
+			g->vc[t].waiting = false;
 		}
 	}
 }
@@ -378,6 +381,8 @@ static void handle_exit(struct guest *g, u32 i, const u64 *r)
 		}
 		break;
 	case HV_EXIT_WFI:
+		vc->waiting = true;
+		vc->wake_at = r[2];
 		break;
 	case HV_EXIT_SGI:
 		sgi1r(g, i, r[2]);
@@ -409,11 +414,29 @@ static struct {
 	volatile bool active;
 } runner;
 
+static u64 counter(void)
+{
+	u64 v;
+
+	__asm__ volatile("isb\n\tmrs %0, cntvct_el0" : "=r"(v));
+	return v;
+}
+
+/* A vCPU in WFI is runnable again once its timer deadline has passed. */
+static bool awake(struct gvcpu *vc, u64 now)
+{
+	if (vc->waiting && vc->wake_at != 0 && now >= vc->wake_at) {
+		vc->waiting = false;
+	}
+	return !vc->waiting;
+}
+
 /* Picks a runnable vCPU no CPU is running; false if there is none now. */
 static bool pick(struct guest **gp, u32 *ip)
 {
 	bool found = false;
 	u32 slots;
+	u64 now = counter();
 
 	vmm_lock(&runner.lock);
 	slots = (u32)runner.n * GUEST_VCPUS;
@@ -422,7 +445,7 @@ static bool pick(struct guest **gp, u32 *ip)
 		struct guest *g = &runner.gs[s / GUEST_VCPUS];
 		struct gvcpu *vc = &g->vc[s % GUEST_VCPUS];
 
-		if (g->done == NULL && vc->on && !vc->busy) {
+		if (g->done == NULL && vc->on && !vc->busy && awake(vc, now)) {
 			vc->busy = true;
 			*gp = g;
 			*ip = s % GUEST_VCPUS;

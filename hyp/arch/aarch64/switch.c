@@ -131,3 +131,16 @@ void arch_slice_stop(void)
 {
 	__asm__ volatile("msr cnthp_ctl_el2, xzr\n\tisb");
 }
+
+u64 arch_vtimer_deadline(void)
+{
+	u64 ctl;
+	u64 cval;
+
+	__asm__ volatile("isb\n\tmrs %0, cntv_ctl_el0" : "=r"(ctl));
+	__asm__ volatile("mrs %0, cntv_cval_el0" : "=r"(cval));
+	if ((ctl & (CNTV_ENABLE | CNTV_IMASK)) != CNTV_ENABLE) {
+		return 0;
+	}
+	return cval == 0 ? 1 : cval; /* CNTVOFF_EL2 is 0: virtual = physical */
+}

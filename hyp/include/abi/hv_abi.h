@@ -127,7 +127,8 @@
 #define HV_EXIT_MMIO 1  /* x2 = IPA, x3 = size | HV_MMIO_WRITE, x4 = value */
 #define HV_EXIT_ABORT 2 /* x2 = IPA, x3 = HV_ABORT_* flags: no syndrome */
 #define HV_EXIT_HVC 3   /* x2..x5 = guest x0..x3, x6 = 0 HVC or 1 SMC */
-#define HV_EXIT_WFI 4   /* the vCPU waits for an interrupt */
+#define HV_EXIT_WFI 4   /* the vCPU waits for an interrupt; x2 = the counter
+			 * value its virtual timer fires at, or 0 if none */
 #define HV_EXIT_FAULT 5 /* x2 = ESR_EL2: an exception the hyp cannot handle */
 #define HV_EXIT_SGI 6   /* x2 = the ICC_SGI1R_EL1 value the guest wrote (GICv3) */
 #define HV_EXIT_IRQ 7   /* x2 = INTID: a physical interrupt for the VMM, or the

@@ -104,6 +104,8 @@ void arch_slice_stop(void);
 /** The live virtual timer: mask its output; is it firing (enabled, unmasked, expired)? */
 void arch_vtimer_mask(void);
 bool arch_vtimer_firing(void);
+/** The counter value the live virtual timer fires at, 0 if it will not. */
+u64 arch_vtimer_deadline(void);
 /** Injects an undefined-instruction exception into the current EL1. */
 void arch_inject_undef(struct trap_frame *f);
 
