@@ -17,6 +17,7 @@ GUESTS = {
     "timer": ["timer_irq", "timer_not_early", "wfi_wakes"],
     "smp": ["psci_features", "affinity_off", "cpu_on", "secondaries_up", "affinity_on",
             "cpu_on_already_on", "cpu_on_no_such_cpu", "cpu_off", "cpu_on_bad_entry"],
+    "uart": ["uart_ids", "uart_line_regs", "uart_rx_irq", "uart_line_low"],
     "preempt": ["spinner_runs", "spinner_stopped"],
     "sgi": ["secondaries_ready", "sgi_targeted", "sgi_all_but_self", "sgi_disabled"],
     "attack": ["read_outside_ram", "write_physical_gic", "smc", "hvc_sweep",

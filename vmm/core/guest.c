@@ -17,6 +17,7 @@
 #define RAM_IPA UINT64_C(0x40000000)
 #define RAM_BLOCKS 8
 #define UART_IPA UINT64_C(0x09000000)
+#define UART_INTID 33 /* SPI 1, as on QEMU virt */
 #define TESTDEV_IPA UINT64_C(0x0a000000)
 #define MAX_EXITS 1000000U
 
@@ -53,7 +54,7 @@ struct gvcpu {
 	volatile bool busy; /* a VMM CPU is running it */
 	bool waiting;       /* in WFI: runnable again at wake_at or on an SGI */
 	u64 wake_at;        /* counter value; 0: only an SGI wakes it */
-	u32 pending_sgis;   /* SGIs to inject before its next run */
+	u64 pending_irqs;   /* INTIDs 0-63 to inject before its next run */
 	u64 flags;          /* for its next run */
 	u64 reply[4];
 };
@@ -69,6 +70,7 @@ struct guest {
 	u64 blocks[RAM_BLOCKS];
 	u32 nblocks;
 	struct pl011 uart;
+	bool uart_irq_raised;
 	struct vgic_dist gic;
 	char line[160];
 	u32 linelen;
@@ -157,7 +159,7 @@ static void send_sgi(struct guest *g, u32 targets, u32 intid)
 		if ((targets & (1U << t)) != 0 && g->vc[t].on &&
 		    vgic_deliverable(&g->gic, t, intid)) {
 			/* Injected before its next run, which it now needs. */
-			g->vc[t].pending_sgis |= 1U << intid;
+			g->vc[t].pending_irqs |= UINT64_C(1) << intid;
 			g->vc[t].waiting = false;
 		}
 	}
@@ -180,6 +182,8 @@ static void sgi1r(struct guest *g, u32 self, u64 v)
 	send_sgi(g, targets, intid);
 }
 
+static void uart_irq_update(struct guest *g);
+
 /* Emulates an MMIO access; returns false for an address nothing serves. */
 static bool mmio(struct guest *g, u32 self, u64 ipa, u64 size, bool write, u64 val,
 		 u64 *out)
@@ -193,6 +197,7 @@ static bool mmio(struct guest *g, u32 self, u64 ipa, u64 size, bool write, u64 v
 		if (sgi.targets != 0) {
 			send_sgi(g, sgi.targets, sgi.intid);
 		}
+		uart_irq_update(g); /* enables or routing may have changed */
 		return true;
 	}
 	if (g->gic.version == 3 && ipa >= GICR_IPA &&
@@ -211,6 +216,7 @@ static bool mmio(struct guest *g, u32 self, u64 ipa, u64 size, bool write, u64 v
 				console_byte(g, buf[i]);
 			}
 		}
+		uart_irq_update(g);
 		return true;
 	}
 	if (ipa >= TESTDEV_IPA && ipa < TESTDEV_IPA + PAGE_SIZE) {
@@ -221,6 +227,12 @@ static bool mmio(struct guest *g, u32 self, u64 ipa, u64 size, bool write, u64 v
 			g->dev_size = size;
 		} else if (write && off == 0x200) {
 			g->probe = probe_guest(g, val);
+		} else if (write && off == 0x318) {
+			/* "Type" up to 8 bytes into the guest's UART. */
+			for (u32 b = 0; b < 8 && ((val >> (8 * b)) & 0xff) != 0; b++) {
+				(void)pl011_receive(&g->uart, (u8)(val >> (8 * b)));
+			}
+			uart_irq_update(g);
 		} else if (!write) {
 			*out = off == 0x000   ? TESTDEV_PATTERN
 			       : off == 0x100 ? g->dev_value
@@ -330,16 +342,39 @@ static s64 psci(struct guest *g, u32 self, const u64 *r)
 	}
 }
 
-/* Injects the SGIs queued for vCPU i (it is not running). */
+/* Injects the interrupts queued for vCPU i (it is not running). */
 static void inject_pending(struct guest *g, u32 i)
 {
 	struct gvcpu *vc = &g->vc[i];
 
-	for (u32 id = 0; id < 16; id++) {
-		if ((vc->pending_sgis & (1U << id)) != 0 &&
+	for (u32 id = 0; id < 64 && vc->pending_irqs != 0; id++) {
+		if ((vc->pending_irqs & (UINT64_C(1) << id)) != 0 &&
 		    call(HV_FN_IRQ_INJECT, g->vmid, i, id, 0, NULL) == HV_OK) {
-			vc->pending_sgis &= ~(1U << id);
+			vc->pending_irqs &= ~(UINT64_C(1) << id);
 		}
+	}
+}
+
+/*
+ * The PL011's interrupt line (SPI 1, INTID 33) into the emulated
+ * distributor: raised when the masked status becomes non-zero, queued for
+ * the vCPU it is routed to if the guest enabled it; lowered when the guest
+ * has served it.
+ */
+static void uart_irq_update(struct guest *g)
+{
+	bool level = pl011_mis(&g->uart) != 0;
+
+	if (level && !g->uart_irq_raised) {
+		u32 t = vgic_spi_target(&g->gic, UART_INTID);
+
+		if (vgic_deliverable(&g->gic, t, UART_INTID)) {
+			g->vc[t].pending_irqs |= UINT64_C(1) << UART_INTID;
+			g->vc[t].waiting = false;
+			g->uart_irq_raised = true;
+		}
+	} else if (!level) {
+		g->uart_irq_raised = false;
 	}
 }
 
