@@ -23,23 +23,9 @@ static inline u64 cycles(void)
 	return v;
 }
 
-static void sort(u64 *a, u32 n)
-{
-	for (u32 i = 1; i < n; i++) {
-		u64 v = a[i];
-		u32 j = i;
-
-		while (j > 0 && a[j - 1] > v) {
-			a[j] = a[j - 1];
-			j--;
-		}
-		a[j] = v;
-	}
-}
-
 static void report(const char *name)
 {
-	sort(samples, N);
+	sort_u64(samples, N);
 	printf("BENCH %s %lu %u\n", name, (unsigned long)samples[N / 2], N);
 }
 

@@ -53,23 +53,9 @@ static s64 hv(u64 fn, u64 a1, u64 a2, u64 a3, u64 a4, u64 *took)
 	return (s64)x0;
 }
 
-static void sort(u64 *a, u32 n)
-{
-	for (u32 i = 1; i < n; i++) {
-		u64 v = a[i];
-		u32 j = i;
-
-		while (j > 0 && a[j - 1] > v) {
-			a[j] = a[j - 1];
-			j--;
-		}
-		a[j] = v;
-	}
-}
-
 static void report(const char *name, u64 *a, u32 n)
 {
-	sort(a, n);
+	sort_u64(a, n);
 	con_printf("BENCH %s %lu %u\n", name, (unsigned long)a[n / 2], n);
 }
 

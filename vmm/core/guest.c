@@ -106,20 +106,13 @@ static void vcpu_run(u64 vmid, u64 vcpu_flags, const u64 reply[4], u64 out[7])
 
 static s64 call(u64 fn, u64 a1, u64 a2, u64 a3, u64 a4, u64 *r1)
 {
-	register u64 x0 __asm__("x0") = fn;
-	register u64 x1 __asm__("x1") = a1;
-	register u64 x2 __asm__("x2") = a2;
-	register u64 x3 __asm__("x3") = a3;
-	register u64 x4 __asm__("x4") = a4;
+	u64 r[4];
+	s64 st = hv_call(fn, a1, a2, a3, a4, r);
 
-	__asm__ volatile("hvc #0"
-			 : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3), "+r"(x4)
-			 :
-			 : "memory");
 	if (r1 != NULL) {
-		*r1 = x1;
+		*r1 = r[1];
 	}
-	return (s64)x0;
+	return st;
 }
 
 static void console_byte(struct guest *g, char c)

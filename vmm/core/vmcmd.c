@@ -48,25 +48,6 @@ static bool parse_args(int argc, char **argv, int first, int n, u64 *out)
 	return true;
 }
 
-static s64 call(u64 fn, u64 a1, u64 a2, u64 a3, u64 a4, u64 r[4])
-{
-	register u64 x0 __asm__("x0") = fn;
-	register u64 x1 __asm__("x1") = a1;
-	register u64 x2 __asm__("x2") = a2;
-	register u64 x3 __asm__("x3") = a3;
-	register u64 x4 __asm__("x4") = a4;
-
-	__asm__ volatile("hvc #0"
-			 : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3), "+r"(x4)
-			 :
-			 : "memory");
-	r[0] = x0;
-	r[1] = x1;
-	r[2] = x2;
-	r[3] = x3;
-	return (s64)x0;
-}
-
 static void report(const char *what, s64 st)
 {
 	con_printf("%s: %s (%ld)\n", what, status_name(st), (long)st);
@@ -81,7 +62,7 @@ void cmd_vm(int argc, char **argv)
 	const char *sub = argc > 1 ? argv[1] : "";
 
 	if (strcmp(sub, "create") == 0) {
-		s64 st = call(HV_FN_VM_CREATE, 0, 0, 0, 0, r);
+		s64 st = hv_call(HV_FN_VM_CREATE, 0, 0, 0, 0, r);
 
 		if (st == HV_OK) {
 			con_printf("vm create: vmid %lu\n", (unsigned long)r[1]);
@@ -89,15 +70,15 @@ void cmd_vm(int argc, char **argv)
 			report("vm create", st);
 		}
 	} else if (strcmp(sub, "start") == 0 && parse_args(argc, argv, 2, 1, a)) {
-		report("vm start", call(HV_FN_VM_START, a[0], 0, 0, 0, r));
+		report("vm start", hv_call(HV_FN_VM_START, a[0], 0, 0, 0, r));
 	} else if (strcmp(sub, "stop") == 0 && parse_args(argc, argv, 2, 1, a)) {
-		report("vm stop", call(HV_FN_VM_STOP, a[0], 0, 0, 0, r));
+		report("vm stop", hv_call(HV_FN_VM_STOP, a[0], 0, 0, 0, r));
 	} else if (strcmp(sub, "destroy") == 0 && parse_args(argc, argv, 2, 1, a)) {
-		report("vm destroy", call(HV_FN_VM_DESTROY, a[0], 0, 0, 0, r));
+		report("vm destroy", hv_call(HV_FN_VM_DESTROY, a[0], 0, 0, 0, r));
 	} else if (strcmp(sub, "map") == 0 && argc == 6 && parse_args(argc, argv, 2, 3, a)) {
 		u64 level = strcmp(argv[5], "2m") == 0 ? 2 : 3;
 
-		report("vm map", call(HV_FN_PROT_AND_MAP, a[0], a[1], a[2] | 3, level, r));
+		report("vm map", hv_call(HV_FN_PROT_AND_MAP, a[0], a[1], a[2] | 3, level, r));
 	} else if (strcmp(sub, "clear") == 0 && parse_args(argc, argv, 2, 1, a)) {
 		/* every frame of every RAM range */
 		s64 st = HV_OK;
@@ -105,7 +86,7 @@ void cmd_vm(int argc, char **argv)
 		for (u32 i = 0; i < vmm_boot->num_ram && st == HV_OK; i++) {
 			const struct hv_region *rg = &vmm_boot->ram[i];
 
-			st = call(HV_FN_CLEAR_VM_RANGE, a[0], rg->base >> 12,
+			st = hv_call(HV_FN_CLEAR_VM_RANGE, a[0], rg->base >> 12,
 				  rg->size >> 12, 0, r);
 		}
 		report("vm clear", st);
@@ -114,7 +95,7 @@ void cmd_vm(int argc, char **argv)
 		bool grant = sub[0] == 'g';
 
 		report(grant ? "vm grant" : "vm revoke",
-		       call(grant ? HV_FN_TEST_GRANT : HV_FN_TEST_REVOKE, a[0], a[1],
+		       hv_call(grant ? HV_FN_TEST_GRANT : HV_FN_TEST_REVOKE, a[0], a[1],
 			    a[2], 0, r));
 	} else {
 		con_printf("usage: vm create | start ID | stop ID | destroy ID | "
@@ -135,7 +116,7 @@ void cmd_frames(int argc, char **argv)
 		con_printf("usage: frames [OWNER] (0 VMM, 1.. VM, 254 hyp)\n");
 		return;
 	}
-	st = call(HV_FN_MEM_INFO, owner, 0, 0, 0, r);
+	st = hv_call(HV_FN_MEM_INFO, owner, 0, 0, 0, r);
 	if (st != HV_OK) {
 		report("frames", st);
 		return;
@@ -154,7 +135,7 @@ void cmd_page(int argc, char **argv)
 		con_printf("usage: page PFN\n");
 		return;
 	}
-	(void)call(HV_FN_PAGE_INFO, pfn, 0, 0, 0, r);
+	(void)hv_call(HV_FN_PAGE_INFO, pfn, 0, 0, 0, r);
 	con_printf("pfn 0x%lx: owner %lu count %lu gfn 0x%lx\n", (unsigned long)pfn,
 		   (unsigned long)r[1], (unsigned long)r[2], (unsigned long)r[3]);
 }

@@ -27,6 +27,9 @@ size_t fmt_vformat(char *buf, size_t size, const char *fmt, va_list ap);
 /** fmt_vformat with variable arguments. */
 size_t fmt_format(char *buf, size_t size, const char *fmt, ...) __printf(3, 4);
 
+/** Sorts a[0..n) in ascending order (small n: insertion sort). */
+void sort_u64(u64 *a, u32 n);
+
 /**
  * Parses an unsigned number in C notation (0x for hex, else decimal) from
  * s[0..len). Returns false on an empty string, a bad digit or an overflow.
