@@ -20,7 +20,7 @@ HOST_PACKAGES=(
 BACKPORT_PACKAGES=(qemu-system-arm)
 # Target (arm64) packages: downloaded into build/cache and unpacked there,
 # never installed on the build machine.
-TARGET_PACKAGES=(u-boot-rpi:arm64 raspi-firmware)
+TARGET_PACKAGES=(u-boot-rpi:arm64 raspi-firmware busybox-static:arm64)
 
 say() { printf '==> %s\n' "$*"; }
 die() { printf 'build.sh: error: %s\n' "$*" >&2; exit 1; }
@@ -162,6 +162,16 @@ fetch_target() {
 			touch "$CACHE/root/.${p%%:*}"
 		fi
 	done
+	# The Linux guest: Debian's arm64 cloud kernel (an uncompressed Image).
+	if [[ ! -f $CACHE/root/linux-Image ]]; then
+		kpkg=$(apt-cache depends linux-image-cloud-arm64:arm64 2>/dev/null |
+			awk '/Depends: linux-image-[0-9]/ {print $2; exit}')
+		[[ -n $kpkg ]] || die "cannot resolve linux-image-cloud-arm64:arm64 (run ./build.sh deps)"
+		fetch_deb "$kpkg"
+		dpkg-deb --fsys-tarfile "$(compgen -G "$CACHE/debs/${kpkg%%:*}_*.deb" | head -n1)" |
+			tar -x -O --wildcards './boot/vmlinuz-*' >"$CACHE/root/linux-Image.tmp"
+		mv "$CACHE/root/linux-Image.tmp" "$CACHE/root/linux-Image"
+	fi
 	# The Pi 4 device tree comes with Debian's arm64 kernel package.
 	if [[ ! -f $CACHE/root/bcm2711-rpi-4-b.dtb ]]; then
 		kpkg=$(apt-cache depends linux-image-arm64:arm64 2>/dev/null |
@@ -182,12 +192,28 @@ check_platform() {
 	die "unknown platform '$1' (expected: ${PLATFORMS[*]})"
 }
 
+# The Linux guests' initramfs: busybox-static and tools/initramfs/init.
+build_initramfs() {
+	local out=$1 dir=$BUILD/initramfs
+	rm -rf "$dir"
+	mkdir -p "$dir/bin" "$dir/dev" "$dir/proc" "$dir/sys" "$dir/tmp"
+	cp "$CACHE/root/bin/busybox" "$dir/bin/busybox"
+	ln -s busybox "$dir/bin/sh"
+	cp "$ROOT/tools/initramfs/init" "$dir/init"
+	chmod 755 "$dir/init"
+	(cd "$dir" && find . -mindepth 1 | LC_ALL=C sort | cpio --quiet -o -H newc -R 0:0) |
+		gzip -9n >"$out"
+}
+
 build_bundle() {
 	local out=$1 dir=$out/bundle
 	rm -rf "$dir"
-	mkdir -p "$dir/guests"
+	mkdir -p "$dir/guests" "$dir/linux"
 	make -s -C "$ROOT/tests/guests" O="$BUILD/guests"
 	cp "$BUILD"/guests/*.bin "$dir/guests/"
+	fetch_target
+	cp "$CACHE/root/linux-Image" "$dir/linux/Image"
+	build_initramfs "$dir/linux/initrd.gz"
 	printf 'bundle of %s, built %s\n' "$(version)" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" >"$dir/MANIFEST"
 	(cd "$dir" && find . -mindepth 1 | LC_ALL=C sort | cpio --quiet -o -H newc >"$out/bundle.cpio")
 }
@@ -258,7 +284,7 @@ build_platform() {
 cmd_build() {
 	local plat=${1:-qemu-virt}
 	check_platform "$plat"
-	if [[ $plat == rpi4 ]]; then fetch_target; fi
+	fetch_target
 	build_platform "$plat"
 }
 

@@ -8,6 +8,7 @@
  * is emulated is refused: the guest takes an external abort.
  */
 #include <hyp/lib.h>
+#include <vmm/fdtw.h>
 #include <vmm/pl011.h>
 #include <vmm/vgic.h>
 #include <vmm/vmm.h>
@@ -15,7 +16,14 @@
 #include "vmcmd.h"
 
 #define RAM_IPA UINT64_C(0x40000000)
-#define RAM_BLOCKS 8
+#define RAM_BLOCKS 8      /* test guests: 16 MiB */
+#define LINUX_BLOCKS 128  /* Linux: 256 MiB */
+#define MAX_BLOCKS LINUX_BLOCKS
+#define LINUX_VCPUS 2
+/* Where a Linux guest's initramfs and device tree go, from the RAM base. */
+#define LINUX_DT_OFF (UINT64_C(126) << 20)
+#define LINUX_INITRD_OFF (UINT64_C(128) << 20)
+#define LINUX_BOOTARGS "console=ttyAMA0 earlycon=pl011,0x9000000 rdinit=/init"
 #define UART_IPA UINT64_C(0x09000000)
 #define UART_INTID 33 /* SPI 1, as on QEMU virt */
 #define TESTDEV_IPA UINT64_C(0x0a000000)
@@ -67,7 +75,9 @@ struct guest {
 	u32 exits;
 	struct gvcpu vc[GUEST_VCPUS];
 	u32 vmid;
-	u64 blocks[RAM_BLOCKS];
+	u64 blocks[MAX_BLOCKS];
+	u32 ram_blocks;   /* how many it gets */
+	u64 entry_x0;     /* x0 of vCPU 0: the device tree for Linux */
 	u32 nblocks;
 	struct pl011 uart;
 	bool uart_irq_raised;
@@ -241,21 +251,60 @@ static bool mmio(struct guest *g, u32 self, u64 ipa, u64 size, bool write, u64 v
 	return false;
 }
 
-static bool load(struct guest *g, const u8 *img, u64 len)
+static u64 le64(const u8 *p)
 {
-	u64 image_size = 0;
-	s64 st;
+	u64 v = 0;
 
 	for (int i = 7; i >= 0; i--) {
-		image_size = (image_size << 8) | img[16 + i];
+		v = (v << 8) | p[i];
 	}
-	if (len < 64 || memcmp(img + 56, "ARM\x64", 4) != 0 || image_size < len ||
-	    image_size > (u64)RAM_BLOCKS * BLOCK_SIZE) {
-		con_printf("guest %s: not an arm64 Image of at most %u MiB\n", g->name,
-			   RAM_BLOCKS * 2);
+	return v;
+}
+
+/* Copies into the guest's RAM at offset off, while the VMM still owns it. */
+static void guest_copy(struct guest *g, u64 off, const void *src, u64 len)
+{
+	const u8 *s = src;
+
+	while (len > 0) {
+		u64 o = off % BLOCK_SIZE;
+		u64 n = MIN(len, BLOCK_SIZE - o);
+
+		memcpy((void *)(uintptr_t)(g->blocks[off / BLOCK_SIZE] + o), s, n);
+		off += n;
+		s += n;
+		len -= n;
+	}
+}
+
+/*
+ * Gives the guest its RAM with the Image placed as the arm64 boot protocol
+ * says (2 MiB-aligned base + text_offset) and, for Linux, the initramfs
+ * and a device tree; then donates every block.
+ */
+static bool load(struct guest *g, const u8 *img, u64 len, const u8 *initrd, u64 initrd_len)
+{
+	u64 ram = (u64)g->ram_blocks * BLOCK_SIZE;
+	u64 text_offset;
+	u64 image_size;
+	s64 st;
+
+	if (len < 64 || memcmp(img + 56, "ARM\x64", 4) != 0) {
+		con_printf("guest %s: not an arm64 Image\n", g->name);
 		return false;
 	}
-	for (g->nblocks = 0; g->nblocks < RAM_BLOCKS; g->nblocks++) {
+	text_offset = le64(img + 8);
+	image_size = le64(img + 16);
+	if (image_size < len || text_offset + image_size > (initrd != NULL ? LINUX_DT_OFF : ram)) {
+		con_printf("guest %s: an Image of %lu bytes does not fit\n", g->name,
+			   (unsigned long)image_size);
+		return false;
+	}
+	if (initrd != NULL && initrd_len > ram - LINUX_INITRD_OFF) {
+		con_printf("guest %s: the initramfs does not fit\n", g->name);
+		return false;
+	}
+	for (g->nblocks = 0; g->nblocks < g->ram_blocks; g->nblocks++) {
 		u64 b = palloc_block();
 
 		if (b == 0) {
@@ -263,15 +312,29 @@ static bool load(struct guest *g, const u8 *img, u64 len)
 			return false;
 		}
 		g->blocks[g->nblocks] = b;
-		memset((void *)(uintptr_t)b, 0, g->nblocks == 0 ? BLOCK_SIZE : PAGE_SIZE);
-		if (g->nblocks == 0) {
-			memcpy((void *)(uintptr_t)b, img, len);
+	}
+	memset((void *)(uintptr_t)g->blocks[0], 0, BLOCK_SIZE);
+	guest_copy(g, text_offset, img, len);
+	if (initrd != NULL) {
+		static u8 dt[8192];
+		struct guest_dt c = { RAM_IPA, ram, LINUX_VCPUS, vmm_boot->gic_version,
+				      LINUX_BOOTARGS, RAM_IPA + LINUX_INITRD_OFF,
+				      RAM_IPA + LINUX_INITRD_OFF + initrd_len };
+		s32 n = guest_dt_build(dt, sizeof(dt), &c);
+
+		if (n < 0) {
+			con_printf("guest %s: device tree too large\n", g->name);
+			return false;
 		}
-		st = call(HV_FN_PROT_AND_MAP, g->vmid, RAM_IPA + g->nblocks * BLOCK_SIZE,
-			  b | 3, 2, NULL);
+		guest_copy(g, LINUX_INITRD_OFF, initrd, initrd_len);
+		guest_copy(g, LINUX_DT_OFF, dt, (u64)n);
+		g->entry_x0 = RAM_IPA + LINUX_DT_OFF;
+	}
+	for (u32 i = 0; i < g->nblocks; i++) {
+		st = call(HV_FN_PROT_AND_MAP, g->vmid, RAM_IPA + (u64)i * BLOCK_SIZE,
+			  g->blocks[i] | 3, 2, NULL);
 		if (st != HV_OK) {
 			con_printf("guest %s: prot_and_map failed (%ld)\n", g->name, (long)st);
-			palloc_free(b);
 			return false;
 		}
 	}
@@ -566,22 +629,33 @@ static void teardown(struct guest *g)
 	}
 }
 
-/* Creates the VM, loads the guest and readies vCPU 0; false on failure. */
+/*
+ * Creates the VM, loads the guest and readies vCPU 0; false on failure.
+ * A test guest is guests/NAME.bin; "linux" is linux/Image with
+ * linux/initrd.gz and a device tree.
+ */
 static bool start(struct guest *g, const char *name)
 {
+	bool is_linux = strcmp(name, "linux") == 0;
 	char path[64];
 	const u8 *img;
+	const u8 *initrd = NULL;
 	u64 len;
+	u64 initrd_len = 0;
 	u64 vmid;
 	s64 st;
 
 	memset(g, 0, sizeof(*g));
 	g->name = name;
+	g->ram_blocks = is_linux ? LINUX_BLOCKS : RAM_BLOCKS;
 	pl011_reset(&g->uart);
-	vgic_init(&g->gic, vmm_boot->gic_version, GUEST_VCPUS);
-	fmt_format(path, sizeof(path), "guests/%s.bin", name);
-	if (!bundle_find(path, &img, &len)) {
-		con_printf("guest %s: no %s in the bundle\n", name, path);
+	/* The distributor has as many CPU interfaces as the guest has CPUs. */
+	vgic_init(&g->gic, vmm_boot->gic_version, is_linux ? LINUX_VCPUS : GUEST_VCPUS);
+	fmt_format(path, sizeof(path), is_linux ? "linux/Image" : "guests/%s.bin", name);
+	if (!bundle_find(path, &img, &len) ||
+	    (is_linux && !bundle_find("linux/initrd.gz", &initrd, &initrd_len))) {
+		con_printf("guest %s: no %s in the bundle\n", name,
+			   is_linux ? "linux/Image and linux/initrd.gz" : path);
 		return false;
 	}
 	st = call(HV_FN_VM_CREATE, 0, 0, 0, 0, &vmid);
@@ -590,7 +664,7 @@ static bool start(struct guest *g, const char *name)
 		return false;
 	}
 	g->vmid = (u32)vmid;
-	if (!load(g, img, len)) {
+	if (!load(g, img, len, initrd, initrd_len)) {
 		teardown(g);
 		return false;
 	}
@@ -599,7 +673,9 @@ static bool start(struct guest *g, const char *name)
 		st = call(HV_FN_VCPU_CREATE, g->vmid, i, 0, 0, NULL);
 	}
 	if (st == HV_OK) {
-		st = call(HV_FN_VCPU_INIT, g->vmid, 0, RAM_IPA, 0, NULL);
+		u64 text_offset = le64(img + 8);
+
+		st = call(HV_FN_VCPU_INIT, g->vmid, 0, RAM_IPA + text_offset, g->entry_x0, NULL);
 	}
 	if (st == HV_OK) {
 		st = call(HV_FN_VM_START, g->vmid, 0, 0, 0, NULL);
@@ -620,7 +696,7 @@ void cmd_guest(int argc, char **argv)
 	bool running = true;
 
 	if (n < 1 || n > 2) {
-		con_printf("usage: guest NAME [NAME] (test guests in the bundle)\n");
+		con_printf("usage: guest NAME [NAME] (test guests in the bundle, or linux)\n");
 		return;
 	}
 	for (int i = 0; i < n; i++) {
@@ -643,7 +719,23 @@ void cmd_guest(int argc, char **argv)
 	while (!all_done(gs, n)) {
 		struct guest *g;
 		u32 v;
+		/* Typed input waits in the UART until the guest's FIFO has room. */
+		int c = gs[0].uart.rx_count < PL011_RX_FIFO ? con_getc() : -1;
 
+		if (c == 0x1d) { /* Ctrl-]: stop the guests */
+			for (int k = 0; k < n; k++) {
+				vmm_lock(&gs[k].lock);
+				if (gs[k].done == NULL) {
+					gs[k].done = "stopped from the console";
+				}
+				vmm_unlock(&gs[k].lock);
+			}
+		} else if (c >= 0) { /* typed input goes to the first guest's UART */
+			vmm_lock(&gs[0].lock);
+			(void)pl011_receive(&gs[0].uart, (u8)c);
+			uart_irq_update(&gs[0]);
+			vmm_unlock(&gs[0].lock);
+		}
 		if (pick(&g, &v)) {
 			run_one(g, v);
 		}
