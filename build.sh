@@ -36,7 +36,7 @@ Usage: ./build.sh COMMAND [ARGS]
                         (qemu-virt: gic-version=3; rpi4: the raspi4b machine;
                         Ctrl-A X quits QEMU)
   test [GROUP...]       deps + build, then every test group, or the named
-                        ones (unit, fuzz, model, boot, guests); ends with
+                        ones (unit, fuzz, model, boot, guests, linux); ends with
                         "N passed, N failed"
   fuzz [SECONDS]        run the libFuzzer target for SECONDS (default 600)
   bench                 instructions per hyp call in QEMU (-icount shift=0)
@@ -297,8 +297,8 @@ cmd_run() {
 	cmd_build "$plat"
 	variant=virt-gicv3
 	[[ $plat == rpi4 ]] && variant=rpi4
-	say "booting $variant in QEMU (Ctrl-A X quits)"
-	exec $PY "$ROOT/tools/build/qemu.py" "$variant" --build "$BUILD"
+	say "booting $variant in QEMU and starting the Linux VM (Ctrl-] back to the VMM prompt, Ctrl-A X quits QEMU)"
+	exec $PY "$ROOT/tools/build/qemu.py" "$variant" --build "$BUILD" --send "guest linux"
 }
 
 # ---------------------------------------------------------------- test ----
@@ -408,7 +408,12 @@ group_guests() {
 	run_pytest guests guests
 }
 
-TEST_GROUPS=(unit fuzz model boot guests)
+group_linux() {
+	say "test group linux: Debian's arm64 kernel as a protected VM on virt GICv3, virt GICv2, raspi4b"
+	run_pytest linux linux
+}
+
+TEST_GROUPS=(unit fuzz model boot guests linux)
 
 cmd_test() {
 	local groups=("$@") g

@@ -2,9 +2,10 @@
 """QEMU command lines for each platform variant, shared by `./build.sh run`,
 the boot tests and the benchmarks.
 
-Usage: qemu.py VARIANT [--build DIR] [-- EXTRA QEMU ARGS]
+Usage: qemu.py VARIANT [--build DIR] [--send CMD] [-- EXTRA QEMU ARGS]
 Runs QEMU for VARIANT (virt-gicv3, virt-gicv2, rpi4) attached to this
-terminal; the console is on standard input/output (Ctrl-A X quits).
+terminal; the console is on standard input/output (Ctrl-A X quits). With
+--send, CMD is typed at the VMM's first prompt (e.g. "guest linux").
 """
 import os
 import sys
@@ -54,23 +55,44 @@ def command(variant, build=None, extra=()):
     ] + common + list(extra)
 
 
+def run_and_send(cmd, line):
+    """Runs QEMU on a pty, types `line` at the first VMM prompt, then hands
+    the terminal over."""
+    import pexpect
+
+    child = pexpect.spawn(cmd[0], cmd[1:], encoding="utf-8", codec_errors="replace",
+                          timeout=None)
+    child.logfile_read = sys.stdout
+    child.expect_exact("vmm> ")
+    child.sendline(line)
+    child.logfile_read = None
+    child.interact(escape_character=None)
+    child.close()
+
+
 def main(argv):
     if not argv or argv[0] not in VARIANTS:
         sys.exit(__doc__)
     variant = argv[0]
     build = None
+    send = None
     extra = []
     rest = argv[1:]
     while rest:
         a = rest.pop(0)
         if a == "--build" and rest:
             build = rest.pop(0)
+        elif a == "--send" and rest:
+            send = rest.pop(0)
         elif a == "--":
             extra = rest
             break
         else:
             sys.exit(__doc__)
     cmd = command(variant, build, extra)
+    if send is not None:
+        run_and_send(cmd, send)
+        return
     os.execvp(cmd[0], cmd)
 
 

@@ -81,6 +81,7 @@ struct guest {
 	u32 nblocks;
 	struct pl011 uart;
 	bool uart_irq_raised;
+	bool raw_console; /* pass console bytes through, no "[name] " lines */
 	struct vgic_dist gic;
 	char line[160];
 	u32 linelen;
@@ -127,6 +128,11 @@ static s64 call(u64 fn, u64 a1, u64 a2, u64 a3, u64 a4, u64 *r1)
 
 static void console_byte(struct guest *g, char c)
 {
+	if (g->raw_console) {
+		/* Linux: its console is the terminal's, byte for byte. */
+		con_write(&c, 1);
+		return;
+	}
 	if (c == '\n' || g->linelen + 1 >= sizeof(g->line)) {
 		g->line[g->linelen] = '\0';
 		con_printf("[%s] %s\n", g->name, g->line);
@@ -648,6 +654,7 @@ static bool start(struct guest *g, const char *name)
 	memset(g, 0, sizeof(*g));
 	g->name = name;
 	g->ram_blocks = is_linux ? LINUX_BLOCKS : RAM_BLOCKS;
+	g->raw_console = is_linux;
 	pl011_reset(&g->uart);
 	/* The distributor has as many CPU interfaces as the guest has CPUs. */
 	vgic_init(&g->gic, vmm_boot->gic_version, is_linux ? LINUX_VCPUS : GUEST_VCPUS);
