@@ -163,25 +163,23 @@ fetch_target() {
 		fi
 	done
 	# The Linux guest: Debian's arm64 cloud kernel (an uncompressed Image).
-	if [[ ! -f $CACHE/root/linux-Image ]]; then
-		kpkg=$(apt-cache depends linux-image-cloud-arm64:arm64 2>/dev/null |
-			awk '/Depends: linux-image-[0-9]/ {print $2; exit}')
-		[[ -n $kpkg ]] || die "cannot resolve linux-image-cloud-arm64:arm64 (run ./build.sh deps)"
-		fetch_deb "$kpkg"
-		dpkg-deb --fsys-tarfile "$(compgen -G "$CACHE/debs/${kpkg%%:*}_*.deb" | head -n1)" |
-			tar -x -O --wildcards './boot/vmlinuz-*' >"$CACHE/root/linux-Image.tmp"
-		mv "$CACHE/root/linux-Image.tmp" "$CACHE/root/linux-Image"
-	fi
+	extract_from_kernel linux-image-cloud-arm64 './boot/vmlinuz-*' linux-Image
 	# The Pi 4 device tree comes with Debian's arm64 kernel package.
-	if [[ ! -f $CACHE/root/bcm2711-rpi-4-b.dtb ]]; then
-		kpkg=$(apt-cache depends linux-image-arm64:arm64 2>/dev/null |
-			awk '/Depends: linux-image-[0-9]/ {print $2; exit}')
-		[[ -n $kpkg ]] || die "cannot resolve linux-image-arm64:arm64 (run ./build.sh deps)"
-		fetch_deb "$kpkg"
-		dpkg-deb --fsys-tarfile "$(compgen -G "$CACHE/debs/${kpkg%%:*}_*.deb" | head -n1)" |
-			tar -x -O --wildcards '*/broadcom/bcm2711-rpi-4-b.dtb' >"$CACHE/root/bcm2711-rpi-4-b.dtb.tmp"
-		mv "$CACHE/root/bcm2711-rpi-4-b.dtb.tmp" "$CACHE/root/bcm2711-rpi-4-b.dtb"
-	fi
+	extract_from_kernel linux-image-arm64 '*/broadcom/bcm2711-rpi-4-b.dtb' bcm2711-rpi-4-b.dtb
+}
+
+# extract_from_kernel META PATTERN NAME: one file of the arm64 kernel package
+# that META depends on, as build/cache/root/NAME.
+extract_from_kernel() {
+	local meta=$1 pattern=$2 name=$3 kpkg
+	[[ -f $CACHE/root/$name ]] && return 0
+	kpkg=$(apt-cache depends "$meta:arm64" 2>/dev/null |
+		awk '/Depends: linux-image-[0-9]/ {print $2; exit}')
+	[[ -n $kpkg ]] || die "cannot resolve $meta:arm64 (run ./build.sh deps)"
+	fetch_deb "$kpkg"
+	dpkg-deb --fsys-tarfile "$(compgen -G "$CACHE/debs/${kpkg%%:*}_*.deb" | head -n1)" |
+		tar -x -O --wildcards "$pattern" >"$CACHE/root/$name.tmp"
+	mv "$CACHE/root/$name.tmp" "$CACHE/root/$name"
 }
 
 # --------------------------------------------------------------- build ----
