@@ -80,65 +80,7 @@ void bridge_dump_pages(u8 *owner, u8 *count, u32 *gfn)
 	}
 }
 
-/*
- * Calls fn(ctx, va, desc, pages) for every leaf of a stage-2 table with a
- * level-1 root, blocks as one call. Returns the number of leaves.
- */
-struct leaf {
-	u64 va;
-	u64 desc;
-	u64 pages;
-};
-
-static u32 leaves(const struct pgtable *pt, struct leaf *out, u32 max)
-{
-	u32 n = 0;
-
-	for (u64 i = 0; i < pt->root_entries; i++) {
-		u64 d1 = pt->root[i];
-		const u64 *l2;
-
-		if ((d1 & PTE_VALID) == 0) {
-			continue;
-		}
-		if ((d1 & PTE_TABLE) == 0) {
-			if (n < max) {
-				out[n] = (struct leaf){ i << 30, d1, 1U << 18 };
-			}
-			n++;
-			continue;
-		}
-		l2 = (const u64 *)(uintptr_t)(d1 & PTE_ADDR_MASK);
-		for (u64 j = 0; j < PTES_PER_TABLE; j++) {
-			const u64 *l3;
-
-			if ((l2[j] & PTE_VALID) == 0) {
-				continue;
-			}
-			if ((l2[j] & PTE_TABLE) == 0) {
-				if (n < max) {
-					out[n] = (struct leaf){ (i << 30) | (j << 21), l2[j], 512 };
-				}
-				n++;
-				continue;
-			}
-			l3 = (const u64 *)(uintptr_t)(l2[j] & PTE_ADDR_MASK);
-			for (u64 k = 0; k < PTES_PER_TABLE; k++) {
-				if ((l3[k] & PTE_VALID) != 0) {
-					if (n < max) {
-						out[n] = (struct leaf){
-							(i << 30) | (j << 21) | (k << 12), l3[k], 1
-						};
-					}
-					n++;
-				}
-			}
-		}
-	}
-	return n;
-}
-
-static struct leaf buf[1U << 16];
+static struct pt_leaf buf[1U << 16];
 
 /*
  * The VMM's map, page by page: code[i] for RAM frame i (0 unmapped, 1
@@ -147,7 +89,7 @@ static struct leaf buf[1U << 16];
  */
 int bridge_dump_host(u8 *code, u8 *dev_mapped)
 {
-	u32 n = leaves(mem_host_s2(), buf, sizeof(buf) / sizeof(buf[0]));
+	u32 n = pt_leaves(mem_host_s2(), buf, sizeof(buf) / sizeof(buf[0]));
 	int bad = 0;
 
 	memset(code, 0, NFRAMES);
@@ -194,7 +136,7 @@ int bridge_dump_vm(u32 vmid, u32 *pfn_of_gfn)
 	if (pt == NULL) {
 		return -1;
 	}
-	n = leaves(pt, buf, sizeof(buf) / sizeof(buf[0]));
+	n = pt_leaves(pt, buf, sizeof(buf) / sizeof(buf[0]));
 	if (n > sizeof(buf) / sizeof(buf[0])) {
 		return -1;
 	}

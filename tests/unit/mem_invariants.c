@@ -67,18 +67,22 @@ static void check_leaf(u32 vmid, u64 gfn, u64 desc, u64 pages)
 	}
 }
 
-/* Visits every leaf of a VM's stage 2 (a level-1 root, as mem.c builds). */
-static void check_vm_leaves(const struct pgtable *s2, u32 vmid)
+u32 pt_leaves(const struct pgtable *pt, struct pt_leaf *out, u32 max)
 {
-	for (u64 i = 0; i < s2->root_entries; i++) {
-		u64 d1 = s2->root[i];
+	u32 n = 0;
+
+	for (u64 i = 0; i < pt->root_entries; i++) {
+		u64 d1 = pt->root[i];
 		const u64 *l2;
 
 		if ((d1 & PTE_VALID) == 0) {
 			continue;
 		}
 		if ((d1 & PTE_TABLE) == 0) {
-			check_leaf(vmid, i << 18, d1, UINT64_C(1) << 18);
+			if (n < max) {
+				out[n] = (struct pt_leaf){ i << 30, d1, UINT64_C(1) << 18 };
+			}
+			n++;
 			continue;
 		}
 		l2 = (const u64 *)(uintptr_t)(d1 & PTE_ADDR_MASK);
@@ -89,16 +93,41 @@ static void check_vm_leaves(const struct pgtable *s2, u32 vmid)
 				continue;
 			}
 			if ((l2[j] & PTE_TABLE) == 0) {
-				check_leaf(vmid, (i << 18) | (j << 9), l2[j], 512);
+				if (n < max) {
+					out[n] = (struct pt_leaf){ (i << 30) | (j << 21), l2[j], 512 };
+				}
+				n++;
 				continue;
 			}
 			l3 = (const u64 *)(uintptr_t)(l2[j] & PTE_ADDR_MASK);
 			for (u64 k = 0; k < PTES_PER_TABLE; k++) {
 				if ((l3[k] & PTE_VALID) != 0) {
-					check_leaf(vmid, (i << 18) | (j << 9) | k, l3[k], 1);
+					if (n < max) {
+						out[n] = (struct pt_leaf){
+							(i << 30) | (j << 21) | (k << 12), l3[k], 1
+						};
+					}
+					n++;
 				}
 			}
 		}
+	}
+	return n;
+}
+
+static struct pt_leaf leaf_buf[1U << 16];
+
+/* Checks every leaf of the VMM's (vmid 0) or a VM's stage 2. */
+static void check_vm_leaves(const struct pgtable *s2, u32 vmid)
+{
+	u32 n = pt_leaves(s2, leaf_buf, sizeof(leaf_buf) / sizeof(leaf_buf[0]));
+
+	if (n > sizeof(leaf_buf) / sizeof(leaf_buf[0])) {
+		fail("more leaves than the checker can hold", n);
+		return;
+	}
+	for (u32 l = 0; l < n; l++) {
+		check_leaf(vmid, leaf_buf[l].va >> PAGE_SHIFT, leaf_buf[l].desc, leaf_buf[l].pages);
 	}
 }
 
