@@ -1,0 +1,111 @@
+/*
+ * The VM configuration parser: a full file, defaults, and one bad line of
+ * each kind, each refused with its line number and reason.
+ */
+#include <string.h>
+
+#include <vmm/vmcfg.h>
+
+#include "harness.h"
+
+static struct vm_config cfg;
+static struct vmcfg_error err;
+
+static int parse(const char *text)
+{
+	memset(&err, 0, sizeof(err));
+	return vmcfg_parse(text, strlen(text), &cfg, &err);
+}
+
+TEST(vmcfg_full_file)
+{
+	const char *text = "# the default Linux VM\n"
+			   "name = \"linux\"\n"
+			   "kernel=\"linux/Image\"   # an arm64 Image\n"
+			   "ramdisk = \"linux/initrd.gz\"\n"
+			   "\t cmdline = \"console=ttyAMA0 x=\\\"q\\\" y=\\\\\"\n"
+			   "memory = 256\r\n"
+			   "vcpus = 0x2\n"
+			   "protected = true\n"
+			   "memory_on_demand = 1\n"
+			   "\n";
+
+	CHECK_EQ(parse(text), 0);
+	CHECK(strcmp(cfg.name, "linux") == 0);
+	CHECK(strcmp(cfg.kernel, "linux/Image") == 0);
+	CHECK(strcmp(cfg.ramdisk, "linux/initrd.gz") == 0);
+	CHECK(strcmp(cfg.cmdline, "console=ttyAMA0 x=\"q\" y=\\") == 0);
+	CHECK_EQ(cfg.memory_mib, 256);
+	CHECK_EQ(cfg.vcpus, 2);
+	CHECK(cfg.protect);
+	CHECK(cfg.on_demand);
+}
+
+TEST(vmcfg_defaults)
+{
+	CHECK_EQ(parse("name=\"a\"\nkernel=\"k\"\nmemory=2"), 0);
+	CHECK_EQ(cfg.vcpus, 1);
+	CHECK(cfg.protect);
+	CHECK(!cfg.on_demand);
+	CHECK_EQ(cfg.ramdisk[0], 0);
+	CHECK_EQ(cfg.cmdline[0], 0);
+}
+
+static void refused(const char *text, unsigned line, const char *msg)
+{
+	CHECK_EQ(parse(text), -1);
+	CHECK_EQ(err.line, line);
+	if (strstr(err.msg, msg) == NULL) {
+		fprintf(stderr, "    message \"%s\" lacks \"%s\"\n", err.msg, msg);
+		test_checks_failed++;
+	}
+}
+
+TEST(vmcfg_bad_lines)
+{
+	refused("name=\"a\"\nkernel=\"k\"\nmemroy = 2\n", 3, "unknown setting 'memroy'");
+	refused("name=\"a\"\nname=\"b\"\n", 2, "'name' is set twice");
+	refused("memory 2\n", 1, "expected '=' after 'memory'");
+	refused("= 2\n", 1, "expected 'key = value'");
+	refused("\n\nmemory = \n", 3, "missing value");
+	refused("memory = 12x\n", 1, "not a number");
+	refused("memory = 99999999999999999999999\n", 1, "not a number");
+	refused("memory = 3\n", 1, "even number of MiB");
+	refused("memory = 4096\n", 1, "even number of MiB");
+	refused("memory = 0\n", 1, "even number of MiB");
+	refused("memory = \"256\"\n", 1, "'memory' must be a number");
+	refused("name = 5\n", 1, "'name' must be a string");
+	refused("vcpus = 5\n", 1, "'vcpus' must be 1 to 4");
+	refused("vcpus = 0\n", 1, "'vcpus' must be 1 to 4");
+	refused("protected = 2\n", 1, "'protected' must be 0 or 1");
+	refused("protected = 0\n", 1, "not supported");
+	refused("name = \"a b\"\n", 1, "bad name");
+	refused("name = \"-a\"\n", 1, "bad name");
+	refused("name = \"abcdefghijabcdefghijabcdefghijab\"\n", 1, "bad name");
+	refused("name = \"open\n", 1, "unterminated string");
+	refused("name = \"a\\n\"\n", 1, "backslash");
+	refused("name = \"a\" junk\n", 1, "unexpected text after the value");
+	refused("kernel = \"\"\n", 1, "must name an image");
+	refused("disk = [ \"x\" ]\n", 1, "unknown setting 'disk'");
+	refused("memory = [ 1 ]\n", 1, "lists are not supported");
+	refused("name=\"a\"\nkernel=\"k\"\n", 0, "'memory' is not set");
+	refused("name=\"a\"\nmemory=2\n", 0, "'kernel' is not set");
+	refused("kernel=\"k\"\nmemory=2\n", 0, "'name' is not set");
+	refused("cmdline = \"\xc3\xa9\"\n", 1, "printable ASCII");
+	CHECK_EQ(vmcfg_parse("name=\"a\"\0", 9, &cfg, &err), -1);
+	CHECK_EQ(err.line, 1);
+}
+
+TEST(vmcfg_long_line)
+{
+	static char text[1200];
+
+	memset(text, 'x', sizeof(text) - 1);
+	memcpy(text, "cmdline = \"", 11);
+	refused(text, 1, "line longer than 511");
+	memset(text, 0, sizeof(text));
+	strcpy(text, "cmdline = \"");
+	memset(text + 11, 'x', 300);
+	strcat(text, "\"\n");
+	refused(text, 1, "longer than 255");
+}

@@ -1,0 +1,293 @@
+/*
+ * The VM configuration parser (vmcfg.h). Line by line: a key, '=', one
+ * value (a number, a "string" or a bare true/false), an optional comment.
+ * Every line is checked in full; the first error ends the parse.
+ */
+#include <hyp/lib.h>
+#include <vmm/vmcfg.h>
+
+enum kind { K_STRING, K_NUMBER, K_BOOL };
+
+struct value {
+	enum kind kind;
+	u64 num;
+	char str[VMCFG_LINE_MAX];
+};
+
+enum key {
+	KEY_NAME,
+	KEY_KERNEL,
+	KEY_RAMDISK,
+	KEY_CMDLINE,
+	KEY_MEMORY,
+	KEY_VCPUS,
+	KEY_PROTECTED,
+	KEY_ON_DEMAND,
+	NKEYS
+};
+
+static const struct {
+	const char *name;
+	enum kind kind;
+} keys[NKEYS] = {
+	[KEY_NAME] = { "name", K_STRING },
+	[KEY_KERNEL] = { "kernel", K_STRING },
+	[KEY_RAMDISK] = { "ramdisk", K_STRING },
+	[KEY_CMDLINE] = { "cmdline", K_STRING },
+	[KEY_MEMORY] = { "memory", K_NUMBER },
+	[KEY_VCPUS] = { "vcpus", K_NUMBER },
+	[KEY_PROTECTED] = { "protected", K_BOOL },
+	[KEY_ON_DEMAND] = { "memory_on_demand", K_BOOL },
+};
+
+static const char *const kind_name[] = { "a string in double quotes", "a number",
+					 "0 or 1" };
+
+static bool is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r';
+}
+
+static bool is_ident(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '_';
+}
+
+bool vmcfg_valid_name(const char *s)
+{
+	size_t n = strnlen(s, VMCFG_NAME_MAX + 1);
+
+	if (n == 0 || n > VMCFG_NAME_MAX || s[0] == '.' || s[0] == '-') {
+		return false;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (!is_ident(s[i]) && s[i] != '.' && s[i] != '-') {
+			return false;
+		}
+	}
+	return true;
+}
+
+static int fail(struct vmcfg_error *e, u32 line, const char *msg, const char *arg)
+{
+	e->line = line;
+	fmt_format(e->msg, sizeof(e->msg), msg, arg);
+	return -1;
+}
+
+/* Parses the value at s[0..n) (comment and trailing blanks included). */
+static int parse_value(const char *s, size_t n, struct value *v, const char **why)
+{
+	size_t i = 0;
+
+	if (n > 0 && s[0] == '"') {
+		size_t o = 0;
+
+		for (i = 1; i < n && s[i] != '"'; i++) {
+			char c = s[i];
+
+			if (c == '\\') {
+				if (i + 1 >= n || (s[i + 1] != '"' && s[i + 1] != '\\')) {
+					*why = "only \\\" and \\\\ may follow a backslash";
+					return -1;
+				}
+				c = s[++i];
+			} else if ((unsigned char)c < 0x20 || (unsigned char)c >= 0x7f) {
+				*why = "strings hold printable ASCII only";
+				return -1;
+			}
+			v->str[o++] = c;
+		}
+		if (i >= n) {
+			*why = "unterminated string";
+			return -1;
+		}
+		v->str[o] = '\0';
+		v->kind = K_STRING;
+		i++;
+	} else if (n > 0 && s[0] == '[') {
+		*why = "lists are not supported";
+		return -1;
+	} else {
+		while (i < n && is_ident(s[i])) {
+			i++;
+		}
+		if (i == 4 && memcmp(s, "true", 4) == 0) {
+			v->kind = K_BOOL;
+			v->num = 1;
+		} else if (i == 5 && memcmp(s, "false", 5) == 0) {
+			v->kind = K_BOOL;
+			v->num = 0;
+		} else if (i > 0 && fmt_parse_u64(s, i, &v->num)) {
+			v->kind = K_NUMBER;
+		} else {
+			*why = i == 0 ? "missing value" : "not a number, string or true/false";
+			return -1;
+		}
+	}
+	while (i < n && is_space(s[i])) {
+		i++;
+	}
+	if (i < n && s[i] != '#') {
+		*why = "unexpected text after the value";
+		return -1;
+	}
+	return 0;
+}
+
+static void copy_str(char *dst, const char *src, size_t cap)
+{
+	size_t n = strnlen(src, cap - 1);
+
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+/* Checks and stores one setting; 0 or -1 with e filled. */
+static int apply(struct vm_config *c, enum key k, const struct value *v, u32 line,
+		 struct vmcfg_error *e)
+{
+	size_t len = v->kind == K_STRING ? strlen(v->str) : 0;
+	bool boolean = v->kind == K_BOOL || (v->kind == K_NUMBER && v->num <= 1);
+
+	if (keys[k].kind == K_BOOL ? !boolean : v->kind != keys[k].kind) {
+		e->line = line;
+		fmt_format(e->msg, sizeof(e->msg), "'%s' must be %s", keys[k].name,
+			   kind_name[keys[k].kind]);
+		return -1;
+	}
+	switch (k) {
+	case KEY_NAME:
+		if (!vmcfg_valid_name(v->str)) {
+			return fail(e, line,
+				    "bad name \"%s\": 1-31 letters, digits, '_', '.' or '-'",
+				    v->str);
+		}
+		copy_str(c->name, v->str, sizeof(c->name));
+		break;
+	case KEY_KERNEL:
+	case KEY_RAMDISK:
+		if (len == 0 || len > VMCFG_PATH_MAX) {
+			return fail(e, line, "'%s' must name an image of 1-63 characters",
+				    keys[k].name);
+		}
+		copy_str(k == KEY_KERNEL ? c->kernel : c->ramdisk, v->str, VMCFG_PATH_MAX + 1);
+		break;
+	case KEY_CMDLINE:
+		if (len > VMCFG_CMDLINE_MAX) {
+			return fail(e, line, "'cmdline' is longer than 255 characters", "");
+		}
+		copy_str(c->cmdline, v->str, sizeof(c->cmdline));
+		break;
+	case KEY_MEMORY:
+		if (v->num < 2 || v->num > VMCFG_MEMORY_MAX || (v->num & 1) != 0) {
+			return fail(e, line, "'memory' must be an even number of MiB, 2 to 2048",
+				    "");
+		}
+		c->memory_mib = (u32)v->num;
+		break;
+	case KEY_VCPUS:
+		if (v->num < 1 || v->num > VMCFG_VCPUS_MAX) {
+			return fail(e, line, "'vcpus' must be 1 to 4", "");
+		}
+		c->vcpus = (u32)v->num;
+		break;
+	case KEY_PROTECTED:
+		if (v->num == 0) {
+			return fail(e, line,
+				    "'protected = 0' is not supported: every VM is protected", "");
+		}
+		c->protect = true;
+		break;
+	case KEY_ON_DEMAND:
+		c->on_demand = v->num != 0;
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+int vmcfg_parse(const char *text, size_t len, struct vm_config *c, struct vmcfg_error *e)
+{
+	struct value v;
+	bool seen[NKEYS] = { false };
+	size_t pos = 0;
+	u32 line = 0;
+
+	memset(c, 0, sizeof(*c));
+	c->vcpus = 1;
+	c->protect = true;
+	while (pos < len) {
+		size_t end = pos;
+		size_t i = pos;
+		size_t kend;
+		const char *why = NULL;
+		int k;
+
+		line++;
+		while (end < len && text[end] != '\n') {
+			if (text[end] == '\0') {
+				return fail(e, line, "NUL byte in the file", "");
+			}
+			end++;
+		}
+		if (end - pos >= VMCFG_LINE_MAX) {
+			return fail(e, line, "line longer than 511 characters", "");
+		}
+		while (i < end && is_space(text[i])) {
+			i++;
+		}
+		if (i == end || text[i] == '#') {
+			pos = end + 1;
+			continue;
+		}
+		kend = i;
+		while (kend < end && is_ident(text[kend])) {
+			kend++;
+		}
+		for (k = 0; k < NKEYS; k++) {
+			if (kend - i == strlen(keys[k].name) &&
+			    memcmp(text + i, keys[k].name, kend - i) == 0) {
+				break;
+			}
+		}
+		if (kend == i) {
+			return fail(e, line, "expected 'key = value'", "");
+		}
+		if (k == NKEYS) {
+			char key[32];
+
+			copy_str(key, text + i, MIN(sizeof(key), kend - i + 1));
+			return fail(e, line, "unknown setting '%s'", key);
+		}
+		if (seen[k]) {
+			return fail(e, line, "'%s' is set twice", keys[k].name);
+		}
+		seen[k] = true;
+		i = kend;
+		while (i < end && is_space(text[i])) {
+			i++;
+		}
+		if (i == end || text[i] != '=') {
+			return fail(e, line, "expected '=' after '%s'", keys[k].name);
+		}
+		i++;
+		while (i < end && is_space(text[i])) {
+			i++;
+		}
+		if (parse_value(text + i, end - i, &v, &why) != 0) {
+			return fail(e, line, "%s", why);
+		}
+		if (apply(c, (enum key)k, &v, line, e) != 0) {
+			return -1;
+		}
+		pos = end + 1;
+	}
+	if (!seen[KEY_NAME] || !seen[KEY_KERNEL] || !seen[KEY_MEMORY]) {
+		return fail(e, 0, "'%s' is not set",
+			    !seen[KEY_NAME] ? "name" : !seen[KEY_KERNEL] ? "kernel" : "memory");
+	}
+	return 0;
+}

@@ -1,0 +1,54 @@
+/*
+ * VM configuration files, in the spirit of Xen's xl.cfg: one `key = value`
+ * per line, `#` comments, strings in double quotes, numbers in C notation.
+ * The same parser serves the VMM (configurations in the bundle) and vmctl
+ * (files on the host); it is plain C, host-tested and fuzzed.
+ *
+ *	name = "linux"
+ *	kernel = "linux/Image"
+ *	ramdisk = "linux/initrd.gz"
+ *	cmdline = "console=ttyAMA0 rdinit=/init"
+ *	memory = 256            # MiB
+ *	vcpus = 2
+ *	memory_on_demand = 0    # 1: memory given on first touch
+ */
+#ifndef VMM_VMCFG_H
+#define VMM_VMCFG_H
+
+#include <hyp/types.h>
+
+#define VMCFG_NAME_MAX 31
+#define VMCFG_PATH_MAX 63
+#define VMCFG_CMDLINE_MAX 255
+#define VMCFG_LINE_MAX 512
+#define VMCFG_MEMORY_MAX 2048 /* MiB */
+#define VMCFG_VCPUS_MAX 4
+
+struct vm_config {
+	char name[VMCFG_NAME_MAX + 1];
+	char kernel[VMCFG_PATH_MAX + 1];   /* an arm64 Image, by its bundle name */
+	char ramdisk[VMCFG_PATH_MAX + 1];  /* "" for none */
+	char cmdline[VMCFG_CMDLINE_MAX + 1];
+	u32 memory_mib;                    /* a multiple of 2 */
+	u32 vcpus;
+	bool protect;                      /* `protected`: always 1 today */
+	bool on_demand;                    /* `memory_on_demand` */
+};
+
+/** Why a configuration was refused: line 0 means the file as a whole. */
+struct vmcfg_error {
+	u32 line;
+	char msg[96];
+};
+
+/**
+ * Parses the configuration text[0..len) into *c. Returns 0, or -1 with
+ * *e saying where and what is wrong; *c is then unspecified.
+ */
+int vmcfg_parse(const char *text, size_t len, struct vm_config *c,
+		struct vmcfg_error *e) __must_check;
+
+/** Whether s is a valid VM name (1-31 of [A-Za-z0-9_.-], not starting with '.' or '-'). */
+bool vmcfg_valid_name(const char *s);
+
+#endif /* VMM_VMCFG_H */
