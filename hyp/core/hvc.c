@@ -153,6 +153,22 @@ void hvc_handle(struct trap_frame *f)
 	case HV_FN_CPU_START:
 		set_result(f, hyp_cpu_start(f->x[1], f->x[2], f->x[3]), 0, 0, 0);
 		break;
+	case HV_FN_CPU_IDLE:
+		if (f->x[1] == 0 || f->x[1] > HV_IDLE_MAX_US) {
+			set_result(f, HV_E_INVALID, 0, 0, 0);
+		} else {
+			arch_cpu_idle(f->x[1]);
+			set_result(f, HV_OK, 0, 0, 0);
+		}
+		break;
+	case HV_FN_CPU_WAKE:
+		if (f->x[1] >= hyp_plat.num_cpus || f->x[1] == arch_cpu_index()) {
+			set_result(f, HV_E_INVALID, 0, 0, 0);
+		} else {
+			gic_send_wake((u32)f->x[1]);
+			set_result(f, HV_OK, 0, 0, 0);
+		}
+		break;
 	case HV_FN_TEST_FAULT:
 		test_fault(f);
 		break;

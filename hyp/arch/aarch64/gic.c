@@ -3,6 +3,7 @@
  * Architecture Specification v3/v4 (IHI 0069) and GIC-400 / GICv2
  * (IHI 0048), cited per block below.
  */
+#include <hyp/arch.h>
 #include <hyp/gic.h>
 #include <hyp/hyp.h>
 #include <hyp/log.h>
@@ -16,6 +17,9 @@
 #define GICD_V2_ENABLE 1U
 #define GICD_ISENABLER0 0x0100
 #define GICD_IPRIORITYR 0x0400
+#define GICD_ITARGETSR 0x0800
+#define GICD_SGIR 0x0f00
+#define GICD_SGIR_TARGETS_SHIFT 16 /* CPUTargetList [23:16] (IHI 0048B 4.3.15) */
 
 /* GICR (IHI 0069 12.10-12.11): 64 KiB RD frame + 64 KiB SGI frame. */
 #define GICR_STRIDE 0x20000
@@ -70,6 +74,7 @@ SYSREG_RW(icc_pmr, "S3_0_C4_C6_0")
 SYSREG_RW(icc_igrpen1, "S3_0_C12_C12_7")
 SYSREG_RW(icc_iar1, "S3_0_C12_C12_0")
 SYSREG_RW(icc_eoir1, "S3_0_C12_C12_1")
+SYSREG_RW(icc_sgi1r, "S3_0_C12_C11_5")
 SYSREG_RW(ich_hcr, "S3_4_C12_C11_0")
 SYSREG_RW(ich_vmcr, "S3_4_C12_C11_7")
 SYSREG_RW(ich_ap1r0, "S3_4_C12_C9_0")
@@ -97,6 +102,9 @@ static inline void wr8(u64 a, u8 v)
 {
 	*(volatile u8 *)(uintptr_t)a = v;
 }
+
+/* GICv2: each CPU's interface mask (its byte of GICD_ITARGETSR0). */
+static u8 v2_cpu_mask[PLAT_MAX_CPUS];
 
 u32 gic_version(void)
 {
@@ -159,8 +167,9 @@ void gic_init_cpu(void)
 		wr32(r + GICR_SGI + GICR_IGROUPR0, 0xffffffffU);
 		wr8(r + GICR_SGI + GICR_IPRIORITYR + INTID_VTIMER, PRIORITY);
 		wr8(r + GICR_SGI + GICR_IPRIORITYR + INTID_HTIMER, PRIORITY);
+		wr8(r + GICR_SGI + GICR_IPRIORITYR + INTID_WAKE, PRIORITY);
 		wr32(r + GICR_SGI + GICR_ISENABLER0,
-		     (1U << INTID_VTIMER) | (1U << INTID_HTIMER));
+		     (1U << INTID_VTIMER) | (1U << INTID_HTIMER) | (1U << INTID_WAKE));
 		write_icc_pmr(0xff);
 		write_icc_igrpen1(1);
 		write_ich_hcr(0);
@@ -171,8 +180,13 @@ void gic_init_cpu(void)
 
 		wr8(d + GICD_IPRIORITYR + INTID_VTIMER, PRIORITY);
 		wr8(d + GICD_IPRIORITYR + INTID_HTIMER, PRIORITY);
-		/* banked per CPU */
-		wr32(d + GICD_ISENABLER0, (1U << INTID_VTIMER) | (1U << INTID_HTIMER));
+		wr8(d + GICD_IPRIORITYR + INTID_WAKE, PRIORITY);
+		/* banked per CPU; SGIs are always enabled on GIC-400 */
+		wr32(d + GICD_ISENABLER0,
+		     (1U << INTID_VTIMER) | (1U << INTID_HTIMER) | (1U << INTID_WAKE));
+		/* Reads of GICD_ITARGETSR0-7 return this CPU's own interface bit. */
+		v2_cpu_mask[arch_cpu_index() % PLAT_MAX_CPUS] =
+			(u8)rd32(d + GICD_ITARGETSR);
 		wr32(c + GICC_PMR, 0xff);
 		wr32(c + GICC_CTLR, 1);
 		wr32(hyp_plat.gic.hyp.base + GICH_HCR, 0);
@@ -185,9 +199,29 @@ u32 gic_ack(void)
 		return (u32)read_icc_iar1() & IAR_INTID_MASK;
 	}
 	if (gic_version() == 2) {
-		return rd32(hyp_plat.gic.cpu.base + GICC_IAR) & 0x3ff;
+		/* The whole GICC_IAR: an SGI's source CPU [12:10] must go back in
+		 * GICC_EOIR. PPIs and SPIs have zero there. */
+		return rd32(hyp_plat.gic.cpu.base + GICC_IAR) & 0x1fff;
 	}
 	return INTID_SPURIOUS;
+}
+
+void gic_send_wake(u32 cpu)
+{
+	if (gic_version() == 3) {
+		u64 mpidr = hyp_plat.cpus[cpu].mpidr;
+		u64 aff0 = mpidr & 0xff;
+
+		/* ICC_SGI1R_EL1 (IHI 0069 12.2.21): Aff3 [55:48], RS [47:44],
+		 * Aff2 [39:32], INTID [27:24], Aff1 [23:16], TargetList [15:0]. */
+		write_icc_sgi1r(((mpidr >> 32) & 0xff) << 48 | (aff0 >> 4) << 44 |
+				((mpidr >> 16) & 0xff) << 32 | (u64)INTID_WAKE << 24 |
+				((mpidr >> 8) & 0xff) << 16 | UINT64_C(1) << (aff0 & 0xf));
+		isb();
+	} else if (gic_version() == 2) {
+		wr32(hyp_plat.gic.dist.base + GICD_SGIR,
+		     (u32)v2_cpu_mask[cpu] << GICD_SGIR_TARGETS_SHIFT | INTID_WAKE);
+	}
 }
 
 void gic_eoi(u32 intid)

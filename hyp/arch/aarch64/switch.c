@@ -132,6 +132,15 @@ void arch_slice_stop(void)
 	__asm__ volatile("msr cnthp_ctl_el2, xzr\n\tisb");
 }
 
+void arch_cpu_idle(u64 us)
+{
+	/* The timer's interrupt (or any other) ends the WFI; with the timer
+	 * off again its level output is gone before the VMM runs. */
+	arch_slice_start(us);
+	__asm__ volatile("dsb sy\n\twfi");
+	arch_slice_stop();
+}
+
 u64 arch_vtimer_deadline(void)
 {
 	u64 ctl;

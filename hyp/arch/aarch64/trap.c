@@ -125,6 +125,39 @@ static u64 fault_ipa(void)
 	       (read_far_el2() & (PAGE_SIZE - 1));
 }
 
+/*
+ * Whether to log a refused VMM access: at most REFUSAL_BURST a second, so
+ * that a VMM probing many pages cannot flood the console. The lines left
+ * out are counted in the next one logged.
+ */
+#define REFUSAL_BURST 8
+static u64 refusal_window;
+static u32 refusal_count;
+static u64 refusals_unlogged;
+
+static bool refusal_log_allowed(void)
+{
+	static spinlock_t lock;
+	u64 now = read_cntpct_el0();
+	bool ok;
+
+	spin_lock(&lock);
+	if (now - refusal_window >= read_cntfrq_el0()) {
+		refusal_window = now;
+		refusal_count = 0;
+	}
+	ok = refusal_count++ < REFUSAL_BURST;
+	if (!ok) {
+		refusals_unlogged++;
+	} else if (refusals_unlogged != 0) {
+		log_info("VMM: %lu more refused accesses not logged\n",
+			 (unsigned long)refusals_unlogged);
+		refusals_unlogged = 0;
+	}
+	spin_unlock(&lock);
+	return ok;
+}
+
 static void handle_abort(struct trap_frame *f, u64 esr)
 {
 	u32 ec = (u32)(esr >> ESR_EC_SHIFT) & ESR_EC_MASK;
@@ -137,12 +170,16 @@ static void handle_abort(struct trap_frame *f, u64 esr)
 	if (mem_host_fault(ipa, write, &why) == HV_OK) {
 		return;
 	}
+	if (!refusal_log_allowed()) {
+		goto inject;
+	}
 	log_info("VMM %s at IPA 0x%lx (VA 0x%lx, PC 0x%lx) refused: %s\n",
 		 ec == EC_IABT_LOW ? "instruction fetch"
 		 : write           ? "write"
 				   : "read",
 		 (unsigned long)ipa, (unsigned long)far, (unsigned long)f->elr,
 		 why);
+inject:
 	/* An external abort of the same class, as seen from EL1 (or EL0). */
 	if (ec == EC_IABT_LOW) {
 		inj_ec = from_el0(f) ? EC_IABT_LOW : EC_IABT_CUR;

@@ -17,7 +17,7 @@
 
 /* Interface version: major changes break callers, minor ones add calls. */
 #define HV_ABI_VERSION_MAJOR 0
-#define HV_ABI_VERSION_MINOR 1
+#define HV_ABI_VERSION_MINOR 2
 
 /*
  * SMCCC function id: bit 31 fast call, bit 30 SMC64, bits 29:24 the owning
@@ -162,6 +162,21 @@
  * HV_E_DENIED if entry is not VMM memory.
  */
 #define HV_FN_CPU_START HV_FN(0x02)
+
+/*
+ * HV_FN_CPU_IDLE: (x1 = microseconds, 1 to HV_IDLE_MAX_US) lets the calling
+ * CPU sleep (WFI) until that time has passed or an interrupt arrives, for
+ * a VMM thread with nothing to run. HV_E_INVALID for a time out of range.
+ */
+#define HV_FN_CPU_IDLE HV_FN(0x03)
+#define HV_IDLE_MAX_US 10000
+
+/*
+ * HV_FN_CPU_WAKE: (x1 = cpu) ends HV_FN_CPU_IDLE on that CPU now (or makes
+ * its next one return at once). HV_E_INVALID for the calling CPU or one
+ * out of range.
+ */
+#define HV_FN_CPU_WAKE HV_FN(0x04)
 
 /*
  * HV_FN_TEST_FAULT (test builds only, CONFIG_TEST_HOOKS): (x1 = cpu) makes

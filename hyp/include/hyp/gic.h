@@ -16,6 +16,7 @@
 /* INTIDs (Arm GIC architecture: PPIs 16-31). */
 #define INTID_VTIMER 27
 #define INTID_HTIMER 26 /* EL2 physical timer: the vCPU time slice */
+#define INTID_WAKE 0      /* SGI that ends a CPU's HV_FN_CPU_IDLE */
 #define INTID_SPURIOUS 1023
 
 #define VGIC_LRS 4
@@ -47,6 +48,8 @@ u64 gic_lr_pending_value(u32 intid);
 bool gic_lr_free(u64 lr);
 /** Whether a list register holds a pending interrupt (live). */
 bool gic_pending(void);
+/** Sends INTID_WAKE to CPU `cpu` (an index of hyp_plat.cpus). */
+void gic_send_wake(u32 cpu);
 /** The GIC version in use (2 or 3), 0 if none. */
 u32 gic_version(void);
 /** Physical address of GICV for GICv2 (mapped into VMs), or 0. */

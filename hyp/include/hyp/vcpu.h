@@ -101,6 +101,8 @@ void arch_enter_host_mode(void);
 /** The EL2 physical timer as the vCPU time slice: arm for `us`, or stop. */
 void arch_slice_start(u64 us);
 void arch_slice_stop(void);
+/** Sleeps (WFI) until `us` microseconds have passed or an interrupt arrives. */
+void arch_cpu_idle(u64 us);
 /** The live virtual timer: mask its output; is it firing (enabled, unmasked, expired)? */
 void arch_vtimer_mask(void);
 bool arch_vtimer_firing(void);
