@@ -206,7 +206,8 @@ build_initramfs() {
 build_bundle() {
 	local out=$1 dir=$out/bundle
 	rm -rf "$dir"
-	mkdir -p "$dir/guests" "$dir/linux"
+	mkdir -p "$dir/guests" "$dir/linux" "$dir/vms"
+	cp "$ROOT"/configs/vms/*.cfg "$dir/vms/"
 	make -s -C "$ROOT/tests/guests" O="$BUILD/guests"
 	cp "$BUILD"/guests/*.bin "$dir/guests/"
 	fetch_target
@@ -296,7 +297,7 @@ cmd_run() {
 	variant=virt-gicv3
 	[[ $plat == rpi4 ]] && variant=rpi4
 	say "booting $variant in QEMU and starting the Linux VM (Ctrl-] back to the VMM prompt, Ctrl-A X quits QEMU)"
-	exec $PY "$ROOT/tools/build/qemu.py" "$variant" --build "$BUILD" --send "guest linux"
+	exec $PY "$ROOT/tools/build/qemu.py" "$variant" --build "$BUILD" --send "run linux"
 }
 
 # ---------------------------------------------------------------- test ----

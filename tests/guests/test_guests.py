@@ -46,7 +46,7 @@ def test_guest(machine, name):
     assert not failed, out
     missing = [r for r in GUESTS[name] if r not in results]
     assert not missing, f"missing results {missing}:\n{out}"
-    m = re.search(rf"^guest {name}: powered off after \d+ exits on (\d+) CPUs", out, re.M)
+    m = re.search(rf"^vm {name}: powered off after \d+ exits on (\d+) CPUs", out, re.M)
     assert m, out
     if name in MULTI_VCPU:
         # The VMM runs vCPUs on every physical CPU, not only its first.
@@ -58,12 +58,13 @@ def test_guest(machine, name):
 def test_two_guests_at_once_cannot_see_each_other(machine):
     before = frames(machine)
     out = machine.command("guest isolation isolation", timeout=120)
-    lines = re.findall(r"^\[isolation\] RESULT isolation (PASS|FAIL) vm(\d+): (\d+) words changed",
+    lines = re.findall(r"^\[isolation(?:-2)?\] RESULT isolation (PASS|FAIL) vm(\d+): "
+                       r"(\d+) words changed",
                        out, re.M)
     assert len(lines) == 2, out
     assert all(r == "PASS" and c == "0" for r, _, c in lines), out
     assert lines[0][1] != lines[1][1], "two distinct VMs"
-    assert len(re.findall(r"^guest isolation: powered off after \d+ exits on \d+ CPUs",
+    assert len(re.findall(r"^vm isolation(?:-2)?: powered off after \d+ exits on \d+ CPUs",
                           out, re.M)) == 2, out
     assert frames(machine) == before
 

@@ -5,7 +5,7 @@ the boot tests and the benchmarks.
 Usage: qemu.py VARIANT [--build DIR] [--send CMD] [-- EXTRA QEMU ARGS]
 Runs QEMU for VARIANT (virt-gicv3, virt-gicv2, rpi4) attached to this
 terminal; the console is on standard input/output (Ctrl-A X quits). With
---send, CMD is typed at the VMM's first prompt (e.g. "guest linux").
+--send, CMD is typed at the VMM's first prompt (e.g. "run linux").
 """
 import os
 import sys

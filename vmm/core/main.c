@@ -4,6 +4,7 @@
  */
 #include <generated/version.h>
 #include <hyp/lib.h>
+#include <vmm/vm.h>
 #include <vmm/vmm.h>
 
 const struct hv_boot_info *vmm_boot;
@@ -25,17 +26,18 @@ u32 vmm_cpu(void)
 void vmm_secondary_main(u32 cpu)
 {
 	__asm__ volatile("msr tpidr_el1, %0" : : "r"((u64)cpu));
-	guest_worker(cpu);
+	vm_worker(cpu);
 }
+
+u32 vmm_cpus_running = 1;
 
 u32 vmm_start_cpus(void)
 {
-	static u32 started = 1;
 	static bool done;
 	u64 r[4];
 
 	if (done) {
-		return started;
+		return vmm_cpus_running;
 	}
 	done = true;
 	hvc_call(HV_FN_CPU_INFO, 0, 0, 0, r);
@@ -45,10 +47,10 @@ u32 vmm_start_cpus(void)
 		}
 		hvc_call(HV_FN_CPU_START, cpu, (u64)(uintptr_t)vmm_secondary_entry, cpu, r);
 		if ((s64)r[0] == HV_OK) {
-			started++;
+			vmm_cpus_running++;
 		}
 	}
-	return started;
+	return vmm_cpus_running;
 }
 const char vmm_version[] = BUILD_VERSION;
 

@@ -2,12 +2,15 @@
  * The VMM's interactive console: a line editor and a table of commands.
  */
 #include <hyp/lib.h>
+#include <vmm/vm.h>
 #include <vmm/vmm.h>
 
 #include "vmcmd.h"
 
 #define LINE_MAX 128
 #define MAX_ARGS 8
+/* How long CPU 0 sleeps when no input came (the UART holds 16+ bytes). */
+#define IDLE_US 200
 
 struct command {
 	const char *name;
@@ -177,7 +180,14 @@ static const struct command commands[] = {
 	  cmd_vm },
 	{ "frames", "[OWNER]", "frames and table pages per owner", cmd_frames },
 	{ "page", "PFN", "ownership record of a frame", cmd_page },
-	{ "guest", "NAME", "run a test guest from the bundle", cmd_guest },
+	{ "guest", "NAME [NAME]", "run test guests, showing their output", cmd_guest },
+	{ "create", "NAME", "create a VM from vms/NAME.cfg of the bundle", cmd_create },
+	{ "start", "NAME", "start a VM", cmd_start },
+	{ "run", "NAME", "create, start and attach to a VM", cmd_run },
+	{ "list", "", "the VMs, their state, memory, exits, uptime", cmd_list },
+	{ "console", "NAME", "attach to a VM's console (Ctrl-] detaches)", cmd_console },
+	{ "destroy", "NAME", "stop a VM and take its memory back", cmd_destroy },
+	{ "probe", "NAME", "try to read every page given to a VM", cmd_probe },
 	{ "bench", "", "instruction counts of the hyp's calls (PMU)", cmd_bench },
 	{ "test-fault", "CPU", "make an idle CPU fault at EL2 (test builds)",
 	  cmd_test_fault },
@@ -188,7 +198,7 @@ static void cmd_help(int argc, char **argv)
 	(void)argc;
 	(void)argv;
 	for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
-		con_printf("  %-10s %-8s %s\n", commands[i].name, commands[i].args,
+		con_printf("  %-10s %-11s %s\n", commands[i].name, commands[i].args,
 			   commands[i].help);
 	}
 }
@@ -229,45 +239,96 @@ static void execute(char *line)
 	con_printf("%s: unknown command (try 'help')\n", argv[0]);
 }
 
-/* Reads one line with echo, backspace and Ctrl-C; returns its length. */
-static size_t read_line(char *buf, size_t size)
+/*
+ * Line editing, a byte at a time: echo, backspace, Ctrl-C. Returns true
+ * when a line is complete in buf.
+ */
+static bool edit(char *buf, size_t size, size_t *n, int c)
 {
-	size_t n = 0;
-
-	for (;;) {
-		int c = con_getc();
-
-		if (c < 0) {
-			continue;
-		}
-		if (c == '\r' || c == '\n') {
-			con_putc('\n');
-			buf[n] = '\0';
-			return n;
-		}
-		if (c == 0x7f || c == 0x08) {
-			if (n > 0) {
-				n--;
-				con_write("\b \b", 3);
-			}
-		} else if (c == 0x03) {
-			con_write("^C\n", 3);
-			buf[0] = '\0';
-			return 0;
-		} else if (c >= 0x20 && c < 0x7f && n + 1 < size) {
-			buf[n++] = (char)c;
-			con_putc((char)c);
-		}
+	if (c == '\r' || c == '\n') {
+		con_putc('\n');
+		buf[*n] = '\0';
+		*n = 0;
+		return true;
 	}
+	if (c == 0x7f || c == 0x08) {
+		if (*n > 0) {
+			(*n)--;
+			con_write("\b \b", 3);
+		}
+	} else if (c == 0x03) {
+		con_write("^C\n", 3);
+		buf[0] = '\0';
+		*n = 0;
+		return true;
+	} else if (c >= 0x20 && c < 0x7f && *n + 1 < size) {
+		buf[(*n)++] = (char)c;
+		con_putc((char)c);
+	}
+	return false;
 }
 
+/*
+ * Input for the attached VMs (the first takes typed bytes); Ctrl-]
+ * detaches. Returns whether a byte came in.
+ */
+static bool attached_input(void)
+{
+	struct vm *vm = &vm_table[__builtin_ctz(vm_attached)];
+	int c;
+
+	/* Typed input waits in the UART until the VM's FIFO has room. */
+	if (vm->uart.rx_count >= PL011_RX_FIFO || (c = con_getc()) < 0) {
+		return false;
+	}
+	if (c == 0x1d) {
+		vm_detach_all();
+		con_putc('\n');
+	} else {
+		(void)vm_console_in(vm, (u8)c);
+	}
+	return true;
+}
+
+/*
+ * CPU 0's loop: the console (the shell, or the input of attached VMs), the
+ * reaping of VMs that ended, and vCPUs too when the VMM has no other CPU.
+ */
 void shell_run(void)
 {
 	char line[LINE_MAX];
+	size_t n = 0;
+	bool was_attached = false;
 
+	con_write("vmm> ", 5);
 	for (;;) {
-		con_write("vmm> ", 5);
-		read_line(line, sizeof(line));
-		execute(line);
+		bool active = false;
+		int c = -1;
+
+		if (vm_attached != 0) {
+			active = attached_input();
+		} else if ((c = con_getc()) >= 0) {
+			active = true;
+			if (edit(line, sizeof(line), &n, c)) {
+				execute(line);
+				if (vm_attached == 0) {
+					con_write("vmm> ", 5);
+				}
+			}
+		}
+		vm_reap();
+		if (was_attached && vm_attached == 0) {
+			con_write("vmm> ", 5);
+		}
+		was_attached = vm_attached != 0;
+		if (vmm_cpus_running <= 1) {
+			active = vm_run_one() || active;
+		}
+		if (!active) {
+			u64 r[4];
+
+			/* Nothing came in: sleep a little (input waits in the UART). */
+			(void)hv_call(HV_FN_CPU_IDLE, IDLE_US, 0, 0, 0, r);
+		}
 	}
 }

@@ -78,8 +78,8 @@ static inline void vmm_unlock(vmm_lock_t *l)
 u32 vmm_cpu(void);
 /** Starts VMM threads on the other CPUs (once); returns how many run. */
 u32 vmm_start_cpus(void);
-/** What a secondary VMM thread does: run guests' vCPUs (guest.c). */
-__noreturn void guest_worker(u32 cpu);
+/** How many CPUs the VMM runs on (1 until vmm_start_cpus). */
+extern u32 vmm_cpus_running;
 
 /** Runs the interactive command loop; never returns. */
 __noreturn void shell_run(void);

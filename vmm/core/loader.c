@@ -1,0 +1,183 @@
+/*
+ * The VM loader: places the kernel as the arm64 boot protocol says
+ * (Documentation/arch/arm64/booting.rst: a 2 MiB-aligned base plus
+ * text_offset, image_size bytes free from there), the ramdisk and a device
+ * tree the VMM writes for the VM (memory, CPUs with PSCI over HVC, the GIC
+ * of the host's version, timer, PL011, /chosen), and gives the VM its
+ * memory in 2 MiB blocks, each zeroed first. With memory_on_demand only
+ * the blocks the loader writes are given now; the rest on first touch.
+ *
+ * RAM layout from the base: the kernel; the ramdisk ending 2 MiB below
+ * the top; the device tree in the last 2 MiB (it must not share a 2 MiB
+ * region with anything mapped differently, and must fit in 2 MiB).
+ */
+#include <hyp/lib.h>
+#include <vmm/fdtw.h>
+#include <vmm/vm.h>
+
+#define DT_MAX 8192
+
+static u64 le64(const u8 *p)
+{
+	u64 v = 0;
+
+	for (int i = 7; i >= 0; i--) {
+		v = (v << 8) | p[i];
+	}
+	return v;
+}
+
+bool vm_give_block(struct vm *vm, u32 b)
+{
+	u64 pa;
+	u64 r[4];
+
+	if (b >= vm->nblocks) {
+		return false;
+	}
+	if (vm->blocks[b] != 0) {
+		return true;
+	}
+	pa = palloc_block();
+	if (pa == 0) {
+		return false;
+	}
+	/* The VM sees nothing the VMM's RAM held before. */
+	memset((void *)(uintptr_t)pa, 0, BLOCK_SIZE);
+	if (hv_call(HV_FN_PROT_AND_MAP, vm->vmid, VM_RAM_IPA + (u64)b * BLOCK_SIZE, pa | 3, 2,
+		    r) != HV_OK) {
+		palloc_free(pa);
+		return false;
+	}
+	vm->blocks[b] = pa;
+	vm->given++;
+	return true;
+}
+
+/*
+ * Copies src into the VM's RAM at offset off: each block is filled while
+ * the VMM still owns it, then given to the VM.
+ */
+static bool copy_in(struct vm *vm, u64 off, const void *src, u64 len)
+{
+	const u8 *s = src;
+
+	while (len > 0) {
+		u32 b = (u32)(off / BLOCK_SIZE);
+		u64 o = off % BLOCK_SIZE;
+		u64 n = MIN(len, BLOCK_SIZE - o);
+		u64 pa;
+
+		if (b >= vm->nblocks) {
+			return false;
+		}
+		pa = vm->blocks[b];
+		if (pa == 0) {
+			pa = palloc_block();
+			if (pa == 0) {
+				return false;
+			}
+			memset((void *)(uintptr_t)pa, 0, BLOCK_SIZE);
+			vm->blocks[b] = pa; /* given after loading */
+		}
+		memcpy((void *)(uintptr_t)(pa + o), s, n);
+		off += n;
+		s += n;
+		len -= n;
+	}
+	return true;
+}
+
+/* Frees the blocks from `from` on that were loaded but not given. */
+static void drop_loaded(struct vm *vm, u32 from)
+{
+	for (u32 b = from; b < vm->nblocks; b++) {
+		if (vm->blocks[b] != 0) {
+			palloc_free(vm->blocks[b]);
+			vm->blocks[b] = 0;
+		}
+	}
+}
+
+static int fail(char *why, size_t len, int err, const char *msg, const char *arg)
+{
+	fmt_format(why, len, msg, arg);
+	return err;
+}
+
+int vm_load(struct vm *vm, char *why, size_t whylen)
+{
+	const struct vm_config *c = &vm->cfg;
+	u64 ram = (u64)vm->nblocks * BLOCK_SIZE;
+	u64 dt_off = ram - BLOCK_SIZE;
+	const u8 *img;
+	const u8 *rd = NULL;
+	u64 len;
+	u64 rd_len = 0;
+	u64 rd_off = dt_off;
+	u64 text_offset;
+	u64 image_size;
+	static u8 dt[DT_MAX];
+	struct guest_dt g;
+	s32 dt_len;
+	u64 r[4];
+
+	if (!bundle_find(c->kernel, &img, &len)) {
+		return fail(why, whylen, -VM_E_NO_IMAGE, "no image '%s' in the bundle", c->kernel);
+	}
+	if (c->ramdisk[0] != '\0' && !bundle_find(c->ramdisk, &rd, &rd_len)) {
+		return fail(why, whylen, -VM_E_NO_IMAGE, "no image '%s' in the bundle", c->ramdisk);
+	}
+	if (len < 64 || memcmp(img + 56, "ARM\x64", 4) != 0) {
+		return fail(why, whylen, -VM_E_BAD_IMAGE, "'%s' is not an arm64 Image", c->kernel);
+	}
+	text_offset = le64(img + 8);
+	image_size = le64(img + 16);
+	if (image_size == 0) {
+		text_offset = 0x80000; /* images before Linux 3.17 */
+		image_size = len;
+	}
+	rd_off = ALIGN_DOWN(dt_off - MIN(rd_len, dt_off), PAGE_SIZE);
+	if (image_size < len || text_offset > ram || image_size > rd_off - MIN(rd_off, text_offset)) {
+		return fail(why, whylen, -VM_E_BAD_IMAGE,
+			    "'%s' and its ramdisk do not fit in the VM's memory", c->kernel);
+	}
+	g = (struct guest_dt){ VM_RAM_IPA, ram, c->vcpus, vmm_boot->gic_version, c->cmdline,
+			       rd != NULL ? VM_RAM_IPA + rd_off : 0,
+			       rd != NULL ? VM_RAM_IPA + rd_off + rd_len : 0 };
+	if (c->cmdline[0] == '\0') {
+		g.bootargs = NULL;
+	}
+	dt_len = guest_dt_build(dt, sizeof(dt), &g);
+	if (dt_len < 0) {
+		return fail(why, whylen, -VM_E_BAD_IMAGE, "the device tree is too large", "");
+	}
+	if (!copy_in(vm, text_offset, img, len) ||
+	    (rd != NULL && !copy_in(vm, rd_off, rd, rd_len)) ||
+	    !copy_in(vm, dt_off, dt, (u64)dt_len)) {
+		drop_loaded(vm, 0);
+		return fail(why, whylen, -VM_E_NO_MEMORY, "out of memory", "");
+	}
+	vm->entry = VM_RAM_IPA + text_offset;
+	vm->dt_ipa = VM_RAM_IPA + dt_off;
+	/* Give the loaded blocks, then (unless on demand) all the others. */
+	for (u32 b = 0; b < vm->nblocks; b++) {
+		if (vm->blocks[b] != 0) {
+			s64 st = hv_call(HV_FN_PROT_AND_MAP, vm->vmid, VM_RAM_IPA + (u64)b * BLOCK_SIZE,
+					 vm->blocks[b] | 3, 2, r);
+
+			if (st != HV_OK) {
+				drop_loaded(vm, b);
+				fmt_format(why, whylen, "prot_and_map refused (%ld)", (long)st);
+				return -VM_E_HYP;
+			}
+			vm->given++;
+		}
+	}
+	for (u32 b = 0; b < vm->nblocks && !c->on_demand; b++) {
+		if (vm->blocks[b] == 0 && !vm_give_block(vm, b)) {
+			return fail(why, whylen, -VM_E_NO_MEMORY, "out of memory", "");
+		}
+	}
+	return 0;
+}

@@ -1,0 +1,186 @@
+/*
+ * The vCPU runner: the VMM's secondary CPUs take runnable vCPUs of running
+ * VMs round robin from one shared table, run each to its next exit (at
+ * most one time slice: the hyp's timer ends it) and serve the exit. A vCPU
+ * in WFI is skipped until its timer deadline passes or an interrupt is
+ * queued for it. A CPU with nothing to run sleeps in the hyp
+ * (HV_FN_CPU_IDLE) until the next timer deadline of a waiting vCPU, at
+ * most 2 ms; making a vCPU runnable wakes one sleeping CPU (vm_kick). CPU
+ * 0 serves the console and runs vCPUs only when it is the VMM's one CPU.
+ */
+#include <hyp/lib.h>
+#include <vmm/vm.h>
+
+vmm_lock_t vm_run_lock;
+static u32 next_slot;
+
+u64 vm_counter(void)
+{
+	u64 v;
+
+	__asm__ volatile("isb\n\tmrs %0, cntvct_el0" : "=r"(v));
+	return v;
+}
+
+u64 vm_counter_freq(void)
+{
+	u64 v;
+
+	__asm__ volatile("mrs %0, cntfrq_el0" : "=r"(v));
+	return v;
+}
+
+/* vcpu_run: x1 vmid, x2 vcpu | flags, x3..x6 reply; returns x0..x6. */
+static void vcpu_run(u64 vmid, u64 vcpu_flags, const u64 reply[4], u64 out[7])
+{
+	register u64 x0 __asm__("x0") = HV_FN_VCPU_RUN;
+	register u64 x1 __asm__("x1") = vmid;
+	register u64 x2 __asm__("x2") = vcpu_flags;
+	register u64 x3 __asm__("x3") = reply[0];
+	register u64 x4 __asm__("x4") = reply[1];
+	register u64 x5 __asm__("x5") = reply[2];
+	register u64 x6 __asm__("x6") = reply[3];
+
+	__asm__ volatile("hvc #0"
+			 : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3), "+r"(x4), "+r"(x5), "+r"(x6)
+			 :
+			 : "memory");
+	out[0] = x0;
+	out[1] = x1;
+	out[2] = x2;
+	out[3] = x3;
+	out[4] = x4;
+	out[5] = x5;
+	out[6] = x6;
+}
+
+/* A vCPU in WFI is runnable again once its timer deadline has passed. */
+static bool awake(struct gvcpu *vc, u64 now)
+{
+	if (vc->waiting && vc->wake_at != 0 && now >= vc->wake_at) {
+		vc->waiting = false;
+	}
+	return !vc->waiting;
+}
+
+/*
+ * Picks a runnable vCPU no CPU is running and marks it busy. If there is
+ * none, *next_wake is the earliest timer deadline of a vCPU in WFI (or 0).
+ */
+static bool pick(struct vm **vmp, u32 *ip, u64 *next_wake)
+{
+	const u32 slots = VM_MAX * VM_MAX_VCPUS;
+	u64 now = vm_counter();
+	bool found = false;
+
+	*next_wake = 0;
+	vmm_lock(&vm_run_lock);
+	for (u32 k = 0; k < slots && !found; k++) {
+		u32 s = (next_slot + k) % slots;
+		struct vm *vm = &vm_table[s / VM_MAX_VCPUS];
+		struct gvcpu *vc = &vm->vc[s % VM_MAX_VCPUS];
+
+		if (__atomic_load_n(&vm->state, __ATOMIC_ACQUIRE) != VM_RUNNING ||
+		    vm->done != NULL || !vc->on || vc->busy) {
+			continue;
+		}
+		if (awake(vc, now)) {
+			vc->busy = true;
+			*vmp = vm;
+			*ip = s % VM_MAX_VCPUS;
+			next_slot = s + 1;
+			found = true;
+		} else if (vc->wake_at != 0 && (*next_wake == 0 || vc->wake_at < *next_wake)) {
+			*next_wake = vc->wake_at;
+		}
+	}
+	vmm_unlock(&vm_run_lock);
+	return found;
+}
+
+/* VMM CPUs asleep in HV_FN_CPU_IDLE (bit per CPU). */
+static volatile u32 idle_cpus;
+
+void vm_kick(void)
+{
+	u32 idle = __atomic_load_n(&idle_cpus, __ATOMIC_ACQUIRE);
+	u64 r[4];
+
+	if (idle != 0) {
+		(void)hv_call(HV_FN_CPU_WAKE, (u64)__builtin_ctz(idle), 0, 0, 0, r);
+	}
+}
+
+/* Injects the interrupts queued for vCPU i (it is not running). */
+static void inject_pending(struct vm *vm, u32 i)
+{
+	struct gvcpu *vc = &vm->vc[i];
+	u64 r[4];
+
+	for (u32 id = 0; id < 64 && vc->pending_irqs != 0; id++) {
+		if ((vc->pending_irqs & (UINT64_C(1) << id)) != 0 &&
+		    hv_call(HV_FN_IRQ_INJECT, vm->vmid, i, id, 0, r) == HV_OK) {
+			vc->pending_irqs &= ~(UINT64_C(1) << id);
+		}
+	}
+}
+
+static void run(struct vm *vm, u32 i)
+{
+	struct gvcpu *vc = &vm->vc[i];
+	u64 r[7];
+
+	vmm_lock(&vm->lock);
+	inject_pending(vm, i);
+	vmm_unlock(&vm->lock);
+	vcpu_run(vm->vmid, i | vc->flags, vc->reply, r);
+	vmm_lock(&vm->lock);
+	vm_handle_exit(vm, i, r);
+	vmm_unlock(&vm->lock);
+	__atomic_store_n(&vc->busy, false, __ATOMIC_RELEASE);
+}
+
+bool vm_run_one(void)
+{
+	struct vm *vm;
+	u32 i;
+	u64 next_wake;
+
+	if (!pick(&vm, &i, &next_wake)) {
+		return false;
+	}
+	run(vm, i);
+	return true;
+}
+
+/* How long an idle VMM CPU sleeps at most before it looks again. */
+#define IDLE_US 2000
+
+void vm_worker(u32 cpu)
+{
+	const u64 per_us = vm_counter_freq() / 1000000;
+	u64 r[4];
+
+	for (;;) {
+		struct vm *vm;
+		u32 i;
+		u64 next_wake;
+		u64 us = IDLE_US;
+
+		/* Idle from before the look: a kick after it ends the sleep. */
+		__atomic_or_fetch(&idle_cpus, 1U << cpu, __ATOMIC_SEQ_CST);
+		if (pick(&vm, &i, &next_wake)) {
+			__atomic_and_fetch(&idle_cpus, ~(1U << cpu), __ATOMIC_SEQ_CST);
+			run(vm, i);
+			continue;
+		}
+		if (next_wake != 0 && per_us != 0) {
+			u64 now = vm_counter();
+
+			us = next_wake <= now ? 1 : MIN(us, (next_wake - now) / per_us + 1);
+		}
+		/* Nothing to run: sleep (under emulation this frees the core). */
+		(void)hv_call(HV_FN_CPU_IDLE, us, 0, 0, 0, r);
+		__atomic_and_fetch(&idle_cpus, ~(1U << cpu), __ATOMIC_SEQ_CST);
+	}
+}

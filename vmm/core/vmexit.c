@@ -1,0 +1,329 @@
+/*
+ * A VM's exits, served by the VMM CPU that ran the vCPU: MMIO to the
+ * emulated GIC distributor, PL011 and test device; PSCI calls (the policy
+ * of which vCPU starts where is the VMM's; the hyp only checks entry
+ * points); WFI; SGIs; stage-2 faults in RAM not yet given (memory on
+ * demand); and faults that end the VM. An access where nothing is emulated
+ * is refused: the guest takes an external abort.
+ */
+#include <hyp/lib.h>
+#include <vmm/vm.h>
+
+#define MAX_EXITS UINT64_C(1000000000)
+#define TESTDEV_PATTERN UINT64_C(0xf1e2d3c4b5a69788)
+
+/* PSCI (DEN0022 D.b): function ids, return codes. */
+#define PSCI_VERSION 0x84000000U
+#define PSCI_CPU_OFF 0x84000002U
+#define PSCI_CPU_ON_32 0x84000003U
+#define PSCI_CPU_ON_64 0xc4000003U
+#define PSCI_AFFINITY_INFO_32 0x84000004U
+#define PSCI_AFFINITY_INFO_64 0xc4000004U
+#define PSCI_SYSTEM_OFF 0x84000008U
+#define PSCI_SYSTEM_RESET 0x84000009U
+#define PSCI_FEATURES 0x8400000aU
+#define PSCI_VERSION_1_0 0x10000U
+#define PSCI_SUCCESS 0
+#define PSCI_NOT_SUPPORTED (-1)
+#define PSCI_INVALID_PARAMETERS (-2)
+#define PSCI_ALREADY_ON (-4)
+#define PSCI_INVALID_ADDRESS (-9)
+#define AFFINITY_ON 0
+#define AFFINITY_OFF 1
+
+/* The VMM reads a guest word through its own mapping (only if granted). */
+static u64 probe_guest(struct vm *vm, u64 gpa)
+{
+	u64 off = gpa - VM_RAM_IPA;
+	u64 val = 0;
+
+	if (gpa < VM_RAM_IPA || off >= (u64)vm->nblocks * BLOCK_SIZE || (gpa & 7) != 0 ||
+	    vm->blocks[off / BLOCK_SIZE] == 0) {
+		return 0;
+	}
+	if (probe_read64(vm->blocks[off / BLOCK_SIZE] + off % BLOCK_SIZE, &val) != 0) {
+		return 0;
+	}
+	return val;
+}
+
+/* Makes SGI intid pending on each vCPU of `targets` that has it enabled. */
+static void send_sgi(struct vm *vm, u32 targets, u32 intid)
+{
+	for (u32 t = 0; t < vm->cfg.vcpus; t++) {
+		if ((targets & (1U << t)) != 0 && vm->vc[t].on &&
+		    vgic_deliverable(&vm->gic, t, intid)) {
+			/* Injected before its next run, which it now needs. */
+			vm->vc[t].pending_irqs |= UINT64_C(1) << intid;
+			vm->vc[t].waiting = false;
+			vm_kick();
+		}
+	}
+}
+
+/* GICv3: ICC_SGI1R_EL1 (IHI 0069 12.2.19): TargetList [15:0], Aff1
+ * [23:16], INTID [27:24], IRM [40]; vCPU n has MPIDR Aff0 = n. */
+static void sgi1r(struct vm *vm, u32 self, u64 v)
+{
+	u32 intid = (u32)(v >> 24) & 0xf;
+	u32 targets;
+
+	if ((v >> 40) & 1) {
+		targets = ((1U << vm->cfg.vcpus) - 1) & ~(1U << self);
+	} else if (((v >> 16) & 0xff) != 0 || ((v >> 32) & 0xff) != 0 || ((v >> 48) & 0xff) != 0) {
+		targets = 0;
+	} else {
+		targets = (u32)v & 0xffff;
+	}
+	send_sgi(vm, targets, intid);
+}
+
+/*
+ * The PL011's interrupt line (SPI 1, INTID 33) into the emulated
+ * distributor: raised when the masked status becomes non-zero, queued for
+ * the vCPU it is routed to if the guest enabled it; lowered when the guest
+ * has served it.
+ */
+void vm_uart_irq_update(struct vm *vm)
+{
+	bool level = pl011_mis(&vm->uart) != 0;
+
+	if (level && !vm->uart_irq_raised) {
+		u32 t = vgic_spi_target(&vm->gic, VM_UART_INTID);
+
+		if (t < vm->cfg.vcpus && vgic_deliverable(&vm->gic, t, VM_UART_INTID)) {
+			vm->vc[t].pending_irqs |= UINT64_C(1) << VM_UART_INTID;
+			vm->vc[t].waiting = false;
+			vm->uart_irq_raised = true;
+			vm_kick();
+		}
+	} else if (!level) {
+		vm->uart_irq_raised = false;
+	}
+}
+
+static void testdev(struct vm *vm, u64 off, u64 size, bool write, u64 val, u64 *out)
+{
+	if (write && off == 0x000) {
+		vm->dev_value = val;
+		vm->dev_size = size;
+	} else if (write && off == 0x200) {
+		vm->probe = probe_guest(vm, val);
+	} else if (write && off == 0x318) {
+		/* "Type" up to 8 bytes into the guest's UART. */
+		for (u32 b = 0; b < 8 && ((val >> (8 * b)) & 0xff) != 0; b++) {
+			(void)pl011_receive(&vm->uart, (u8)(val >> (8 * b)));
+		}
+		vm_uart_irq_update(vm);
+	} else if (!write) {
+		*out = off == 0x000   ? TESTDEV_PATTERN
+		       : off == 0x100 ? vm->dev_value
+		       : off == 0x108 ? vm->dev_size
+		       : off == 0x208 ? vm->probe
+		       : off == 0x300 ? vm->vmid
+		       : off == 0x310 ? vmm_boot->gic_version
+				      : 0;
+	}
+	/* A write at 0x308 only yields: every exit lets another vCPU run. */
+}
+
+/* Emulates an MMIO access; returns false for an address nothing serves. */
+static bool mmio(struct vm *vm, u32 self, u64 ipa, u64 size, bool write, u64 val, u64 *out)
+{
+	*out = 0;
+	if (ipa >= VM_GICD_IPA && ipa < VM_GICD_IPA + VM_GICD_SIZE) {
+		struct vgic_sgi sgi;
+
+		*out = vgic_dist_access(&vm->gic, self, ipa - VM_GICD_IPA, (u32)size, write, val,
+					&sgi);
+		if (sgi.targets != 0) {
+			send_sgi(vm, sgi.targets, sgi.intid);
+		}
+		vm_uart_irq_update(vm); /* enables or routing may have changed */
+		return true;
+	}
+	if (vm->gic.version == 3 && ipa >= VM_GICR_IPA &&
+	    ipa < VM_GICR_IPA + (u64)vm->cfg.vcpus * VGIC_REDIST_STRIDE) {
+		*out = vgic_redist_access(&vm->gic, ipa - VM_GICR_IPA, (u32)size, write, val);
+		return true;
+	}
+	if (ipa >= VM_UART_IPA && ipa < VM_UART_IPA + PAGE_SIZE) {
+		char buf[64];
+		u32 n;
+
+		*out = pl011_access(&vm->uart, ipa - VM_UART_IPA, write, (u32)val);
+		while ((n = pl011_take_tx(&vm->uart, buf, sizeof(buf))) != 0) {
+			vm_console_out(vm, buf, n);
+		}
+		vm_uart_irq_update(vm);
+		return true;
+	}
+	if (ipa >= VM_TESTDEV_IPA && ipa < VM_TESTDEV_IPA + PAGE_SIZE) {
+		testdev(vm, ipa - VM_TESTDEV_IPA, size, write, val, out);
+		return true;
+	}
+	return false;
+}
+
+static s64 call(u64 fn, u64 a1, u64 a2, u64 a3, u64 a4)
+{
+	u64 r[4];
+
+	return hv_call(fn, a1, a2, a3, a4, r);
+}
+
+/* PSCI for the guest's vCPUs; returns the value for the caller's x0. */
+static s64 psci(struct vm *vm, const u64 *r)
+{
+	u64 fn = r[2];
+	u64 target = r[3] & 0xff00ffffffU;
+	s64 st;
+
+	switch (fn) {
+	case PSCI_VERSION:
+		return PSCI_VERSION_1_0;
+	case PSCI_FEATURES:
+		switch (r[3]) {
+		case PSCI_VERSION:
+		case PSCI_CPU_OFF:
+		case PSCI_CPU_ON_32:
+		case PSCI_CPU_ON_64:
+		case PSCI_AFFINITY_INFO_32:
+		case PSCI_AFFINITY_INFO_64:
+		case PSCI_SYSTEM_OFF:
+		case PSCI_SYSTEM_RESET:
+		case PSCI_FEATURES:
+			return PSCI_SUCCESS;
+		default:
+			return PSCI_NOT_SUPPORTED;
+		}
+	case PSCI_CPU_ON_32:
+	case PSCI_CPU_ON_64:
+		if (target >= vm->cfg.vcpus) {
+			return PSCI_INVALID_PARAMETERS;
+		}
+		if (vm->vc[target].on) {
+			return PSCI_ALREADY_ON;
+		}
+		st = call(HV_FN_VCPU_INIT, vm->vmid, target, r[4], r[5]);
+		if (st != HV_OK) {
+			return st == HV_E_DENIED ? PSCI_INVALID_ADDRESS : PSCI_INVALID_PARAMETERS;
+		}
+		memset(&vm->vc[target], 0, sizeof(vm->vc[target]));
+		vm->vc[target].on = true;
+		vm_kick();
+		return PSCI_SUCCESS;
+	case PSCI_AFFINITY_INFO_32:
+	case PSCI_AFFINITY_INFO_64:
+		if (target >= vm->cfg.vcpus || r[4] != 0) {
+			return PSCI_INVALID_PARAMETERS;
+		}
+		return vm->vc[target].on ? AFFINITY_ON : AFFINITY_OFF;
+	default:
+		return PSCI_NOT_SUPPORTED;
+	}
+}
+
+static void end(struct vm *vm, const char *why)
+{
+	if (vm->done == NULL) {
+		vm->done = why;
+		vm->ended_at = vm_counter();
+	}
+}
+
+/*
+ * A stage-2 fault (reported as an abort, or as MMIO if it had a syndrome):
+ * RAM not given yet (memory on demand), or nothing there.
+ */
+static void abort_exit(struct vm *vm, struct gvcpu *vc, u64 ipa)
+{
+	u64 off = ipa - VM_RAM_IPA;
+
+	if (ipa >= VM_RAM_IPA && off < (u64)vm->nblocks * BLOCK_SIZE) {
+		u32 b = (u32)(off / BLOCK_SIZE);
+
+		if (vm->blocks[b] != 0 || vm_give_block(vm, b)) {
+			vc->flags = HV_RUN_RETRY; /* given (maybe by another vCPU's fault) */
+			return;
+		}
+		con_printf("vm %s: out of memory for IPA 0x%lx: the access is refused\n",
+			   vm->cfg.name, (unsigned long)ipa);
+	} else {
+		con_printf("vm %s: access at IPA 0x%lx refused: no memory there\n", vm->cfg.name,
+			   (unsigned long)ipa);
+	}
+	vc->flags = HV_RUN_ABORT;
+}
+
+void vm_handle_exit(struct vm *vm, u32 i, const u64 *r)
+{
+	struct gvcpu *vc = &vm->vc[i];
+
+	vc->flags = 0;
+	memset(vc->reply, 0, sizeof(vc->reply));
+	vm->cpu_exits[vmm_cpu() % VMM_MAX_CPUS]++;
+	if (++vm->exits >= MAX_EXITS) {
+		end(vm, "too many exits");
+		return;
+	}
+	if ((s64)r[0] != HV_OK) {
+		end(vm, "vcpu_run refused");
+		return;
+	}
+	switch (r[1]) {
+	case HV_EXIT_MMIO:
+		if (r[2] >= VM_RAM_IPA && r[2] - VM_RAM_IPA < (u64)vm->nblocks * BLOCK_SIZE) {
+			/* RAM not given yet: a load or store with a syndrome. */
+			abort_exit(vm, vc, r[2]);
+		} else if (!mmio(vm, i, r[2], r[3] & 0xff, (r[3] & HV_MMIO_WRITE) != 0, r[4],
+			  &vc->reply[0])) {
+			con_printf("vm %s: MMIO at IPA 0x%lx refused: no device there\n",
+				   vm->cfg.name, (unsigned long)r[2]);
+			vc->flags = HV_RUN_ABORT;
+		}
+		break;
+	case HV_EXIT_HVC:
+		/* PSCI over HVC only; SMC and unknown calls are not supported. */
+		if (r[6] != 0) {
+			vc->reply[0] = (u64)(s64)HV_E_NOT_SUPPORTED;
+		} else if (r[2] == PSCI_SYSTEM_OFF || r[2] == PSCI_SYSTEM_RESET) {
+			end(vm, r[2] == PSCI_SYSTEM_OFF ? "powered off" : "reset");
+		} else if (r[2] == PSCI_CPU_OFF) {
+			vc->on = false;
+		} else {
+			vc->reply[0] = (u64)psci(vm, r);
+		}
+		break;
+	case HV_EXIT_WFI:
+		vc->waiting = true;
+		vc->wake_at = r[2];
+		break;
+	case HV_EXIT_SGI:
+		sgi1r(vm, i, r[2]);
+		break;
+	case HV_EXIT_IRQ:
+		break; /* end of its time slice: the next vCPU's turn */
+	case HV_EXIT_ABORT:
+		abort_exit(vm, vc, r[2]);
+		break;
+	case HV_EXIT_FAULT:
+		con_printf("vm %s: vCPU %u: unhandled exception, ESR 0x%lx\n", vm->cfg.name, i,
+			   (unsigned long)r[2]);
+		end(vm, "stopped by a fault");
+		break;
+	default:
+		end(vm, "unknown exit");
+		break;
+	}
+	if (vm->done == NULL) {
+		bool any = false;
+
+		for (u32 v = 0; v < vm->cfg.vcpus; v++) {
+			any = any || vm->vc[v].on;
+		}
+		if (!any) {
+			end(vm, "all vCPUs off");
+		}
+	}
+}

@@ -1,0 +1,260 @@
+/*
+ * Console commands of the VM life cycle: create, start, run, list,
+ * console, destroy, probe, and `guest`, which runs test guests with their
+ * output shown line by line and waits for their end.
+ */
+#include <hyp/lib.h>
+#include <vmm/vm.h>
+
+#define TEST_GUEST_MIB 16
+#define HISTORY_SHOWN 4096
+
+/* The configuration vms/NAME.cfg of the bundle; false (said why) if bad. */
+static bool bundle_config(const char *name, struct vm_config *c, bool quiet)
+{
+	char path[64];
+	const u8 *text;
+	u64 len;
+	struct vmcfg_error e;
+
+	fmt_format(path, sizeof(path), "vms/%s.cfg", name);
+	if (!vmcfg_valid_name(name) || !bundle_find(path, &text, &len)) {
+		if (!quiet) {
+			con_printf("no configuration %s in the bundle\n", path);
+		}
+		return false;
+	}
+	if (vmcfg_parse((const char *)text, len, c, &e) != 0) {
+		if (e.line != 0) {
+			con_printf("%s:%u: %s\n", path, e.line, e.msg);
+		} else {
+			con_printf("%s: %s\n", path, e.msg);
+		}
+		return false;
+	}
+	return true;
+}
+
+static struct vm *create(const struct vm_config *c)
+{
+	char why[96];
+	struct vm *vm;
+
+	(void)vmm_start_cpus();
+	if (vm_create(c, &vm, why, sizeof(why)) != 0) {
+		con_printf("vm %s: not created: %s\n", c->name, why);
+		return NULL;
+	}
+	return vm;
+}
+
+static bool start(struct vm *vm)
+{
+	char why[96];
+
+	if (vm_start(vm, why, sizeof(why)) != 0) {
+		con_printf("vm %s: not started: %s\n", vm->cfg.name, why);
+		return false;
+	}
+	return true;
+}
+
+static void attach(struct vm *vm, enum vm_attach how)
+{
+	vmm_lock(&vm->lock);
+	vm->attach = how;
+	vm->linelen = 0;
+	vmm_unlock(&vm->lock);
+	vm_attached |= 1U << (vm - vm_table);
+}
+
+static struct vm *named(int argc, char **argv, const char *usage)
+{
+	struct vm *vm;
+
+	if (argc != 2) {
+		con_printf("usage: %s\n", usage);
+		return NULL;
+	}
+	vm = vm_find(argv[1]);
+	if (vm == NULL) {
+		con_printf("no VM called '%s' (see 'list')\n", argv[1]);
+	}
+	return vm;
+}
+
+void cmd_create(int argc, char **argv)
+{
+	struct vm_config c;
+	struct vm *vm;
+
+	if (argc != 2) {
+		con_printf("usage: create NAME (the configuration vms/NAME.cfg of the bundle)\n");
+		return;
+	}
+	if (bundle_config(argv[1], &c, false) && (vm = create(&c)) != NULL) {
+		con_printf("vm %s: created (vm%u, %u MiB%s, %u vCPUs)\n", c.name, vm->vmid,
+			   c.memory_mib, c.on_demand ? " on demand" : "", c.vcpus);
+	}
+}
+
+void cmd_start(int argc, char **argv)
+{
+	struct vm *vm = named(argc, argv, "start NAME");
+
+	if (vm != NULL && start(vm)) {
+		con_printf("vm %s: started\n", vm->cfg.name);
+	}
+}
+
+void cmd_run(int argc, char **argv)
+{
+	struct vm_config c;
+	struct vm *vm;
+
+	if (argc != 2) {
+		con_printf("usage: run NAME (create and start vms/NAME.cfg, attach to its console)\n");
+		return;
+	}
+	if (!bundle_config(argv[1], &c, false) || (vm = create(&c)) == NULL) {
+		return;
+	}
+	con_printf("vm %s: vm%u, %u MiB, %u vCPUs; console attached (Ctrl-] detaches)\n",
+		   c.name, vm->vmid, c.memory_mib, c.vcpus);
+	attach(vm, ATTACH_RAW);
+	if (!start(vm)) {
+		vm_attached = 0;
+		(void)vm_destroy(vm, "not started");
+	}
+}
+
+void cmd_console(int argc, char **argv)
+{
+	static char hist[HISTORY_SHOWN];
+	struct vm *vm = named(argc, argv, "console NAME");
+	u32 n;
+
+	if (vm == NULL) {
+		return;
+	}
+	con_printf("vm %s: console attached (Ctrl-] detaches)\n", vm->cfg.name);
+	n = vm_console_history(vm, hist, sizeof(hist));
+	con_write(hist, n);
+	attach(vm, ATTACH_RAW);
+}
+
+void cmd_destroy(int argc, char **argv)
+{
+	struct vm *vm = named(argc, argv, "destroy NAME");
+
+	if (vm != NULL) {
+		(void)vm_destroy(vm, "destroyed");
+		vm_reap();
+	}
+}
+
+static const char *const state_name[] = { "free", "loaded", "running", "ended" };
+
+void cmd_list(int argc, char **argv)
+{
+	u64 freq = vm_counter_freq();
+	u64 now = vm_counter();
+
+	(void)argc;
+	(void)argv;
+	con_printf("%-16s %-8s %5s %5s %11s %10s %8s\n", "NAME", "STATE", "VMID", "VCPUS",
+		   "MEMORY_MIB", "EXITS", "UPTIME_S");
+	for (u32 i = 0; i < VM_MAX; i++) {
+		struct vm *vm = &vm_table[i];
+		u64 up;
+
+		if (vm->state == VM_FREE) {
+			continue;
+		}
+		up = vm->started_at == 0 ? 0 : ((vm->done ? vm->ended_at : now) - vm->started_at);
+		con_printf("%-16s %-8s %5u %5u %5u/%-5u %10lu %8lu\n", vm->cfg.name,
+			   state_name[vm->state], vm->vmid, vm->cfg.vcpus, vm->given * 2,
+			   vm->cfg.memory_mib, (unsigned long)vm->exits,
+			   (unsigned long)(freq != 0 ? up / freq : 0));
+	}
+	con_printf("%u MiB free for VMs\n", palloc_free_blocks() * 2);
+}
+
+/*
+ * The VMM tries to read the first word of every page it gave the VM: each
+ * attempt must be refused by the hyp (the VM's memory is not in the VMM's
+ * stage 2), and the VMM carries on.
+ */
+void cmd_probe(int argc, char **argv)
+{
+	struct vm *vm = named(argc, argv, "probe NAME");
+	u32 pages = 0;
+	u32 readable = 0;
+
+	if (vm == NULL) {
+		return;
+	}
+	for (u32 b = 0; b < vm->nblocks; b++) {
+		u64 pa = vm->blocks[b];
+
+		for (u32 p = 0; pa != 0 && p < (BLOCK_SIZE / PAGE_SIZE); p++) {
+			u64 v;
+
+			pages++;
+			readable += probe_read64(pa + (u64)p * PAGE_SIZE, &v) == 0;
+		}
+	}
+	con_printf("probe %s: the VMM read %u of the %u pages it gave the VM\n", vm->cfg.name,
+		   readable, pages);
+}
+
+/* A test guest: guests/NAME.bin, 16 MiB, 4 vCPUs, unless vms/NAME.cfg says more. */
+static bool guest_config(const char *arg, struct vm_config *c)
+{
+	if (bundle_config(arg, c, true)) {
+		return true;
+	}
+	if (!vmcfg_valid_name(arg) || strlen(arg) > VMCFG_NAME_MAX - 2) {
+		con_printf("guest: bad name '%s'\n", arg);
+		return false;
+	}
+	memset(c, 0, sizeof(*c));
+	/* Two of the same guest: the second is NAME-2. */
+	fmt_format(c->name, sizeof(c->name), vm_find(arg) == NULL ? "%s" : "%s-2", arg);
+	fmt_format(c->kernel, sizeof(c->kernel), "guests/%s.bin", arg);
+	c->memory_mib = TEST_GUEST_MIB;
+	c->vcpus = VM_MAX_VCPUS;
+	c->protect = true;
+	return true;
+}
+
+void cmd_guest(int argc, char **argv)
+{
+	struct vm *vms[2] = { NULL, NULL };
+	int n = argc - 1;
+
+	if (n < 1 || n > 2) {
+		con_printf("usage: guest NAME [NAME] (test guests in the bundle)\n");
+		return;
+	}
+	for (int i = 0; i < n; i++) {
+		struct vm_config c;
+
+		if (!guest_config(argv[1 + i], &c) || (vms[i] = create(&c)) == NULL) {
+			for (int j = 0; j < i; j++) {
+				(void)vm_destroy(vms[j], "not started");
+			}
+			vm_reap();
+			return;
+		}
+	}
+	/* Output line by line, "[name] ...", until they end (Ctrl-] detaches). */
+	for (int i = 0; i < n; i++) {
+		attach(vms[i], ATTACH_LINES);
+	}
+	for (int i = 0; i < n; i++) {
+		if (!start(vms[i])) {
+			(void)vm_destroy(vms[i], "not started");
+		}
+	}
+}
