@@ -54,10 +54,11 @@ static void vcpu_run(u64 vmid, u64 vcpu_flags, const u64 reply[4], u64 out[7])
 	out[6] = x6;
 }
 
-/* A vCPU in WFI is runnable again once its timer deadline has passed. */
+/* A vCPU in WFI is runnable again once its timer deadline has passed or an
+ * interrupt is queued for it. */
 static bool awake(struct gvcpu *vc, u64 now)
 {
-	if (vc->waiting && vc->wake_at != 0 && now >= vc->wake_at) {
+	if (vc->waiting && (vc->pending_irqs != 0 || (vc->wake_at != 0 && now >= vc->wake_at))) {
 		vc->waiting = false;
 	}
 	return !vc->waiting;
@@ -155,6 +156,8 @@ bool vm_run_one(void)
 
 /* How long an idle VMM CPU sleeps at most before it looks again. */
 #define IDLE_US 2000
+/* A vCPU's timer deadline closer than this is polled for, not slept to. */
+#define POLL_US 200 /* as KVM's default halt_poll_ns */
 
 void vm_worker(u32 cpu)
 {
@@ -177,7 +180,12 @@ void vm_worker(u32 cpu)
 		if (next_wake != 0 && per_us != 0) {
 			u64 now = vm_counter();
 
-			us = next_wake <= now ? 1 : MIN(us, (next_wake - now) / per_us + 1);
+			if (next_wake <= now + POLL_US * per_us) {
+				/* A deadline this close is met by looking again. */
+				__atomic_and_fetch(&idle_cpus, ~(1U << cpu), __ATOMIC_SEQ_CST);
+				continue;
+			}
+			us = MIN(us, (next_wake - now) / per_us + 1);
 		}
 		/* Nothing to run: sleep (under emulation this frees the core). */
 		(void)hv_call(HV_FN_CPU_IDLE, us, 0, 0, 0, r);

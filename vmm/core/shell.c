@@ -185,6 +185,7 @@ static const struct command commands[] = {
 	{ "start", "NAME", "start a VM", cmd_start },
 	{ "run", "NAME", "create, start and attach to a VM", cmd_run },
 	{ "list", "", "the VMs, their state, memory, exits, uptime", cmd_list },
+	{ "info", "NAME", "a VM's configuration and vCPUs", cmd_info },
 	{ "console", "NAME", "attach to a VM's console (Ctrl-] detaches)", cmd_console },
 	{ "destroy", "NAME", "stop a VM and take its memory back", cmd_destroy },
 	{ "probe", "NAME", "try to read every page given to a VM", cmd_probe },

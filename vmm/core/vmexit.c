@@ -296,7 +296,9 @@ void vm_handle_exit(struct vm *vm, u32 i, const u64 *r)
 		}
 		break;
 	case HV_EXIT_WFI:
-		vc->waiting = true;
+		/* An interrupt queued while it ran (not injected yet) ends the
+		 * wait at once: it is injected before the next run. */
+		vc->waiting = vc->pending_irqs == 0;
 		vc->wake_at = r[2];
 		break;
 	case HV_EXIT_SGI:

@@ -180,6 +180,33 @@ void cmd_list(int argc, char **argv)
 	con_printf("%u MiB free for VMs\n", palloc_free_blocks() * 2);
 }
 
+void cmd_info(int argc, char **argv)
+{
+	struct vm *vm = named(argc, argv, "info NAME");
+	u64 now = vm_counter();
+	u64 per_us = vm_counter_freq() / 1000000;
+
+	if (vm == NULL) {
+		return;
+	}
+	con_printf("vm %s: vm%u, %s, %u MiB (%u given%s), %lu exits\n", vm->cfg.name, vm->vmid,
+		   state_name[vm->state], vm->cfg.memory_mib, vm->given * 2,
+		   vm->cfg.on_demand ? ", on demand" : "", (unsigned long)vm->exits);
+	con_printf("  kernel %s, ramdisk %s\n  cmdline \"%s\"\n", vm->cfg.kernel,
+		   vm->cfg.ramdisk[0] != '\0' ? vm->cfg.ramdisk : "none", vm->cfg.cmdline);
+	for (u32 i = 0; i < vm->cfg.vcpus; i++) {
+		const struct gvcpu *vc = &vm->vc[i];
+
+		con_printf("  vcpu %u: %s%s%s", i, vc->on ? "on" : "off",
+			   vc->busy ? ", running" : "", vc->waiting ? ", in WFI" : "");
+		if (vc->waiting && vc->wake_at != 0 && per_us != 0) {
+			con_printf(" (timer in %ld us)",
+				   (long)((s64)(vc->wake_at - now) / (s64)per_us));
+		}
+		con_printf(", pending 0x%lx\n", (unsigned long)vc->pending_irqs);
+	}
+}
+
 /*
  * The VMM tries to read the first word of every page it gave the VM: each
  * attempt must be refused by the hyp (the VM's memory is not in the VMM's

@@ -159,6 +159,7 @@ void cmd_create(int argc, char **argv);
 void cmd_start(int argc, char **argv);
 void cmd_run(int argc, char **argv);
 void cmd_list(int argc, char **argv);
+void cmd_info(int argc, char **argv);
 void cmd_console(int argc, char **argv);
 void cmd_destroy(int argc, char **argv);
 void cmd_probe(int argc, char **argv);
