@@ -14,7 +14,7 @@ HOST_PACKAGES=(
 	build-essential gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu
 	device-tree-compiler u-boot-qemu u-boot-tools mtools dosfstools fdisk
 	cpio python3 python3-kconfiglib python3-pytest python3-pexpect
-	clang llvm libclang-rt-14-dev musl-tools
+	clang llvm libclang-rt-14-dev musl-tools musl-dev:arm64
 )
 # From bookworm-backports: QEMU 10, which has the raspi4b machine.
 BACKPORT_PACKAGES=(qemu-system-arm)
@@ -285,6 +285,13 @@ cmd_build() {
 	check_platform "$plat"
 	fetch_target
 	build_platform "$plat"
+	build_vmctl
+}
+
+# vmctl, static (musl): build/vmctl/vmctl for this machine, and
+# build/vmctl/aarch64/vmctl.
+build_vmctl() {
+	make -s -C "$ROOT/tools/vmctl" O="$BUILD/vmctl" VERSION="$(version)"
 }
 
 # ----------------------------------------------------------------- run ----
@@ -297,7 +304,8 @@ cmd_run() {
 	variant=virt-gicv3
 	[[ $plat == rpi4 ]] && variant=rpi4
 	say "booting $variant in QEMU and starting the Linux VM (Ctrl-] back to the VMM prompt, Ctrl-A X quits QEMU)"
-	exec $PY "$ROOT/tools/build/qemu.py" "$variant" --build "$BUILD" --send "run linux"
+	say "from another terminal: $BUILD/vmctl/vmctl -c $BUILD/run/vmm.sock list (see docs/vmctl.md)"
+	exec $PY "$ROOT/tools/build/qemu.py" "$variant" --build "$BUILD" --serve "$BUILD/run" --send "run linux"
 }
 
 # ---------------------------------------------------------------- test ----

@@ -2,10 +2,12 @@
 """QEMU command lines for each platform variant, shared by `./build.sh run`,
 the boot tests and the benchmarks.
 
-Usage: qemu.py VARIANT [--build DIR] [--send CMD] [-- EXTRA QEMU ARGS]
+Usage: qemu.py VARIANT [--build DIR] [--serve RUNDIR] [--send CMD] [-- EXTRA QEMU ARGS]
 Runs QEMU for VARIANT (virt-gicv3, virt-gicv2, rpi4) attached to this
 terminal; the console is on standard input/output (Ctrl-A X quits). With
 --send, CMD is typed at the VMM's first prompt (e.g. "run linux").
+With --serve, the VMM's console is the Unix socket RUNDIR/uart.sock, which
+this terminal shares with vmctl clients of RUNDIR/vmm.sock (ctlmux.py).
 """
 import os
 import sys
@@ -24,8 +26,16 @@ def platform_of(variant):
     return VARIANTS[variant][0]
 
 
-def command(variant, build=None, extra=()):
-    """The argument vector that boots VARIANT from its boot medium."""
+def serial(console):
+    if console is None:
+        return ["-serial", "mon:stdio"]
+    return ["-chardev", f"socket,id=vmmcon,path={console},server=on,wait=off",
+            "-serial", "chardev:vmmcon", "-monitor", "none"]
+
+
+def command(variant, build=None, extra=(), console=None):
+    """The argument vector that boots VARIANT from its boot medium; the
+    VMM's console on stdio, or on the Unix socket `console` (QEMU listens)."""
     build = build or os.path.join(ROOT, "build")
     plat, gic = VARIANTS[variant]
     out = os.path.join(build, plat)
@@ -40,8 +50,7 @@ def command(variant, build=None, extra=()):
             "-drive", f"if=none,format=raw,id=disk,file={out}/disk.img",
             "-device", "virtio-blk-device,drive=disk",
             "-nic", "none",
-            "-serial", "mon:stdio",
-        ] + common + list(extra)
+        ] + serial(console) + common + list(extra)
     # raspi4b: U-Boot as the kernel, the Pi 4 device tree, the SD card. The
     # Pi 4's console is the mini UART (QEMU's second serial port), as on the
     # board's GPIO 14/15 header; the PL011 carries only U-Boot's first lines.
@@ -51,8 +60,8 @@ def command(variant, build=None, extra=()):
         "-kernel", f"{cache}/usr/lib/u-boot/rpi_4/u-boot.bin",
         "-dtb", f"{out}/bcm2711-rpi-4-b.dtb",
         "-drive", f"if=sd,format=raw,file={out}/sdcard.img",
-        "-serial", "null", "-serial", "mon:stdio",
-    ] + common + list(extra)
+        "-serial", "null",
+    ] + serial(console) + common + list(extra)
 
 
 def run_and_send(cmd, line):
@@ -70,12 +79,37 @@ def run_and_send(cmd, line):
     child.close()
 
 
+def serve(variant, build, extra, rundir, send):
+    """QEMU in the background with the console on RUNDIR/uart.sock, and this
+    terminal plus vmctl clients on it until QEMU ends or Ctrl-A X."""
+    import subprocess
+
+    import ctlmux
+
+    os.makedirs(rundir, exist_ok=True)
+    uart = os.path.join(rundir, "uart.sock")
+    if os.path.exists(uart):
+        os.unlink(uart)
+    cmd = command(variant, build, extra, console=uart)
+    with open(os.path.join(rundir, "qemu.log"), "w") as log:
+        qemu = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=log)
+    try:
+        ctlmux.serve(rundir, interactive=True, send=send)
+    finally:
+        qemu.terminate()
+        try:
+            qemu.wait(10)
+        except subprocess.TimeoutExpired:
+            qemu.kill()
+
+
 def main(argv):
     if not argv or argv[0] not in VARIANTS:
         sys.exit(__doc__)
     variant = argv[0]
     build = None
     send = None
+    rundir = None
     extra = []
     rest = argv[1:]
     while rest:
@@ -84,11 +118,16 @@ def main(argv):
             build = rest.pop(0)
         elif a == "--send" and rest:
             send = rest.pop(0)
+        elif a == "--serve" and rest:
+            rundir = rest.pop(0)
         elif a == "--":
             extra = rest
             break
         else:
             sys.exit(__doc__)
+    if rundir is not None:
+        serve(variant, build, extra, rundir, send)
+        return
     cmd = command(variant, build, extra)
     if send is not None:
         run_and_send(cmd, send)

@@ -34,6 +34,17 @@ void con_write(const char *s, size_t n)
 	vmm_unlock(&con_lock);
 }
 
+void con_write_raw(const void *p, size_t n)
+{
+	const char *s = p;
+
+	vmm_lock(&con_lock);
+	for (size_t i = 0; i < n; i++) {
+		uart_putc(con_kind, con_base, s[i]);
+	}
+	vmm_unlock(&con_lock);
+}
+
 void con_printf(const char *fmt, ...)
 {
 	char buf[256];

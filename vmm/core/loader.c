@@ -122,11 +122,11 @@ int vm_load(struct vm *vm, char *why, size_t whylen)
 	s32 dt_len;
 	u64 r[4];
 
-	if (!bundle_find(c->kernel, &img, &len)) {
-		return fail(why, whylen, -VM_E_NO_IMAGE, "no image '%s' in the bundle", c->kernel);
+	if (!image_find(c->kernel, &img, &len)) {
+		return fail(why, whylen, -VM_E_NO_IMAGE, "no image '%s' uploaded or in the bundle", c->kernel);
 	}
-	if (c->ramdisk[0] != '\0' && !bundle_find(c->ramdisk, &rd, &rd_len)) {
-		return fail(why, whylen, -VM_E_NO_IMAGE, "no image '%s' in the bundle", c->ramdisk);
+	if (c->ramdisk[0] != '\0' && !image_find(c->ramdisk, &rd, &rd_len)) {
+		return fail(why, whylen, -VM_E_NO_IMAGE, "no image '%s' uploaded or in the bundle", c->ramdisk);
 	}
 	if (len < 64 || memcmp(img + 56, "ARM\x64", 4) != 0) {
 		return fail(why, whylen, -VM_E_BAD_IMAGE, "'%s' is not an arm64 Image", c->kernel);

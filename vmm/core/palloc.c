@@ -49,6 +49,25 @@ void palloc_free(u64 addr)
 	}
 }
 
+u64 palloc_run(u32 n)
+{
+	for (u32 i = 0; n != 0 && i + n <= nblocks; i++) {
+		u32 k = 0;
+
+		while (k < n && !block_used[i + k] &&
+		       block_addr[i + k] == block_addr[i] + (u64)k * BLOCK_SIZE) {
+			k++;
+		}
+		if (k == n) {
+			for (k = 0; k < n; k++) {
+				block_used[i + k] = 1;
+			}
+			return block_addr[i];
+		}
+	}
+	return 0;
+}
+
 u32 palloc_free_blocks(void)
 {
 	u32 n = 0;

@@ -2,6 +2,7 @@
  * The VMM's interactive console: a line editor and a table of commands.
  */
 #include <hyp/lib.h>
+#include <vmm/ctl.h>
 #include <vmm/vm.h>
 #include <vmm/vmm.h>
 
@@ -187,6 +188,7 @@ static const struct command commands[] = {
 	{ "list", "", "the VMs, their state, memory, exits, uptime", cmd_list },
 	{ "info", "NAME", "a VM's configuration and vCPUs", cmd_info },
 	{ "console", "NAME", "attach to a VM's console (Ctrl-] detaches)", cmd_console },
+	{ "stop", "NAME", "stop running a VM's vCPUs (start resumes)", cmd_stop },
 	{ "destroy", "NAME", "stop a VM and take its memory back", cmd_destroy },
 	{ "probe", "NAME", "try to read every page given to a VM", cmd_probe },
 	{ "bench", "", "instruction counts of the hyp's calls (PMU)", cmd_bench },
@@ -269,26 +271,17 @@ static bool edit(char *buf, size_t size, size_t *n, int c)
 	return false;
 }
 
-/*
- * Input for the attached VMs (the first takes typed bytes); Ctrl-]
- * detaches. Returns whether a byte came in.
- */
-static bool attached_input(void)
+/* Typed input for the attached VMs (the first takes it); Ctrl-] detaches. */
+static void attached_input(u8 c)
 {
 	struct vm *vm = &vm_table[__builtin_ctz(vm_attached)];
-	int c;
 
-	/* Typed input waits in the UART until the VM's FIFO has room. */
-	if (vm->uart.rx_count >= PL011_RX_FIFO || (c = con_getc()) < 0) {
-		return false;
-	}
 	if (c == 0x1d) {
 		vm_detach_all();
 		con_putc('\n');
 	} else {
-		(void)vm_console_in(vm, (u8)c);
+		(void)vm_console_in(vm, c);
 	}
-	return true;
 }
 
 /*
@@ -305,18 +298,27 @@ void shell_run(void)
 	for (;;) {
 		bool active = false;
 		int c = -1;
+		u8 text[2];
+		u32 ntext;
 
-		if (vm_attached != 0) {
-			active = attached_input();
-		} else if ((c = con_getc()) >= 0) {
-			active = true;
-			if (edit(line, sizeof(line), &n, c)) {
+		/* Input waits in the UART while an attached VM's FIFO is full. */
+		if (vm_attached == 0 ||
+		    vm_table[__builtin_ctz(vm_attached)].uart.rx_count < PL011_RX_FIFO) {
+			c = con_getc();
+		}
+		ntext = c >= 0 ? ctl_input((u8)c, text) : 0;
+		active = c >= 0 || ctl_console_busy();
+		for (u32 i = 0; i < ntext; i++) {
+			if (vm_attached != 0) {
+				attached_input(text[i]);
+			} else if (edit(line, sizeof(line), &n, text[i])) {
 				execute(line);
 				if (vm_attached == 0) {
 					con_write("vmm> ", 5);
 				}
 			}
 		}
+		ctl_poll();
 		vm_reap();
 		if (was_attached && vm_attached == 0) {
 			con_write("vmm> ", 5);

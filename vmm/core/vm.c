@@ -94,7 +94,12 @@ int vm_create(const struct vm_config *c, struct vm **out, char *why, size_t whyl
 		return -VM_E_HYP;
 	}
 	vmid = r[1];
-	memset(vm, 0, sizeof(*vm));
+	{
+		u32 gen = vm->gen + 1;
+
+		memset(vm, 0, sizeof(*vm));
+		vm->gen = gen;
+	}
 	vm->cfg = *c;
 	vm->vmid = (u32)vmid;
 	vm->nblocks = nblocks;
@@ -122,12 +127,34 @@ int vm_create(const struct vm_config *c, struct vm **out, char *why, size_t whyl
 	return 0;
 }
 
+static bool busy(const struct vm *vm);
+
+int vm_stop(struct vm *vm)
+{
+	if (vm->state != VM_RUNNING || vm->done != NULL) {
+		return -VM_E_STATE;
+	}
+	vmm_lock(&vm_run_lock); /* no CPU picks its vCPUs from now on */
+	vm->state = VM_STOPPED;
+	vmm_unlock(&vm_run_lock);
+	while (busy(vm)) {
+		__asm__ volatile("yield"); /* at most one time slice */
+	}
+	return 0;
+}
+
 int vm_start(struct vm *vm, char *why, size_t whylen)
 {
 	s64 st;
 
+	if (vm->state == VM_STOPPED && vm->done == NULL) {
+		__atomic_store_n(&vm->state, VM_RUNNING, __ATOMIC_RELEASE);
+		vm_kick();
+		return 0;
+	}
 	if (vm->state != VM_LOADED) {
-		fmt_format(why, whylen, "vm %s has been started", vm->cfg.name);
+		fmt_format(why, whylen, "vm %s is %s", vm->cfg.name,
+			   vm->state == VM_RUNNING ? "running" : "ending");
 		return -VM_E_STATE;
 	}
 	st = call(HV_FN_VM_START, vm->vmid, 0, 0, 0);

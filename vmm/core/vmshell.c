@@ -103,7 +103,20 @@ void cmd_start(int argc, char **argv)
 	struct vm *vm = named(argc, argv, "start NAME");
 
 	if (vm != NULL && start(vm)) {
-		con_printf("vm %s: started\n", vm->cfg.name);
+		con_printf("vm %s: running\n", vm->cfg.name);
+	}
+}
+
+void cmd_stop(int argc, char **argv)
+{
+	struct vm *vm = named(argc, argv, "stop NAME");
+
+	if (vm != NULL) {
+		if (vm_stop(vm) == 0) {
+			con_printf("vm %s: stopped\n", vm->cfg.name);
+		} else {
+			con_printf("vm %s: not running\n", vm->cfg.name);
+		}
 	}
 }
 
@@ -153,7 +166,7 @@ void cmd_destroy(int argc, char **argv)
 	}
 }
 
-static const char *const state_name[] = { "free", "loaded", "running", "ended" };
+static const char *const state_name[] = { "free", "created", "running", "stopped", "ended" };
 
 void cmd_list(int argc, char **argv)
 {

@@ -36,6 +36,7 @@ enum vm_state {
 	VM_FREE,    /* an empty slot */
 	VM_LOADED,  /* memory given and the image loaded; not started */
 	VM_RUNNING, /* its vCPUs are run */
+	VM_STOPPED, /* its vCPUs are not run until it is started again */
 	VM_ENDED,   /* powered off, faulted or destroyed: to be torn down */
 };
 
@@ -65,6 +66,7 @@ struct vm {
 	const char *done; /* why it ended; NULL while it runs */
 	u64 exits;
 	u32 cpu_exits[VMM_MAX_CPUS];
+	u32 gen;        /* differs for every VM a slot has held */
 	u64 started_at; /* counter value at start */
 	u64 ended_at;
 	struct gvcpu vc[VM_MAX_VCPUS];
@@ -116,6 +118,8 @@ struct vm *vm_find(const char *name);
 int vm_create(const struct vm_config *c, struct vm **out, char *why, size_t whylen);
 /** Starts vCPU 0 of a loaded VM; 0 or a negative vm_error. */
 int vm_start(struct vm *vm, char *why, size_t whylen);
+/** Stops running a VM's vCPUs (returns once none runs); 0 or -VM_E_STATE. */
+int vm_stop(struct vm *vm);
 /** Ends a VM (it is torn down by vm_reap); 0 or a negative vm_error. */
 int vm_destroy(struct vm *vm, const char *reason);
 /**
@@ -157,6 +161,7 @@ u64 vm_counter_freq(void);
 void cmd_guest(int argc, char **argv);
 void cmd_create(int argc, char **argv);
 void cmd_start(int argc, char **argv);
+void cmd_stop(int argc, char **argv);
 void cmd_run(int argc, char **argv);
 void cmd_list(int argc, char **argv);
 void cmd_info(int argc, char **argv);

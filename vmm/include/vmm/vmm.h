@@ -16,6 +16,8 @@ extern const struct hv_boot_info *vmm_boot;
 void con_init(u32 kind, uintptr_t base);
 void con_putc(char c);
 void con_write(const char *s, size_t n);
+/** Writes bytes as they are (no newline translation), all at once. */
+void con_write_raw(const void *p, size_t n);
 void con_printf(const char *fmt, ...) __printf(1, 2);
 /** Returns a received byte or -1 if none is waiting. */
 int con_getc(void);
@@ -46,6 +48,14 @@ extern struct vmm_fault vmm_last_fault;
 
 /** Finds file `name` in the bundle; false if absent or malformed. */
 bool bundle_find(const char *name, const u8 **data, u64 *size);
+/**
+ * The bundle's files one by one: *cursor starts at 0; returns false after
+ * the last. Directories and the trailer are skipped.
+ */
+bool bundle_next(u64 *cursor, const char **name, u64 *size);
+
+/** An image by name: uploaded first, then the bundle's (images.c). */
+bool image_find(const char *name, const u8 **data, u64 *size);
 
 /** The VMM's 2 MiB block allocator over its RAM. */
 void palloc_init(void);
@@ -53,6 +63,8 @@ void palloc_init(void);
 u64 palloc_block(void);
 void palloc_free(u64 addr);
 u32 palloc_free_blocks(void);
+/** n free 2 MiB blocks at consecutive addresses (the first's address), or 0. */
+u64 palloc_run(u32 n);
 
 /** A lock for VMM data shared between its CPUs (MMU on: exclusives work). */
 typedef struct {
