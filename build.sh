@@ -36,9 +36,9 @@ Usage: ./build.sh COMMAND [ARGS]
                         (qemu-virt: gic-version=3; rpi4: the raspi4b machine;
                         Ctrl-A X quits QEMU)
   test [GROUP...]       deps + build, then every test group, or the named
-                        ones (unit, fuzz, model, boot, guests, linux); ends with
+                        ones (unit, fuzz, model, boot, guests, linux, vmctl); ends with
                         "N passed, N failed"
-  fuzz [SECONDS]        run the libFuzzer target for SECONDS (default 600)
+  fuzz [SECONDS]        run each libFuzzer target for SECONDS (default 600)
   bench                 instructions per hyp call in QEMU (-icount shift=0)
                         and ns per memory operation on this machine;
                         writes build/bench/results.json
@@ -367,25 +367,28 @@ group_boot() {
 }
 
 # Runs the libFuzzer target over the memory interface for $1 seconds.
+# run_fuzz SECONDS TARGET: one libFuzzer target of tests/fuzz, with its own
+# corpus; prints a line "fuzz: N passed, M failed".
 run_fuzz() {
-	local secs=$1 out=$BUILD/host/fuzz log=$BUILD/test/fuzz.log rc=0
+	local secs=$1 target=${2:-fuzz_mem} out=$BUILD/host/fuzz rc=0
+	local log=$BUILD/test/$target.log
 	make -s -C "$ROOT/tests/fuzz" O="$out"
-	mkdir -p "$out/corpus" "$out/crashes" "$BUILD/test"
-	"$out/fuzz_mem" -max_total_time="$secs" -print_final_stats=1 \
-		-artifact_prefix="$out/crashes/" "$out/corpus" >"$log" 2>&1 || rc=$?
+	mkdir -p "$out/corpus-$target" "$out/crashes" "$BUILD/test"
+	"$out/$target" -max_total_time="$secs" -print_final_stats=1 \
+		-artifact_prefix="$out/crashes/$target-" "$out/corpus-$target" >"$log" 2>&1 || rc=$?
 	grep -E '^stat::(number_of_executed_units|average_exec_per_sec)|^Done' "$log" || true
 	if ((rc == 0)); then
-		echo "fuzz: 1 passed, 0 failed (fuzz_mem, ${secs} s, corpus $out/corpus)"
+		echo "$target: 1 passed, 0 failed (${secs} s, corpus $out/corpus-$target)"
 	else
 		tail -n 30 "$log"
-		echo "fuzz: 0 passed, 1 failed (crash input in $out/crashes/)"
+		echo "$target: 0 passed, 1 failed (crash input in $out/crashes/)"
 	fi
 }
 
 group_fuzz() {
 	local log=$BUILD/test/fuzz-summary.log
 	say "test group fuzz: libFuzzer over the memory interface, 60 s"
-	run_fuzz 60 | tee "$log"
+	run_fuzz 60 fuzz_mem | tee "$log"
 	count_results "$log"
 }
 
@@ -401,7 +404,9 @@ cmd_fuzz() {
 	local secs=${1:-600}
 	[[ $secs =~ ^[0-9]+$ ]] || die "fuzz takes a number of seconds, not '$secs'"
 	cmd_deps_quiet_check
-	run_fuzz "$secs"
+	for t in fuzz_mem fuzz_ctl fuzz_vmcfg; do
+		run_fuzz "$secs" "$t"
+	done
 }
 
 group_model() {
@@ -420,7 +425,17 @@ group_linux() {
 	run_pytest linux linux
 }
 
-TEST_GROUPS=(unit fuzz model boot guests linux)
+group_vmctl() {
+	local t
+	say "test group vmctl: the protocol codec and configuration parser fuzzed, 20 s each; vmctl on virt GICv3, virt GICv2, raspi4b"
+	for t in fuzz_ctl fuzz_vmcfg; do
+		run_fuzz 20 "$t" | tee "$BUILD/test/$t-summary.log"
+		count_results "$BUILD/test/$t-summary.log"
+	done
+	run_pytest vmctl vmctl
+}
+
+TEST_GROUPS=(unit fuzz model boot guests linux vmctl)
 
 cmd_test() {
 	local groups=("$@") g

@@ -360,16 +360,13 @@ static void put_str(char *out, size_t cap, const char *key, const char *v)
 	snprintf(out + o, cap - o, "\"\n");
 }
 
-static int cmd_create(const char *file)
+/* Reads and checks a configuration file; exits with FILE:LINE: on errors. */
+static void load_config(const char *file, struct vm_config *c)
 {
 	static char text[CTL_MAX_PAYLOAD];
-	char canon[CTL_MAX_PAYLOAD] = "";
-	struct vm_config c;
 	struct vmcfg_error e;
 	FILE *f = fopen(file, "r");
 	size_t n;
-	struct ctl_frame *r;
-	const struct ctl_vm *v;
 
 	if (f == NULL) {
 		die(EX_USAGE, "%s: %s", file, strerror(errno));
@@ -379,12 +376,22 @@ static int cmd_create(const char *file)
 		die(EX_USAGE, "%s: larger than %zu bytes", file, sizeof(text));
 	}
 	fclose(f);
-	if (vmcfg_parse(text, n, &c, &e) != 0) {
+	if (vmcfg_parse(text, n, c, &e) != 0) {
 		if (e.line != 0) {
 			die(EX_USAGE, "%s:%u: %s", file, e.line, e.msg);
 		}
 		die(EX_USAGE, "%s: %s", file, e.msg);
 	}
+}
+
+static int cmd_create(const struct vm_config *cfg)
+{
+	char canon[CTL_MAX_PAYLOAD] = "";
+	const struct vm_config c = *cfg;
+	size_t n;
+	struct ctl_frame *r;
+	const struct ctl_vm *v;
+
 	/* What the VMM gets: the settings alone, in one canonical form. */
 	put_str(canon, sizeof(canon), "name", c.name);
 	put_str(canon, sizeof(canon), "kernel", c.kernel);
@@ -708,6 +715,7 @@ static void need(int argc, int want, const char *cmd)
 int main(int argc, char **argv)
 {
 	const char *path = getenv("VMCTL_CONNECT");
+	static struct vm_config config;
 	int i = 1;
 	const char *cmd;
 
@@ -763,11 +771,15 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return EX_USAGE;
 	}
+	if (strcmp(cmd, "create") == 0) {
+		/* A bad file is reported without reaching for the VMM. */
+		load_config(argv[0], &config);
+	}
 	open_conn(path);
 	if (strcmp(cmd, "list") == 0) {
 		return cmd_list();
 	} else if (strcmp(cmd, "create") == 0) {
-		return cmd_create(argv[0]);
+		return cmd_create(&config);
 	} else if (strcmp(cmd, "start") == 0) {
 		return cmd_simple(CTL_START, argv[0], "running");
 	} else if (strcmp(cmd, "stop") == 0) {

@@ -1,0 +1,253 @@
+"""vmctl against a running system, on each platform variant: two Linux VMs
+and a test guest at once, each console answering; one destroyed while the
+others run, its memory back and every frame accounted for; its name and
+VMID reused; 50 create/destroy cycles without a leak; bad configurations
+and bad requests refused with their documented messages and exit codes;
+malformed frames answered without harm."""
+import json
+import os
+import re
+import socket
+import struct
+import sys
+import time
+import zlib
+
+from conftest import BUILD, ECHO_CFG, LINUX_CFG, VMCTL
+
+
+BOOT_TIMEOUT = 600
+
+
+def stats(system):
+    out = json.loads(system.vmctl("--json", "stats", check=0).stdout)
+    owners = {o["name"]: o for o in out["owners"]}
+    return out, owners
+
+
+def balance(system):
+    """(frames of all owners, VMM frames, VMM table pages + free pool pages)."""
+    out, owners = stats(system)
+    return (out["frames_total"], owners["vmm"]["frames"],
+            owners["vmm"]["table_pages"] + out["table_pages_free"])
+
+
+def listed(system):
+    return {v["name"]: v for v in json.loads(system.vmctl("--json", "list", check=0).stdout)}
+
+
+def in_console(system, name, line, expect, timeout=120):
+    c = system.console(name)
+    c.sendline(line)
+    c.expect(expect, timeout=timeout)
+    m = c.match
+    c.sendcontrol("]")
+    c.expect_exact(f"[detached from {name}]", timeout=30)
+    c.expect(pexpect_eof(), timeout=30)
+    return m
+
+
+def pexpect_eof():
+    import pexpect
+    return pexpect.EOF
+
+
+def test_cli_conventions(system):
+    r = system.vmctl("--help", check=0)
+    assert "Usage: vmctl" in r.stdout and r.stderr == ""
+    assert re.match(r"^vmctl \S+\n$", system.vmctl("--version", check=0).stdout)
+    r = system.vmctl("frobnicate", check=2)
+    assert "unknown command 'frobnicate'" in r.stderr
+    assert system.vmctl("start", check=2).stderr.startswith("vmctl: start: wrong number")
+    r = system.vmctl("info", "bad name!", check=2)
+    assert "'bad name!' is not a VM name" in r.stderr
+    r = __import__("subprocess").run([VMCTL, "-c", "/nonexistent.sock", "list"],
+                                     capture_output=True, text=True)
+    assert r.returncode == 3 and "/nonexistent.sock" in r.stderr
+    assert "vmm " in system.vmctl("ping", check=0).stdout
+
+
+def test_bad_configurations(system):
+    cases = [
+        ("name = \"a\"\nkernel = \"k\"\nmemory = 3\n", 3, "'memory' must be an even number"),
+        ("name = \"a\"\nkernel = \"k\"\nmemory = 2\nvcpus = 9\n", 4, "'vcpus' must be 1 to 4"),
+        ("# comment\nnmae = \"a\"\n", 2, "unknown setting 'nmae'"),
+        ("name = \"a\nkernel = \"k\"\n", 1, "unterminated string"),
+        ("name = \"a\"\nkernel = \"k\"\n", 0, "'memory' is not set"),
+    ]
+    for i, (text, line, msg) in enumerate(cases):
+        path = system.config(text, f"bad{i}")
+        r = system.vmctl("create", path, check=2)
+        where = f"{path}:{line}: " if line else f"{path}: "
+        assert r.stderr == f"vmctl: {where}{msg}" + r.stderr.split(msg, 1)[1], r.stderr
+        assert r.stderr.startswith(f"vmctl: {where}"), r.stderr
+
+
+def test_bad_requests(system):
+    r = system.vmctl("start", "nosuchvm", check=1)
+    assert r.stderr == "vmctl: no such VM: no VM called 'nosuchvm'\n"
+    r = system.vmctl("destroy", "nosuchvm", check=1)
+    assert "no such VM" in r.stderr
+    big = system.config(ECHO_CFG.format(name="huge", memory=2048), "huge")
+    r = system.vmctl("create", big, check=1)
+    assert r.stderr.startswith("vmctl: not enough memory: 2048 MiB asked for, "), r.stderr
+    noimg = system.config(ECHO_CFG.format(name="noimg", memory=16).replace(
+        "guests/echo.bin", "guests/none.bin"), "noimg")
+    r = system.vmctl("create", noimg, check=1)
+    assert "no such image: no image 'guests/none.bin'" in r.stderr
+    one = system.config(ECHO_CFG.format(name="dup", memory=16), "dup")
+    system.vmctl("create", one, check=0)
+    r = system.vmctl("create", one, check=1)
+    assert r.stderr == "vmctl: name in use: a VM called 'dup' exists\n"
+    system.vmctl("destroy", "dup", check=0)
+    assert "dup" not in listed(system)
+
+
+def test_two_linux_vms_and_a_guest(system):
+    before = balance(system)
+    for name in ("linux-a", "linux-b"):
+        system.vmctl("create", system.config(LINUX_CFG.format(name=name), name), check=0)
+    system.vmctl("create", system.config(ECHO_CFG.format(name="echo", memory=16), "echo"),
+                 check=0)
+    vms = listed(system)
+    assert {n: vms[n]["state"] for n in vms} == {"linux-a": "created", "linux-b": "created",
+                                                 "echo": "created"}
+    for name in ("linux-a", "linux-b", "echo"):
+        system.vmctl("start", name, check=0)
+    old_vmid = listed(system)["linux-b"]["vmid"]
+
+    # Each console answers: the Linux shells and the echo guest.
+    for name in ("linux-a", "linux-b"):
+        c = system.console(name)
+        c.expect(r"HYP-GUEST-READY \S+ cpus=2", timeout=BOOT_TIMEOUT)
+        c.sendline("")
+        c.expect_exact("#", timeout=60)
+        c.sendline(f"echo {name}-$((40+2))")
+        c.expect(f"{name}-42", timeout=60)
+        c.sendcontrol("]")
+        c.expect_exact(f"[detached from {name}]", timeout=30)
+    m = in_console(system, "echo", "ping-7", r"echo: (ping-\d)")
+    assert m.group(1) == "ping-7"
+    vms = listed(system)
+    assert all(vms[n]["state"] == "running" for n in ("linux-a", "linux-b", "echo")), vms
+
+    # Destroy one: the others keep running, its memory comes back.
+    system.vmctl("destroy", "linux-b", check=0)
+    vms = listed(system)
+    assert "linux-b" not in vms and vms["linux-a"]["state"] == "running"
+    in_console(system, "linux-a", "echo still-$((1+1))", r"still-2")
+    in_console(system, "echo", "again", r"echo: again")
+    out, owners = stats(system)
+    assert "linux-b" not in owners
+    assert out["frames_total"] == before[0], "every frame has one owner"
+    given = owners["linux-a"]["frames"] + owners["echo"]["frames"]
+    assert owners["vmm"]["frames"] == before[1] - given
+
+    # The name and the VMID are free again.
+    system.vmctl("create", system.config(LINUX_CFG.format(name="linux-b"), "linux-b"),
+                 check=0)
+    assert listed(system)["linux-b"]["vmid"] == old_vmid
+    for name in ("linux-a", "linux-b", "echo"):
+        system.vmctl("destroy", name, check=0)
+    assert listed(system) == {}
+    assert balance(system) == before
+
+
+def test_create_destroy_cycles_leak_nothing(system):
+    before = balance(system)
+    cfg = system.config(ECHO_CFG.format(name="cycle", memory=4), "cycle")
+    for _ in range(50):
+        system.vmctl("create", cfg, check=0)
+        system.vmctl("start", "cycle", check=0)
+        system.vmctl("destroy", "cycle", check=0)
+    assert balance(system) == before
+
+
+def frame(ftype, fid, payload=b"", version=1):
+    body = struct.pack("<BBBIHh", 0xC7, version, ftype, fid, len(payload), 0) + payload
+    return b"\x01" + body + struct.pack("<I", zlib.crc32(body))
+
+
+class Line:
+    """A raw connection to the VMM's UART (QEMU's socket, no mux)."""
+
+    def __init__(self, path):
+        import ctlmux
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        for _ in range(100):
+            try:
+                self.sock.connect(path)
+                break
+            except OSError:
+                time.sleep(0.1)
+        self.dec = ctlmux.Decoder()
+        self.text = b""
+        self.frames = []
+
+    def read_until(self, cond, timeout=30):
+        end = time.monotonic() + timeout
+        while not cond():
+            self.sock.settimeout(max(0.1, end - time.monotonic()))
+            data = self.sock.recv(65536)
+            assert data, "the line closed"
+            for kind, item in self.dec.feed(data):
+                if kind == "text":
+                    self.text += item
+                else:
+                    self.frames.append(item)
+            assert time.monotonic() < end, (self.text[-2000:], self.frames)
+
+    def reply(self, fid):
+        self.read_until(lambda: any(f[1] == fid for f in self.frames))
+        return next(f for f in self.frames if f[1] == fid)
+
+
+def test_malformed_frames_straight_to_the_vmm(tmp_path):
+    """Bad frames on the VMM's line get error replies or are dropped with a
+    logged reason, typed commands still work, and good frames still do."""
+    import subprocess
+
+    import qemu
+    uart = str(tmp_path / "uart.sock")
+    cmd = qemu.command("virt-gicv3", BUILD, console=uart)
+    q = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL)
+    try:
+        line = Line(uart)  # connected before U-Boot's first line: nothing typed yet
+        line.read_until(lambda: b"vmm> " in line.text, timeout=120)
+        # Unknown type, and a malformed payload: refused with distinct codes.
+        line.sock.sendall(frame(0x55, 1) + frame(4, 2, b"\x00\xff"))
+        assert line.reply(1)[2] == -2 and line.reply(2)[2] == -3
+        # A bad CRC: an error reply for its id, the reason logged.
+        bad = bytearray(frame(1, 3))
+        bad[-1] ^= 0xFF
+        line.sock.sendall(bytes(bad))
+        assert line.reply(3)[2] == -1
+        line.read_until(lambda: b"control: bad frame (id 3): bad CRC" in line.text)
+        # Oversized: refused from its header; the rest is dropped, not typed.
+        time.sleep(0.3)
+        line.text = b""
+        huge = struct.pack("<BBBIHh", 0xC7, 1, 1, 4, 0xFFFF, 0)
+        line.sock.sendall(b"\x01" + huge + b"version\r" * 10)
+        assert line.reply(4)[2] == -1
+        line.read_until(lambda: b"payload longer than 4096 bytes" in line.text)
+        time.sleep(0.3)
+        assert b"hyp ABI" not in line.text, "the rest of a bad frame was typed"
+        # Truncated: dropped after a second of silence.
+        time.sleep(0.3)
+        line.sock.sendall(frame(1, 5)[:9])
+        line.read_until(lambda: b"control: truncated frame dropped" in line.text, timeout=10)
+        # Wrong version.
+        line.sock.sendall(frame(1, 6, version=7))
+        assert line.reply(6)[2] == -1
+        time.sleep(0.3)
+        # The VMM still answers a good frame and a typed command.
+        line.sock.sendall(frame(1, 7))
+        assert line.reply(7)[2] == 0
+        line.text = b""
+        line.sock.sendall(b"cpus\r")
+        line.read_until(lambda: b"CPUs online" in line.text)
+        assert b"unknown command" not in line.text
+    finally:
+        q.terminate()
+        q.wait(10)
