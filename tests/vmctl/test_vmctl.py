@@ -251,3 +251,30 @@ def test_malformed_frames_straight_to_the_vmm(tmp_path):
     finally:
         q.terminate()
         q.wait(10)
+
+
+def test_upload_stop_and_resume(system):
+    guest = os.path.join(BUILD, "guests", "echo.bin")
+    r = system.vmctl("upload", guest, "my-echo.bin", check=0)
+    assert r.stdout.startswith("my-echo.bin: uploaded, "), r.stdout
+    images = json.loads(system.vmctl("--json", "images", check=0).stdout)
+    assert {"name": "my-echo.bin", "size": os.path.getsize(guest),
+            "source": "uploaded"} in images
+    assert system.vmctl("upload", "/nonexistent.bin", check=2).stderr.startswith(
+        "vmctl: /nonexistent.bin: ")
+    cfg = system.config(ECHO_CFG.format(name="up", memory=4).replace(
+        "guests/echo.bin", "my-echo.bin"), "up")
+    system.vmctl("create", cfg, check=0)
+    system.vmctl("start", "up", check=0)
+    in_console(system, "up", "hi", r"echo: hi")
+    system.vmctl("stop", "up", check=0)
+    vm = listed(system)["up"]
+    assert vm["state"] == "stopped"
+    time.sleep(1)
+    assert listed(system)["up"]["exits"] == vm["exits"], "a stopped VM does not run"
+    assert "wrong state" in system.vmctl("stop", "up", check=1).stderr
+    system.vmctl("start", "up", check=0)
+    in_console(system, "up", "back", r"echo: back")
+    info = json.loads(system.vmctl("--json", "info", "up", check=0).stdout)
+    assert info["kernel"] == "my-echo.bin" and info["vm"]["state"] == "running"
+    system.vmctl("destroy", "up", check=0)

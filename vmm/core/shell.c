@@ -191,6 +191,7 @@ static const struct command commands[] = {
 	{ "stop", "NAME", "stop running a VM's vCPUs (start resumes)", cmd_stop },
 	{ "destroy", "NAME", "stop a VM and take its memory back", cmd_destroy },
 	{ "probe", "NAME", "try to read every page given to a VM", cmd_probe },
+	{ "memset-bench", "MIB", "time a memset of MIB of free memory", cmd_memset_bench },
 	{ "bench", "", "instruction counts of the hyp's calls (PMU)", cmd_bench },
 	{ "test-fault", "CPU", "make an idle CPU fault at EL2 (test builds)",
 	  cmd_test_fault },
@@ -201,7 +202,7 @@ static void cmd_help(int argc, char **argv)
 	(void)argc;
 	(void)argv;
 	for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
-		con_printf("  %-10s %-11s %s\n", commands[i].name, commands[i].args,
+		con_printf("  %-12s %-11s %s\n", commands[i].name, commands[i].args,
 			   commands[i].help);
 	}
 }

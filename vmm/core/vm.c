@@ -26,12 +26,16 @@ struct vm *vm_find(const char *name)
 	return NULL;
 }
 
+/* MiB the last teardown cleared. */
+static u32 vm_cleared_mib;
+
 /* Takes back everything the VM was given and destroys it at the hyp. */
 static void teardown(struct vm *vm)
 {
 	s64 st = call(HV_FN_VM_STOP, vm->vmid, 0, 0, 0);
 	u32 kept = 0;
 
+	vm_cleared_mib = 0;
 	(void)st;
 	for (u32 b = 0; b < vm->nblocks; b++) {
 		if (vm->blocks[b] == 0) {
@@ -41,6 +45,7 @@ static void teardown(struct vm *vm)
 			  (BLOCK_SIZE / PAGE_SIZE), 0);
 		if (st == HV_OK) {
 			palloc_free(vm->blocks[b]);
+			vm_cleared_mib += 2;
 		} else {
 			kept++;
 		}
@@ -198,6 +203,8 @@ void vm_reap(void)
 	for (u32 i = 0; i < VM_MAX; i++) {
 		struct vm *vm = &vm_table[i];
 		u32 cpus = 0;
+		u64 t0;
+		u64 t1;
 
 		if (vm->state == VM_FREE || vm->done == NULL) {
 			continue;
@@ -214,9 +221,12 @@ void vm_reap(void)
 		for (u32 c = 0; c < VMM_MAX_CPUS; c++) {
 			cpus += vm->cpu_exits[c] != 0;
 		}
+		t0 = vm_counter();
 		teardown(vm);
-		con_printf("vm %s: %s after %lu exits on %u CPUs (vm%u)\n", vm->cfg.name, vm->done,
-			   (unsigned long)vm->exits, cpus, vm->vmid);
+		t1 = vm_counter();
+		con_printf("vm %s: %s after %lu exits on %u CPUs (vm%u); %u MiB cleared in %lu us\n",
+			   vm->cfg.name, vm->done, (unsigned long)vm->exits, cpus, vm->vmid,
+			   vm_cleared_mib, (unsigned long)((t1 - t0) / (vm_counter_freq() / 1000000)));
 		free_slot(vm);
 	}
 }

@@ -168,6 +168,7 @@ void cmd_info(int argc, char **argv);
 void cmd_console(int argc, char **argv);
 void cmd_destroy(int argc, char **argv);
 void cmd_probe(int argc, char **argv);
+void cmd_memset_bench(int argc, char **argv);
 
 /** The VMs the console is attached to (bitmap of slots); 0: the shell. */
 extern u32 vm_attached;
