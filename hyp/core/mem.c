@@ -5,57 +5,14 @@
  * whole request, then a commit step that cannot fail (pKVM's
  * check-then-commit): a failure in a commit step is a hyp bug and panics.
  */
-#include <hyp/arch.h>
-#include <hyp/lib.h>
-#include <hyp/mem.h>
-#include <hyp/regions.h>
+#include "mem_priv.h"
 
-#ifdef __aarch64__
-#include <hyp/log.h>
-#define MEM_BUG(what) hyp_panic("mem: %s", what)
-#else
-#include <stdlib.h>
-#define MEM_BUG(what) abort()
-#endif
-
-#define VM_ATTRS (S2_MEMATTR_NORMAL | S2_AP_RW | PTE_SH_INNER)
-#define HOST_RAM (S2_MEMATTR_NORMAL | S2_AP_RW | PTE_SH_INNER)
-#define HOST_RO (S2_MEMATTR_NORMAL | S2_AP_RO | PTE_SH_INNER | PTE_XN)
-#define HOST_DEV (S2_MEMATTR_DEVICE | S2_AP_RW | PTE_XN)
-#define PAGES_PER_BLOCK 512U
-#define VTTBR_VMID_SHIFT 48
-/* Owners with a frame counter: host, VMs 1..MAX, hyp. */
-#define COUNTER_HYP (CONFIG_MAX_VMS + 1)
-
-struct bank {
-	pfn_t base;
-	u64 num;
-	struct s2page *pages;
-};
-
-struct vm {
-	u32 state;
-	struct pgtable s2;
-};
-
-static struct {
-	u32 num_banks;
-	struct bank banks[PLAT_MAX_MEM];
-	struct hv_region host_ro;
-	u32 num_dev;
-	struct hv_region dev[4];
-	struct pt_pool pool;
-	u32 ipa_bits;
-	u32 vm_pt_limit;
-	struct pgtable host;
-	struct vm vms[CONFIG_MAX_VMS + 1]; /* index 0 unused */
-	u64 frames[COUNTER_HYP + 1];
-} m;
+struct mem_state m;
 
 /* Roots: up to 2 concatenated level-1 tables (40-bit IPA), 8 KiB aligned. */
 static u64 host_root[2 * PTES_PER_TABLE] __aligned(8192);
 static u64 vm_roots[CONFIG_MAX_VMS + 1][2 * PTES_PER_TABLE] __aligned(8192);
-static spinlock_t mem_lock;
+spinlock_t mem_lock;
 
 /* ------------------------------------------------------------------ */
 
@@ -69,7 +26,7 @@ u64 mem_frames(const struct hv_region *banks, u32 num)
 	return n;
 }
 
-static struct s2page *page_of(pfn_t pfn)
+struct s2page *mem_page_of(pfn_t pfn)
 {
 	for (u32 i = 0; i < m.num_banks; i++) {
 		const struct bank *b = &m.banks[i];
@@ -83,7 +40,7 @@ static struct s2page *page_of(pfn_t pfn)
 
 const struct s2page *mem_page(pfn_t pfn)
 {
-	return page_of(pfn);
+	return mem_page_of(pfn);
 }
 
 static u32 counter_of(u32 owner)
@@ -100,7 +57,7 @@ static void set_owner(struct s2page *p, u32 owner, u32 count, u32 gfn)
 	p->gfn = gfn;
 }
 
-static u64 vttbr_of(u32 vmid)
+u64 mem_vttbr_of(u32 vmid)
 {
 	const struct pgtable *pt = vmid == 0 ? &m.host : &m.vms[vmid].s2;
 
@@ -109,15 +66,15 @@ static u64 vttbr_of(u32 vmid)
 
 u64 mem_host_vttbr(void)
 {
-	return vttbr_of(0);
+	return mem_vttbr_of(0);
 }
 
 u64 mem_vm_vttbr(u32 vmid)
 {
-	return vttbr_of(vmid);
+	return mem_vttbr_of(vmid);
 }
 
-static struct vm *vm_of(u64 vmid)
+struct vm *mem_vm_of(u64 vmid)
 {
 	if (vmid == 0 || vmid > CONFIG_MAX_VMS || m.vms[vmid].state == VM_FREE) {
 		return NULL;
@@ -132,7 +89,7 @@ u32 mem_vm_state(u32 vmid)
 
 const struct pgtable *mem_vm_s2(u32 vmid)
 {
-	return vm_of(vmid) != NULL ? &m.vms[vmid].s2 : NULL;
+	return mem_vm_of(vmid) != NULL ? &m.vms[vmid].s2 : NULL;
 }
 
 const struct pgtable *mem_host_s2(void)
@@ -166,7 +123,7 @@ int mem_init(const struct mem_config *c)
 
 		for (pfn_t p = r->base >> PAGE_SHIFT;
 		     p < ALIGN_UP(r->base + r->size, PAGE_SIZE) >> PAGE_SHIFT; p++) {
-			struct s2page *pg = page_of(p);
+			struct s2page *pg = mem_page_of(p);
 
 			if (pg != NULL && pg->owner == HV_OWNER_HOST) {
 				set_owner(pg, HV_OWNER_HYP, 0, 0);
@@ -180,15 +137,6 @@ int mem_init(const struct mem_config *c)
 	m.vm_pt_limit = c->vm_pt_limit;
 	pt_pool_init(&m.pool, c->pool_pages, c->pool_num);
 	return pgt_init(&m.host, &m.pool, host_root, c->ipa_bits, c->host_pt_limit);
-}
-
-static bool mem_walk_mapped(const struct pgtable *pt, u64 ipa)
-{
-	paddr_t pa;
-	u64 attrs;
-	u32 level;
-
-	return pgt_walk(pt, ipa, &pa, &attrs, &level);
 }
 
 /* ---------------------------------------------------------- VMs ---- */
@@ -210,7 +158,7 @@ s64 mem_vm_create(u32 *vmid)
 		}
 		vm->state = VM_CREATED;
 		/* A reused VMID must not hit its previous owner's entries. */
-		arch_s2_tlb_inval_vmid(vttbr_of(id));
+		arch_s2_tlb_inval_vmid(mem_vttbr_of(id));
 		*vmid = id;
 		ret = HV_OK;
 		break;
@@ -225,7 +173,7 @@ s64 mem_vm_destroy(u32 vmid)
 	s64 ret = HV_OK;
 
 	spin_lock(&mem_lock);
-	vm = vm_of(vmid);
+	vm = mem_vm_of(vmid);
 	if (vm == NULL) {
 		ret = HV_E_NOT_FOUND;
 	} else if (vm->state != VM_OFF || m.frames[vmid] != 0) {
@@ -235,7 +183,7 @@ s64 mem_vm_destroy(u32 vmid)
 		if (vm->s2.pages_used != 0) {
 			MEM_BUG("table pages leaked on destroy");
 		}
-		arch_s2_tlb_inval_vmid(vttbr_of(vmid));
+		arch_s2_tlb_inval_vmid(mem_vttbr_of(vmid));
 		vm->state = VM_FREE;
 	}
 	spin_unlock(&mem_lock);
@@ -248,7 +196,7 @@ static s64 vm_transition(u32 vmid, u32 from_mask, u32 to)
 	s64 ret = HV_OK;
 
 	spin_lock(&mem_lock);
-	vm = vm_of(vmid);
+	vm = mem_vm_of(vmid);
 	if (vm == NULL) {
 		ret = HV_E_NOT_FOUND;
 	} else if ((from_mask & (1U << vm->state)) == 0) {
@@ -278,7 +226,7 @@ static void host_unmap_frame(pfn_t pfn)
 	if (pgt_unmap_page(&m.host, pfn << PAGE_SHIFT) != 0) {
 		MEM_BUG("host unmap after a successful check");
 	}
-	arch_s2_tlb_inval_ipa(vttbr_of(0), pfn << PAGE_SHIFT);
+	arch_s2_tlb_inval_ipa(mem_vttbr_of(0), pfn << PAGE_SHIFT);
 }
 
 s64 mem_prot_and_map(u32 vmid, u64 gpa, u64 pte, u64 level)
@@ -293,7 +241,7 @@ s64 mem_prot_and_map(u32 vmid, u64 gpa, u64 pte, u64 level)
 	s64 ret = HV_OK;
 
 	spin_lock(&mem_lock);
-	vm = vm_of(vmid);
+	vm = mem_vm_of(vmid);
 	/* Decode: arguments, then every frame, then the VM's map. */
 	if (vm == NULL) {
 		ret = HV_E_NOT_FOUND;
@@ -310,7 +258,7 @@ s64 mem_prot_and_map(u32 vmid, u64 gpa, u64 pte, u64 level)
 		goto out;
 	}
 	for (u64 i = 0; i < n; i++) {
-		const struct s2page *p = page_of(pfn + i);
+		const struct s2page *p = mem_page_of(pfn + i);
 		u32 gfn = (u32)((gpa >> PAGE_SHIFT) + i);
 
 		if (p == NULL) {
@@ -370,7 +318,7 @@ s64 mem_prot_and_map(u32 vmid, u64 gpa, u64 pte, u64 level)
 		}
 	}
 	for (u64 i = 0; i < n; i++) {
-		struct s2page *p = page_of(pfn + i);
+		struct s2page *p = mem_page_of(pfn + i);
 
 		if (p->owner == HV_OWNER_HOST) {
 			set_owner(p, vmid, 0, (u32)((gpa >> PAGE_SHIFT) + i));
@@ -384,7 +332,7 @@ s64 mem_prot_and_map(u32 vmid, u64 gpa, u64 pte, u64 level)
 		}
 	}
 	if (n > 1) {
-		arch_s2_tlb_inval_vmid(vttbr_of(0));
+		arch_s2_tlb_inval_vmid(mem_vttbr_of(0));
 	}
 	if (mapped == 0 && pgt_map(&vm->s2, gpa, pa, (u32)level, VM_ATTRS) != 0) {
 		MEM_BUG("VM map after a successful check");
@@ -403,7 +351,7 @@ s64 mem_clear_vm_range(u32 vmid, u64 pfn, u64 num)
 	bool any = false;
 
 	spin_lock(&mem_lock);
-	vm = vm_of(vmid);
+	vm = mem_vm_of(vmid);
 	if (vm == NULL) {
 		ret = HV_E_NOT_FOUND;
 		goto out;
@@ -435,7 +383,7 @@ s64 mem_clear_vm_range(u32 vmid, u64 pfn, u64 num)
 		}
 	}
 	if (any) {
-		arch_s2_tlb_inval_vmid(vttbr_of(vmid));
+		arch_s2_tlb_inval_vmid(mem_vttbr_of(vmid));
 	}
 out:
 	spin_unlock(&mem_lock);
@@ -468,7 +416,7 @@ static s64 share_walk(struct vm *vm, u32 vmid, u64 gpa, u64 num, bool grant,
 			a = skip == 0 ? a + PAGE_SIZE : ALIGN_DOWN(a, step) + step;
 			continue;
 		}
-		p = page_of(pa >> PAGE_SHIFT);
+		p = mem_page_of(pa >> PAGE_SHIFT);
 		if (p == NULL || p->owner != vmid) {
 			MEM_BUG("a VM maps a frame it does not own");
 		}
@@ -497,7 +445,7 @@ static s64 share(u32 vmid, u64 gpa, u64 size, bool grant)
 	s64 ret;
 
 	spin_lock(&mem_lock);
-	vm = vm_of(vmid);
+	vm = mem_vm_of(vmid);
 	if (vm == NULL) {
 		ret = HV_E_NOT_FOUND;
 	} else if (vm->state != VM_CREATED && vm->state != VM_RUNNING) {
@@ -525,197 +473,3 @@ s64 mem_revoke(u32 vmid, u64 gpa, u64 size)
 	return share(vmid, gpa, size, false);
 }
 
-/* ---------------------------------------------------- queries ---- */
-
-s64 mem_info(u64 owner, u64 out[3])
-{
-	s64 ret = HV_OK;
-
-	spin_lock(&mem_lock);
-	out[2] = m.pool.nfree;
-	if (owner == HV_OWNER_HOST) {
-		out[0] = m.frames[0];
-		out[1] = m.host.pages_used;
-	} else if (owner == HV_OWNER_HYP) {
-		out[0] = m.frames[COUNTER_HYP];
-		out[1] = 0;
-	} else if (vm_of(owner) != NULL) {
-		out[0] = m.frames[owner];
-		out[1] = m.vms[owner].s2.pages_used;
-	} else {
-		ret = HV_E_NOT_FOUND;
-	}
-	spin_unlock(&mem_lock);
-	return ret;
-}
-
-s64 mem_page_info(u64 pfn, u64 out[3])
-{
-	const struct s2page *p;
-
-	spin_lock(&mem_lock);
-	p = pfn >> (52 - PAGE_SHIFT) == 0 ? page_of(pfn) : NULL;
-	out[0] = p != NULL ? p->owner : HV_OWNER_NOT_RAM;
-	out[1] = p != NULL ? p->count : 0;
-	out[2] = p != NULL ? p->gfn : 0;
-	spin_unlock(&mem_lock);
-	return HV_OK;
-}
-
-s64 mem_vm_map_device(u32 vmid, u64 ipa, paddr_t pa, u64 size)
-{
-	struct vm *vm;
-	s64 ret = HV_OK;
-	u32 cost = 0;
-
-	spin_lock(&mem_lock);
-	vm = vm_of(vmid);
-	if (vm == NULL) {
-		ret = HV_E_NOT_FOUND;
-		goto out;
-	}
-	if (!IS_ALIGNED(ipa | pa | size, PAGE_SIZE) || size == 0 || size > BLOCK_SIZE ||
-	    ALIGN_DOWN(ipa, BLOCK_SIZE) != ALIGN_DOWN(ipa + size - 1, BLOCK_SIZE)) {
-		ret = HV_E_INVALID;
-		goto out;
-	}
-	for (u64 o = 0; o < size; o += PAGE_SIZE) {
-		if (page_of((pa + o) >> PAGE_SHIFT) != NULL ||
-		    mem_walk_mapped(&vm->s2, ipa + o)) {
-			ret = HV_E_INVALID; /* RAM is given with prot_and_map only */
-			goto out;
-		}
-	}
-	cost = pgt_map_cost(&vm->s2, ipa, 3);
-	if (cost > pgt_pages_available(&vm->s2)) {
-		ret = HV_E_NO_MEMORY;
-		goto out;
-	}
-	for (u64 o = 0; o < size; o += PAGE_SIZE) {
-		if (pgt_map(&vm->s2, ipa + o, pa + o, 3, HOST_DEV) != 0) {
-			MEM_BUG("device map after a successful check");
-		}
-	}
-out:
-	spin_unlock(&mem_lock);
-	return ret;
-}
-
-bool mem_host_owns(paddr_t pa)
-{
-	const struct s2page *p;
-	bool owned;
-
-	spin_lock(&mem_lock);
-	p = page_of(pa >> PAGE_SHIFT);
-	owned = p != NULL && p->owner == HV_OWNER_HOST;
-	spin_unlock(&mem_lock);
-	return owned;
-}
-
-bool mem_vm_maps(u32 vmid, u64 ipa)
-{
-	paddr_t pa;
-	u64 attrs;
-	u32 level;
-	bool mapped;
-
-	spin_lock(&mem_lock);
-	mapped = vm_of(vmid) != NULL &&
-		 pgt_walk(&m.vms[vmid].s2, ipa, &pa, &attrs, &level);
-	spin_unlock(&mem_lock);
-	return mapped;
-}
-
-/* ------------------------------------------------- host faults ---- */
-
-static bool in_dev(u64 a)
-{
-	for (u32 i = 0; i < m.num_dev; i++) {
-		if (region_contains(&m.dev[i], a, 1)) {
-			return true;
-		}
-	}
-	return false;
-}
-
-/* Whether the VMM may map a whole 2 MiB block of its own RAM at `a`. */
-static bool host_block_ok(u64 a)
-{
-	const struct s2page *first = page_of(a >> PAGE_SHIFT);
-	const struct s2page *last = page_of((a + BLOCK_SIZE - 1) >> PAGE_SHIFT);
-
-	if (first == NULL || last == NULL || last - first != PAGES_PER_BLOCK - 1 ||
-	    region_overlaps(a, BLOCK_SIZE, m.host_ro.base, m.host_ro.size)) {
-		return false;
-	}
-	for (u32 i = 0; i < PAGES_PER_BLOCK; i++) {
-		if (first[i].owner != HV_OWNER_HOST) {
-			return false;
-		}
-	}
-	return true;
-}
-
-s64 mem_host_fault(u64 ipa, bool write, const char **why)
-{
-	u64 page = ALIGN_DOWN(ipa, PAGE_SIZE);
-	u64 block = ALIGN_DOWN(ipa, BLOCK_SIZE);
-	const struct s2page *p;
-	u64 attrs = 0;
-	u32 level = 3;
-	s64 ret = HV_OK;
-	int err;
-
-	spin_lock(&mem_lock);
-	p = (ipa >> m.ipa_bits) == 0 ? page_of(ipa >> PAGE_SHIFT) : NULL;
-	if (p == NULL) {
-		if (in_dev(ipa)) {
-			attrs = HOST_DEV;
-		} else {
-			*why = (ipa >> m.ipa_bits) != 0 ? "outside the IPA space"
-							: "no memory or device the VMM may use";
-			ret = HV_E_DENIED;
-		}
-	} else if (p->owner == HV_OWNER_HOST) {
-		if (region_contains(&m.host_ro, page, PAGE_SIZE)) {
-			attrs = HOST_RO;
-		} else if (host_block_ok(block)) {
-			attrs = HOST_RAM;
-			level = 2;
-		} else {
-			attrs = HOST_RAM;
-		}
-	} else if (p->owner == HV_OWNER_HYP) {
-		*why = "hyp memory";
-		ret = HV_E_DENIED;
-	} else if (p->count != 0 && p->count != COUNT_INVALID) {
-		attrs = HOST_RAM; /* a VM page granted to the VMM */
-	} else {
-		*why = "a VM's private page";
-		ret = HV_E_DENIED;
-	}
-	if (ret == HV_OK) {
-		err = PGT_E_EXISTS;
-		if (level == 2) {
-			err = pgt_map(&m.host, block, block, 2, attrs);
-		}
-		if (err == PGT_E_EXISTS) {
-			/* Tables below (from an earlier split): map the page. */
-			err = pgt_map(&m.host, page, page, 3, attrs);
-		}
-		if (err == PGT_E_NOMEM) {
-			*why = "stage-2 table pool exhausted";
-			ret = HV_E_NO_MEMORY;
-		} else if (err != 0) {
-			*why = "stage-2 mapping conflict";
-			ret = HV_E_DENIED;
-		} else if (write && attrs == HOST_RO) {
-			/* Mapped read-only already: this was a write. */
-			*why = "the bundle is read-only";
-			ret = HV_E_DENIED;
-		}
-	}
-	spin_unlock(&mem_lock);
-	return ret;
-}

@@ -1,0 +1,210 @@
+/*
+ * The memory core's other half: the VMM's stage 2, filled on demand from
+ * the ownership table as the VMM touches memory, and the queries
+ * (mem_info, page_info, whether a VM maps an address). See hyp/mem.h.
+ */
+#include "mem_priv.h"
+
+static bool mem_walk_mapped(const struct pgtable *pt, u64 ipa)
+{
+	paddr_t pa;
+	u64 attrs;
+	u32 level;
+
+	return pgt_walk(pt, ipa, &pa, &attrs, &level);
+}
+
+/* ---------------------------------------------------- queries ---- */
+
+s64 mem_info(u64 owner, u64 out[3])
+{
+	s64 ret = HV_OK;
+
+	spin_lock(&mem_lock);
+	out[2] = m.pool.nfree;
+	if (owner == HV_OWNER_HOST) {
+		out[0] = m.frames[0];
+		out[1] = m.host.pages_used;
+	} else if (owner == HV_OWNER_HYP) {
+		out[0] = m.frames[COUNTER_HYP];
+		out[1] = 0;
+	} else if (mem_vm_of(owner) != NULL) {
+		out[0] = m.frames[owner];
+		out[1] = m.vms[owner].s2.pages_used;
+	} else {
+		ret = HV_E_NOT_FOUND;
+	}
+	spin_unlock(&mem_lock);
+	return ret;
+}
+
+s64 mem_page_info(u64 pfn, u64 out[3])
+{
+	const struct s2page *p;
+
+	spin_lock(&mem_lock);
+	p = pfn >> (52 - PAGE_SHIFT) == 0 ? mem_page_of(pfn) : NULL;
+	out[0] = p != NULL ? p->owner : HV_OWNER_NOT_RAM;
+	out[1] = p != NULL ? p->count : 0;
+	out[2] = p != NULL ? p->gfn : 0;
+	spin_unlock(&mem_lock);
+	return HV_OK;
+}
+
+s64 mem_vm_map_device(u32 vmid, u64 ipa, paddr_t pa, u64 size)
+{
+	struct vm *vm;
+	s64 ret = HV_OK;
+	u32 cost = 0;
+
+	spin_lock(&mem_lock);
+	vm = mem_vm_of(vmid);
+	if (vm == NULL) {
+		ret = HV_E_NOT_FOUND;
+		goto out;
+	}
+	if (!IS_ALIGNED(ipa | pa | size, PAGE_SIZE) || size == 0 || size > BLOCK_SIZE ||
+	    ALIGN_DOWN(ipa, BLOCK_SIZE) != ALIGN_DOWN(ipa + size - 1, BLOCK_SIZE)) {
+		ret = HV_E_INVALID;
+		goto out;
+	}
+	for (u64 o = 0; o < size; o += PAGE_SIZE) {
+		if (mem_page_of((pa + o) >> PAGE_SHIFT) != NULL ||
+		    mem_walk_mapped(&vm->s2, ipa + o)) {
+			ret = HV_E_INVALID; /* RAM is given with prot_and_map only */
+			goto out;
+		}
+	}
+	cost = pgt_map_cost(&vm->s2, ipa, 3);
+	if (cost > pgt_pages_available(&vm->s2)) {
+		ret = HV_E_NO_MEMORY;
+		goto out;
+	}
+	for (u64 o = 0; o < size; o += PAGE_SIZE) {
+		if (pgt_map(&vm->s2, ipa + o, pa + o, 3, HOST_DEV) != 0) {
+			MEM_BUG("device map after a successful check");
+		}
+	}
+out:
+	spin_unlock(&mem_lock);
+	return ret;
+}
+
+bool mem_host_owns(paddr_t pa)
+{
+	const struct s2page *p;
+	bool owned;
+
+	spin_lock(&mem_lock);
+	p = mem_page_of(pa >> PAGE_SHIFT);
+	owned = p != NULL && p->owner == HV_OWNER_HOST;
+	spin_unlock(&mem_lock);
+	return owned;
+}
+
+bool mem_vm_maps(u32 vmid, u64 ipa)
+{
+	paddr_t pa;
+	u64 attrs;
+	u32 level;
+	bool mapped;
+
+	spin_lock(&mem_lock);
+	mapped = mem_vm_of(vmid) != NULL &&
+		 pgt_walk(&m.vms[vmid].s2, ipa, &pa, &attrs, &level);
+	spin_unlock(&mem_lock);
+	return mapped;
+}
+
+/* ------------------------------------------------- host faults ---- */
+
+static bool in_dev(u64 a)
+{
+	for (u32 i = 0; i < m.num_dev; i++) {
+		if (region_contains(&m.dev[i], a, 1)) {
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Whether the VMM may map a whole 2 MiB block of its own RAM at `a`. */
+static bool host_block_ok(u64 a)
+{
+	const struct s2page *first = mem_page_of(a >> PAGE_SHIFT);
+	const struct s2page *last = mem_page_of((a + BLOCK_SIZE - 1) >> PAGE_SHIFT);
+
+	if (first == NULL || last == NULL || last - first != PAGES_PER_BLOCK - 1 ||
+	    region_overlaps(a, BLOCK_SIZE, m.host_ro.base, m.host_ro.size)) {
+		return false;
+	}
+	for (u32 i = 0; i < PAGES_PER_BLOCK; i++) {
+		if (first[i].owner != HV_OWNER_HOST) {
+			return false;
+		}
+	}
+	return true;
+}
+
+s64 mem_host_fault(u64 ipa, bool write, const char **why)
+{
+	u64 page = ALIGN_DOWN(ipa, PAGE_SIZE);
+	u64 block = ALIGN_DOWN(ipa, BLOCK_SIZE);
+	const struct s2page *p;
+	u64 attrs = 0;
+	u32 level = 3;
+	s64 ret = HV_OK;
+	int err;
+
+	spin_lock(&mem_lock);
+	p = (ipa >> m.ipa_bits) == 0 ? mem_page_of(ipa >> PAGE_SHIFT) : NULL;
+	if (p == NULL) {
+		if (in_dev(ipa)) {
+			attrs = HOST_DEV;
+		} else {
+			*why = (ipa >> m.ipa_bits) != 0 ? "outside the IPA space"
+							: "no memory or device the VMM may use";
+			ret = HV_E_DENIED;
+		}
+	} else if (p->owner == HV_OWNER_HOST) {
+		if (region_contains(&m.host_ro, page, PAGE_SIZE)) {
+			attrs = HOST_RO;
+		} else if (host_block_ok(block)) {
+			attrs = HOST_RAM;
+			level = 2;
+		} else {
+			attrs = HOST_RAM;
+		}
+	} else if (p->owner == HV_OWNER_HYP) {
+		*why = "hyp memory";
+		ret = HV_E_DENIED;
+	} else if (p->count != 0 && p->count != COUNT_INVALID) {
+		attrs = HOST_RAM; /* a VM page granted to the VMM */
+	} else {
+		*why = "a VM's private page";
+		ret = HV_E_DENIED;
+	}
+	if (ret == HV_OK) {
+		err = PGT_E_EXISTS;
+		if (level == 2) {
+			err = pgt_map(&m.host, block, block, 2, attrs);
+		}
+		if (err == PGT_E_EXISTS) {
+			/* Tables below (from an earlier split): map the page. */
+			err = pgt_map(&m.host, page, page, 3, attrs);
+		}
+		if (err == PGT_E_NOMEM) {
+			*why = "stage-2 table pool exhausted";
+			ret = HV_E_NO_MEMORY;
+		} else if (err != 0) {
+			*why = "stage-2 mapping conflict";
+			ret = HV_E_DENIED;
+		} else if (write && attrs == HOST_RO) {
+			/* Mapped read-only already: this was a write. */
+			*why = "the bundle is read-only";
+			ret = HV_E_DENIED;
+		}
+	}
+	spin_unlock(&mem_lock);
+	return ret;
+}

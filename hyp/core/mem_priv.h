@@ -1,0 +1,67 @@
+/*
+ * The memory core's shared state, for its two halves: mem.c (ownership,
+ * VMs, the four memory operations) and mem_host.c (the VMM's stage 2
+ * filled on demand, and the queries). Not an interface: only these two
+ * include it.
+ */
+#ifndef HYP_CORE_MEM_PRIV_H
+#define HYP_CORE_MEM_PRIV_H
+
+#include <hyp/arch.h>
+#include <hyp/lib.h>
+#include <hyp/mem.h>
+#include <hyp/regions.h>
+
+#ifdef __aarch64__
+#include <hyp/log.h>
+#define MEM_BUG(what) hyp_panic("mem: %s", what)
+#else
+#include <stdlib.h>
+#define MEM_BUG(what) abort()
+#endif
+
+#define VM_ATTRS (S2_MEMATTR_NORMAL | S2_AP_RW | PTE_SH_INNER)
+#define HOST_RAM (S2_MEMATTR_NORMAL | S2_AP_RW | PTE_SH_INNER)
+#define HOST_RO (S2_MEMATTR_NORMAL | S2_AP_RO | PTE_SH_INNER | PTE_XN)
+#define HOST_DEV (S2_MEMATTR_DEVICE | S2_AP_RW | PTE_XN)
+#define PAGES_PER_BLOCK 512U
+#define VTTBR_VMID_SHIFT 48
+/* Owners with a frame counter: host, VMs 1..MAX, hyp. */
+#define COUNTER_HYP (CONFIG_MAX_VMS + 1)
+
+struct bank {
+	pfn_t base;
+	u64 num;
+	struct s2page *pages;
+};
+
+struct vm {
+	u32 state;
+	struct pgtable s2;
+};
+
+struct mem_state {
+	u32 num_banks;
+	struct bank banks[PLAT_MAX_MEM];
+	struct hv_region host_ro;
+	u32 num_dev;
+	struct hv_region dev[4];
+	struct pt_pool pool;
+	u32 ipa_bits;
+	u32 vm_pt_limit;
+	struct pgtable host;
+	struct vm vms[CONFIG_MAX_VMS + 1]; /* index 0 unused */
+	u64 frames[COUNTER_HYP + 1];
+};
+
+extern struct mem_state m;
+extern spinlock_t mem_lock;
+
+/** The ownership record of frame pfn, or NULL outside RAM. */
+struct s2page *mem_page_of(pfn_t pfn);
+/** VM vmid if it exists, else NULL. */
+struct vm *mem_vm_of(u64 vmid);
+/** The VTTBR value of owner vmid's stage 2 (0: the VMM). */
+u64 mem_vttbr_of(u32 vmid);
+
+#endif /* HYP_CORE_MEM_PRIV_H */
