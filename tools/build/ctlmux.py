@@ -149,6 +149,8 @@ class Mux:
             if route is None:
                 continue
             c, fid = route
+            if ftype & 0x80 and ftype != (CONSOLE_ATTACH | 0x80):
+                del self.routes[mid]  # answered; an attach's id lives on for its console
             try:
                 c.sendall(encode(ftype, fid, status, payload))
             except OSError:

@@ -573,16 +573,22 @@ static int cmd_upload(const char *file, const char *name)
 	if (strlen(name) >= sizeof(u.name)) {
 		die(EX_USAGE, "image name '%s' is longer than 63 characters", name);
 	}
-	fseek(f, 0, SEEK_END);
-	size = (uint64_t)ftell(f);
-	fseek(f, 0, SEEK_SET);
+	{
+		struct stat st;
+
+		if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
+			die(EX_USAGE, "%s: not a regular file", file);
+		}
+		size = (uint64_t)st.st_size;
+	}
 	memset(&u, 0, sizeof(u));
 	strcpy(u.name, name);
 	u.size = size;
 	request(CTL_UPLOAD_BEGIN, &u, sizeof(u));
 	while (off < size) {
 		uint32_t o32 = (uint32_t)off;
-		size_t n = fread(chunk + 4, 1, UPLOAD_CHUNK, f);
+		size_t want = size - off < UPLOAD_CHUNK ? (size_t)(size - off) : UPLOAD_CHUNK;
+		size_t n = fread(chunk + 4, 1, want, f);
 
 		if (n == 0) {
 			die(EX_USAGE, "%s: read error", file);
@@ -623,6 +629,15 @@ static void restore_tty(void)
 	}
 }
 
+static int in_fd;
+
+static void on_signal(int sig)
+{
+	restore_tty();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
 static int cmd_console(const char *name)
 {
 	uint32_t id = next_id++;
@@ -641,14 +656,18 @@ static int cmd_console(const char *name)
 
 		tio_saved = 1;
 		atexit(restore_tty);
+		signal(SIGTERM, on_signal);
+		signal(SIGHUP, on_signal);
+		signal(SIGINT, on_signal);
 		cfmakeraw(&t);
 		tcsetattr(STDIN_FILENO, TCSANOW, &t);
 	}
 	fprintf(stderr, "[attached to %s; Ctrl-] detaches]\r\n", name);
+	in_fd = STDIN_FILENO;
 	write_all(STDOUT_FILENO, in.payload, in.len); /* its recent history */
 	for (;;) {
 		struct pollfd p[2] = { { .fd = conn, .events = POLLIN },
-				       { .fd = STDIN_FILENO, .events = POLLIN } };
+				       { .fd = in_fd, .events = POLLIN } };
 		ssize_t n;
 
 		if (poll(p, 2, -1) < 0) {
@@ -656,6 +675,13 @@ static int cmd_console(const char *name)
 				continue;
 			}
 			die(EX_CONNECT, "poll: %s", strerror(errno));
+		}
+		if (p[0].revents & (POLLERR | POLLNVAL)) {
+			die(EX_CONNECT, "the VMM's line failed");
+		}
+		if (p[1].revents & (POLLERR | POLLNVAL)) {
+			in_fd = -1; /* no more input; output still shown */
+			continue;
 		}
 		if (p[1].revents & (POLLIN | POLLHUP)) {
 			n = read(STDIN_FILENO, buf, sizeof(buf));

@@ -23,30 +23,39 @@ bool image_find(const char *name, const u8 **data, u64 *size)
 
 struct image *image_begin(const char *name, u64 size)
 {
-	struct image *free = NULL;
+	struct image *slot = NULL;
+	struct image *old = NULL;
 	u32 blocks = (u32)(ALIGN_UP(size, BLOCK_SIZE) / BLOCK_SIZE);
+	u64 addr;
 
+	if (size == 0 || size > IMAGE_MAX_SIZE) {
+		return NULL;
+	}
 	for (u32 i = 0; i < IMAGES_MAX; i++) {
-		if (images[i].addr == 0 && free == NULL) {
-			free = &images[i];
+		if (images[i].addr == 0 && slot == NULL) {
+			slot = &images[i];
 		} else if (images[i].addr != 0 && strcmp(images[i].name, name) == 0) {
-			image_drop(&images[i]); /* replaced */
-			free = free != NULL ? free : &images[i];
+			old = &images[i];
 		}
 	}
-	if (free == NULL || size == 0 || size > IMAGE_MAX_SIZE) {
+	if (slot == NULL && old == NULL) {
 		return NULL;
 	}
-	free->addr = palloc_run(blocks);
-	if (free->addr == 0) {
-		return NULL;
+	addr = palloc_run(blocks);
+	if (addr == 0) {
+		return NULL; /* an older image of that name stays */
 	}
-	fmt_format(free->name, sizeof(free->name), "%s", name);
-	free->size = size;
-	free->blocks = blocks;
-	free->received = 0;
-	free->complete = false;
-	return free;
+	if (old != NULL) {
+		image_drop(old); /* replaced */
+		slot = slot != NULL ? slot : old;
+	}
+	fmt_format(slot->name, sizeof(slot->name), "%s", name);
+	slot->addr = addr;
+	slot->size = size;
+	slot->blocks = blocks;
+	slot->received = 0;
+	slot->complete = false;
+	return slot;
 }
 
 void image_drop(struct image *im)

@@ -11,6 +11,8 @@
 static u64 block_addr[MAX_BLOCKS];
 static u8 block_used[MAX_BLOCKS];
 static u32 nblocks;
+/* Workers give blocks on first touch while CPU 0 creates and destroys. */
+static vmm_lock_t lock;
 
 void palloc_init(void)
 {
@@ -31,27 +33,36 @@ void palloc_init(void)
 
 u64 palloc_block(void)
 {
-	for (u32 i = 0; i < nblocks; i++) {
+	u64 a = 0;
+
+	vmm_lock(&lock);
+	for (u32 i = 0; i < nblocks && a == 0; i++) {
 		if (!block_used[i]) {
 			block_used[i] = 1;
-			return block_addr[i];
+			a = block_addr[i];
 		}
 	}
-	return 0;
+	vmm_unlock(&lock);
+	return a;
 }
 
 void palloc_free(u64 addr)
 {
+	vmm_lock(&lock);
 	for (u32 i = 0; i < nblocks; i++) {
 		if (block_addr[i] == addr) {
 			block_used[i] = 0;
 		}
 	}
+	vmm_unlock(&lock);
 }
 
 u64 palloc_run(u32 n)
 {
-	for (u32 i = 0; n != 0 && i + n <= nblocks; i++) {
+	u64 a = 0;
+
+	vmm_lock(&lock);
+	for (u32 i = 0; n != 0 && i + n <= nblocks && a == 0; i++) {
 		u32 k = 0;
 
 		while (k < n && !block_used[i + k] &&
@@ -62,18 +73,21 @@ u64 palloc_run(u32 n)
 			for (k = 0; k < n; k++) {
 				block_used[i + k] = 1;
 			}
-			return block_addr[i];
+			a = block_addr[i];
 		}
 	}
-	return 0;
+	vmm_unlock(&lock);
+	return a;
 }
 
 u32 palloc_free_blocks(void)
 {
 	u32 n = 0;
 
+	vmm_lock(&lock);
 	for (u32 i = 0; i < nblocks; i++) {
 		n += !block_used[i];
 	}
+	vmm_unlock(&lock);
 	return n;
 }

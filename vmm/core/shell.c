@@ -272,16 +272,37 @@ static bool edit(char *buf, size_t size, size_t *n, int c)
 	return false;
 }
 
+/* Typed input waiting for the attached VM's UART to have room. */
+static struct {
+	u8 buf[1024];
+	u32 head, count;
+} ahead;
+
 /* Typed input for the attached VMs (the first takes it); Ctrl-] detaches. */
 static void attached_input(u8 c)
 {
-	struct vm *vm = &vm_table[__builtin_ctz(vm_attached)];
-
 	if (c == 0x1d) {
 		vm_detach_all();
+		ahead.count = 0;
 		con_putc('\n');
-	} else {
-		(void)vm_console_in(vm, c);
+	} else if (ahead.count < sizeof(ahead.buf)) {
+		ahead.buf[(ahead.head + ahead.count++) % sizeof(ahead.buf)] = c;
+	}
+}
+
+/* Moves typed input into the attached VM's UART as its FIFO drains. */
+static void feed_attached(void)
+{
+	struct vm *vm;
+
+	if (vm_attached == 0) {
+		ahead.count = 0;
+		return;
+	}
+	vm = &vm_table[__builtin_ctz(vm_attached)];
+	while (ahead.count != 0 && vm_console_in(vm, ahead.buf[ahead.head])) {
+		ahead.head = (ahead.head + 1) % sizeof(ahead.buf);
+		ahead.count--;
 	}
 }
 
@@ -302,11 +323,9 @@ void shell_run(void)
 		u8 text[2];
 		u32 ntext;
 
-		/* Input waits in the UART while an attached VM's FIFO is full. */
-		if (vm_attached == 0 ||
-		    vm_table[__builtin_ctz(vm_attached)].uart.rx_count < PL011_RX_FIFO) {
-			c = con_getc();
-		}
+		/* The line is always read: frames must get through even while
+		 * an attached VM does not take its input (that waits in ahead). */
+		c = ahead.count < sizeof(ahead.buf) ? con_getc() : -1;
 		ntext = c >= 0 ? ctl_input((u8)c, text) : 0;
 		active = c >= 0 || ctl_console_busy();
 		for (u32 i = 0; i < ntext; i++) {
@@ -319,6 +338,7 @@ void shell_run(void)
 				}
 			}
 		}
+		feed_attached();
 		ctl_poll();
 		vm_reap();
 		if (was_attached && vm_attached == 0) {

@@ -3,6 +3,7 @@
  * start, destroy, and the reaping of VMs that ended; each VM's console
  * history.
  */
+#include <ctl/proto.h>
 #include <hyp/lib.h>
 #include <vmm/vm.h>
 
@@ -259,10 +260,16 @@ void vm_console_out(struct vm *vm, const char *buf, u32 n)
 	if ((vm_attached & (1U << (vm - vm_table))) == 0) {
 		return;
 	}
-	if (vm->attach == ATTACH_RAW) {
-		con_write(buf, n);
-	} else {
-		show_lines(vm, buf, n);
+	/* The line also carries control frames: a guest's output must not
+	 * start one (docs/control-protocol.md). */
+	for (u32 i = 0; i < n; i++) {
+		char c = buf[i] == CTL_SOF ? '?' : buf[i];
+
+		if (vm->attach == ATTACH_RAW) {
+			con_write(&c, 1);
+		} else {
+			show_lines(vm, &c, 1);
+		}
 	}
 }
 

@@ -31,6 +31,21 @@
 #define AFFINITY_ON 0
 #define AFFINITY_OFF 1
 
+/*
+ * Whether to print a message about vm's doings: at most 8 a second per VM,
+ * so that a guest looping on bad accesses cannot flood the console line.
+ */
+static bool log_allowed(struct vm *vm)
+{
+	u64 now = vm_counter();
+
+	if (now - vm->log_window >= vm_counter_freq()) {
+		vm->log_window = now;
+		vm->log_count = 0;
+	}
+	return vm->log_count++ < 8;
+}
+
 /* The VMM reads a guest word through its own mapping (only if granted). */
 static u64 probe_guest(struct vm *vm, u64 gpa)
 {
@@ -209,7 +224,13 @@ static s64 psci(struct vm *vm, const u64 *r)
 		if (st != HV_OK) {
 			return st == HV_E_DENIED ? PSCI_INVALID_ADDRESS : PSCI_INVALID_PARAMETERS;
 		}
-		memset(&vm->vc[target], 0, sizeof(vm->vc[target]));
+		{
+			/* A CPU may still be leaving its CPU_OFF exit: keep busy. */
+			bool busy = vm->vc[target].busy;
+
+			memset(&vm->vc[target], 0, sizeof(vm->vc[target]));
+			vm->vc[target].busy = busy;
+		}
 		vm->vc[target].on = true;
 		vm_kick();
 		return PSCI_SUCCESS;
@@ -247,11 +268,15 @@ static void abort_exit(struct vm *vm, struct gvcpu *vc, u64 ipa)
 			vc->flags = HV_RUN_RETRY; /* given (maybe by another vCPU's fault) */
 			return;
 		}
-		con_printf("vm %s: out of memory for IPA 0x%lx: the access is refused\n",
-			   vm->cfg.name, (unsigned long)ipa);
+		if (log_allowed(vm)) {
+			con_printf("vm %s: out of memory for IPA 0x%lx: the access is refused\n",
+				   vm->cfg.name, (unsigned long)ipa);
+		}
 	} else {
-		con_printf("vm %s: access at IPA 0x%lx refused: no memory there\n", vm->cfg.name,
-			   (unsigned long)ipa);
+		if (log_allowed(vm)) {
+			con_printf("vm %s: access at IPA 0x%lx refused: no memory there\n",
+				   vm->cfg.name, (unsigned long)ipa);
+		}
 	}
 	vc->flags = HV_RUN_ABORT;
 }
@@ -278,8 +303,10 @@ void vm_handle_exit(struct vm *vm, u32 i, const u64 *r)
 			abort_exit(vm, vc, r[2]);
 		} else if (!mmio(vm, i, r[2], r[3] & 0xff, (r[3] & HV_MMIO_WRITE) != 0, r[4],
 			  &vc->reply[0])) {
-			con_printf("vm %s: MMIO at IPA 0x%lx refused: no device there\n",
-				   vm->cfg.name, (unsigned long)r[2]);
+			if (log_allowed(vm)) {
+				con_printf("vm %s: MMIO at IPA 0x%lx refused: no device there\n",
+					   vm->cfg.name, (unsigned long)r[2]);
+			}
 			vc->flags = HV_RUN_ABORT;
 		}
 		break;

@@ -136,7 +136,7 @@ void cmd_run(int argc, char **argv)
 		   c.name, vm->vmid, c.memory_mib, c.vcpus);
 	attach(vm, ATTACH_RAW);
 	if (!start(vm)) {
-		vm_attached = 0;
+		vm_attached &= ~(1U << (vm - vm_table));
 		(void)vm_destroy(vm, "not started");
 	}
 }

@@ -17,6 +17,7 @@
 #define QUIET_MS 100
 #define CONSOLE_CHUNK 1024
 #define INPUT_QUEUE 4096
+#define UPLOAD_IDLE_MS 10000 /* an upload idle this long may be replaced */
 
 static struct ctl_decoder dec;
 static struct ctl_frame req;
@@ -286,6 +287,7 @@ static void do_images(void)
 }
 
 static struct image *upload;
+static u64 upload_at; /* its last request */
 
 /* An uploaded image's name: 1-63 of [A-Za-z0-9_.-], not starting with '.'. */
 static bool valid_image_name(const char *s)
@@ -321,12 +323,19 @@ static void do_upload(void)
 			reply_error(CTL_E_BAD_REQUEST, "bad image name");
 			return;
 		}
+		if (upload != NULL && vm_counter() - upload_at < ms(UPLOAD_IDLE_MS)) {
+			reply_error(CTL_E_BUSY, "another upload is in progress");
+			return;
+		}
 		if (upload != NULL) {
-			image_drop(upload); /* an upload left unfinished */
+			con_printf("image %s: upload abandoned, dropped\n", upload->name);
+			image_drop(upload); /* left unfinished for too long */
 		}
 		upload = image_begin(u.name, u.size);
+		upload_at = vm_counter();
 		if (upload == NULL) {
-			reply_error(CTL_E_NO_MEMORY, "no room for an image of that size");
+			reply_error(CTL_E_NO_MEMORY,
+				    "no free image slot, or not 1 byte to 256 MiB, or no room");
 			return;
 		}
 		reply(NULL, 0);
@@ -350,6 +359,7 @@ static void do_upload(void)
 		}
 		memcpy((void *)(uintptr_t)(upload->addr + off), req.payload + 4, req.len - 4u);
 		upload->received += req.len - 4u;
+		upload_at = vm_counter();
 		reply(NULL, 0);
 		return;
 	}
@@ -392,13 +402,20 @@ static void do_console(void)
 		return;
 	}
 	if (req.type == CTL_CONSOLE_DETACH) {
-		con.vm = NULL;
+		if (con.vm != NULL && req.id == con.id) {
+			con.vm = NULL;
+		}
 		reply(NULL, 0);
 		return;
 	}
 	vm = named_vm();
 	if (vm == NULL) {
 		return;
+	}
+	if (con.vm != NULL) {
+		const char *why = "another vmctl attached a console";
+
+		send(CTL_CONSOLE_END, con.id, 0, why, (u32)strlen(why));
 	}
 	con.vm = vm;
 	con.gen = vm->gen;
@@ -489,6 +506,25 @@ u32 ctl_input(u8 byte, u8 text[2])
 	return 0;
 }
 
+/* Sends the attached console's next chunk of output. */
+static void stream_some(void)
+{
+	u64 total = con.vm->ring_total;
+	u32 n;
+
+	if (total - con.sent > VM_CON_RING) {
+		con.sent = total - VM_CON_RING; /* overwritten before it was sent */
+	}
+	n = (u32)MIN(total - con.sent, (u64)CONSOLE_CHUNK);
+	vmm_lock(&con.vm->lock);
+	for (u32 i = 0; i < n; i++) {
+		rep.payload[i] = con.vm->ring[(con.sent + i) % VM_CON_RING];
+	}
+	vmm_unlock(&con.vm->lock);
+	con.sent += n;
+	send(CTL_CONSOLE_DATA, con.id, 0, rep.payload, n);
+}
+
 void ctl_poll(void)
 {
 	u64 now = vm_counter();
@@ -504,6 +540,10 @@ void ctl_poll(void)
 	if (con.vm->gen != con.gen || con.vm->state == VM_FREE || con.vm->state == VM_ENDED) {
 		const char *why = "the VM ended";
 
+		/* Its last words are still in the ring unless the slot was reused. */
+		while (con.vm->gen == con.gen && con.vm->ring_total != con.sent) {
+			stream_some();
+		}
 		send(CTL_CONSOLE_END, con.id, 0, why, (u32)strlen(why));
 		con.vm = NULL;
 		return;
@@ -514,20 +554,7 @@ void ctl_poll(void)
 		con.in_count--;
 	}
 	if (con.vm->ring_total != con.sent) {
-		u64 total = con.vm->ring_total;
-		u32 n;
-
-		if (total - con.sent > VM_CON_RING) {
-			con.sent = total - VM_CON_RING; /* overwritten before it was sent */
-		}
-		n = (u32)MIN(total - con.sent, (u64)CONSOLE_CHUNK);
-		vmm_lock(&con.vm->lock);
-		for (u32 i = 0; i < n; i++) {
-			rep.payload[i] = con.vm->ring[(con.sent + i) % VM_CON_RING];
-		}
-		vmm_unlock(&con.vm->lock);
-		con.sent += n;
-		send(CTL_CONSOLE_DATA, con.id, 0, rep.payload, n);
+		stream_some();
 	}
 }
 

@@ -68,6 +68,8 @@ struct vm {
 	u32 cpu_exits[VMM_MAX_CPUS];
 	u32 gen;        /* differs for every VM a slot has held */
 	u64 started_at; /* counter value at start */
+	u64 log_window; /* rate limit of messages about it */
+	u32 log_count;
 	u64 ended_at;
 	struct gvcpu vc[VM_MAX_VCPUS];
 	u64 blocks[VM_MAX_BLOCKS]; /* VMM address of each 2 MiB of its RAM; 0: not given */
