@@ -30,17 +30,19 @@ usage() {
 Usage: ./build.sh COMMAND [ARGS]
 
   deps                  install the Debian packages the project needs (root)
-  build [PLATFORM]      build the hyp, the VMM and the boot medium
+  build [PLATFORM]      build the hyp, the VMM, the boot medium and vmctl
                         (PLATFORM: qemu-virt (default) or rpi4)
-  run [PLATFORM]        deps + build, then boot it in QEMU on this terminal
-                        (qemu-virt: gic-version=3; rpi4: the raspi4b machine;
-                        Ctrl-A X quits QEMU)
+  run [PLATFORM]        deps + build, then boot it in QEMU with the Linux VM
+                        on this terminal (qemu-virt: gic-version=3; rpi4: the
+                        raspi4b machine); Ctrl-] detaches to the VMM prompt,
+                        Ctrl-A X quits; vmctl connects to build/run/vmm.sock
   test [GROUP...]       deps + build, then every test group, or the named
                         ones (unit, fuzz, model, boot, guests, linux, vmctl); ends with
                         "N passed, N failed"
   fuzz [SECONDS]        run each libFuzzer target for SECONDS (default 600)
-  bench                 instructions per hyp call in QEMU (-icount shift=0)
-                        and ns per memory operation on this machine;
+  bench                 instructions per hyp call in QEMU (-icount shift=0),
+                        ns per memory operation on this machine, the Linux
+                        VM against a native boot, VM create and destroy;
                         writes build/bench/results.json
   loc                   lines of code of hyp/ (C and assembly, no tests)
   clean                 remove build/ except the download cache
