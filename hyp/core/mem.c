@@ -238,6 +238,7 @@ s64 mem_prot_and_map(u32 vmid, u64 gpa, u64 pte, u64 level)
 	u64 size = n << PAGE_SHIFT;
 	u64 mapped = 0;
 	u64 host_cost = 0;
+	u64 vm_cost;
 	s64 ret = HV_OK;
 
 	spin_lock(&mem_lock);
@@ -301,9 +302,10 @@ s64 mem_prot_and_map(u32 vmid, u64 gpa, u64 pte, u64 level)
 		ret = HV_E_BUSY;
 		goto out;
 	}
+	vm_cost = mapped == 0 ? pgt_map_cost(&vm->s2, gpa, (u32)level) : 0;
+	/* Each table within its limit, and both from the one pool. */
 	if (host_cost > pgt_pages_available(&m.host) ||
-	    (mapped == 0 && pgt_map_cost(&vm->s2, gpa, (u32)level) >
-				    pgt_pages_available(&vm->s2))) {
+	    vm_cost > pgt_pages_available(&vm->s2) || host_cost + vm_cost > m.pool.nfree) {
 		ret = HV_E_NO_MEMORY;
 		goto out;
 	}

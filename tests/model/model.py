@@ -306,8 +306,10 @@ class Model:
             return BUSY
         if mapped == 0 and level == 2 and (gpa >> 21) in table.l3:
             return BUSY
-        if host_cost > self.host.available() or (
-                mapped == 0 and table.map_cost(gpa, level) > table.available()):
+        vm_cost = table.map_cost(gpa, level) if mapped == 0 else 0
+        # each table within its limit, and both from the one pool
+        if (host_cost > self.host.available() or vm_cost > table.available()
+                or host_cost + vm_cost > self.pool.free):
             return NOMEM
         if n > 1:
             leaf = self.host.walk(pa)

@@ -327,3 +327,28 @@ TEST(mem_pools_run_out_cleanly)
 	CHECK_EQ(r, HV_E_NO_MEMORY);
 	check_invariants();
 }
+
+/*
+ * The VMM's block split and the VM's new tables come from one pool: a
+ * request that needs more than the pool has in all is refused, even if
+ * each part alone would fit (found by the model test, seed 3431157456).
+ */
+TEST(mem_prot_and_map_counts_both_tables_against_the_pool)
+{
+	u32 vmid = 0;
+	u64 info[3];
+	const char *why = "";
+
+	CHECK_EQ(fake_machine_init(3, 32, 32), 0);
+	CHECK_EQ(mem_host_fault(BLK_A, false, &why), HV_OK); /* a 2 MiB block: 1 table */
+	CHECK_EQ(mem_info(0, info), HV_OK);
+	CHECK_EQ(info[2], 2); /* pool pages left */
+	CHECK_EQ(mem_vm_create(&vmid), HV_OK);
+	/* 1 page to split the VMM's block + 2 for the VM's L2 and L3 > 2 */
+	CHECK_EQ(mem_prot_and_map(vmid, 0, PTE(BLK_A + 0x1000), 3), HV_E_NO_MEMORY);
+	CHECK_EQ(mem_page_info(PFN(BLK_A + 0x1000), info), HV_OK);
+	CHECK_EQ(info[0], HV_OWNER_HOST);
+	CHECK_EQ(mem_info(0, info), HV_OK);
+	CHECK_EQ(info[2], 2);
+	check_invariants();
+}
