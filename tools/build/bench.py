@@ -26,6 +26,13 @@ BUILD = os.environ.get("HYP_BUILD", os.path.join(ROOT, "build"))
 VARIANT = "virt-gicv3"
 
 
+def quit_qemu(child):
+    """Ctrl-A X: QEMU's (or the console multiplexer's) way out."""
+    child.sendcontrol("a")
+    child.send("x")
+    child.close(force=True)
+
+
 def qemu_figures():
     cmd = qemu.command(VARIANT, BUILD, ["-icount", "shift=0"])
     child = pexpect.spawn(cmd[0], cmd[1:], encoding="utf-8", codec_errors="replace",
@@ -39,9 +46,7 @@ def qemu_figures():
         child.expect_exact("vmm> ")
         guest_out = child.before.replace("\r", "")
     finally:
-        child.sendcontrol("a")
-        child.send("x")
-        child.close(force=True)
+        quit_qemu(child)
     if "BENCH done" not in out:
         sys.exit(f"bench: the VMM's bench did not finish:\n{out}")
     if "vm bench: powered off" not in guest_out:
@@ -83,9 +88,7 @@ def linux_figures():
         child.expect(MARKER, timeout=600)
         vm = {"boot_s": time.monotonic() - t, "workload_s": timed_workload(child)}
     finally:
-        child.sendcontrol("a")
-        child.send("x")
-        child.close(force=True)
+        quit_qemu(child)
     native_cmd = [qemu.QEMU, "-M", "virt,gic-version=3", "-cpu", "cortex-a72", "-smp", "2",
                   "-m", "256M", "-kernel", os.path.join(bundle, "Image"),
                   "-initrd", os.path.join(bundle, "initrd.gz"), "-append", LINUX_CMDLINE,
@@ -97,9 +100,7 @@ def linux_figures():
         child.expect(MARKER, timeout=600)
         native = {"boot_s": time.monotonic() - t, "workload_s": timed_workload(child)}
     finally:
-        child.sendcontrol("a")
-        child.send("x")
-        child.close(force=True)
+        quit_qemu(child)
     return {"vm": vm, "native": native}
 
 
@@ -172,9 +173,7 @@ def vmctl_figures():
         child.expect(r"vm bench-big: destroyed after \d+ exits .*; (\d+) MiB cleared in (\d+) us")
         clear_mib, clear_us = int(child.match.group(1)), int(child.match.group(2))
     finally:
-        child.sendcontrol("a")
-        child.send("x")
-        child.close(force=True)
+        quit_qemu(child)
     return {"create_boot_16mib_s": boot_s, "destroy_256mib_s": destroy_s,
             "clear_mib": clear_mib, "clear_us": clear_us,
             "memset_mib": memset_mib, "memset_us": memset_us}
