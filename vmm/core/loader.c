@@ -27,6 +27,17 @@ static u64 le64(const u8 *p)
 	return v;
 }
 
+/* A free block of VMM RAM, zeroed: the VM sees nothing it held before. */
+static u64 zeroed_block(void)
+{
+	u64 pa = palloc_block();
+
+	if (pa != 0) {
+		memset((void *)(uintptr_t)pa, 0, BLOCK_SIZE);
+	}
+	return pa;
+}
+
 bool vm_give_block(struct vm *vm, u32 b)
 {
 	u64 pa;
@@ -38,12 +49,10 @@ bool vm_give_block(struct vm *vm, u32 b)
 	if (vm->blocks[b] != 0) {
 		return true;
 	}
-	pa = palloc_block();
+	pa = zeroed_block();
 	if (pa == 0) {
 		return false;
 	}
-	/* The VM sees nothing the VMM's RAM held before. */
-	memset((void *)(uintptr_t)pa, 0, BLOCK_SIZE);
 	if (hv_call(HV_FN_PROT_AND_MAP, vm->vmid, VM_RAM_IPA + (u64)b * BLOCK_SIZE, pa | 3, 2,
 		    r) != HV_OK) {
 		palloc_free(pa);
@@ -73,11 +82,10 @@ static bool copy_in(struct vm *vm, u64 off, const void *src, u64 len)
 		}
 		pa = vm->blocks[b];
 		if (pa == 0) {
-			pa = palloc_block();
+			pa = zeroed_block();
 			if (pa == 0) {
 				return false;
 			}
-			memset((void *)(uintptr_t)pa, 0, BLOCK_SIZE);
 			vm->blocks[b] = pa; /* given after loading */
 		}
 		memcpy((void *)(uintptr_t)(pa + o), s, n);

@@ -10,13 +10,6 @@
 struct vm vm_table[VM_MAX];
 u32 vm_attached;
 
-static s64 call(u64 fn, u64 a1, u64 a2, u64 a3, u64 a4)
-{
-	u64 r[4];
-
-	return hv_call(fn, a1, a2, a3, a4, r);
-}
-
 struct vm *vm_find(const char *name)
 {
 	for (u32 i = 0; i < VM_MAX; i++) {
@@ -33,7 +26,7 @@ static u32 vm_cleared_mib;
 /* Takes back everything the VM was given and destroys it at the hyp. */
 static void teardown(struct vm *vm)
 {
-	s64 st = call(HV_FN_VM_STOP, vm->vmid, 0, 0, 0);
+	s64 st = hv_call(HV_FN_VM_STOP, vm->vmid, 0, 0, 0, NULL);
 	u32 kept = 0;
 
 	vm_cleared_mib = 0;
@@ -42,8 +35,8 @@ static void teardown(struct vm *vm)
 		if (vm->blocks[b] == 0) {
 			continue;
 		}
-		st = call(HV_FN_CLEAR_VM_RANGE, vm->vmid, vm->blocks[b] >> PAGE_SHIFT,
-			  (BLOCK_SIZE / PAGE_SIZE), 0);
+		st = hv_call(HV_FN_CLEAR_VM_RANGE, vm->vmid, vm->blocks[b] >> PAGE_SHIFT,
+			  (BLOCK_SIZE / PAGE_SIZE), 0, NULL);
 		if (st == HV_OK) {
 			palloc_free(vm->blocks[b]);
 			vm_cleared_mib += 2;
@@ -56,7 +49,7 @@ static void teardown(struct vm *vm)
 		con_printf("vm %s: clear_vm_range refused for %u blocks: not reused\n",
 			   vm->cfg.name, kept);
 	}
-	st = call(HV_FN_VM_DESTROY, vm->vmid, 0, 0, 0);
+	st = hv_call(HV_FN_VM_DESTROY, vm->vmid, 0, 0, 0, NULL);
 	if (st != HV_OK) {
 		con_printf("vm %s: vm_destroy refused (%ld)\n", vm->cfg.name, (long)st);
 	}
@@ -115,10 +108,10 @@ int vm_create(const struct vm_config *c, struct vm **out, char *why, size_t whyl
 	vgic_init(&vm->gic, vmm_boot->gic_version, c->vcpus);
 	err = vm_load(vm, why, whylen);
 	for (u32 i = 0; i < c->vcpus && err == 0 && st == HV_OK; i++) {
-		st = call(HV_FN_VCPU_CREATE, vm->vmid, i, 0, 0);
+		st = hv_call(HV_FN_VCPU_CREATE, vm->vmid, i, 0, 0, NULL);
 	}
 	if (err == 0 && st == HV_OK) {
-		st = call(HV_FN_VCPU_INIT, vm->vmid, 0, vm->entry, vm->dt_ipa);
+		st = hv_call(HV_FN_VCPU_INIT, vm->vmid, 0, vm->entry, vm->dt_ipa, NULL);
 	}
 	if (err == 0 && st != HV_OK) {
 		fmt_format(why, whylen, "vCPU set-up refused (%ld)", (long)st);
@@ -163,7 +156,7 @@ int vm_start(struct vm *vm, char *why, size_t whylen)
 			   vm->state == VM_RUNNING ? "running" : "ending");
 		return -VM_E_STATE;
 	}
-	st = call(HV_FN_VM_START, vm->vmid, 0, 0, 0);
+	st = hv_call(HV_FN_VM_START, vm->vmid, 0, 0, 0, NULL);
 	if (st != HV_OK) {
 		fmt_format(why, whylen, "vm_start refused (%ld)", (long)st);
 		return -VM_E_HYP;

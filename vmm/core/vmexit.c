@@ -180,13 +180,6 @@ static bool mmio(struct vm *vm, u32 self, u64 ipa, u64 size, bool write, u64 val
 	return false;
 }
 
-static s64 call(u64 fn, u64 a1, u64 a2, u64 a3, u64 a4)
-{
-	u64 r[4];
-
-	return hv_call(fn, a1, a2, a3, a4, r);
-}
-
 /* PSCI for the guest's vCPUs; returns the value for the caller's x0. */
 static s64 psci(struct vm *vm, const u64 *r)
 {
@@ -220,7 +213,7 @@ static s64 psci(struct vm *vm, const u64 *r)
 		if (vm->vc[target].on) {
 			return PSCI_ALREADY_ON;
 		}
-		st = call(HV_FN_VCPU_INIT, vm->vmid, target, r[4], r[5]);
+		st = hv_call(HV_FN_VCPU_INIT, vm->vmid, target, r[4], r[5], NULL);
 		if (st != HV_OK) {
 			return st == HV_E_DENIED ? PSCI_INVALID_ADDRESS : PSCI_INVALID_PARAMETERS;
 		}
