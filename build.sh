@@ -15,12 +15,19 @@ HOST_PACKAGES=(
 	device-tree-compiler u-boot-qemu u-boot-tools mtools dosfstools fdisk
 	cpio python3 python3-kconfiglib python3-pytest python3-pexpect
 	clang llvm libclang-rt-14-dev musl-tools musl-dev:arm64
+	e2fsprogs xz-utils zstd
 )
 # From bookworm-backports: QEMU 10, which has the raspi4b machine.
 BACKPORT_PACKAGES=(qemu-system-arm)
 # Target (arm64) packages: downloaded into build/cache and unpacked there,
 # never installed on the build machine.
 TARGET_PACKAGES=(u-boot-rpi:arm64 raspi-firmware busybox-static:arm64)
+# Modules of the guest kernel that go into the initramfs (the virtio-mmio
+# transport, block, net, console); extract_kernel_modules adds what they need.
+GUEST_MODULES=(virtio_mmio virtio_blk virtio_net virtio_console)
+# Time stamp of every file in the initramfs and the test disk, so that the
+# same inputs give the same bytes.
+EPOCH=${SOURCE_DATE_EPOCH:-1704067200} # 2024-01-01 00:00:00 UTC
 
 say() { printf '==> %s\n' "$*"; }
 die() { printf 'build.sh: error: %s\n' "$*" >&2; exit 1; }
@@ -184,6 +191,90 @@ extract_from_kernel() {
 	mv "$CACHE/root/$name.tmp" "$CACHE/root/$name"
 }
 
+# kernel_release: the release (uname -r) of build/cache/root/linux-Image.
+kernel_release() {
+	local r
+	r=$(grep -a -o -m1 'Linux version [0-9][^ ]*' "$CACHE/root/linux-Image" | sed -n 1p || true)
+	[[ -n $r ]] || die "no 'Linux version' string in $CACHE/root/linux-Image"
+	echo "${r#Linux version }"
+}
+
+# module_depends KO: the modules KO needs (its .modinfo "depends=", which
+# is what depmod would write into modules.dep), one a line.
+module_depends() {
+	aarch64-linux-gnu-objcopy -O binary --only-section=.modinfo "$1" /dev/stdout |
+		tr '\0' '\n' | sed -n 's/^depends=//p' | tr ',' '\n' | sed '/^$/d'
+}
+
+# module_add NAME: copies module NAME (decompressed) after the modules it
+# needs into $MOD_OUT, and appends its file name to MOD_ORDER. Uses MOD_TREE
+# (the package's lib/modules/RELEASE), MOD_FILE and MOD_SEEN of
+# extract_kernel_modules.
+module_add() {
+	local name=$1 src ko deps dep
+	[[ -z ${MOD_SEEN[$name]:-} ]] || return 0
+	MOD_SEEN[$name]=1
+	src=${MOD_FILE[$name]:-}
+	if [[ -z $src ]]; then
+		if grep -Eq "/${name//_/[-_]}\.ko\$" "$MOD_TREE/modules.builtin" 2>/dev/null; then
+			say "kernel module $name is built in"
+			return 0
+		fi
+		die "no kernel module $name in $MOD_TREE"
+	fi
+	ko=${src##*/}
+	case $ko in
+	*.ko) cp "$src" "$MOD_OUT/$ko" ;;
+	*.ko.xz) ko=${ko%.xz}; xz -dc "$src" >"$MOD_OUT/$ko" ;;
+	*.ko.zst) ko=${ko%.zst}; zstd -dcq "$src" >"$MOD_OUT/$ko" ;;
+	*.ko.gz) ko=${ko%.gz}; gzip -dc "$src" >"$MOD_OUT/$ko" ;;
+	*) die "unknown kind of kernel module: $src" ;;
+	esac
+	deps=$(module_depends "$MOD_OUT/$ko")
+	for dep in $deps; do
+		module_add "${dep//-/_}"
+	done
+	MOD_ORDER+=("$ko")
+}
+
+# extract_kernel_modules: GUEST_MODULES and every module they need, from the
+# package linux-Image came from (the one extract_from_kernel resolved), as
+# uncompressed build/cache/root/linux-modules/*.ko, and load-order there
+# naming them one a line, each after the modules it needs.
+extract_kernel_modules() {
+	local dir=$CACHE/root/linux-modules tmp=$BUILD/modules.tmp rel kpkg stamp deb f n m
+	extract_from_kernel linux-image-cloud-arm64 './boot/vmlinuz-*' linux-Image
+	rel=$(kernel_release)
+	kpkg=linux-image-$rel
+	stamp="$kpkg: ${GUEST_MODULES[*]}"
+	[[ -f $dir/.stamp && $(<"$dir/.stamp") == "$stamp" ]] && return 0
+	say "extracting kernel modules ${GUEST_MODULES[*]} and their dependencies from $kpkg"
+	fetch_deb "$kpkg:arm64"
+	deb=$(compgen -G "$CACHE/debs/${kpkg}_*.deb" | head -n1)
+	rm -rf "$tmp"
+	mkdir -p "$tmp/tree" "$tmp/out"
+	dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$tmp/tree" --wildcards "./lib/modules/$rel/*"
+	MOD_TREE=$tmp/tree/lib/modules/$rel
+	MOD_OUT=$tmp/out
+	MOD_ORDER=()
+	declare -gA MOD_FILE=() MOD_SEEN=()
+	[[ -d $MOD_TREE/kernel ]] || die "$deb has no lib/modules/$rel/kernel"
+	while read -r f; do
+		n=${f##*/}
+		n=${n%%.ko*}
+		MOD_FILE[${n//-/_}]=$f
+	done < <(find "$MOD_TREE/kernel" -name '*.ko*' | LC_ALL=C sort)
+	for m in "${GUEST_MODULES[@]}"; do
+		module_add "$m"
+	done
+	printf '%s\n' "${MOD_ORDER[@]}" >"$MOD_OUT/load-order"
+	echo "$stamp" >"$MOD_OUT/.stamp"
+	rm -rf "$dir"
+	mv "$MOD_OUT" "$dir"
+	rm -rf "$tmp"
+	say "kernel modules, in load order: ${MOD_ORDER[*]}"
+}
+
 # --------------------------------------------------------------- build ----
 
 check_platform() {
@@ -192,29 +283,40 @@ check_platform() {
 	die "unknown platform '$1' (expected: ${PLATFORMS[*]})"
 }
 
-# The Linux guests' initramfs: busybox-static and tools/initramfs/init.
+# The Linux guests' initramfs: busybox-static, tools/initramfs/init, and in
+# /lib/modules the kernel modules of extract_kernel_modules with their
+# load-order. Fixed modes, owners and times: the same inputs, the same bytes.
 build_initramfs() {
 	local out=$1 dir=$BUILD/initramfs
+	extract_kernel_modules
 	rm -rf "$dir"
-	mkdir -p "$dir/bin" "$dir/dev" "$dir/proc" "$dir/sys" "$dir/tmp"
+	mkdir -p "$dir/bin" "$dir/dev" "$dir/proc" "$dir/sys" "$dir/tmp" "$dir/lib/modules"
 	cp "$CACHE/root/bin/busybox" "$dir/bin/busybox"
 	ln -s busybox "$dir/bin/sh"
 	cp "$ROOT/tools/initramfs/init" "$dir/init"
-	chmod 755 "$dir/init"
-	(cd "$dir" && find . -mindepth 1 | LC_ALL=C sort | cpio --quiet -o -H newc -R 0:0) |
-		gzip -9n >"$out"
+	cp "$CACHE"/root/linux-modules/*.ko "$CACHE/root/linux-modules/load-order" "$dir/lib/modules/"
+	find "$dir" -type d -exec chmod 755 {} +
+	find "$dir" -type f -exec chmod 644 {} +
+	chmod 755 "$dir/init" "$dir/bin/busybox"
+	find "$dir" -exec touch -h -d "@$EPOCH" {} +
+	(cd "$dir" && find . -mindepth 1 | LC_ALL=C sort |
+		cpio --quiet -o -H newc -R 0:0 --reproducible) | gzip -9n >"$out"
 }
 
 build_bundle() {
 	local out=$1 dir=$out/bundle
 	rm -rf "$dir"
-	mkdir -p "$dir/guests" "$dir/linux" "$dir/vms"
+	mkdir -p "$dir/guests" "$dir/linux" "$dir/vms" "$dir/disks"
 	cp "$ROOT"/configs/vms/*.cfg "$dir/vms/"
 	make -s -C "$ROOT/tests/guests" O="$BUILD/guests"
 	cp "$BUILD"/guests/*.bin "$dir/guests/"
 	fetch_target
 	cp "$CACHE/root/linux-Image" "$dir/linux/Image"
 	build_initramfs "$dir/linux/initrd.gz"
+	# The test disk (ext4 with data.bin and data.md5); the files are kept
+	# in build/disk/files for the host side of the tests.
+	SOURCE_DATE_EPOCH=$EPOCH "$ROOT/tools/build/mkdisk.sh" "$BUILD/disk"
+	cp "$BUILD/disk/test.img" "$dir/disks/test.img"
 	printf 'bundle of %s, built %s\n' "$(version)" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" >"$dir/MANIFEST"
 	(cd "$dir" && find . -mindepth 1 | LC_ALL=C sort | cpio --quiet -o -H newc >"$out/bundle.cpio")
 }

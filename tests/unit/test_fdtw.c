@@ -16,8 +16,9 @@ static struct platform p;
 
 static void check_guest(u32 gic, u32 ncpus)
 {
-	struct guest_dt c = { 0x40000000, 256ULL << 20, ncpus, gic, "console=ttyAMA0 quiet",
-			      0x48000000, 0x48400000 };
+	struct guest_dt c = { .ram_base = 0x40000000, .ram_size = 256ULL << 20, .ncpus = ncpus,
+			      .gic_version = gic, .bootargs = "console=ttyAMA0 quiet",
+			      .initrd_start = 0x48000000, .initrd_end = 0x48400000 };
 	s32 n = guest_dt_build(blob, sizeof(blob), &c);
 
 	CHECK(n > 0);
@@ -60,9 +61,14 @@ TEST(fdtw_guest_tree_reads_back)
 
 TEST(fdtw_guest_tree_passes_dtc)
 {
-	struct guest_dt c = { 0x40000000, 64ULL << 20, 2, 3, "console=ttyAMA0", 0, 0 };
+	/* With virtio devices in slots 0 and 2 on a bus whose DMA reaches a
+	 * 32 MiB window below the kernel's RAM. */
+	struct guest_dt c = { .ram_base = 0x3e000000, .ram_size = 64ULL << 20, .ncpus = 2,
+			      .gic_version = 3, .bootargs = "console=ttyAMA0",
+			      .virtio_slots = 5, .virtio_base = 0x0a010000, .virtio_stride = 0x200,
+			      .virtio_spi = 8, .dma_base = 0x3e000000, .dma_size = 32ULL << 20 };
 	s32 n = guest_dt_build(blob, sizeof(blob), &c);
-	char cmd[2048];
+	char cmd[4096];
 	char path[512];
 	FILE *f;
 
@@ -78,14 +84,19 @@ TEST(fdtw_guest_tree_passes_dtc)
 	/* dtc fails on a malformed blob; -q is off so warnings show too. */
 	snprintf(cmd, sizeof(cmd),
 		 "dtc -I dtb -O dts -o %s.dts %s 2>&1 | grep -q . && exit 1; "
-		 "grep -q 'arm,gic-v3' %s.dts",
-		 path, path, path);
+		 "grep -q 'arm,gic-v3' %s.dts && "
+		 "test $(grep -c 'virtio,mmio' %s.dts) = 2 && "
+		 "grep -q 'virtio_mmio@a010400' %s.dts && "
+		 "grep -q 'interrupts = <0x00 0x0a 0x04>' %s.dts && "
+		 "grep -q 'dma-ranges = <0x00 0x3e000000 0x00 0x3e000000 0x00 0x2000000>' %s.dts",
+		 path, path, path, path, path, path, path);
 	CHECK_EQ(system(cmd), 0);
 }
 
 TEST(fdtw_overflow_is_refused)
 {
-	struct guest_dt c = { 0x40000000, 64ULL << 20, 8, 3, "console=ttyAMA0", 0, 0 };
+	struct guest_dt c = { .ram_base = 0x40000000, .ram_size = 64ULL << 20, .ncpus = 8,
+			      .gic_version = 3, .bootargs = "console=ttyAMA0" };
 
 	for (u32 size = 0; size < 600; size += 7) {
 		CHECK(guest_dt_build(blob, size, &c) == -1);

@@ -39,6 +39,26 @@ TEST(vmcfg_full_file)
 	CHECK_EQ(cfg.vcpus, 2);
 	CHECK(cfg.protect);
 	CHECK(cfg.on_demand);
+	CHECK_EQ(cfg.disk[0], 0);
+	CHECK(!cfg.vif);
+	CHECK(!cfg.vconsole);
+	CHECK_EQ(cfg.io_window_mib, 0);
+}
+
+TEST(vmcfg_devices)
+{
+	static const u8 mac[6] = { 0x52, 0x54, 0x00, 0xab, 0xCD, 0x01 };
+
+	CHECK_EQ(parse("name=\"a\"\nkernel=\"k\"\nmemory=64\nio_window = 32\n"
+		       "disk = \"disks/test.img\"\ndisk_readonly = 1\n"
+		       "vif = \"52:54:00:ab:CD:01\"\nvirtio_console = 1\n"),
+		 0);
+	CHECK_EQ(cfg.io_window_mib, 32);
+	CHECK(strcmp(cfg.disk, "disks/test.img") == 0);
+	CHECK(cfg.disk_ro);
+	CHECK(cfg.vif);
+	CHECK(memcmp(cfg.mac, mac, 6) == 0);
+	CHECK(cfg.vconsole);
 }
 
 TEST(vmcfg_defaults)
@@ -86,7 +106,21 @@ TEST(vmcfg_bad_lines)
 	refused("name = \"a\\n\"\n", 1, "backslash");
 	refused("name = \"a\" junk\n", 1, "unexpected text after the value");
 	refused("kernel = \"\"\n", 1, "must name an image");
-	refused("disk = [ \"x\" ]\n", 1, "unknown setting 'disk'");
+	refused("disks = [ \"x\" ]\n", 1, "unknown setting 'disks'");
+	refused("disk = [ \"x\" ]\n", 1, "lists are not supported");
+	refused("vif = \"52:54:00:12:34\"\n", 1,
+		"'vif' must be a unicast MAC address like \"52:54:00:12:34:56\"");
+	refused("vif = \"53:54:00:12:34:56\"\n", 1,
+		"'vif' must be a unicast MAC address like \"52:54:00:12:34:56\"");
+	refused("vif = \"00:00:00:00:00:00\"\n", 1,
+		"'vif' must be a unicast MAC address like \"52:54:00:12:34:56\"");
+	refused("vif = \"52:54:00:12:34:5g\"\n", 1,
+		"'vif' must be a unicast MAC address like \"52:54:00:12:34:56\"");
+	refused("io_window = 3\n", 1, "'io_window' must be an even number of MiB, 0 to 1024");
+	refused("name=\"a\"\nkernel=\"k\"\nmemory = 32\nio_window = 30\n", 0,
+		"'io_window' must leave at least 4 MiB of 'memory' above it");
+	refused("name=\"a\"\nkernel=\"k\"\nmemory = 32\ndisk_readonly = 1\n", 0,
+		"'disk_readonly' is set without a 'disk'");
 	refused("memory = [ 1 ]\n", 1, "lists are not supported");
 	refused("name=\"a\"\nkernel=\"k\"\n", 0, "'memory' is not set");
 	refused("name=\"a\"\nmemory=2\n", 0, "'kernel' is not set");

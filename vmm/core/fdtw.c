@@ -189,6 +189,57 @@ static void node_name(char *buf, u32 size, const char *base, u64 addr)
 	fmt_format(buf, size, "%s@%lx", base, (unsigned long)addr);
 }
 
+static void reg(struct fdtw *w, u64 base, u64 size)
+{
+	u32 cells[4] = { (u32)(base >> 32), (u32)base, (u32)(size >> 32), (u32)size };
+
+	fdtw_prop_cells(w, "reg", cells, 4);
+}
+
+/*
+ * The virtio-mmio devices, on a simple bus whose dma-ranges limit DMA to
+ * the window the VM grants: Linux then allocates rings there (its DMA
+ * zone ends at the window's top) and bounces every other buffer through
+ * its swiotlb, which it also places there (docs/io.md).
+ */
+static void virtio_bus(struct fdtw *w, const struct guest_dt *c)
+{
+	char name[40];
+	u32 cells[6];
+
+	fdtw_begin_node(w, "virtio-bus");
+	fdtw_prop_str(w, "compatible", "simple-bus");
+	fdtw_prop_u32(w, "#address-cells", 2);
+	fdtw_prop_u32(w, "#size-cells", 2);
+	fdtw_prop_empty(w, "ranges");
+	if (c->dma_size != 0) {
+		cells[0] = cells[2] = (u32)(c->dma_base >> 32);
+		cells[1] = cells[3] = (u32)c->dma_base;
+		cells[4] = (u32)(c->dma_size >> 32);
+		cells[5] = (u32)c->dma_size;
+		fdtw_prop_cells(w, "dma-ranges", cells, 6);
+	}
+	fdtw_prop_empty(w, "dma-coherent");
+	for (u32 s = 0; s < 32; s++) {
+		u64 base = c->virtio_base + s * c->virtio_stride;
+
+		if ((c->virtio_slots & (1U << s)) == 0) {
+			continue;
+		}
+		node_name(name, sizeof(name), "virtio_mmio", base);
+		fdtw_begin_node(w, name);
+		fdtw_prop_str(w, "compatible", "virtio,mmio");
+		reg(w, base, c->virtio_stride);
+		cells[0] = GIC_SPI;
+		cells[1] = c->virtio_spi + s;
+		cells[2] = IRQ_LEVEL_HIGH;
+		fdtw_prop_cells(w, "interrupts", cells, 3);
+		fdtw_prop_empty(w, "dma-coherent");
+		fdtw_end_node(w);
+	}
+	fdtw_end_node(w);
+}
+
 s32 guest_dt_build(void *buf, u32 size, const struct guest_dt *c)
 {
 	static const char virt[] = "linux,dummy-virt";
@@ -310,6 +361,9 @@ s32 guest_dt_build(void *buf, u32 size, const struct guest_dt *c)
 	fdtw_prop(&w, "clock-names", clock_names, sizeof(clock_names));
 	fdtw_end_node(&w);
 
+	if (c->virtio_slots != 0) {
+		virtio_bus(&w, c);
+	}
 	fdtw_end_node(&w);
 	return fdtw_finish(&w);
 }

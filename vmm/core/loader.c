@@ -7,9 +7,13 @@
  * memory in 2 MiB blocks, each zeroed first. With memory_on_demand only
  * the blocks the loader writes are given now; the rest on first touch.
  *
- * RAM layout from the base: the kernel; the ramdisk ending 2 MiB below
+ * RAM layout from the base: the I/O window if the configuration has one
+ * (io_window MiB below VM_RAM_IPA, which the VM grants to the VMM at boot:
+ * docs/io.md); the kernel at VM_RAM_IPA; the ramdisk ending 2 MiB below
  * the top; the device tree in the last 2 MiB (it must not share a 2 MiB
- * region with anything mapped differently, and must fit in 2 MiB).
+ * region with anything mapped differently, and must fit in 2 MiB),
+ * followed there by the few instructions that grant the window and enter
+ * the kernel.
  */
 #include <hyp/lib.h>
 #include <vmm/fdtw.h>
@@ -53,7 +57,7 @@ bool vm_give_block(struct vm *vm, u32 b)
 	if (pa == 0) {
 		return false;
 	}
-	if (hv_call(HV_FN_PROT_AND_MAP, vm->vmid, VM_RAM_IPA + (u64)b * BLOCK_SIZE, pa | 3, 2,
+	if (hv_call(HV_FN_PROT_AND_MAP, vm->vmid, vm->ram_ipa + (u64)b * BLOCK_SIZE, pa | 3, 2,
 		    r) != HV_OK) {
 		palloc_free(pa);
 		return false;
@@ -113,11 +117,46 @@ static int fail(char *why, size_t len, int err, const char *msg, const char *arg
 	return err;
 }
 
+/*
+ * The first code a VM with an I/O window runs (in the last 2 MiB, after
+ * the device tree): it grants the window to the VMM, then enters the
+ * kernel as the boot protocol says (x0 = device tree, x1-x3 = 0).
+ *
+ *	ldr x0, =HV_FN_GRANT; ldr x1, =window; ldr x2, =size; hvc #0
+ *	ldr x0, =dtb; mov x1, xzr; mov x2, xzr; mov x3, xzr
+ *	ldr x4, =entry; br x4
+ */
+static void write_shim(u32 *code, u64 window, u64 size, u64 dtb, u64 entry)
+{
+	static const u32 insns[12] = {
+		0x58000180, /* ldr x0, 0x30 */
+		0x580001a1, /* ldr x1, 0x38 */
+		0x580001c2, /* ldr x2, 0x40 */
+		0xd4000002, /* hvc #0 */
+		0x580001c0, /* ldr x0, 0x48 */
+		0xaa1f03e1, /* mov x1, xzr */
+		0xaa1f03e2, /* mov x2, xzr */
+		0xaa1f03e3, /* mov x3, xzr */
+		0x58000184, /* ldr x4, 0x50 */
+		0xd61f0080, /* br x4 */
+		0xd503201f, /* nop */
+		0xd503201f, /* nop */
+	};
+	u64 lit[5] = { HV_FN_GRANT, window, size, dtb, entry };
+
+	memcpy(code, insns, sizeof(insns));
+	memcpy(code + 12, lit, sizeof(lit));
+}
+
+#define SHIM_SIZE (12 * 4 + 5 * 8)
+
 int vm_load(struct vm *vm, char *why, size_t whylen)
 {
 	const struct vm_config *c = &vm->cfg;
 	u64 ram = (u64)vm->nblocks * BLOCK_SIZE;
+	u64 window = (u64)c->io_window_mib << 20;
 	u64 dt_off = ram - BLOCK_SIZE;
+	u64 shim_off = dt_off + DT_MAX;
 	const u8 *img;
 	const u8 *rd = NULL;
 	u64 len;
@@ -126,10 +165,13 @@ int vm_load(struct vm *vm, char *why, size_t whylen)
 	u64 text_offset;
 	u64 image_size;
 	static u8 dt[DT_MAX];
+	static char bootargs[VMCFG_CMDLINE_MAX + 48];
+	u32 shim[SHIM_SIZE / 4];
 	struct guest_dt g;
 	s32 dt_len;
 	u64 r[4];
 
+	vm->ram_ipa = VM_RAM_IPA - window;
 	if (!image_find(c->kernel, &img, &len)) {
 		return fail(why, whylen, -VM_E_NO_IMAGE, "no image '%s' uploaded or in the bundle", c->kernel);
 	}
@@ -145,33 +187,58 @@ int vm_load(struct vm *vm, char *why, size_t whylen)
 		text_offset = 0x80000; /* images before Linux 3.17 */
 		image_size = len;
 	}
+	/* The kernel at VM_RAM_IPA, above the window (a multiple of 2 MiB). */
+	text_offset += window;
 	rd_off = ALIGN_DOWN(dt_off - MIN(rd_len, dt_off), PAGE_SIZE);
 	if (image_size < len || text_offset > ram || image_size > rd_off - MIN(rd_off, text_offset)) {
 		return fail(why, whylen, -VM_E_BAD_IMAGE,
 			    "'%s' and its ramdisk do not fit in the VM's memory", c->kernel);
 	}
-	g = (struct guest_dt){ VM_RAM_IPA, ram, c->vcpus, vmm_boot->gic_version, c->cmdline,
-			       rd != NULL ? VM_RAM_IPA + rd_off : 0,
-			       rd != NULL ? VM_RAM_IPA + rd_off + rd_len : 0 };
-	if (c->cmdline[0] == '\0') {
-		g.bootargs = NULL;
+	fmt_format(bootargs, sizeof(bootargs), "%s", c->cmdline);
+	if (window != 0) {
+		/* Linux's bounce buffers take half the window (2 KiB slots);
+		 * no CMA area there (its pages would serve any allocation). */
+		fmt_format(bootargs, sizeof(bootargs), "%s%sswiotlb=%lu cma=0", c->cmdline,
+			   c->cmdline[0] != '\0' ? " " : "", (unsigned long)(window / 2 / 2048));
+	}
+	g = (struct guest_dt){
+		.ram_base = vm->ram_ipa,
+		.ram_size = ram,
+		.ncpus = c->vcpus,
+		.gic_version = vmm_boot->gic_version,
+		.bootargs = bootargs[0] != '\0' ? bootargs : NULL,
+		.initrd_start = rd != NULL ? vm->ram_ipa + rd_off : 0,
+		.initrd_end = rd != NULL ? vm->ram_ipa + rd_off + rd_len : 0,
+		.virtio_base = VM_VIRTIO_IPA,
+		.virtio_stride = VM_VIRTIO_STRIDE,
+		.virtio_spi = VM_VIRTIO_INTID - 32,
+		.dma_base = vm->ram_ipa,
+		.dma_size = window,
+	};
+	for (u32 s = 0; s < VDEV_SLOTS; s++) {
+		g.virtio_slots |= vm->vdev[s].present ? 1U << s : 0;
 	}
 	dt_len = guest_dt_build(dt, sizeof(dt), &g);
 	if (dt_len < 0) {
 		return fail(why, whylen, -VM_E_BAD_IMAGE, "the device tree is too large", "");
 	}
+	vm->entry = vm->ram_ipa + text_offset;
+	vm->dt_ipa = vm->ram_ipa + dt_off;
+	write_shim(shim, vm->ram_ipa, window, vm->dt_ipa, vm->entry);
 	if (!copy_in(vm, text_offset, img, len) ||
 	    (rd != NULL && !copy_in(vm, rd_off, rd, rd_len)) ||
-	    !copy_in(vm, dt_off, dt, (u64)dt_len)) {
+	    !copy_in(vm, dt_off, dt, (u64)dt_len) ||
+	    (window != 0 && !copy_in(vm, shim_off, shim, sizeof(shim)))) {
 		drop_loaded(vm, 0);
 		return fail(why, whylen, -VM_E_NO_MEMORY, "out of memory", "");
 	}
-	vm->entry = VM_RAM_IPA + text_offset;
-	vm->dt_ipa = VM_RAM_IPA + dt_off;
+	if (window != 0) {
+		vm->entry = vm->ram_ipa + shim_off;
+	}
 	/* Give the loaded blocks, then (unless on demand) all the others. */
 	for (u32 b = 0; b < vm->nblocks; b++) {
 		if (vm->blocks[b] != 0) {
-			s64 st = hv_call(HV_FN_PROT_AND_MAP, vm->vmid, VM_RAM_IPA + (u64)b * BLOCK_SIZE,
+			s64 st = hv_call(HV_FN_PROT_AND_MAP, vm->vmid, vm->ram_ipa + (u64)b * BLOCK_SIZE,
 					 vm->blocks[b] | 3, 2, r);
 
 			if (st != HV_OK) {

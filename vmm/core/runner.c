@@ -139,6 +139,7 @@ static void run(struct vm *vm, u32 i)
 	vm_handle_exit(vm, i, r);
 	vmm_unlock(&vm->lock);
 	__atomic_store_n(&vc->busy, false, __ATOMIC_RELEASE);
+	vm_io_flush(); /* frames this exit sent to other VMs */
 }
 
 bool vm_run_one(void)
@@ -187,6 +188,7 @@ void vm_worker(u32 cpu)
 			}
 			us = MIN(us, (next_wake - now) / per_us + 1);
 		}
+		vm_io_flush();
 		/* Nothing to run: sleep (under emulation this frees the core). */
 		(void)hv_call(HV_FN_CPU_IDLE, us, 0, 0, 0, r);
 		__atomic_and_fetch(&idle_cpus, ~(1U << cpu), __ATOMIC_SEQ_CST);

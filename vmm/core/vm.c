@@ -26,9 +26,11 @@ static u32 vm_cleared_mib;
 /* Takes back everything the VM was given and destroys it at the hyp. */
 static void teardown(struct vm *vm)
 {
-	s64 st = hv_call(HV_FN_VM_STOP, vm->vmid, 0, 0, 0, NULL);
+	s64 st;
 	u32 kept = 0;
 
+	vm_io_destroy(vm); /* no device touches its memory from now on */
+	st = hv_call(HV_FN_VM_STOP, vm->vmid, 0, 0, 0, NULL);
 	vm_cleared_mib = 0;
 	(void)st;
 	for (u32 b = 0; b < vm->nblocks; b++) {
@@ -106,7 +108,10 @@ int vm_create(const struct vm_config *c, struct vm **out, char *why, size_t whyl
 	pl011_reset(&vm->uart);
 	/* The distributor has as many CPU interfaces as the VM has vCPUs. */
 	vgic_init(&vm->gic, vmm_boot->gic_version, c->vcpus);
-	err = vm_load(vm, why, whylen);
+	err = vm_io_create(vm, why, whylen);
+	if (err == 0) {
+		err = vm_load(vm, why, whylen);
+	}
 	for (u32 i = 0; i < c->vcpus && err == 0 && st == HV_OK; i++) {
 		st = hv_call(HV_FN_VCPU_CREATE, vm->vmid, i, 0, 0, NULL);
 	}

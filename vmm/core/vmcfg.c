@@ -23,6 +23,11 @@ enum key {
 	KEY_VCPUS,
 	KEY_PROTECTED,
 	KEY_ON_DEMAND,
+	KEY_DISK,
+	KEY_DISK_RO,
+	KEY_VIF,
+	KEY_VCONSOLE,
+	KEY_IO_WINDOW,
 	NKEYS
 };
 
@@ -38,6 +43,11 @@ static const struct {
 	[KEY_VCPUS] = { "vcpus", K_NUMBER },
 	[KEY_PROTECTED] = { "protected", K_BOOL },
 	[KEY_ON_DEMAND] = { "memory_on_demand", K_BOOL },
+	[KEY_DISK] = { "disk", K_STRING },
+	[KEY_DISK_RO] = { "disk_readonly", K_BOOL },
+	[KEY_VIF] = { "vif", K_STRING },
+	[KEY_VCONSOLE] = { "virtio_console", K_BOOL },
+	[KEY_IO_WINDOW] = { "io_window", K_NUMBER },
 };
 
 static const char *const kind_name[] = { "a string in double quotes", "a number",
@@ -136,6 +146,35 @@ static int parse_value(const char *s, size_t n, struct value *v, const char **wh
 	return 0;
 }
 
+static int hex_digit(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0'
+	       : c >= 'a' && c <= 'f' ? c - 'a' + 10
+	       : c >= 'A' && c <= 'F' ? c - 'A' + 10
+				      : -1;
+}
+
+/* "52:54:00:12:34:56": six hex pairs; a unicast address, not all zero. */
+static bool parse_mac(const char *s, u8 mac[6])
+{
+	u8 any = 0;
+
+	if (strlen(s) != 17) {
+		return false;
+	}
+	for (int i = 0; i < 6; i++) {
+		int hi = hex_digit(s[3 * i]);
+		int lo = hex_digit(s[3 * i + 1]);
+
+		if (hi < 0 || lo < 0 || (i < 5 && s[3 * i + 2] != ':')) {
+			return false;
+		}
+		mac[i] = (u8)(hi << 4 | lo);
+		any |= mac[i];
+	}
+	return any != 0 && (mac[0] & 1) == 0;
+}
+
 static void copy_str(char *dst, const char *src, size_t cap)
 {
 	size_t n = strnlen(src, cap - 1);
@@ -168,11 +207,34 @@ static int apply(struct vm_config *c, enum key k, const struct value *v, u32 lin
 		break;
 	case KEY_KERNEL:
 	case KEY_RAMDISK:
+	case KEY_DISK:
 		if (len == 0 || len > VMCFG_PATH_MAX) {
 			return fail(e, line, "'%s' must name an image of 1-63 characters",
 				    keys[k].name);
 		}
-		copy_str(k == KEY_KERNEL ? c->kernel : c->ramdisk, v->str, VMCFG_PATH_MAX + 1);
+		copy_str(k == KEY_KERNEL ? c->kernel : k == KEY_RAMDISK ? c->ramdisk : c->disk, v->str,
+			 VMCFG_PATH_MAX + 1);
+		break;
+	case KEY_DISK_RO:
+		c->disk_ro = v->num != 0;
+		break;
+	case KEY_VIF:
+		if (!parse_mac(v->str, c->mac)) {
+			return fail(e, line,
+				    "'vif' must be a unicast MAC address like \"52:54:00:12:34:56\"",
+				    "");
+		}
+		c->vif = true;
+		break;
+	case KEY_VCONSOLE:
+		c->vconsole = v->num != 0;
+		break;
+	case KEY_IO_WINDOW:
+		if (v->num > VMCFG_MEMORY_MAX / 2 || (v->num & 1) != 0) {
+			return fail(e, line, "'io_window' must be an even number of MiB, 0 to 1024",
+				    "");
+		}
+		c->io_window_mib = (u32)v->num;
 		break;
 	case KEY_CMDLINE:
 		if (len > VMCFG_CMDLINE_MAX) {
@@ -288,6 +350,12 @@ int vmcfg_parse(const char *text, size_t len, struct vm_config *c, struct vmcfg_
 	if (!seen[KEY_NAME] || !seen[KEY_KERNEL] || !seen[KEY_MEMORY]) {
 		return fail(e, 0, "'%s' is not set",
 			    !seen[KEY_NAME] ? "name" : !seen[KEY_KERNEL] ? "kernel" : "memory");
+	}
+	if (c->io_window_mib + 4 > c->memory_mib && c->io_window_mib != 0) {
+		return fail(e, 0, "'io_window' must leave at least 4 MiB of 'memory' above it", "");
+	}
+	if (seen[KEY_DISK_RO] && c->disk[0] == '\0') {
+		return fail(e, 0, "'disk_readonly' is set without a 'disk'", "");
 	}
 	return 0;
 }

@@ -1,6 +1,6 @@
 /*
  * A VM's exits, served by the VMM CPU that ran the vCPU: MMIO to the
- * emulated GIC distributor, PL011 and test device; PSCI calls (the policy
+ * emulated GIC distributor, PL011, test device and virtio devices (vmio.c); PSCI calls (the policy
  * of which vCPU starts where is the VMM's; the hyp only checks entry
  * points); WFI; SGIs; stage-2 faults in RAM not yet given (memory on
  * demand); and faults that end the VM. An access where nothing is emulated
@@ -35,7 +35,7 @@
  * Whether to print a message about vm's doings: at most 8 a second per VM,
  * so that a guest looping on bad accesses cannot flood the console line.
  */
-static bool log_allowed(struct vm *vm)
+bool vm_log_allowed(struct vm *vm)
 {
 	u64 now = vm_counter();
 
@@ -49,11 +49,10 @@ static bool log_allowed(struct vm *vm)
 /* The VMM reads a guest word through its own mapping (only if granted). */
 static u64 probe_guest(struct vm *vm, u64 gpa)
 {
-	u64 off = gpa - VM_RAM_IPA;
+	u64 off = gpa - vm->ram_ipa;
 	u64 val = 0;
 
-	if (gpa < VM_RAM_IPA || off >= (u64)vm->nblocks * BLOCK_SIZE || (gpa & 7) != 0 ||
-	    vm->blocks[off / BLOCK_SIZE] == 0) {
+	if (!vm_ram_range(vm, gpa, 8) || (gpa & 7) != 0 || vm->blocks[off / BLOCK_SIZE] == 0) {
 		return 0;
 	}
 	if (probe_read64(vm->blocks[off / BLOCK_SIZE] + off % BLOCK_SIZE, &val) != 0) {
@@ -93,6 +92,22 @@ static void sgi1r(struct vm *vm, u32 self, u64 v)
 	send_sgi(vm, targets, intid);
 }
 
+void vm_irq_line(struct vm *vm, u32 intid, bool level, bool *raised)
+{
+	if (level && !*raised) {
+		u32 t = vgic_spi_target(&vm->gic, intid);
+
+		if (t < vm->cfg.vcpus && vgic_deliverable(&vm->gic, t, intid)) {
+			vm->vc[t].pending_irqs |= UINT64_C(1) << intid;
+			vm->vc[t].waiting = false;
+			*raised = true;
+			vm_kick();
+		}
+	} else if (!level) {
+		*raised = false;
+	}
+}
+
 /*
  * The PL011's interrupt line (SPI 1, INTID 33) into the emulated
  * distributor: raised when the masked status becomes non-zero, queued for
@@ -101,19 +116,17 @@ static void sgi1r(struct vm *vm, u32 self, u64 v)
  */
 void vm_uart_irq_update(struct vm *vm)
 {
-	bool level = pl011_mis(&vm->uart) != 0;
+	vm_irq_line(vm, VM_UART_INTID, pl011_mis(&vm->uart) != 0, &vm->uart_irq_raised);
+}
 
-	if (level && !vm->uart_irq_raised) {
-		u32 t = vgic_spi_target(&vm->gic, VM_UART_INTID);
-
-		if (t < vm->cfg.vcpus && vgic_deliverable(&vm->gic, t, VM_UART_INTID)) {
-			vm->vc[t].pending_irqs |= UINT64_C(1) << VM_UART_INTID;
-			vm->vc[t].waiting = false;
-			vm->uart_irq_raised = true;
-			vm_kick();
-		}
-	} else if (!level) {
-		vm->uart_irq_raised = false;
+/* After the guest changed enables or routing: lines already high are
+ * queued now. */
+static void irq_lines_update(struct vm *vm)
+{
+	vm_uart_irq_update(vm);
+	for (u32 s = 0; s < VDEV_SLOTS; s++) {
+		vm_irq_line(vm, VM_VIRTIO_INTID + s, virtio_mmio_irq(&vm->vdev[s].mmio),
+			    &vm->vdev[s].irq_raised);
 	}
 }
 
@@ -154,7 +167,7 @@ static bool mmio(struct vm *vm, u32 self, u64 ipa, u64 size, bool write, u64 val
 		if (sgi.targets != 0) {
 			send_sgi(vm, sgi.targets, sgi.intid);
 		}
-		vm_uart_irq_update(vm); /* enables or routing may have changed */
+		irq_lines_update(vm); /* enables or routing may have changed */
 		return true;
 	}
 	if (vm->gic.version == 3 && ipa >= VM_GICR_IPA &&
@@ -177,7 +190,7 @@ static bool mmio(struct vm *vm, u32 self, u64 ipa, u64 size, bool write, u64 val
 		testdev(vm, ipa - VM_TESTDEV_IPA, size, write, val, out);
 		return true;
 	}
-	return false;
+	return vm_io_mmio(vm, ipa, size, write, val, out);
 }
 
 /* PSCI for the guest's vCPUs; returns the value for the caller's x0. */
@@ -252,21 +265,21 @@ static void end(struct vm *vm, const char *why)
  */
 static void abort_exit(struct vm *vm, struct gvcpu *vc, u64 ipa)
 {
-	u64 off = ipa - VM_RAM_IPA;
+	u64 off = ipa - vm->ram_ipa;
 
-	if (ipa >= VM_RAM_IPA && off < (u64)vm->nblocks * BLOCK_SIZE) {
+	if (vm_ram_range(vm, ipa, 1)) {
 		u32 b = (u32)(off / BLOCK_SIZE);
 
 		if (vm->blocks[b] != 0 || vm_give_block(vm, b)) {
 			vc->flags = HV_RUN_RETRY; /* given (maybe by another vCPU's fault) */
 			return;
 		}
-		if (log_allowed(vm)) {
+		if (vm_log_allowed(vm)) {
 			con_printf("vm %s: out of memory for IPA 0x%lx: the access is refused\n",
 				   vm->cfg.name, (unsigned long)ipa);
 		}
 	} else {
-		if (log_allowed(vm)) {
+		if (vm_log_allowed(vm)) {
 			con_printf("vm %s: access at IPA 0x%lx refused: no memory there\n",
 				   vm->cfg.name, (unsigned long)ipa);
 		}
@@ -291,12 +304,12 @@ void vm_handle_exit(struct vm *vm, u32 i, const u64 *r)
 	}
 	switch (r[1]) {
 	case HV_EXIT_MMIO:
-		if (r[2] >= VM_RAM_IPA && r[2] - VM_RAM_IPA < (u64)vm->nblocks * BLOCK_SIZE) {
+		if (vm_ram_range(vm, r[2], 1)) {
 			/* RAM not given yet: a load or store with a syndrome. */
 			abort_exit(vm, vc, r[2]);
 		} else if (!mmio(vm, i, r[2], r[3] & 0xff, (r[3] & HV_MMIO_WRITE) != 0, r[4],
 			  &vc->reply[0])) {
-			if (log_allowed(vm)) {
+			if (vm_log_allowed(vm)) {
 				con_printf("vm %s: MMIO at IPA 0x%lx refused: no device there\n",
 					   vm->cfg.name, (unsigned long)r[2]);
 			}

@@ -218,6 +218,11 @@ void cmd_info(int argc, char **argv)
 		}
 		con_printf(", pending 0x%lx\n", (unsigned long)vc->pending_irqs);
 	}
+	if (vm->cfg.io_window_mib != 0) {
+		con_printf("  I/O window: %u MiB at IPA 0x%lx, granted by the VM at boot\n",
+			   vm->cfg.io_window_mib, (unsigned long)vm->ram_ipa);
+	}
+	vm_io_info(vm);
 }
 
 /*

@@ -59,6 +59,7 @@ static void reset(struct virtio_mmio *v)
 	v->status = 0;
 	v->interrupt_status = 0;
 	v->notified = 0;
+	v->resets++;
 	for (u32 i = 0; i < v->nqueues; i++) {
 		u32 max = v->q[i].num_max;
 
@@ -160,7 +161,8 @@ static void write_reg(struct virtio_mmio *v, u64 off, u32 value)
 		}
 		break;
 	case R_QUEUE_NOTIFY:
-		if (value < v->nqueues && v->q[value].ready) {
+		if (value < v->nqueues && v->q[value].ready &&
+		    (v->status & VIRTIO_STATUS_NEEDS_RESET) == 0) {
 			v->notified |= 1U << value;
 		}
 		break;
@@ -178,7 +180,8 @@ static void write_reg(struct virtio_mmio *v, u64 off, u32 value)
 			 * (the driver reads FEATURES_OK back and sees it clear). */
 			v->status = value & ~VIRTIO_STATUS_FEATURES_OK;
 		} else {
-			v->status = value;
+			/* Only a reset clears DEVICE_NEEDS_RESET. */
+			v->status = value | (v->status & VIRTIO_STATUS_NEEDS_RESET);
 		}
 		break;
 	case R_QUEUE_DESC_LOW:
@@ -227,4 +230,16 @@ void virtio_mmio_used(struct virtio_mmio *v)
 bool virtio_mmio_irq(const struct virtio_mmio *v)
 {
 	return v->interrupt_status != 0;
+}
+
+void virtio_mmio_fail(struct virtio_mmio *v)
+{
+	if ((v->status & VIRTIO_STATUS_NEEDS_RESET) != 0) {
+		return;
+	}
+	v->status |= VIRTIO_STATUS_NEEDS_RESET;
+	v->notified = 0;
+	if ((v->status & VIRTIO_STATUS_DRIVER_OK) != 0) {
+		v->interrupt_status |= VIRTIO_INT_CONFIG;
+	}
 }

@@ -47,6 +47,15 @@ struct guest_dt {
 	const char *bootargs; /* may be NULL */
 	u64 initrd_start;     /* 0: none */
 	u64 initrd_end;
+	/* virtio-mmio devices: slot s (bit s of virtio_slots) at virtio_base +
+	 * s * virtio_stride with SPI virtio_spi + s, on a bus whose DMA
+	 * reaches only [dma_base, dma_base + dma_size) if dma_size != 0. */
+	u32 virtio_slots;
+	u64 virtio_base;
+	u64 virtio_stride;
+	u32 virtio_spi;
+	u64 dma_base;
+	u64 dma_size;
 };
 
 /** Builds a guest's device tree into buf; returns its size or -1. */

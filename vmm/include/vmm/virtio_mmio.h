@@ -54,6 +54,7 @@ struct virtio_mmio {
 	u8 *config;     /* the device's config space */
 	u32 config_len;
 	u32 notified;   /* bit per queue the driver notified, for the device to take */
+	u32 resets;     /* counts resets by the driver: the device drops its queue state */
 };
 
 /** Sets up a device: id, features (VIRTIO_F_VERSION_1 is added), queues of up to num_max. */
@@ -66,6 +67,13 @@ void virtio_mmio_init(struct virtio_mmio *v, u32 device_id, u64 features, u32 nq
 u32 virtio_mmio_access(struct virtio_mmio *v, u64 off, u32 size, bool write, u32 value);
 /** The device used buffers of a queue: raises the used-buffer interrupt. */
 void virtio_mmio_used(struct virtio_mmio *v);
+/**
+ * The device cannot go on (the driver broke the rules: a bad descriptor, a
+ * ring the VMM may not reach): sets DEVICE_NEEDS_RESET and, once the
+ * driver is up, raises the configuration-change interrupt (2.1.2). The
+ * device ignores its queues until the driver resets it.
+ */
+void virtio_mmio_fail(struct virtio_mmio *v);
 /** Whether the interrupt line is high. */
 bool virtio_mmio_irq(const struct virtio_mmio *v);
 

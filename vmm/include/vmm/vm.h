@@ -14,6 +14,7 @@
 #include <generated/autoconf.h>
 #include <hyp/types.h>
 #include <vmm/pl011.h>
+#include <vmm/vdev.h>
 #include <vmm/vgic.h>
 #include <vmm/vmcfg.h>
 #include <vmm/vmm.h>
@@ -23,7 +24,8 @@
 #define VM_MAX_BLOCKS (VMCFG_MEMORY_MAX / 2)
 #define VM_CON_RING 16384 /* bytes of console history per VM */
 
-/* The guest physical layout (QEMU virt's). */
+/* The guest physical layout (QEMU virt's). RAM starts at VM_RAM_IPA, or
+ * below it by the I/O window (vm->ram_ipa): the kernel goes at VM_RAM_IPA. */
 #define VM_RAM_IPA UINT64_C(0x40000000)
 #define VM_GICD_IPA UINT64_C(0x08000000)
 #define VM_GICD_SIZE UINT64_C(0x10000)
@@ -74,6 +76,7 @@ struct vm {
 	struct gvcpu vc[VM_MAX_VCPUS];
 	u64 blocks[VM_MAX_BLOCKS]; /* VMM address of each 2 MiB of its RAM; 0: not given */
 	u32 nblocks;               /* its RAM in 2 MiB blocks */
+	u64 ram_ipa;               /* where its RAM starts */
 	u32 given;                 /* blocks given so far */
 	u64 entry;                 /* vCPU 0's entry point (IPA) */
 	u64 dt_ipa;                /* its device tree: x0 at entry */
@@ -86,6 +89,11 @@ struct vm {
 	enum vm_attach attach;
 	char line[160];
 	u32 linelen;
+	/* virtio devices (vmio.c) and the block device's disk. */
+	struct vdev vdev[VDEV_SLOTS];
+	struct vblk_disk disk;
+	u64 disk_pa;
+	u32 disk_blocks;
 	/* The test device of test guests. */
 	u64 dev_value;
 	u64 dev_size;
@@ -143,6 +151,28 @@ int vm_load(struct vm *vm, char *why, size_t whylen);
 /** Gives the block holding RAM offset `off`, zeroed (on first touch); false if out of memory. */
 bool vm_give_block(struct vm *vm, u32 block);
 
+/** Whether [gpa, gpa + len) is in vm's RAM. */
+bool vm_ram_range(const struct vm *vm, u64 gpa, u64 len);
+/** Whether another message about vm may be printed now (8 a second). */
+bool vm_log_allowed(struct vm *vm);
+/**
+ * Raises a level-sensitive SPI while `level` is high (*raised remembers
+ * that it was queued); lock held.
+ */
+void vm_irq_line(struct vm *vm, u32 intid, bool level, bool *raised);
+
+/* virtio devices (vmio.c). */
+/** Sets up the devices vm's configuration asks for; 0 or a negative vm_error. */
+int vm_io_create(struct vm *vm, char *why, size_t whylen);
+/** Takes vm off the switch and frees its disk (before its memory is cleared). */
+void vm_io_destroy(struct vm *vm);
+/** An MMIO access to the devices' slots (lock held); false if not theirs. */
+bool vm_io_mmio(struct vm *vm, u64 ipa, u64 size, bool write, u64 val, u64 *out);
+/** Delivers the frames the switch holds for VMs with free receive buffers. */
+void vm_io_flush(void);
+/** Prints the devices of vm and their counters. */
+void vm_io_info(struct vm *vm);
+
 /** Serves exit r of vCPU i of vm (its lock held): vmexit.c. */
 void vm_handle_exit(struct vm *vm, u32 i, const u64 *r);
 /** Raises or lowers the UART's interrupt after its state changed (lock held). */
@@ -171,6 +201,7 @@ void cmd_console(int argc, char **argv);
 void cmd_destroy(int argc, char **argv);
 void cmd_probe(int argc, char **argv);
 void cmd_memset_bench(int argc, char **argv);
+void cmd_disk_save(int argc, char **argv);
 
 /** The VMs the console is attached to (bitmap of slots); 0: the shell. */
 extern u32 vm_attached;

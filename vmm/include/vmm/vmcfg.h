@@ -11,6 +11,11 @@
  *	memory = 256            # MiB
  *	vcpus = 2
  *	memory_on_demand = 0    # 1: memory given on first touch
+ *	disk = "disks/test.img" # a virtio block device on a copy of this image
+ *	disk_readonly = 0
+ *	vif = "52:54:00:12:34:56"  # a virtio network port on the VMM's switch
+ *	virtio_console = 1
+ *	io_window = 32          # MiB of RAM the VM grants at boot for its I/O
  */
 #ifndef VMM_VMCFG_H
 #define VMM_VMCFG_H
@@ -33,6 +38,12 @@ struct vm_config {
 	u32 vcpus;
 	bool protect;                      /* `protected`: always 1 today */
 	bool on_demand;                    /* `memory_on_demand` */
+	char disk[VMCFG_PATH_MAX + 1];     /* "" for no block device */
+	bool disk_ro;
+	bool vif;                          /* a network port, with address mac */
+	u8 mac[6];
+	bool vconsole;
+	u32 io_window_mib;                 /* 0: the VM grants its buffers itself */
 };
 
 /** Why a configuration was refused: line 0 means the file as a whole. */

@@ -39,6 +39,13 @@ int probe_read64(u64 addr, u64 *out);
 /** Writes `value` at addr; 0, or -1 if the access faulted. */
 int probe_write64(u64 addr, u64 value);
 
+/**
+ * Copies n bytes from src to dst, either of which may be VM memory the VMM
+ * reaches only while the VM grants it. Returns 0, or -1 if an access
+ * faulted (dst may then be partly written).
+ */
+int guest_copy(void *dst, const void *src, u64 n);
+
 /** The syndrome of the last fault a probe absorbed. */
 struct vmm_fault {
 	u64 esr;
@@ -77,6 +84,12 @@ static inline void vmm_lock(vmm_lock_t *l)
 		while (__atomic_load_n(&l->locked, __ATOMIC_RELAXED) != 0) {
 		}
 	}
+}
+
+/** Takes the lock if it is free; false if another CPU holds it. */
+static inline bool vmm_trylock(vmm_lock_t *l)
+{
+	return __atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE) == 0;
 }
 
 static inline void vmm_unlock(vmm_lock_t *l)

@@ -1,0 +1,335 @@
+/*
+ * A VM's virtio devices in the VMM (vdev.h): their MMIO slots, guest
+ * memory as they reach it, their interrupts, the block device's disk and
+ * the virtual switch between network ports.
+ *
+ * Guest memory: a guest-physical address becomes the VMM address of the
+ * block the VMM gave for it, and every copy goes through guest_copy, so an
+ * access the hyp refuses (the VM did not grant that page, or revoked it)
+ * fails the request instead of the VMM.
+ *
+ * The switch: one port per VM slot with a network device. A frame sent by
+ * one VM is queued (under sw_lock) for the port whose address it is for,
+ * or for every other port if it is a broadcast or multicast; a full queue
+ * drops it. Queued frames are delivered into a VM's receive buffers under
+ * that VM's lock, by vm_io_flush after every exit and when the VM posts
+ * buffers. Lock order: a VM's lock, then sw_lock.
+ */
+#include <hyp/lib.h>
+#include <vmm/vm.h>
+
+#define SW_QUEUE 64
+
+struct sw_frame {
+	u16 len;
+	u8 data[VNET_FRAME_MAX];
+};
+
+struct sw_port {
+	bool up;
+	u8 mac[6];
+	u32 head;
+	u32 count;
+	u64 drops;
+	struct sw_frame q[SW_QUEUE];
+};
+
+static struct sw_port ports[VM_MAX];
+static vmm_lock_t sw_lock;
+static u32 sw_pending; /* ports with frames queued */
+
+/* ---------------------------------------------------- guest memory ---- */
+
+bool vm_ram_range(const struct vm *vm, u64 gpa, u64 len)
+{
+	u64 size = (u64)vm->nblocks * BLOCK_SIZE;
+
+	return gpa >= vm->ram_ipa && len <= size && gpa - vm->ram_ipa <= size - len;
+}
+
+static bool vmem_valid(void *ctx, u64 gpa, u64 len)
+{
+	return len != 0 && vm_ram_range(ctx, gpa, len);
+}
+
+static int vmem_copy(struct vm *vm, u64 gpa, u8 *buf, u64 len, bool to_guest)
+{
+	if (!vm_ram_range(vm, gpa, len)) {
+		return -1;
+	}
+	while (len > 0) {
+		u64 off = gpa - vm->ram_ipa;
+		u64 pa = vm->blocks[off / BLOCK_SIZE];
+		u64 n = MIN(len, BLOCK_SIZE - off % BLOCK_SIZE);
+		void *g = (void *)(uintptr_t)(pa + off % BLOCK_SIZE);
+
+		if (pa == 0 || (to_guest ? guest_copy(g, buf, n) : guest_copy(buf, g, n)) != 0) {
+			return -1;
+		}
+		gpa += n;
+		buf += n;
+		len -= n;
+	}
+	return 0;
+}
+
+static int vmem_read(void *ctx, u64 gpa, void *buf, u64 len)
+{
+	return vmem_copy(ctx, gpa, buf, len, false);
+}
+
+static int vmem_write(void *ctx, u64 gpa, const void *buf, u64 len)
+{
+	return vmem_copy(ctx, gpa, (u8 *)(uintptr_t)buf, len, true);
+}
+
+static struct vmem vmem_of(struct vm *vm)
+{
+	return (struct vmem){ vm, vmem_valid, vmem_read, vmem_write };
+}
+
+/* ---------------------------------------------------------- switch ---- */
+
+static bool multicast(const u8 *mac)
+{
+	return (mac[0] & 1) != 0;
+}
+
+/* Queues a frame for port p (sw_lock held). */
+static void sw_enqueue(u32 p, const u8 *frame, u32 len)
+{
+	struct sw_port *port = &ports[p];
+	struct sw_frame *f;
+
+	if (port->count == SW_QUEUE) {
+		port->drops++;
+		return;
+	}
+	f = &port->q[(port->head + port->count++) % SW_QUEUE];
+	f->len = (u16)len;
+	memcpy(f->data, frame, len);
+	sw_pending |= 1U << p;
+}
+
+static void sw_send(void *ctx, const u8 *frame, u32 len)
+{
+	u32 from = (u32)((struct vm *)ctx - vm_table);
+
+	vmm_lock(&sw_lock);
+	for (u32 p = 0; p < VM_MAX; p++) {
+		if (p != from && ports[p].up &&
+		    (multicast(frame) || memcmp(frame, ports[p].mac, 6) == 0)) {
+			sw_enqueue(p, frame, len);
+		}
+	}
+	vmm_unlock(&sw_lock);
+}
+
+/* Moves vm's queued frames into its receive buffers (vm->lock held). */
+static void sw_deliver(struct vm *vm)
+{
+	u32 p = (u32)(vm - vm_table);
+	struct sw_port *port = &ports[p];
+	struct vmem m = vmem_of(vm);
+	struct vdev *d = &vm->vdev[VDEV_NET];
+
+	vmm_lock(&sw_lock);
+	while (port->up && port->count != 0) {
+		struct sw_frame *f = &port->q[port->head];
+		int st = vnet_receive(d, &m, f->data, f->len);
+
+		if (st == 0) {
+			break; /* no buffer posted: the frame waits */
+		}
+		if (st < 0) {
+			port->drops += port->count; /* the device needs a reset */
+			port->count = 0;
+			break;
+		}
+		port->head = (port->head + 1) % SW_QUEUE;
+		port->count--;
+	}
+	if (port->count == 0) {
+		__atomic_and_fetch(&sw_pending, ~(1U << p), __ATOMIC_RELAXED);
+	}
+	vmm_unlock(&sw_lock);
+}
+
+void vm_io_flush(void)
+{
+	u32 pending = __atomic_load_n(&sw_pending, __ATOMIC_RELAXED);
+
+	for (u32 p = 0; p < VM_MAX && pending != 0; p++) {
+		struct vm *vm = &vm_table[p];
+
+		if ((pending & (1U << p)) == 0) {
+			continue;
+		}
+		pending &= ~(1U << p);
+		if (!vmm_trylock(&vm->lock)) {
+			continue; /* its own exit is being served: flushed after it */
+		}
+		if (ports[p].up) {
+			sw_deliver(vm);
+			vm_irq_line(vm, VM_VIRTIO_INTID + VDEV_NET, virtio_mmio_irq(&vm->vdev[VDEV_NET].mmio),
+				    &vm->vdev[VDEV_NET].irq_raised);
+		}
+		vmm_unlock(&vm->lock);
+	}
+}
+
+/* ---------------------------------------------------------- devices ---- */
+
+static void con_out(void *ctx, const char *buf, u32 len)
+{
+	vm_console_out(ctx, buf, len);
+}
+
+static const char *const dev_name[VDEV_SLOTS] = { "virtio-blk", "virtio-net", "virtio-console" };
+
+static void refused(struct vm *vm, u32 slot, int st)
+{
+	if (st < 0 && vm_log_allowed(vm)) {
+		con_printf("vm %s: %s refused the driver's request: %s; the device needs a reset\n",
+			   vm->cfg.name, dev_name[slot], virtq_strerror(st));
+	}
+}
+
+/* Serves what the driver notified on device `slot` (lock held). */
+static void serve(struct vm *vm, u32 slot)
+{
+	struct vdev *d = &vm->vdev[slot];
+	struct vmem m = vmem_of(vm);
+
+	switch (slot) {
+	case VDEV_BLK:
+		refused(vm, slot, vblk_process(d, &m, &vm->disk));
+		break;
+	case VDEV_NET:
+		if ((d->mmio.notified & 2U) != 0) {
+			refused(vm, slot, vnet_transmit(d, &m, sw_send, vm));
+		}
+		if ((d->mmio.notified & 1U) != 0) {
+			d->mmio.notified &= ~1U;
+			sw_deliver(vm);
+			if ((d->mmio.status & VIRTIO_STATUS_NEEDS_RESET) != 0) {
+				refused(vm, slot, d->last_error);
+			}
+		}
+		break;
+	case VDEV_CON:
+		refused(vm, slot, vcon_transmit(d, &m, con_out, vm));
+		d->mmio.notified = 0; /* input buffers wait */
+		break;
+	default:
+		break;
+	}
+}
+
+bool vm_io_mmio(struct vm *vm, u64 ipa, u64 size, bool write, u64 val, u64 *out)
+{
+	u32 slot;
+	struct vdev *d;
+
+	if (ipa < VM_VIRTIO_IPA || ipa >= VM_VIRTIO_IPA + VDEV_SLOTS * VM_VIRTIO_STRIDE) {
+		return false;
+	}
+	slot = (u32)((ipa - VM_VIRTIO_IPA) / VM_VIRTIO_STRIDE);
+	d = &vm->vdev[slot];
+	*out = virtio_mmio_access(&d->mmio, (ipa - VM_VIRTIO_IPA) % VM_VIRTIO_STRIDE, (u32)size,
+				  write, (u32)val);
+	vdev_sync(d);
+	if (d->present && d->mmio.notified != 0) {
+		serve(vm, slot);
+	}
+	vm_irq_line(vm, VM_VIRTIO_INTID + slot, virtio_mmio_irq(&d->mmio), &d->irq_raised);
+	return true;
+}
+
+int vm_io_create(struct vm *vm, char *why, size_t whylen)
+{
+	const struct vm_config *c = &vm->cfg;
+	u32 p = (u32)(vm - vm_table);
+
+	for (u32 s = 0; s < VDEV_SLOTS; s++) {
+		/* An empty slot: device id 0 (4.2.3.1.1). */
+		virtio_mmio_init(&vm->vdev[s].mmio, 0, 0, 0, 0, NULL, 0);
+	}
+	if (c->disk[0] != '\0') {
+		const u8 *img;
+		u64 len;
+
+		if (!image_find(c->disk, &img, &len)) {
+			fmt_format(why, whylen, "no image '%s' uploaded or in the bundle", c->disk);
+			return -VM_E_NO_IMAGE;
+		}
+		if (len == 0 || len % 512 != 0) {
+			fmt_format(why, whylen, "disk '%s' is not a whole number of 512-byte sectors",
+				   c->disk);
+			return -VM_E_BAD_IMAGE;
+		}
+		/* A copy: the VM's writes stay until it ends (or disk-save keeps them). */
+		vm->disk_blocks = (u32)((len + BLOCK_SIZE - 1) / BLOCK_SIZE);
+		vm->disk_pa = palloc_run(vm->disk_blocks);
+		if (vm->disk_pa == 0) {
+			vm->disk_blocks = 0;
+			fmt_format(why, whylen, "no room for a copy of disk '%s'", c->disk);
+			return -VM_E_NO_MEMORY;
+		}
+		memcpy((void *)(uintptr_t)vm->disk_pa, img, len);
+		vm->disk = (struct vblk_disk){ (u8 *)(uintptr_t)vm->disk_pa, len, c->disk_ro };
+		vblk_init(&vm->vdev[VDEV_BLK], &vm->disk);
+	}
+	if (c->vif) {
+		vnet_init(&vm->vdev[VDEV_NET], c->mac);
+		vmm_lock(&sw_lock);
+		ports[p].up = true;
+		memcpy(ports[p].mac, c->mac, 6);
+		ports[p].head = 0;
+		ports[p].count = 0;
+		ports[p].drops = 0;
+		vmm_unlock(&sw_lock);
+	}
+	if (c->vconsole) {
+		vcon_init(&vm->vdev[VDEV_CON]);
+	}
+	return 0;
+}
+
+void vm_io_destroy(struct vm *vm)
+{
+	u32 p = (u32)(vm - vm_table);
+
+	vmm_lock(&vm->lock);
+	vmm_lock(&sw_lock);
+	ports[p].up = false;
+	ports[p].count = 0;
+	__atomic_and_fetch(&sw_pending, ~(1U << p), __ATOMIC_RELAXED);
+	vmm_unlock(&sw_lock);
+	for (u32 s = 0; s < VDEV_SLOTS; s++) {
+		vm->vdev[s].present = false;
+	}
+	vmm_unlock(&vm->lock);
+	for (u32 b = 0; b < vm->disk_blocks; b++) {
+		palloc_free(vm->disk_pa + (u64)b * BLOCK_SIZE);
+	}
+	vm->disk_blocks = 0;
+	vm->disk_pa = 0;
+}
+
+void vm_io_info(struct vm *vm)
+{
+	for (u32 s = 0; s < VDEV_SLOTS; s++) {
+		const struct vdev *d = &vm->vdev[s];
+
+		if (!d->present) {
+			continue;
+		}
+		con_printf("  %-15s %lu requests, %lu refused%s%s\n", dev_name[s],
+			   (unsigned long)d->requests, (unsigned long)d->refusals,
+			   (d->mmio.status & VIRTIO_STATUS_NEEDS_RESET) != 0 ? ": needs reset: " : "",
+			   (d->mmio.status & VIRTIO_STATUS_NEEDS_RESET) != 0
+				   ? virtq_strerror(d->last_error)
+				   : "");
+	}
+}

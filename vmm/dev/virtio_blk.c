@@ -1,0 +1,123 @@
+/*
+ * The virtio block device (Virtual I/O Device 1.2, 5.2) on a disk in VMM
+ * memory. A request is a 16-byte header {type, reserved, sector} the
+ * device reads, data, and a status byte it writes last. A request past the
+ * end of the disk, or a write to a read-only one, is answered with IOERR;
+ * a chain the device cannot take (virtq.h) fails the device.
+ */
+#include <hyp/lib.h>
+#include <vmm/vdev.h>
+
+struct blk_hdr {
+	u32 type;
+	u32 reserved;
+	u64 sector;
+};
+
+#define ID "hyp-vblk"
+
+void vblk_init(struct vdev *d, const struct vblk_disk *disk)
+{
+	u64 features = VIRTIO_F_ACCESS_PLATFORM | VIRTIO_BLK_F_SEG_MAX | VIRTIO_BLK_F_FLUSH;
+	u64 sectors = disk->size / 512;
+	u32 seg_max = VIRTQ_SEGS - 2; /* the header and status take two */
+
+	memset(d, 0, sizeof(*d));
+	if (disk->read_only) {
+		features |= VIRTIO_BLK_F_RO;
+	}
+	/* virtio_blk_config: capacity (sectors) at 0, seg_max at 12. */
+	memcpy(d->config, &sectors, 8);
+	memcpy(d->config + 12, &seg_max, 4);
+	virtio_mmio_init(&d->mmio, VIRTIO_ID_BLOCK, features, 1, VDEV_QUEUE_SIZE, d->config,
+			 sizeof(d->config));
+	d->present = true;
+}
+
+/* Serves one request; returns the bytes written to the driver or -1 if its
+ * buffers could not be reached. */
+static s64 request(const struct vmem *m, const struct virtq_req *r, const struct vblk_disk *disk)
+{
+	struct blk_hdr h;
+	u8 status = VIRTIO_BLK_S_OK;
+	u64 data_in = r->in_len - 1; /* the status byte ends the writable part */
+	u64 data_out = r->out_len - sizeof(h);
+	u64 written = 0;
+
+	if (virtq_read(m, r, 0, &h, sizeof(h)) != 0) {
+		return -1;
+	}
+	switch (h.type) {
+	case VIRTIO_BLK_T_IN:
+	case VIRTIO_BLK_T_OUT: {
+		u64 len = h.type == VIRTIO_BLK_T_IN ? data_in : data_out;
+		u64 max = disk->size / 512;
+
+		if (h.sector > max || len > (max - h.sector) * 512 || len % 512 != 0) {
+			status = VIRTIO_BLK_S_IOERR;
+		} else if (h.type == VIRTIO_BLK_T_IN) {
+			if (virtq_write(m, r, 0, disk->data + h.sector * 512, len) != 0) {
+				return -1;
+			}
+			written = len;
+		} else if (disk->read_only) {
+			status = VIRTIO_BLK_S_IOERR;
+		} else if (virtq_read(m, r, sizeof(h), disk->data + h.sector * 512, len) != 0) {
+			return -1;
+		}
+		break;
+	}
+	case VIRTIO_BLK_T_FLUSH:
+		break; /* every write is in the disk's memory already */
+	case VIRTIO_BLK_T_GET_ID: {
+		u8 id[20] = ID;
+
+		if (virtq_write(m, r, 0, id, MIN(data_in, sizeof(id))) != 0) {
+			return -1;
+		}
+		written = MIN(data_in, sizeof(id));
+		break;
+	}
+	default:
+		status = VIRTIO_BLK_S_UNSUPP;
+		break;
+	}
+	if (virtq_write(m, r, data_in, &status, 1) != 0) {
+		return -1;
+	}
+	return (s64)written + 1;
+}
+
+int vblk_process(struct vdev *d, const struct vmem *m, const struct vblk_disk *disk)
+{
+	const struct virtio_queue *q = &d->mmio.q[0];
+	struct virtq_req r;
+	bool used = false;
+	int st;
+
+	d->mmio.notified = 0;
+	while ((d->mmio.status & VIRTIO_STATUS_NEEDS_RESET) == 0 && q->ready &&
+	       (st = virtq_pop(&d->vq[0], q, m, VBLK_MAX_REQUEST, &r)) != VQ_EMPTY) {
+		s64 n;
+
+		if (st < 0) {
+			vdev_fail(d, st);
+			break;
+		}
+		if (r.out_len < sizeof(struct blk_hdr) || r.in_len < 1) {
+			vdev_fail(d, VQ_E_SHORT);
+			break;
+		}
+		n = request(m, &r, disk);
+		if (n < 0 || virtq_push(&d->vq[0], q, m, r.head, (u32)n) != 0) {
+			vdev_fail(d, VQ_E_MEM);
+			break;
+		}
+		d->requests++;
+		used = true;
+	}
+	if (used) {
+		virtio_mmio_used(&d->mmio);
+	}
+	return (d->mmio.status & VIRTIO_STATUS_NEEDS_RESET) != 0 ? d->last_error : 0;
+}

@@ -1,0 +1,114 @@
+/*
+ * The virtio devices the VMM serves to a VM over virtio-mmio: a block
+ * device on a disk image, a network port on the VMM's virtual switch, and
+ * a console. Each sits in a fixed slot of the guest's layout (absent
+ * devices read as device id 0, as virtio-mmio allows). A device reaches the
+ * VM's rings and buffers only through a struct vmem; in the VMM that is
+ * the VMM's own stage 2, where the hyp maps a VM page only while the VM
+ * grants it (docs/io.md). The device models are plain C, host-tested.
+ */
+#ifndef VMM_VDEV_H
+#define VMM_VDEV_H
+
+#include <hyp/types.h>
+#include <vmm/virtio_mmio.h>
+#include <vmm/virtq.h>
+
+enum vdev_slot {
+	VDEV_BLK = 0,
+	VDEV_NET = 1,
+	VDEV_CON = 2,
+	VDEV_SLOTS = 3,
+};
+
+/* The guest layout: slot s at VM_VIRTIO_IPA + s * VM_VIRTIO_STRIDE, SPI
+ * interrupt VM_VIRTIO_INTID + s, level-sensitive. */
+#define VM_VIRTIO_IPA UINT64_C(0x0a010000)
+#define VM_VIRTIO_STRIDE UINT64_C(0x200)
+#define VM_VIRTIO_INTID 40
+
+/* Device ids (5) and feature bits. */
+#define VIRTIO_ID_NET 1
+#define VIRTIO_ID_BLOCK 2
+#define VIRTIO_ID_CONSOLE 3
+#define VIRTIO_F_ACCESS_PLATFORM (UINT64_C(1) << 33)
+#define VIRTIO_BLK_F_RO (UINT64_C(1) << 5)
+#define VIRTIO_BLK_F_SEG_MAX (UINT64_C(1) << 2)
+#define VIRTIO_BLK_F_FLUSH (UINT64_C(1) << 9)
+#define VIRTIO_NET_F_MAC (UINT64_C(1) << 5)
+#define VIRTIO_NET_F_STATUS (UINT64_C(1) << 16)
+
+/* Block requests (5.2.6). */
+#define VIRTIO_BLK_T_IN 0
+#define VIRTIO_BLK_T_OUT 1
+#define VIRTIO_BLK_T_FLUSH 4
+#define VIRTIO_BLK_T_GET_ID 8
+#define VIRTIO_BLK_S_OK 0
+#define VIRTIO_BLK_S_IOERR 1
+#define VIRTIO_BLK_S_UNSUPP 2
+#define VBLK_MAX_REQUEST (UINT64_C(16) << 20) /* bytes of one chain */
+
+/* Network: the header before every frame with VIRTIO_F_VERSION_1 (5.1.6). */
+#define VNET_HDR_LEN 12
+#define VNET_FRAME_MAX 1514 /* Ethernet without FCS, MTU 1500 */
+
+#define VDEV_QUEUE_SIZE 256
+
+struct vdev {
+	bool present;
+	struct virtio_mmio mmio;
+	struct virtq vq[VIRTIO_MMIO_QUEUES];
+	u32 resets_seen;
+	bool irq_raised;
+	u8 config[16];
+	u64 requests; /* served */
+	u64 refusals; /* requests or rings refused (the device then needs a reset) */
+	int last_error; /* enum virtq_status of the last refusal */
+};
+
+/** The block device's disk: VMM memory, changes kept while the VM lives. */
+struct vblk_disk {
+	u8 *data;
+	u64 size; /* bytes, a multiple of 512 */
+	bool read_only;
+};
+
+/** Sets up slot d as a block device on disk. */
+void vblk_init(struct vdev *d, const struct vblk_disk *disk);
+/**
+ * Serves the requests queued on the block device: returns 0, or a
+ * negative enum virtq_status after which the device needs a reset.
+ */
+int vblk_process(struct vdev *d, const struct vmem *m, const struct vblk_disk *disk);
+
+/** Sets up slot d as a network device with address mac. */
+void vnet_init(struct vdev *d, const u8 mac[6]);
+/**
+ * Takes the frames the driver queued for sending and hands each to
+ * send(ctx, frame, len). Returns 0 or a negative enum virtq_status.
+ */
+int vnet_transmit(struct vdev *d, const struct vmem *m,
+		  void (*send)(void *ctx, const u8 *frame, u32 len), void *ctx);
+/**
+ * Puts one received frame in the next receive buffer: 1 if delivered, 0
+ * if the driver has no buffer posted (the frame waits), a negative enum
+ * virtq_status on a refusal. A frame larger than the buffer is dropped
+ * (returns 1: it is gone).
+ */
+int vnet_receive(struct vdev *d, const struct vmem *m, const u8 *frame, u32 len);
+
+/** Sets up slot d as a console (one port, no multiport). */
+void vcon_init(struct vdev *d);
+/** Passes what the driver wrote to out(ctx, buf, len). 0 or a negative enum virtq_status. */
+int vcon_transmit(struct vdev *d, const struct vmem *m,
+		  void (*out)(void *ctx, const char *buf, u32 len), void *ctx);
+
+/**
+ * Drops a device's queue state if the driver reset it since the last
+ * call (every access goes through here first).
+ */
+void vdev_sync(struct vdev *d);
+/** Marks the device failed after a refusal (DEVICE_NEEDS_RESET). */
+void vdev_fail(struct vdev *d, int status);
+
+#endif /* VMM_VDEV_H */
