@@ -19,7 +19,7 @@ const char *virtq_strerror(int status)
 {
 	switch (status) {
 	case VQ_E_MEM:
-		return "a ring the VMM may not reach (not granted, or not RAM)";
+		return "guest memory the VM has not granted (or not RAM)";
 	case VQ_E_AVAIL:
 		return "the avail index ran more than a ring ahead";
 	case VQ_E_INDEX:

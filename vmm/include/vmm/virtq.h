@@ -36,7 +36,7 @@ struct vmem {
 enum virtq_status {
 	VQ_EMPTY = 0,     /* nothing new in the avail ring */
 	VQ_REQ = 1,       /* a request was taken */
-	VQ_E_MEM = -1,    /* a ring could not be reached (not granted, or not RAM) */
+	VQ_E_MEM = -1,    /* guest memory not reachable (not granted, or not RAM) */
 	VQ_E_AVAIL = -2,  /* the avail index ran more than a ring ahead */
 	VQ_E_INDEX = -3,  /* a head or next index past the ring */
 	VQ_E_LOOP = -4,   /* a chain longer than the ring: a loop */
