@@ -106,7 +106,7 @@ int vnet_receive(struct vdev *d, const struct vmem *m, const u8 *frame, u32 len)
 			return VQ_E_MEM;
 		}
 	}
-	if (virtq_push(&d->vq[RXQ], q, m, r.head, VNET_HDR_LEN + len) != 0) {
+	if (virtq_push(&d->vq[RXQ], q, m, r.head, (u32)MIN(r.in_len, VNET_HDR_LEN + len)) != 0) {
 		vdev_fail(d, VQ_E_MEM);
 		return VQ_E_MEM;
 	}
