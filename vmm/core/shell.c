@@ -191,6 +191,7 @@ static const struct command commands[] = {
 	{ "stop", "NAME", "stop running a VM's vCPUs (start resumes)", cmd_stop },
 	{ "destroy", "NAME", "stop a VM and take its memory back", cmd_destroy },
 	{ "probe", "NAME", "try to read every page given to a VM", cmd_probe },
+	{ "disk-save", "NAME IMAGE", "keep VM NAME's disk as image IMAGE", cmd_disk_save },
 	{ "memset-bench", "MIB", "time a memset of MIB of free memory", cmd_memset_bench },
 	{ "bench", "", "instruction counts of the hyp's calls (PMU)", cmd_bench },
 	{ "test-fault", "CPU", "make an idle CPU fault at EL2 (test builds)",
