@@ -529,6 +529,11 @@ group_linux() {
 	run_pytest linux linux
 }
 
+group_io() {
+	say "test group io: virtio devices through grants (test guests, Linux block and network) on virt GICv3, virt GICv2, raspi4b"
+	run_pytest io io
+}
+
 group_vmctl() {
 	local t
 	say "test group vmctl: the protocol codec and configuration parser fuzzed, 20 s each; vmctl on virt GICv3, virt GICv2, raspi4b"
@@ -539,7 +544,7 @@ group_vmctl() {
 	run_pytest vmctl vmctl
 }
 
-TEST_GROUPS=(unit fuzz model boot guests linux vmctl)
+TEST_GROUPS=(unit fuzz model boot guests linux io vmctl)
 
 cmd_test() {
 	local groups=("$@") g
