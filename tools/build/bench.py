@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """./build.sh bench: instruction counts of the hyp's calls in QEMU,
 nanoseconds per operation of the memory core compiled for the build machine,
-and the Linux VM against the same kernel booted natively by the same QEMU.
+and the Linux VM against the same kernel booted natively by the same QEMU
+(boot, a tmpfs workload, block and network throughput: bench_io.py).
 
 QEMU runs with -icount shift=0, so the PMU cycle counter the VMM reads
 advances by one per executed instruction: the figures repeat on any
@@ -19,6 +20,7 @@ import time
 import pexpect
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import bench_io  # noqa: E402
 import qemu  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -209,6 +211,7 @@ def main():
     h = host_figures()
     lx = linux_figures()
     vc = vmctl_figures()
+    io = bench_io.io_figures(BUILD, VARIANT)
     results = {
         "qemu": {"variant": VARIANT, "unit": "instructions (median; PMU cycles under -icount shift=0)",
                  "ops": q},
@@ -216,6 +219,7 @@ def main():
                  "ops": h},
         "linux": {"variant": VARIANT, "unit": "seconds of wall-clock time, one run", **lx},
         "vmctl": {"variant": VARIANT, "unit": "wall-clock (host) and VMM counter times", **vc},
+        "io": {"variant": VARIANT, "unit": "MiB/s of wall-clock time, one run", **io},
         "seconds": round(time.monotonic() - t0, 1),
     }
     os.makedirs(os.path.join(BUILD, "bench"), exist_ok=True)
@@ -234,6 +238,8 @@ def main():
                        ("workload_s", "64 MiB written to tmpfs and md5sum")]:
         v, n = lx["vm"][key], lx["native"][key]
         print(f"{label:42} {v:8.2f} {n:8.2f} {v / n:7.2f}")
+    print()
+    bench_io.print_rows(io)
     print()
     clear_rate = vc["clear_mib"] / (vc["clear_us"] / 1e6)
     memset_rate = vc["memset_mib"] / (vc["memset_us"] / 1e6)
