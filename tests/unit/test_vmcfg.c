@@ -143,3 +143,26 @@ TEST(vmcfg_long_line)
 	strcat(text, "\"\n");
 	refused(text, 1, "longer than 255");
 }
+
+/* The canonical form vmctl sends reads back to the same configuration. */
+TEST(vmcfg_format_round_trip)
+{
+	static const char *const files[] = {
+		"name=\"a\"\nkernel=\"k\"\nmemory=2\n",
+		"name = \"linux-io\"\nkernel = \"linux/Image\"\nramdisk = \"linux/initrd.gz\"\n"
+		"cmdline = \"console=ttyAMA0 x=\\\"q\\\" y=\\\\\"\nmemory = 256\nvcpus = 2\n"
+		"memory_on_demand = 1\nio_window = 32\ndisk = \"disks/test.img\"\n"
+		"disk_readonly = 1\nvif = \"52:54:00:AB:cd:01\"\nvirtio_console = 1\n",
+	};
+	char text[2048];
+	struct vm_config first;
+
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		CHECK_EQ(parse(files[i]), 0);
+		first = cfg;
+		CHECK(vmcfg_format(&first, text, sizeof(text)) > 0);
+		CHECK_EQ(parse(text), 0);
+		CHECK(memcmp(&first, &cfg, sizeof(cfg)) == 0);
+		CHECK_EQ(vmcfg_format(&first, text, 40), -1);
+	}
+}

@@ -278,3 +278,32 @@ def test_upload_stop_and_resume(system):
     info = json.loads(system.vmctl("--json", "info", "up", check=0).stdout)
     assert info["kernel"] == "my-echo.bin" and info["vm"]["state"] == "running"
     system.vmctl("destroy", "up", check=0)
+
+
+def test_disk_save_and_device_refusals(system):
+    """A VM's disk kept as an image; bad device settings refused at create."""
+    disk_cfg = ECHO_CFG.format(name="disky", memory=4) + 'disk = "disks/test.img"\n'
+    system.vmctl("create", system.config(disk_cfg, "disky"), check=0)
+    r = system.vmctl("disk-save", "disky", "saved.img", check=0)
+    assert r.stdout == "disky: disk saved as image saved.img\n", r.stdout
+    images = json.loads(system.vmctl("--json", "images", check=0).stdout)
+    assert {"name": "saved.img", "size": 8 << 20, "source": "uploaded"} in images
+    # A VM without a disk, and one that does not exist.
+    system.vmctl("create", system.config(ECHO_CFG.format(name="plain", memory=4), "plain"),
+                 check=0)
+    assert "vm plain has no disk" in system.vmctl("disk-save", "plain", "x.img", check=1).stderr
+    assert "no VM called 'nosuch'" in system.vmctl("disk-save", "nosuch", "x.img",
+                                                   check=1).stderr
+    assert "wrong number of arguments" in system.vmctl("disk-save", "disky", check=2).stderr
+    # A disk that is no image; a MAC address another VM has.
+    nodisk = ECHO_CFG.format(name="nodisk", memory=4) + 'disk = "disks/none.img"\n'
+    assert "no image 'disks/none.img'" in system.vmctl(
+        "create", system.config(nodisk, "nodisk"), check=1).stderr
+    mac = 'vif = "52:54:00:aa:bb:01"\n'
+    system.vmctl("create", system.config(ECHO_CFG.format(name="net1", memory=4) + mac, "net1"),
+                 check=0)
+    r = system.vmctl("create", system.config(ECHO_CFG.format(name="net2", memory=4) + mac,
+                                             "net2"), check=1)
+    assert "vif 52:54:00:aa:bb:01 is vm net1's" in r.stderr, r.stderr
+    for name in ("disky", "plain", "net1"):
+        system.vmctl("destroy", name, check=0)

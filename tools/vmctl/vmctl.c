@@ -50,6 +50,7 @@ static void usage(FILE *f)
 		"  stats             the VMs and the frames the hyp records for each owner\n"
 		"  images            images VMs can boot: uploaded, and in the bundle\n"
 		"  upload FILE [NAME]  send an image to the VMM (named after FILE by default)\n"
+		"  disk-save NAME IMAGE  keep VM NAME's disk, with its writes, as image IMAGE\n"
 		"  ping              check the connection; prints the VMM's version\n"
 		"\n"
 		"Options:\n"
@@ -97,21 +98,6 @@ static int cmd_list(void)
 	return EX_OK;
 }
 
-/* Appends `key = "value"` with the parser's escapes. */
-static void put_str(char *out, size_t cap, const char *key, const char *v)
-{
-	size_t o = strlen(out);
-
-	o += (size_t)snprintf(out + o, cap - o, "%s = \"", key);
-	for (; *v != '\0' && o + 3 < cap; v++) {
-		if (*v == '"' || *v == '\\') {
-			out[o++] = '\\';
-		}
-		out[o++] = *v;
-	}
-	snprintf(out + o, cap - o, "\"\n");
-}
-
 /* Reads and checks a configuration file; exits with FILE:LINE: on errors. */
 static void load_config(const char *file, struct vm_config *c)
 {
@@ -140,20 +126,13 @@ static int cmd_create(const struct vm_config *cfg)
 {
 	char canon[CTL_MAX_PAYLOAD] = "";
 	const struct vm_config c = *cfg;
-	size_t n;
 	struct ctl_frame *r;
 	const struct ctl_vm *v;
 
 	/* What the VMM gets: the settings alone, in one canonical form. */
-	put_str(canon, sizeof(canon), "name", c.name);
-	put_str(canon, sizeof(canon), "kernel", c.kernel);
-	if (c.ramdisk[0] != '\0') {
-		put_str(canon, sizeof(canon), "ramdisk", c.ramdisk);
+	if (vmcfg_format(&c, canon, sizeof(canon)) < 0) {
+		die(EX_USAGE, "the configuration does not fit in a request");
 	}
-	put_str(canon, sizeof(canon), "cmdline", c.cmdline);
-	n = strlen(canon);
-	snprintf(canon + n, sizeof(canon) - n, "memory = %u\nvcpus = %u\nmemory_on_demand = %d\n",
-		 c.memory_mib, c.vcpus, c.on_demand ? 1 : 0);
 	r = request(CTL_CREATE, canon, strlen(canon));
 	v = (const struct ctl_vm *)(const void *)r->payload;
 	if (r->len < sizeof(*v)) {
@@ -178,6 +157,31 @@ static int cmd_simple(uint8_t type, const char *name, const char *done)
 		printf(", \"result\": \"%s\"}\n", done);
 	} else {
 		printf("%s: %s\n", name, done);
+	}
+	return EX_OK;
+}
+
+static int cmd_disk_save(const char *name, const char *image)
+{
+	char payload[CTL_NAME_LEN + 64];
+	size_t n = name_arg(name);
+	size_t m = strlen(image);
+
+	if (m == 0 || m > 63) {
+		die(EX_USAGE, "image names are 1-63 characters");
+	}
+	memcpy(payload, name, n);
+	payload[n] = '\0';
+	memcpy(payload + n + 1, image, m);
+	request(CTL_DISK_SAVE, payload, n + 1 + m);
+	if (json) {
+		printf("{\"name\": ");
+		json_str(name, strlen(name));
+		printf(", \"image\": ");
+		json_str(image, m);
+		printf(", \"result\": \"saved\"}\n");
+	} else {
+		printf("%s: disk saved as image %s\n", name, image);
 	}
 	return EX_OK;
 }
@@ -537,6 +541,9 @@ int main(int argc, char **argv)
 		if (argc < 1 || argc > 2) {
 			need(argc, 1, cmd);
 		}
+	} else if (strcmp(cmd, "disk-save") == 0) {
+		need(argc, 2, cmd);
+		(void)name_arg(argv[0]);
 	} else if (strcmp(cmd, "create") == 0 || strcmp(cmd, "start") == 0 ||
 		   strcmp(cmd, "stop") == 0 || strcmp(cmd, "destroy") == 0 ||
 		   strcmp(cmd, "console") == 0 || strcmp(cmd, "info") == 0) {
@@ -574,6 +581,8 @@ int main(int argc, char **argv)
 		return cmd_images();
 	} else if (strcmp(cmd, "upload") == 0) {
 		return cmd_upload(argv[0], argc == 2 ? argv[1] : NULL);
+	} else if (strcmp(cmd, "disk-save") == 0) {
+		return cmd_disk_save(argv[0], argv[1]);
 	}
 	return cmd_ping();
 }

@@ -271,6 +271,67 @@ static int apply(struct vm_config *c, enum key k, const struct value *v, u32 lin
 	return 0;
 }
 
+/* Appends text to out[*o..cap); false once it does not fit. */
+static bool put(char *out, size_t cap, size_t *o, const char *text)
+{
+	size_t n = strlen(text);
+
+	if (*o + n >= cap) {
+		return false;
+	}
+	memcpy(out + *o, text, n + 1);
+	*o += n;
+	return true;
+}
+
+/* Appends `key = "value"` with the parser's escapes. */
+static bool put_str(char *out, size_t cap, size_t *o, const char *key, const char *v)
+{
+	char esc[2 * VMCFG_LINE_MAX];
+	size_t n = 0;
+
+	for (; *v != '\0' && n + 2 < sizeof(esc); v++) {
+		if (*v == '"' || *v == '\\') {
+			esc[n++] = '\\';
+		}
+		esc[n++] = *v;
+	}
+	esc[n] = '\0';
+	return put(out, cap, o, key) && put(out, cap, o, " = \"") && put(out, cap, o, esc) &&
+	       put(out, cap, o, "\"\n");
+}
+
+int vmcfg_format(const struct vm_config *c, char *out, size_t cap)
+{
+	char num[96];
+	size_t o = 0;
+	bool ok;
+
+	if (cap == 0) {
+		return -1;
+	}
+	out[0] = '\0';
+	ok = put_str(out, cap, &o, "name", c->name) && put_str(out, cap, &o, "kernel", c->kernel) &&
+	     (c->ramdisk[0] == '\0' || put_str(out, cap, &o, "ramdisk", c->ramdisk)) &&
+	     put_str(out, cap, &o, "cmdline", c->cmdline);
+	fmt_format(num, sizeof(num), "memory = %u\nvcpus = %u\nmemory_on_demand = %d\n",
+		   c->memory_mib, c->vcpus, c->on_demand ? 1 : 0);
+	ok = ok && put(out, cap, &o, num);
+	if (c->disk[0] != '\0') {
+		fmt_format(num, sizeof(num), "disk_readonly = %d\n", c->disk_ro ? 1 : 0);
+		ok = ok && put_str(out, cap, &o, "disk", c->disk) && put(out, cap, &o, num);
+	}
+	if (c->vif) {
+		fmt_format(num, sizeof(num), "vif = \"%02x:%02x:%02x:%02x:%02x:%02x\"\n", c->mac[0],
+			   c->mac[1], c->mac[2], c->mac[3], c->mac[4], c->mac[5]);
+		ok = ok && put(out, cap, &o, num);
+	}
+	fmt_format(num, sizeof(num), "virtio_console = %d\nio_window = %u\n", c->vconsole ? 1 : 0,
+		   c->io_window_mib);
+	ok = ok && put(out, cap, &o, num);
+	return ok ? (int)o : -1;
+}
+
 int vmcfg_parse(const char *text, size_t len, struct vm_config *c, struct vmcfg_error *e)
 {
 	struct value v;

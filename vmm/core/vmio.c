@@ -16,6 +16,7 @@
  * buffers. Lock order: a VM's lock, then sw_lock.
  */
 #include <hyp/lib.h>
+#include <vmm/images.h>
 #include <vmm/vm.h>
 
 #define SW_QUEUE 64
@@ -281,6 +282,14 @@ int vm_io_create(struct vm *vm, char *why, size_t whylen)
 		vblk_init(&vm->vdev[VDEV_BLK], &vm->disk);
 	}
 	if (c->vif) {
+		for (u32 i = 0; i < VM_MAX; i++) {
+			if (ports[i].up && memcmp(ports[i].mac, c->mac, 6) == 0) {
+				fmt_format(why, whylen, "vif %02x:%02x:%02x:%02x:%02x:%02x is vm %s's",
+					   c->mac[0], c->mac[1], c->mac[2], c->mac[3], c->mac[4],
+					   c->mac[5], vm_table[i].cfg.name);
+				return -VM_E_EXISTS;
+			}
+		}
 		vnet_init(&vm->vdev[VDEV_NET], c->mac);
 		vmm_lock(&sw_lock);
 		ports[p].up = true;
@@ -315,6 +324,34 @@ void vm_io_destroy(struct vm *vm)
 	}
 	vm->disk_blocks = 0;
 	vm->disk_pa = 0;
+}
+
+int vm_disk_save(struct vm *vm, const char *image, char *why, size_t whylen)
+{
+	size_t n = strnlen(image, IMAGE_NAME_MAX + 1);
+	struct image *im;
+
+	if (vm->disk_blocks == 0) {
+		fmt_format(why, whylen, "vm %s has no disk", vm->cfg.name);
+		return -VM_E_STATE;
+	}
+	if (n == 0 || n > IMAGE_NAME_MAX) {
+		fmt_format(why, whylen, "image names are 1-%u characters", IMAGE_NAME_MAX);
+		return -VM_E_BAD_IMAGE;
+	}
+	im = image_begin(image, vm->disk.size);
+	if (im == NULL) {
+		fmt_format(why, whylen, "no room for %lu KiB (or %u images kept)",
+			   (unsigned long)(vm->disk.size >> 10), IMAGES_MAX);
+		return -VM_E_NO_MEMORY;
+	}
+	/* Its requests are served under its lock: the copy is of one moment. */
+	vmm_lock(&vm->lock);
+	memcpy((void *)(uintptr_t)im->addr, vm->disk.data, vm->disk.size);
+	vmm_unlock(&vm->lock);
+	im->received = im->size;
+	im->complete = true;
+	return 0;
 }
 
 void vm_io_info(struct vm *vm)

@@ -4,7 +4,6 @@
  * output shown line by line and waits for their end.
  */
 #include <hyp/lib.h>
-#include <vmm/images.h>
 #include <vmm/vm.h>
 
 #define TEST_GUEST_MIB 16
@@ -309,41 +308,26 @@ void cmd_guest(int argc, char **argv)
  * disk-save NAME IMAGE: keeps the current contents of VM NAME's disk (its
  * writes included) as image IMAGE, which later VMs can name as their disk
  * (an image of the same name, uploaded or saved before, is replaced; one
- * in the bundle is shadowed). The VM's disk does not change meanwhile: its
- * requests are served under its lock.
+ * in the bundle is shadowed): vm_disk_save.
  */
 void cmd_disk_save(int argc, char **argv)
 {
 	struct vm *vm;
-	struct image *im;
+	char why[96];
 
 	if (argc != 3) {
 		con_printf("usage: disk-save NAME IMAGE\n");
 		return;
 	}
 	vm = vm_find(argv[1]);
-	if (vm == NULL || vm->disk_blocks == 0) {
-		con_printf(vm == NULL ? "no VM called '%s' (see 'list')\n" : "vm %s has no disk\n",
-			   argv[1]);
-		return;
+	if (vm == NULL) {
+		con_printf("no VM called '%s' (see 'list')\n", argv[1]);
+	} else if (vm_disk_save(vm, argv[2], why, sizeof(why)) != 0) {
+		con_printf("disk-save: %s\n", why);
+	} else {
+		con_printf("disk-save: the disk of %s (%lu KiB) is now image %s\n", vm->cfg.name,
+			   (unsigned long)(vm->disk.size >> 10), argv[2]);
 	}
-	if (strlen(argv[2]) > IMAGE_NAME_MAX || argv[2][0] == '\0') {
-		con_printf("disk-save: image names are 1-%u characters\n", IMAGE_NAME_MAX);
-		return;
-	}
-	im = image_begin(argv[2], vm->disk.size);
-	if (im == NULL) {
-		con_printf("disk-save: no room for %lu KiB (or %u images kept)\n",
-			   (unsigned long)(vm->disk.size >> 10), IMAGES_MAX);
-		return;
-	}
-	vmm_lock(&vm->lock);
-	memcpy((void *)(uintptr_t)im->addr, vm->disk.data, vm->disk.size);
-	vmm_unlock(&vm->lock);
-	im->received = im->size;
-	im->complete = true;
-	con_printf("disk-save: the disk of %s (%lu KiB) is now image %s\n", vm->cfg.name,
-		   (unsigned long)(vm->disk.size >> 10), im->name);
 }
 
 /*

@@ -426,6 +426,51 @@ static void do_console(void)
 	reply(rep.payload, n);
 }
 
+/* CTL_DISK_SAVE: "vm\0image". */
+static void do_disk_save(void)
+{
+	const u8 *nul = NULL;
+	char name[CTL_NAME_LEN];
+	char image[IMAGE_NAME_MAX + 1];
+	u32 n1;
+	u32 n2;
+	char why[96];
+	struct vm *vm;
+	int err;
+
+	for (u32 i = 0; i < req.len && nul == NULL; i++) {
+		nul = req.payload[i] == 0 ? &req.payload[i] : NULL;
+	}
+	n1 = nul != NULL ? (u32)(nul - req.payload) : 0;
+	n2 = nul != NULL ? req.len - n1 - 1 : 0;
+	if (nul == NULL || n1 == 0 || n1 >= sizeof(name) || n2 == 0 || n2 >= sizeof(image)) {
+		reply_error(CTL_E_BAD_REQUEST, "expected a VM name and an image name");
+		return;
+	}
+	memcpy(name, req.payload, n1);
+	name[n1] = '\0';
+	memcpy(image, nul + 1, n2);
+	image[n2] = '\0';
+	for (u32 i = 0; i < n2; i++) {
+		if ((u8)image[i] < 0x20 || (u8)image[i] >= 0x7f) {
+			reply_error(CTL_E_BAD_REQUEST, "image names are printable ASCII");
+			return;
+		}
+	}
+	vm = vm_find(name);
+	if (vm == NULL || vm->state == VM_ENDED) {
+		fmt_format(why, sizeof(why), "no VM called '%s'", name);
+		reply_error(CTL_E_NOT_FOUND, why);
+		return;
+	}
+	err = vm_disk_save(vm, image, why, sizeof(why));
+	if (err != 0) {
+		reply_error(ctl_err(err), why);
+	} else {
+		reply(NULL, 0);
+	}
+}
+
 static void handle(void)
 {
 	switch (req.type) {
@@ -461,6 +506,9 @@ static void handle(void)
 	case CTL_CONSOLE_INPUT:
 	case CTL_CONSOLE_DETACH:
 		do_console();
+		break;
+	case CTL_DISK_SAVE:
+		do_disk_save();
 		break;
 	default:
 		con_printf("control: unknown request type %u (id %u): refused\n", req.type, req.id);

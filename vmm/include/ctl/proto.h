@@ -47,6 +47,7 @@ enum ctl_type {
 	CTL_UPLOAD_BEGIN = 10,  /* struct ctl_upload: name, size */
 	CTL_UPLOAD_DATA = 11,   /* u32 offset, then bytes */
 	CTL_UPLOAD_END = 12,    /* u32 CRC-32 of the whole image */
+	CTL_DISK_SAVE = 13,     /* VM name, NUL, image name: its disk kept as that image */
 	CTL_CONSOLE_ATTACH = 16, /* name -> its console history; then CTL_CONSOLE_DATA */
 	CTL_CONSOLE_INPUT = 17,  /* bytes typed into the attached VM (no reply) */
 	CTL_CONSOLE_DETACH = 18,

@@ -170,6 +170,12 @@ void vm_io_destroy(struct vm *vm);
 bool vm_io_mmio(struct vm *vm, u64 ipa, u64 size, bool write, u64 val, u64 *out);
 /** Delivers the frames the switch holds for VMs with free receive buffers. */
 void vm_io_flush(void);
+/**
+ * Keeps the current contents of vm's disk as image `image` (replacing an
+ * uploaded or saved image of that name; shadowing one in the bundle).
+ * 0 or a negative vm_error with why[] saying what went wrong.
+ */
+int vm_disk_save(struct vm *vm, const char *image, char *why, size_t whylen);
 /** Prints the devices of vm and their counters. */
 void vm_io_info(struct vm *vm);
 

@@ -59,6 +59,13 @@ struct vmcfg_error {
 int vmcfg_parse(const char *text, size_t len, struct vm_config *c,
 		struct vmcfg_error *e) __must_check;
 
+/**
+ * Writes c as configuration text in one canonical form (every setting,
+ * strings escaped) that vmcfg_parse reads back to the same c. Returns the
+ * length, or -1 if it does not fit in cap bytes (NUL included).
+ */
+int vmcfg_format(const struct vm_config *c, char *out, size_t cap);
+
 /** Whether s is a valid VM name (1-31 of [A-Za-z0-9_.-], not starting with '.' or '-'). */
 bool vmcfg_valid_name(const char *s);
 
