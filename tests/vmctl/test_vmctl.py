@@ -288,6 +288,10 @@ def test_disk_save_and_device_refusals(system):
     assert r.stdout == "disky: disk saved as image saved.img\n", r.stdout
     images = json.loads(system.vmctl("--json", "images", check=0).stdout)
     assert {"name": "saved.img", "size": 8 << 20, "source": "uploaded"} in images
+    info = json.loads(system.vmctl("--json", "info", "disky", check=0).stdout)
+    assert info["devices"] == [{"kind": "block", "detail": "disks/test.img", "requests": 0,
+                                "refusals": 0, "needs_reset": False}], info
+    assert info["io_window_mib"] == 0
     # A VM without a disk, and one that does not exist.
     system.vmctl("create", system.config(ECHO_CFG.format(name="plain", memory=4), "plain"),
                  check=0)

@@ -186,6 +186,8 @@ static int cmd_disk_save(const char *name, const char *image)
 	return EX_OK;
 }
 
+static const char *const dev_kind[3] = { "block", "network", "console" };
+
 static int cmd_info(const char *name)
 {
 	struct ctl_frame *r = request(CTL_INFO, name, name_arg(name));
@@ -212,6 +214,20 @@ static int cmd_info(const char *name)
 			       i->vcpu[k].waiting ? "true" : "false",
 			       (unsigned long long)i->vcpu[k].pending);
 		}
+		printf("], \"io_window_mib\": %u, \"devices\": [", i->io_window_mib);
+		for (uint32_t k = 0, first = 1; k < 3; k++) {
+			const struct ctl_device *d = &i->dev[k];
+
+			if (!d->present) {
+				continue;
+			}
+			printf("%s{\"kind\": \"%s\", \"detail\": ", first ? "" : ", ", dev_kind[k]);
+			json_str(d->detail, sizeof(d->detail));
+			printf(", \"requests\": %llu, \"refusals\": %llu, \"needs_reset\": %s}",
+			       (unsigned long long)d->requests, (unsigned long long)d->refusals,
+			       d->needs_reset ? "true" : "false");
+			first = 0;
+		}
 		printf("]}\n");
 		return EX_OK;
 	}
@@ -225,6 +241,19 @@ static int cmd_info(const char *name)
 	for (uint32_t k = 0; k < nv; k++) {
 		printf("vcpu %u   %s%s, pending 0x%llx\n", k, i->vcpu[k].on ? "on" : "off",
 		       i->vcpu[k].waiting ? ", in WFI" : "", (unsigned long long)i->vcpu[k].pending);
+	}
+	if (i->io_window_mib != 0) {
+		printf("window   %u MiB granted by the VM at boot for its I/O\n", i->io_window_mib);
+	}
+	for (uint32_t k = 0; k < 3; k++) {
+		const struct ctl_device *d = &i->dev[k];
+
+		if (d->present) {
+			printf("virtio   %-8s %-28.64s %llu requests, %llu refused%s\n", dev_kind[k],
+			       d->detail[0] ? d->detail : "-", (unsigned long long)d->requests,
+			       (unsigned long long)d->refusals,
+			       d->needs_reset ? "; needs a reset" : "");
+		}
 	}
 	return EX_OK;
 }

@@ -228,6 +228,23 @@ static void do_info(void)
 		in->vcpu[i].waiting = vm->vc[i].waiting;
 		in->vcpu[i].pending = vm->vc[i].pending_irqs;
 	}
+	in->io_window_mib = vm->cfg.io_window_mib;
+	for (u32 s = 0; s < VDEV_SLOTS; s++) {
+		const struct vdev *d = &vm->vdev[s];
+		const u8 *m = vm->cfg.mac;
+
+		in->dev[s].present = d->present;
+		in->dev[s].needs_reset = (d->mmio.status & VIRTIO_STATUS_NEEDS_RESET) != 0;
+		in->dev[s].requests = d->requests;
+		in->dev[s].refusals = d->refusals;
+		if (s == VDEV_BLK && d->present) {
+			fmt_format(in->dev[s].detail, sizeof(in->dev[s].detail), "%s%s", vm->cfg.disk,
+				   vm->cfg.disk_ro ? " (read-only)" : "");
+		} else if (s == VDEV_NET && d->present) {
+			fmt_format(in->dev[s].detail, sizeof(in->dev[s].detail),
+				   "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
+		}
+	}
 	reply(in, sizeof(*in));
 }
 

@@ -100,14 +100,24 @@ struct ctl_vcpu {
 	uint64_t pending; /* interrupts queued for it */
 };
 
+/* One virtio device of a VM: kind 0 block, 1 network, 2 console. */
+struct ctl_device {
+	uint32_t present;
+	uint32_t needs_reset;  /* refused a request; waits for the driver's reset */
+	uint64_t requests;
+	uint64_t refusals;
+	char detail[64];       /* the disk image, or the MAC address */
+};
+
 struct ctl_vm_info {
 	struct ctl_vm vm;
 	char kernel[64];
 	char ramdisk[64];
 	char cmdline[256];
 	uint32_t nvcpus;
-	uint32_t pad;
+	uint32_t io_window_mib; /* granted by the VM at boot; 0: none */
 	struct ctl_vcpu vcpu[4];
+	struct ctl_device dev[3];
 };
 
 struct ctl_stats {
@@ -146,7 +156,8 @@ struct ctl_frame {
 
 /* The records are the same bytes on both sides (both little-endian LP64). */
 _Static_assert(sizeof(struct ctl_vm) == 80, "ctl_vm layout");
-_Static_assert(sizeof(struct ctl_vm_info) == 536, "ctl_vm_info layout");
+_Static_assert(sizeof(struct ctl_device) == 88, "ctl_device layout");
+_Static_assert(sizeof(struct ctl_vm_info) == 800, "ctl_vm_info layout");
 _Static_assert(sizeof(struct ctl_owner) == 48, "ctl_owner layout");
 _Static_assert(sizeof(struct ctl_image) == 80, "ctl_image layout");
 
