@@ -131,7 +131,7 @@ def test_linux_block_device(machine):
 
 
 def test_linux_network(machine):
-    """Two Linux VMs on the switch: ping, then 16 MiB with a matching checksum."""
+    """Two Linux VMs on the switch: ping, 16 MiB with a matching checksum, ping back."""
     boot(machine, "linux-net")
     # It booted with the disk linux-io saved.
     m = sh(machine, "mkdir -p /mnt && mount /dev/vda /mnt && md5sum /mnt/new",
@@ -154,6 +154,11 @@ def test_linux_network(machine):
     machine.child.sendline("console linux-net")
     machine.child.expect(r"([0-9a-f]{32})  /tmp/rx", timeout=300)
     assert machine.child.match.group(1) == sent
+    # And the other way round.
+    sh(machine, "echo back-$((40+2))", r"back-42")
+    m = sh(machine, "ping -c 3 10.0.0.1", r"(\d+) packets transmitted, (\d+) packets received",
+           timeout=60)
+    assert m.group(2) == "3", m.group(0)
     detach(machine)
     for name in ("linux-io", "linux-net"):
         out = machine.command("info " + name)
