@@ -115,8 +115,13 @@ def test_linux_block_device(machine):
            "mount /dev/vda /mnt && md5sum /mnt/new", r"([0-9a-f]{32})  /mnt/new")
     assert m.group(1) == written
     sh(machine, "sync; echo synced-$((1+1))", "synced-2")
-    # The virtio console: its output goes to the VM's console too.
-    sh(machine, "echo via-hvc-$((6*7)) > /dev/hvc0", "via-hvc-42")
+    # The virtio console: a shell on /dev/hvc0, typed into with `console NAME hvc`.
+    sh(machine, "setsid sh -c 'exec sh -i </dev/hvc0 >/dev/hvc0 2>&1' & "
+       "echo spawned-$((1+1))", "spawned-2")
+    detach(machine)
+    machine.child.sendline("console linux-io hvc")
+    machine.child.expect_exact("typing into its virtio console", timeout=30)
+    sh(machine, "echo via-hvc-$((6*7)); tty", r"via-hvc-42\s+/dev/hvc0")
     detach(machine)
     out = machine.command("info linux-io")
     assert re.search(r"virtio-blk\s+\d+ requests, 0 refused", out), out

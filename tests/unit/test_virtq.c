@@ -815,3 +815,26 @@ TEST(virtq_con_transmit)
 	CHECK_EQ(used_idx(1), 2);
 	CHECK(dev.mmio.interrupt_status & VIRTIO_INT_USED);
 }
+
+TEST(virtq_con_receive)
+{
+	ram_reset();
+	vcon_init(&dev);
+	drv_start(2, 8);
+	CHECK_EQ(vcon_receive(&dev, &mem, (const u8 *)"ls\n", 3), 0); /* none posted */
+	memset(gp(DATA), 0x5a, 16);
+	desc(0, 2, DATA, 2, F_WRITE, 0); /* room for two bytes */
+	post(0, 2);
+	CHECK_EQ(vcon_receive(&dev, &mem, (const u8 *)"ls\n", 3), 2);
+	CHECK(memcmp(gp(DATA), "ls\x5a", 3) == 0);
+	CHECK_EQ(used_idx(0), 1);
+	CHECK_EQ(used_id(0, 0), 2);
+	CHECK_EQ(used_len(0, 0), 2);
+	CHECK(dev.mmio.interrupt_status & VIRTIO_INT_USED);
+	/* A device-readable receive buffer is refused. */
+	desc(0, 4, DATA, 8, 0, 0);
+	post(0, 4);
+	CHECK_EQ(vcon_receive(&dev, &mem, (const u8 *)"\n", 1), VQ_E_ORDER);
+	CHECK(dev.mmio.status & VIRTIO_STATUS_NEEDS_RESET);
+	CHECK_EQ(used_idx(0), 1);
+}

@@ -187,7 +187,7 @@ static const struct command commands[] = {
 	{ "run", "NAME", "create, start and attach to a VM", cmd_run },
 	{ "list", "", "the VMs, their state, memory, exits, uptime", cmd_list },
 	{ "info", "NAME", "a VM's configuration and vCPUs", cmd_info },
-	{ "console", "NAME", "attach to a VM's console (Ctrl-] detaches)", cmd_console },
+	{ "console", "NAME [hvc]", "attach to a VM's console (Ctrl-] detaches; hvc: type into its virtio console)", cmd_console },
 	{ "stop", "NAME", "stop running a VM's vCPUs (start resumes)", cmd_stop },
 	{ "destroy", "NAME", "stop a VM and take its memory back", cmd_destroy },
 	{ "probe", "NAME", "try to read every page given to a VM", cmd_probe },

@@ -289,8 +289,12 @@ bool vm_console_in(struct vm *vm, u8 c)
 	bool ok;
 
 	vmm_lock(&vm->lock);
-	ok = vm->uart.rx_count < PL011_RX_FIFO && pl011_receive(&vm->uart, c);
-	vm_uart_irq_update(vm);
+	if (vm->hvc_input && vm->vdev[VDEV_CON].present) {
+		ok = vm_io_console_in(vm, c);
+	} else {
+		ok = vm->uart.rx_count < PL011_RX_FIFO && pl011_receive(&vm->uart, c);
+		vm_uart_irq_update(vm);
+	}
 	vmm_unlock(&vm->lock);
 	return ok;
 }

@@ -196,6 +196,39 @@ static void refused(struct vm *vm, u32 slot, int st)
 	}
 }
 
+/* Moves typed bytes into the console's receive buffers (lock held). */
+static void con_deliver(struct vm *vm)
+{
+	struct vdev *d = &vm->vdev[VDEV_CON];
+	struct vmem m = vmem_of(vm);
+	int n;
+
+	while (vm->hvc_in_len != 0 &&
+	       (n = vcon_receive(d, &m, vm->hvc_in, vm->hvc_in_len)) > 0) {
+		memmove(vm->hvc_in, vm->hvc_in + n, vm->hvc_in_len - (u32)n);
+		vm->hvc_in_len -= (u32)n;
+	}
+	if ((d->mmio.status & VIRTIO_STATUS_NEEDS_RESET) != 0) {
+		vm->hvc_in_len = 0;
+	}
+}
+
+bool vm_io_console_in(struct vm *vm, u8 c)
+{
+	struct vdev *d = &vm->vdev[VDEV_CON];
+
+	if (vm->hvc_in_len == sizeof(vm->hvc_in)) {
+		con_deliver(vm);
+		if (vm->hvc_in_len == sizeof(vm->hvc_in)) {
+			return false;
+		}
+	}
+	vm->hvc_in[vm->hvc_in_len++] = c;
+	con_deliver(vm);
+	vm_irq_line(vm, VM_VIRTIO_INTID + VDEV_CON, virtio_mmio_irq(&d->mmio), &d->irq_raised);
+	return true;
+}
+
 /* Serves what the driver notified on device `slot` (lock held). */
 static void serve(struct vm *vm, u32 slot)
 {
@@ -220,7 +253,10 @@ static void serve(struct vm *vm, u32 slot)
 		break;
 	case VDEV_CON:
 		refused(vm, slot, vcon_transmit(d, &m, con_out, vm));
-		d->mmio.notified = 0; /* input buffers wait */
+		if ((d->mmio.notified & 1U) != 0) {
+			d->mmio.notified &= ~1U; /* buffers posted for typed input */
+			con_deliver(vm);
+		}
 		break;
 	default:
 		break;

@@ -144,13 +144,22 @@ void cmd_run(int argc, char **argv)
 void cmd_console(int argc, char **argv)
 {
 	static char hist[HISTORY_SHOWN];
-	struct vm *vm = named(argc, argv, "console NAME");
+	bool hvc = argc == 3 && strcmp(argv[2], "hvc") == 0;
+	struct vm *vm = named(hvc ? 2 : argc, argv, "console NAME [hvc]");
 	u32 n;
 
 	if (vm == NULL) {
 		return;
 	}
-	con_printf("vm %s: console attached (Ctrl-] detaches)\n", vm->cfg.name);
+	if (hvc && !vm->vdev[VDEV_CON].present) {
+		con_printf("vm %s has no virtio console ('virtio_console = 1')\n", vm->cfg.name);
+		return;
+	}
+	vmm_lock(&vm->lock);
+	vm->hvc_input = hvc;
+	vmm_unlock(&vm->lock);
+	con_printf("vm %s: console attached%s (Ctrl-] detaches)\n", vm->cfg.name,
+		   hvc ? ", typing into its virtio console" : "");
 	n = vm_console_history(vm, hist, sizeof(hist));
 	con_write(hist, n);
 	attach(vm, ATTACH_RAW);

@@ -434,6 +434,9 @@ static void do_console(void)
 
 		send(CTL_CONSOLE_END, con.id, 0, why, (u32)strlen(why));
 	}
+	vmm_lock(&vm->lock);
+	vm->hvc_input = false; /* vmctl types into the PL011 */
+	vmm_unlock(&vm->lock);
 	con.vm = vm;
 	con.gen = vm->gen;
 	con.id = req.id;

@@ -1,13 +1,13 @@
 /*
  * The virtio console (Virtual I/O Device 1.2, 5.3) with one port and no
  * features: queue 1 carries what the driver writes to the VM's console
- * history (beside its PL011). Queue 0, input, is left with the buffers the
- * driver posts: typed input goes to the PL011.
+ * history (beside its PL011); queue 0 takes typed input when the console
+ * is attached to it (`console NAME hvc`), else input goes to the PL011.
  */
 #include <hyp/lib.h>
 #include <vmm/vdev.h>
 
-enum { TXQ = 1 };
+enum { RXQ = 0, TXQ = 1 };
 
 void vcon_init(struct vdev *d)
 {
@@ -54,4 +54,32 @@ int vcon_transmit(struct vdev *d, const struct vmem *m,
 		virtio_mmio_used(&d->mmio);
 	}
 	return (d->mmio.status & VIRTIO_STATUS_NEEDS_RESET) != 0 ? d->last_error : 0;
+}
+
+int vcon_receive(struct vdev *d, const struct vmem *m, const u8 *buf, u32 len)
+{
+	const struct virtio_queue *q = &d->mmio.q[RXQ];
+	struct virtq_req r;
+	u32 n;
+	int st;
+
+	if ((d->mmio.status & VIRTIO_STATUS_NEEDS_RESET) != 0 || !q->ready || len == 0) {
+		return 0;
+	}
+	st = virtq_pop(&d->vq[RXQ], q, m, 65536, &r);
+	if (st == VQ_EMPTY) {
+		return 0;
+	}
+	if (st < 0 || r.nout != 0) {
+		vdev_fail(d, st < 0 ? st : VQ_E_ORDER);
+		return d->last_error;
+	}
+	n = (u32)MIN(len, r.in_len);
+	if (virtq_write(m, &r, 0, buf, n) != 0 || virtq_push(&d->vq[RXQ], q, m, r.head, n) != 0) {
+		vdev_fail(d, VQ_E_MEM);
+		return VQ_E_MEM;
+	}
+	d->requests++;
+	virtio_mmio_used(&d->mmio);
+	return (int)n;
 }

@@ -99,6 +99,12 @@ int vnet_receive(struct vdev *d, const struct vmem *m, const u8 *frame, u32 len)
 
 /** Sets up slot d as a console (one port, no multiport). */
 void vcon_init(struct vdev *d);
+/**
+ * Puts up to len typed bytes into the next receive buffer: the bytes
+ * taken (0 if the driver has no buffer posted), or a negative enum
+ * virtq_status on a refusal.
+ */
+int vcon_receive(struct vdev *d, const struct vmem *m, const u8 *buf, u32 len);
 /** Passes what the driver wrote to out(ctx, buf, len). 0 or a negative enum virtq_status. */
 int vcon_transmit(struct vdev *d, const struct vmem *m,
 		  void (*out)(void *ctx, const char *buf, u32 len), void *ctx);

@@ -94,6 +94,9 @@ struct vm {
 	struct vblk_disk disk;
 	u64 disk_pa;
 	u32 disk_blocks;
+	bool hvc_input;   /* typed input goes to the virtio console */
+	u32 hvc_in_len;   /* typed bytes waiting for its receive buffers */
+	u8 hvc_in[64];
 	/* The test device of test guests. */
 	u64 dev_value;
 	u64 dev_size;
@@ -176,6 +179,11 @@ void vm_io_flush(void);
  * 0 or a negative vm_error with why[] saying what went wrong.
  */
 int vm_disk_save(struct vm *vm, const char *image, char *why, size_t whylen);
+/**
+ * Types byte c into vm's virtio console (lock held); false if the bytes
+ * waiting for the driver's buffers fill the queue.
+ */
+bool vm_io_console_in(struct vm *vm, u8 c);
 /** Prints the devices of vm and their counters. */
 void vm_io_info(struct vm *vm);
 
