@@ -107,6 +107,7 @@ s64 vcpu_init(u32 vmid, u64 index, u64 entry, u64 x0)
 		v->sys.sctlr = GUEST_SCTLR;
 		v->sys.cpacr = GUEST_CPACR;
 		v->pending = PENDING_NONE;
+		v->vtimer_owed = false;
 		v->state = VCPU_READY;
 	}
 	spin_unlock(&vcpu_lock);
@@ -287,6 +288,9 @@ void vcpu_run(struct trap_frame *f)
 	arch_load_el1(&v->sys);
 	arch_fpsimd_load(&v->fp);
 	gic_vcpu_load(&v->vgic);
+	if (v->vtimer_owed && gic_inject(INTID_VTIMER)) {
+		v->vtimer_owed = false;
+	}
 	arch_slice_start(CONFIG_VCPU_SLICE_US);
 	/* MPIDR_EL1 as the guest reads it: RES1 bit 31, Aff0 = vCPU index. */
 	arch_enter_guest_mode(mem_vm_vttbr(vmid), (UINT64_C(1) << 31) | v->index);
@@ -327,8 +331,11 @@ void vcpu_timer_irq(void)
 	 * handler writes CNTV_CTL), and let the guest see the interrupt. */
 	arch_vtimer_mask();
 	if (!gic_inject(INTID_VTIMER)) {
-		log_warn("vm%u vcpu%u: no free list register for the timer\n",
-			 vcpu_current()->vmid, vcpu_current()->index);
+		/* Every list register holds an interrupt the guest has not
+		 * taken yet: inject it when the vCPU next enters (at most a
+		 * time slice later). Dropping it would leave the timer masked
+		 * for good, since the guest never saw it. */
+		vcpu_current()->vtimer_owed = true;
 	}
 }
 
@@ -430,7 +437,7 @@ void vcpu_guest_sync(struct trap_frame *f, u64 esr, u64 ipa, u64 va)
 	case EC_WFX:
 		f->elr += 4;
 		/* An interrupt already on its way wakes the vCPU at once. */
-		if (!gic_pending() && !arch_vtimer_firing()) {
+		if (!gic_pending() && !arch_vtimer_firing() && !v->vtimer_owed) {
 			exit_to_vmm(f, HV_EXIT_WFI, arch_vtimer_deadline(), 0, 0, 0, 0);
 		}
 		break;

@@ -57,6 +57,7 @@ struct vcpu {
 	struct fpsimd_state fp;
 	struct vgic_state vgic;
 	u32 pending;
+	bool vtimer_owed; /* its timer fired while every list register was taken */
 	u8 mmio_reg;    /* destination register of a pending read */
 	u8 mmio_size;   /* bytes */
 	bool mmio_sext; /* sign-extend the value */
