@@ -98,8 +98,13 @@ int vm_create(const struct vm_config *c, struct vm **out, char *why, size_t whyl
 	{
 		u32 gen = vm->gen + 1;
 
-		memset(vm, 0, sizeof(*vm));
+		/* Another CPU may still try the slot's lock (vm_io_flush): the
+		 * lock itself is not wiped, and is held while the rest is. */
+		_Static_assert(offsetof(struct vm, lock) == 0, "the lock comes first");
+		vmm_lock(&vm->lock);
+		memset((u8 *)vm + sizeof(vm->lock), 0, sizeof(*vm) - sizeof(vm->lock));
 		vm->gen = gen;
+		vmm_unlock(&vm->lock);
 	}
 	vm->cfg = *c;
 	vm->vmid = (u32)vmid;
