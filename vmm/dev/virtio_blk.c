@@ -92,7 +92,6 @@ int vblk_process(struct vdev *d, const struct vmem *m, const struct vblk_disk *d
 {
 	const struct virtio_queue *q = &d->mmio.q[0];
 	struct virtq_req r;
-	bool used = false;
 	int st;
 
 	d->mmio.notified = 0;
@@ -109,15 +108,13 @@ int vblk_process(struct vdev *d, const struct vmem *m, const struct vblk_disk *d
 			break;
 		}
 		n = request(m, &r, disk);
-		if (n < 0 || virtq_push(&d->vq[0], q, m, r.head, (u32)n) != 0) {
+		if (n < 0) {
 			vdev_fail(d, VQ_E_MEM);
 			break;
 		}
-		d->requests++;
-		used = true;
+		if (!vdev_complete(d, 0, m, r.head, (u32)n)) {
+			break;
+		}
 	}
-	if (used) {
-		virtio_mmio_used(&d->mmio);
-	}
-	return (d->mmio.status & VIRTIO_STATUS_NEEDS_RESET) != 0 ? d->last_error : 0;
+	return vdev_result(d);
 }

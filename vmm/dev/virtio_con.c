@@ -22,7 +22,6 @@ int vcon_transmit(struct vdev *d, const struct vmem *m,
 {
 	const struct virtio_queue *q = &d->mmio.q[TXQ];
 	struct virtq_req r;
-	bool used = false;
 	int st;
 
 	d->mmio.notified &= ~(1U << TXQ);
@@ -43,17 +42,11 @@ int vcon_transmit(struct vdev *d, const struct vmem *m,
 			}
 			out(ctx, buf, n);
 		}
-		if (virtq_push(&d->vq[TXQ], q, m, r.head, 0) != 0) {
-			vdev_fail(d, VQ_E_MEM);
+		if (!vdev_complete(d, TXQ, m, r.head, 0)) {
 			break;
 		}
-		d->requests++;
-		used = true;
 	}
-	if (used) {
-		virtio_mmio_used(&d->mmio);
-	}
-	return (d->mmio.status & VIRTIO_STATUS_NEEDS_RESET) != 0 ? d->last_error : 0;
+	return vdev_result(d);
 }
 
 int vcon_receive(struct vdev *d, const struct vmem *m, const u8 *buf, u32 len)
@@ -75,11 +68,9 @@ int vcon_receive(struct vdev *d, const struct vmem *m, const u8 *buf, u32 len)
 		return d->last_error;
 	}
 	n = (u32)MIN(len, r.in_len);
-	if (virtq_write(m, &r, 0, buf, n) != 0 || virtq_push(&d->vq[RXQ], q, m, r.head, n) != 0) {
+	if (virtq_write(m, &r, 0, buf, n) != 0) {
 		vdev_fail(d, VQ_E_MEM);
 		return VQ_E_MEM;
 	}
-	d->requests++;
-	virtio_mmio_used(&d->mmio);
-	return (int)n;
+	return vdev_complete(d, RXQ, m, r.head, n) ? (int)n : VQ_E_MEM;
 }

@@ -35,7 +35,6 @@ int vnet_transmit(struct vdev *d, const struct vmem *m,
 	const struct virtio_queue *q = &d->mmio.q[TXQ];
 	u8 frame[VNET_FRAME_MAX];
 	struct virtq_req r;
-	bool used = false;
 	int st;
 
 	d->mmio.notified &= ~(1U << TXQ);
@@ -61,17 +60,11 @@ int vnet_transmit(struct vdev *d, const struct vmem *m,
 			}
 			send(ctx, frame, (u32)len);
 		}
-		if (virtq_push(&d->vq[TXQ], q, m, r.head, 0) != 0) {
-			vdev_fail(d, VQ_E_MEM);
+		if (!vdev_complete(d, TXQ, m, r.head, 0)) {
 			break;
 		}
-		d->requests++;
-		used = true;
 	}
-	if (used) {
-		virtio_mmio_used(&d->mmio);
-	}
-	return (d->mmio.status & VIRTIO_STATUS_NEEDS_RESET) != 0 ? d->last_error : 0;
+	return vdev_result(d);
 }
 
 int vnet_receive(struct vdev *d, const struct vmem *m, const u8 *frame, u32 len)
@@ -106,11 +99,8 @@ int vnet_receive(struct vdev *d, const struct vmem *m, const u8 *frame, u32 len)
 			return VQ_E_MEM;
 		}
 	}
-	if (virtq_push(&d->vq[RXQ], q, m, r.head, (u32)MIN(r.in_len, VNET_HDR_LEN + len)) != 0) {
-		vdev_fail(d, VQ_E_MEM);
+	if (!vdev_complete(d, RXQ, m, r.head, (u32)MIN(r.in_len, VNET_HDR_LEN + len))) {
 		return VQ_E_MEM;
 	}
-	d->requests++;
-	virtio_mmio_used(&d->mmio);
 	return 1;
 }

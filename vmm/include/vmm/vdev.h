@@ -114,6 +114,14 @@ int vcon_transmit(struct vdev *d, const struct vmem *m,
  * call (every access goes through here first).
  */
 void vdev_sync(struct vdev *d);
+/**
+ * Puts request `head` of queue q in the used ring with `written` bytes and
+ * raises the used-buffer interrupt; false, with the device failed, if the
+ * ring cannot be reached.
+ */
+bool vdev_complete(struct vdev *d, u32 q, const struct vmem *m, u16 head, u32 written);
+/** 0, or the refusal that left the device needing a reset. */
+int vdev_result(const struct vdev *d);
 /** Marks the device failed after a refusal (DEVICE_NEEDS_RESET). */
 void vdev_fail(struct vdev *d, int status);
 
