@@ -58,24 +58,22 @@ static void memory_call(struct trap_frame *f, u64 fn)
 	s64 ret;
 
 	switch (fn) {
-	case HV_FN_VM_CREATE:
-		ret = mem_vm_create(&vmid);
-		if (ret == HV_OK && gic_vcpu_base() != 0) {
-			/* GICv2: the VM's GICC is the GIC's virtual CPU interface. */
-			ret = mem_vm_map_device(vmid, VGIC_GICC_IPA, gic_vcpu_base(),
-						VGIC_GICC_SIZE);
-			if (ret != HV_OK && mem_vm_stop(vmid) == HV_OK &&
-			    mem_vm_destroy(vmid) != HV_OK) {
-				hyp_panic("cannot undo a VM creation");
-			}
+	case HV_FN_VM_CREATE: {
+		/* GICv2: the VM's GICC is the GIC's virtual CPU interface,
+		 * mapped in the same critical section as the VM is made. */
+		struct mem_vm_layout l = { .ram_base = f->x[1], .ram_size = f->x[2] };
+
+		if (gic_vcpu_base() != 0) {
+			l.dev_ipa = VGIC_GICC_IPA;
+			l.dev_pa = gic_vcpu_base();
+			l.dev_size = VGIC_GICC_SIZE;
 		}
+		ret = vcpu_vm_create(&l, &vmid);
 		out[0] = ret == HV_OK ? vmid : 0;
 		break;
+	}
 	case HV_FN_VM_DESTROY:
-		ret = mem_vm_destroy(vmid);
-		if (ret == HV_OK) {
-			vcpu_destroy_all(vmid);
-		}
+		ret = vcpu_vm_destroy(vmid);
 		break;
 	case HV_FN_VCPU_CREATE:
 		ret = vcpu_create(vmid, f->x[2]);
@@ -90,7 +88,7 @@ static void memory_call(struct trap_frame *f, u64 fn)
 		ret = mem_vm_start(vmid);
 		break;
 	case HV_FN_VM_STOP:
-		ret = mem_vm_stop(vmid);
+		ret = vcpu_vm_stop(vmid);
 		break;
 	case HV_FN_PROT_AND_MAP:
 		ret = mem_prot_and_map(vmid, f->x[2], f->x[3], f->x[4]);

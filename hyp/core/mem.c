@@ -141,30 +141,102 @@ int mem_init(const struct mem_config *c)
 
 /* ---------------------------------------------------------- VMs ---- */
 
-s64 mem_vm_create(u32 *vmid)
+bool mem_vm_ram_holds(const struct vm *vm, u64 ipa, u64 size)
 {
-	s64 ret = HV_E_NO_MEMORY;
+	return size != 0 && ipa >= vm->ram_base && ipa - vm->ram_base < vm->ram_size &&
+	       size <= vm->ram_size - (ipa - vm->ram_base);
+}
+
+bool mem_vm_in_ram(u32 vmid, u64 ipa)
+{
+	const struct vm *vm = mem_vm_of(vmid);
+
+	return vm != NULL && mem_vm_ram_holds(vm, ipa, 1);
+}
+
+/* Decode of VM_CREATE: the layout alone, before any state is read. */
+static bool layout_ok(const struct mem_vm_layout *l)
+{
+	u64 ipa_end = UINT64_C(1) << m.ipa_bits;
+
+	if (l->ram_size == 0 || !IS_ALIGNED(l->ram_base | l->ram_size, PAGE_SIZE) ||
+	    l->ram_base >= ipa_end || l->ram_size > ipa_end - l->ram_base) {
+		return false;
+	}
+	if (l->dev_size == 0) {
+		return true;
+	}
+	/* The device range: pages that are not RAM, within one 2 MiB block
+	 * of IPA, outside the VM's RAM. */
+	if (!IS_ALIGNED(l->dev_ipa | l->dev_pa | l->dev_size, PAGE_SIZE) ||
+	    l->dev_size > BLOCK_SIZE || l->dev_ipa >= ipa_end ||
+	    ALIGN_DOWN(l->dev_ipa, BLOCK_SIZE) !=
+		    ALIGN_DOWN(l->dev_ipa + l->dev_size - 1, BLOCK_SIZE) ||
+	    region_overlaps(l->dev_ipa, l->dev_size, l->ram_base, l->ram_size)) {
+		return false;
+	}
+	for (u64 o = 0; o < l->dev_size; o += PAGE_SIZE) {
+		if (mem_page_of((l->dev_pa + o) >> PAGE_SHIFT) != NULL) {
+			return false; /* RAM is given with prot_and_map only */
+		}
+	}
+	return true;
+}
+
+s64 mem_vm_create(const struct mem_vm_layout *l, u32 *vmid)
+{
+	struct vm *vm = NULL;
+	u32 id;
+	s64 ret = HV_OK;
 
 	spin_lock(&mem_lock);
-	for (u32 id = 1; id <= CONFIG_MAX_VMS; id++) {
-		struct vm *vm = &m.vms[id];
-
-		if (vm->state != VM_FREE) {
-			continue;
-		}
-		if (pgt_init(&vm->s2, &m.pool, vm_roots[id], m.ipa_bits,
-			     m.vm_pt_limit) != 0) {
-			MEM_BUG("VM stage-2 root");
-		}
-		vm->state = VM_CREATED;
-		/* A reused VMID must not hit its previous owner's entries. */
-		arch_s2_tlb_inval_vmid(mem_vttbr_of(id));
-		*vmid = id;
-		ret = HV_OK;
-		break;
+	if (!layout_ok(l)) {
+		ret = HV_E_INVALID;
+		goto out;
 	}
+	for (id = 1; id <= CONFIG_MAX_VMS && vm == NULL; id++) {
+		if (m.vms[id].state == VM_FREE) {
+			vm = &m.vms[id];
+			break;
+		}
+	}
+	if (vm == NULL) {
+		ret = HV_E_NO_MEMORY;
+		goto out;
+	}
+	if (pgt_init(&vm->s2, &m.pool, vm_roots[id], m.ipa_bits, m.vm_pt_limit) != 0) {
+		MEM_BUG("VM stage-2 root");
+	}
+	/* The device pages share one level-3 table: one cost for all. */
+	if (l->dev_size != 0) {
+		u32 cost = pgt_map_cost(&vm->s2, l->dev_ipa, 3);
+
+		if (cost > pgt_pages_available(&vm->s2) || cost > m.pool.nfree) {
+			ret = HV_E_NO_MEMORY; /* the slot stays free */
+			goto out;
+		}
+	}
+	/* Commit: the state, the device pages, the VMID's old TLB entries. */
+	for (u64 o = 0; o < l->dev_size; o += PAGE_SIZE) {
+		if (pgt_map(&vm->s2, l->dev_ipa + o, l->dev_pa + o, 3, HOST_DEV) != 0) {
+			MEM_BUG("device map after a successful check");
+		}
+	}
+	vm->ram_base = l->ram_base;
+	vm->ram_size = l->ram_size;
+	__atomic_store_n(&vm->loaded, 0, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&vm->state, VM_CREATED, __ATOMIC_SEQ_CST);
+	arch_s2_tlb_inval_vmid(mem_vttbr_of(id));
+	*vmid = id;
+out:
 	spin_unlock(&mem_lock);
 	return ret;
+}
+
+/* No vCPU of the VM is on a physical CPU, and none can be put there. */
+static bool vm_quiet(const struct vm *vm)
+{
+	return vm->state == VM_OFF && __atomic_load_n(&vm->loaded, __ATOMIC_SEQ_CST) == 0;
 }
 
 s64 mem_vm_destroy(u32 vmid)
@@ -176,7 +248,7 @@ s64 mem_vm_destroy(u32 vmid)
 	vm = mem_vm_of(vmid);
 	if (vm == NULL) {
 		ret = HV_E_NOT_FOUND;
-	} else if (vm->state != VM_OFF || m.frames[vmid] != 0) {
+	} else if (!vm_quiet(vm) || m.frames[vmid] != 0) {
 		ret = HV_E_BUSY; /* stop it and clear its frames first */
 	} else {
 		pgt_destroy(&vm->s2);
@@ -184,13 +256,15 @@ s64 mem_vm_destroy(u32 vmid)
 			MEM_BUG("table pages leaked on destroy");
 		}
 		arch_s2_tlb_inval_vmid(mem_vttbr_of(vmid));
-		vm->state = VM_FREE;
+		vm->ram_base = 0;
+		vm->ram_size = 0;
+		__atomic_store_n(&vm->state, VM_FREE, __ATOMIC_SEQ_CST);
 	}
 	spin_unlock(&mem_lock);
 	return ret;
 }
 
-static s64 vm_transition(u32 vmid, u32 from_mask, u32 to)
+s64 mem_vm_start(u32 vmid)
 {
 	struct vm *vm;
 	s64 ret = HV_OK;
@@ -199,23 +273,74 @@ static s64 vm_transition(u32 vmid, u32 from_mask, u32 to)
 	vm = mem_vm_of(vmid);
 	if (vm == NULL) {
 		ret = HV_E_NOT_FOUND;
-	} else if ((from_mask & (1U << vm->state)) == 0) {
+	} else if (vm->state != VM_CREATED) {
 		ret = HV_E_BUSY;
 	} else {
-		vm->state = to;
+		__atomic_store_n(&vm->state, VM_RUNNING, __ATOMIC_SEQ_CST);
 	}
 	spin_unlock(&mem_lock);
 	return ret;
 }
 
-s64 mem_vm_start(u32 vmid)
-{
-	return vm_transition(vmid, 1U << VM_CREATED, VM_RUNNING);
-}
-
 s64 mem_vm_stop(u32 vmid)
 {
-	return vm_transition(vmid, (1U << VM_CREATED) | (1U << VM_RUNNING), VM_OFF);
+	struct vm *vm;
+	s64 ret = HV_OK;
+
+	spin_lock(&mem_lock);
+	vm = mem_vm_of(vmid);
+	if (vm == NULL) {
+		ret = HV_E_NOT_FOUND;
+	} else {
+		/* From any state: stopping an off VM again is no change. */
+		__atomic_store_n(&vm->state, VM_OFF, __ATOMIC_SEQ_CST);
+	}
+	spin_unlock(&mem_lock);
+	return ret;
+}
+
+/*
+ * vCPU entry and exit are counted without mem_lock, so that running a
+ * vCPU never waits for a long memory call. Both sides use sequentially
+ * consistent accesses (Dekker's pattern): an entry that still finds the
+ * VM running was counted before mem_vm_stop's store, so whoever reads
+ * the count after that store sees it until the vCPU has left.
+ */
+bool mem_vm_enter(u32 vmid)
+{
+	struct vm *vm;
+
+	if (vmid == 0 || vmid > CONFIG_MAX_VMS) {
+		return false;
+	}
+	vm = &m.vms[vmid];
+	__atomic_add_fetch(&vm->loaded, 1, __ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&vm->state, __ATOMIC_SEQ_CST) != VM_RUNNING) {
+		__atomic_sub_fetch(&vm->loaded, 1, __ATOMIC_SEQ_CST);
+		return false;
+	}
+	return true;
+}
+
+void mem_vm_leave(u32 vmid)
+{
+	__atomic_sub_fetch(&m.vms[vmid].loaded, 1, __ATOMIC_SEQ_CST);
+}
+
+u32 mem_vm_loaded(u32 vmid)
+{
+	return vmid != 0 && vmid <= CONFIG_MAX_VMS
+		       ? __atomic_load_n(&m.vms[vmid].loaded, __ATOMIC_SEQ_CST)
+		       : 0;
+}
+
+void mem_vm_flush(u32 vmid)
+{
+	spin_lock(&mem_lock);
+	if (mem_vm_of(vmid) != NULL) {
+		arch_s2_tlb_inval_vmid(mem_vttbr_of(vmid));
+	}
+	spin_unlock(&mem_lock);
 }
 
 /* ------------------------------------------------- prot_and_map ---- */
@@ -253,8 +378,7 @@ s64 mem_prot_and_map(u32 vmid, u64 gpa, u64 pte, u64 level)
 		goto out;
 	}
 	if ((level != 2 && level != 3) || !IS_ALIGNED(gpa, size) ||
-	    !IS_ALIGNED(pa, size) || pfn == 0 || (gpa >> m.ipa_bits) != 0 ||
-	    ((gpa + size - 1) >> m.ipa_bits) != 0) {
+	    !IS_ALIGNED(pa, size) || pfn == 0 || !mem_vm_ram_holds(vm, gpa, size)) {
 		ret = HV_E_INVALID;
 		goto out;
 	}
@@ -358,15 +482,37 @@ s64 mem_clear_vm_range(u32 vmid, u64 pfn, u64 num)
 		ret = HV_E_NOT_FOUND;
 		goto out;
 	}
-	if (vm->state != VM_OFF) {
-		ret = HV_E_BUSY;
+	if (!vm_quiet(vm)) {
+		ret = HV_E_BUSY; /* running, or a vCPU still on a CPU */
 		goto out;
 	}
 	if (pfn + num < pfn || ((pfn + num) >> (52 - PAGE_SHIFT)) != 0) {
 		ret = HV_E_INVALID;
 		goto out;
 	}
-	/* Only RAM can be owned: walk the banks' part of the range. */
+	/*
+	 * Only RAM can be owned: walk the banks' part of the range. First
+	 * every frame leaves the VM's stage 2 and its TLB entries go; only
+	 * then is any frame scrubbed, so nothing can write a frame after
+	 * its scrub through an entry still cached.
+	 */
+	for (u32 b = 0; b < m.num_banks; b++) {
+		const struct bank *bk = &m.banks[b];
+		pfn_t lo = MAX(pfn, bk->base);
+		pfn_t hi = MIN(pfn + num, bk->base + bk->num);
+
+		for (pfn_t p = lo; p < hi; p++) {
+			if (bk->pages[p - bk->base].owner == vmid) {
+				pgt_unmap_leaf(&vm->s2, (u64)bk->pages[p - bk->base].gfn
+								<< PAGE_SHIFT);
+				any = true;
+			}
+		}
+	}
+	if (!any) {
+		goto out;
+	}
+	arch_s2_tlb_inval_vmid(mem_vttbr_of(vmid));
 	for (u32 b = 0; b < m.num_banks; b++) {
 		const struct bank *bk = &m.banks[b];
 		pfn_t lo = MAX(pfn, bk->base);
@@ -375,17 +521,11 @@ s64 mem_clear_vm_range(u32 vmid, u64 pfn, u64 num)
 		for (pfn_t p = lo; p < hi; p++) {
 			struct s2page *pg = &bk->pages[p - bk->base];
 
-			if (pg->owner != vmid) {
-				continue;
+			if (pg->owner == vmid) {
+				arch_scrub_frame(p << PAGE_SHIFT);
+				set_owner(pg, HV_OWNER_HOST, 0, 0);
 			}
-			pgt_unmap_leaf(&vm->s2, (u64)pg->gfn << PAGE_SHIFT);
-			arch_scrub_frame(p << PAGE_SHIFT);
-			set_owner(pg, HV_OWNER_HOST, 0, 0);
-			any = true;
 		}
-	}
-	if (any) {
-		arch_s2_tlb_inval_vmid(mem_vttbr_of(vmid));
 	}
 out:
 	spin_unlock(&mem_lock);
@@ -420,7 +560,9 @@ static s64 share_walk(struct vm *vm, u32 vmid, u64 gpa, u64 num, bool grant,
 		}
 		p = mem_page_of(pa >> PAGE_SHIFT);
 		if (p == NULL || p->owner != vmid) {
-			MEM_BUG("a VM maps a frame it does not own");
+			/* Not one of its RAM frames (a device page): outside
+			 * RAM, which share() refuses before the walk. */
+			return HV_E_INVALID;
 		}
 		if (!commit) {
 			if (grant && (p->count == COUNT_INVALID ||
@@ -452,9 +594,10 @@ static s64 share(u32 vmid, u64 gpa, u64 size, bool grant)
 		ret = HV_E_NOT_FOUND;
 	} else if (vm->state != VM_CREATED && vm->state != VM_RUNNING) {
 		ret = HV_E_BUSY;
-	} else if (!IS_ALIGNED(gpa, PAGE_SIZE) || (gpa >> m.ipa_bits) != 0 ||
-		   num > ((UINT64_C(1) << m.ipa_bits) - gpa) >> PAGE_SHIFT) {
-		ret = HV_E_INVALID;
+	} else if (!IS_ALIGNED(gpa, PAGE_SIZE) || num == 0 ||
+		   num > vm->ram_size >> PAGE_SHIFT ||
+		   !mem_vm_ram_holds(vm, gpa, num << PAGE_SHIFT)) {
+		ret = HV_E_INVALID; /* only the VM's RAM can be shared */
 	} else {
 		ret = share_walk(vm, vmid, gpa, num, grant, false);
 		if (ret == HV_OK) {

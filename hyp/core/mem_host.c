@@ -5,15 +5,6 @@
  */
 #include "mem_priv.h"
 
-static bool mem_walk_mapped(const struct pgtable *pt, u64 ipa)
-{
-	paddr_t pa;
-	u64 attrs;
-	u32 level;
-
-	return pgt_walk(pt, ipa, &pa, &attrs, &level);
-}
-
 /* ---------------------------------------------------- queries ---- */
 
 s64 mem_info(u64 owner, u64 out[3])
@@ -49,45 +40,6 @@ s64 mem_page_info(u64 pfn, u64 out[3])
 	out[2] = p != NULL ? p->gfn : 0;
 	spin_unlock(&mem_lock);
 	return HV_OK;
-}
-
-s64 mem_vm_map_device(u32 vmid, u64 ipa, paddr_t pa, u64 size)
-{
-	struct vm *vm;
-	s64 ret = HV_OK;
-	u32 cost = 0;
-
-	spin_lock(&mem_lock);
-	vm = mem_vm_of(vmid);
-	if (vm == NULL) {
-		ret = HV_E_NOT_FOUND;
-		goto out;
-	}
-	if (!IS_ALIGNED(ipa | pa | size, PAGE_SIZE) || size == 0 || size > BLOCK_SIZE ||
-	    ALIGN_DOWN(ipa, BLOCK_SIZE) != ALIGN_DOWN(ipa + size - 1, BLOCK_SIZE)) {
-		ret = HV_E_INVALID;
-		goto out;
-	}
-	for (u64 o = 0; o < size; o += PAGE_SIZE) {
-		if (mem_page_of((pa + o) >> PAGE_SHIFT) != NULL ||
-		    mem_walk_mapped(&vm->s2, ipa + o)) {
-			ret = HV_E_INVALID; /* RAM is given with prot_and_map only */
-			goto out;
-		}
-	}
-	cost = pgt_map_cost(&vm->s2, ipa, 3);
-	if (cost > pgt_pages_available(&vm->s2)) {
-		ret = HV_E_NO_MEMORY;
-		goto out;
-	}
-	for (u64 o = 0; o < size; o += PAGE_SIZE) {
-		if (pgt_map(&vm->s2, ipa + o, pa + o, 3, HOST_DEV) != 0) {
-			MEM_BUG("device map after a successful check");
-		}
-	}
-out:
-	spin_unlock(&mem_lock);
-	return ret;
 }
 
 bool mem_host_owns(paddr_t pa)

@@ -37,6 +37,9 @@ struct bank {
 
 struct vm {
 	u32 state;
+	u32 loaded;   /* its vCPUs on a physical CPU now (mem_vm_enter) */
+	u64 ram_base; /* its RAM: [ram_base, ram_base + ram_size), fixed */
+	u64 ram_size;
 	struct pgtable s2;
 };
 
@@ -59,6 +62,8 @@ extern spinlock_t mem_lock;
 
 /** The ownership record of frame pfn, or NULL outside RAM. */
 struct s2page *mem_page_of(pfn_t pfn);
+/** Whether [ipa, ipa + size) lies in the VM's RAM (size > 0, no wrap). */
+bool mem_vm_ram_holds(const struct vm *vm, u64 ipa, u64 size);
 /** VM vmid if it exists, else NULL. */
 struct vm *mem_vm_of(u64 vmid);
 /** The VTTBR value of owner vmid's stage 2 (0: the VMM). */

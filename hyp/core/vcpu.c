@@ -15,6 +15,8 @@
 #include <hyp/mem.h>
 #include <hyp/vcpu.h>
 
+#include "vcpu_priv.h"
+
 /* ESR_EL2 fields of data aborts (Arm ARM D23.2.41, ISS encoding for DABT). */
 #define EC_SHIFT 26
 #define EC_WFX 0x01
@@ -45,14 +47,16 @@ struct pcpu {
 
 static struct vcpu vcpus[CONFIG_MAX_VMS + 1][HV_MAX_VCPUS];
 static struct pcpu pcpus[CONFIG_MAX_CPUS];
-static spinlock_t vcpu_lock;
+/* The VM whose vCPU each physical CPU runs (0: none), for stop's kicks. */
+static u32 pcpu_vmid[CONFIG_MAX_CPUS];
+spinlock_t vcpu_lock;
 
 struct vcpu *vcpu_current(void)
 {
 	return pcpus[arch_cpu_index()].current;
 }
 
-static struct vcpu *lookup(u32 vmid, u64 index)
+struct vcpu *vcpu_lookup(u32 vmid, u64 index)
 {
 	if (vmid == 0 || vmid > CONFIG_MAX_VMS || index >= HV_MAX_VCPUS) {
 		return NULL;
@@ -62,7 +66,7 @@ static struct vcpu *lookup(u32 vmid, u64 index)
 
 s64 vcpu_create(u32 vmid, u64 index)
 {
-	struct vcpu *v = lookup(vmid, index);
+	struct vcpu *v = vcpu_lookup(vmid, index);
 	s64 ret = HV_OK;
 
 	spin_lock(&vcpu_lock);
@@ -74,7 +78,7 @@ s64 vcpu_create(u32 vmid, u64 index)
 		ret = HV_E_BUSY;
 	} else {
 		memset(v, 0, sizeof(*v));
-		v->state = VCPU_CREATED;
+		v->state = VCPU_OFF;
 		v->vmid = vmid;
 		v->index = (u32)index;
 	}
@@ -82,33 +86,41 @@ s64 vcpu_create(u32 vmid, u64 index)
 	return ret;
 }
 
+void vcpu_reset(struct vcpu *v, u64 entry, u64 x0)
+{
+	memset(&v->regs, 0, sizeof(v->regs));
+	memset(&v->sys, 0, sizeof(v->sys));
+	memset(&v->fp, 0, sizeof(v->fp));
+	v->regs.x[0] = x0;
+	v->regs.elr = entry;
+	v->regs.spsr = GUEST_PSTATE;
+	v->sys.sctlr = GUEST_SCTLR;
+	v->sys.cpacr = GUEST_CPACR;
+	v->pending = PENDING_NONE;
+	v->vtimer_owed = false;
+	v->power_off = false;
+	v->state = VCPU_ON;
+}
+
 s64 vcpu_init(u32 vmid, u64 index, u64 entry, u64 x0)
 {
-	struct vcpu *v = lookup(vmid, index);
-	u32 state = mem_vm_state(vmid);
+	struct vcpu *v = vcpu_lookup(vmid, index);
 	s64 ret = HV_OK;
 
 	spin_lock(&vcpu_lock);
-	if (state == VM_FREE) {
+	if (mem_vm_state(vmid) == VM_FREE) {
 		ret = HV_E_NOT_FOUND;
 	} else if (v == NULL || v->state == VCPU_NONE) {
 		ret = HV_E_INVALID;
-	} else if ((state != VM_CREATED && state != VM_RUNNING) || v->running) {
+	} else if (mem_vm_state(vmid) != VM_CREATED) {
+		/* Once the VM has started, only the guest starts its vCPUs
+		 * (PSCI CPU_ON): the VMM never sets a PC or a register. */
 		ret = HV_E_BUSY;
-	} else if ((entry & 3) != 0 || !mem_vm_maps(vmid, entry)) {
+	} else if ((entry & 3) != 0 || !mem_vm_in_ram(vmid, entry) ||
+		   !mem_vm_maps(vmid, entry)) {
 		ret = HV_E_DENIED; /* must start in memory the VM owns */
 	} else {
-		memset(&v->regs, 0, sizeof(v->regs));
-		memset(&v->sys, 0, sizeof(v->sys));
-		memset(&v->fp, 0, sizeof(v->fp));
-		v->regs.x[0] = x0;
-		v->regs.elr = entry;
-		v->regs.spsr = GUEST_PSTATE;
-		v->sys.sctlr = GUEST_SCTLR;
-		v->sys.cpacr = GUEST_CPACR;
-		v->pending = PENDING_NONE;
-		v->vtimer_owed = false;
-		v->state = VCPU_READY;
+		vcpu_reset(v, entry, x0);
 	}
 	spin_unlock(&vcpu_lock);
 	return ret;
@@ -116,17 +128,15 @@ s64 vcpu_init(u32 vmid, u64 index, u64 entry, u64 x0)
 
 s64 vcpu_irq_inject(u32 vmid, u64 index, u64 intid)
 {
-	struct vcpu *v = lookup(vmid, index);
+	struct vcpu *v = vcpu_lookup(vmid, index);
 	s64 ret = HV_E_BUSY;
 
-	if (mem_vm_state(vmid) == VM_FREE) {
-		return HV_E_NOT_FOUND;
-	}
-	if (v == NULL || v->state == VCPU_NONE || intid >= 1020) {
-		return HV_E_INVALID;
-	}
 	spin_lock(&vcpu_lock);
-	if (__atomic_load_n(&v->running, __ATOMIC_ACQUIRE) == 0) {
+	if (mem_vm_state(vmid) == VM_FREE) {
+		ret = HV_E_NOT_FOUND;
+	} else if (v == NULL || v->state == VCPU_NONE || intid >= 1020) {
+		ret = HV_E_INVALID;
+	} else if (__atomic_load_n(&v->running, __ATOMIC_ACQUIRE) == 0) {
 		for (u32 i = 0; i < VGIC_LRS; i++) {
 			if (gic_lr_free(v->vgic.lr[i])) {
 				v->vgic.lr[i] = gic_lr_pending_value((u32)intid);
@@ -139,13 +149,63 @@ s64 vcpu_irq_inject(u32 vmid, u64 index, u64 intid)
 	return ret;
 }
 
-void vcpu_destroy_all(u32 vmid)
+s64 vcpu_vm_create(const struct mem_vm_layout *l, u32 *vmid)
 {
+	s64 ret;
+
+	/* Under vcpu_lock, as destroy: no vCPU call can fall between a
+	 * destroy and the wipe of its vCPUs. */
 	spin_lock(&vcpu_lock);
-	if (vmid != 0 && vmid <= CONFIG_MAX_VMS) {
+	ret = mem_vm_create(l, vmid);
+	spin_unlock(&vcpu_lock);
+	return ret;
+}
+
+s64 vcpu_vm_destroy(u32 vmid)
+{
+	s64 ret;
+
+	spin_lock(&vcpu_lock);
+	ret = mem_vm_destroy(vmid);
+	if (ret == HV_OK) {
+		/* In the same critical section: the VMID can be reused only
+		 * once its vCPUs' registers are gone. No CPU still holds one:
+		 * destroy needs every vCPU to have left. */
 		memset(vcpus[vmid], 0, sizeof(vcpus[vmid]));
 	}
 	spin_unlock(&vcpu_lock);
+	return ret;
+}
+
+/* Loads of the count between two rounds of kicks while stopping. */
+#define STOP_SPIN 4096
+
+s64 vcpu_vm_stop(u32 vmid)
+{
+	u32 self = arch_cpu_index();
+	s64 ret = mem_vm_stop(vmid);
+
+	if (ret != HV_OK) {
+		return ret;
+	}
+	/*
+	 * No vCPU of the VM enters from now on. Those on a CPU leave at
+	 * their next exit, at the latest when their time slice ends; a wake
+	 * SGI makes it sooner (an interrupt taken while a guest runs ends
+	 * its run). Then no TLB entry of the VM may stay.
+	 */
+	while (mem_vm_loaded(vmid) != 0) {
+		for (u32 c = 0; c < CONFIG_MAX_CPUS; c++) {
+			if (c != self && __atomic_load_n(&pcpu_vmid[c], __ATOMIC_SEQ_CST) == vmid) {
+				gic_send_wake(c);
+			}
+		}
+		for (u32 i = 0; i < STOP_SPIN && mem_vm_loaded(vmid) != 0; i++) {
+			__asm__ volatile("yield");
+		}
+	}
+	mem_vm_flush(vmid);
+	return HV_OK;
 }
 
 /* Writes an MMIO read's value to its register, as the load would have. */
@@ -202,87 +262,106 @@ static void inject_abort(struct vcpu *v)
 	v->regs.spsr = GUEST_PSTATE;
 }
 
+/*
+ * Completes the exit the vCPU left pending with the VMM's reply; each
+ * reply answers only its own kind of exit. An MMIO read takes the value,
+ * a call addressed to the VMM takes x0..x3; ABORT refuses an access
+ * (emulated or not), RETRY runs again only an access that had no data
+ * for the VMM (memory given meanwhile). Anything else is refused.
+ */
 static s64 complete_pending(struct vcpu *v, const struct trap_frame *f, bool retry,
 			    bool abort)
 {
+	bool access = v->pending == PENDING_MMIO_READ || v->pending == PENDING_MMIO_WRITE ||
+		      v->pending == PENDING_RETRY;
+
 	if (abort) {
-		if (retry || (v->pending != PENDING_MMIO_READ &&
-			      v->pending != PENDING_MMIO_WRITE &&
-			      v->pending != PENDING_RETRY)) {
-			return HV_E_INVALID; /* only an access can be refused */
+		if (retry || !access) {
+			return HV_E_INVALID;
 		}
 		inject_abort(v);
-		v->pending = PENDING_NONE;
-		return HV_OK;
-	}
-	switch (v->pending) {
-	case PENDING_MMIO_READ:
-		if (!retry) {
-			complete_read(v, f->x[3]);
-			v->regs.elr += 4;
+	} else if (retry || v->pending == PENDING_RETRY) {
+		if (!retry || v->pending != PENDING_RETRY) {
+			return HV_E_INVALID;
 		}
-		break;
-	case PENDING_MMIO_WRITE:
-		if (!retry) {
-			v->regs.elr += 4;
-		}
-		break;
-	case PENDING_HVC:
-		if (retry) {
-			return HV_E_INVALID; /* a call cannot be re-executed */
-		}
+	} else if (v->pending == PENDING_MMIO_READ) {
+		complete_read(v, f->x[3]);
+		v->regs.elr += 4;
+	} else if (v->pending == PENDING_MMIO_WRITE) {
+		v->regs.elr += 4;
+	} else if (v->pending == PENDING_HVC) {
 		for (u32 i = 0; i < 4; i++) {
 			v->regs.x[i] = f->x[3 + i];
 		}
-		break;
-	default:
-		break;
 	}
 	v->pending = PENDING_NONE;
 	return HV_OK;
 }
 
-/* Claims a vCPU for this CPU, serialised with IRQ_INJECT's list writes. */
-static bool claim(struct vcpu *v)
+/* Claims vCPU v of vmid for this CPU (under vcpu_lock). */
+static s64 claim(struct vcpu *v, u32 vmid, u64 flags)
 {
-	bool ok;
-
-	spin_lock(&vcpu_lock);
-	ok = v->running == 0;
-	if (ok) {
-		v->running = 1;
+	if (mem_vm_state(vmid) == VM_FREE) {
+		return HV_E_NOT_FOUND;
 	}
-	spin_unlock(&vcpu_lock);
-	return ok;
+	if (v == NULL || v->state == VCPU_NONE ||
+	    (flags & ~(HV_RUN_RETRY | HV_RUN_ABORT)) != 0) {
+		return HV_E_INVALID;
+	}
+	if (v->state != VCPU_ON || v->running != 0 || !mem_vm_enter(vmid)) {
+		return HV_E_BUSY; /* off, dead, on another CPU, or its VM not running */
+	}
+	v->running = 1;
+	return HV_OK;
+}
+
+/*
+ * Gives a claimed vCPU up (after its state is saved). A vCPU that called
+ * PSCI CPU_OFF becomes off in the same critical section, so whoever sees
+ * it off also sees it no longer claimed. The VM's count goes last: once
+ * it is zero no CPU touches any of the VM's vCPUs.
+ */
+static void release(struct vcpu *v)
+{
+	u32 vmid = v->vmid;
+
+	__atomic_store_n(&pcpu_vmid[arch_cpu_index()], 0, __ATOMIC_SEQ_CST);
+	if (v->power_off) {
+		spin_lock(&vcpu_lock);
+		v->power_off = false;
+		v->state = VCPU_OFF;
+		__atomic_store_n(&v->running, 0, __ATOMIC_RELEASE);
+		spin_unlock(&vcpu_lock);
+	} else {
+		__atomic_store_n(&v->running, 0, __ATOMIC_RELEASE);
+	}
+	mem_vm_leave(vmid);
 }
 
 void vcpu_run(struct trap_frame *f)
 {
 	u32 vmid = f->x[1] <= HV_MAX_VMS ? (u32)f->x[1] : UINT32_MAX;
 	u64 flags = f->x[2] & ~HV_RUN_VCPU_MASK;
-	struct vcpu *v = lookup(vmid, f->x[2] & HV_RUN_VCPU_MASK);
-	struct pcpu *pc = &pcpus[arch_cpu_index()];
-	s64 ret = HV_OK;
+	struct vcpu *v = vcpu_lookup(vmid, f->x[2] & HV_RUN_VCPU_MASK);
+	u32 self = arch_cpu_index();
+	struct pcpu *pc = &pcpus[self];
+	s64 ret;
 
-	if (mem_vm_state(vmid) == VM_FREE) {
-		ret = HV_E_NOT_FOUND;
-	} else if (v == NULL || v->state == VCPU_NONE ||
-		   (flags & ~(HV_RUN_RETRY | HV_RUN_ABORT)) != 0) {
-		ret = HV_E_INVALID;
-	} else if (mem_vm_state(vmid) != VM_RUNNING || v->state != VCPU_READY ||
-		   !claim(v)) {
-		ret = HV_E_BUSY;
-	} else {
+	spin_lock(&vcpu_lock);
+	ret = claim(v, vmid, flags);
+	spin_unlock(&vcpu_lock);
+	if (ret == HV_OK) {
 		ret = complete_pending(v, f, (flags & HV_RUN_RETRY) != 0,
 				       (flags & HV_RUN_ABORT) != 0);
 		if (ret != HV_OK) {
-			__atomic_store_n(&v->running, 0, __ATOMIC_RELEASE);
+			release(v);
 		}
 	}
 	if (ret != HV_OK) {
 		f->x[0] = (u64)ret;
 		return;
 	}
+	__atomic_store_n(&pcpu_vmid[self], vmid, __ATOMIC_SEQ_CST);
 	pc->vmm = *f;
 	arch_save_el1(&pc->vmm_sys);
 	arch_load_el1(&v->sys);
@@ -298,9 +377,7 @@ void vcpu_run(struct trap_frame *f)
 	pc->current = v;
 }
 
-/* Returns to the VMM from the guest's trap with an exit record. */
-static void exit_to_vmm(struct trap_frame *f, u64 reason, u64 a2, u64 a3,
-			u64 a4, u64 a5, u64 a6)
+void vcpu_exit(struct trap_frame *f, u64 reason, u64 a2, u64 a3, u64 a4, u64 a5, u64 a6)
 {
 	struct pcpu *pc = &pcpus[arch_cpu_index()];
 	struct vcpu *v = pc->current;
@@ -322,7 +399,7 @@ static void exit_to_vmm(struct trap_frame *f, u64 reason, u64 a2, u64 a3,
 	f->x[5] = a5;
 	f->x[6] = a6;
 	pc->current = NULL;
-	__atomic_store_n(&v->running, 0, __ATOMIC_RELEASE);
+	release(v);
 }
 
 void vcpu_timer_irq(void)
@@ -339,15 +416,18 @@ void vcpu_timer_irq(void)
 	}
 }
 
-void vcpu_tick(struct trap_frame *f)
+void vcpu_irq_exit(struct trap_frame *f, u32 intid)
 {
-	exit_to_vmm(f, HV_EXIT_IRQ, HV_INTID_TICK, 0, 0, 0, 0);
+	vcpu_exit(f, HV_EXIT_IRQ, intid, 0, 0, 0, 0);
 }
 
 static void guest_hvc(struct vcpu *v, struct trap_frame *f, bool smc)
 {
 	u64 fn = f->x[0];
 
+	if (psci_call(v, f, smc)) {
+		return; /* the hyp's: the VMM is at most told */
+	}
 	if (!smc && fn == HV_FN_VERSION) {
 		hvc_version(f);
 		return;
@@ -357,9 +437,9 @@ static void guest_hvc(struct vcpu *v, struct trap_frame *f, bool smc)
 						  : mem_revoke(v->vmid, f->x[1], f->x[2]));
 		return;
 	}
-	/* Everything else is the VMM's: PSCI, its own devices' calls. */
+	/* Everything else is addressed to the VMM: its own devices' calls. */
 	v->pending = PENDING_HVC;
-	exit_to_vmm(f, HV_EXIT_HVC, f->x[0], f->x[1], f->x[2], f->x[3], smc);
+	vcpu_exit(f, HV_EXIT_HVC, f->x[0], f->x[1], f->x[2], f->x[3], smc);
 }
 
 static void guest_abort(struct vcpu *v, struct trap_frame *f, u64 esr, u64 ipa,
@@ -372,13 +452,18 @@ static void guest_abort(struct vcpu *v, struct trap_frame *f, u64 esr, u64 ipa,
 	v->fault_exec = exec;
 	v->fault_write = !exec && (esr & ISS_WNR) != 0;
 	v->fault_va = va;
-	if (exec || (esr & ISS_ISV) == 0 || (esr & ISS_S1PTW) != 0) {
-		/* No syndrome to emulate: the VMM may only give memory and retry. */
+	/*
+	 * The MMIO guard: a fault in the VM's RAM (a block the VMM has not
+	 * given yet) is never emulated. The VMM learns the address and the
+	 * direction, never a value, and may only give memory and retry, or
+	 * refuse. Likewise for accesses with no syndrome to emulate.
+	 */
+	if (exec || (esr & ISS_ISV) == 0 || (esr & ISS_S1PTW) != 0 ||
+	    mem_vm_in_ram(v->vmid, ipa)) {
 		v->pending = PENDING_RETRY;
-		exit_to_vmm(f, HV_EXIT_ABORT, ipa,
-			    (exec ? HV_ABORT_EXEC : 0) |
-				    ((esr & ISS_WNR) != 0 ? HV_ABORT_WRITE : 0),
-			    0, 0, 0);
+		vcpu_exit(f, HV_EXIT_ABORT, ipa,
+			  (exec ? HV_ABORT_EXEC : 0) | (v->fault_write ? HV_ABORT_WRITE : 0), 0,
+			  0, 0);
 		return;
 	}
 	size = 1U << ((esr >> ISS_SAS_SHIFT) & 3);
@@ -389,7 +474,7 @@ static void guest_abort(struct vcpu *v, struct trap_frame *f, u64 esr, u64 ipa,
 			value &= (UINT64_C(1) << (size * 8)) - 1;
 		}
 		v->pending = PENDING_MMIO_WRITE;
-		exit_to_vmm(f, HV_EXIT_MMIO, ipa, size | HV_MMIO_WRITE, value, 0, 0);
+		vcpu_exit(f, HV_EXIT_MMIO, ipa, size | HV_MMIO_WRITE, value, 0, 0);
 		return;
 	}
 	v->pending = PENDING_MMIO_READ;
@@ -397,7 +482,7 @@ static void guest_abort(struct vcpu *v, struct trap_frame *f, u64 esr, u64 ipa,
 	v->mmio_size = (u8)size;
 	v->mmio_sext = (esr & ISS_SSE) != 0;
 	v->mmio_sf = (esr & ISS_SF) != 0;
-	exit_to_vmm(f, HV_EXIT_MMIO, ipa, size, 0, 0, 0);
+	vcpu_exit(f, HV_EXIT_MMIO, ipa, size, 0, 0, 0);
 }
 
 /*
@@ -438,7 +523,7 @@ void vcpu_guest_sync(struct trap_frame *f, u64 esr, u64 ipa, u64 va)
 		f->elr += 4;
 		/* An interrupt already on its way wakes the vCPU at once. */
 		if (!gic_pending() && !arch_vtimer_firing() && !v->vtimer_owed) {
-			exit_to_vmm(f, HV_EXIT_WFI, arch_vtimer_deadline(), 0, 0, 0, 0);
+			vcpu_exit(f, HV_EXIT_WFI, arch_vtimer_deadline(), 0, 0, 0, 0);
 		}
 		break;
 	case EC_SYSREG:
@@ -447,18 +532,18 @@ void vcpu_guest_sync(struct trap_frame *f, u64 esr, u64 ipa, u64 va)
 			u32 rt = (u32)(esr >> 5) & 31;
 
 			f->elr += 4;
-			exit_to_vmm(f, HV_EXIT_SGI, rt == 31 ? 0 : f->x[rt], 0, 0, 0, 0);
+			vcpu_exit(f, HV_EXIT_SGI, rt == 31 ? 0 : f->x[rt], 0, 0, 0, 0);
 		} else {
 			arch_inject_undef(f); /* registers a guest does not own */
 		}
 		break;
 	default:
-		log_info("vm%u vcpu%u: unhandled exception (EC 0x%02x, ESR 0x%lx, "
-			 "PC 0x%lx): vCPU stopped\n",
-			 v->vmid, v->index, ec, (unsigned long)esr,
-			 (unsigned long)f->elr);
+		/* Nothing of a protected VM's state on the shared console:
+		 * the VMM gets the syndrome in the exit record. */
+		log_info("vm%u vcpu%u: unhandled exception (EC 0x%02x): vCPU stopped\n",
+			 v->vmid, v->index, ec);
 		v->state = VCPU_DEAD;
-		exit_to_vmm(f, HV_EXIT_FAULT, esr, 0, 0, 0, 0);
+		vcpu_exit(f, HV_EXIT_FAULT, esr, 0, 0, 0, 0);
 		break;
 	}
 }

@@ -85,9 +85,9 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 		u32 vmid = 0;
 		s64 r;
 
-		switch (take(&in, 1) % 12) {
+		switch (take(&in, 1) % 14) {
 		case 0:
-			r = mem_vm_create(&vmid);
+			r = fake_vm_create(&vmid, take(&in, 1) & 1);
 			break;
 		case 1:
 			r = mem_vm_start(pick_vmid(&in));
@@ -122,6 +122,18 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 		case 9:
 		case 10:
 			r = mem_host_fault(pick_pa(&in), take(&in, 1) & 1, &why);
+			break;
+		case 12:
+			/* a vCPU going onto a CPU (its VM must run), or off */
+			vmid = pick_vmid(&in);
+			r = mem_vm_enter(vmid) ? HV_OK : HV_E_BUSY;
+			break;
+		case 13:
+			vmid = pick_vmid(&in);
+			r = HV_OK;
+			if (mem_vm_loaded(vmid) != 0) {
+				mem_vm_leave(vmid);
+			}
 			break;
 		default:
 			r = mem_info(take(&in, 1), out);

@@ -76,12 +76,26 @@ void guest_main(void)
 	r = hvc(HV_FN_PROT_AND_MAP, 1, 0x40000000, 0x40000003);
 	result("hvc_prot_and_map", (s64)r.x0 == HV_E_NOT_SUPPORTED, "x0 %ld", (long)r.x0);
 
-	/* Grants of pages it does not have are no-ops; bad ranges refused. */
+	/* Only its own RAM can be granted; bad ranges refused. */
 	r = hvc(HV_FN_GRANT, 0x80000000, 4096, 0);
-	result("grant_unmapped", r.x0 == HV_OK, "x0 %ld (nothing mapped: nothing granted)",
-	       (long)r.x0);
+	result("grant_outside_ram", (s64)r.x0 == HV_E_INVALID, "x0 %ld", (long)r.x0);
 	r = hvc(HV_FN_GRANT, 0x40000000, ~0UL, 0);
 	result("grant_huge", (s64)r.x0 == HV_E_INVALID, "x0 %ld", (long)r.x0);
+	/* The GICv2 virtual CPU interface (mapped into every VM on GICv2, not
+	 * RAM) once stopped the hyp with its memory lock held: refused now,
+	 * alone or in a range over the whole IPA space. */
+	r = hvc(HV_FN_GRANT, 0x08010000, 4096, 0);
+	result("grant_gicv", (s64)r.x0 == HV_E_INVALID, "x0 %ld", (long)r.x0);
+	r = hvc(HV_FN_REVOKE, 0x08010000, 4096, 0);
+	result("revoke_gicv", (s64)r.x0 == HV_E_INVALID, "x0 %ld", (long)r.x0);
+	r = hvc(HV_FN_GRANT, 0, 1UL << 40, 0);
+	result("grant_all_ipa", (s64)r.x0 == HV_E_INVALID, "x0 %ld", (long)r.x0);
+	r = hvc(HV_FN_REVOKE, 0, 1UL << 40, 0);
+	result("revoke_all_ipa", (s64)r.x0 == HV_E_INVALID, "x0 %ld", (long)r.x0);
+	/* ... and the hyp still serves grants afterwards (no lock left held) */
+	r = hvc(HV_FN_GRANT, GUEST_RAM, 4096, 0);
+	result("grant_after", r.x0 == HV_OK && hvc(HV_FN_REVOKE, GUEST_RAM, 4096, 0).x0 == HV_OK,
+	       "x0 %ld", (long)r.x0);
 	r = hvc(HV_FN_REVOKE, 0x40000000, 0x10000, 0);
 	result("revoke_more_than_granted", (s64)r.x0 == HV_E_NOT_GRANTED, "x0 %ld",
 	       (long)r.x0);

@@ -13,5 +13,5 @@ void guest_main(void)
 	r = hvc(HV_FN_VM_CREATE, 0, 0, 0);
 	result("hvc_vmm_only", (s64)r.x0 == HV_E_NOT_SUPPORTED, "x0 %ld", (long)r.x0);
 	r = hvc(PSCI_VERSION, 0, 0, 0);
-	result("psci_version", r.x0 == 0x10000, "x0 0x%lx", (unsigned long)r.x0);
+	result("psci_version", r.x0 == 0x10001, "x0 0x%lx", (unsigned long)r.x0);
 }

@@ -21,7 +21,8 @@ GUESTS = {
     "preempt": ["spinner_runs", "spinner_stopped"],
     "sgi": ["secondaries_ready", "sgi_targeted", "sgi_all_but_self", "sgi_disabled"],
     "attack": ["read_outside_ram", "write_physical_gic", "smc", "hvc_sweep",
-               "hvc_prot_and_map", "grant_unmapped", "grant_huge",
+               "hvc_prot_and_map", "grant_outside_ram", "grant_huge", "grant_gicv",
+               "revoke_gicv", "grant_all_ipa", "revoke_all_ipa", "grant_after",
                "revoke_more_than_granted", "revoke_overflow", "alive"],
 }
 

@@ -28,6 +28,8 @@ int bridge_dump_host(u8 *code, u8 *dev_mapped);
 int bridge_dump_vm(u32 vmid, u32 *pfn_of_gfn);
 int bridge_invariants(void);
 s64 bridge_vm_create(void);
+s64 bridge_vm_enter(u32 vmid);
+s64 bridge_vm_leave(u32 vmid);
 
 int bridge_init(u32 pool, u32 host_limit, u32 vm_limit)
 {
@@ -160,11 +162,34 @@ int bridge_invariants(void)
 	return mem_invariant_violations();
 }
 
+/* The model's VMs: RAM [0, 14 MiB), FAKE_DEV mapped at 15 MiB (as GICv2's
+ * GICV), all inside the window the dumps compare. */
+#define MODEL_RAM_SIZE (UINT64_C(14) << 20)
+#define MODEL_DEV_IPA (UINT64_C(15) << 20)
+
 /* mem_vm_create with the vmid folded into the result: vmid or error. */
 s64 bridge_vm_create(void)
 {
+	const struct mem_vm_layout l = { 0, MODEL_RAM_SIZE, MODEL_DEV_IPA, FAKE_DEV, PAGE_SIZE };
 	u32 vmid = 0;
-	s64 r = mem_vm_create(&vmid);
+	s64 r = mem_vm_create(&l, &vmid);
 
 	return r == HV_OK ? (s64)vmid : r;
+}
+
+/* A vCPU of vmid goes onto a CPU: HV_OK, or HV_E_BUSY if the VM is not
+ * running (nothing counted). */
+s64 bridge_vm_enter(u32 vmid)
+{
+	return mem_vm_enter(vmid) ? HV_OK : HV_E_BUSY;
+}
+
+/* One of its vCPUs leaves: HV_E_BUSY (no change) if none is on a CPU. */
+s64 bridge_vm_leave(u32 vmid)
+{
+	if (mem_vm_loaded(vmid) == 0) {
+		return HV_E_BUSY;
+	}
+	mem_vm_leave(vmid);
+	return HV_OK;
 }

@@ -33,6 +33,9 @@ BANKS = [(0x40000000 >> 12, (8 << 20) >> 12), (0x80000000 >> 12, (4 << 20) >> 12
 HYP_RANGE = (0x40000000, 2 << 20)
 RO_RANGE = (0x40600000, 64 << 10)
 DEV_PAGE = 0x09000000
+# Every VM's layout (bridge.c): RAM [0, 14 MiB), the device page at 15 MiB.
+VM_RAM = (0, 14 << 20)
+VM_DEV_IPA = 15 << 20
 
 # Attribute tokens of leaves: the VMM's three kinds and a VM's one.
 RW, RO, DEV, VM = "rw", "ro", "dev", "vm"
@@ -220,7 +223,7 @@ class Model:
         self.pool = Pool(pool_pages)
         self.host = Table(self.pool, host_limit)
         self.vm_limit = vm_limit
-        self.vms = {}  # vmid -> [state, Table]
+        self.vms = {}  # vmid -> [state, Table, vCPUs on a CPU]
 
     # ---- helpers
     def owned(self, owner):
@@ -234,15 +237,23 @@ class Model:
     def vm_create(self):
         for vmid in range(1, MAX_VMS + 1):
             if vmid not in self.vms:
-                self.vms[vmid] = [CREATED, Table(self.pool, self.vm_limit)]
+                table = Table(self.pool, self.vm_limit)
+                # the device page is mapped in the same step, or no VM
+                if table.map(VM_DEV_IPA, DEV_PAGE, 3, DEV) != 0:
+                    return NOMEM
+                self.vms[vmid] = [CREATED, table, 0]
                 return vmid
         return NOMEM
+
+    def quiet(self, v):
+        """Off, with no vCPU on a CPU."""
+        return v[0] == OFF and v[2] == 0
 
     def vm_destroy(self, vmid):
         v = self.vm(vmid)
         if v is None:
             return NOT_FOUND
-        if v[0] != OFF or self.owned(vmid) != 0:
+        if not self.quiet(v) or self.owned(vmid) != 0:
             return BUSY
         v[1].destroy()
         del self.vms[vmid]
@@ -261,9 +272,21 @@ class Model:
         v = self.vm(vmid)
         if v is None:
             return NOT_FOUND
-        if v[0] not in (CREATED, RUNNING):
+        v[0] = OFF  # from any state; vCPUs on a CPU run on until they exit
+        return OK
+
+    def vm_enter(self, vmid):
+        v = self.vm(vmid)
+        if v is None or v[0] != RUNNING:
             return BUSY
-        v[0] = OFF
+        v[2] += 1
+        return OK
+
+    def vm_leave(self, vmid):
+        v = self.vm(vmid)
+        if v is None or v[2] == 0:
+            return BUSY
+        v[2] -= 1
         return OK
 
     # ---- prot_and_map_vm_s2pt
@@ -279,7 +302,7 @@ class Model:
         size = n * PAGE
         end = (gpa + size - 1) & (2**64 - 1)
         if (level not in (2, 3) or gpa % size or pa % size or pfn == 0
-                or gpa >> IPA_BITS or end >> IPA_BITS):
+                or not in_range(VM_RAM, gpa, size)):
             return EINVAL
         host_cost = 0
         for i in range(n):
@@ -331,7 +354,7 @@ class Model:
         v = self.vm(vmid)
         if v is None:
             return NOT_FOUND
-        if v[0] != OFF:
+        if not self.quiet(v):
             return BUSY
         last = pfn + num
         if last >= 2**64 or last >> 40:
@@ -352,8 +375,8 @@ class Model:
             return NOT_FOUND
         if v[0] not in (CREATED, RUNNING):
             return BUSY
-        if gpa % PAGE or gpa >> IPA_BITS or num > ((1 << IPA_BITS) - gpa) >> 12:
-            return EINVAL
+        if gpa % PAGE or num == 0 or not in_range(VM_RAM, gpa, num * PAGE):
+            return EINVAL  # only the VM's RAM can be shared
         pages = v[1].mapped_pages(gpa, gpa + num * PAGE)
         for _, pa in pages:
             f = self.frames[pa >> 12]

@@ -1,9 +1,10 @@
 """Differential test: the C memory core (hyp/core/mem.c, built for the host
 as build/host/model/libmemcore.so) against the Python model (model.py).
 
-Random operations, valid and invalid, from several VMs: VM life cycle,
-prot_and_map (pages and blocks), clear_vm_range, grant, revoke, VMM stage-2
-faults, info calls. After every step the result codes, the whole ownership
+Random operations, valid and invalid, from several VMs: VM life cycle
+(each VM with RAM [0, 14 MiB) and a device page outside it, as on GICv2),
+vCPUs entering and leaving CPUs, prot_and_map (pages and blocks),
+clear_vm_range, grant, revoke, VMM stage-2 faults, info calls. After every step the result codes, the whole ownership
 table, every VM's mappings, the VMM's mappings and the table-page counts
 must be equal, and the C side's invariants must hold. The seed and the
 operation count are printed; a failure prints the shortest sequence found
@@ -45,7 +46,7 @@ class Core:
             ("mem_info", [u64, ctypes.POINTER(u64)]),
             ("mem_page_info", [u64, ctypes.POINTER(u64)]),
             ("mem_host_fault", [u64, ctypes.c_bool, ctypes.POINTER(ctypes.c_char_p)]),
-            ("bridge_vm_create", []),
+            ("bridge_vm_create", []), ("bridge_vm_enter", [u32]), ("bridge_vm_leave", [u32]),
         ]:
             fn = getattr(lib, name)
             fn.argtypes = args
@@ -81,6 +82,7 @@ class Core:
         if name == "fault":
             return lib.mem_host_fault(args[0], args[1], ctypes.byref(self.why)), None
         fn = {"destroy": lib.mem_vm_destroy, "start": lib.mem_vm_start,
+              "enter": lib.bridge_vm_enter, "leave": lib.bridge_vm_leave,
               "stop": lib.mem_vm_stop, "map": lib.mem_prot_and_map,
               "clear": lib.mem_clear_vm_range, "grant": lib.mem_grant,
               "revoke": lib.mem_revoke}[name]
@@ -99,6 +101,7 @@ def model_run(m, op):
     if name == "fault":
         return m.host_fault(*args), None
     return {"destroy": m.vm_destroy, "start": m.vm_start, "stop": m.vm_stop,
+            "enter": m.vm_enter, "leave": m.vm_leave,
             "map": m.prot_and_map, "clear": m.clear,
             "grant": lambda v, g, s: m.share(v, g, s, True),
             "revoke": lambda v, g, s: m.share(v, g, s, False)}[name](*args), None
@@ -130,7 +133,7 @@ def model_dump(m, window):
         elif p << 12 == M.DEV_PAGE:
             dev = CODES[attr]
     vms = {}
-    for vmid, (state, table) in m.vms.items():
+    for vmid, (state, table, _) in m.vms.items():
         arr = array.array("I", bytes(4 * window))
         for b, (pa, _) in table.blocks.items():
             g = b << 9
@@ -272,6 +275,10 @@ class Gen:
             return ("stop", self.vmid())
         if k < 0.12:
             return ("destroy", self.vmid())
+        if k < 0.14:
+            # a vCPU of the VM going onto a CPU or leaving it: stop turns
+            # the VM off at once, clear and destroy wait for the last one
+            return (r.choice(["enter", "leave"]), self.vmid())
         if k < 0.40:
             block = r.random() < 0.2
             level = 2 if block else 3

@@ -16,6 +16,7 @@
 u64 fake_tlb_ipa_count;
 u64 fake_tlb_vmid_count;
 u64 fake_scrub_count;
+u64 fake_tlb_vmid_at_first_scrub;
 
 static u8 *bank_mem[2];
 static const struct hv_region fake_banks[2] = {
@@ -64,7 +65,9 @@ void arch_scrub_frame(paddr_t pa)
 		abort(); /* the core scrubbed something that is not RAM */
 	}
 	memset(f, 0, PAGE_SIZE);
-	fake_scrub_count++;
+	if (fake_scrub_count++ == 0) {
+		fake_tlb_vmid_at_first_scrub = fake_tlb_vmid_count;
+	}
 }
 
 int fake_machine_init(u32 pool_pages, u32 host_limit, u32 vm_limit)
@@ -102,5 +105,18 @@ int fake_machine_init(u32 pool_pages, u32 host_limit, u32 vm_limit)
 	fake_tlb_ipa_count = 0;
 	fake_tlb_vmid_count = 0;
 	fake_scrub_count = 0;
+	fake_tlb_vmid_at_first_scrub = 0;
 	return mem_init(&c);
+}
+
+s64 fake_vm_create(u32 *vmid, bool with_dev)
+{
+	struct mem_vm_layout l = { .ram_base = 0, .ram_size = FAKE_VM_RAM_SIZE };
+
+	if (with_dev) {
+		l.dev_ipa = FAKE_VM_DEV_IPA;
+		l.dev_pa = FAKE_DEV;
+		l.dev_size = PAGE_SIZE;
+	}
+	return mem_vm_create(&l, vmid);
 }

@@ -15,9 +15,22 @@
 #define FAKE_RO_SIZE (UINT64_C(64) << 10)
 #define FAKE_DEV UINT64_C(0x09000000)
 
+/* The layout of the host tests' VMs (fake_vm_create): RAM over the first
+ * 8 GiB of IPA space; with a device page, FAKE_DEV at FAKE_VM_DEV_IPA
+ * (the GICv2 case: a leaf that is not RAM). */
+#define FAKE_VM_RAM_SIZE (UINT64_C(8) << 30)
+#define FAKE_VM_DEV_IPA (UINT64_C(8) << 30)
+
 extern u64 fake_tlb_ipa_count;
 extern u64 fake_tlb_vmid_count;
 extern u64 fake_scrub_count;
+
+/* fake_tlb_vmid_count when the first frame was scrubbed since the reset
+ * (0: none yet). */
+extern u64 fake_tlb_vmid_at_first_scrub;
+
+/** mem_vm_create with the host tests' layout, with or without the device page. */
+s64 fake_vm_create(u32 *vmid, bool with_dev);
 
 /** Resets the memory state to a fresh machine; returns mem_init's result. */
 int fake_machine_init(u32 pool_pages, u32 host_limit, u32 vm_limit);

@@ -99,7 +99,7 @@ static s64 run(const struct action *x)
 
 	switch (x->op) {
 	case CREATE:
-		r = mem_vm_create(&vmid);
+		r = fake_vm_create(&vmid, false);
 		if (r == HV_OK) {
 			CHECK_EQ(vmid, x->a);
 		}
@@ -161,7 +161,9 @@ TEST(mem_prot_and_map_cases)
 		A(MAP, 1, UINT64_C(1) << 40, PTE(HOST_FREE0 + 0x2000), 3, HV_E_INVALID, "gpa past the IPA space"),
 		A(MAP, 1, 0x200000, PTE(BLK_A + 0x1000), 2, HV_E_INVALID, "2 MiB: frame unaligned"),
 		A(MAP, 1, 0x201000, PTE(BLK_A), 2, HV_E_INVALID, "2 MiB: gpa unaligned"),
-		A(MAP, 1, (UINT64_C(1) << 40) - 0x200000, PTE(BLK_A), 2, HV_OK, "2 MiB at the top"),
+		A(MAP, 1, FAKE_VM_RAM_SIZE, PTE(BLK_A), 2, HV_E_INVALID, "2 MiB past the VM's RAM"),
+		A(MAP, 1, FAKE_VM_RAM_SIZE - 0x1000, PTE(HOST_FREE0 + 0x2000), 3, HV_OK, "4 KiB at the top of its RAM"),
+		A(MAP, 1, FAKE_VM_RAM_SIZE - 0x400000, PTE(BLK_A), 2, HV_OK, "2 MiB near the top"),
 		A(MAP, 1, 0x400000, PTE(HOST_FREE0), 2, HV_E_DENIED, "2 MiB over a VM frame"),
 		A(MAP, 1, 0x400000, PTE(FAKE_BANK0 + 0x600000), 2, HV_OK, "2 MiB over the bundle"),
 		A(HOSTR, FAKE_BANK0 + 0x600000, 0, 0, 0, HV_E_DENIED, "VMM reads a VM's page"),
@@ -213,6 +215,8 @@ TEST(mem_grant_revoke_cases)
 		A(HOSTW, HOST_FREE0 + 0x11000, 0, 0, 0, HV_OK, "VMM maps a granted page"),
 		A(GRANT, 1, 0x10800, 0x1000, 0, HV_E_INVALID, "unaligned gpa"),
 		A(GRANT, 1, (UINT64_C(1) << 40) - 0x1000, 0x2000, 0, HV_E_INVALID, "past the end"),
+		A(GRANT, 1, FAKE_VM_RAM_SIZE - 0x1000, 0x2000, 0, HV_E_INVALID, "past the VM's RAM"),
+		A(GRANT, 1, 0, 0, 0, HV_E_INVALID, "nothing"),
 		A(GRANT, 1, 0x1000, UINT64_MAX, 0, HV_E_INVALID, "overflowing size"),
 		A(GRANT, 2, 0x10000, 0x1000, 0, HV_E_NOT_FOUND, "no such VM"),
 		A(GRANT, 1, 0x0, 0x400000, 0, HV_OK, "a range with holes and a block"),
@@ -294,7 +298,7 @@ TEST(mem_clear_destroy_balance)
 		u64 flushes = fake_tlb_vmid_count;
 		u32 vmid = 0;
 
-		CHECK_EQ(mem_vm_create(&vmid), HV_OK);
+		CHECK_EQ(fake_vm_create(&vmid, false), HV_OK);
 		CHECK_EQ(vmid, 1);
 		CHECK(fake_tlb_vmid_count > flushes);
 	}
@@ -309,7 +313,7 @@ TEST(mem_pools_run_out_cleanly)
 
 	/* A VM may use 3 table pages: an L2 and two L3 tables. */
 	CHECK_EQ(fake_machine_init(64, 32, 3), 0);
-	CHECK_EQ(mem_vm_create(&vmid), HV_OK);
+	CHECK_EQ(fake_vm_create(&vmid, false), HV_OK);
 	CHECK_EQ(mem_prot_and_map(vmid, 0, PTE(HOST_FREE0), 3), HV_OK);
 	CHECK_EQ(mem_prot_and_map(vmid, 0x200000, PTE(HOST_FREE0 + 0x1000), 3), HV_OK);
 	CHECK_EQ(mem_info(vmid, info), HV_OK);
@@ -343,7 +347,7 @@ TEST(mem_prot_and_map_counts_both_tables_against_the_pool)
 	CHECK_EQ(mem_host_fault(BLK_A, false, &why), HV_OK); /* a 2 MiB block: 1 table */
 	CHECK_EQ(mem_info(0, info), HV_OK);
 	CHECK_EQ(info[2], 2); /* pool pages left */
-	CHECK_EQ(mem_vm_create(&vmid), HV_OK);
+	CHECK_EQ(fake_vm_create(&vmid, false), HV_OK);
 	/* 1 page to split the VMM's block + 2 for the VM's L2 and L3 > 2 */
 	CHECK_EQ(mem_prot_and_map(vmid, 0, PTE(BLK_A + 0x1000), 3), HV_E_NO_MEMORY);
 	CHECK_EQ(mem_page_info(PFN(BLK_A + 0x1000), info), HV_OK);

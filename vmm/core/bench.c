@@ -111,7 +111,8 @@ void cmd_bench(int argc, char **argv)
 	for (u64 a = base; a < blocks + BLOCKS * BLOCK_SIZE; a += PAGE_SIZE) {
 		(void)probe_write64(a, a);
 	}
-	hvc_call(HV_FN_VM_CREATE, 0, 0, 0, r);
+	/* RAM from 0 to past the last block's GiB (see prot_and_map_2m). */
+	hvc_call(HV_FN_VM_CREATE, 0, (u64)(BLOCKS + 1) << 30, 0, r);
 	if (failed("vm_create", (s64)r[0])) {
 		return;
 	}

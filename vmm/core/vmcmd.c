@@ -53,7 +53,10 @@ static void report(const char *what, s64 st)
 	con_printf("%s: %s (%ld)\n", what, status_name(st), (long)st);
 }
 
-/* vm create | start ID | stop ID | destroy ID | map ID GPA PA 4k|2m |
+/* A raw VM's RAM unless `vm create BASE SIZE` says otherwise. */
+#define RAW_VM_RAM_SIZE (UINT64_C(16) << 20)
+
+/* vm create [BASE SIZE] | start ID | stop ID | destroy ID | map ID GPA PA 4k|2m |
  * clear ID | grant ID GPA SIZE | revoke ID GPA SIZE */
 void cmd_vm(int argc, char **argv)
 {
@@ -61,8 +64,9 @@ void cmd_vm(int argc, char **argv)
 	u64 r[4];
 	const char *sub = argc > 1 ? argv[1] : "";
 
-	if (strcmp(sub, "create") == 0) {
-		s64 st = hv_call(HV_FN_VM_CREATE, 0, 0, 0, 0, r);
+	if (strcmp(sub, "create") == 0 && (argc == 2 || parse_args(argc, argv, 2, 2, a))) {
+		s64 st = argc == 2 ? hv_call(HV_FN_VM_CREATE, 0, RAW_VM_RAM_SIZE, 0, 0, r)
+				   : hv_call(HV_FN_VM_CREATE, a[0], a[1], 0, 0, r);
 
 		if (st == HV_OK) {
 			con_printf("vm create: vmid %lu\n", (unsigned long)r[1]);
@@ -98,7 +102,7 @@ void cmd_vm(int argc, char **argv)
 		       hv_call(grant ? HV_FN_TEST_GRANT : HV_FN_TEST_REVOKE, a[0], a[1],
 			    a[2], 0, r));
 	} else {
-		con_printf("usage: vm create | start ID | stop ID | destroy ID | "
+		con_printf("usage: vm create [RAM_BASE RAM_SIZE] | start ID | stop ID | destroy ID | "
 			   "clear ID\n"
 			   "       vm map ID GPA PA 4k|2m | grant ID GPA SIZE | "
 			   "revoke ID GPA SIZE\n");

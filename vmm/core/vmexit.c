@@ -1,35 +1,16 @@
 /*
  * A VM's exits, served by the VMM CPU that ran the vCPU: MMIO to the
- * emulated GIC distributor, PL011, test device and virtio devices (vmio.c); PSCI calls (the policy
- * of which vCPU starts where is the VMM's; the hyp only checks entry
- * points); WFI; SGIs; stage-2 faults in RAM not yet given (memory on
- * demand); and faults that end the VM. An access where nothing is emulated
- * is refused: the guest takes an external abort.
+ * emulated GIC distributor, PL011, test device and virtio devices
+ * (vmio.c); WFI; SGIs; stage-2 faults in RAM not yet given (memory on
+ * demand: the hyp reports them with no data); the guest's power changes,
+ * which the hyp made (PSCI); and faults that end the VM. An access where
+ * nothing is emulated is refused: the guest takes an external abort.
  */
 #include <hyp/lib.h>
 #include <vmm/vm.h>
 
 #define MAX_EXITS UINT64_C(1000000000)
 #define TESTDEV_PATTERN UINT64_C(0xf1e2d3c4b5a69788)
-
-/* PSCI (DEN0022 D.b): function ids, return codes. */
-#define PSCI_VERSION 0x84000000U
-#define PSCI_CPU_OFF 0x84000002U
-#define PSCI_CPU_ON_32 0x84000003U
-#define PSCI_CPU_ON_64 0xc4000003U
-#define PSCI_AFFINITY_INFO_32 0x84000004U
-#define PSCI_AFFINITY_INFO_64 0xc4000004U
-#define PSCI_SYSTEM_OFF 0x84000008U
-#define PSCI_SYSTEM_RESET 0x84000009U
-#define PSCI_FEATURES 0x8400000aU
-#define PSCI_VERSION_1_0 0x10000U
-#define PSCI_SUCCESS 0
-#define PSCI_NOT_SUPPORTED (-1)
-#define PSCI_INVALID_PARAMETERS (-2)
-#define PSCI_ALREADY_ON (-4)
-#define PSCI_INVALID_ADDRESS (-9)
-#define AFFINITY_ON 0
-#define AFFINITY_OFF 1
 
 /*
  * Whether to print a message about vm's doings: at most 8 a second per VM,
@@ -193,61 +174,28 @@ static bool mmio(struct vm *vm, u32 self, u64 ipa, u64 size, bool write, u64 val
 	return vm_io_mmio(vm, ipa, size, write, val, out);
 }
 
-/* PSCI for the guest's vCPUs; returns the value for the caller's x0. */
-static s64 psci(struct vm *vm, const u64 *r)
+static void end(struct vm *vm, const char *why);
+
+/*
+ * A power change the guest made (PSCI, served by the hyp): schedule what
+ * is now on, stop running what is off, end the VM on SYSTEM_OFF/RESET.
+ */
+static void power_exit(struct vm *vm, struct gvcpu *vc, u64 event, u64 target)
 {
-	u64 fn = r[2];
-	u64 target = r[3] & 0xff00ffffffU;
-	s64 st;
+	if (event == HV_POWER_CPU_ON && target < vm->cfg.vcpus) {
+		/* A CPU may still be leaving its CPU_OFF exit: keep busy. */
+		bool busy = vm->vc[target].busy;
 
-	switch (fn) {
-	case PSCI_VERSION:
-		return PSCI_VERSION_1_0;
-	case PSCI_FEATURES:
-		switch (r[3]) {
-		case PSCI_VERSION:
-		case PSCI_CPU_OFF:
-		case PSCI_CPU_ON_32:
-		case PSCI_CPU_ON_64:
-		case PSCI_AFFINITY_INFO_32:
-		case PSCI_AFFINITY_INFO_64:
-		case PSCI_SYSTEM_OFF:
-		case PSCI_SYSTEM_RESET:
-		case PSCI_FEATURES:
-			return PSCI_SUCCESS;
-		default:
-			return PSCI_NOT_SUPPORTED;
-		}
-	case PSCI_CPU_ON_32:
-	case PSCI_CPU_ON_64:
-		if (target >= vm->cfg.vcpus) {
-			return PSCI_INVALID_PARAMETERS;
-		}
-		if (vm->vc[target].on) {
-			return PSCI_ALREADY_ON;
-		}
-		st = hv_call(HV_FN_VCPU_INIT, vm->vmid, target, r[4], r[5], NULL);
-		if (st != HV_OK) {
-			return st == HV_E_DENIED ? PSCI_INVALID_ADDRESS : PSCI_INVALID_PARAMETERS;
-		}
-		{
-			/* A CPU may still be leaving its CPU_OFF exit: keep busy. */
-			bool busy = vm->vc[target].busy;
-
-			memset(&vm->vc[target], 0, sizeof(vm->vc[target]));
-			vm->vc[target].busy = busy;
-		}
+		memset(&vm->vc[target], 0, sizeof(vm->vc[target]));
+		vm->vc[target].busy = busy;
 		vm->vc[target].on = true;
 		vm_kick();
-		return PSCI_SUCCESS;
-	case PSCI_AFFINITY_INFO_32:
-	case PSCI_AFFINITY_INFO_64:
-		if (target >= vm->cfg.vcpus || r[4] != 0) {
-			return PSCI_INVALID_PARAMETERS;
-		}
-		return vm->vc[target].on ? AFFINITY_ON : AFFINITY_OFF;
-	default:
-		return PSCI_NOT_SUPPORTED;
+	} else if (event == HV_POWER_CPU_OFF) {
+		vc->on = false;
+	} else if (event == HV_POWER_SYSTEM_OFF || event == HV_POWER_SYSTEM_RESET) {
+		end(vm, event == HV_POWER_SYSTEM_OFF ? "powered off" : "reset");
+	} else {
+		end(vm, "unknown power event");
 	}
 }
 
@@ -304,10 +252,8 @@ void vm_handle_exit(struct vm *vm, u32 i, const u64 *r)
 	}
 	switch (r[1]) {
 	case HV_EXIT_MMIO:
-		if (vm_ram_range(vm, r[2], 1)) {
-			/* RAM not given yet: a load or store with a syndrome. */
-			abort_exit(vm, vc, r[2]);
-		} else if (!mmio(vm, i, r[2], r[3] & 0xff, (r[3] & HV_MMIO_WRITE) != 0, r[4],
+		/* Never in RAM: the hyp reports faults there as HV_EXIT_ABORT. */
+		if (!mmio(vm, i, r[2], r[3] & 0xff, (r[3] & HV_MMIO_WRITE) != 0, r[4],
 			  &vc->reply[0])) {
 			if (vm_log_allowed(vm)) {
 				con_printf("vm %s: MMIO at IPA 0x%lx refused: no device there\n",
@@ -317,16 +263,11 @@ void vm_handle_exit(struct vm *vm, u32 i, const u64 *r)
 		}
 		break;
 	case HV_EXIT_HVC:
-		/* PSCI over HVC only; SMC and unknown calls are not supported. */
-		if (r[6] != 0) {
-			vc->reply[0] = (u64)(s64)HV_E_NOT_SUPPORTED;
-		} else if (r[2] == PSCI_SYSTEM_OFF || r[2] == PSCI_SYSTEM_RESET) {
-			end(vm, r[2] == PSCI_SYSTEM_OFF ? "powered off" : "reset");
-		} else if (r[2] == PSCI_CPU_OFF) {
-			vc->on = false;
-		} else {
-			vc->reply[0] = (u64)psci(vm, r);
-		}
+		/* PSCI is the hyp's; the VMM offers no calls of its own yet. */
+		vc->reply[0] = (u64)(s64)HV_E_NOT_SUPPORTED;
+		break;
+	case HV_EXIT_POWER:
+		power_exit(vm, vc, r[2], r[3]);
 		break;
 	case HV_EXIT_WFI:
 		/* An interrupt queued while it ran (not injected yet) ends the

@@ -247,9 +247,11 @@ void trap_lower_async(struct trap_frame *f, u64 kind)
 		gic_eoi(intid);
 		if (intid == INTID_HTIMER) {
 			arch_slice_stop();
-			if (vcpu_current() != NULL) {
-				vcpu_tick(f); /* the VMM schedules again */
-			}
+		}
+		if ((intid == INTID_HTIMER || intid == INTID_WAKE) && vcpu_current() != NULL) {
+			/* The slice is over, or the vCPU is kicked out (its VM
+			 * stops): the VMM schedules again. */
+			vcpu_irq_exit(f, intid);
 		}
 		return;
 	}

@@ -16,8 +16,8 @@
 #include <stdint.h>
 
 /* Interface version: major changes break callers, minor ones add calls. */
-#define HV_ABI_VERSION_MAJOR 0
-#define HV_ABI_VERSION_MINOR 2
+#define HV_ABI_VERSION_MAJOR 1
+#define HV_ABI_VERSION_MINOR 0
 
 /*
  * SMCCC function id: bit 31 fast call, bit 30 SMC64, bits 29:24 the owning
@@ -49,10 +49,16 @@
  * VM life cycle (VMM only). States: created (accepting memory), running,
  * off. A vmid is 1..HV_MAX_VMS.
  *
- * HV_FN_VM_CREATE: () -> x1 = vmid.
- * HV_FN_VM_DESTROY: (x1 = vmid). The VM must be off and own no frames.
+ * HV_FN_VM_CREATE: (x1 = RAM base IPA, x2 = RAM size) -> x1 = vmid. The
+ *   RAM range (page-aligned, within the IPA space) is fixed for the VM's
+ *   life: only there can memory be given, granted and revoked, and a
+ *   stage-2 fault there is never an MMIO exit (HV_EXIT_ABORT, no data).
+ * HV_FN_VM_DESTROY: (x1 = vmid). The VM must be off, own no frames and
+ *   have no vCPU on a CPU (else HV_E_BUSY).
  * HV_FN_VM_START: (x1 = vmid). created -> running.
- * HV_FN_VM_STOP: (x1 = vmid). created or running -> off.
+ * HV_FN_VM_STOP: (x1 = vmid). any state -> off; returns once none of its
+ *   vCPUs is on a physical CPU (they are kicked out) and its TLB entries
+ *   are gone.
  */
 #define HV_FN_VM_CREATE HV_FN(0x10)
 #define HV_FN_VM_DESTROY HV_FN(0x11)
@@ -67,7 +73,7 @@
  *   level 3 one 4 KiB page, level 2 one 2 MiB block (512 frames).
  * HV_FN_CLEAR_VM_RANGE: (x1 = vmid, x2 = pfn, x3 = num) scrubs every frame
  *   of [pfn, pfn + num) the VM owns and gives it back to the VMM. The VM
- *   must be off.
+ *   must be off with no vCPU on a CPU (HV_E_BUSY otherwise).
  * HV_FN_MEM_INFO: (x1 = owner) -> x1 = frames it owns, x2 = table pages its
  *   stage 2 uses, x3 = free table pages in the pool. Owner 0 is the VMM,
  *   1..HV_MAX_VMS a VM, HV_OWNER_HYP the hyp.
@@ -91,18 +97,23 @@
 /*
  * vCPUs (VMM only); docs/ipc.md has the full contract.
  *
- * HV_FN_VCPU_CREATE: (x1 = vmid, x2 = vcpu) while the VM is created.
- * HV_FN_VCPU_INIT: (x1 = vmid, x2 = vcpu, x3 = entry, x4 = x0 value) resets
- *   the vCPU to EL1h, MMU off, interrupts masked, at `entry`, which must
- *   be an address the VM maps.
+ * HV_FN_VCPU_CREATE: (x1 = vmid, x2 = vcpu) while the VM is created; the
+ *   vCPU is off.
+ * HV_FN_VCPU_INIT: (x1 = vmid, x2 = vcpu, x3 = entry, x4 = x0 value) while
+ *   the VM is created only (HV_E_BUSY after HV_FN_VM_START): resets the
+ *   vCPU to EL1h, MMU off, interrupts masked, at `entry`, which must be an
+ *   address of the VM's RAM that it maps, and turns it on. After start
+ *   only the guest turns vCPUs on and off (PSCI, served by the hyp).
  * HV_FN_VCPU_RUN: (x1 = vmid, x2 = vcpu | flags, x3..x6 = reply) runs the
- *   vCPU on the calling CPU until it needs the VMM; returns x0 = status,
- *   x1 = exit reason (HV_EXIT_*), x2..x6 = exit details. The reply
- *   completes the previous exit: for an HV_EXIT_MMIO read x3 is the value
- *   read; for HV_EXIT_HVC x3..x6 become the guest's x0..x3. With
- *   HV_RUN_RETRY the trapped instruction runs again instead (after the VMM
- *   gave memory at the faulting address); with HV_RUN_ABORT the guest
- *   takes an external abort for it.
+ *   vCPU (which must be on) on the calling CPU until it needs the VMM;
+ *   returns x0 = status, x1 = exit reason (HV_EXIT_*), x2..x6 = exit
+ *   details. The reply completes only the exit it answers: for an
+ *   HV_EXIT_MMIO read x3 is the value read; for HV_EXIT_HVC x3..x6 become
+ *   the guest's x0..x3. HV_RUN_RETRY runs the access of an HV_EXIT_ABORT
+ *   again (after the VMM gave memory there), and is the only answer to
+ *   one besides HV_RUN_ABORT; HV_RUN_ABORT makes the guest take an
+ *   external abort for an HV_EXIT_MMIO or HV_EXIT_ABORT access. Any other
+ *   flag for the pending exit is HV_E_INVALID, with nothing changed.
  */
 #define HV_FN_VCPU_CREATE HV_FN(0x40)
 #define HV_FN_VCPU_INIT HV_FN(0x41)
@@ -133,7 +144,17 @@
 #define HV_EXIT_SGI 6   /* x2 = the ICC_SGI1R_EL1 value the guest wrote (GICv3) */
 #define HV_EXIT_IRQ 7   /* x2 = INTID: a physical interrupt for the VMM, or the
 			 * end of the vCPU's time slice (HV_INTID_TICK) */
+#define HV_EXIT_POWER 8 /* x2 = HV_POWER_*: the guest changed power state (PSCI,
+			 * done by the hyp); for HV_POWER_CPU_ON x3 = the vCPU
+			 * it turned on, now runnable */
 #define HV_INTID_TICK 26 /* the EL2 physical timer's PPI */
+#define HV_INTID_KICK 0  /* an SGI: the vCPU was kicked out (its VM stops) */
+
+/* Events of HV_EXIT_POWER. */
+#define HV_POWER_CPU_ON 1       /* the guest started vCPU x3 (this one goes on) */
+#define HV_POWER_CPU_OFF 2      /* this vCPU is off: runs are refused until a CPU_ON */
+#define HV_POWER_SYSTEM_OFF 3   /* the VM is off (the hyp stopped it) */
+#define HV_POWER_SYSTEM_RESET 4 /* the VM is off and asks to be started anew */
 
 #define HV_MMIO_WRITE (UINT64_C(1) << 8)
 #define HV_ABORT_WRITE (UINT64_C(1) << 0)

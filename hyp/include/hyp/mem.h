@@ -64,10 +64,47 @@ int mem_init(const struct mem_config *c) __must_check;
 /** Frames needed in mem_config.pages for these banks. */
 u64 mem_frames(const struct hv_region *banks, u32 num);
 
-s64 mem_vm_create(u32 *vmid) __must_check;
+/**
+ * A VM's guest-physical layout, fixed at HV_FN_VM_CREATE: where its RAM is
+ * (the only IPAs prot_and_map, grant and revoke accept, and where a stage-2
+ * fault is never MMIO), and the one range of device pages the hyp maps for
+ * it (the GICv2 virtual CPU interface; dev_size 0 for none).
+ */
+struct mem_vm_layout {
+	u64 ram_base;
+	u64 ram_size;
+	u64 dev_ipa;
+	paddr_t dev_pa;
+	u64 dev_size;
+};
+
+/**
+ * Creates a VM with layout l in one critical section (its device pages
+ * mapped) and sets *vmid. HV_E_INVALID for a bad layout, HV_E_NO_MEMORY
+ * if no slot or table page is left.
+ */
+s64 mem_vm_create(const struct mem_vm_layout *l, u32 *vmid) __must_check;
+/** Destroys an off VM that owns no frame and has no vCPU on a CPU. */
 s64 mem_vm_destroy(u32 vmid) __must_check;
 s64 mem_vm_start(u32 vmid) __must_check;
+/**
+ * Turns a VM off (from any state; again is no change): no vCPU of it can
+ * enter from now on. vCPUs already on a CPU run until they exit; the
+ * caller waits for mem_vm_loaded() == 0 and then calls mem_vm_flush().
+ */
 s64 mem_vm_stop(u32 vmid) __must_check;
+/**
+ * Counts a vCPU of vmid onto this physical CPU if the VM is running;
+ * false (nothing counted) otherwise. mem_vm_leave undoes it at exit.
+ */
+bool mem_vm_enter(u32 vmid) __must_check;
+void mem_vm_leave(u32 vmid);
+/** vCPUs of vmid on a physical CPU now. */
+u32 mem_vm_loaded(u32 vmid);
+/** Invalidates every TLB entry of VM vmid (after it stopped). */
+void mem_vm_flush(u32 vmid);
+/** Whether ipa lies in VM vmid's RAM (as created). */
+bool mem_vm_in_ram(u32 vmid, u64 ipa);
 s64 mem_prot_and_map(u32 vmid, u64 gpa, u64 pte, u64 level) __must_check;
 s64 mem_clear_vm_range(u32 vmid, u64 pfn, u64 num) __must_check;
 s64 mem_grant(u32 vmid, u64 gpa, u64 size) __must_check;
@@ -91,12 +128,6 @@ const struct pgtable *mem_host_s2(void);
 u64 mem_host_vttbr(void);
 /** VTTBR_EL2 value of a VM's stage 2 (root and VMID). */
 u64 mem_vm_vttbr(u32 vmid);
-/**
- * Maps device pages [pa, pa + size) that are not RAM into a VM at ipa
- * (the GICv2 virtual CPU interface). HV_E_INVALID for RAM or misaligned
- * ranges, HV_E_NO_MEMORY if the VM's tables run out (nothing mapped).
- */
-s64 mem_vm_map_device(u32 vmid, u64 ipa, paddr_t pa, u64 size) __must_check;
 /** Whether the frame at pa is the VMM's (host-owned RAM). */
 bool mem_host_owns(paddr_t pa);
 /** Whether the VM's stage 2 maps ipa. */

@@ -4,14 +4,21 @@
  * guest's traps become. A vCPU run is a call whose reply is the exit:
  * HV_FN_VCPU_RUN returns to the VMM only when the guest needs it.
  *
- * Lock order: a vCPU is claimed by the CPU that runs it (atomic flag);
- * no lock is held while a guest runs. mem_lock is taken inside.
+ * Life cycle: the VMM creates vCPUs (off) and sets the boot vCPU's entry
+ * (HV_FN_VCPU_INIT) while the VM is created; after HV_FN_VM_START only
+ * the guest's own PSCI calls (psci.c) turn vCPUs on and off. The VMM runs
+ * vCPUs that are on; it never sets a register of a started VM.
+ *
+ * Lock order: vcpu_lock, then mem_lock. A vCPU is claimed by the CPU that
+ * runs it (under vcpu_lock, counted in its VM: mem_vm_enter); no lock is
+ * held while a guest runs.
  */
 #ifndef HYP_VCPU_H
 #define HYP_VCPU_H
 
 #include <abi/hv_abi.h>
 #include <hyp/gic.h>
+#include <hyp/mem.h>
 #include <hyp/trap.h>
 #include <hyp/types.h>
 
@@ -39,11 +46,12 @@ enum vcpu_pending {
 	PENDING_RETRY,      /* only a retry may follow (abort without syndrome) */
 };
 
+/** A vCPU's power state (PSCI's view), which only the hyp changes. */
 enum vcpu_state {
-	VCPU_NONE = 0,
-	VCPU_CREATED = 1, /* exists, no entry point yet */
-	VCPU_READY = 2,   /* initialised; runnable */
-	VCPU_DEAD = 3,    /* took an exception the hyp could not handle */
+	VCPU_NONE = 0, /* no such vCPU */
+	VCPU_OFF = 1,  /* created, or turned off (PSCI CPU_OFF): not runnable */
+	VCPU_ON = 2,   /* started (VCPU_INIT before start, or PSCI CPU_ON) */
+	VCPU_DEAD = 3, /* took an exception the hyp could not handle */
 };
 
 /** One vCPU of one VM. */
@@ -58,6 +66,7 @@ struct vcpu {
 	struct vgic_state vgic;
 	u32 pending;
 	bool vtimer_owed; /* its timer fired while every list register was taken */
+	bool power_off;   /* PSCI CPU_OFF: off once this exit has saved it */
 	u8 mmio_reg;    /* destination register of a pending read */
 	u8 mmio_size;   /* bytes */
 	bool mmio_sext; /* sign-extend the value */
@@ -79,12 +88,22 @@ void vcpu_run(struct trap_frame *f);
 void vcpu_guest_sync(struct trap_frame *f, u64 esr, u64 ipa, u64 va);
 /** The running guest's virtual timer fired: forward it (IRQ context). */
 void vcpu_timer_irq(void);
-/** The running vCPU's time slice is over: exit to the VMM (IRQ context). */
-void vcpu_tick(struct trap_frame *f);
+/**
+ * A physical interrupt ended the running vCPU's run: its time slice, or
+ * a kick (INTID_WAKE); exit to the VMM with HV_EXIT_IRQ (IRQ context).
+ */
+void vcpu_irq_exit(struct trap_frame *f, u32 intid);
 /** The vCPU running on this CPU, or NULL while the VMM runs. */
 struct vcpu *vcpu_current(void);
-/** Forgets every vCPU of a VM (on destroy). */
-void vcpu_destroy_all(u32 vmid);
+/** HV_FN_VM_CREATE: mem_vm_create, ordered with every vCPU call. */
+s64 vcpu_vm_create(const struct mem_vm_layout *l, u32 *vmid) __must_check;
+/** HV_FN_VM_DESTROY: mem_vm_destroy and the wipe of the VM's vCPUs, atomically. */
+s64 vcpu_vm_destroy(u32 vmid) __must_check;
+/**
+ * HV_FN_VM_STOP: turns the VM off, waits until none of its vCPUs is on a
+ * physical CPU (kicking them out), then invalidates its TLB entries.
+ */
+s64 vcpu_vm_stop(u32 vmid) __must_check;
 
 /* World switch pieces from the arch port (arch/aarch64/switch.c). */
 void arch_save_el1(struct el1_sysregs *s);
