@@ -314,6 +314,11 @@ bool mem_vm_enter(u32 vmid)
 		return false;
 	}
 	vm = &m.vms[vmid];
+	/* Off already: not even counted for a moment (a clear or destroy
+	 * after the stop must not see a count it could take for a vCPU). */
+	if (__atomic_load_n(&vm->state, __ATOMIC_SEQ_CST) != VM_RUNNING) {
+		return false;
+	}
 	__atomic_add_fetch(&vm->loaded, 1, __ATOMIC_SEQ_CST);
 	if (__atomic_load_n(&vm->state, __ATOMIC_SEQ_CST) != VM_RUNNING) {
 		__atomic_sub_fetch(&vm->loaded, 1, __ATOMIC_SEQ_CST);

@@ -188,6 +188,10 @@ s64 vcpu_vm_stop(u32 vmid)
 	if (ret != HV_OK) {
 		return ret;
 	}
+	/* Claims run under vcpu_lock: once we had it, every claim that may
+	 * have read the VM running has counted itself (or given up). */
+	spin_lock(&vcpu_lock);
+	spin_unlock(&vcpu_lock);
 	/*
 	 * No vCPU of the VM enters from now on. Those on a CPU leave at
 	 * their next exit, at the latest when their time slice ends; a wake

@@ -20,6 +20,8 @@ GUESTS = {
     "uart": ["uart_ids", "uart_line_regs", "uart_rx_irq", "uart_line_low"],
     "preempt": ["spinner_runs", "spinner_stopped"],
     "sgi": ["secondaries_ready", "sgi_targeted", "sgi_all_but_self", "sgi_disabled"],
+    "ondemand": ["fresh_load_reads_zero", "store_reads_back", "fresh_ldrsw_reads_zero",
+                 "fresh_ldr_w_reads_zero"],
     "attack": ["read_outside_ram", "write_physical_gic", "smc", "hvc_sweep",
                "hvc_prot_and_map", "grant_outside_ram", "grant_huge", "grant_gicv",
                "revoke_gicv", "grant_all_ipa", "revoke_all_ipa", "grant_after",

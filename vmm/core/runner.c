@@ -171,6 +171,11 @@ void vm_worker(u32 cpu)
 		u64 next_wake;
 		u64 us = IDLE_US;
 
+#if CONFIG_TEST_HOOKS
+		if (hostile_poll(cpu)) {
+			continue; /* an attack of the test build's hostile VMM */
+		}
+#endif
 		/* Idle from before the look: a kick after it ends the sleep. */
 		__atomic_or_fetch(&idle_cpus, 1U << cpu, __ATOMIC_SEQ_CST);
 		if (pick(&vm, &i, &next_wake)) {

@@ -196,6 +196,9 @@ static const struct command commands[] = {
 	{ "bench", "", "instruction counts of the hyp's calls (PMU)", cmd_bench },
 	{ "test-fault", "CPU", "make an idle CPU fault at EL2 (test builds)",
 	  cmd_test_fault },
+#if CONFIG_TEST_HOOKS
+	{ "hostile", "...", "attacks of a compromised VMM (test builds)", cmd_hostile },
+#endif
 };
 
 static void cmd_help(int argc, char **argv)

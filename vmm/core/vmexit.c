@@ -252,8 +252,15 @@ void vm_handle_exit(struct vm *vm, u32 i, const u64 *r)
 	}
 	switch (r[1]) {
 	case HV_EXIT_MMIO:
-		/* Never in RAM: the hyp reports faults there as HV_EXIT_ABORT. */
-		if (!mmio(vm, i, r[2], r[3] & 0xff, (r[3] & HV_MMIO_WRITE) != 0, r[4],
+		if (vm_ram_range(vm, r[2], 1)) {
+			/* Never: the hyp reports faults in RAM as HV_EXIT_ABORT,
+			 * with no value (its MMIO guard). Counted; a test build
+			 * answers a load as a hostile VMM would, with a marker
+			 * the guest must never see. */
+			vm->ram_mmio_exits++;
+			vc->reply[0] = CONFIG_TEST_HOOKS ? UINT64_C(0x484f5354494c4521) : 0;
+			vc->flags = CONFIG_TEST_HOOKS ? 0 : HV_RUN_ABORT;
+		} else if (!mmio(vm, i, r[2], r[3] & 0xff, (r[3] & HV_MMIO_WRITE) != 0, r[4],
 			  &vc->reply[0])) {
 			if (vm_log_allowed(vm)) {
 				con_printf("vm %s: MMIO at IPA 0x%lx refused: no device there\n",

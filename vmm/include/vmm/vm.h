@@ -67,6 +67,7 @@ struct vm {
 	u32 vmid;
 	const char *done; /* why it ended; NULL while it runs */
 	u64 exits;
+	u64 ram_mmio_exits; /* MMIO exits in its RAM: the hyp never makes one */
 	u32 cpu_exits[VMM_MAX_CPUS];
 	u32 gen;        /* differs for every VM a slot has held */
 	u64 started_at; /* counter value at start */
@@ -216,6 +217,10 @@ void cmd_destroy(int argc, char **argv);
 void cmd_probe(int argc, char **argv);
 void cmd_memset_bench(int argc, char **argv);
 void cmd_disk_save(int argc, char **argv);
+/** The hostile VMM's attacks (test builds only: hostile.c). */
+void cmd_hostile(int argc, char **argv);
+/** A hostile task posted to worker CPU cpu ran (test builds only). */
+bool hostile_poll(u32 cpu);
 
 /** The VMs the console is attached to (bitmap of slots); 0: the shell. */
 extern u32 vm_attached;
