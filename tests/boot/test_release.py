@@ -59,12 +59,21 @@ def autoconf_value(plat, image, name):
     return m.group(1) if m else None
 
 
+def config_lines(plat, image):
+    with open(os.path.join(image_dir(plat, image), "config", ".config")) as f:
+        return {ln for ln in f.read().splitlines() if ln.startswith(("CONFIG_", "# CONFIG_"))}
+
+
 @pytest.mark.parametrize("plat", PLATFORMS)
 def test_configurations(plat):
+    """TEST_HOOKS off in the release build, on in the test build, and
+    nothing else apart (configs/PLATFORM-test_defconfig has kept up with
+    configs/PLATFORM_defconfig)."""
     assert autoconf_value(plat, "release", "TEST_HOOKS") in (None, "0")
     assert autoconf_value(plat, "test", "TEST_HOOKS") == "1"
-    with open(os.path.join(image_dir(plat, "release"), "config", ".config")) as f:
-        assert "# CONFIG_TEST_HOOKS is not set" in f.read().splitlines()
+    rel, tst = config_lines(plat, "release"), config_lines(plat, "test")
+    assert rel - tst == {"# CONFIG_TEST_HOOKS is not set"}, sorted(rel ^ tst)
+    assert tst - rel == {"CONFIG_TEST_HOOKS=y"}, sorted(rel ^ tst)
     for image in ("release", "test"):
         assert autoconf_value(plat, image, "PLATFORM_NAME") == f'"{plat}"'
 
