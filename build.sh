@@ -37,19 +37,27 @@ usage() {
 Usage: ./build.sh COMMAND [ARGS]
 
   deps                  install the Debian packages the project needs (root)
-  build [PLATFORM]      build the hyp, the VMM, the boot medium and vmctl
+  build [PLATFORM]      build the release image (the hyp, the VMM, the boot
+                        medium) into build/PLATFORM/, and vmctl
                         (PLATFORM: qemu-virt (default) or rpi4)
   run [PLATFORM]        deps + build, then boot it in QEMU with the Linux VM
                         on this terminal (qemu-virt: gic-version=3; rpi4: the
                         raspi4b machine); Ctrl-] detaches to the VMM prompt,
                         Ctrl-A X quits; vmctl connects to build/run/vmm.sock
-  test [GROUP...]       deps + build, then every test group, or the named
-                        ones (unit, fuzz, model, boot, guests, linux, vmctl); ends with
-                        "N passed, N failed"
+  test [GROUP...]       deps + build the release images and the test images
+                        (build/PLATFORM-test/: the test-only calls on), then
+                        every test group, or the named ones (unit, fuzz, model,
+                        boot, guests, linux, io, vmctl, hostile), booting the
+                        test images; ends with "N passed, N failed"
   fuzz [SECONDS]        run each libFuzzer target for SECONDS (default 600)
+  soak [MINUTES]        the long runs: the model at 10^6 operations, each fuzz
+                        target 10 min, the hostile storm at 10^6 calls, 1,000
+                        guest cycles, MINUTES (60) of three Linux VMs' I/O
   bench                 instructions per hyp call in QEMU (-icount shift=0),
                         ns per memory operation on this machine, the Linux
                         VM against a native boot, VM create and destroy;
+                        QEMU boots the test image build/qemu-virt-test/ (the
+                        grant and revoke rows need its test-only calls);
                         writes build/bench/results.json
   loc                   lines of code of hyp/ (C and assembly, no tests)
   clean                 remove build/ except the download cache
@@ -318,7 +326,20 @@ build_bundle() {
 	SOURCE_DATE_EPOCH=$EPOCH "$ROOT/tools/build/mkdisk.sh" "$BUILD/disk"
 	cp "$BUILD/disk/test.img" "$dir/disks/test.img"
 	printf 'bundle of %s, built %s\n' "$(version)" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" >"$dir/MANIFEST"
-	(cd "$dir" && find . -mindepth 1 | LC_ALL=C sort | cpio --quiet -o -H newc >"$out/bundle.cpio")
+	# A new file, not rewritten in place: a test build may link to the old.
+	(cd "$dir" && find . -mindepth 1 | LC_ALL=C sort | cpio --quiet -o -H newc >"$out/bundle.cpio.tmp")
+	mv "$out/bundle.cpio.tmp" "$out/bundle.cpio"
+}
+
+# share_bundle FROM OUT: the bundle of the build in FROM (its bundle/ and
+# bundle.cpio) for the build in OUT, as hard links (copies across file
+# systems). The bundle does not depend on the configuration.
+share_bundle() {
+	local from=$1 out=$2
+	[[ -f $from/bundle.cpio ]] || die "no bundle in $from to share with $out"
+	rm -rf "$out/bundle" "$out/bundle.cpio"
+	cp -al "$from/bundle" "$out/bundle" 2>/dev/null || cp -a "$from/bundle" "$out/bundle"
+	ln "$from/bundle.cpio" "$out/bundle.cpio" 2>/dev/null || cp "$from/bundle.cpio" "$out/bundle.cpio"
 }
 
 # make_fat IMAGE SIZE_MIB FILE... : a FAT32 file system holding FILEs.
@@ -348,14 +369,30 @@ write_if_changed() {
 	if cmp -s "$tmp" "$f"; then rm -f "$tmp"; else mv "$tmp" "$f"; fi
 }
 
+# build_platform PLATFORM [FLAVOUR]: one boot medium of PLATFORM. FLAVOUR
+# release (the default: configs/PLATFORM_defconfig, into build/PLATFORM/) is
+# what users run; test (configs/PLATFORM-test_defconfig, CONFIG_TEST_HOOKS=y,
+# into build/PLATFORM-test/) is what the tests boot. Both have the same
+# layout. The test flavour compiles its own hyp and VMM but takes the bundle
+# of the release build, which must be built first.
 build_platform() {
-	local plat=$1 out=$BUILD/$1 ver bid files
+	local plat=$1 flavour=${2:-release} out name ver bid files
 	check_platform "$plat"
+	case $flavour in
+	release) name=$plat ;;
+	test) name=$plat-test ;;
+	*) die "unknown build flavour '$flavour' (expected: release or test)" ;;
+	esac
+	out=$BUILD/$name
 	ver=$(version)
 	bid=$(build_id)
-	say "build $plat ($ver)"
+	if [[ $flavour == release ]]; then
+		say "build $name ($ver)"
+	else
+		say "build $name ($ver, test build: test-only calls on; bundle of build/$plat)"
+	fi
 	mkdir -p "$out"
-	$PY "$ROOT/tools/build/kconfig.py" "$ROOT/Kconfig" "$ROOT/configs/${plat}_defconfig" "$out/config"
+	$PY "$ROOT/tools/build/kconfig.py" "$ROOT/Kconfig" "$ROOT/configs/${name}_defconfig" "$out/config"
 	write_if_changed "$out/config/include/generated/version.h" \
 		"#define BUILD_VERSION \"$ver\"" "#define BUILD_ID ${bid}ULL"
 	make -s -C "$ROOT/vmm" O="$out/vmm" CONFIG_DIR="$out/config"
@@ -363,7 +400,11 @@ build_platform() {
 	cp "$out/hyp/hyp.bin" "$out/hyp.bin"
 	mkimage -A arm64 -O linux -T script -C none -n "hyp boot script" \
 		-d "$ROOT/tools/build/boot.cmd" "$out/boot.scr" >/dev/null
-	build_bundle "$out"
+	if [[ $flavour == release ]]; then
+		build_bundle "$out"
+	else
+		share_bundle "$BUILD/$plat" "$out"
+	fi
 	files=("$out/boot.scr" "$out/hyp.bin" "$out/bundle.cpio")
 	if [[ $plat == qemu-virt ]]; then
 		make_fat "$out/boot.fat" 60 "${files[@]}"
@@ -384,11 +425,17 @@ build_platform() {
 	rm -f "$out/boot.fat"
 }
 
+# cmd_build [PLATFORM [FLAVOUR...]]: the release image of PLATFORM, then the
+# other flavours named (test), then vmctl.
 cmd_build() {
-	local plat=${1:-qemu-virt}
+	local plat=${1:-qemu-virt} f
 	check_platform "$plat"
+	shift || true
 	fetch_target
-	build_platform "$plat"
+	build_platform "$plat" release
+	for f in "$@"; do
+		[[ $f == release ]] || build_platform "$plat" "$f"
+	done
 	build_vmctl
 }
 
@@ -396,6 +443,12 @@ cmd_build() {
 # build/vmctl/aarch64/vmctl.
 build_vmctl() {
 	make -s -C "$ROOT/tools/vmctl" O="$BUILD/vmctl" VERSION="$(version)"
+}
+
+# The build command of the command line: the release image only.
+cmd_build_release() {
+	(($# <= 1)) || die "build takes one platform, not '$*'"
+	cmd_build "$@"
 }
 
 # ----------------------------------------------------------------- run ----
@@ -409,7 +462,8 @@ cmd_run() {
 	[[ $plat == rpi4 ]] && variant=rpi4
 	say "booting $variant in QEMU and starting the Linux VM (Ctrl-] back to the VMM prompt, Ctrl-A X quits QEMU)"
 	say "from another terminal: $BUILD/vmctl/vmctl -c $BUILD/run/vmm.sock list (see docs/vmctl.md)"
-	exec $PY "$ROOT/tools/build/qemu.py" "$variant" --build "$BUILD" --serve "$BUILD/run" --send "run linux"
+	exec $PY "$ROOT/tools/build/qemu.py" "$variant" --build "$BUILD" --image release \
+		--serve "$BUILD/run" --send "run linux"
 }
 
 # ---------------------------------------------------------------- test ----
@@ -458,7 +512,7 @@ run_pytest() {
 	local name=$1 dir=$2 log=$BUILD/test/$1.log xml=$BUILD/test/$1.xml
 	shift 2
 	rm -f "$xml"
-	(cd "$ROOT" && HYP_BUILD="$BUILD" $PY -m pytest -q -p no:cacheprovider \
+	(cd "$ROOT" && HYP_BUILD="$BUILD" HYP_IMAGE="${HYP_IMAGE:-test}" $PY -m pytest -q -p no:cacheprovider \
 		--junitxml="$xml" "$@" "$ROOT/tests/$dir") 2>&1 | tee "$log" || true
 	$PY "$ROOT/tools/build/junit_count.py" "$xml" "$name" >>"$log"
 	tail -n1 "$log"
@@ -466,7 +520,7 @@ run_pytest() {
 }
 
 group_boot() {
-	say "test group boot: QEMU virt GICv3, virt GICv2, raspi4b"
+	say "test group boot: QEMU virt GICv3, virt GICv2, raspi4b; the release image against the test image"
 	run_pytest boot boot
 }
 
@@ -498,10 +552,10 @@ group_fuzz() {
 
 cmd_bench() {
 	cmd_deps
-	cmd_build qemu-virt
+	cmd_build qemu-virt test
 	make -s -C "$ROOT/tests/bench" O="$BUILD/host/bench"
-	say "bench: QEMU virt GICv3 with -icount shift=0, and the core on this machine"
-	HYP_BUILD="$BUILD" $PY "$ROOT/tools/build/bench.py"
+	say "bench: QEMU virt GICv3 with -icount shift=0 (the test image), and the core on this machine"
+	HYP_BUILD="$BUILD" HYP_IMAGE=test $PY "$ROOT/tools/build/bench.py"
 }
 
 cmd_fuzz() {
@@ -544,7 +598,42 @@ group_vmctl() {
 	run_pytest vmctl vmctl
 }
 
-TEST_GROUPS=(unit fuzz model boot guests linux io vmctl)
+group_hostile() {
+	say "test group hostile: a compromised VMM's attacks on protected VMs (test image) on virt GICv3, virt GICv2, raspi4b"
+	HOSTILE_STORM_CALLS=${HOSTILE_STORM_CALLS:-100000} run_pytest hostile hostile
+}
+
+TEST_GROUPS=(unit fuzz model boot guests linux io vmctl hostile)
+
+# soak [MINUTES]: the long runs (docs/security.md has their figures): the
+# model at 10^6 operations, each fuzz target for SOAK_FUZZ_SECONDS (600),
+# the hostile storm at 10^6 calls, 1,000 create/start/destroy cycles and
+# MINUTES (60) of three Linux VMs doing disk and network I/O.
+cmd_soak() {
+	local mins=${1:-60} fuzz=${SOAK_FUZZ_SECONDS:-600} t start=$SECONDS
+	[[ $mins =~ ^[0-9]+$ ]] || die "soak takes a number of minutes, not '$mins'"
+	[[ $fuzz =~ ^[0-9]+$ ]] || die "SOAK_FUZZ_SECONDS must be a number of seconds, not '$fuzz'"
+	cmd_deps
+	fetch_target
+	cmd_build qemu-virt test
+	cmd_build rpi4 test
+	mkdir -p "$BUILD/test"
+	say "soak: the model at 1000000 operations"
+	make -s -C "$ROOT/tests/model" O="$BUILD/host/model"
+	MODEL_OPS=${SOAK_MODEL_OPS:-1000000} run_pytest soak-model model -s
+	for t in fuzz_mem fuzz_ctl fuzz_vmcfg; do
+		say "soak: $t for $fuzz s"
+		run_fuzz "$fuzz" "$t" | tee "$BUILD/test/soak-$t.log"
+		count_results "$BUILD/test/soak-$t.log"
+	done
+	say "soak: the hostile storm at ${SOAK_STORM_CALLS:-1000000} calls on every variant"
+	HOSTILE_STORM_CALLS=${SOAK_STORM_CALLS:-1000000} run_pytest soak-storm hostile -k storm -s
+	say "soak: ${SOAK_CYCLES:-1000} create/start/destroy cycles, $mins min of Linux I/O"
+	SOAK_MINUTES=$mins run_pytest soak soak -s
+	say "soak: $(((SECONDS - start) / 60)) min"
+	echo "$TOTAL_PASSED passed, $TOTAL_FAILED failed"
+	((TOTAL_FAILED == 0))
+}
 
 cmd_test() {
 	local groups=("$@") g
@@ -554,8 +643,8 @@ cmd_test() {
 	done
 	cmd_deps
 	fetch_target
-	cmd_build qemu-virt
-	cmd_build rpi4
+	cmd_build qemu-virt test
+	cmd_build rpi4 test
 	mkdir -p "$BUILD/test"
 	for g in "${groups[@]}"; do
 		"group_$g"
@@ -588,11 +677,12 @@ main() {
 	shift || true
 	case $cmd in
 	deps) cmd_deps ;;
-	build) cmd_deps_quiet_check; cmd_build "$@" ;;
+	build) cmd_deps_quiet_check; cmd_build_release "$@" ;;
 	run) cmd_run "$@" ;;
 	test) cmd_test "$@" ;;
 	fuzz) cmd_fuzz "$@" ;;
 	bench) cmd_bench ;;
+	soak) cmd_soak "$@" ;;
 	loc) cmd_loc ;;
 	clean) cmd_clean ;;
 	help | -h | --help) usage ;;

@@ -101,6 +101,12 @@ static void banner(void)
 		 p->uart_kind == HV_UART_PL011 ? "PL011" : "BCM2711 mini UART",
 		 (unsigned long)p->uart.base, (unsigned long)hyp_fdt.base,
 		 (unsigned long)hyp_fdt.size);
+	if (CONFIG_TEST_HOOKS) {
+		/* Whatever the log level: such a build must never pass for a
+		 * release (HV_FN_TEST_* break the isolation of VMs). */
+		log_printf("hyp: TEST BUILD: test-only calls are on; VMs are not "
+			   "protected\n");
+	}
 }
 
 void hyp_main(paddr_t fdt, paddr_t load)

@@ -1,5 +1,8 @@
 """Fixtures of the boot tests: one QEMU machine per platform variant,
-booted through U-Boot to the VMM prompt, shared by the tests of a module."""
+booted through U-Boot to the VMM prompt, shared by the tests of a module.
+
+The machines boot the test image (build/PLATFORM-test/, the test-only calls
+on), or the image HYP_IMAGE names (release: build/PLATFORM/)."""
 import os
 import re
 import sys
@@ -13,6 +16,7 @@ sys.path.insert(0, os.path.join(ROOT, "tools", "build"))
 import qemu  # noqa: E402
 
 BUILD = os.environ.get("HYP_BUILD", os.path.join(ROOT, "build"))
+IMAGE = os.environ.get("HYP_IMAGE", "test")
 VARIANTS = ["virt-gicv3", "virt-gicv2", "rpi4"]
 BOOT_TIMEOUT = 120
 PROMPT = "vmm> "
@@ -21,12 +25,13 @@ PROMPT = "vmm> "
 class Machine:
     """A booted system: the QEMU child and what it printed while booting."""
 
-    def __init__(self, variant):
+    def __init__(self, variant, image=IMAGE):
         self.variant = variant
+        self.image = image
         logdir = os.path.join(BUILD, "test")
         os.makedirs(logdir, exist_ok=True)
-        self.logfile = open(os.path.join(logdir, f"boot-{variant}.log"), "w")
-        cmd = qemu.command(variant, BUILD)
+        self.logfile = open(os.path.join(logdir, log_name(variant, image)), "w")
+        cmd = qemu.command(variant, BUILD, image=image)
         start = time.monotonic()
         self.child = pexpect.spawn(cmd[0], cmd[1:], encoding="utf-8",
                                    codec_errors="replace", timeout=BOOT_TIMEOUT)
@@ -35,7 +40,8 @@ class Machine:
         self.boot_seconds = time.monotonic() - start
         self.boot_log = self.child.before.replace("\r", "")
         with open(os.path.join(logdir, "boot-times.txt"), "a") as f:
-            f.write(f"{variant}: {self.boot_seconds:.1f} s from QEMU start to the VMM prompt\n")
+            f.write(f"{variant} ({image} image): {self.boot_seconds:.1f} s from QEMU start "
+                    "to the VMM prompt\n")
 
     def command(self, line, timeout=30):
         """Types `line` at the VMM prompt and returns its output."""
@@ -55,6 +61,11 @@ class Machine:
                 pass
         self.child.close(force=True)
         self.logfile.close()
+
+
+def log_name(variant, image=IMAGE):
+    """The file in build/test/ that keeps what a machine printed."""
+    return f"boot-{variant}.log" if image == "test" else f"boot-{variant}-{image}.log"
 
 
 @pytest.fixture(scope="module", params=VARIANTS)

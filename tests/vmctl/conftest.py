@@ -1,6 +1,7 @@
 """Fixtures of the vmctl tests: a system booted with the VMM's console on
 a Unix socket shared through tools/build/ctlmux.py (as `./build.sh run`
-does), and vmctl run against it."""
+does), and vmctl run against it. It boots the test image, or the image
+HYP_IMAGE names (as the boot tests)."""
 import os
 import shutil
 import subprocess
@@ -13,6 +14,7 @@ import pytest
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, "tools", "build"))
 BUILD = os.environ.get("HYP_BUILD", os.path.join(ROOT, "build"))
+IMAGE = os.environ.get("HYP_IMAGE", "test")
 VMCTL = os.path.join(BUILD, "vmctl", "vmctl")
 VARIANTS = ["virt-gicv3", "virt-gicv2", "rpi4"]
 
@@ -41,7 +43,7 @@ class System:
         self.log = open(os.path.join(BUILD, "test", f"vmctl-{variant}.log"), "w")
         self.child = pexpect.spawn(
             "/usr/bin/python3", [os.path.join(ROOT, "tools", "build", "qemu.py"), variant,
-                                 "--build", BUILD, "--serve", self.rundir],
+                                 "--build", BUILD, "--image", IMAGE, "--serve", self.rundir],
             encoding="utf-8", codec_errors="replace", timeout=180)
         self.child.logfile_read = self.log
         self.child.expect_exact("vmm> ")

@@ -13,7 +13,7 @@ import sys
 import time
 import zlib
 
-from conftest import BUILD, ECHO_CFG, LINUX_CFG, VMCTL
+from conftest import BUILD, ECHO_CFG, IMAGE, LINUX_CFG, VMCTL
 
 
 BOOT_TIMEOUT = 600
@@ -209,7 +209,7 @@ def test_malformed_frames_straight_to_the_vmm(tmp_path):
 
     import qemu
     uart = str(tmp_path / "uart.sock")
-    cmd = qemu.command("virt-gicv3", BUILD, console=uart)
+    cmd = qemu.command("virt-gicv3", BUILD, console=uart, image=IMAGE)
     q = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                          stderr=subprocess.DEVNULL)
     try:

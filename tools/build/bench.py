@@ -8,6 +8,11 @@ QEMU runs with -icount shift=0, so the PMU cycle counter the VMM reads
 advances by one per executed instruction: the figures repeat on any
 machine. The host figures are wall-clock and vary by about 20% here.
 
+QEMU boots the test image (build/qemu-virt-test/, or the image HYP_IMAGE
+names): the grant and revoke rows need its test-only calls
+(HV_FN_TEST_GRANT, HV_FN_TEST_REVOKE; on a release image they would time
+the refusal, HV_E_NOT_SUPPORTED).
+
 Writes build/bench/results.json and prints a table.
 """
 import json
@@ -25,6 +30,7 @@ import qemu  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BUILD = os.environ.get("HYP_BUILD", os.path.join(ROOT, "build"))
+IMAGE = os.environ.get("HYP_IMAGE", "test")
 VARIANT = "virt-gicv3"
 
 
@@ -36,7 +42,7 @@ def quit_qemu(child):
 
 
 def qemu_figures():
-    cmd = qemu.command(VARIANT, BUILD, ["-icount", "shift=0"])
+    cmd = qemu.command(VARIANT, BUILD, ["-icount", "shift=0"], image=IMAGE)
     child = pexpect.spawn(cmd[0], cmd[1:], encoding="utf-8", codec_errors="replace",
                           timeout=300)
     try:
@@ -78,8 +84,8 @@ def linux_figures():
     (from the start of its boot vCPU) and natively (from QEMU's start: the
     same QEMU machine type, 2 CPUs, 256 MiB, the same Image, initramfs and
     command line, no hypervisor)."""
-    bundle = os.path.join(BUILD, "qemu-virt", "bundle", "linux")
-    cmd = qemu.command(VARIANT, BUILD)
+    bundle = os.path.join(qemu.image_dir("qemu-virt", BUILD, IMAGE), "bundle", "linux")
+    cmd = qemu.command(VARIANT, BUILD, image=IMAGE)
     child = pexpect.spawn(cmd[0], cmd[1:], encoding="utf-8", codec_errors="replace",
                           timeout=300)
     try:
@@ -132,7 +138,8 @@ def vmctl_figures():
     vmctl = os.path.join(BUILD, "vmctl", "vmctl")
     sock = os.path.join(rundir, "vmm.sock")
     child = pexpect.spawn("/usr/bin/python3", [os.path.join(ROOT, "tools", "build", "qemu.py"),
-                                               VARIANT, "--build", BUILD, "--serve", rundir],
+                                               VARIANT, "--build", BUILD, "--image", IMAGE,
+                                               "--serve", rundir],
                           encoding="utf-8", codec_errors="replace", timeout=300)
     tmp = tempfile.mkdtemp()
 
@@ -211,8 +218,9 @@ def main():
     h = host_figures()
     lx = linux_figures()
     vc = vmctl_figures()
-    io = bench_io.io_figures(BUILD, VARIANT)
+    io = bench_io.io_figures(BUILD, VARIANT, IMAGE)
     results = {
+        "image": IMAGE,
         "qemu": {"variant": VARIANT, "unit": "instructions (median; PMU cycles under -icount shift=0)",
                  "ops": q},
         "host": {"unit": "nanoseconds per operation of hyp/core/mem.c built for the build machine",

@@ -54,8 +54,8 @@ def _send(child, ip, peer):
     return secs, m.group(1)
 
 
-def vm_figures(build, variant):
-    cmd = qemu.command(variant, build)
+def vm_figures(build, variant, image):
+    cmd = qemu.command(variant, build, image=image)
     child = pexpect.spawn(cmd[0], cmd[1:], encoding="utf-8", codec_errors="replace",
                           timeout=300)
 
@@ -103,8 +103,8 @@ def _native(bundle, mem, net, disk=None):
     return child
 
 
-def native_figures(build):
-    bundle = os.path.join(build, "qemu-virt", "bundle", "linux")
+def native_figures(build, image):
+    bundle = os.path.join(qemu.image_dir("qemu-virt", build, image), "bundle", "linux")
     disk = os.path.join(build, "disk", "test.img")
     port = 20000 + os.getpid() % 20000
     rx = tx = None
@@ -129,8 +129,9 @@ def native_figures(build):
     return {"blk_mib_s": BLOCK_MIB / blk, "net_mib_s": NET_MIB / net}
 
 
-def io_figures(build, variant):
-    return {"vm": vm_figures(build, variant), "native": native_figures(build)}
+def io_figures(build, variant, image="test"):
+    """The figures of the VMs on `image` (test or release) and natively."""
+    return {"vm": vm_figures(build, variant, image), "native": native_figures(build, image)}
 
 
 def print_rows(io):
@@ -145,4 +146,5 @@ if __name__ == "__main__":
     import sys
     build = os.environ.get("HYP_BUILD", os.path.join(
         os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "build"))
-    print_rows(io_figures(build, sys.argv[1] if len(sys.argv) > 1 else "virt-gicv3"))
+    print_rows(io_figures(build, sys.argv[1] if len(sys.argv) > 1 else "virt-gicv3",
+                          os.environ.get("HYP_IMAGE", "test")))

@@ -2,12 +2,16 @@
 """QEMU command lines for each platform variant, shared by `./build.sh run`,
 the boot tests and the benchmarks.
 
-Usage: qemu.py VARIANT [--build DIR] [--serve RUNDIR] [--send CMD] [-- EXTRA QEMU ARGS]
+Usage: qemu.py VARIANT [--build DIR] [--image release|test] [--serve RUNDIR]
+                [--send CMD] [-- EXTRA QEMU ARGS]
 Runs QEMU for VARIANT (virt-gicv3, virt-gicv2, rpi4) attached to this
 terminal; the console is on standard input/output (Ctrl-A X quits). With
 --send, CMD is typed at the VMM's first prompt (e.g. "run linux").
 With --serve, the VMM's console is the Unix socket RUNDIR/uart.sock, which
 this terminal shares with vmctl clients of RUNDIR/vmm.sock (ctlmux.py).
+--image picks the boot medium: release (the default: build/PLATFORM/, what
+`./build.sh build` makes) or test (build/PLATFORM-test/, the test-only
+calls on, what `./build.sh test` boots).
 """
 import os
 import sys
@@ -20,10 +24,25 @@ VARIANTS = {
     "virt-gicv2": ("qemu-virt", 2),
     "rpi4": ("rpi4", None),
 }
+# Build flavours (./build.sh build_platform): the directory of each under
+# build/, by platform.
+IMAGES = {
+    "release": "{plat}",
+    "test": "{plat}-test",
+}
 
 
 def platform_of(variant):
     return VARIANTS[variant][0]
+
+
+def image_dir(plat, build=None, image="release"):
+    """build/PLATFORM for the release image, build/PLATFORM-test for the
+    test image: the boot medium, hyp.bin, bundle/, config/, hyp/ and vmm/."""
+    if image not in IMAGES:
+        raise ValueError(f"unknown image {image!r} (expected: {', '.join(IMAGES)})")
+    build = build or os.path.join(ROOT, "build")
+    return os.path.join(build, IMAGES[image].format(plat=plat))
 
 
 def serial(console):
@@ -33,12 +52,13 @@ def serial(console):
             "-serial", "chardev:vmmcon", "-monitor", "none"]
 
 
-def command(variant, build=None, extra=(), console=None):
-    """The argument vector that boots VARIANT from its boot medium; the
-    VMM's console on stdio, or on the Unix socket `console` (QEMU listens)."""
+def command(variant, build=None, extra=(), console=None, image="release"):
+    """The argument vector that boots VARIANT from the boot medium of
+    `image` (release or test, see image_dir); the VMM's console on stdio,
+    or on the Unix socket `console` (QEMU listens)."""
     build = build or os.path.join(ROOT, "build")
     plat, gic = VARIANTS[variant]
-    out = os.path.join(build, plat)
+    out = image_dir(plat, build, image)
     cache = os.path.join(build, "cache", "root")
     common = ["-display", "none", "-no-reboot"]
     if plat == "qemu-virt":
@@ -79,7 +99,7 @@ def run_and_send(cmd, line):
     child.close()
 
 
-def serve(variant, build, extra, rundir, send):
+def serve(variant, build, extra, rundir, send, image="release"):
     """QEMU in the background with the console on RUNDIR/uart.sock, and this
     terminal plus vmctl clients on it until QEMU ends or Ctrl-A X."""
     import subprocess
@@ -90,7 +110,7 @@ def serve(variant, build, extra, rundir, send):
     uart = os.path.join(rundir, "uart.sock")
     if os.path.exists(uart):
         os.unlink(uart)
-    cmd = command(variant, build, extra, console=uart)
+    cmd = command(variant, build, extra, console=uart, image=image)
     with open(os.path.join(rundir, "qemu.log"), "w") as log:
         qemu = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=log)
     try:
@@ -110,6 +130,7 @@ def main(argv):
     build = None
     send = None
     rundir = None
+    image = "release"
     extra = []
     rest = argv[1:]
     while rest:
@@ -120,15 +141,17 @@ def main(argv):
             send = rest.pop(0)
         elif a == "--serve" and rest:
             rundir = rest.pop(0)
+        elif a == "--image" and rest and rest[0] in IMAGES:
+            image = rest.pop(0)
         elif a == "--":
             extra = rest
             break
         else:
             sys.exit(__doc__)
     if rundir is not None:
-        serve(variant, build, extra, rundir, send)
+        serve(variant, build, extra, rundir, send, image)
         return
-    cmd = command(variant, build, extra)
+    cmd = command(variant, build, extra, image=image)
     if send is not None:
         run_and_send(cmd, send)
         return

@@ -1,6 +1,7 @@
 /*
  * The VMM's interactive console: a line editor and a table of commands.
  */
+#include <generated/autoconf.h>
 #include <hyp/lib.h>
 #include <vmm/ctl.h>
 #include <vmm/vm.h>
@@ -111,6 +112,7 @@ static void cmd_peek(int argc, char **argv)
 		   (unsigned long)vmm_last_fault.far);
 }
 
+#if CONFIG_TEST_HOOKS
 /* How often test-fault asks the hyp whether the CPU has stopped. */
 #define TEST_FAULT_POLLS 10000000
 
@@ -151,6 +153,7 @@ static void cmd_test_fault(int argc, char **argv)
 		break;
 	}
 }
+#endif /* CONFIG_TEST_HOOKS */
 
 static void cmd_poke(int argc, char **argv)
 {
@@ -177,8 +180,12 @@ static const struct command commands[] = {
 	{ "cpus", "", "physical CPUs the hyp brought up", cmd_cpus },
 	{ "peek", "ADDRESS", "read 8 bytes of physical memory", cmd_peek },
 	{ "poke", "ADDR VAL", "write 8 bytes of physical memory", cmd_poke },
+#if CONFIG_TEST_HOOKS
 	{ "vm", "...", "create, map, grant, revoke, stop, clear, destroy a VM",
 	  cmd_vm },
+#else
+	{ "vm", "...", "create, map, stop, clear, destroy a VM", cmd_vm },
+#endif
 	{ "frames", "[OWNER]", "frames and table pages per owner", cmd_frames },
 	{ "page", "PFN", "ownership record of a frame", cmd_page },
 	{ "guest", "NAME [NAME]", "run test guests, showing their output", cmd_guest },
@@ -194,9 +201,9 @@ static const struct command commands[] = {
 	{ "disk-save", "NAME IMAGE", "keep VM NAME's disk as image IMAGE", cmd_disk_save },
 	{ "memset-bench", "MIB", "time a memset of MIB of free memory", cmd_memset_bench },
 	{ "bench", "", "instruction counts of the hyp's calls (PMU)", cmd_bench },
+#if CONFIG_TEST_HOOKS
 	{ "test-fault", "CPU", "make an idle CPU fault at EL2 (test builds)",
 	  cmd_test_fault },
-#if CONFIG_TEST_HOOKS
 	{ "hostile", "...", "attacks of a compromised VMM (test builds)", cmd_hostile },
 #endif
 };

@@ -1,9 +1,10 @@
 /*
  * Console commands that drive the hyp's memory calls by hand: create a VM,
- * give it memory, grant and revoke on its behalf (test builds), stop,
- * clear and destroy it, and inspect frames. They exist for operators
- * debugging the memory interface and for the boot tests.
+ * give it memory, grant and revoke on its behalf (test builds only:
+ * CONFIG_TEST_HOOKS), stop, clear and destroy it, and inspect frames. They
+ * exist for operators debugging the memory interface and for the boot tests.
  */
+#include <generated/autoconf.h>
 #include <hyp/lib.h>
 #include <vmm/vmm.h>
 
@@ -56,8 +57,14 @@ static void report(const char *what, s64 st)
 /* A raw VM's RAM unless `vm create BASE SIZE` says otherwise. */
 #define RAW_VM_RAM_SIZE (UINT64_C(16) << 20)
 
+#if CONFIG_TEST_HOOKS
+#define VM_USAGE_GRANT " | grant ID GPA SIZE | revoke ID GPA SIZE"
+#else
+#define VM_USAGE_GRANT ""
+#endif
+
 /* vm create [BASE SIZE] | start ID | stop ID | destroy ID | map ID GPA PA 4k|2m |
- * clear ID | grant ID GPA SIZE | revoke ID GPA SIZE */
+ * clear ID, and in test builds grant ID GPA SIZE | revoke ID GPA SIZE */
 void cmd_vm(int argc, char **argv)
 {
 	u64 a[3];
@@ -94,6 +101,7 @@ void cmd_vm(int argc, char **argv)
 				  rg->size >> 12, 0, r);
 		}
 		report("vm clear", st);
+#if CONFIG_TEST_HOOKS
 	} else if ((strcmp(sub, "grant") == 0 || strcmp(sub, "revoke") == 0) &&
 		   parse_args(argc, argv, 2, 3, a)) {
 		bool grant = sub[0] == 'g';
@@ -101,11 +109,11 @@ void cmd_vm(int argc, char **argv)
 		report(grant ? "vm grant" : "vm revoke",
 		       hv_call(grant ? HV_FN_TEST_GRANT : HV_FN_TEST_REVOKE, a[0], a[1],
 			    a[2], 0, r));
+#endif
 	} else {
 		con_printf("usage: vm create [RAM_BASE RAM_SIZE] | start ID | stop ID | destroy ID | "
 			   "clear ID\n"
-			   "       vm map ID GPA PA 4k|2m | grant ID GPA SIZE | "
-			   "revoke ID GPA SIZE\n");
+			   "       vm map ID GPA PA 4k|2m" VM_USAGE_GRANT "\n");
 	}
 }
 

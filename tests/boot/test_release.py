@@ -1,0 +1,238 @@
+"""The release image against the test image: the test-only calls (Kconfig
+TEST_HOOKS: HV_FN_TEST_GRANT, HV_FN_TEST_REVOKE, HV_FN_TEST_FAULT and the
+VMM's commands for them) are in the test image the other tests boot
+(build/PLATFORM-test/) and nowhere in the release image users run
+(build/PLATFORM/).
+
+Without booting: the two configurations; the two builds' objects, section
+by section, differ only in the objects that hold the hooks; the release
+hyp's dispatcher has no call to mem_grant or mem_revoke. Booted (virt GICv3
+only, one boot of each image, the test one only to its banner): the release
+banner has no TEST BUILD line and its VMM has no test-fault and no vm grant
+or revoke; the test banner has the line."""
+import os
+import re
+import struct
+import subprocess
+
+import pexpect
+import pytest
+
+import conftest
+import qemu
+
+BUILD = conftest.BUILD
+PLATFORMS = ["qemu-virt", "rpi4"]
+MEDIUM = {"qemu-virt": "disk.img", "rpi4": "sdcard.img"}
+VARIANT = "virt-gicv3"
+TEST_BANNER = "hyp: TEST BUILD: test-only calls are on; VMs are not protected"
+NM = "aarch64-linux-gnu-nm"
+
+# The objects the two builds may differ in (paths under build/PLATFORM/):
+# the hyp's dispatcher (the test calls), its boot (the banner line and the
+# test fault), the VMM image the hyp embeds, and the VMM's commands.
+MAY_DIFFER = {
+    "hyp/hyp/core/hvc.c.o",
+    "hyp/hyp/core/boot.c.o",
+    "hyp/hyp/arch/aarch64/vmm_image.S.o",
+    "vmm/vmm/core/shell.c.o",
+    "vmm/vmm/core/vmcmd.c.o",
+}
+# Those that must differ: where the hooks are. If they did not, the
+# comparison would not be seeing them.
+MUST_DIFFER = {"hyp/hyp/core/hvc.c.o", "hyp/hyp/core/boot.c.o", "vmm/vmm/core/shell.c.o"}
+# What only the test calls use in the dispatcher (hvc.c calls these only
+# under CONFIG_TEST_HOOKS; the guests' own grant and revoke go through vcpu.c).
+HOOK_SYMBOLS = {"mem_grant", "mem_revoke", "hyp_test_fault_cpu"}
+
+
+def image_dir(plat, image):
+    return qemu.image_dir(plat, BUILD, image)
+
+
+# ------------------------------------------------------------ no boot ----
+
+def autoconf_value(plat, image, name):
+    path = os.path.join(image_dir(plat, image), "config", "include", "generated", "autoconf.h")
+    with open(path) as f:
+        m = re.search(rf"^#define CONFIG_{name} (\S+)$", f.read(), re.M)
+    return m.group(1) if m else None
+
+
+def config_lines(plat, image):
+    with open(os.path.join(image_dir(plat, image), "config", ".config")) as f:
+        return {ln for ln in f.read().splitlines() if ln.startswith(("CONFIG_", "# CONFIG_"))}
+
+
+@pytest.mark.parametrize("plat", PLATFORMS)
+def test_configurations(plat):
+    """TEST_HOOKS off in the release build, on in the test build, and
+    nothing else apart (configs/PLATFORM-test_defconfig has kept up with
+    configs/PLATFORM_defconfig)."""
+    assert autoconf_value(plat, "release", "TEST_HOOKS") in (None, "0")
+    assert autoconf_value(plat, "test", "TEST_HOOKS") == "1"
+    rel, tst = config_lines(plat, "release"), config_lines(plat, "test")
+    assert rel - tst == {"# CONFIG_TEST_HOOKS is not set"}, sorted(rel ^ tst)
+    assert tst - rel == {"CONFIG_TEST_HOOKS=y"}, sorted(rel ^ tst)
+    for image in ("release", "test"):
+        assert autoconf_value(plat, image, "PLATFORM_NAME") == f'"{plat}"'
+
+
+@pytest.mark.parametrize("plat", PLATFORMS)
+def test_release_medium_has_no_test_code(plat):
+    """The banner line and the VMM's test-fault command are in the test
+    hyp.bin (the VMM is linked in) and in nothing of the release image,
+    its boot medium included."""
+    rel, tst = image_dir(plat, "release"), image_dir(plat, "test")
+    marks = {TEST_BANNER.encode(): "the test banner", b"test-fault": "the test-fault command",
+             b"grant ID GPA SIZE": "vm grant"}
+
+    def found(path):
+        with open(path, "rb") as f:
+            data = f.read()
+        return sorted(what for mark, what in marks.items() if mark in data)
+
+    assert found(os.path.join(tst, "hyp.bin")) == sorted(marks.values())
+    for name in ("hyp.bin", MEDIUM[plat]):
+        path = os.path.join(rel, name)
+        leaks = found(path)
+        assert not leaks, f"{path} has {', '.join(leaks)}"
+
+
+def elf_sections(path):
+    """The allocated sections of an ELF64 little-endian relocatable object:
+    name -> (type, flags, contents or size for NOBITS, relocations), each
+    relocation (offset, type, symbol name, addend)."""
+    with open(path, "rb") as f:
+        data = f.read()
+    assert data[:6] == b"\x7fELF\x02\x01", f"{path}: not ELF64 little-endian"
+    shoff, = struct.unpack_from("<Q", data, 0x28)
+    shentsize, shnum, shstrndx = struct.unpack_from("<HHH", data, 0x3A)
+    shdrs = [struct.unpack_from("<IIQQQQIIQQ", data, shoff + i * shentsize)
+             for i in range(shnum)]
+
+    def cstr(table, off):
+        start = shdrs[table][4] + off
+        return data[start:data.index(b"\0", start)].decode()
+
+    names = [cstr(shstrndx, h[0]) for h in shdrs]
+    symtab = next((i for i, h in enumerate(shdrs) if h[1] == 2), None)  # SHT_SYMTAB
+    syms = []
+    if symtab is not None:
+        h = shdrs[symtab]
+        for off in range(h[4], h[4] + h[5], 24):
+            st_name, st_info, _, st_shndx = struct.unpack_from("<IBBH", data, off)
+            if st_info & 0xF == 3 and st_shndx < shnum:  # STT_SECTION
+                syms.append(names[st_shndx])
+            else:
+                syms.append(cstr(h[6], st_name))
+    out = {}
+    for i, h in enumerate(shdrs):
+        sh_type, flags, offset, size = h[1], h[2], h[4], h[5]
+        if not flags & 2:  # SHF_ALLOC
+            continue
+        body = size if sh_type == 8 else data[offset:offset + size]  # SHT_NOBITS
+        out[names[i]] = [sh_type, flags, body, []]
+    for h in shdrs:
+        if h[1] == 4 and h[7] < shnum and names[h[7]] in out:  # SHT_RELA for one of them
+            relocs = out[names[h[7]]][3]
+            for off in range(h[4], h[4] + h[5], 24):
+                r_offset, r_info, r_addend = struct.unpack_from("<QQq", data, off)
+                relocs.append((r_offset, r_info & 0xFFFFFFFF, syms[r_info >> 32], r_addend))
+    return out
+
+
+def objects(top):
+    found = set()
+    for d in ("hyp", "vmm"):
+        for dirpath, _, files in os.walk(os.path.join(top, d)):
+            found.update(os.path.relpath(os.path.join(dirpath, f), top)
+                         for f in files if f.endswith(".o"))
+    return found
+
+
+@pytest.mark.parametrize("plat", PLATFORMS)
+def test_objects_differ_only_where_the_hooks_are(plat):
+    """Code, read-only data, data and their relocations of every hyp and
+    VMM object of the two builds: equal but for MAY_DIFFER."""
+    rel, tst = image_dir(plat, "release"), image_dir(plat, "test")
+    objs = objects(rel)
+    assert "hyp/hyp/core/hvc.c.o" in objs and "vmm/vmm/core/vmcmd.c.o" in objs, sorted(objs)
+    assert objs == objects(tst)
+    differ = set()
+    for o in sorted(objs):
+        a, b = elf_sections(os.path.join(rel, o)), elf_sections(os.path.join(tst, o))
+        assert a, f"{o}: no allocated sections"
+        if a != b:
+            differ.add(o)
+            if o not in MAY_DIFFER:
+                parts = sorted(n for n in set(a) | set(b) if a.get(n) != b.get(n))
+                pytest.fail(f"{o} differs between the release and the test build "
+                            f"(sections {', '.join(parts)}): a test hook outside {sorted(MAY_DIFFER)}?")
+    assert MUST_DIFFER <= differ, f"the builds do not differ in {sorted(MUST_DIFFER - differ)}"
+
+
+def undefined_symbols(path):
+    out = subprocess.run([NM, "-u", path], check=True, capture_output=True, text=True).stdout
+    return {line.split()[-1] for line in out.splitlines() if line.strip()}
+
+
+@pytest.mark.parametrize("plat", PLATFORMS)
+def test_release_dispatcher_has_no_hook_calls(plat):
+    """The test build's hvc.o calls the hook functions and the release one
+    does not: the test calls cannot reach them in the release hyp."""
+    rel = undefined_symbols(os.path.join(image_dir(plat, "release"), "hyp/hyp/core/hvc.c.o"))
+    tst = undefined_symbols(os.path.join(image_dir(plat, "test"), "hyp/hyp/core/hvc.c.o"))
+    assert "mem_prot_and_map" in rel and "mem_prot_and_map" in tst  # nm sees calls at all
+    assert HOOK_SYMBOLS <= tst, f"test build's hvc.o lacks {sorted(HOOK_SYMBOLS - tst)}"
+    assert not HOOK_SYMBOLS & rel, f"release hvc.o references {sorted(HOOK_SYMBOLS & rel)}"
+
+
+# --------------------------------------------------------------- booted ----
+
+@pytest.fixture(scope="module")
+def release():
+    m = conftest.Machine(VARIANT, image="release")
+    yield m
+    m.close()
+
+
+def test_release_banner(release):
+    log = release.boot_log
+    assert re.search(r"^hyp \S+ \(ABI \d+\.\d+\) on qemu-virt: ", log, re.M), log
+    assert "hyp: 4 of 4 CPUs online" in log
+    assert "TEST BUILD" not in log
+
+
+def test_release_has_no_test_fault(release):
+    assert "test-fault: unknown command (try 'help')" in release.command("test-fault 1")
+    assert "4 CPUs online" in release.command("cpus")
+    assert "test-fault" not in release.command("help")
+
+
+def test_release_has_no_vm_grant(release):
+    for line in ("vm grant 1 0x40000000 0x1000", "vm revoke 1 0x40000000 0x1000"):
+        out = release.command(line)
+        assert out.startswith("usage: vm create"), out
+        assert "grant" not in out and "revoke" not in out, out
+    vm_help = [ln for ln in release.command("help").splitlines() if ln.split()[:1] == ["vm"]]
+    assert len(vm_help) == 1 and "grant" not in vm_help[0], vm_help
+
+
+def test_test_image_banner():
+    """The test image says what it is, before anything else runs (booted to
+    the hyp's banner only)."""
+    logdir = os.path.join(BUILD, "test")
+    os.makedirs(logdir, exist_ok=True)
+    cmd = qemu.command(VARIANT, BUILD, image="test")
+    with open(os.path.join(logdir, f"banner-{VARIANT}-test.log"), "w") as log:
+        child = pexpect.spawn(cmd[0], cmd[1:], encoding="utf-8", codec_errors="replace",
+                              timeout=conftest.BOOT_TIMEOUT)
+        child.logfile_read = log
+        try:
+            child.expect(r"hyp: \d+ of \d+ CPUs online")
+            text = child.before.replace("\r", "")
+        finally:
+            child.close(force=True)
+    assert re.search(r"^hyp \S+ \(ABI \d+\.\d+\) on qemu-virt: ", text, re.M), text
+    assert TEST_BANNER + "\n" in text, text
