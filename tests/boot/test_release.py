@@ -12,6 +12,7 @@ banner has no TEST BUILD line and its VMM has no test-fault and no vm grant
 or revoke; the test banner has the line."""
 import os
 import re
+import time
 import struct
 import subprocess
 
@@ -30,13 +31,18 @@ NM = "aarch64-linux-gnu-nm"
 
 # The objects the two builds may differ in (paths under build/PLATFORM/):
 # the hyp's dispatcher (the test calls), its boot (the banner line and the
-# test fault), the VMM image the hyp embeds, and the VMM's commands.
+# test fault), the VMM image the hyp embeds, the VMM's commands, and the
+# hostile VMM of the test build (its attacks, the hook that runs them on
+# the worker CPUs, its answer to an MMIO exit in RAM, which never comes).
 MAY_DIFFER = {
     "hyp/hyp/core/hvc.c.o",
     "hyp/hyp/core/boot.c.o",
     "hyp/hyp/arch/aarch64/vmm_image.S.o",
     "vmm/vmm/core/shell.c.o",
     "vmm/vmm/core/vmcmd.c.o",
+    "vmm/vmm/core/hostile.c.o",
+    "vmm/vmm/core/runner.c.o",
+    "vmm/vmm/core/vmexit.c.o",
 }
 # Those that must differ: where the hooks are. If they did not, the
 # comparison would not be seeing them.
@@ -85,7 +91,7 @@ def test_release_medium_has_no_test_code(plat):
     its boot medium included."""
     rel, tst = image_dir(plat, "release"), image_dir(plat, "test")
     marks = {TEST_BANNER.encode(): "the test banner", b"test-fault": "the test-fault command",
-             b"grant ID GPA SIZE": "vm grant"}
+             b"grant ID GPA SIZE": "vm grant", b"hostile stopclear": "the hostile VMM"}
 
     def found(path):
         with open(path, "rb") as f:
@@ -217,6 +223,26 @@ def test_release_has_no_vm_grant(release):
         assert "grant" not in out and "revoke" not in out, out
     vm_help = [ln for ln in release.command("help").splitlines() if ln.split()[:1] == ["vm"]]
     assert len(vm_help) == 1 and "grant" not in vm_help[0], vm_help
+
+
+def test_release_cannot_open_a_running_vm(release):
+    """The victim guest runs, holding a secret page and granting one page:
+    nothing the release VMM offers opens more of it."""
+    out = release.command("create victim", timeout=60)
+    m = re.search(r"vm victim: created \(vm(\d+),", out)
+    assert m, out
+    vmid = m.group(1)
+    release.command("start victim")
+    assert re.search(r"^victim\s+running", release.command("list"), re.M)
+    for line in (f"vm grant {vmid} 0x40000000 0x1000000", "hostile reinit victim 0 0x40000000",
+                 "hostile storm 10", "test-fault 1"):
+        out = release.command(line)
+        assert out.startswith("usage: vm create") or "unknown command" in out, f"{line}: {out}"
+    time.sleep(3)  # it has granted its one page by now (its first steps)
+    out = release.command("probe victim", timeout=120)
+    assert "the VMM read 1 of the 4096 pages it gave the VM" in out, out
+    out = release.command("destroy victim", timeout=60)
+    assert "vm victim: destroyed" in out, out
 
 
 def test_test_image_banner():
