@@ -475,49 +475,16 @@ out:
 
 /* ---------------------------------------------- clear_vm_range ---- */
 
-s64 mem_clear_vm_range(u32 vmid, u64 pfn, u64 num)
+/*
+ * One pass of a clear over the frames of [pfn, pfn + num) that vmid owns
+ * (only RAM can be owned: the banks' part of the range): the first takes
+ * each out of the VM's stage 2, the second scrubs it and gives it back.
+ * Returns whether there was any.
+ */
+static bool clear_pass(struct vm *vm, u32 vmid, u64 pfn, u64 num, bool scrub)
 {
-	struct vm *vm;
-	s64 ret = HV_OK;
 	bool any = false;
 
-	spin_lock(&mem_lock);
-	vm = mem_vm_of(vmid);
-	if (vm == NULL) {
-		ret = HV_E_NOT_FOUND;
-		goto out;
-	}
-	if (!vm_quiet(vm)) {
-		ret = HV_E_BUSY; /* running, or a vCPU still on a CPU */
-		goto out;
-	}
-	if (pfn + num < pfn || ((pfn + num) >> (52 - PAGE_SHIFT)) != 0) {
-		ret = HV_E_INVALID;
-		goto out;
-	}
-	/*
-	 * Only RAM can be owned: walk the banks' part of the range. First
-	 * every frame leaves the VM's stage 2 and its TLB entries go; only
-	 * then is any frame scrubbed, so nothing can write a frame after
-	 * its scrub through an entry still cached.
-	 */
-	for (u32 b = 0; b < m.num_banks; b++) {
-		const struct bank *bk = &m.banks[b];
-		pfn_t lo = MAX(pfn, bk->base);
-		pfn_t hi = MIN(pfn + num, bk->base + bk->num);
-
-		for (pfn_t p = lo; p < hi; p++) {
-			if (bk->pages[p - bk->base].owner == vmid) {
-				pgt_unmap_leaf(&vm->s2, (u64)bk->pages[p - bk->base].gfn
-								<< PAGE_SHIFT);
-				any = true;
-			}
-		}
-	}
-	if (!any) {
-		goto out;
-	}
-	arch_s2_tlb_inval_vmid(mem_vttbr_of(vmid));
 	for (u32 b = 0; b < m.num_banks; b++) {
 		const struct bank *bk = &m.banks[b];
 		pfn_t lo = MAX(pfn, bk->base);
@@ -526,13 +493,41 @@ s64 mem_clear_vm_range(u32 vmid, u64 pfn, u64 num)
 		for (pfn_t p = lo; p < hi; p++) {
 			struct s2page *pg = &bk->pages[p - bk->base];
 
-			if (pg->owner == vmid) {
+			if (pg->owner != vmid) {
+				continue;
+			}
+			if (scrub) {
 				arch_scrub_frame(p << PAGE_SHIFT);
 				set_owner(pg, HV_OWNER_HOST, 0, 0);
+			} else {
+				pgt_unmap_leaf(&vm->s2, (u64)pg->gfn << PAGE_SHIFT);
 			}
+			any = true;
 		}
 	}
-out:
+	return any;
+}
+
+s64 mem_clear_vm_range(u32 vmid, u64 pfn, u64 num)
+{
+	struct vm *vm;
+	s64 ret = HV_OK;
+
+	spin_lock(&mem_lock);
+	vm = mem_vm_of(vmid);
+	if (vm == NULL) {
+		ret = HV_E_NOT_FOUND;
+	} else if (!vm_quiet(vm)) {
+		ret = HV_E_BUSY; /* running, or a vCPU still on a CPU */
+	} else if (pfn + num < pfn || ((pfn + num) >> (52 - PAGE_SHIFT)) != 0) {
+		ret = HV_E_INVALID;
+	} else if (clear_pass(vm, vmid, pfn, num, false)) {
+		/* Every frame is out of the VM's map and its TLB entries are
+		 * gone before any is scrubbed: nothing can write a frame after
+		 * its scrub through an entry still cached. */
+		arch_s2_tlb_inval_vmid(mem_vttbr_of(vmid));
+		(void)clear_pass(vm, vmid, pfn, num, true);
+	}
 	spin_unlock(&mem_lock);
 	return ret;
 }
