@@ -135,7 +135,8 @@ bool psci_call(struct vcpu *v, struct trap_frame *f, bool smc)
 		}
 		break;
 	case PSCI_AFFINITY_INFO:
-		ret = affinity_info(v, smc64 ? f->x[1] : (u32)f->x[1], f->x[2]);
+		ret = affinity_info(v, smc64 ? f->x[1] : (u32)f->x[1],
+				    smc64 ? f->x[2] : (u32)f->x[2]);
 		break;
 	case PSCI_CPU_OFF:
 		if (smc64) {

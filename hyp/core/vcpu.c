@@ -32,6 +32,10 @@
 #define ISS_SF (UINT64_C(1) << 15)
 #define ISS_S1PTW (UINT64_C(1) << 7)
 #define ISS_WNR (UINT64_C(1) << 6)
+/* DFSC/IFSC [5:0]: translation faults at levels 0-3 (D23.2.41). */
+#define ISS_FSC_MASK UINT64_C(0x3f)
+#define FSC_TRANS_L0 UINT64_C(0x04)
+#define FSC_TRANS_L3 UINT64_C(0x07)
 
 /* Guest reset state: EL1h, DAIF masked; SCTLR_EL1 RES1 with MMU and caches
  * off; CPACR_EL1.FPEN = 0b11 (FP/SIMD usable at EL1 and EL0). */
@@ -102,6 +106,19 @@ void vcpu_reset(struct vcpu *v, u64 entry, u64 x0)
 	v->state = VCPU_ON;
 }
 
+/* Whether a vCPU of v's VM other than v is on (under vcpu_lock). */
+static bool another_on(const struct vcpu *v)
+{
+	for (u32 i = 0; i < HV_MAX_VCPUS; i++) {
+		const struct vcpu *o = &vcpus[v->vmid][i];
+
+		if (o != v && o->state == VCPU_ON) {
+			return true;
+		}
+	}
+	return false;
+}
+
 s64 vcpu_init(u32 vmid, u64 index, u64 entry, u64 x0)
 {
 	struct vcpu *v = vcpu_lookup(vmid, index);
@@ -116,6 +133,8 @@ s64 vcpu_init(u32 vmid, u64 index, u64 entry, u64 x0)
 		/* Once the VM has started, only the guest starts its vCPUs
 		 * (PSCI CPU_ON): the VMM never sets a PC or a register. */
 		ret = HV_E_BUSY;
+	} else if (another_on(v)) {
+		ret = HV_E_BUSY; /* one boot vCPU: the guest starts the others */
 	} else if ((entry & 3) != 0 || !mem_vm_in_ram(vmid, entry) ||
 		   !mem_vm_maps(vmid, entry)) {
 		ret = HV_E_DENIED; /* must start in memory the VM owns */
@@ -179,10 +198,13 @@ s64 vcpu_vm_destroy(u32 vmid)
 
 /* Loads of the count between two rounds of kicks while stopping. */
 #define STOP_SPIN 4096
+/* The longest VM_STOP waits for vCPUs to leave: four time slices. */
+#define STOP_WAIT_US (4 * CONFIG_VCPU_SLICE_US)
 
 s64 vcpu_vm_stop(u32 vmid)
 {
 	u32 self = arch_cpu_index();
+	u64 until = arch_counter() + arch_counter_freq() / 1000000 * STOP_WAIT_US;
 	s64 ret = mem_vm_stop(vmid);
 
 	if (ret != HV_OK) {
@@ -196,9 +218,17 @@ s64 vcpu_vm_stop(u32 vmid)
 	 * No vCPU of the VM enters from now on. Those on a CPU leave at
 	 * their next exit, at the latest when their time slice ends; a wake
 	 * SGI makes it sooner (an interrupt taken while a guest runs ends
-	 * its run). Then no TLB entry of the VM may stay.
+	 * its run). Then no TLB entry of the VM may stay. The wait is
+	 * bounded all the same (a CPU lost at EL2 with a vCPU would keep the
+	 * count up for good): BUSY then, and clear and destroy keep
+	 * refusing while the count is up. If the VM went meanwhile
+	 * (destroyed by another CPU, which needs the count at zero), the
+	 * stop is done.
 	 */
-	while (mem_vm_loaded(vmid) != 0) {
+	while (mem_vm_loaded(vmid) != 0 && mem_vm_state(vmid) == VM_OFF) {
+		if (arch_counter() > until) {
+			return HV_E_BUSY;
+		}
 		for (u32 c = 0; c < CONFIG_MAX_CPUS; c++) {
 			if (c != self && __atomic_load_n(&pcpu_vmid[c], __ATOMIC_SEQ_CST) == vmid) {
 				gic_send_wake(c);
@@ -312,7 +342,8 @@ static s64 claim(struct vcpu *v, u32 vmid, u64 flags)
 	    (flags & ~(HV_RUN_RETRY | HV_RUN_ABORT)) != 0) {
 		return HV_E_INVALID;
 	}
-	if (v->state != VCPU_ON || v->running != 0 || !mem_vm_enter(vmid)) {
+	if (v->state != VCPU_ON || __atomic_load_n(&v->running, __ATOMIC_ACQUIRE) != 0 ||
+	    !mem_vm_enter(vmid)) {
 		return HV_E_BUSY; /* off, dead, on another CPU, or its VM not running */
 	}
 	v->running = 1;
@@ -460,9 +491,12 @@ static void guest_abort(struct vcpu *v, struct trap_frame *f, u64 esr, u64 ipa,
 	 * The MMIO guard: a fault in the VM's RAM (a block the VMM has not
 	 * given yet) is never emulated. The VMM learns the address and the
 	 * direction, never a value, and may only give memory and retry, or
-	 * refuse. Likewise for accesses with no syndrome to emulate.
+	 * refuse. Likewise for accesses with no syndrome to emulate, and for
+	 * any fault but a translation fault (HPFAR, the IPA, is only sure
+	 * for those; nothing else is emulated anyway).
 	 */
 	if (exec || (esr & ISS_ISV) == 0 || (esr & ISS_S1PTW) != 0 ||
+	    (esr & ISS_FSC_MASK) < FSC_TRANS_L0 || (esr & ISS_FSC_MASK) > FSC_TRANS_L3 ||
 	    mem_vm_in_ram(v->vmid, ipa)) {
 		v->pending = PENDING_RETRY;
 		vcpu_exit(f, HV_EXIT_ABORT, ipa,

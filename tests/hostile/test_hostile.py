@@ -12,6 +12,7 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BUILD = os.environ.get("HYP_BUILD", os.path.join(ROOT, "build"))
 LINUX_PROMPT = "/ # "
+STOPCLEAR_ROUNDS = int(os.environ.get("HOSTILE_STOPCLEAR_ROUNDS", "8"))
 
 SECRET = 0x5345435245543031
 
@@ -87,9 +88,10 @@ def test_running_vcpu_cannot_be_reinitialised(machine):
 
 def test_stop_and_clear_under_a_running_vcpu(machine):
     """F3: VM_STOP and one CLEAR_VM_RANGE while vCPU 1 rewrites its page:
-    every frame the VMM gets back is zero."""
+    every frame the VMM gets back is zero. A race: with the hyp of the
+    audit it left non-zero words in about one round in ten here."""
     before = frames(machine)
-    for _ in range(3):
+    for _ in range(STOPCLEAR_ROUNDS):
         start_victim(machine)
         out = machine.command("hostile stopclear victim", timeout=120)
         m = re.search(r"a vCPU (on a CPU|not seen running); VM_STOP (-?\d+), CLEAR_VM_RANGE "

@@ -189,10 +189,9 @@ static void cmd_stopclear(int argc, char **argv)
 		return;
 	}
 	lo = lowest_block(vm, &hi);
+	/* The last vCPU (the victim's writer, which never traps) on a CPU. */
 	while (!running && spins++ < 10000000) {
-		for (u32 v = 0; v < vm->cfg.vcpus; v++) {
-			running = running || __atomic_load_n(&vm->vc[v].busy, __ATOMIC_ACQUIRE);
-		}
+		running = __atomic_load_n(&vm->vc[vm->cfg.vcpus - 1].busy, __ATOMIC_ACQUIRE);
 	}
 	stop = hv_call(HV_FN_VM_STOP, vm->vmid, 0, 0, 0, NULL);
 	clear = hv_call(HV_FN_CLEAR_VM_RANGE, vm->vmid, lo >> PAGE_SHIFT,

@@ -236,7 +236,10 @@ void trap_lower_async(struct trap_frame *f, u64 kind);
 void trap_lower_async(struct trap_frame *f, u64 kind)
 {
 	if (kind == TRAP_IRQ || kind == TRAP_FIQ) {
-		u32 intid = gic_ack();
+		/* GICv2 SGIs carry the sender in IAR [12:10]: the INTID is the
+		 * low 10 bits; the whole value goes back to the EOI. */
+		u32 iar = gic_ack();
+		u32 intid = iar & 0x3ff;
 
 		if (intid == INTID_SPURIOUS) {
 			return;
@@ -244,7 +247,7 @@ void trap_lower_async(struct trap_frame *f, u64 kind)
 		if (intid == INTID_VTIMER && vcpu_current() != NULL) {
 			vcpu_timer_irq();
 		}
-		gic_eoi(intid);
+		gic_eoi(iar);
 		if (intid == INTID_HTIMER) {
 			arch_slice_stop();
 		}
