@@ -162,6 +162,13 @@ def test_objects_differ_only_where_the_hooks_are(plat):
     """Code, read-only data, data and their relocations of every hyp and
     VMM object of the two builds: equal but for MAY_DIFFER."""
     rel, tst = image_dir(plat, "release"), image_dir(plat, "test")
+    versions = []
+    for top in (rel, tst):
+        with open(os.path.join(top, "config", "include", "generated", "version.h")) as f:
+            versions.append(f.read())
+    assert versions[0] == versions[1], (
+        "the release and the test build are of different versions (build both at once: "
+        f"./build.sh test):\n{versions[0]}{versions[1]}")
     objs = objects(rel)
     assert "hyp/hyp/core/hvc.c.o" in objs and "vmm/vmm/core/vmcmd.c.o" in objs, sorted(objs)
     assert objs == objects(tst)
