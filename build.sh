@@ -532,6 +532,10 @@ run_fuzz() {
 	local log=$BUILD/test/$target.log
 	make -s -C "$ROOT/tests/fuzz" O="$out"
 	mkdir -p "$out/corpus-$target" "$out/crashes" "$BUILD/test"
+	# Hand-made inputs that reach deep states at once (tests/fuzz/seeds).
+	if [[ -d $ROOT/tests/fuzz/seeds/$target ]]; then
+		cp -n "$ROOT/tests/fuzz/seeds/$target"/* "$out/corpus-$target/"
+	fi
 	"$out/$target" -max_total_time="$secs" -print_final_stats=1 \
 		-artifact_prefix="$out/crashes/$target-" "$out/corpus-$target" >"$log" 2>&1 || rc=$?
 	grep -E '^stat::(number_of_executed_units|average_exec_per_sec)|^Done' "$log" || true
@@ -545,8 +549,10 @@ run_fuzz() {
 
 group_fuzz() {
 	local log=$BUILD/test/fuzz-summary.log
-	say "test group fuzz: libFuzzer over the memory interface, 60 s"
+	say "test group fuzz: libFuzzer over the memory interface (60 s) and the vCPU life cycle (60 s)"
 	run_fuzz 60 fuzz_mem | tee "$log"
+	count_results "$log"
+	run_fuzz 60 fuzz_vcpu | tee "$log"
 	count_results "$log"
 }
 
@@ -562,7 +568,7 @@ cmd_fuzz() {
 	local secs=${1:-600}
 	[[ $secs =~ ^[0-9]+$ ]] || die "fuzz takes a number of seconds, not '$secs'"
 	cmd_deps_quiet_check
-	for t in fuzz_mem fuzz_ctl fuzz_vmcfg; do
+	for t in fuzz_mem fuzz_vcpu fuzz_ctl fuzz_vmcfg; do
 		run_fuzz "$secs" "$t"
 	done
 }
@@ -621,7 +627,7 @@ cmd_soak() {
 	say "soak: the model at 1000000 operations"
 	make -s -C "$ROOT/tests/model" O="$BUILD/host/model"
 	MODEL_OPS=${SOAK_MODEL_OPS:-1000000} run_pytest soak-model model -s
-	for t in fuzz_mem fuzz_ctl fuzz_vmcfg; do
+	for t in fuzz_mem fuzz_vcpu fuzz_ctl fuzz_vmcfg; do
 		say "soak: $t for $fuzz s"
 		run_fuzz "$fuzz" "$t" | tee "$BUILD/test/soak-$t.log"
 		count_results "$BUILD/test/soak-$t.log"

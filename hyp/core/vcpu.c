@@ -235,7 +235,7 @@ s64 vcpu_vm_stop(u32 vmid)
 			}
 		}
 		for (u32 i = 0; i < STOP_SPIN && mem_vm_loaded(vmid) != 0; i++) {
-			__asm__ volatile("yield");
+			arch_relax();
 		}
 	}
 	mem_vm_flush(vmid);

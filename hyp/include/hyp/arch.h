@@ -16,6 +16,7 @@ __noreturn void arch_enter_el1(u64 entry, u64 arg);
 /** Stops this CPU for good with interrupts masked (head.S). */
 __noreturn void cpu_halt(void);
 
+#ifdef __aarch64__
 /** Index of the calling CPU in the platform's CPU list. */
 static inline u32 arch_cpu_index(void)
 {
@@ -29,6 +30,20 @@ static inline void arch_set_cpu_index(u32 idx)
 {
 	__asm__ volatile("msr tpidr_el2, %0" : : "r"((u64)idx));
 }
+
+/** Tells the CPU it spins, waiting on another (YIELD). */
+static inline void arch_relax(void)
+{
+	__asm__ volatile("yield");
+}
+#else
+/* Host builds of the core (tests/unit): the fake arch says which CPU. */
+u32 arch_cpu_index(void);
+
+static inline void arch_relax(void)
+{
+}
+#endif
 
 /** A test-and-set spinlock (needs the MMU on: exclusives on Normal memory). */
 typedef struct {

@@ -1,0 +1,262 @@
+/*
+ * libFuzzer target over the vCPU life cycle (hyp/core/vcpu.c, psci.c) with
+ * the memory core under it, on the fake arch of the host tests: each input
+ * is a sequence of VMM calls (VM create/start/stop/destroy, memory, vCPU
+ * create/init/run with any reply, interrupt injection, clear) and guest
+ * traps (PSCI calls, other calls, data aborts, interrupts) on four
+ * simulated CPUs. After every step:
+ *   - the memory invariants of docs/security.md hold;
+ *   - each VM's count of vCPUs on a CPU is the number of CPUs running one;
+ *   - a VM that does not exist has no vCPU (its registers went with it);
+ *   - VCPU_INIT never succeeds once the VM has started, and then changes
+ *     nothing;
+ *   - a clear or destroy that succeeded found no vCPU on a CPU.
+ * A violation aborts.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <hyp/mem.h>
+#include <hyp/trap.h>
+#include <hyp/vcpu.h>
+
+#include "../../hyp/core/vcpu_priv.h"
+#include "fake_arch.h"
+#include "fake_vcpu.h"
+#include "mem_invariants.h"
+
+#define CPUS 4
+#define RAM UINT64_C(0x40000000)
+#define RAM_SIZE (UINT64_C(16) << 20)
+#define HOST_FREE0 (FAKE_BANK0 + FAKE_HYP_SIZE)
+
+struct input {
+	const u8 *p;
+	size_t n;
+};
+
+static struct trap_frame frames[CPUS];
+
+static u64 take(struct input *in, unsigned bytes)
+{
+	u64 v = 0;
+
+	for (unsigned i = 0; i < bytes; i++) {
+		v = (v << 8) | (in->n > 0 ? *in->p : 0);
+		if (in->n > 0) {
+			in->p++;
+			in->n--;
+		}
+	}
+	return v;
+}
+
+/* Mostly the first two VMs, and their first two vCPUs: the calls meet. */
+static u32 pick_vmid(struct input *in)
+{
+	u64 v = take(in, 1);
+
+	return (u32)(v < 192 ? 1 + v % 2 : v % (CONFIG_MAX_VMS + 2));
+}
+
+static u64 pick_vcpu(struct input *in)
+{
+	u64 v = take(in, 1);
+
+	return v < 192 ? v % 2 : v % 10;
+}
+
+/* A guest address: mostly in the first pages of its RAM (where memory is
+ * given), its RAM's edges, the device page, or anything. */
+static u64 pick_ipa(struct input *in)
+{
+	u64 sel = take(in, 1) % 8;
+
+	if (sel == 0) {
+		return take(in, 8);
+	}
+	if (sel == 1) {
+		return FAKE_VM_DEV_IPA + take(in, 2) % PAGE_SIZE;
+	}
+	if (sel == 2) {
+		return RAM + RAM_SIZE - PAGE_SIZE + take(in, 2) % (2 * PAGE_SIZE);
+	}
+	return RAM + (take(in, 1) % 16) * PAGE_SIZE + (sel == 3 ? take(in, 2) % PAGE_SIZE : 0);
+}
+
+static u64 pick_psci(struct input *in)
+{
+	static const u64 fns[] = { 0x84000000, 0x84000002, 0x84000003, 0xc4000003,
+				   0x84000004, 0xc4000004, 0x84000006, 0x84000008,
+				   0x84000009, 0x8400000a, 0x84000001, 0xc4000012,
+				   0x8400001f, HV_FN_GRANT, HV_FN_REVOKE, HV_FN_VERSION };
+
+	return fns[take(in, 1) % (sizeof(fns) / sizeof(fns[0]))];
+}
+
+static bool running_on(u32 cpu)
+{
+	fake_cpu = cpu;
+	return vcpu_current() != NULL;
+}
+
+/* The guest on cpu traps: a call, a data abort or an interrupt. */
+static void guest_event(struct input *in, u32 cpu)
+{
+	struct trap_frame *f = &frames[cpu];
+	u64 kind = take(in, 1) % 5;
+
+	fake_cpu = cpu;
+	if (kind <= 1) {
+		f->x[0] = pick_psci(in);
+		f->x[1] = take(in, 1) % 2 ? take(in, 1) % 10 : take(in, 8);
+		f->x[2] = kind == 0 ? pick_ipa(in) : take(in, 8);
+		f->x[3] = take(in, 8);
+		vcpu_guest_sync(f, UINT64_C(0x16) << 26, 0, 0);
+	} else if (kind == 2) {
+		u64 ipa = pick_ipa(in);
+		u64 esr = (UINT64_C(0x24) << 26) | (take(in, 4) & 0x1ffffff);
+
+		vcpu_guest_sync(f, esr, ipa, ipa);
+	} else if (kind == 3) {
+		vcpu_irq_exit(f, take(in, 1) % 2 ? HV_INTID_TICK : HV_INTID_KICK);
+	} else {
+		f->x[0] = HV_FN(take(in, 1));
+		vcpu_guest_sync(f, UINT64_C(0x16) << 26, 0, 0);
+	}
+}
+
+static void check(void)
+{
+	if (mem_invariant_violations() != 0) {
+		abort();
+	}
+	for (u32 id = 1; id <= CONFIG_MAX_VMS; id++) {
+		u32 on_cpu = 0;
+
+		for (u32 c = 0; c < CPUS; c++) {
+			on_cpu += running_on(c) && vcpu_current()->vmid == id;
+		}
+		if (mem_vm_loaded(id) != on_cpu) {
+			abort(); /* the count stop, clear and destroy rely on */
+		}
+		for (u32 i = 0; mem_vm_state(id) == VM_FREE && i < HV_MAX_VCPUS; i++) {
+			if (vcpu_lookup(id, i)->state != VCPU_NONE) {
+				abort(); /* a vCPU outlived its VM */
+			}
+		}
+	}
+}
+
+/* Every vCPU off its CPU, every VM gone: the next input starts afresh. */
+static void finish(void)
+{
+	for (u32 c = 0; c < CPUS; c++) {
+		if (running_on(c)) {
+			vcpu_irq_exit(&frames[c], HV_INTID_TICK);
+		}
+	}
+	fake_cpu = 0;
+	for (u32 id = 1; id <= CONFIG_MAX_VMS; id++) {
+		if (mem_vm_state(id) != VM_FREE &&
+		    (vcpu_vm_stop(id) != HV_OK ||
+		     mem_clear_vm_range(id, 0, UINT64_C(1) << 39) != HV_OK ||
+		     vcpu_vm_destroy(id) != HV_OK)) {
+			abort();
+		}
+	}
+}
+
+int LLVMFuzzerTestOneInput(const u8 *data, size_t size);
+int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
+{
+	struct input in = { data, size };
+
+	if (fake_machine_init(48, 24, 12) != 0) {
+		abort();
+	}
+	for (int step = 0; step < 64 && in.n > 0; step++) {
+		u32 cpu = (u32)take(&in, 1) % CPUS;
+		u32 vmid = pick_vmid(&in);
+		u64 idx = pick_vcpu(&in);
+		u32 before = mem_vm_state(vmid);
+		s64 r = HV_OK;
+
+		switch (take(&in, 1) % 12) {
+		case 0: {
+			struct mem_vm_layout l = { RAM, RAM_SIZE, 0, 0, 0 };
+
+			if (take(&in, 1) & 1) {
+				l.dev_ipa = FAKE_VM_DEV_IPA;
+				l.dev_pa = FAKE_DEV;
+				l.dev_size = PAGE_SIZE;
+			}
+			r = vcpu_vm_create(&l, &vmid);
+			break;
+		}
+		case 1:
+			r = mem_prot_and_map(vmid, RAM + (take(&in, 1) % 16) * PAGE_SIZE,
+					     (HOST_FREE0 + (take(&in, 2) % 1024) * PAGE_SIZE) | 3, 3);
+			break;
+		case 2:
+			r = vcpu_create(vmid, idx);
+			break;
+		case 3: {
+			const struct vcpu *v = vcpu_lookup(vmid, idx);
+			struct trap_frame regs = v != NULL ? v->regs : (struct trap_frame){ 0 };
+
+			r = vcpu_init(vmid, idx, pick_ipa(&in), take(&in, 8));
+			if (before != VM_CREATED &&
+			    (r == HV_OK || (v != NULL && memcmp(&regs, &v->regs, sizeof(regs)) != 0))) {
+				abort(); /* the VMM set a started vCPU's registers */
+			}
+			break;
+		}
+		case 4:
+			r = mem_vm_start(vmid);
+			break;
+		case 5:
+			if (!running_on(cpu)) {
+				struct trap_frame *f = &frames[cpu];
+
+				memset(f, 0, sizeof(*f));
+				f->x[0] = HV_FN_VCPU_RUN;
+				f->x[1] = take(&in, 1) % 8 == 0 ? take(&in, 8) : vmid;
+				f->x[2] = idx | (take(&in, 1) % 4) << 16;
+				f->x[3] = take(&in, 8);
+				vcpu_run(f);
+			}
+			break;
+		case 6:
+		case 7:
+			if (running_on(cpu)) {
+				guest_event(&in, cpu);
+			}
+			break;
+		case 8:
+			if (!running_on(cpu)) {
+				r = vcpu_vm_stop(vmid);
+			}
+			break;
+		case 9:
+			r = mem_clear_vm_range(vmid, 0, UINT64_C(1) << 39);
+			if (r == HV_OK && mem_vm_loaded(vmid) != 0) {
+				abort();
+			}
+			break;
+		case 10:
+			r = vcpu_vm_destroy(vmid);
+			break;
+		default:
+			r = vcpu_irq_inject(vmid, idx, take(&in, 2));
+			break;
+		}
+		if (r > 0 || r < HV_E_NOT_GRANTED) {
+			abort(); /* a status outside the ABI */
+		}
+		check();
+	}
+	finish();
+	check();
+	return 0;
+}

@@ -1,0 +1,148 @@
+/*
+ * The arch and GIC hooks of hyp/core/vcpu.c and psci.c for host builds:
+ * the world switch does nothing, the CPU index is the test's to set, the
+ * counter advances by 1,000 ticks a read (so VM_STOP's bounded wait ends),
+ * and each hook counts its calls where a test looks at them.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+
+#include <hyp/log.h>
+#include <hyp/trap.h>
+#include <hyp/vcpu.h>
+
+#include "fake_vcpu.h"
+
+u32 fake_cpu;
+u32 fake_kicks;
+u64 fake_now;
+
+u32 arch_cpu_index(void)
+{
+	return fake_cpu;
+}
+
+u64 arch_counter(void)
+{
+	fake_now += 1000; /* a thousand microseconds a read: bounded waits end soon */
+	return fake_now;
+}
+
+u64 arch_counter_freq(void)
+{
+	return 1000000; /* one tick a microsecond */
+}
+
+void arch_save_el1(struct el1_sysregs *s)
+{
+	(void)s;
+}
+
+void arch_load_el1(const struct el1_sysregs *s)
+{
+	(void)s;
+}
+
+void arch_fpsimd_save(struct fpsimd_state *s)
+{
+	(void)s;
+}
+
+void arch_fpsimd_load(const struct fpsimd_state *s)
+{
+	(void)s;
+}
+
+void arch_fpsimd_zero(void)
+{
+}
+
+void arch_enter_guest_mode(u64 vttbr, u64 vmpidr)
+{
+	(void)vttbr;
+	(void)vmpidr;
+}
+
+void arch_enter_host_mode(void)
+{
+}
+
+void arch_slice_start(u64 us)
+{
+	(void)us;
+}
+
+void arch_slice_stop(void)
+{
+}
+
+void arch_vtimer_mask(void)
+{
+}
+
+bool arch_vtimer_firing(void)
+{
+	return false;
+}
+
+u64 arch_vtimer_deadline(void)
+{
+	return 0;
+}
+
+void arch_inject_undef(struct trap_frame *f)
+{
+	(void)f;
+}
+
+void gic_vcpu_load(const struct vgic_state *s)
+{
+	(void)s;
+}
+
+void gic_vcpu_save(struct vgic_state *s)
+{
+	(void)s;
+}
+
+bool gic_inject(u32 intid)
+{
+	(void)intid;
+	return true;
+}
+
+u64 gic_lr_pending_value(u32 intid)
+{
+	return (UINT64_C(1) << 62) | intid;
+}
+
+bool gic_lr_free(u64 lr)
+{
+	return lr == 0;
+}
+
+bool gic_pending(void)
+{
+	return false;
+}
+
+void gic_send_wake(u32 cpu)
+{
+	(void)cpu;
+	fake_kicks++;
+}
+
+void hvc_version(struct trap_frame *f)
+{
+	f->x[0] = HV_OK;
+	f->x[1] = ((u64)HV_ABI_VERSION_MAJOR << 16) | HV_ABI_VERSION_MINOR;
+}
+
+void log_printf(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+}

@@ -1,0 +1,265 @@
+/*
+ * Host tests of hyp/core/vcpu.c and psci.c on the fake arch: who may set
+ * a vCPU's registers (VCPU_INIT only before start, one boot vCPU; PSCI
+ * CPU_ON only by the guest, at its own entry and context), which reply
+ * completes which exit, the MMIO guard, and stop, clear and destroy
+ * against a vCPU that is still on a CPU (simulated on another "CPU").
+ */
+#include <string.h>
+
+#include <hyp/mem.h>
+#include <hyp/trap.h>
+#include <hyp/vcpu.h>
+
+#include "fake_arch.h"
+#include "fake_vcpu.h"
+#include "harness.h"
+#include "mem_invariants.h"
+
+#define RAM UINT64_C(0x40000000)
+#define RAM_SIZE (UINT64_C(16) << 20)
+#define HOST_FREE0 (FAKE_BANK0 + FAKE_HYP_SIZE)
+#define ENTRY (RAM + 0x100)
+
+/* ESR_EL2 (Arm ARM D23.2.41): EC, ISV, SAS, SRT, WNR, DFSC. */
+#define ESR_HVC (UINT64_C(0x16) << 26)
+#define ESR_DABT (UINT64_C(0x24) << 26)
+#define ESR_ISV (UINT64_C(1) << 24)
+#define ESR_SAS_64 (UINT64_C(3) << 22)
+#define ESR_SRT(r) ((u64)(r) << 16)
+#define ESR_WNR (UINT64_C(1) << 6)
+#define DFSC_TRANS_L3 UINT64_C(0x07)
+#define DFSC_PERM_L3 UINT64_C(0x0f)
+
+#define PSCI_CPU_OFF 0x84000002U
+#define PSCI_CPU_ON 0xc4000003U
+#define PSCI_AFFINITY_INFO 0xc4000004U
+#define PSCI_SYSTEM_OFF 0x84000008U
+
+static struct trap_frame f;
+
+/* Ends a test: the vCPU running on fake CPU cpu exits, and every VM goes
+ * (the vCPU table outlives the machine's memory state between tests). */
+static void finish(u32 cpu)
+{
+	fake_cpu = cpu;
+	if (vcpu_current() != NULL) {
+		vcpu_irq_exit(&f, HV_INTID_TICK);
+	}
+	fake_cpu = 0;
+	for (u32 id = 1; id <= CONFIG_MAX_VMS; id++) {
+		if (mem_vm_state(id) != VM_FREE) {
+			CHECK_EQ(vcpu_vm_stop(id), HV_OK);
+			CHECK_EQ(mem_clear_vm_range(id, 0, UINT64_C(1) << 39), HV_OK);
+			CHECK_EQ(vcpu_vm_destroy(id), HV_OK);
+		}
+	}
+}
+
+/* A VM with RAM_SIZE at RAM, one page given at RAM, vCPUs 0 and 1. */
+static u32 make_vm(void)
+{
+	const struct mem_vm_layout l = { RAM, RAM_SIZE, 0, 0, 0 };
+	u32 vmid = 0;
+
+	CHECK_EQ(fake_machine_init(64, 32, 16), 0);
+	CHECK_EQ(vcpu_vm_create(&l, &vmid), HV_OK);
+	CHECK_EQ(mem_prot_and_map(vmid, RAM, HOST_FREE0 | 3, 3), HV_OK);
+	CHECK_EQ(vcpu_create(vmid, 0), HV_OK);
+	CHECK_EQ(vcpu_create(vmid, 1), HV_OK);
+	return vmid;
+}
+
+/* HV_FN_VCPU_RUN from the VMM on fake CPU cpu; its status (HV_OK: the
+ * vCPU runs and f is its frame). */
+static s64 run(u32 cpu, u32 vmid, u64 vcpu_flags, u64 reply)
+{
+	fake_cpu = cpu;
+	memset(&f, 0, sizeof(f));
+	f.x[0] = HV_FN_VCPU_RUN;
+	f.x[1] = vmid;
+	f.x[2] = vcpu_flags;
+	f.x[3] = reply;
+	vcpu_run(&f);
+	return vcpu_current() != NULL ? HV_OK : (s64)f.x[0];
+}
+
+/* The running guest on fake CPU cpu makes an HVC (f becomes the VMM's
+ * frame if it exits). */
+static void guest_hvc(u32 cpu, u64 fn, u64 a1, u64 a2, u64 a3)
+{
+	fake_cpu = cpu;
+	f.x[0] = fn;
+	f.x[1] = a1;
+	f.x[2] = a2;
+	f.x[3] = a3;
+	vcpu_guest_sync(&f, ESR_HVC, 0, 0);
+}
+
+TEST(vcpu_init_only_for_one_boot_vcpu_before_start)
+{
+	u32 vmid = make_vm();
+
+	CHECK_EQ(vcpu_init(vmid, 1, ENTRY, 7), HV_OK);
+	CHECK_EQ(vcpu_init(vmid, 1, ENTRY + 4, 7), HV_OK); /* the same one again */
+	CHECK_EQ(vcpu_init(vmid, 0, ENTRY, 7), HV_E_BUSY); /* a second boot vCPU */
+	CHECK_EQ(vcpu_init(vmid, 1, ENTRY + 0x1000, 7), HV_E_DENIED); /* not mapped */
+	CHECK_EQ(vcpu_init(vmid, 1, RAM - 0x1000, 7), HV_E_DENIED);   /* not RAM */
+	CHECK_EQ(vcpu_init(vmid, 1, ENTRY + 2, 7), HV_E_DENIED);      /* unaligned */
+	CHECK_EQ(vcpu_init(vmid, 2, ENTRY, 7), HV_E_INVALID);         /* no vCPU 2 */
+	CHECK_EQ(mem_vm_start(vmid), HV_OK);
+	/* Started: the VMM sets no register of any vCPU any more. */
+	CHECK_EQ(vcpu_init(vmid, 1, ENTRY, 7), HV_E_BUSY);
+	CHECK_EQ(vcpu_init(vmid, 0, ENTRY, 7), HV_E_BUSY);
+	CHECK_EQ(run(1, vmid, 0, 0), HV_E_BUSY); /* vCPU 0 is off */
+	CHECK_EQ(run(1, vmid, 1, 0), HV_OK);
+	CHECK_EQ(f.elr, ENTRY + 4);
+	CHECK_EQ(f.x[0], 7);
+	CHECK_EQ(vcpu_init(vmid, 1, ENTRY, 7), HV_E_BUSY); /* running, too */
+	finish(1);
+}
+
+TEST(vcpu_psci_is_the_guests)
+{
+	u32 vmid = make_vm();
+
+	CHECK_EQ(vcpu_init(vmid, 1, ENTRY, 0), HV_OK);
+	CHECK_EQ(mem_vm_start(vmid), HV_OK);
+	CHECK_EQ(run(1, vmid, 1, 0), HV_OK);
+	/* refusals are answered to the guest, with no exit */
+	guest_hvc(1, PSCI_CPU_ON, 0, RAM + RAM_SIZE, 0x1234);
+	CHECK_EQ((s64)f.x[0], -9); /* INVALID_ADDRESS: outside its RAM */
+	guest_hvc(1, PSCI_CPU_ON, 5, ENTRY, 0x1234);
+	CHECK_EQ((s64)f.x[0], -2); /* INVALID_PARAMETERS: no vCPU 5 */
+	guest_hvc(1, PSCI_CPU_ON, 0x100, ENTRY, 0x1234);
+	CHECK_EQ((s64)f.x[0], -2); /* an Aff1 field */
+	guest_hvc(1, PSCI_CPU_ON, 1, ENTRY, 0x1234);
+	CHECK_EQ((s64)f.x[0], -4); /* ALREADY_ON: itself */
+	guest_hvc(1, PSCI_AFFINITY_INFO, 0, 0, 0);
+	CHECK_EQ(f.x[0], 1); /* off */
+	CHECK(vcpu_current() != NULL);
+	/* CPU_ON of vCPU 0: the guest's entry and context; the VMM is told */
+	guest_hvc(1, PSCI_CPU_ON, 0, ENTRY + 8, 0x1234);
+	CHECK(vcpu_current() == NULL);
+	CHECK_EQ(f.x[0], HV_OK);
+	CHECK_EQ(f.x[1], HV_EXIT_POWER);
+	CHECK_EQ(f.x[2], HV_POWER_CPU_ON);
+	CHECK_EQ(f.x[3], 0);
+	CHECK_EQ(run(2, vmid, 0, 0), HV_OK);
+	CHECK_EQ(f.elr, ENTRY + 8);
+	CHECK_EQ(f.x[0], 0x1234);
+	/* vCPU 0 turns itself off: runs refused until a CPU_ON */
+	guest_hvc(2, PSCI_CPU_OFF, 0, 0, 0);
+	CHECK_EQ(f.x[1], HV_EXIT_POWER);
+	CHECK_EQ(f.x[2], HV_POWER_CPU_OFF);
+	CHECK_EQ(run(2, vmid, 0, 0), HV_E_BUSY);
+	CHECK_EQ(run(1, vmid, 1, 0), HV_OK); /* vCPU 1 resumes: CPU_ON returned 0 */
+	CHECK_EQ(f.x[0], 0);
+	guest_hvc(1, PSCI_AFFINITY_INFO, 0, 0, 0);
+	CHECK_EQ(f.x[0], 1);
+	guest_hvc(1, PSCI_AFFINITY_INFO, 0, 1, 0);
+	CHECK_EQ((s64)f.x[0], -2); /* lowest affinity level 1 */
+	/* SYSTEM_OFF stops the whole VM in the hyp */
+	guest_hvc(1, PSCI_SYSTEM_OFF, 0, 0, 0);
+	CHECK_EQ(f.x[2], HV_POWER_SYSTEM_OFF);
+	CHECK_EQ(mem_vm_state(vmid), VM_OFF);
+	CHECK_EQ(run(1, vmid, 1, 0), HV_E_BUSY);
+	finish(1);
+}
+
+TEST(vcpu_replies_answer_only_their_exit)
+{
+	u32 vmid = make_vm();
+	const u64 dev = 0x09000000;
+
+	CHECK_EQ(vcpu_init(vmid, 0, ENTRY, 0), HV_OK);
+	CHECK_EQ(mem_vm_start(vmid), HV_OK);
+	CHECK_EQ(run(1, vmid, HV_RUN_RETRY, 0), HV_E_INVALID); /* nothing to retry */
+	CHECK_EQ(run(1, vmid, HV_RUN_ABORT, 0), HV_E_INVALID);
+	CHECK_EQ(run(1, vmid, 0, 0), HV_OK);
+	/* a 64-bit load into x5 from a device */
+	vcpu_guest_sync(&f, ESR_DABT | ESR_ISV | ESR_SAS_64 | ESR_SRT(5) | DFSC_TRANS_L3, dev, dev);
+	CHECK_EQ(f.x[1], HV_EXIT_MMIO);
+	CHECK_EQ(run(1, vmid, HV_RUN_RETRY, 0), HV_E_INVALID);
+	CHECK_EQ(run(1, vmid, HV_RUN_RETRY | HV_RUN_ABORT, 0), HV_E_INVALID);
+	CHECK_EQ(run(1, vmid, 0, 0xabcd), HV_OK); /* refused replies changed nothing */
+	CHECK_EQ(f.x[5], 0xabcd);
+	CHECK_EQ(f.elr, ENTRY + 4);
+	/* a call to the VMM: x0..x3 come from the reply, nothing retries it */
+	guest_hvc(1, HV_FN(0x5555), 1, 2, 3);
+	CHECK_EQ(f.x[1], HV_EXIT_HVC);
+	CHECK_EQ(run(1, vmid, HV_RUN_RETRY, 0), HV_E_INVALID);
+	CHECK_EQ(run(1, vmid, HV_RUN_ABORT, 0), HV_E_INVALID);
+	CHECK_EQ(run(1, vmid, 0, 99), HV_OK);
+	CHECK_EQ(f.x[0], 99);
+	finish(1);
+}
+
+TEST(vcpu_mmio_guard_keeps_ram_out_of_the_exit_record)
+{
+	u32 vmid = make_vm();
+	const u64 hole = RAM + 0x200000; /* RAM not given yet */
+
+	CHECK_EQ(vcpu_init(vmid, 0, ENTRY, 0), HV_OK);
+	CHECK_EQ(mem_vm_start(vmid), HV_OK);
+	CHECK_EQ(run(1, vmid, 0, 0), HV_OK);
+	f.x[3] = 0x5345435245543031;
+	vcpu_guest_sync(&f, ESR_DABT | ESR_ISV | ESR_SAS_64 | ESR_SRT(3) | ESR_WNR | DFSC_TRANS_L3,
+			hole, hole);
+	CHECK_EQ(f.x[1], HV_EXIT_ABORT); /* not MMIO, and no value */
+	CHECK_EQ(f.x[2], hole);
+	CHECK_EQ(f.x[3], HV_ABORT_WRITE);
+	CHECK_EQ(f.x[4], 0);
+	CHECK_EQ(run(1, vmid, 0, 0), HV_E_INVALID); /* must be RETRY or ABORT */
+	CHECK_EQ(run(1, vmid, HV_RUN_RETRY, 0), HV_OK);
+	CHECK_EQ(f.elr, ENTRY); /* the store runs again */
+	/* outside RAM a store is MMIO, with its value; a permission fault
+	 * there (HPFAR not sure) is not */
+	vcpu_guest_sync(&f, ESR_DABT | ESR_ISV | ESR_SAS_64 | ESR_SRT(3) | ESR_WNR | DFSC_PERM_L3,
+			0x09000000, 0x09000000);
+	CHECK_EQ(f.x[1], HV_EXIT_ABORT);
+	CHECK_EQ(f.x[4], 0);
+	CHECK_EQ(run(1, vmid, HV_RUN_ABORT, 0), HV_OK);
+	f.x[3] = 0x77;
+	vcpu_guest_sync(&f, ESR_DABT | ESR_ISV | ESR_SAS_64 | ESR_SRT(3) | ESR_WNR | DFSC_TRANS_L3,
+			0x09000000, 0x09000000);
+	CHECK_EQ(f.x[1], HV_EXIT_MMIO);
+	CHECK_EQ(f.x[4], 0x77);
+	finish(1);
+}
+
+TEST(vcpu_stop_waits_and_destroy_wipes)
+{
+	u32 vmid = make_vm();
+	u32 again = 0;
+	u32 kicks = fake_kicks;
+	const struct mem_vm_layout l = { RAM, RAM_SIZE, 0, 0, 0 };
+
+	CHECK_EQ(vcpu_init(vmid, 0, ENTRY, 0), HV_OK);
+	CHECK_EQ(mem_vm_start(vmid), HV_OK);
+	CHECK_EQ(run(1, vmid, 0, 0), HV_OK); /* on "CPU 1" until it exits */
+	fake_cpu = 0;
+	/* It never leaves here: the stop kicks it, gives up after its bound,
+	 * and the VM stays off with clear and destroy refused. */
+	CHECK_EQ(vcpu_vm_stop(vmid), HV_E_BUSY);
+	CHECK(fake_kicks > kicks);
+	CHECK_EQ(mem_vm_state(vmid), VM_OFF);
+	CHECK_EQ(mem_clear_vm_range(vmid, 0, UINT64_C(1) << 39), HV_E_BUSY);
+	CHECK_EQ(vcpu_vm_destroy(vmid), HV_E_BUSY);
+	fake_cpu = 1;
+	vcpu_irq_exit(&f, HV_INTID_KICK); /* the kick ends its run */
+	CHECK_EQ(f.x[1], HV_EXIT_IRQ);
+	fake_cpu = 0;
+	CHECK_EQ(vcpu_vm_stop(vmid), HV_OK);
+	CHECK_EQ(run(1, vmid, 0, 0), HV_E_BUSY);
+	CHECK_EQ(mem_clear_vm_range(vmid, 0, UINT64_C(1) << 39), HV_OK);
+	CHECK_EQ(vcpu_vm_destroy(vmid), HV_OK);
+	/* The vmid again: its old vCPUs are gone with it. */
+	CHECK_EQ(vcpu_vm_create(&l, &again), HV_OK);
+	CHECK_EQ(again, vmid);
+	CHECK_EQ(mem_vm_start(again), HV_OK);
+	CHECK_EQ(run(1, again, 0, 0), HV_E_INVALID);
+	CHECK_EQ(run(1, again, 1, 0), HV_E_INVALID);
+	CHECK_EQ(mem_invariant_violations(), 0);
+	finish(1);
+}
