@@ -264,7 +264,8 @@ s64 mem_vm_destroy(u32 vmid)
 	return ret;
 }
 
-s64 mem_vm_start(u32 vmid)
+/* Moves a VM from any state in from_mask to state `to`. */
+static s64 vm_transition(u32 vmid, u32 from_mask, u32 to)
 {
 	struct vm *vm;
 	s64 ret = HV_OK;
@@ -273,30 +274,25 @@ s64 mem_vm_start(u32 vmid)
 	vm = mem_vm_of(vmid);
 	if (vm == NULL) {
 		ret = HV_E_NOT_FOUND;
-	} else if (vm->state != VM_CREATED) {
+	} else if ((from_mask & (1U << vm->state)) == 0) {
 		ret = HV_E_BUSY;
 	} else {
-		__atomic_store_n(&vm->state, VM_RUNNING, __ATOMIC_SEQ_CST);
+		__atomic_store_n(&vm->state, to, __ATOMIC_SEQ_CST);
 	}
 	spin_unlock(&mem_lock);
 	return ret;
 }
 
+s64 mem_vm_start(u32 vmid)
+{
+	return vm_transition(vmid, 1U << VM_CREATED, VM_RUNNING);
+}
+
 s64 mem_vm_stop(u32 vmid)
 {
-	struct vm *vm;
-	s64 ret = HV_OK;
-
-	spin_lock(&mem_lock);
-	vm = mem_vm_of(vmid);
-	if (vm == NULL) {
-		ret = HV_E_NOT_FOUND;
-	} else {
-		/* From any state: stopping an off VM again is no change. */
-		__atomic_store_n(&vm->state, VM_OFF, __ATOMIC_SEQ_CST);
-	}
-	spin_unlock(&mem_lock);
-	return ret;
+	/* From any state: stopping an off VM again is no change. */
+	return vm_transition(vmid, (1U << VM_CREATED) | (1U << VM_RUNNING) | (1U << VM_OFF),
+			     VM_OFF);
 }
 
 /*

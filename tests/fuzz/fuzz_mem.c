@@ -12,26 +12,8 @@
 #include <hyp/mem.h>
 
 #include "fake_arch.h"
+#include "fuzz_input.h"
 #include "mem_invariants.h"
-
-struct input {
-	const u8 *p;
-	size_t n;
-};
-
-static u64 take(struct input *in, unsigned bytes)
-{
-	u64 v = 0;
-
-	for (unsigned i = 0; i < bytes; i++) {
-		v = (v << 8) | (in->n > 0 ? *in->p : 0);
-		if (in->n > 0) {
-			in->p++;
-			in->n--;
-		}
-	}
-	return v;
-}
 
 /* A physical address: mostly RAM of the machine, sometimes anything. */
 static u64 pick_pa(struct input *in)

@@ -23,6 +23,7 @@
 #include "../../hyp/core/vcpu_priv.h"
 #include "fake_arch.h"
 #include "fake_vcpu.h"
+#include "fuzz_input.h"
 #include "mem_invariants.h"
 
 #define CPUS 4
@@ -30,26 +31,7 @@
 #define RAM_SIZE (UINT64_C(16) << 20)
 #define HOST_FREE0 (FAKE_BANK0 + FAKE_HYP_SIZE)
 
-struct input {
-	const u8 *p;
-	size_t n;
-};
-
 static struct trap_frame frames[CPUS];
-
-static u64 take(struct input *in, unsigned bytes)
-{
-	u64 v = 0;
-
-	for (unsigned i = 0; i < bytes; i++) {
-		v = (v << 8) | (in->n > 0 ? *in->p : 0);
-		if (in->n > 0) {
-			in->p++;
-			in->n--;
-		}
-	}
-	return v;
-}
 
 /* Mostly the first two VMs, and their first two vCPUs: the calls meet. */
 static u32 pick_vmid(struct input *in)
