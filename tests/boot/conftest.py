@@ -18,7 +18,9 @@ import qemu  # noqa: E402
 BUILD = os.environ.get("HYP_BUILD", os.path.join(ROOT, "build"))
 IMAGE = os.environ.get("HYP_IMAGE", "test")
 VARIANTS = ["virt-gicv3", "virt-gicv2", "rpi4"]
-BOOT_TIMEOUT = 120
+# The Pi 4 reads its boot files from an emulated SD card: about 30 s to the
+# prompt alone, several times that on a loaded 2-core machine.
+BOOT_TIMEOUT = 300
 PROMPT = "vmm> "
 
 
