@@ -5,6 +5,7 @@ model at 10^6 operations, the fuzz targets and the hostile storm at 10^6
 calls are run by build.sh beside these. One platform variant
 (SOAK_VARIANT, default virt-gicv3)."""
 import importlib.util
+import itertools
 import os
 import re
 import time
@@ -39,9 +40,26 @@ def frames(machine):
     return int(m.group(1)), int(m.group(2)) + int(m.group(3))
 
 
-def sh(machine, line, expect, timeout=300):
-    machine.child.sendline(line)
-    machine.child.expect(expect, timeout=timeout)
+_seq = itertools.count(1)
+
+
+def sh(machine, line, expect=None, timeout=300):
+    """Types a shell command into the attached VM and waits for it. Each
+    attach replays the VM's console history, so every wait is for a fresh
+    marker: `@@N-ok` after the command, or, with `expect`, the command's
+    output tagged `@@N ` (the typed line shows `@@$((N))`, never `@@N`).
+    Typed a few characters at a time (a long line once lost its end on a
+    loaded machine)."""
+    n = next(_seq)
+    if expect is None:
+        full, want = f"{line}; echo @@$(({n}))-ok", rf"@@{n}-ok"
+    else:
+        full, want = f'R=$({line}); echo "@@$(({n})) $R"', rf"@@{n} {expect}"
+    for i in range(0, len(full), 16):
+        machine.child.send(full[i:i + 16])
+        time.sleep(0.05)
+    machine.child.send("\n")
+    machine.child.expect(want, timeout=timeout)
     m = machine.child.match
     machine.child.expect_exact(PROMPT, timeout=120)
     return m
@@ -55,7 +73,7 @@ def detach(machine):
 def attach(machine, name):
     machine.child.sendline(f"console {name}")
     machine.child.expect_exact(f"vm {name}: console attached", timeout=30)
-    sh(machine, "echo back-$((40+2))", r"back-42")
+    sh(machine, "true")
 
 
 def test_create_start_destroy_cycles(soak_machine):
@@ -80,8 +98,7 @@ def test_three_linux_vms_doing_io(soak_machine):
         m.child.sendline(f"run {name}")
         m.child.expect(r"HYP-GUEST-READY", timeout=600)
         m.child.expect_exact(PROMPT, timeout=120)
-        sh(m, f"mkdir -p /mnt && mount /dev/vda /mnt && ifconfig eth0 {ip} up && "
-           "echo up-$((1+1))", "up-2")
+        sh(m, f"mkdir -p /mnt && mount /dev/vda /mnt && ifconfig eth0 {ip} up")
         detach(m)
     deadline = time.monotonic() + MINUTES * 60
     rounds = 0
@@ -89,8 +106,8 @@ def test_three_linux_vms_doing_io(soak_machine):
         for k, (name, ip) in enumerate(vms):
             peer = vms[(k + 1) % len(vms)]
             attach(m, peer[0])
-            sh(m, "rm -f /tmp/rx; (nc -l -p 5000 > /tmp/rx; md5sum /tmp/rx > /tmp/rx.md5) & "
-               "echo listening-$((1+1))", "listening-2")
+            sh(m, "rm -f /tmp/rx /tmp/rx.md5 /tmp/rx.tmp; (nc -l -p 5000 > /tmp/rx; "
+               "md5sum /tmp/rx > /tmp/rx.tmp; mv /tmp/rx.tmp /tmp/rx.md5) &")
             detach(m)
             attach(m, name)
             # disk: the known file, and a new one written and read back
@@ -105,10 +122,12 @@ def test_three_linux_vms_doing_io(soak_machine):
             # network: 4 MiB to the next VM
             sent = sh(m, "dd if=/dev/urandom of=/tmp/tx bs=64k count=64 2>/dev/null && "
                       "md5sum /tmp/tx", r"([0-9a-f]{32})  /tmp/tx").group(1)
-            sh(m, f"nc {peer[1]} 5000 < /tmp/tx; echo sent-$((1+1))", "sent-2", timeout=600)
+            sh(m, f"nc {peer[1]} 5000 < /tmp/tx", timeout=600)
             detach(m)
             attach(m, peer[0])
-            got = sh(m, "sleep 1; cat /tmp/rx.md5", r"([0-9a-f]{32})  /tmp/rx").group(1)
+            # this round's checksum, once the receiver has written it
+            got = sh(m, "while [ ! -e /tmp/rx.md5 ]; do sleep 1; done; cat /tmp/rx.md5",
+                     r"([0-9a-f]{32})  /tmp/rx").group(1)
             assert got == sent, f"{name} -> {peer[0]}, round {rounds}"
             detach(m)
         rounds += 1
