@@ -52,7 +52,8 @@ def sh(machine, line, expect=None, timeout=300):
     loaded machine)."""
     n = next(_seq)
     if expect is None:
-        full, want = f"{line}; echo @@$(({n}))-ok", rf"@@{n}-ok"
+        sep = " " if line.endswith("&") else "; "  # "&;" is not sh
+        full, want = f"{line}{sep}echo @@$(({n}))-ok", rf"@@{n}-ok"
     else:
         full, want = f'R=$({line}); echo "@@$(({n})) $R"', rf"@@{n} {expect}"
     for i in range(0, len(full), 16):
