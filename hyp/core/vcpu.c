@@ -17,26 +17,6 @@
 
 #include "vcpu_priv.h"
 
-/* ESR_EL2 fields of data aborts (Arm ARM D23.2.41, ISS encoding for DABT). */
-#define EC_SHIFT 26
-#define EC_WFX 0x01
-#define EC_HVC64 0x16
-#define EC_SMC64 0x17
-#define EC_SYSREG 0x18
-#define EC_IABT_LOW 0x20
-#define EC_DABT_LOW 0x24
-#define ISS_ISV (UINT64_C(1) << 24)
-#define ISS_SAS_SHIFT 22
-#define ISS_SSE (UINT64_C(1) << 21)
-#define ISS_SRT_SHIFT 16
-#define ISS_SF (UINT64_C(1) << 15)
-#define ISS_S1PTW (UINT64_C(1) << 7)
-#define ISS_WNR (UINT64_C(1) << 6)
-/* DFSC/IFSC [5:0]: translation faults at levels 0-3 (D23.2.41). */
-#define ISS_FSC_MASK UINT64_C(0x3f)
-#define FSC_TRANS_L0 UINT64_C(0x04)
-#define FSC_TRANS_L3 UINT64_C(0x07)
-
 /* Guest reset state: EL1h, DAIF masked; SCTLR_EL1 RES1 with MMU and caches
  * off; CPACR_EL1.FPEN = 0b11 (FP/SIMD usable at EL1 and EL0). */
 #define GUEST_PSTATE 0x3c5
@@ -47,9 +27,13 @@ struct pcpu {
 	struct vcpu *current;
 	struct trap_frame vmm;
 	struct el1_sysregs vmm_sys;
+	struct pmu_state vmm_pmu; /* while a vCPU with a PMU runs */
+	u64 vmm_pmcr;             /* while one without runs */
 };
 
 static struct vcpu vcpus[CONFIG_MAX_VMS + 1][HV_MAX_VCPUS];
+/* HV_VM_* flags of each VM, from its VM_CREATE (under vcpu_lock). */
+static u64 vm_flags[CONFIG_MAX_VMS + 1];
 static struct pcpu pcpus[CONFIG_MAX_CPUS];
 /* The VM whose vCPU each physical CPU runs (0: none), for stop's kicks. */
 static u32 pcpu_vmid[CONFIG_MAX_CPUS];
@@ -65,7 +49,7 @@ struct vcpu *vcpu_lookup(u32 vmid, u64 index)
 	if (vmid == 0 || vmid > CONFIG_MAX_VMS || index >= HV_MAX_VCPUS) {
 		return NULL;
 	}
-	return &vcpus[vmid][index];
+	return &vcpus[index_nospec(vmid, CONFIG_MAX_VMS + 1)][index_nospec(index, HV_MAX_VCPUS)];
 }
 
 s64 vcpu_create(u32 vmid, u64 index)
@@ -85,6 +69,7 @@ s64 vcpu_create(u32 vmid, u64 index)
 		v->state = VCPU_OFF;
 		v->vmid = vmid;
 		v->index = (u32)index;
+		v->has_pmu = (vm_flags[vmid] & HV_VM_PMU) != 0;
 	}
 	spin_unlock(&vcpu_lock);
 	return ret;
@@ -95,6 +80,7 @@ void vcpu_reset(struct vcpu *v, u64 entry, u64 x0)
 	memset(&v->regs, 0, sizeof(v->regs));
 	memset(&v->sys, 0, sizeof(v->sys));
 	memset(&v->fp, 0, sizeof(v->fp));
+	memset(&v->pmu, 0, sizeof(v->pmu)); /* every counter off */
 	v->regs.x[0] = x0;
 	v->regs.elr = entry;
 	v->regs.spsr = GUEST_PSTATE;
@@ -168,7 +154,7 @@ s64 vcpu_irq_inject(u32 vmid, u64 index, u64 intid)
 	return ret;
 }
 
-s64 vcpu_vm_create(const struct mem_vm_layout *l, u32 *vmid)
+s64 vcpu_vm_create(const struct mem_vm_layout *l, u64 flags, u32 *vmid)
 {
 	s64 ret;
 
@@ -176,6 +162,9 @@ s64 vcpu_vm_create(const struct mem_vm_layout *l, u32 *vmid)
 	 * destroy and the wipe of its vCPUs. */
 	spin_lock(&vcpu_lock);
 	ret = mem_vm_create(l, vmid);
+	if (ret == HV_OK) {
+		vm_flags[*vmid] = flags;
+	}
 	spin_unlock(&vcpu_lock);
 	return ret;
 }
@@ -382,6 +371,13 @@ void vcpu_run(struct trap_frame *f)
 	struct pcpu *pc = &pcpus[self];
 	s64 ret;
 
+	if (arch_serror_sync()) {
+		/* The VMM's own SError, pending: it takes it first, and then
+		 * asks again (the guest is not charged with it). */
+		arch_vmm_serror();
+		f->x[0] = (u64)HV_E_BUSY;
+		return;
+	}
 	spin_lock(&vcpu_lock);
 	ret = claim(v, vmid, flags);
 	spin_unlock(&vcpu_lock);
@@ -399,6 +395,17 @@ void vcpu_run(struct trap_frame *f)
 	__atomic_store_n(&pcpu_vmid[self], vmid, __ATOMIC_SEQ_CST);
 	pc->vmm = *f;
 	arch_save_el1(&pc->vmm_sys);
+	/* The VMM's counters stop here; a guest with a PMU gets its own. */
+	if (v->has_pmu) {
+		arch_pmu_save(&pc->vmm_pmu);
+		arch_pmu_load(&v->pmu);
+	} else {
+		pc->vmm_pmcr = arch_pmu_stop();
+	}
+	/* Stage 2 (and the EL2 controls) first, then the guest's stage 1:
+	 * no walk ever mixes one world's tables with the other's. MPIDR_EL1
+	 * as the guest reads it: RES1 bit 31, Aff0 = vCPU index. */
+	arch_enter_guest_mode(mem_vm_vttbr(vmid), (UINT64_C(1) << 31) | v->index, v->has_pmu);
 	arch_load_el1(&v->sys);
 	arch_fpsimd_load(&v->fp);
 	gic_vcpu_load(&v->vgic);
@@ -406,8 +413,6 @@ void vcpu_run(struct trap_frame *f)
 		v->vtimer_owed = false;
 	}
 	arch_slice_start(CONFIG_VCPU_SLICE_US);
-	/* MPIDR_EL1 as the guest reads it: RES1 bit 31, Aff0 = vCPU index. */
-	arch_enter_guest_mode(mem_vm_vttbr(vmid), (UINT64_C(1) << 31) | v->index);
 	*f = v->regs;
 	pc->current = v;
 }
@@ -418,13 +423,28 @@ void vcpu_exit(struct trap_frame *f, u64 reason, u64 a2, u64 a3, u64 a4, u64 a5,
 	struct vcpu *v = pc->current;
 
 	arch_slice_stop();
+	if (arch_serror_sync()) {
+		/* The guest's own accesses raised an asynchronous abort: it
+		 * is charged to the guest, which cannot go on. */
+		log_info("vm%u vcpu%u: SError: vCPU stopped\n", v->vmid, v->index);
+		v->state = VCPU_DEAD;
+		reason = HV_EXIT_FAULT;
+		a2 = (u64)EC_SERROR << EC_SHIFT;
+		a3 = a4 = a5 = a6 = 0;
+	}
 	v->regs = *f;
 	gic_vcpu_save(&v->vgic);
 	arch_save_el1(&v->sys);
 	arch_fpsimd_save(&v->fp);
 	arch_fpsimd_zero();
-	arch_load_el1(&pc->vmm_sys);
 	arch_enter_host_mode();
+	arch_load_el1(&pc->vmm_sys);
+	if (v->has_pmu) {
+		arch_pmu_save(&v->pmu);
+		arch_pmu_load(&pc->vmm_pmu);
+	} else {
+		arch_pmu_restart(pc->vmm_pmcr);
+	}
 	*f = pc->vmm;
 	f->x[0] = HV_OK;
 	f->x[1] = reason;
@@ -435,6 +455,15 @@ void vcpu_exit(struct trap_frame *f, u64 reason, u64 a2, u64 a3, u64 a4, u64 a5,
 	f->x[6] = a6;
 	pc->current = NULL;
 	release(v);
+}
+
+void vcpu_guest_serror(struct trap_frame *f)
+{
+	struct vcpu *v = vcpu_current();
+
+	log_info("vm%u vcpu%u: SError: vCPU stopped\n", v->vmid, v->index);
+	v->state = VCPU_DEAD;
+	vcpu_exit(f, HV_EXIT_FAULT, (u64)EC_SERROR << EC_SHIFT, 0, 0, 0, 0);
 }
 
 void vcpu_timer_irq(void)
@@ -454,134 +483,4 @@ void vcpu_timer_irq(void)
 void vcpu_irq_exit(struct trap_frame *f, u32 intid)
 {
 	vcpu_exit(f, HV_EXIT_IRQ, intid, 0, 0, 0, 0);
-}
-
-static void guest_hvc(struct vcpu *v, struct trap_frame *f, bool smc)
-{
-	u64 fn = f->x[0];
-
-	if (psci_call(v, f, smc)) {
-		return; /* the hyp's: the VMM is at most told */
-	}
-	if (!smc && fn == HV_FN_VERSION) {
-		hvc_version(f);
-		return;
-	}
-	if (!smc && (fn == HV_FN_GRANT || fn == HV_FN_REVOKE)) {
-		f->x[0] = (u64)(fn == HV_FN_GRANT ? mem_grant(v->vmid, f->x[1], f->x[2])
-						  : mem_revoke(v->vmid, f->x[1], f->x[2]));
-		return;
-	}
-	/* Everything else is addressed to the VMM: its own devices' calls. */
-	v->pending = PENDING_HVC;
-	vcpu_exit(f, HV_EXIT_HVC, f->x[0], f->x[1], f->x[2], f->x[3], smc);
-}
-
-static void guest_abort(struct vcpu *v, struct trap_frame *f, u64 esr, u64 ipa,
-			u64 va, bool exec)
-{
-	u32 size;
-	u32 reg;
-	u64 value = 0;
-
-	v->fault_exec = exec;
-	v->fault_write = !exec && (esr & ISS_WNR) != 0;
-	v->fault_va = va;
-	/*
-	 * The MMIO guard: a fault in the VM's RAM (a block the VMM has not
-	 * given yet) is never emulated. The VMM learns the address and the
-	 * direction, never a value, and may only give memory and retry, or
-	 * refuse. Likewise for accesses with no syndrome to emulate, and for
-	 * any fault but a translation fault (HPFAR, the IPA, is only sure
-	 * for those; nothing else is emulated anyway).
-	 */
-	if (exec || (esr & ISS_ISV) == 0 || (esr & ISS_S1PTW) != 0 ||
-	    (esr & ISS_FSC_MASK) < FSC_TRANS_L0 || (esr & ISS_FSC_MASK) > FSC_TRANS_L3 ||
-	    mem_vm_in_ram(v->vmid, ipa)) {
-		v->pending = PENDING_RETRY;
-		vcpu_exit(f, HV_EXIT_ABORT, ipa,
-			  (exec ? HV_ABORT_EXEC : 0) | (v->fault_write ? HV_ABORT_WRITE : 0), 0,
-			  0, 0);
-		return;
-	}
-	size = 1U << ((esr >> ISS_SAS_SHIFT) & 3);
-	reg = (u32)(esr >> ISS_SRT_SHIFT) & 31;
-	if ((esr & ISS_WNR) != 0) {
-		value = reg == 31 ? 0 : f->x[reg];
-		if (size < 8) {
-			value &= (UINT64_C(1) << (size * 8)) - 1;
-		}
-		v->pending = PENDING_MMIO_WRITE;
-		vcpu_exit(f, HV_EXIT_MMIO, ipa, size | HV_MMIO_WRITE, value, 0, 0);
-		return;
-	}
-	v->pending = PENDING_MMIO_READ;
-	v->mmio_reg = (u8)reg;
-	v->mmio_size = (u8)size;
-	v->mmio_sext = (esr & ISS_SSE) != 0;
-	v->mmio_sf = (esr & ISS_SF) != 0;
-	vcpu_exit(f, HV_EXIT_MMIO, ipa, size, 0, 0, 0);
-}
-
-/*
- * ISS of a trapped MSR (Arm ARM D23.2.41, EC 0x18): Op0 [21:20], Op2
- * [19:17], Op1 [16:14], CRn [13:10], Rt [9:5], CRm [4:1], Direction [0]
- * (0 = write). ICC_SGI1R_EL1 is S3_0_C12_C11_5.
- */
-static bool is_sgi1r_write(u64 esr)
-{
-	const u64 mask = (UINT64_C(3) << 20) | (UINT64_C(7) << 17) | (UINT64_C(7) << 14) |
-			 (UINT64_C(15) << 10) | (UINT64_C(15) << 1) | 1;
-	const u64 sgi1r = (UINT64_C(3) << 20) | (UINT64_C(5) << 17) | (UINT64_C(0) << 14) |
-			  (UINT64_C(12) << 10) | (UINT64_C(11) << 1) | 0;
-
-	return (esr & mask) == sgi1r;
-}
-
-void vcpu_guest_sync(struct trap_frame *f, u64 esr, u64 ipa, u64 va)
-{
-	struct vcpu *v = vcpu_current();
-	u32 ec = (u32)(esr >> EC_SHIFT) & 0x3f;
-
-	switch (ec) {
-	case EC_HVC64:
-		guest_hvc(v, f, false);
-		break;
-	case EC_SMC64:
-		f->elr += 4; /* a trapped SMC leaves ELR at the SMC itself */
-		guest_hvc(v, f, true);
-		break;
-	case EC_DABT_LOW:
-		guest_abort(v, f, esr, ipa, va, false);
-		break;
-	case EC_IABT_LOW:
-		guest_abort(v, f, esr, ipa, va, true);
-		break;
-	case EC_WFX:
-		f->elr += 4;
-		/* An interrupt already on its way wakes the vCPU at once. */
-		if (!gic_pending() && !arch_vtimer_firing() && !v->vtimer_owed) {
-			vcpu_exit(f, HV_EXIT_WFI, arch_vtimer_deadline(), 0, 0, 0, 0);
-		}
-		break;
-	case EC_SYSREG:
-		if (is_sgi1r_write(esr)) {
-			/* GICv3 SGIs: the VMM decides the targets. */
-			u32 rt = (u32)(esr >> 5) & 31;
-
-			f->elr += 4;
-			vcpu_exit(f, HV_EXIT_SGI, rt == 31 ? 0 : f->x[rt], 0, 0, 0, 0);
-		} else {
-			arch_inject_undef(f); /* registers a guest does not own */
-		}
-		break;
-	default:
-		/* Nothing of a protected VM's state on the shared console:
-		 * the VMM gets the syndrome in the exit record. */
-		log_info("vm%u vcpu%u: unhandled exception (EC 0x%02x): vCPU stopped\n",
-			 v->vmid, v->index, ec);
-		v->state = VCPU_DEAD;
-		vcpu_exit(f, HV_EXIT_FAULT, esr, 0, 0, 0, 0);
-		break;
-	}
 }

@@ -1,12 +1,34 @@
 /*
- * What vcpu.c shares with psci.c, the guest's power calls. Not an
- * interface: only these two include it.
+ * What vcpu.c shares with psci.c (the guest's power calls) and
+ * guest_trap.c (what its exceptions mean). Not an interface: only these
+ * include it.
  */
 #ifndef HYP_CORE_VCPU_PRIV_H
 #define HYP_CORE_VCPU_PRIV_H
 
 #include <hyp/arch.h>
 #include <hyp/vcpu.h>
+
+/* ESR_EL2 fields of data aborts (Arm ARM D23.2.41, ISS encoding for DABT). */
+#define EC_SHIFT 26
+#define EC_WFX 0x01
+#define EC_HVC64 0x16
+#define EC_SMC64 0x17
+#define EC_SYSREG 0x18
+#define EC_IABT_LOW 0x20
+#define EC_DABT_LOW 0x24
+#define EC_SERROR 0x2f
+#define ISS_ISV (UINT64_C(1) << 24)
+#define ISS_SAS_SHIFT 22
+#define ISS_SSE (UINT64_C(1) << 21)
+#define ISS_SRT_SHIFT 16
+#define ISS_SF (UINT64_C(1) << 15)
+#define ISS_S1PTW (UINT64_C(1) << 7)
+#define ISS_WNR (UINT64_C(1) << 6)
+/* DFSC/IFSC [5:0]: translation faults at levels 0-3 (D23.2.41). */
+#define ISS_FSC_MASK UINT64_C(0x3f)
+#define FSC_TRANS_L0 UINT64_C(0x04)
+#define FSC_TRANS_L3 UINT64_C(0x07)
 
 /** Orders vCPU state changes; taken before mem_lock. */
 extern spinlock_t vcpu_lock;

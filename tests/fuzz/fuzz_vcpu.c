@@ -173,7 +173,7 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 				l.dev_pa = FAKE_DEV;
 				l.dev_size = PAGE_SIZE;
 			}
-			r = vcpu_vm_create(&l, &vmid);
+			r = vcpu_vm_create(&l, 0, &vmid);
 			break;
 		}
 		case 1:

@@ -6,6 +6,7 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 #include <hyp/log.h>
 #include <hyp/trap.h>
@@ -16,6 +17,21 @@
 u32 fake_cpu;
 u32 fake_kicks;
 u64 fake_now;
+char fake_switch[64];
+bool fake_serror;
+u32 fake_vmm_serrors;
+u32 fake_undefs;
+
+/* One letter a world-switch step, in order (fake_switch, reset by tests). */
+static void step(char c)
+{
+	size_t n = strlen(fake_switch);
+
+	if (n + 1 < sizeof(fake_switch)) {
+		fake_switch[n] = c;
+		fake_switch[n + 1] = '\0';
+	}
+}
 
 u32 arch_cpu_index(void)
 {
@@ -36,11 +52,49 @@ u64 arch_counter_freq(void)
 void arch_save_el1(struct el1_sysregs *s)
 {
 	(void)s;
+	step('S');
 }
 
 void arch_load_el1(const struct el1_sysregs *s)
 {
 	(void)s;
+	step('L');
+}
+
+void arch_pmu_save(struct pmu_state *s)
+{
+	(void)s;
+	step('p');
+}
+
+void arch_pmu_load(const struct pmu_state *s)
+{
+	(void)s;
+	step('P');
+}
+
+u64 arch_pmu_stop(void)
+{
+	step('x');
+	return 0x41;
+}
+
+void arch_pmu_restart(u64 pmcr)
+{
+	step(pmcr == 0x41 ? 'r' : '?');
+}
+
+bool arch_serror_sync(void)
+{
+	bool pending = fake_serror;
+
+	fake_serror = false;
+	return pending;
+}
+
+void arch_vmm_serror(void)
+{
+	fake_vmm_serrors++;
 }
 
 void arch_fpsimd_save(struct fpsimd_state *s)
@@ -57,14 +111,16 @@ void arch_fpsimd_zero(void)
 {
 }
 
-void arch_enter_guest_mode(u64 vttbr, u64 vmpidr)
+void arch_enter_guest_mode(u64 vttbr, u64 vmpidr, bool pmu)
 {
 	(void)vttbr;
 	(void)vmpidr;
+	step(pmu ? 'g' : 'G');
 }
 
 void arch_enter_host_mode(void)
 {
+	step('H');
 }
 
 void arch_slice_start(u64 us)
@@ -93,6 +149,7 @@ u64 arch_vtimer_deadline(void)
 void arch_inject_undef(struct trap_frame *f)
 {
 	(void)f;
+	fake_undefs++;
 }
 
 void gic_vcpu_load(const struct vgic_state *s)

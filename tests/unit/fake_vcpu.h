@@ -12,5 +12,16 @@ extern u32 fake_cpu;
 extern u32 fake_kicks;
 /** The counter: 1,000 ticks a read, a tick a microsecond. */
 extern u64 fake_now;
+/**
+ * The world-switch steps, a letter each, in order: S/L save/load EL1
+ * registers, G/g guest mode (without/with a PMU), H host mode, p/P PMU
+ * save/load, x/r the VMM's counters stopped/restarted.
+ */
+extern char fake_switch[64];
+/** An SError pending for arch_serror_sync to find (it clears it). */
+extern bool fake_serror;
+/** Virtual SErrors given to the VMM; undefined-instruction injections. */
+extern u32 fake_vmm_serrors;
+extern u32 fake_undefs;
 
 #endif /* FAKE_VCPU_H */

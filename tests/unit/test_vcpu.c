@@ -30,11 +30,19 @@
 #define ESR_WNR (UINT64_C(1) << 6)
 #define DFSC_TRANS_L3 UINT64_C(0x07)
 #define DFSC_PERM_L3 UINT64_C(0x0f)
+/* EC 0x18 (MSR/MRS) ISS: Op0 [21:20], Op2 [19:17], Op1 [16:14], CRn
+ * [13:10], Rt [9:5], CRm [4:1], read [0]. */
+#define ESR_SYS(op0, op1, crn, crm, op2, rt, rd)                                  \
+	((UINT64_C(0x18) << 26) | ((u64)(op0) << 20) | ((u64)(op2) << 17) |       \
+	 ((u64)(op1) << 14) | ((u64)(crn) << 10) | ((u64)(rt) << 5) |            \
+	 ((u64)(crm) << 1) | (u64)(rd))
 
 #define PSCI_CPU_OFF 0x84000002U
 #define PSCI_CPU_ON 0xc4000003U
 #define PSCI_AFFINITY_INFO 0xc4000004U
 #define PSCI_SYSTEM_OFF 0x84000008U
+/* A call for the VMM (no SMCCC service the hyp answers). */
+#define VMM_CALL 0x12345U
 
 static struct trap_frame f;
 
@@ -56,18 +64,24 @@ static void finish(u32 cpu)
 	}
 }
 
-/* A VM with RAM_SIZE at RAM, one page given at RAM, vCPUs 0 and 1. */
-static u32 make_vm(void)
+/* A VM with RAM_SIZE at RAM, one page given at RAM, vCPUs 0 and 1, made
+ * with the HV_VM_* flags. */
+static u32 make_vm_flags(u64 flags)
 {
 	const struct mem_vm_layout l = { RAM, RAM_SIZE, 0, 0, 0 };
 	u32 vmid = 0;
 
 	CHECK_EQ(fake_machine_init(64, 32, 16), 0);
-	CHECK_EQ(vcpu_vm_create(&l, &vmid), HV_OK);
+	CHECK_EQ(vcpu_vm_create(&l, flags, &vmid), HV_OK);
 	CHECK_EQ(mem_prot_and_map(vmid, RAM, HOST_FREE0 | 3, 3), HV_OK);
 	CHECK_EQ(vcpu_create(vmid, 0), HV_OK);
 	CHECK_EQ(vcpu_create(vmid, 1), HV_OK);
 	return vmid;
+}
+
+static u32 make_vm(void)
+{
+	return make_vm_flags(0);
 }
 
 /* HV_FN_VCPU_RUN from the VMM on fake CPU cpu; its status (HV_OK: the
@@ -255,11 +269,92 @@ TEST(vcpu_stop_waits_and_destroy_wipes)
 	CHECK_EQ(mem_clear_vm_range(vmid, 0, UINT64_C(1) << 39), HV_OK);
 	CHECK_EQ(vcpu_vm_destroy(vmid), HV_OK);
 	/* The vmid again: its old vCPUs are gone with it. */
-	CHECK_EQ(vcpu_vm_create(&l, &again), HV_OK);
+	CHECK_EQ(vcpu_vm_create(&l, 0, &again), HV_OK);
 	CHECK_EQ(again, vmid);
 	CHECK_EQ(mem_vm_start(again), HV_OK);
 	CHECK_EQ(run(1, again, 0, 0), HV_E_INVALID);
 	CHECK_EQ(run(1, again, 1, 0), HV_E_INVALID);
 	CHECK_EQ(mem_invariant_violations(), 0);
+	finish(1);
+}
+
+TEST(vcpu_switch_orders_stage2_before_stage1_and_keeps_counters_apart)
+{
+	u32 vm = make_vm();
+	u32 pmu_vm;
+
+	CHECK_EQ(vcpu_init(vm, 0, ENTRY, 0), HV_OK);
+	CHECK_EQ(mem_vm_start(vm), HV_OK);
+	fake_switch[0] = '\0';
+	CHECK_EQ(run(1, vm, 0, 0), HV_OK);
+	/* Save the VMM's EL1 registers, stop its counters, guest mode
+	 * (VTTBR) before the guest's EL1 registers; back in the same order. */
+	CHECK(strcmp(fake_switch, "SxGL") == 0);
+	fake_switch[0] = '\0';
+	guest_hvc(1, VMM_CALL, 0, 0, 0); /* a VMM service call: an exit */
+	CHECK_EQ(f.x[1], HV_EXIT_HVC);
+	CHECK(strcmp(fake_switch, "SHLr") == 0);
+	finish(1);
+
+	pmu_vm = make_vm_flags(HV_VM_PMU);
+	CHECK_EQ(vcpu_init(pmu_vm, 0, ENTRY, 0), HV_OK);
+	CHECK_EQ(mem_vm_start(pmu_vm), HV_OK);
+	fake_switch[0] = '\0';
+	CHECK_EQ(run(1, pmu_vm, 0, 0), HV_OK);
+	CHECK(strcmp(fake_switch, "SpPgL") == 0);
+	fake_switch[0] = '\0';
+	guest_hvc(1, VMM_CALL, 0, 0, 0);
+	CHECK(strcmp(fake_switch, "SHLpP") == 0);
+	finish(1);
+}
+
+TEST(vcpu_debug_and_absent_pmu_read_as_zero)
+{
+	u32 vm = make_vm();
+	u32 undefs;
+
+	CHECK_EQ(vcpu_init(vm, 0, ENTRY, 0), HV_OK);
+	CHECK_EQ(mem_vm_start(vm), HV_OK);
+	CHECK_EQ(run(1, vm, 0, 0), HV_OK);
+	undefs = fake_undefs;
+	/* MRS x3, DBGBVR0_EL1 (2, 0, c0, c0, 4), MRS x4, MDSCR_EL1, MRS x5,
+	 * PMCCNTR_EL0 (3, 3, c9, c13, 0), MRS x6, PMEVCNTR2_EL0 (3, 3, c14,
+	 * c8, 2): zero, and the guest steps on; MSR writes are ignored. */
+	f.x[3] = f.x[4] = f.x[5] = f.x[6] = 0x5a5a;
+	f.elr = ENTRY;
+	vcpu_guest_sync(&f, ESR_SYS(2, 0, 0, 0, 4, 3, 1), 0, 0);
+	vcpu_guest_sync(&f, ESR_SYS(2, 0, 0, 2, 2, 4, 1), 0, 0);
+	vcpu_guest_sync(&f, ESR_SYS(3, 3, 9, 13, 0, 5, 1), 0, 0);
+	vcpu_guest_sync(&f, ESR_SYS(3, 3, 14, 8, 2, 6, 1), 0, 0);
+	vcpu_guest_sync(&f, ESR_SYS(2, 0, 0, 2, 2, 7, 0), 0, 0);
+	CHECK_EQ(f.x[3] | f.x[4] | f.x[5] | f.x[6], 0);
+	CHECK_EQ(f.elr, ENTRY + 5 * 4);
+	CHECK_EQ(fake_undefs, undefs);
+	CHECK(vcpu_current() != NULL); /* no exit: the VMM saw none of it */
+	/* Another system register (an implementation-defined one): undefined. */
+	vcpu_guest_sync(&f, ESR_SYS(3, 1, 15, 2, 1, 3, 1), 0, 0);
+	CHECK_EQ(fake_undefs, undefs + 1);
+	finish(1);
+}
+
+TEST(vcpu_serror_is_charged_to_the_world_that_raised_it)
+{
+	u32 vm = make_vm();
+
+	CHECK_EQ(vcpu_init(vm, 0, ENTRY, 0), HV_OK);
+	CHECK_EQ(mem_vm_start(vm), HV_OK);
+	/* Pending when the VMM asks to run: the VMM's, and nothing runs. */
+	fake_serror = true;
+	fake_vmm_serrors = 0;
+	CHECK_EQ(run(1, vm, 0, 0), HV_E_BUSY);
+	CHECK_EQ(fake_vmm_serrors, 1);
+	/* Pending at the guest's exit: the guest's, which stops. */
+	CHECK_EQ(run(1, vm, 0, 0), HV_OK);
+	fake_serror = true;
+	guest_hvc(1, VMM_CALL, 0, 0, 0);
+	CHECK_EQ(f.x[1], HV_EXIT_FAULT);
+	CHECK_EQ(f.x[2] >> 26, 0x2f);
+	CHECK(run(1, vm, 0, 0) != HV_OK);
+	CHECK_EQ(fake_vmm_serrors, 1);
 	finish(1);
 }

@@ -51,9 +51,10 @@ TEST(vmcfg_devices)
 
 	CHECK_EQ(parse("name=\"a\"\nkernel=\"k\"\nmemory=64\nio_window = 32\n"
 		       "disk = \"disks/test.img\"\ndisk_readonly = 1\n"
-		       "vif = \"52:54:00:ab:CD:01\"\nvirtio_console = 1\n"),
+		       "vif = \"52:54:00:ab:CD:01\"\nvirtio_console = 1\npmu = 1\n"),
 		 0);
 	CHECK_EQ(cfg.io_window_mib, 32);
+	CHECK(cfg.pmu);
 	CHECK(strcmp(cfg.disk, "disks/test.img") == 0);
 	CHECK(cfg.disk_ro);
 	CHECK(cfg.vif);
@@ -67,6 +68,7 @@ TEST(vmcfg_defaults)
 	CHECK_EQ(cfg.vcpus, 1);
 	CHECK(cfg.protect);
 	CHECK(!cfg.on_demand);
+	CHECK(!cfg.pmu);
 	CHECK_EQ(cfg.ramdisk[0], 0);
 	CHECK_EQ(cfg.cmdline[0], 0);
 }
@@ -152,7 +154,7 @@ TEST(vmcfg_format_round_trip)
 		"name = \"linux-io\"\nkernel = \"linux/Image\"\nramdisk = \"linux/initrd.gz\"\n"
 		"cmdline = \"console=ttyAMA0 x=\\\"q\\\" y=\\\\\"\nmemory = 256\nvcpus = 2\n"
 		"memory_on_demand = 1\nio_window = 32\ndisk = \"disks/test.img\"\n"
-		"disk_readonly = 1\nvif = \"52:54:00:AB:cd:01\"\nvirtio_console = 1\n",
+		"disk_readonly = 1\nvif = \"52:54:00:AB:cd:01\"\nvirtio_console = 1\npmu = 1\n",
 	};
 	char text[2048];
 	struct vm_config first;

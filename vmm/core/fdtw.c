@@ -315,6 +315,14 @@ s32 guest_dt_build(void *buf, u32 size, const struct guest_dt *c)
 	fdtw_prop_empty(&w, "always-on");
 	fdtw_end_node(&w);
 
+	if (c->pmu) {
+		/* No interrupts: the hyp offers no overflow interrupt, so a
+		 * guest counts, and samples nothing. */
+		fdtw_begin_node(&w, "pmu");
+		fdtw_prop_str(&w, "compatible", "arm,armv8-pmuv3");
+		fdtw_end_node(&w);
+	}
+
 	node_name(name, sizeof(name), "intc", GICD_BASE);
 	fdtw_begin_node(&w, name);
 	fdtw_prop_str(&w, "compatible", c->gic_version == 3 ? "arm,gic-v3" : "arm,cortex-a15-gic");

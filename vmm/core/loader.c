@@ -230,6 +230,7 @@ int vm_load(struct vm *vm, char *why, size_t whylen)
 		.virtio_spi = VM_VIRTIO_INTID - 32,
 		.dma_base = vm->ram_ipa,
 		.dma_size = window,
+		.pmu = c->pmu,
 	};
 	for (u32 s = 0; s < VDEV_SLOTS; s++) {
 		g.virtio_slots |= vm->vdev[s].present ? 1U << s : 0;

@@ -93,7 +93,7 @@ int vm_create(const struct vm_config *c, struct vm **out, char *why, size_t whyl
 	/* Its RAM, fixed for its life: the I/O window below the kernel's
 	 * place, then the rest (loader.c lays it out the same way). */
 	if (hv_call(HV_FN_VM_CREATE, VM_RAM_IPA - ((u64)c->io_window_mib << 20),
-		    (u64)nblocks * BLOCK_SIZE, 0, 0, r) != HV_OK) {
+		    (u64)nblocks * BLOCK_SIZE, c->pmu ? HV_VM_PMU : 0, 0, r) != HV_OK) {
 		fmt_format(why, whylen, "vm_create refused (%ld)", (long)(s64)r[0]);
 		return -VM_E_HYP;
 	}

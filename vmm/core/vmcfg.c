@@ -28,6 +28,7 @@ enum key {
 	KEY_VIF,
 	KEY_VCONSOLE,
 	KEY_IO_WINDOW,
+	KEY_PMU,
 	NKEYS
 };
 
@@ -48,6 +49,7 @@ static const struct {
 	[KEY_VIF] = { "vif", K_STRING },
 	[KEY_VCONSOLE] = { "virtio_console", K_BOOL },
 	[KEY_IO_WINDOW] = { "io_window", K_NUMBER },
+	[KEY_PMU] = { "pmu", K_BOOL },
 };
 
 static const char *const kind_name[] = { "a string in double quotes", "a number",
@@ -265,6 +267,9 @@ static int apply(struct vm_config *c, enum key k, const struct value *v, u32 lin
 	case KEY_ON_DEMAND:
 		c->on_demand = v->num != 0;
 		break;
+	case KEY_PMU:
+		c->pmu = v->num != 0;
+		break;
 	default:
 		break;
 	}
@@ -326,8 +331,8 @@ int vmcfg_format(const struct vm_config *c, char *out, size_t cap)
 			   c->mac[1], c->mac[2], c->mac[3], c->mac[4], c->mac[5]);
 		ok = ok && put(out, cap, &o, num);
 	}
-	fmt_format(num, sizeof(num), "virtio_console = %d\nio_window = %u\n", c->vconsole ? 1 : 0,
-		   c->io_window_mib);
+	fmt_format(num, sizeof(num), "virtio_console = %d\nio_window = %u\npmu = %d\n",
+		   c->vconsole ? 1 : 0, c->io_window_mib, c->pmu ? 1 : 0);
 	ok = ok && put(out, cap, &o, num);
 	return ok ? (int)o : -1;
 }

@@ -32,14 +32,15 @@
 	isb
 .endm
 
-/* An exception taken at EL2: report and stop this CPU. */
+/* An exception taken at EL2: report and stop this CPU (trap_hyp returns
+ * only for the SError arch_serror_sync takes on purpose). */
 .macro vec_hyp kind
 	.balign 0x80
 	save_frame
 	mov	x0, sp
 	mov	x1, #\kind
 	bl	trap_hyp
-	b	cpu_halt
+	b	lower_return
 .endm
 
 /* An exception from EL1/EL0 in AArch64. */

@@ -41,12 +41,16 @@ void arch_save_el1(struct el1_sysregs *s)
 	SAVE(mdscr_el1, mdscr);
 }
 
+/*
+ * Called with stage-1 walks off (stage1_off, by the mode switch before
+ * it): TCR_EL1 comes last, once every other translation register of the
+ * incoming world is in place.
+ */
 void arch_load_el1(const struct el1_sysregs *s)
 {
 	LOAD(sctlr_el1, sctlr);
 	LOAD(ttbr0_el1, ttbr0);
 	LOAD(ttbr1_el1, ttbr1);
-	LOAD(tcr_el1, tcr);
 	LOAD(mair_el1, mair);
 	LOAD(amair_el1, amair);
 	LOAD(vbar_el1, vbar);
@@ -69,12 +73,38 @@ void arch_load_el1(const struct el1_sysregs *s)
 	LOAD(cntv_cval_el0, cntv_cval);
 	LOAD(mdscr_el1, mdscr);
 	isb();
+	LOAD(tcr_el1, tcr);
+	isb();
 }
 
-/* Guests: the physical timer is the hyp's and the VMM's; the counter is readable. */
-void arch_enter_guest_mode(u64 vttbr, u64 vmpidr)
+/*
+ * Turns stage-1 walks off (TCR_EL1.EPD0/EPD1) before the stage 2 changes:
+ * between the VTTBR write and the incoming EL1 registers, a speculative
+ * walk would use one world's stage-1 tables under the other's stage 2 and
+ * leave TLB entries tagged with the wrong VMID (the order KVM keeps for
+ * the same reason).
+ */
+static void stage1_off(void)
 {
+	write_tcr_el1(read_tcr_el1() | TCR_EL1_EPD0 | TCR_EL1_EPD1);
+	isb();
+}
+
+/* MDCR_EL2.HPMN as set at boot: every counter belongs to EL1. */
+static u64 mdcr_hpmn(void)
+{
+	return (read_pmcr_el0() >> PMCR_N_SHIFT) & PMCR_N_MASK;
+}
+
+/*
+ * Guests: the physical timer is the hyp's and the VMM's; the counter is
+ * readable; debug registers trapped, and the PMU unless the VM has its own.
+ */
+void arch_enter_guest_mode(u64 vttbr, u64 vmpidr, bool pmu)
+{
+	stage1_off();
 	write_hcr_el2(HCR_GUEST);
+	write_mdcr_el2(mdcr_hpmn() | MDCR_GUEST_DEBUG | (pmu ? 0 : MDCR_GUEST_NO_PMU));
 	write_vmpidr_el2(vmpidr);
 	write_cnthctl_el2(CNTHCTL_EL1PCTEN);
 	write_vttbr_el2(vttbr);
@@ -83,10 +113,21 @@ void arch_enter_guest_mode(u64 vttbr, u64 vmpidr)
 
 void arch_enter_host_mode(void)
 {
+	stage1_off();
 	write_hcr_el2(HCR_HOST);
+	write_mdcr_el2(mdcr_hpmn());
 	write_vmpidr_el2(read_mpidr_el1());
 	write_cnthctl_el2(CNTHCTL_EL1PCTEN | CNTHCTL_EL1PCEN);
 	write_vttbr_el2(mem_host_vttbr());
+	isb();
+}
+
+/* HCR_EL2.VSE: a virtual SError for EL1, taken when it unmasks them. */
+#define HCR_VSE (UINT64_C(1) << 8)
+
+void arch_vmm_serror(void)
+{
+	write_hcr_el2(read_hcr_el2() | HCR_VSE);
 	isb();
 }
 

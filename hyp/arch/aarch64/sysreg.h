@@ -48,6 +48,20 @@ DEFINE_SYSREG_RW(spsr_el1)
 DEFINE_SYSREG_RW(vbar_el1)
 DEFINE_SYSREG_RW(cntfrq_el0)
 DEFINE_SYSREG_RW(cntpct_el0)
+DEFINE_SYSREG_RW(tcr_el1)
+DEFINE_SYSREG_RW(isr_el1)
+DEFINE_SYSREG_RW(pmselr_el0)
+DEFINE_SYSREG_RW(pmcntenset_el0)
+DEFINE_SYSREG_RW(pmcntenclr_el0)
+DEFINE_SYSREG_RW(pmintenset_el1)
+DEFINE_SYSREG_RW(pmintenclr_el1)
+DEFINE_SYSREG_RW(pmovsset_el0)
+DEFINE_SYSREG_RW(pmovsclr_el0)
+DEFINE_SYSREG_RW(pmuserenr_el0)
+DEFINE_SYSREG_RW(pmccfiltr_el0)
+DEFINE_SYSREG_RW(pmccntr_el0)
+DEFINE_SYSREG_RW(pmxevcntr_el0)
+DEFINE_SYSREG_RW(pmxevtyper_el0)
 
 /* MPIDR_EL1 affinity fields Aff3 [39:32], Aff2..Aff0 [23:0] (D23.2). */
 #define MPIDR_AFF_MASK UINT64_C(0xff00ffffff)
@@ -72,9 +86,11 @@ DEFINE_SYSREG_RW(cntpct_el0)
  */
 #define HCR_FMO (UINT64_C(1) << 3)
 #define HCR_IMO (UINT64_C(1) << 4)
-/* Physical IRQs and FIQs are taken to EL2 in both worlds. */
-#define HCR_HOST (HCR_VM | HCR_SWIO | HCR_FMO | HCR_IMO | HCR_FB | HCR_BSU_IS | \
-		  HCR_TSC | HCR_RW)
+#define HCR_AMO (UINT64_C(1) << 5)
+/* Physical IRQs, FIQs and SErrors are taken to EL2 in both worlds, so an
+ * asynchronous abort is charged to the world that caused it. */
+#define HCR_HOST (HCR_VM | HCR_SWIO | HCR_FMO | HCR_IMO | HCR_AMO | HCR_FB | \
+		  HCR_BSU_IS | HCR_TSC | HCR_RW)
 #define HCR_GUEST (HCR_HOST | HCR_TWI | HCR_TWE | HCR_TIDCP)
 
 /* SCTLR_EL2 with HCR_EL2.E2H == 0 (D23.2.119). */
@@ -97,6 +113,31 @@ DEFINE_SYSREG_RW(cntpct_el0)
 /* MDCR_EL2.HPMN [4:0] = PMCR_EL0.N [15:11]: EL1 keeps every counter. */
 #define PMCR_N_SHIFT 11
 #define PMCR_N_MASK 0x1fU
+/* PMCR_EL0.E [0] enables every counter EL1 owns; P [1] and C [2] reset. */
+#define PMCR_E (UINT64_C(1) << 0)
+#define PMCR_P (UINT64_C(1) << 1)
+#define PMCR_C (UINT64_C(1) << 2)
+/* PMCCFILTR_EL0.NSH [27]: the cycle counter also counts at EL2. */
+#define PMCCFILTR_NSH (UINT64_C(1) << 27)
+
+/* MDCR_EL2 (D23.2.108): PMU and debug traps. */
+#define MDCR_TPMCR (UINT64_C(1) << 5)
+#define MDCR_TPM (UINT64_C(1) << 6)
+#define MDCR_TDE (UINT64_C(1) << 8)
+#define MDCR_TDA (UINT64_C(1) << 9)
+#define MDCR_TDOSA (UINT64_C(1) << 10)
+#define MDCR_TDRA (UINT64_C(1) << 11)
+/* A guest's debug registers are trapped (and read as zero); so is its PMU
+ * unless its VM has one of its own. */
+#define MDCR_GUEST_DEBUG (MDCR_TDA | MDCR_TDOSA | MDCR_TDRA)
+#define MDCR_GUEST_NO_PMU (MDCR_TPM | MDCR_TPMCR)
+
+/* TCR_EL1.EPD0 [7], EPD1 [23]: no stage-1 walks from TTBR0 / TTBR1. */
+#define TCR_EL1_EPD0 (UINT64_C(1) << 7)
+#define TCR_EL1_EPD1 (UINT64_C(1) << 23)
+
+/* ISR_EL1.A [8]: an SError is pending (read at EL2: the physical one). */
+#define ISR_A (UINT64_C(1) << 8)
 
 /* TCR_EL2 with E2H == 0 (D23.2.147) and VTCR_EL2 (D23.2.174). */
 #define TCR_T0SZ(bits) ((u64)(64 - (bits)))

@@ -52,7 +52,14 @@ static void dump_regs(const struct trap_frame *f)
 	}
 }
 
-/* Called from entry.S for exceptions taken from EL2: never returns. */
+/* The two instructions during which arch_serror_sync takes an SError. */
+extern const char serror_window[];
+extern const char serror_window_end[];
+
+/*
+ * Called from entry.S for exceptions taken from EL2: returns only for the
+ * SError arch_serror_sync waits for; anything else stops the CPU.
+ */
 void trap_hyp(struct trap_frame *f, u64 kind);
 void trap_hyp(struct trap_frame *f, u64 kind)
 {
@@ -61,6 +68,12 @@ void trap_hyp(struct trap_frame *f, u64 kind)
 	u64 esr = read_esr_el2();
 	u32 ec = (u32)(esr >> ESR_EC_SHIFT) & ESR_EC_MASK;
 
+	if (kind == TRAP_SERROR && f->elr >= (u64)serror_window &&
+	    f->elr <= (u64)serror_window_end) {
+		/* Taken on purpose by arch_serror_sync: the lower world's. */
+		f->x[0] = 1;
+		return;
+	}
 	log_printf("hyp: FATAL: %s exception at EL2 on CPU %u\n",
 		   kinds[kind & 3], arch_cpu_index());
 	log_printf("  EC 0x%02x (%s)  ESR %016lx  FAR %016lx\n", ec, ec_name(ec),
@@ -258,8 +271,13 @@ void trap_lower_async(struct trap_frame *f, u64 kind)
 		}
 		return;
 	}
-	log_warn("unexpected asynchronous exception %lu from EL1 at PC 0x%lx "
-		 "(ESR 0x%lx): ignored\n",
-		 (unsigned long)kind, (unsigned long)f->elr,
-		 (unsigned long)read_esr_el2());
+	if (kind == TRAP_SERROR && vcpu_current() != NULL) {
+		vcpu_guest_serror(f);
+		return;
+	}
+	/* The VMM's: it gets it back as a virtual SError, to handle as it
+	 * would the physical one. */
+	log_warn("SError from the VMM at PC 0x%lx (ESR 0x%lx): passed to it\n",
+		 (unsigned long)f->elr, (unsigned long)read_esr_el2());
+	arch_vmm_serror();
 }

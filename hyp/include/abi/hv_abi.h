@@ -49,10 +49,11 @@
  * VM life cycle (VMM only). States: created (accepting memory), running,
  * off. A vmid is 1..HV_MAX_VMS.
  *
- * HV_FN_VM_CREATE: (x1 = RAM base IPA, x2 = RAM size) -> x1 = vmid. The
- *   RAM range (page-aligned, within the IPA space) is fixed for the VM's
- *   life: only there can memory be given, granted and revoked, and a
- *   stage-2 fault there is never an MMIO exit (HV_EXIT_ABORT, no data).
+ * HV_FN_VM_CREATE: (x1 = RAM base IPA, x2 = RAM size, x3 = HV_VM_* flags)
+ *   -> x1 = vmid. The RAM range (page-aligned, within the IPA space) is
+ *   fixed for the VM's life: only there can memory be given, granted and
+ *   revoked, and a stage-2 fault there is never an MMIO exit
+ *   (HV_EXIT_ABORT, no data). Unknown flags: HV_E_INVALID.
  * HV_FN_VM_DESTROY: (x1 = vmid). The VM must be off, own no frames and
  *   have no vCPU on a CPU (else HV_E_BUSY).
  * HV_FN_VM_START: (x1 = vmid). created -> running.
@@ -61,6 +62,9 @@
  *   are gone.
  */
 #define HV_FN_VM_CREATE HV_FN(0x10)
+/* Its vCPUs each have a PMU of their own (else the PMU reads as zero). */
+#define HV_VM_PMU (UINT64_C(1) << 0)
+#define HV_VM_FLAGS HV_VM_PMU
 #define HV_FN_VM_DESTROY HV_FN(0x11)
 #define HV_FN_VM_START HV_FN(0x12)
 #define HV_FN_VM_STOP HV_FN(0x13)

@@ -36,12 +36,34 @@ static inline void arch_relax(void)
 {
 	__asm__ volatile("yield");
 }
+
+/**
+ * idx if idx < size, else 0, also under speculation (Spectre-v1): the mask
+ * comes from a flag, not a branch, and CSDB keeps a mispredicted compare
+ * from feeding later loads. For array indexes taken from call arguments,
+ * after the bounds check.
+ */
+static inline u64 index_nospec(u64 idx, u64 size)
+{
+	u64 mask;
+
+	__asm__ volatile("cmp %1, %2\n\tsbc %0, xzr, xzr\n\tcsdb"
+			 : "=r"(mask)
+			 : "r"(idx), "r"(size)
+			 : "cc");
+	return idx & mask;
+}
 #else
 /* Host builds of the core (tests/unit): the fake arch says which CPU. */
 u32 arch_cpu_index(void);
 
 static inline void arch_relax(void)
 {
+}
+
+static inline u64 index_nospec(u64 idx, u64 size)
+{
+	return idx < size ? idx : 0;
 }
 #endif
 

@@ -37,6 +37,16 @@ struct fpsimd_state {
 	u64 fpcr;
 } __aligned(16);
 
+/** Event counters a PMU can have (PMCR_EL0.N is at most 31). */
+#define PMU_MAX_COUNTERS 31
+
+/** The performance monitors of one world (arch/aarch64/pmu.c). */
+struct pmu_state {
+	u64 pmcr, pmselr, cnten, inten, ovs, userenr, ccfiltr, ccntr;
+	u64 evcntr[PMU_MAX_COUNTERS];
+	u64 evtyper[PMU_MAX_COUNTERS];
+};
+
 /** What the vCPU's last exit left for the next run to complete. */
 enum vcpu_pending {
 	PENDING_NONE = 0,
@@ -64,6 +74,8 @@ struct vcpu {
 	struct el1_sysregs sys;
 	struct fpsimd_state fp;
 	struct vgic_state vgic;
+	struct pmu_state pmu; /* used only if has_pmu */
+	bool has_pmu;         /* its VM was created with HV_VM_PMU */
 	u32 pending;
 	bool vtimer_owed; /* its timer fired while every list register was taken */
 	bool power_off;   /* PSCI CPU_OFF: off once this exit has saved it */
@@ -93,10 +105,15 @@ void vcpu_timer_irq(void);
  * a kick (INTID_WAKE); exit to the VMM with HV_EXIT_IRQ (IRQ context).
  */
 void vcpu_irq_exit(struct trap_frame *f, u32 intid);
+/** An SError taken while the guest ran: its vCPU stops (HV_EXIT_FAULT). */
+void vcpu_guest_serror(struct trap_frame *f);
 /** The vCPU running on this CPU, or NULL while the VMM runs. */
 struct vcpu *vcpu_current(void);
-/** HV_FN_VM_CREATE: mem_vm_create, ordered with every vCPU call. */
-s64 vcpu_vm_create(const struct mem_vm_layout *l, u32 *vmid) __must_check;
+/**
+ * HV_FN_VM_CREATE: mem_vm_create, ordered with every vCPU call; flags
+ * (HV_VM_*, checked by the caller) apply to every vCPU the VM gets.
+ */
+s64 vcpu_vm_create(const struct mem_vm_layout *l, u64 flags, u32 *vmid) __must_check;
 /** HV_FN_VM_DESTROY: mem_vm_destroy and the wipe of the VM's vCPUs, atomically. */
 s64 vcpu_vm_destroy(u32 vmid) __must_check;
 /**
@@ -116,8 +133,24 @@ void arch_fpsimd_zero(void);
  * EL2 controls for running a guest (its VTTBR, and the MPIDR it sees: the
  * vCPU index as Aff0) or the VMM.
  */
-void arch_enter_guest_mode(u64 vttbr, u64 vmpidr);
+void arch_enter_guest_mode(u64 vttbr, u64 vmpidr, bool pmu);
 void arch_enter_host_mode(void);
+/**
+ * Waits for the running guest's outstanding memory accesses and takes an
+ * SError they raised here, at EL2: true if there was one (it is the
+ * guest's, not the VMM's next).
+ */
+bool arch_serror_sync(void);
+/** Makes the VMM take a virtual SError (HCR_EL2.VSE). */
+void arch_vmm_serror(void);
+/** A world's PMU: saved (and stopped), or loaded (and started). */
+void arch_pmu_save(struct pmu_state *s);
+void arch_pmu_load(const struct pmu_state *s);
+/** Stops the counters (PMCR_EL0.E clear); returns PMCR_EL0 as it was. */
+u64 arch_pmu_stop(void);
+/** Restarts counting if pmcr (from arch_pmu_stop) had it on. */
+void arch_pmu_restart(u64 pmcr);
+
 /** The EL2 physical timer as the vCPU time slice: arm for `us`, or stop. */
 void arch_slice_start(u64 us);
 void arch_slice_stop(void);

@@ -56,6 +56,7 @@ struct guest_dt {
 	u32 virtio_spi;
 	u64 dma_base;
 	u64 dma_size;
+	bool pmu; /* a PMU node (the hyp gives each vCPU its own PMU) */
 };
 
 /** Builds a guest's device tree into buf; returns its size or -1. */

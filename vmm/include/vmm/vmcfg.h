@@ -44,6 +44,7 @@ struct vm_config {
 	u8 mac[6];
 	bool vconsole;
 	u32 io_window_mib;                 /* 0: the VM grants its buffers itself */
+	bool pmu;                          /* a PMU of its own per vCPU */
 };
 
 /** Why a configuration was refused: line 0 means the file as a whole. */
