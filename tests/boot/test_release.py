@@ -41,6 +41,8 @@ MAY_DIFFER = {
     "vmm/vmm/core/shell.c.o",
     "vmm/vmm/core/vmcmd.c.o",
     "vmm/vmm/core/hostile.c.o",
+    "vmm/vmm/core/hostile_pmu.c.o",
+    "vmm/vmm/core/hostile_storm.c.o",
     "vmm/vmm/core/runner.c.o",
     "vmm/vmm/core/vmexit.c.o",
 }
