@@ -168,16 +168,18 @@ void secondary_main(u32 cpu)
 
 s64 hyp_cpu_start(u64 cpu, u64 entry, u64 arg)
 {
+	u32 idle = CPU_IDLE;
+
 	if (cpu >= hyp_plat.num_cpus || cpu == arch_cpu_index()) {
 		return HV_E_INVALID;
 	}
+	cpu = index_nospec(cpu, hyp_plat.num_cpus);
 	if (!mem_host_owns(entry)) {
 		return HV_E_DENIED;
 	}
-	if (__atomic_exchange_n(&hyp_cpu_state[cpu], CPU_STARTING, __ATOMIC_ACQ_REL) !=
-	    CPU_IDLE) {
-		/* Not idle: put back what was there is not needed, as only
-		 * idle CPUs change state here and CPU_STARTING is ours. */
+	/* Only an idle CPU is claimed; any other keeps its state. */
+	if (!__atomic_compare_exchange_n(&hyp_cpu_state[cpu], &idle, CPU_STARTING, false,
+					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
 		return HV_E_BUSY;
 	}
 	start_arg[cpu] = arg;

@@ -164,7 +164,7 @@ void hvc_handle(struct trap_frame *f)
 		if (f->x[1] >= hyp_plat.num_cpus || f->x[1] == arch_cpu_index()) {
 			set_result(f, HV_E_INVALID, 0, 0, 0);
 		} else {
-			gic_send_wake((u32)f->x[1]);
+			gic_send_wake((u32)index_nospec(f->x[1], hyp_plat.num_cpus));
 			set_result(f, HV_OK, 0, 0, 0);
 		}
 		break;

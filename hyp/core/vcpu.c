@@ -69,7 +69,7 @@ s64 vcpu_create(u32 vmid, u64 index)
 		v->state = VCPU_OFF;
 		v->vmid = vmid;
 		v->index = (u32)index;
-		v->has_pmu = (vm_flags[vmid] & HV_VM_PMU) != 0;
+		v->has_pmu = (vm_flags[index_nospec(vmid, CONFIG_MAX_VMS + 1)] & HV_VM_PMU) != 0;
 	}
 	spin_unlock(&vcpu_lock);
 	return ret;
@@ -179,7 +179,7 @@ s64 vcpu_vm_destroy(u32 vmid)
 		/* In the same critical section: the VMID can be reused only
 		 * once its vCPUs' registers are gone. No CPU still holds one:
 		 * destroy needs every vCPU to have left. */
-		memset(vcpus[vmid], 0, sizeof(vcpus[vmid]));
+		memset(vcpus[index_nospec(vmid, CONFIG_MAX_VMS + 1)], 0, sizeof(vcpus[0]));
 	}
 	spin_unlock(&vcpu_lock);
 	return ret;

@@ -276,8 +276,11 @@ void trap_lower_async(struct trap_frame *f, u64 kind)
 		return;
 	}
 	/* The VMM's: it gets it back as a virtual SError, to handle as it
-	 * would the physical one. */
-	log_warn("SError from the VMM at PC 0x%lx (ESR 0x%lx): passed to it\n",
-		 (unsigned long)f->elr, (unsigned long)read_esr_el2());
+	 * would the physical one (logged at the same rate as its refused
+	 * accesses). */
+	if (refusal_log_allowed()) {
+		log_warn("SError from the VMM at PC 0x%lx (ESR 0x%lx): passed to it\n",
+			 (unsigned long)f->elr, (unsigned long)read_esr_el2());
+	}
 	arch_vmm_serror();
 }
