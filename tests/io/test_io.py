@@ -10,6 +10,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 BUILD = os.environ.get("HYP_BUILD", os.path.join(ROOT, "build"))
 BOOT_TIMEOUT = 600
 PROMPT = "/ # "
+PING = r"(\d+) packets transmitted, (\d+) packets received"
 
 VBLK = ["setup", "ungranted_ring_refused", "grant_ring", "ungranted_buffer_refused",
         "grant_buffer", "read_superblock", "write_last_sector", "read_back",
@@ -148,26 +149,46 @@ def test_linux_network(machine):
     detach(machine)
     attach(machine, "linux-io")
     sh(machine, "ifconfig eth0 10.0.0.1 up; echo up-$((1+1))", "up-2")
-    m = sh(machine, "ping -c 3 10.0.0.2", r"(\d+) packets transmitted, (\d+) packets received",
-           timeout=60)
+    m = sh(machine, "ping -c 3 10.0.0.2", PING, timeout=60)
     assert m.group(2) == "3", m.group(0)
     m = sh(machine, "dd if=/dev/urandom of=/tmp/tx bs=1M count=16 2>/dev/null && "
            "md5sum /tmp/tx", r"([0-9a-f]{32})  /tmp/tx")
     sent = m.group(1)
     sh(machine, "nc 10.0.0.2 5000 < /tmp/tx; echo sent-$((1+1))", "sent-2", timeout=600)
+    # linux-io sends as linux-net: a gratuitous ARP for 10.0.0.2 and three pings from
+    # linux-net's MAC (-U binds to the address it claims; the new MAC emptied the ARP
+    # cache, and a static entry sends the pings without asking). The switch drops them
+    # at linux-io's port; linux-net's echo count below shows that none arrived.
+    sh(machine, "echo 1 > /proc/sys/net/ipv4/ip_nonlocal_bind; "
+       "ip link set dev eth0 address 52:54:00:00:00:02; echo spoof-$((1+1))", "spoof-2")
+    sh(machine, "arping -U -c 2 -I eth0 10.0.0.2", r"Sent 2 probe", timeout=60)
+    sh(machine, "arp -s 10.0.0.2 52:54:00:00:00:02; echo static-$((1+1))", "static-2")
+    m = sh(machine, "ping -c 3 -W 1 10.0.0.2", PING, timeout=60)
+    assert m.group(1) == "3" and m.group(2) == "0", m.group(0)
+    # With its own MAC back (and the static entry gone with the old one), linux-net
+    # answers it.
+    sh(machine, "ip link set dev eth0 address 52:54:00:00:00:01; echo own-$((1+1))", "own-2")
+    m = sh(machine, "ping -c 3 10.0.0.2", PING, timeout=60)
+    assert m.group(2) == "3", m.group(0)
     detach(machine)
     machine.child.sendline("console linux-net")
     machine.child.expect(r"([0-9a-f]{32})  /tmp/rx", timeout=300)
     assert machine.child.match.group(1) == sent
     # And the other way round.
     sh(machine, "echo back-$((40+2))", r"back-42")
-    m = sh(machine, "ping -c 3 10.0.0.1", r"(\d+) packets transmitted, (\d+) packets received",
-           timeout=60)
+    m = sh(machine, "ping -c 3 10.0.0.1", PING, timeout=60)
     assert m.group(2) == "3", m.group(0)
+    # Echo requests that reached linux-net: linux-io's two pings of 3, not the spoofed one.
+    m = sh(machine, "grep '^Icmp:' /proc/net/snmp", r"Icmp: ([A-Za-z ]+)\r*\nIcmp: ([\d ]+)\r*\n")
+    icmp = dict(zip(m.group(1).split(), m.group(2).split()))
+    assert icmp["InEchos"] == "6", m.group(0)
     detach(machine)
     for name in ("linux-io", "linux-net"):
         out = machine.command("info " + name)
-        assert re.search(r"virtio-net\s+\d+ requests, 0 refused", out), out
+        m = re.search(r"virtio-net\s+\d+ requests, 0 refused; frames dropped: (\d+) spoofed", out)
+        assert m, out
+        # linux-io's: the 2 ARPs, the 3 pings, and any IPv6 neighbour discovery the change set off.
+        assert int(m.group(1)) >= 5 if name == "linux-io" else m.group(1) == "0", out
         out = machine.command("destroy " + name, timeout=120)
         assert f"vm {name}: destroyed" in out, out
     # Every frame and table page back with the VMM (the saved disk is VMM memory).

@@ -306,6 +306,14 @@ def test_disk_save_and_device_refusals(system):
     mac = 'vif = "52:54:00:aa:bb:01"\n'
     system.vmctl("create", system.config(ECHO_CFG.format(name="net1", memory=4) + mac, "net1"),
                  check=0)
+    # Its switch port's drop counters come after the device records.
+    info = json.loads(system.vmctl("--json", "info", "net1", check=0).stdout)
+    assert info["devices"] == [{"kind": "network", "detail": "52:54:00:aa:bb:01",
+                                "requests": 0, "refusals": 0, "needs_reset": False,
+                                "spoofed": 0, "undelivered": 0}], info
+    out = system.vmctl("info", "net1", check=0).stdout
+    assert re.search(r"virtio +network +52:54:00:aa:bb:01 +0 requests, 0 refused; "
+                     r"frames dropped: 0 spoofed, 0 undelivered\n", out), out
     r = system.vmctl("create", system.config(ECHO_CFG.format(name="net2", memory=4) + mac,
                                              "net2"), check=1)
     assert "vif 52:54:00:aa:bb:01 is vm net1's" in r.stderr, r.stderr

@@ -223,9 +223,15 @@ static int cmd_info(const char *name)
 			}
 			printf("%s{\"kind\": \"%s\", \"detail\": ", first ? "" : ", ", dev_kind[k]);
 			json_str(d->detail, sizeof(d->detail));
-			printf(", \"requests\": %llu, \"refusals\": %llu, \"needs_reset\": %s}",
+			printf(", \"requests\": %llu, \"refusals\": %llu, \"needs_reset\": %s",
 			       (unsigned long long)d->requests, (unsigned long long)d->refusals,
 			       d->needs_reset ? "true" : "false");
+			if (k == 1) {
+				printf(", \"spoofed\": %llu, \"undelivered\": %llu",
+				       (unsigned long long)i->port.spoofed,
+				       (unsigned long long)i->port.undelivered);
+			}
+			printf("}");
 			first = 0;
 		}
 		printf("]}\n");
@@ -249,10 +255,16 @@ static int cmd_info(const char *name)
 		const struct ctl_device *d = &i->dev[k];
 
 		if (d->present) {
-			printf("virtio   %-8s %-28.64s %llu requests, %llu refused%s\n", dev_kind[k],
+			printf("virtio   %-8s %-28.64s %llu requests, %llu refused%s", dev_kind[k],
 			       d->detail[0] ? d->detail : "-", (unsigned long long)d->requests,
 			       (unsigned long long)d->refusals,
 			       d->needs_reset ? "; needs a reset" : "");
+			if (k == 1) {
+				printf("; frames dropped: %llu spoofed, %llu undelivered",
+				       (unsigned long long)i->port.spoofed,
+				       (unsigned long long)i->port.undelivered);
+			}
+			printf("\n");
 		}
 	}
 	return EX_OK;

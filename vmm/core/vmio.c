@@ -8,34 +8,20 @@
  * access the hyp refuses (the VM did not grant that page, or revoked it)
  * fails the request instead of the VMM.
  *
- * The switch: one port per VM slot with a network device. A frame sent by
- * one VM is queued (under sw_lock) for the port whose address it is for,
- * or for every other port if it is a broadcast or multicast; a full queue
- * drops it. Queued frames are delivered into a VM's receive buffers under
- * that VM's lock, by vm_io_flush after every exit and when the VM posts
- * buffers. Lock order: a VM's lock, then sw_lock.
+ * The switch (vswitch.h): one port per VM slot with a network device. A
+ * frame sent by one VM is queued (under sw_lock) for the port whose address
+ * it is for, or for every other port if it is a broadcast or multicast; a
+ * frame whose source address is not the sender's own, or that finds a full
+ * queue, is dropped. Queued frames are delivered into a VM's receive
+ * buffers under that VM's lock, by vm_io_flush after every exit and when
+ * the VM posts buffers. Lock order: a VM's lock, then sw_lock.
  */
 #include <hyp/lib.h>
 #include <vmm/images.h>
 #include <vmm/vm.h>
+#include <vmm/vswitch.h>
 
-#define SW_QUEUE 64
-
-struct sw_frame {
-	u16 len;
-	u8 data[VNET_FRAME_MAX];
-};
-
-struct sw_port {
-	bool up;
-	u8 mac[6];
-	u32 head;
-	u32 count;
-	u64 drops;
-	struct sw_frame q[SW_QUEUE];
-};
-
-static struct sw_port ports[VM_MAX];
+static struct vswitch sw;
 static vmm_lock_t sw_lock;
 static u32 sw_pending; /* ports with frames queued */
 
@@ -91,38 +77,12 @@ static struct vmem vmem_of(struct vm *vm)
 
 /* ---------------------------------------------------------- switch ---- */
 
-static bool multicast(const u8 *mac)
-{
-	return (mac[0] & 1) != 0;
-}
-
-/* Queues a frame for port p (sw_lock held). */
-static void sw_enqueue(u32 p, const u8 *frame, u32 len)
-{
-	struct sw_port *port = &ports[p];
-	struct sw_frame *f;
-
-	if (port->count == SW_QUEUE) {
-		port->drops++;
-		return;
-	}
-	f = &port->q[(port->head + port->count++) % SW_QUEUE];
-	f->len = (u16)len;
-	memcpy(f->data, frame, len);
-	sw_pending |= 1U << p;
-}
-
 static void sw_send(void *ctx, const u8 *frame, u32 len)
 {
 	u32 from = (u32)((struct vm *)ctx - vm_table);
 
 	vmm_lock(&sw_lock);
-	for (u32 p = 0; p < VM_MAX; p++) {
-		if (p != from && ports[p].up &&
-		    (multicast(frame) || memcmp(frame, ports[p].mac, 6) == 0)) {
-			sw_enqueue(p, frame, len);
-		}
-	}
+	sw_pending |= vswitch_send(&sw, from, frame, len);
 	vmm_unlock(&sw_lock);
 }
 
@@ -130,27 +90,24 @@ static void sw_send(void *ctx, const u8 *frame, u32 len)
 static void sw_deliver(struct vm *vm)
 {
 	u32 p = (u32)(vm - vm_table);
-	struct sw_port *port = &ports[p];
+	const struct vswitch_frame *f;
 	struct vmem m = vmem_of(vm);
 	struct vdev *d = &vm->vdev[VDEV_NET];
 
 	vmm_lock(&sw_lock);
-	while (port->up && port->count != 0) {
-		struct sw_frame *f = &port->q[port->head];
+	while ((f = vswitch_head(&sw, p)) != NULL) {
 		int st = vnet_receive(d, &m, f->data, f->len);
 
 		if (st == 0) {
 			break; /* no buffer posted: the frame waits */
 		}
 		if (st < 0) {
-			port->drops += port->count; /* the device needs a reset */
-			port->count = 0;
+			vswitch_drop_queue(&sw, p); /* the device needs a reset */
 			break;
 		}
-		port->head = (port->head + 1) % SW_QUEUE;
-		port->count--;
+		vswitch_pop(&sw, p);
 	}
-	if (port->count == 0) {
+	if (vswitch_head(&sw, p) == NULL) {
 		__atomic_and_fetch(&sw_pending, ~(1U << p), __ATOMIC_RELAXED);
 	}
 	vmm_unlock(&sw_lock);
@@ -170,7 +127,7 @@ void vm_io_flush(void)
 		if (!vmm_trylock(&vm->lock)) {
 			continue; /* its own exit is being served: flushed after it */
 		}
-		if (ports[p].up) {
+		if (sw.port[p].up) {
 			sw_deliver(vm);
 			vm_irq_line(vm, VM_VIRTIO_INTID + VDEV_NET, virtio_mmio_irq(&vm->vdev[VDEV_NET].mmio),
 				    &vm->vdev[VDEV_NET].irq_raised);
@@ -319,7 +276,7 @@ int vm_io_create(struct vm *vm, char *why, size_t whylen)
 	}
 	if (c->vif) {
 		for (u32 i = 0; i < VM_MAX; i++) {
-			if (ports[i].up && memcmp(ports[i].mac, c->mac, 6) == 0) {
+			if (sw.port[i].up && memcmp(sw.port[i].mac, c->mac, 6) == 0) {
 				fmt_format(why, whylen, "vif %02x:%02x:%02x:%02x:%02x:%02x is vm %s's",
 					   c->mac[0], c->mac[1], c->mac[2], c->mac[3], c->mac[4],
 					   c->mac[5], vm_table[i].cfg.name);
@@ -328,11 +285,7 @@ int vm_io_create(struct vm *vm, char *why, size_t whylen)
 		}
 		vnet_init(&vm->vdev[VDEV_NET], c->mac);
 		vmm_lock(&sw_lock);
-		ports[p].up = true;
-		memcpy(ports[p].mac, c->mac, 6);
-		ports[p].head = 0;
-		ports[p].count = 0;
-		ports[p].drops = 0;
+		vswitch_attach(&sw, p, c->mac);
 		vmm_unlock(&sw_lock);
 	}
 	if (c->vconsole) {
@@ -347,8 +300,7 @@ void vm_io_destroy(struct vm *vm)
 
 	vmm_lock(&vm->lock);
 	vmm_lock(&sw_lock);
-	ports[p].up = false;
-	ports[p].count = 0;
+	vswitch_detach(&sw, p);
 	__atomic_and_fetch(&sw_pending, ~(1U << p), __ATOMIC_RELAXED);
 	vmm_unlock(&sw_lock);
 	for (u32 s = 0; s < VDEV_SLOTS; s++) {
@@ -390,6 +342,16 @@ int vm_disk_save(struct vm *vm, const char *image, char *why, size_t whylen)
 	return 0;
 }
 
+void vm_io_port_drops(struct vm *vm, u64 *spoofed, u64 *undelivered)
+{
+	const struct vswitch_port *port = &sw.port[vm - vm_table];
+
+	vmm_lock(&sw_lock);
+	*spoofed = port->up ? port->spoofed : 0;
+	*undelivered = port->up ? port->undelivered : 0;
+	vmm_unlock(&sw_lock);
+}
+
 void vm_io_info(struct vm *vm)
 {
 	for (u32 s = 0; s < VDEV_SLOTS; s++) {
@@ -398,11 +360,20 @@ void vm_io_info(struct vm *vm)
 		if (!d->present) {
 			continue;
 		}
-		con_printf("  %-15s %lu requests, %lu refused%s%s\n", dev_name[s],
+		con_printf("  %-15s %lu requests, %lu refused%s%s", dev_name[s],
 			   (unsigned long)d->requests, (unsigned long)d->refusals,
 			   (d->mmio.status & VIRTIO_STATUS_NEEDS_RESET) != 0 ? ": needs reset: " : "",
 			   (d->mmio.status & VIRTIO_STATUS_NEEDS_RESET) != 0
 				   ? virtq_strerror(d->last_error)
 				   : "");
+		if (s == VDEV_NET) {
+			u64 spoofed;
+			u64 undelivered;
+
+			vm_io_port_drops(vm, &spoofed, &undelivered);
+			con_printf("; frames dropped: %lu spoofed, %lu undelivered",
+				   (unsigned long)spoofed, (unsigned long)undelivered);
+		}
+		con_printf("\n");
 	}
 }

@@ -245,6 +245,7 @@ static void do_info(void)
 				   "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
 		}
 	}
+	vm_io_port_drops(vm, &in->port.spoofed, &in->port.undelivered);
 	reply(in, sizeof(*in));
 }
 

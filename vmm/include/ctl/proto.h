@@ -109,6 +109,16 @@ struct ctl_device {
 	char detail[64];       /* the disk image, or the MAC address */
 };
 
+/*
+ * A VM's port on the switch (when dev[1] is present): frames dropped. After
+ * dev[] so that a vmctl that knows only the records before it still reads
+ * them.
+ */
+struct ctl_port {
+	uint64_t spoofed;     /* it sent them with a source MAC not its own */
+	uint64_t undelivered; /* for it, but its queue was full or its device needed a reset */
+};
+
 struct ctl_vm_info {
 	struct ctl_vm vm;
 	char kernel[64];
@@ -118,6 +128,7 @@ struct ctl_vm_info {
 	uint32_t io_window_mib; /* granted by the VM at boot; 0: none */
 	struct ctl_vcpu vcpu[4];
 	struct ctl_device dev[3];
+	struct ctl_port port;
 };
 
 struct ctl_stats {
@@ -157,7 +168,8 @@ struct ctl_frame {
 /* The records are the same bytes on both sides (both little-endian LP64). */
 _Static_assert(sizeof(struct ctl_vm) == 80, "ctl_vm layout");
 _Static_assert(sizeof(struct ctl_device) == 88, "ctl_device layout");
-_Static_assert(sizeof(struct ctl_vm_info) == 800, "ctl_vm_info layout");
+_Static_assert(sizeof(struct ctl_port) == 16, "ctl_port layout");
+_Static_assert(sizeof(struct ctl_vm_info) == 816, "ctl_vm_info layout");
 _Static_assert(sizeof(struct ctl_owner) == 48, "ctl_owner layout");
 _Static_assert(sizeof(struct ctl_image) == 80, "ctl_image layout");
 

@@ -187,6 +187,12 @@ int vm_disk_save(struct vm *vm, const char *image, char *why, size_t whylen);
 bool vm_io_console_in(struct vm *vm, u8 c);
 /** Prints the devices of vm and their counters. */
 void vm_io_info(struct vm *vm);
+/**
+ * What vm's switch port dropped: frames it sent with a source address not
+ * its own (*spoofed), and frames for it that found its queue full or its
+ * device needing a reset (*undelivered). Both 0 without a port.
+ */
+void vm_io_port_drops(struct vm *vm, u64 *spoofed, u64 *undelivered);
 
 /** Serves exit r of vCPU i of vm (its lock held): vmexit.c. */
 void vm_handle_exit(struct vm *vm, u32 i, const u64 *r);
