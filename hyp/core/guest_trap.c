@@ -154,7 +154,7 @@ void vcpu_guest_sync(struct trap_frame *f, u64 esr, u64 ipa, u64 va)
 		guest_abort(v, f, esr, ipa, va, true);
 		break;
 	case EC_WFX:
-		f->elr += 4;
+		f->elr += (esr & ESR_IL) != 0 ? 4 : 2; /* a 16-bit T32 WFI at AArch32 EL0 */
 		/* An interrupt already on its way wakes the vCPU at once. */
 		if (!gic_pending() && !arch_vtimer_firing() && !v->vtimer_owed) {
 			vcpu_exit(f, HV_EXIT_WFI, arch_vtimer_deadline(), 0, 0, 0, 0);
@@ -164,6 +164,15 @@ void vcpu_guest_sync(struct trap_frame *f, u64 esr, u64 ipa, u64 va)
 		if (!sysreg_trap(v, f, esr)) {
 			arch_inject_undef(f); /* registers a guest does not own */
 		}
+		break;
+	case EC_CP15_32:
+	case EC_CP15_64:
+	case EC_CP14_32:
+	case EC_CP14_LS:
+	case EC_CP14_64:
+		/* An AArch32 program at the guest's EL0 reached a debug or PMU
+		 * register through the traps above: to it, they do not exist. */
+		arch_inject_undef(f);
 		break;
 	default:
 		/* Nothing of a protected VM's state on the shared console:

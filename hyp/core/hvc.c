@@ -68,8 +68,13 @@ static void memory_call(struct trap_frame *f, u64 fn)
 			l.dev_pa = gic_vcpu_base();
 			l.dev_size = VGIC_GICC_SIZE;
 		}
-		ret = (f->x[3] & ~HV_VM_FLAGS) != 0 ? HV_E_INVALID
-						     : vcpu_vm_create(&l, f->x[3], &vmid);
+		if ((f->x[3] & ~HV_VM_FLAGS) != 0) {
+			ret = HV_E_INVALID;
+		} else if ((f->x[3] & HV_VM_PMU) != 0 && !arch_pmu_present()) {
+			ret = HV_E_NOT_SUPPORTED; /* this CPU has no PMU to give */
+		} else {
+			ret = vcpu_vm_create(&l, f->x[3], &vmid);
+		}
 		out[0] = ret == HV_OK ? vmid : 0;
 		break;
 	}

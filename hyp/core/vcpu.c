@@ -27,8 +27,8 @@ struct pcpu {
 	struct vcpu *current;
 	struct trap_frame vmm;
 	struct el1_sysregs vmm_sys;
-	struct pmu_state vmm_pmu; /* while a vCPU with a PMU runs */
-	u64 vmm_pmcr;             /* while one without runs */
+	struct pmu_state vmm_pmu;     /* while a vCPU with a PMU runs */
+	struct pmu_stopped vmm_stop; /* while one without runs */
 };
 
 static struct vcpu vcpus[CONFIG_MAX_VMS + 1][HV_MAX_VCPUS];
@@ -253,9 +253,9 @@ static void complete_read(struct vcpu *v, u64 value)
 /* ESR_EL1 of an injected synchronous external abort (DFSC/IFSC 0x10). */
 #define EC_IABT_CUR 0x21
 #define EC_DABT_CUR 0x25
-#define ESR_IL (UINT64_C(1) << 25)
 #define FSC_EXT_ABORT 0x10
 #define PSTATE_MODE_MASK 0xfU
+#define PSTATE_AARCH32 0x10U
 #define MODE_EL0T 0x0U
 #define MODE_EL1T 0x4U
 #define MODE_EL1H 0x5U
@@ -268,7 +268,10 @@ static void complete_read(struct vcpu *v, u64 value)
 static void inject_abort(struct vcpu *v)
 {
 	u32 mode = (u32)v->regs.spsr & PSTATE_MODE_MASK;
-	u64 offset = mode == MODE_EL1H ? 0x200 : mode == MODE_EL1T ? 0x000 : 0x400;
+	u64 offset = (v->regs.spsr & PSTATE_AARCH32) != 0 ? 0x600 /* AArch32 EL0 */
+		     : mode == MODE_EL1H		 ? 0x200
+		     : mode == MODE_EL1T		 ? 0x000
+							 : 0x400;
 	u64 ec;
 
 	if (v->fault_exec) {
@@ -371,10 +374,9 @@ void vcpu_run(struct trap_frame *f)
 	struct pcpu *pc = &pcpus[self];
 	s64 ret;
 
-	if (arch_serror_sync()) {
-		/* The VMM's own SError, pending: it takes it first, and then
-		 * asks again (the guest is not charged with it). */
-		arch_vmm_serror();
+	if (arch_vmm_serror_pending()) {
+		/* A virtual SError the VMM has not taken yet (it has them
+		 * masked): a guest's run would drop it. */
 		f->x[0] = (u64)HV_E_BUSY;
 		return;
 	}
@@ -395,13 +397,6 @@ void vcpu_run(struct trap_frame *f)
 	__atomic_store_n(&pcpu_vmid[self], vmid, __ATOMIC_SEQ_CST);
 	pc->vmm = *f;
 	arch_save_el1(&pc->vmm_sys);
-	/* The VMM's counters stop here; a guest with a PMU gets its own. */
-	if (v->has_pmu) {
-		arch_pmu_save(&pc->vmm_pmu);
-		arch_pmu_load(&v->pmu);
-	} else {
-		pc->vmm_pmcr = arch_pmu_stop();
-	}
 	/* Stage 2 (and the EL2 controls) first, then the guest's stage 1:
 	 * no walk ever mixes one world's tables with the other's. MPIDR_EL1
 	 * as the guest reads it: RES1 bit 31, Aff0 = vCPU index. */
@@ -415,6 +410,23 @@ void vcpu_run(struct trap_frame *f)
 	arch_slice_start(CONFIG_VCPU_SLICE_US);
 	*f = v->regs;
 	pc->current = v;
+	/* The PMU last: the VMM's counters stop, and a guest with a PMU of
+	 * its own counts from here (its run, not the hyp's switch). */
+	if (v->has_pmu) {
+		arch_pmu_save(&pc->vmm_pmu);
+		arch_pmu_load(&v->pmu);
+	} else {
+		arch_pmu_stop(&pc->vmm_stop);
+	}
+	if (arch_serror_sync()) {
+		/* Pending before the guest ran an instruction: not its. The
+		 * run is undone (the guest as it was) and the VMM takes the
+		 * SError as a virtual one. */
+		vcpu_exit(f, HV_EXIT_IRQ, 0, 0, 0, 0, 0);
+		arch_vmm_serror();
+		memset(&f->x[0], 0, 7 * sizeof(f->x[0]));
+		f->x[0] = (u64)HV_E_BUSY;
+	}
 }
 
 void vcpu_exit(struct trap_frame *f, u64 reason, u64 a2, u64 a3, u64 a4, u64 a5, u64 a6)
@@ -423,11 +435,15 @@ void vcpu_exit(struct trap_frame *f, u64 reason, u64 a2, u64 a3, u64 a4, u64 a5,
 	struct vcpu *v = pc->current;
 
 	arch_slice_stop();
+	if (v->has_pmu) {
+		arch_pmu_save(&v->pmu); /* its counting ends with its run */
+	}
 	if (arch_serror_sync()) {
 		/* The guest's own accesses raised an asynchronous abort: it
 		 * is charged to the guest, which cannot go on. */
 		log_info("vm%u vcpu%u: SError: vCPU stopped\n", v->vmid, v->index);
 		v->state = VCPU_DEAD;
+		v->power_off = false; /* dead, not merely off */
 		reason = HV_EXIT_FAULT;
 		a2 = (u64)EC_SERROR << EC_SHIFT;
 		a3 = a4 = a5 = a6 = 0;
@@ -440,10 +456,9 @@ void vcpu_exit(struct trap_frame *f, u64 reason, u64 a2, u64 a3, u64 a4, u64 a5,
 	arch_enter_host_mode();
 	arch_load_el1(&pc->vmm_sys);
 	if (v->has_pmu) {
-		arch_pmu_save(&v->pmu);
 		arch_pmu_load(&pc->vmm_pmu);
 	} else {
-		arch_pmu_restart(pc->vmm_pmcr);
+		arch_pmu_restart(&pc->vmm_stop);
 	}
 	*f = pc->vmm;
 	f->x[0] = HV_OK;
@@ -463,6 +478,7 @@ void vcpu_guest_serror(struct trap_frame *f)
 
 	log_info("vm%u vcpu%u: SError: vCPU stopped\n", v->vmid, v->index);
 	v->state = VCPU_DEAD;
+	v->power_off = false;
 	vcpu_exit(f, HV_EXIT_FAULT, (u64)EC_SERROR << EC_SHIFT, 0, 0, 0, 0);
 }
 

@@ -11,7 +11,14 @@
 
 /* ESR_EL2 fields of data aborts (Arm ARM D23.2.41, ISS encoding for DABT). */
 #define EC_SHIFT 26
+#define ESR_IL (UINT64_C(1) << 25) /* a 32-bit instruction (else 16-bit T32) */
 #define EC_WFX 0x01
+/* AArch32 coprocessor accesses (from a guest's AArch32 EL0). */
+#define EC_CP15_32 0x03
+#define EC_CP15_64 0x04
+#define EC_CP14_32 0x05
+#define EC_CP14_LS 0x06
+#define EC_CP14_64 0x0c
 #define EC_HVC64 0x16
 #define EC_SMC64 0x17
 #define EC_SYSREG 0x18

@@ -20,6 +20,7 @@ u64 fake_now;
 char fake_switch[64];
 bool fake_serror;
 u32 fake_vmm_serrors;
+bool fake_vse;
 u32 fake_undefs;
 
 /* One letter a world-switch step, in order (fake_switch, reset by tests). */
@@ -73,15 +74,20 @@ void arch_pmu_load(const struct pmu_state *s)
 	step('P');
 }
 
-u64 arch_pmu_stop(void)
+void arch_pmu_stop(struct pmu_stopped *s)
 {
+	s->pmcr = 0x41;
 	step('x');
-	return 0x41;
 }
 
-void arch_pmu_restart(u64 pmcr)
+void arch_pmu_restart(const struct pmu_stopped *s)
 {
-	step(pmcr == 0x41 ? 'r' : '?');
+	step(s->pmcr == 0x41 ? 'r' : '?');
+}
+
+bool arch_pmu_present(void)
+{
+	return true;
 }
 
 bool arch_serror_sync(void)
@@ -95,8 +101,13 @@ bool arch_serror_sync(void)
 void arch_vmm_serror(void)
 {
 	fake_vmm_serrors++;
+	fake_vse = true;
 }
 
+bool arch_vmm_serror_pending(void)
+{
+	return fake_vse;
+}
 void arch_fpsimd_save(struct fpsimd_state *s)
 {
 	(void)s;

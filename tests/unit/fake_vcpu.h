@@ -20,8 +20,10 @@ extern u64 fake_now;
 extern char fake_switch[64];
 /** An SError pending for arch_serror_sync to find (it clears it). */
 extern bool fake_serror;
-/** Virtual SErrors given to the VMM; undefined-instruction injections. */
+/** Virtual SErrors given to the VMM; one of them not taken yet (VSE). */
 extern u32 fake_vmm_serrors;
+extern bool fake_vse;
+/** Undefined-instruction injections. */
 extern u32 fake_undefs;
 
 #endif /* FAKE_VCPU_H */

@@ -287,9 +287,10 @@ TEST(vcpu_switch_orders_stage2_before_stage1_and_keeps_counters_apart)
 	CHECK_EQ(mem_vm_start(vm), HV_OK);
 	fake_switch[0] = '\0';
 	CHECK_EQ(run(1, vm, 0, 0), HV_OK);
-	/* Save the VMM's EL1 registers, stop its counters, guest mode
-	 * (VTTBR) before the guest's EL1 registers; back in the same order. */
-	CHECK(strcmp(fake_switch, "SxGL") == 0);
+	/* Save the VMM's EL1 registers, guest mode (VTTBR) before the
+	 * guest's EL1 registers, then stop the VMM's counters; back: host
+	 * mode before the VMM's registers, its counters last. */
+	CHECK(strcmp(fake_switch, "SGLx") == 0);
 	fake_switch[0] = '\0';
 	guest_hvc(1, VMM_CALL, 0, 0, 0); /* a VMM service call: an exit */
 	CHECK_EQ(f.x[1], HV_EXIT_HVC);
@@ -301,10 +302,11 @@ TEST(vcpu_switch_orders_stage2_before_stage1_and_keeps_counters_apart)
 	CHECK_EQ(mem_vm_start(pmu_vm), HV_OK);
 	fake_switch[0] = '\0';
 	CHECK_EQ(run(1, pmu_vm, 0, 0), HV_OK);
-	CHECK(strcmp(fake_switch, "SpPgL") == 0);
+	/* Its own PMU: loaded last, saved first. */
+	CHECK(strcmp(fake_switch, "SgLpP") == 0);
 	fake_switch[0] = '\0';
 	guest_hvc(1, VMM_CALL, 0, 0, 0);
-	CHECK(strcmp(fake_switch, "SHLpP") == 0);
+	CHECK(strcmp(fake_switch, "pSHLP") == 0);
 	finish(1);
 }
 
@@ -343,18 +345,82 @@ TEST(vcpu_serror_is_charged_to_the_world_that_raised_it)
 
 	CHECK_EQ(vcpu_init(vm, 0, ENTRY, 0), HV_OK);
 	CHECK_EQ(mem_vm_start(vm), HV_OK);
-	/* Pending when the VMM asks to run: the VMM's, and nothing runs. */
+	/* Pending when the guest is about to run: the VMM's. The run is
+	 * undone, the VMM gets a virtual SError, and no run starts until it
+	 * has taken it. */
 	fake_serror = true;
 	fake_vmm_serrors = 0;
+	fake_vse = false;
 	CHECK_EQ(run(1, vm, 0, 0), HV_E_BUSY);
 	CHECK_EQ(fake_vmm_serrors, 1);
-	/* Pending at the guest's exit: the guest's, which stops. */
+	CHECK_EQ(f.x[1], 0);
+	CHECK_EQ(run(1, vm, 0, 0), HV_E_BUSY);
+	CHECK_EQ(fake_vmm_serrors, 1);
+	fake_vse = false; /* the VMM took it */
+	/* Pending at the guest's exit: the guest's, which stops for good,
+	 * and the exit record carries nothing of its own call. */
 	CHECK_EQ(run(1, vm, 0, 0), HV_OK);
 	fake_serror = true;
-	guest_hvc(1, VMM_CALL, 0, 0, 0);
+	guest_hvc(1, VMM_CALL, 0x1111, 0x2222, 0x3333);
 	CHECK_EQ(f.x[1], HV_EXIT_FAULT);
 	CHECK_EQ(f.x[2] >> 26, 0x2f);
-	CHECK(run(1, vm, 0, 0) != HV_OK);
+	CHECK_EQ(f.x[3] | f.x[4] | f.x[5] | f.x[6], 0);
+	CHECK_EQ(run(1, vm, 0, 0), HV_E_BUSY);
 	CHECK_EQ(fake_vmm_serrors, 1);
+	finish(1);
+}
+
+TEST(vcpu_serror_at_cpu_off_leaves_it_dead)
+{
+	u32 vm = make_vm();
+
+	CHECK_EQ(vcpu_init(vm, 1, ENTRY, 0), HV_OK);
+	CHECK_EQ(mem_vm_start(vm), HV_OK);
+	CHECK_EQ(run(1, vm, 1, 0), HV_OK);
+	guest_hvc(1, PSCI_CPU_ON, 0, ENTRY, 0);
+	CHECK_EQ(f.x[1], HV_EXIT_POWER);
+	CHECK_EQ(run(2, vm, 0, 0), HV_OK);
+	fake_serror = true;
+	guest_hvc(2, PSCI_CPU_OFF, 0, 0, 0);
+	CHECK_EQ(f.x[1], HV_EXIT_FAULT);
+	/* Dead, not off: its sibling cannot turn it on again. */
+	CHECK_EQ(run(1, vm, 1, 0), HV_OK);
+	guest_hvc(1, PSCI_CPU_ON, 0, ENTRY, 0);
+	CHECK_EQ((s64)f.x[0], -6); /* INTERNAL_FAILURE */
+	finish(1);
+}
+
+TEST(vcpu_serror_taken_in_the_guest_stops_it)
+{
+	u32 vm = make_vm();
+
+	CHECK_EQ(vcpu_init(vm, 0, ENTRY, 0), HV_OK);
+	CHECK_EQ(mem_vm_start(vm), HV_OK);
+	CHECK_EQ(run(1, vm, 0, 0), HV_OK);
+	vcpu_guest_serror(&f);
+	CHECK_EQ(f.x[1], HV_EXIT_FAULT);
+	CHECK_EQ(f.x[2] >> 26, 0x2f);
+	CHECK_EQ(run(1, vm, 0, 0), HV_E_BUSY);
+	finish(1);
+}
+
+TEST(vcpu_aarch32_debug_and_pmu_accesses_are_undefined)
+{
+	u32 vm = make_vm();
+	u32 undefs;
+
+	CHECK_EQ(vcpu_init(vm, 0, ENTRY, 0), HV_OK);
+	CHECK_EQ(mem_vm_start(vm), HV_OK);
+	CHECK_EQ(run(1, vm, 0, 0), HV_OK);
+	undefs = fake_undefs;
+	/* MRC p14 / p15, MRRC, LDC from an AArch32 program at EL0 (EC 0x03,
+	 * 0x04, 0x05, 0x06, 0x0c): undefined for it; the vCPU goes on. */
+	for (u64 ec = 3; ec <= 0xc; ec++) {
+		if (ec == 3 || ec == 4 || ec == 5 || ec == 6 || ec == 0xc) {
+			vcpu_guest_sync(&f, (ec << 26) | (UINT64_C(1) << 25), 0, 0);
+		}
+	}
+	CHECK_EQ(fake_undefs, undefs + 5);
+	CHECK(vcpu_current() != NULL);
 	finish(1);
 }

@@ -1,25 +1,53 @@
 /*
  * Per-CPU EL2 configuration for running the VMM at EL1 under stage 2.
  */
+#include <hyp/arch.h>
 #include <hyp/hyp.h>
+#include <hyp/log.h>
+#include <hyp/vcpu.h>
 
 #include "sysreg.h"
 
+/*
+ * Monitors this port does not switch or trap (none is on the Cortex-A72):
+ * named at boot, so that nobody takes their isolation for granted.
+ */
+static void warn_unisolated(void)
+{
+	u64 dfr0 = read_id_aa64dfr0_el1();
+
+	if (arch_cpu_index() != 0) {
+		return;
+	}
+	if (((read_id_aa64pfr0_el1() >> ID_AA64PFR0_AMU_SHIFT) & 0xf) != 0) {
+		log_warn("this CPU has activity monitors (AMU): not isolated between VMs\n");
+	}
+	if (((dfr0 >> ID_AA64DFR0_PMSVER_SHIFT) & 0xf) != 0) {
+		log_warn("this CPU has statistical profiling (SPE): not isolated between VMs\n");
+	}
+	if (((dfr0 >> ID_AA64DFR0_TRACEFILT_SHIFT) & 0xf) != 0) {
+		log_warn("this CPU has a trace filter (TRFCR_EL1): not isolated between VMs\n");
+	}
+}
+
 void arch_cpu_init_el2(void)
 {
-	u32 pmn = (u32)(read_pmcr_el0() >> PMCR_N_SHIFT) & PMCR_N_MASK;
+	u32 pmn = arch_pmu_present() ? (u32)(read_pmcr_el0() >> PMCR_N_SHIFT) & PMCR_N_MASK : 0;
 
 	write_hcr_el2(HCR_HOST);
 	write_cptr_el2(CPTR_EL2_RES1);
 	write_cnthctl_el2(CNTHCTL_EL1PCTEN | CNTHCTL_EL1PCEN);
 	write_cntvoff_el2(0);
 	write_mdcr_el2(pmn);
-	/* The cycle counter also counts at EL2 (PMCCFILTR_EL0.NSH), so the
-	 * VMM's benchmarks see the whole cost of a call. */
-	__asm__ volatile("msr pmccfiltr_el0, %0" : : "r"(UINT64_C(1) << 27));
+	if (arch_pmu_present()) {
+		/* The cycle counter also counts at EL2 (PMCCFILTR_EL0.NSH), so
+		 * the VMM's benchmarks see the whole cost of a call. */
+		write_pmccfiltr_el0(PMCCFILTR_NSH);
+	}
 	write_vpidr_el2(read_midr_el1());
 	write_vmpidr_el2(read_mpidr_el1());
 	isb();
+	warn_unisolated();
 }
 
 /* PARange encodings (ID_AA64MMFR0_EL1.PARange, D23.2.74) by size in bits. */

@@ -50,6 +50,13 @@ static void write_event(u32 n, u64 cnt, u64 type)
 	}
 }
 
+bool arch_pmu_present(void)
+{
+	u64 ver = (read_id_aa64dfr0_el1() >> ID_AA64DFR0_PMUVER_SHIFT) & 0xf;
+
+	return ver != 0 && ver != ID_AA64DFR0_PMUVER_IMPDEF;
+}
+
 /* Event counters the CPU has (PMCR_EL0.N), at most PMU_MAX_COUNTERS. */
 static u32 counters(void)
 {
@@ -109,21 +116,30 @@ void arch_pmu_load(const struct pmu_state *s)
 	isb();
 }
 
-u64 arch_pmu_stop(void)
+void arch_pmu_stop(struct pmu_stopped *s)
 {
-	u64 pmcr = read_pmcr_el0();
-
-	if ((pmcr & PMCR_E) != 0) {
-		write_pmcr_el0(pmcr & ~(PMCR_E | PMCR_P | PMCR_C));
-		isb();
+	if (!arch_pmu_present()) {
+		return;
 	}
-	return pmcr;
+	s->pmcr = read_pmcr_el0();
+	s->userenr = read_pmuserenr_el0();
+	/* EL0 access off too: the guest's EL0 would otherwise find out
+	 * whether the VMM lets its own EL0 at the PMU. */
+	write_pmuserenr_el0(0);
+	if ((s->pmcr & PMCR_E) != 0) {
+		write_pmcr_el0(s->pmcr & ~(PMCR_E | PMCR_P | PMCR_C));
+	}
+	isb();
 }
 
-void arch_pmu_restart(u64 pmcr)
+void arch_pmu_restart(const struct pmu_stopped *s)
 {
-	if ((pmcr & PMCR_E) != 0) {
-		write_pmcr_el0(pmcr & ~(PMCR_P | PMCR_C));
-		isb();
+	if (!arch_pmu_present()) {
+		return;
 	}
+	write_pmuserenr_el0(s->userenr);
+	if ((s->pmcr & PMCR_E) != 0) {
+		write_pmcr_el0(s->pmcr & ~(PMCR_P | PMCR_C));
+	}
+	isb();
 }

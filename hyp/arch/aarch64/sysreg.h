@@ -24,6 +24,8 @@ DEFINE_SYSREG_RW(currentel)
 DEFINE_SYSREG_RW(mpidr_el1)
 DEFINE_SYSREG_RW(midr_el1)
 DEFINE_SYSREG_RW(id_aa64mmfr0_el1)
+DEFINE_SYSREG_RW(id_aa64dfr0_el1)
+DEFINE_SYSREG_RW(id_aa64pfr0_el1)
 DEFINE_SYSREG_RW(sctlr_el2)
 DEFINE_SYSREG_RW(sctlr_el1)
 DEFINE_SYSREG_RW(hcr_el2)
@@ -120,6 +122,17 @@ DEFINE_SYSREG_RW(pmxevtyper_el0)
 /* PMCCFILTR_EL0.NSH [27]: the cycle counter also counts at EL2. */
 #define PMCCFILTR_NSH (UINT64_C(1) << 27)
 
+/* ID_AA64DFR0_EL1: PMUVer [11:8] (0 none, 1 PMUv3, 4 v3p1, 6 v3p5, 15
+ * IMPLEMENTATION DEFINED), PMSVer [35:32] (SPE), TraceFilt [43:40];
+ * ID_AA64PFR0_EL1.AMU [47:44]. */
+#define ID_AA64DFR0_PMUVER_SHIFT 8
+#define ID_AA64DFR0_PMUVER_IMPDEF 0xfU
+#define PMUVER_V3P1 4U
+#define PMUVER_V3P5 6U
+#define ID_AA64DFR0_PMSVER_SHIFT 32
+#define ID_AA64DFR0_TRACEFILT_SHIFT 40
+#define ID_AA64PFR0_AMU_SHIFT 44
+
 /* MDCR_EL2 (D23.2.108): PMU and debug traps. */
 #define MDCR_TPMCR (UINT64_C(1) << 5)
 #define MDCR_TPM (UINT64_C(1) << 6)
@@ -127,6 +140,8 @@ DEFINE_SYSREG_RW(pmxevtyper_el0)
 #define MDCR_TDA (UINT64_C(1) << 9)
 #define MDCR_TDOSA (UINT64_C(1) << 10)
 #define MDCR_TDRA (UINT64_C(1) << 11)
+#define MDCR_HPMD (UINT64_C(1) << 17) /* PMUv3p1: no event counting at EL2 */
+#define MDCR_HCCD (UINT64_C(1) << 23) /* PMUv3p5: no cycle counting at EL2 */
 /* A guest's debug registers are trapped (and read as zero); so is its PMU
  * unless its VM has one of its own. */
 #define MDCR_GUEST_DEBUG (MDCR_TDA | MDCR_TDOSA | MDCR_TDRA)
@@ -195,6 +210,9 @@ DEFINE_SYSREG_RW(pmxevtyper_el0)
 #define VECTOR_CUR_SPX 0x200
 #define VECTOR_CUR_SP0 0x000
 #define VECTOR_LOWER_A64 0x400
+#define VECTOR_LOWER_A32 0x600
+/* SPSR_ELx.M[4]: the interrupted context was AArch32 (EL0 only here). */
+#define SPSR_AARCH32 0x10U
 
 static inline void isb(void)
 {

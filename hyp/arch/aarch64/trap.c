@@ -95,9 +95,10 @@ void trap_hyp(struct trap_frame *f, u64 kind)
 void arch_inject_el1_sync(struct trap_frame *f, u64 esr, u64 far)
 {
 	u32 mode = (u32)f->spsr & SPSR_MODE_MASK;
-	u64 offset = mode == SPSR_MODE_EL1H   ? VECTOR_CUR_SPX
-		     : mode == SPSR_MODE_EL1T ? VECTOR_CUR_SP0
-					      : VECTOR_LOWER_A64;
+	u64 offset = (f->spsr & SPSR_AARCH32) != 0 ? VECTOR_LOWER_A32
+		     : mode == SPSR_MODE_EL1H	     ? VECTOR_CUR_SPX
+		     : mode == SPSR_MODE_EL1T	     ? VECTOR_CUR_SP0
+						     : VECTOR_LOWER_A64;
 
 	write_esr_el1(esr);
 	write_far_el1(far);

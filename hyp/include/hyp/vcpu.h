@@ -40,6 +40,11 @@ struct fpsimd_state {
 /** Event counters a PMU can have (PMCR_EL0.N is at most 31). */
 #define PMU_MAX_COUNTERS 31
 
+/** What the VMM's PMU was while a guest without a PMU runs. */
+struct pmu_stopped {
+	u64 pmcr, userenr;
+};
+
 /** The performance monitors of one world (arch/aarch64/pmu.c). */
 struct pmu_state {
 	u64 pmcr, pmselr, cnten, inten, ovs, userenr, ccfiltr, ccntr;
@@ -141,15 +146,20 @@ void arch_enter_host_mode(void);
  * guest's, not the VMM's next).
  */
 bool arch_serror_sync(void);
-/** Makes the VMM take a virtual SError (HCR_EL2.VSE). */
+/** Makes the VMM take a virtual SError (HCR_EL2.VSE); is one still pending? */
 void arch_vmm_serror(void);
+bool arch_vmm_serror_pending(void);
+/** Whether the CPU has a PMU (PMUv3): HV_VM_PMU needs one. */
+bool arch_pmu_present(void);
 /** A world's PMU: saved (and stopped), or loaded (and started). */
 void arch_pmu_save(struct pmu_state *s);
 void arch_pmu_load(const struct pmu_state *s);
-/** Stops the counters (PMCR_EL0.E clear); returns PMCR_EL0 as it was. */
-u64 arch_pmu_stop(void);
-/** Restarts counting if pmcr (from arch_pmu_stop) had it on. */
-void arch_pmu_restart(u64 pmcr);
+/**
+ * Stops the VMM's counters (PMCR_EL0.E clear) and its EL0 access
+ * (PMUSERENR_EL0 zero) for a guest without a PMU; restart puts both back.
+ */
+void arch_pmu_stop(struct pmu_stopped *s);
+void arch_pmu_restart(const struct pmu_stopped *s);
 
 /** The EL2 physical timer as the vCPU time slice: arm for `us`, or stop. */
 void arch_slice_start(u64 us);
