@@ -32,13 +32,12 @@ static void warn_unisolated(void)
 
 void arch_cpu_init_el2(void)
 {
-	u32 pmn = arch_pmu_present() ? (u32)(read_pmcr_el0() >> PMCR_N_SHIFT) & PMCR_N_MASK : 0;
-
+	arch_pmu_init();
 	write_hcr_el2(HCR_HOST);
 	write_cptr_el2(CPTR_EL2_RES1);
 	write_cnthctl_el2(CNTHCTL_EL1PCTEN | CNTHCTL_EL1PCEN);
 	write_cntvoff_el2(0);
-	write_mdcr_el2(pmn);
+	write_mdcr_el2(arch_pmu_hpmn());
 	if (arch_pmu_present()) {
 		/* The cycle counter also counts at EL2 (PMCCFILTR_EL0.NSH), so
 		 * the VMM's benchmarks see the whole cost of a call. */

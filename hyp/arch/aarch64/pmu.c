@@ -50,19 +50,50 @@ static void write_event(u32 n, u64 cnt, u64 type)
 	}
 }
 
-bool arch_pmu_present(void)
-{
-	u64 ver = (read_id_aa64dfr0_el1() >> ID_AA64DFR0_PMUVER_SHIFT) & 0xf;
+/* The PMU's version (ID_AA64DFR0_EL1.PMUVer, 0 if none usable) and its
+ * event counters (PMCR_EL0.N), the same on every CPU: read once. */
+static u32 pmu_version;
+static u32 pmu_counters;
 
-	return ver != 0 && ver != ID_AA64DFR0_PMUVER_IMPDEF;
+void arch_pmu_init(void)
+{
+	u32 ver = (u32)(read_id_aa64dfr0_el1() >> ID_AA64DFR0_PMUVER_SHIFT) & 0xf;
+
+	if (ver == 0 || ver == ID_AA64DFR0_PMUVER_IMPDEF) {
+		return;
+	}
+	pmu_counters = (u32)(read_pmcr_el0() >> PMCR_N_SHIFT) & PMCR_N_MASK;
+	if (pmu_counters > PMU_MAX_COUNTERS) {
+		pmu_counters = PMU_MAX_COUNTERS;
+	}
+	pmu_version = ver;
 }
 
-/* Event counters the CPU has (PMCR_EL0.N), at most PMU_MAX_COUNTERS. */
+bool arch_pmu_present(void)
+{
+	return pmu_version != 0;
+}
+
+u64 arch_pmu_hpmn(void)
+{
+	return pmu_counters;
+}
+
+/*
+ * While a guest runs and the hyp serves its traps, nothing counts at EL2
+ * where the PMU can say so (PMUv3p1, v3p5); an older PMU (the A72's v3)
+ * counts the hyp's work on a guest's own traps in that guest's counters,
+ * if it asks for EL2 (docs/security.md, known gaps).
+ */
+u64 arch_pmu_mdcr_guest(void)
+{
+	return (pmu_version >= PMUVER_V3P1 ? MDCR_HPMD : 0) |
+	       (pmu_version >= PMUVER_V3P5 ? MDCR_HCCD : 0);
+}
+
 static u32 counters(void)
 {
-	u32 n = (u32)(read_pmcr_el0() >> PMCR_N_SHIFT) & PMCR_N_MASK;
-
-	return n < PMU_MAX_COUNTERS ? n : PMU_MAX_COUNTERS;
+	return pmu_counters;
 }
 
 /* Counter enables, interrupt enables and overflow flags: the counters'
@@ -112,8 +143,8 @@ void arch_pmu_load(const struct pmu_state *s)
 	write_pmcntenclr_el0(bits & ~s->cnten);
 	write_pmcntenset_el0(bits & s->cnten);
 	write_pmselr_el0(s->pmselr);
+	/* The ERET into the world that owns it synchronises. */
 	write_pmcr_el0(s->pmcr & ~(PMCR_P | PMCR_C));
-	isb();
 }
 
 void arch_pmu_stop(struct pmu_stopped *s)
@@ -129,7 +160,6 @@ void arch_pmu_stop(struct pmu_stopped *s)
 	if ((s->pmcr & PMCR_E) != 0) {
 		write_pmcr_el0(s->pmcr & ~(PMCR_E | PMCR_P | PMCR_C));
 	}
-	isb();
 }
 
 void arch_pmu_restart(const struct pmu_stopped *s)
@@ -141,5 +171,4 @@ void arch_pmu_restart(const struct pmu_stopped *s)
 	if ((s->pmcr & PMCR_E) != 0) {
 		write_pmcr_el0(s->pmcr & ~(PMCR_P | PMCR_C));
 	}
-	isb();
 }

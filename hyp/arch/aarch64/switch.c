@@ -90,28 +90,6 @@ static void stage1_off(void)
 	isb();
 }
 
-/* MDCR_EL2.HPMN as set at boot: every counter belongs to EL1. */
-static u64 mdcr_hpmn(void)
-{
-	return arch_pmu_present() ? (read_pmcr_el0() >> PMCR_N_SHIFT) & PMCR_N_MASK : 0;
-}
-
-/*
- * While a guest runs and the hyp serves its traps, nothing counts at EL2
- * where the PMU can say so (PMUv3p1, v3p5); an older PMU (the A72's v3)
- * counts the hyp's work on a guest's own traps in that guest's counters,
- * if it asks for EL2 (docs/security.md, known gaps).
- */
-static u64 mdcr_guest_pmu(void)
-{
-	u64 ver = (read_id_aa64dfr0_el1() >> ID_AA64DFR0_PMUVER_SHIFT) & 0xf;
-
-	if (ver == ID_AA64DFR0_PMUVER_IMPDEF) {
-		return 0;
-	}
-	return (ver >= PMUVER_V3P1 ? MDCR_HPMD : 0) | (ver >= PMUVER_V3P5 ? MDCR_HCCD : 0);
-}
-
 /*
  * Guests: the physical timer is the hyp's and the VMM's; the counter is
  * readable; debug registers trapped, and the PMU unless the VM has its own.
@@ -120,7 +98,7 @@ void arch_enter_guest_mode(u64 vttbr, u64 vmpidr, bool pmu)
 {
 	stage1_off();
 	write_hcr_el2(HCR_GUEST);
-	write_mdcr_el2(mdcr_hpmn() | mdcr_guest_pmu() | MDCR_GUEST_DEBUG |
+	write_mdcr_el2(arch_pmu_hpmn() | arch_pmu_mdcr_guest() | MDCR_GUEST_DEBUG |
 		       (pmu ? 0 : MDCR_GUEST_NO_PMU));
 	write_vmpidr_el2(vmpidr);
 	write_cnthctl_el2(CNTHCTL_EL1PCTEN);
@@ -132,7 +110,7 @@ void arch_enter_host_mode(void)
 {
 	stage1_off();
 	write_hcr_el2(HCR_HOST);
-	write_mdcr_el2(mdcr_hpmn());
+	write_mdcr_el2(arch_pmu_hpmn());
 	write_vmpidr_el2(read_mpidr_el1());
 	write_cnthctl_el2(CNTHCTL_EL1PCTEN | CNTHCTL_EL1PCEN);
 	write_vttbr_el2(mem_host_vttbr());

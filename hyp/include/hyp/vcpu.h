@@ -149,8 +149,13 @@ bool arch_serror_sync(void);
 /** Makes the VMM take a virtual SError (HCR_EL2.VSE); is one still pending? */
 void arch_vmm_serror(void);
 bool arch_vmm_serror_pending(void);
+/** Reads what the PMU is (once per CPU, at its EL2 set-up). */
+void arch_pmu_init(void);
 /** Whether the CPU has a PMU (PMUv3): HV_VM_PMU needs one. */
 bool arch_pmu_present(void);
+/** MDCR_EL2.HPMN (every counter EL1's), and the bits a guest's run adds. */
+u64 arch_pmu_hpmn(void);
+u64 arch_pmu_mdcr_guest(void);
 /** A world's PMU: saved (and stopped), or loaded (and started). */
 void arch_pmu_save(struct pmu_state *s);
 void arch_pmu_load(const struct pmu_state *s);
