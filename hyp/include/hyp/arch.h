@@ -45,30 +45,22 @@ static inline void arch_relax(void)
 }
 #endif
 
-/**
- * A ticket spinlock: CPUs get the lock in the order they asked for it, so
- * a waiting CPU waits for at most one critical section of each other CPU
- * (a guest calling the hyp in a loop from several vCPUs cannot starve the
- * VMM, as it could with a test-and-set lock). Zero is unlocked. Needs the
- * MMU on (exclusives on Normal memory).
- */
+/** A test-and-set spinlock (needs the MMU on: exclusives on Normal memory). */
 typedef struct {
-	u32 next;  /* the ticket the next caller takes */
-	u32 owner; /* the ticket that holds the lock */
+	volatile u32 locked;
 } spinlock_t;
 
 static inline void spin_lock(spinlock_t *l)
 {
-	u32 me = __atomic_fetch_add(&l->next, 1, __ATOMIC_RELAXED);
-
-	while (__atomic_load_n(&l->owner, __ATOMIC_ACQUIRE) != me) {
-		arch_relax();
+	while (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE) != 0) {
+		while (__atomic_load_n(&l->locked, __ATOMIC_RELAXED) != 0) {
+		}
 	}
 }
 
 static inline void spin_unlock(spinlock_t *l)
 {
-	__atomic_store_n(&l->owner, l->owner + 1, __ATOMIC_RELEASE);
+	__atomic_store_n(&l->locked, 0, __ATOMIC_RELEASE);
 }
 
 /** Cleans and invalidates [va, va + size) to the point of coherency. */
