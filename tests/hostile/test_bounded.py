@@ -19,7 +19,7 @@ import time
 # (0.3-0.6 ms in QEMU here), but the lock is a test-and-set lock (a guest
 # calling back to back from two vCPUs may take it again first), and QEMU's
 # CPUs are host threads that a loaded host deschedules, lock held or not.
-# Measured here: means of 4.8-49 ms and worsts of 0.17-2.9 s, following the
+# Measured here: means of 4.8-101 ms and worsts of 0.17-2.9 s, following the
 # host's load (docs/security.md). The bounds only catch a stall; what QEMU
 # shows exactly is the number of calls a pass takes.
 MEAN_US = 500_000
@@ -97,17 +97,26 @@ def test_grant_revoke_storm_does_not_stall_the_vmm(machine):
     assert (after[0], after[1] + after[2]) == (before[0], before[1] + before[2])
 
 
+def run_tablegrant_pair(machine):
+    out = machine.command("guest tablegrant tablegrant", timeout=180)
+    # Not anchored: the hyp's lines about the VMM's refused reads (after
+    # each revoke) share the console and may cut into the guests' lines.
+    results = re.findall(r"RESULT (\w+) (PASS|FAIL)", out)
+    assert sorted(results) == sorted(2 * [(name, "PASS") for name in (
+        "grant_revoke_calls", "vmm_reads_granted", "private_after_revoke")]), out
+    assert len(re.findall(r"vm tablegrant(?:-2)?: powered off", out)) == 2, out
+
+
 def test_vmm_tables_reclaimed_after_grants(machine):
+    booted = vmm_figures(machine)
+    # The first run reads the guest's image from the read-only bundle,
+    # which the VMM maps page by page: those level-3 tables stay, once.
+    run_tablegrant_pair(machine)
     before = vmm_figures(machine)
     for _ in range(ROUNDS_OF_VMS):
-        out = machine.command("guest tablegrant tablegrant", timeout=180)
-        results = re.findall(r"^\[tablegrant(?:-2)?\] RESULT (\S+) (PASS|FAIL)(.*)$", out,
-                             re.M)
-        assert len(results) == 6, out
-        assert all(r[1] == "PASS" for r in results), out
-        assert len(re.findall(r"^vm tablegrant(?:-2)?: powered off", out, re.M)) == 2, out
+        run_tablegrant_pair(machine)
     after = vmm_figures(machine)
-    print(f"\n{machine.variant}: VMM frames, table pages, free pool pages before "
-          f"{before}, after {2 * ROUNDS_OF_VMS} tablegrant VMs (each: 16 rounds over its 7 "
-          f"regions) {after}")
+    print(f"\n{machine.variant}: VMM frames, table pages, free pool pages at boot {booted}, "
+          f"after a first pair of tablegrant VMs {before}, after {2 * ROUNDS_OF_VMS} more "
+          f"(each: 16 rounds over its 7 regions) {after}")
     assert after == before
