@@ -18,6 +18,7 @@
  *   hostile storm CALLS [SEED] random calls, from every CPU at once
  *   hostile latency CALLS      times CALLS MEM_INFO calls (each takes the
  *                              hyp's memory lock) from this CPU
+ *                              (hostile_latency.c)
  */
 #include <generated/autoconf.h>
 #include <hyp/lib.h>
@@ -593,37 +594,6 @@ static void cmd_storm(int argc, char **argv)
 		   STORM_SCRATCH_BLOCKS * 512);
 }
 
-/* F10: how long the hyp's memory lock keeps the VMM waiting while guests
- * grant and revoke. Calls spaced by about 1 ms. */
-static void cmd_latency(int argc, char **argv)
-{
-	u64 calls = 0;
-	u64 freq = vm_counter_freq();
-	u64 worst = 0;
-	u64 sum = 0;
-	u64 r[4];
-
-	if (argc != 3 || !fmt_parse_u64(argv[2], strlen(argv[2]), &calls) || calls == 0 ||
-	    calls > 100000) {
-		con_printf("usage: hostile latency CALLS (1-100000)\n");
-		return;
-	}
-	for (u64 i = 0; i < calls; i++) {
-		u64 t0 = vm_counter();
-		u64 t;
-
-		(void)hv_call(HV_FN_MEM_INFO, 0, 0, 0, 0, r);
-		t = vm_counter() - t0;
-		worst = MAX(worst, t);
-		sum += t;
-		while (vm_counter() - t0 < freq / 1000) {
-		}
-	}
-	con_printf("hostile latency: %lu MEM_INFO calls, mean %lu us, worst %lu us\n",
-		   (unsigned long)calls, (unsigned long)(sum * 1000000 / freq / calls),
-		   (unsigned long)(worst * 1000000 / freq));
-}
-
 void cmd_hostile(int argc, char **argv)
 {
 	const char *sub = argc > 1 ? argv[1] : "";
@@ -641,7 +611,7 @@ void cmd_hostile(int argc, char **argv)
 	} else if (strcmp(sub, "storm") == 0) {
 		cmd_storm(argc, argv);
 	} else if (strcmp(sub, "latency") == 0) {
-		cmd_latency(argc, argv);
+		hostile_latency(argc, argv);
 	} else {
 		con_printf("usage: hostile log NAME | reinit NAME VCPU GPA | stopclear NAME |\n"
 			   "       reuse NAME | ram-mmio NAME | storm CALLS [SEED] | latency CALLS\n");

@@ -219,6 +219,8 @@ void cmd_memset_bench(int argc, char **argv);
 void cmd_disk_save(int argc, char **argv);
 /** The hostile VMM's attacks (test builds only: hostile.c). */
 void cmd_hostile(int argc, char **argv);
+/** hostile latency CALLS (hostile_latency.c). */
+void hostile_latency(int argc, char **argv);
 /** A hostile task posted to worker CPU cpu ran (test builds only). */
 bool hostile_poll(u32 cpu);
 
