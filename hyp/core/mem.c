@@ -346,15 +346,6 @@ void mem_vm_flush(u32 vmid)
 
 /* ------------------------------------------------- prot_and_map ---- */
 
-/* Removes frame pfn from the VMM's stage 2 (commit step: cannot fail). */
-static void host_unmap_frame(pfn_t pfn)
-{
-	if (pgt_unmap_page(&m.host, pfn << PAGE_SHIFT) != 0) {
-		MEM_BUG("host unmap after a successful check");
-	}
-	arch_s2_tlb_inval_ipa(mem_vttbr_of(0), pfn << PAGE_SHIFT);
-}
-
 s64 mem_prot_and_map(u32 vmid, u64 gpa, u64 pte, u64 level)
 {
 	struct vm *vm;
@@ -365,6 +356,8 @@ s64 mem_prot_and_map(u32 vmid, u64 gpa, u64 pte, u64 level)
 	u64 mapped = 0;
 	u64 host_cost = 0;
 	u64 vm_cost;
+	bool flush = false;
+	bool given = false;
 	s64 ret = HV_OK;
 
 	spin_lock(&mem_lock);
@@ -434,7 +427,9 @@ s64 mem_prot_and_map(u32 vmid, u64 gpa, u64 pte, u64 level)
 		ret = HV_E_NO_MEMORY;
 		goto out;
 	}
-	/* Commit. */
+	/* Commit: out of the VMM's map (its TLB entries gone before the
+	 * frames are cleaned, so it writes none of them again), cleaned, then
+	 * in the VM's map. */
 	if (n > 1) {
 		paddr_t hpa;
 		u64 hattrs;
@@ -442,6 +437,7 @@ s64 mem_prot_and_map(u32 vmid, u64 gpa, u64 pte, u64 level)
 
 		if (pgt_walk(&m.host, pa, &hpa, &hattrs, &hl) && hl < 3) {
 			pgt_unmap_leaf(&m.host, pa);
+			flush = true;
 		}
 	}
 	for (u64 i = 0; i < n; i++) {
@@ -449,17 +445,24 @@ s64 mem_prot_and_map(u32 vmid, u64 gpa, u64 pte, u64 level)
 
 		if (p->owner == HV_OWNER_HOST) {
 			set_owner(p, vmid, 0, (u32)((gpa >> PAGE_SHIFT) + i));
-			if (n == 1) {
-				host_unmap_frame(pfn + i);
-			} else if (pgt_unmap_page(&m.host, (pfn + i) << PAGE_SHIFT) != 0) {
-				MEM_BUG("host unmap after a successful check");
-			}
+			flush = mem_host_unmap(pfn + i) || flush;
+			given = true;
 		} else if (p->count == COUNT_INVALID) {
 			p->count = 0;
 		}
 	}
-	if (n > 1) {
+	if (flush && n == 1) {
+		arch_s2_tlb_inval_ipa(mem_vttbr_of(0), pa);
+	} else if (flush) {
 		arch_s2_tlb_inval_vmid(mem_vttbr_of(0));
+	}
+	if (given) {
+		/* The previous owner's data out of the caches into memory, for
+		 * a VM that reads it without caches; no stale instructions. */
+		for (u64 i = 0; i < n; i++) {
+			arch_clean_frame(pa + (i << PAGE_SHIFT));
+		}
+		arch_icache_inval_all();
 	}
 	if (mapped == 0 && pgt_map(&vm->s2, gpa, pa, (u32)level, VM_ATTRS) != 0) {
 		MEM_BUG("VM map after a successful check");
@@ -523,94 +526,8 @@ s64 mem_clear_vm_range(u32 vmid, u64 pfn, u64 num)
 		 * its scrub through an entry still cached. */
 		arch_s2_tlb_inval_vmid(mem_vttbr_of(vmid));
 		(void)clear_pass(vm, vmid, pfn, num, true);
+		mem_host_merge_range(pfn, num);
 	}
 	spin_unlock(&mem_lock);
 	return ret;
 }
-
-/* ---------------------------------------------- grant / revoke ---- */
-
-/*
- * Visits each 4 KiB page of [gpa, gpa + num pages) that the VM maps,
- * skipping unmapped stretches a whole table entry at a time. With
- * commit == false it only checks; returns the first error.
- */
-static s64 share_walk(struct vm *vm, u32 vmid, u64 gpa, u64 num, bool grant,
-		      bool commit)
-{
-	u64 end = gpa + (num << PAGE_SHIFT);
-
-	for (u64 a = gpa; a < end;) {
-		paddr_t pa;
-		u64 attrs;
-		u32 level;
-		struct s2page *p;
-
-		if (!pgt_walk(&vm->s2, a, &pa, &attrs, &level)) {
-			u64 skip = pgt_map_cost(&vm->s2, a, 3);
-			u64 step = UINT64_C(1) << (PAGE_SHIFT + 9 * skip);
-
-			/* pgt_map_cost counts missing levels above the page. */
-			a = skip == 0 ? a + PAGE_SIZE : ALIGN_DOWN(a, step) + step;
-			continue;
-		}
-		p = mem_page_of(pa >> PAGE_SHIFT);
-		if (p == NULL || p->owner != vmid) {
-			/* Not one of its RAM frames (a device page): outside
-			 * RAM, which share() refuses before the walk. */
-			return HV_E_INVALID;
-		}
-		if (!commit) {
-			if (grant && (p->count == COUNT_INVALID ||
-				      p->count >= HV_MAX_SHARE_COUNT)) {
-				return HV_E_LIMIT;
-			}
-			if (!grant && (p->count == 0 || p->count == COUNT_INVALID)) {
-				return HV_E_NOT_GRANTED;
-			}
-		} else if (grant) {
-			p->count++;
-		} else if (--p->count == 0) {
-			host_unmap_frame(pa >> PAGE_SHIFT);
-		}
-		a += PAGE_SIZE;
-	}
-	return HV_OK;
-}
-
-static s64 share(u32 vmid, u64 gpa, u64 size, bool grant)
-{
-	struct vm *vm;
-	u64 num = (size >> PAGE_SHIFT) + ((size & (PAGE_SIZE - 1)) != 0);
-	s64 ret;
-
-	spin_lock(&mem_lock);
-	vm = mem_vm_of(vmid);
-	if (vm == NULL) {
-		ret = HV_E_NOT_FOUND;
-	} else if (vm->state != VM_CREATED && vm->state != VM_RUNNING) {
-		ret = HV_E_BUSY;
-	} else if (!IS_ALIGNED(gpa, PAGE_SIZE) || num == 0 ||
-		   num > vm->ram_size >> PAGE_SHIFT ||
-		   !mem_vm_ram_holds(vm, gpa, num << PAGE_SHIFT)) {
-		ret = HV_E_INVALID; /* only the VM's RAM can be shared */
-	} else {
-		ret = share_walk(vm, vmid, gpa, num, grant, false);
-		if (ret == HV_OK) {
-			(void)share_walk(vm, vmid, gpa, num, grant, true);
-		}
-	}
-	spin_unlock(&mem_lock);
-	return ret;
-}
-
-s64 mem_grant(u32 vmid, u64 gpa, u64 size)
-{
-	return share(vmid, gpa, size, true);
-}
-
-s64 mem_revoke(u32 vmid, u64 gpa, u64 size)
-{
-	return share(vmid, gpa, size, false);
-}
-

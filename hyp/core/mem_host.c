@@ -160,3 +160,63 @@ s64 mem_host_fault(u64 ipa, bool write, const char **why)
 	spin_unlock(&mem_lock);
 	return ret;
 }
+
+/* ------------------------------------- splitting and merging blocks ---- */
+
+/*
+ * The VMM runs on other CPUs while its map changes, so a valid block is
+ * never replaced by a table, nor a table by a block, in one write: the
+ * entry is made invalid, its TLB entries invalidated (a TLBI by IPA of a
+ * block's address removes the block's entry; a merged table's pages are
+ * up to 512 entries, so the whole VMID goes), then the new entry written
+ * (break-before-make, Arm ARM D8.16.1). A VMM access in between faults and
+ * waits for mem_lock in mem_host_fault, which finds the new entry.
+ */
+
+bool mem_host_unmap(pfn_t pfn)
+{
+	u64 pa = pfn << PAGE_SHIFT;
+	struct pgt_bbm b;
+	int r;
+
+	while ((r = pgt_split_break(&m.host, pa, &b)) == 1) {
+		arch_s2_tlb_inval_ipa(mem_vttbr_of(0), b.va);
+		pgt_bbm_make(&m.host, &b);
+	}
+	if (r == 0) {
+		r = pgt_unmap_page(&m.host, pa);
+	}
+	if (r < 0) {
+		MEM_BUG("VMM unmap after a successful check");
+	}
+	return r == 1;
+}
+
+/* The level-3 table of the region at block, if the VMM's own again, goes:
+ * the region is one block again (what a fault there would map). */
+static void host_merge(u64 block)
+{
+	struct pgt_bbm b;
+
+	if (pgt_map_cost(&m.host, block, 3) != 0 || !host_block_ok(block)) {
+		return; /* no table there, or not all the VMM's */
+	}
+	if (pgt_merge_break(&m.host, block, block, HOST_RAM, &b) != 1) {
+		MEM_BUG("VMM table merge");
+	}
+	arch_s2_tlb_inval_vmid(mem_vttbr_of(0));
+	pgt_bbm_make(&m.host, &b);
+}
+
+void mem_host_merge_range(pfn_t pfn, u64 num)
+{
+	for (u32 i = 0; i < m.num_banks; i++) {
+		const struct bank *bk = &m.banks[i];
+		pfn_t lo = MAX(pfn, bk->base);
+		pfn_t hi = MIN(pfn + num, bk->base + bk->num);
+
+		for (pfn_t p = ALIGN_DOWN(lo, PAGES_PER_BLOCK); p < hi; p += PAGES_PER_BLOCK) {
+			host_merge(p << PAGE_SHIFT);
+		}
+	}
+}

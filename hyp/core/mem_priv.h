@@ -1,8 +1,8 @@
 /*
- * The memory core's shared state, for its two halves: mem.c (ownership,
- * VMs, the four memory operations) and mem_host.c (the VMM's stage 2
- * filled on demand, and the queries). Not an interface: only these two
- * include it.
+ * The memory core's shared state, for its parts: mem.c (ownership, VMs,
+ * prot_and_map and clear), mem_share.c (grant and revoke) and mem_host.c
+ * (the VMM's stage 2 filled on demand, its splits and merges, and the
+ * queries). Not an interface: only these include it.
  */
 #ifndef HYP_CORE_MEM_PRIV_H
 #define HYP_CORE_MEM_PRIV_H
@@ -68,5 +68,19 @@ bool mem_vm_ram_holds(const struct vm *vm, u64 ipa, u64 size);
 struct vm *mem_vm_of(u64 vmid);
 /** The VTTBR value of owner vmid's stage 2 (0: the VMM). */
 u64 mem_vttbr_of(u32 vmid);
+/**
+ * Commit step: takes frame pfn out of the VMM's stage 2, first splitting a
+ * block around it with break-before-make (the caller checked the table
+ * pages, pgt_unmap_cost). Returns whether a page entry went: the caller
+ * invalidates its TLB entries before the call ends.
+ */
+bool mem_host_unmap(pfn_t pfn);
+/**
+ * After frames of [pfn, pfn + num) came back to the VMM: each 2 MiB
+ * region there whose frames are all the VMM's again, and which its stage 2
+ * maps through a level-3 table, is made one block again and the table
+ * freed (break-before-make).
+ */
+void mem_host_merge_range(pfn_t pfn, u64 num);
 
 #endif /* HYP_CORE_MEM_PRIV_H */

@@ -178,10 +178,12 @@ int pgt_map(struct pgtable *pt, u64 va, paddr_t pa, u32 level, u64 attrs)
 	return 0;
 }
 
-/* Finds the slot of the leaf mapping va; NULL if none. */
-static u64 *leaf_slot(const struct pgtable *pt, u64 va, u32 *level)
+/* Finds the slot of the leaf mapping va and the slot of the table entry
+ * that points to the leaf's table (NULL at the start level); NULL if none. */
+static u64 *leaf_slot_parent(const struct pgtable *pt, u64 va, u32 *level, u64 **parent)
 {
 	u64 *table = pt->root;
+	u64 *up = NULL;
 
 	if ((va >> pt->va_bits) != 0) {
 		return NULL;
@@ -194,11 +196,21 @@ static u64 *leaf_slot(const struct pgtable *pt, u64 va, u32 *level)
 		}
 		if (is_leaf(*slot, l)) {
 			*level = l;
+			*parent = up;
 			return slot;
 		}
+		up = slot;
 		table = table_va(*slot);
 	}
 	return NULL;
+}
+
+/* Finds the slot of the leaf mapping va; NULL if none. */
+static u64 *leaf_slot(const struct pgtable *pt, u64 va, u32 *level)
+{
+	u64 *parent;
+
+	return leaf_slot_parent(pt, va, level, &parent);
 }
 
 u32 pgt_unmap_cost(const struct pgtable *pt, u64 va)
@@ -208,35 +220,95 @@ u32 pgt_unmap_cost(const struct pgtable *pt, u64 va)
 	return leaf_slot(pt, va, &level) != NULL ? 3 - level : 0;
 }
 
-int pgt_unmap_page(struct pgtable *pt, u64 va)
+int pgt_split_break(struct pgtable *pt, u64 va, struct pgt_bbm *b)
 {
 	u32 level;
 	u64 *slot = leaf_slot(pt, va, &level);
+	u64 block;
+	u64 step;
+	u64 *next;
+
+	if (slot == NULL || level == 3) {
+		return 0;
+	}
+	next = table_alloc(pt);
+	if (next == NULL) {
+		return PGT_E_NOMEM;
+	}
+	block = *slot;
+	step = LEVEL_SIZE(level + 1);
+	for (u32 i = 0; i < PTES_PER_TABLE; i++) {
+		next[i] = ((block & PTE_ADDR_MASK) + i * step) | (block & PTE_ATTR_MASK) |
+			  PTE_VALID | (level + 1 == 3 ? PTE_TABLE : 0);
+	}
+	*slot = 0; /* break */
+	*b = (struct pgt_bbm){ slot, (u64)(uintptr_t)next | PTE_TABLE | PTE_VALID, NULL,
+			       ALIGN_DOWN(va, LEVEL_SIZE(level)), level };
+	return 1;
+}
+
+int pgt_merge_break(struct pgtable *pt, u64 va, paddr_t pa, u64 attrs, struct pgt_bbm *b)
+{
+	u64 *table = pt->root;
+	u64 *slot = NULL;
+
+	if ((va >> pt->va_bits) != 0 || !IS_ALIGNED(va | pa, LEVEL_SIZE(2)) ||
+	    (pa & ~PTE_ADDR_MASK) != 0) {
+		return PGT_E_RANGE;
+	}
+	for (u32 l = pt->start_level; l <= 2; l++) {
+		slot = &table[index_at(pt, va, l)];
+		if ((*slot & PTE_VALID) == 0 || is_leaf(*slot, l)) {
+			return 0; /* no level-3 table here */
+		}
+		table = table_va(*slot);
+	}
+	*slot = 0; /* break */
+	*b = (struct pgt_bbm){ slot, pa | (attrs & PTE_ATTR_MASK) | PTE_AF | PTE_VALID, table,
+			       va, 2 };
+	return 1;
+}
+
+void pgt_bbm_make(struct pgtable *pt, const struct pgt_bbm *b)
+{
+	*b->slot = b->desc;
+	if (b->old_table != NULL) {
+		table_free(pt, b->old_table);
+	}
+}
+
+/* Whether a table page holds no valid entry. */
+static bool table_empty(const u64 *table)
+{
+	for (u32 i = 0; i < PTES_PER_TABLE; i++) {
+		if ((table[i] & PTE_VALID) != 0) {
+			return false;
+		}
+	}
+	return true;
+}
+
+int pgt_unmap_page(struct pgtable *pt, u64 va)
+{
+	u32 level;
+	u64 *parent;
+	u64 *slot = leaf_slot_parent(pt, va, &level, &parent);
 
 	if (slot == NULL) {
 		return 0;
 	}
-	if (3 - level > pgt_pages_available(pt)) {
-		return PGT_E_NOMEM;
-	}
-	/* Split the block level by level down to 4 KiB pages. */
-	while (level < 3) {
-		u64 block = *slot;
-		u64 attrs = block & PTE_ATTR_MASK;
-		paddr_t base = block & PTE_ADDR_MASK;
-		u64 step = LEVEL_SIZE(level + 1);
-		u64 *next = table_alloc(pt);
-
-		for (u32 i = 0; i < PTES_PER_TABLE; i++) {
-			next[i] = (base + i * step) | attrs | PTE_VALID |
-				  (level + 1 == 3 ? PTE_TABLE : 0);
-		}
-		*slot = (u64)(uintptr_t)next | PTE_TABLE | PTE_VALID;
-		level++;
-		slot = &next[(va >> LEVEL_SHIFT(level)) & (PTES_PER_TABLE - 1)];
+	if (level != 3) {
+		return PGT_E_EXISTS; /* a block: split it first */
 	}
 	*slot = 0;
-	return 0;
+	/* The last page of a level-3 table: the table goes too. */
+	if (parent != NULL && table_empty(table_va(*parent))) {
+		u64 *table = table_va(*parent);
+
+		*parent = 0;
+		table_free(pt, table);
+	}
+	return 1;
 }
 
 void pgt_unmap_leaf(struct pgtable *pt, u64 va)

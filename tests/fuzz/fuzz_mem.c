@@ -64,10 +64,13 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 		abort();
 	}
 	for (int step = 0; step < 64 && in.n > 0; step++) {
+		u32 op = take(&in, 1) % 14;
 		u32 vmid = 0;
+		u64 gpa;
+		u64 len;
 		s64 r;
 
-		switch (take(&in, 1) % 14) {
+		switch (op) {
 		case 0:
 			r = fake_vm_create(&vmid, take(&in, 1) & 1);
 			break;
@@ -92,14 +95,16 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 					       take(&in, 1) & 1 ? take(&in, 8) : take(&in, 2));
 			break;
 		case 7:
-			vmid = pick_vmid(&in);
-			r = mem_grant(vmid, pick_gpa(&in), take(&in, 1) & 1 ? take(&in, 8)
-									    : take(&in, 3));
-			break;
 		case 8:
 			vmid = pick_vmid(&in);
-			r = mem_revoke(vmid, pick_gpa(&in), take(&in, 1) & 1 ? take(&in, 8)
-									     : take(&in, 3));
+			gpa = pick_gpa(&in);
+			len = take(&in, 1) & 1 ? take(&in, 8) : take(&in, 3);
+			r = op == 7 ? mem_grant(vmid, gpa, len) : mem_revoke(vmid, gpa, len);
+			/* Steps ran out: done that far, whole pages, less than len. */
+			if (r > 0 && ((u64)r >= len || (r & (PAGE_SIZE - 1)) != 0)) {
+				abort();
+			}
+			r = MIN(r, 0);
 			break;
 		case 9:
 		case 10:

@@ -12,7 +12,12 @@ read-only bundle at 0x40600000 (64 KiB), a device page at 0x09000000.
 Page tables are modelled at the level of detail that decides results: which
 level-2 and level-3 tables exist (table pages come from one pool, with a
 limit per tree), block and page leaves, splitting a block when one page of
-it is removed.
+it is removed, freeing the VMM's level-3 table with its last page, and
+making a VMM region one block again when its frames are all the VMM's.
+
+Grant and revoke take at most SHARE_STEPS steps per call (a mapped page,
+or an unmapped stretch skipped a table entry at a time) and return how far
+they got when the steps run out.
 """
 
 PAGE = 4096
@@ -20,6 +25,7 @@ BLOCK = 2 << 20
 IPA_BITS = 40
 MAX_VMS = 8
 MAX_SHARE = 100
+SHARE_STEPS = 512
 INVALID_COUNT = 0xFF
 
 HOST, HYP, NOT_RAM = 0, 0xFE, 0xFF
@@ -118,7 +124,8 @@ class Table:
         return 1 if (va >> 21) in self.blocks else 0
 
     def unmap_page(self, va):
-        """Removes one page, splitting a block around it."""
+        """Removes one page, splitting a block around it; a level-3 table
+        left empty goes back to the pool."""
         b, p = va >> 21, va >> 12
         if b in self.blocks:
             if self.available() < 1:
@@ -128,8 +135,26 @@ class Table:
             self.l3.add(b)
             for i in range(512):
                 self.pages[(b << 9) + i] = (pa + i * PAGE, attr)
-        self.pages.pop(p, None)
+        if self.pages.pop(p, None) is not None and b in self.l3 and not any(
+                (b << 9) + i in self.pages for i in range(512)):
+            self._drop_l3(b)
         return 0
+
+    def _drop_l3(self, b):
+        self.l3.discard(b)
+        self.used -= 1
+        self.pool.free += 1
+
+    def merge(self, va, pa, attr):
+        """The level-3 table of va's 2 MiB region, if any, replaced by a
+        block va -> pa."""
+        b = va >> 21
+        if b not in self.l3:
+            return
+        for i in range(512):
+            self.pages.pop((b << 9) + i, None)
+        self._drop_l3(b)
+        self.blocks[b] = (pa, attr)
 
     def unmap_leaf(self, va):
         if self.blocks.pop(va >> 21, None) is None:
@@ -143,22 +168,6 @@ class Table:
         self.l3.clear()
         self.blocks.clear()
         self.pages.clear()
-
-    def mapped_pages(self, lo, hi):
-        """Ascending (va, pa) of every mapped 4 KiB page in [lo, hi)."""
-        out = []
-        for b, (pa, _) in self.blocks.items():
-            base = b << 21
-            for i in range(512):
-                va = base + i * PAGE
-                if lo <= va < hi:
-                    out.append((va, pa + i * PAGE))
-        for p, (pa, _) in self.pages.items():
-            va = p << 12
-            if lo <= va < hi:
-                out.append((va, pa))
-        out.sort()
-        return out
 
 
 def in_range(base_size, addr, size=1):
@@ -359,12 +368,21 @@ class Model:
         last = pfn + num
         if last >= 2**64 or last >> 40:
             return EINVAL
+        found = False
         for base, n in BANKS:
             for p in range(max(pfn, base), min(last, base + n)):
                 f = self.frames[p]
                 if f[0] == vmid:
                     v[1].unmap_leaf(f[2] << 12)
                     f[:] = (HOST, 0, 0)
+                    found = True
+        if found:
+            # regions all the VMM's again: one block each again
+            for base, n in BANKS:
+                lo, hi = max(pfn, base), min(last, base + n)
+                for p in range(lo & ~511, hi, 512):
+                    if self._block_ok(p << 12):
+                        self.host.merge(p << 12, p << 12, RW)
         return OK
 
     # ---- grant_stage2_sg_gpa / revoke_stage2_sg_gpa
@@ -377,15 +395,16 @@ class Model:
             return BUSY
         if gpa % PAGE or num == 0 or not in_range(VM_RAM, gpa, num * PAGE):
             return EINVAL  # only the VM's RAM can be shared
-        pages = v[1].mapped_pages(gpa, gpa + num * PAGE)
-        for _, pa in pages:
+        end = gpa + num * PAGE
+        stop, pages = self._share_steps(v[1], gpa, end)
+        for pa in pages:
             f = self.frames[pa >> 12]
             assert f[0] == vmid
             if grant and (f[1] == INVALID_COUNT or f[1] >= MAX_SHARE):
                 return LIMIT
             if not grant and f[1] in (0, INVALID_COUNT):
                 return NOT_GRANTED
-        for _, pa in pages:
+        for pa in pages:
             f = self.frames[pa >> 12]
             if grant:
                 f[1] += 1
@@ -393,7 +412,27 @@ class Model:
                 f[1] -= 1
                 if f[1] == 0:
                     assert self.host.unmap_page(pa) == 0
-        return OK
+        return OK if stop == end else stop - gpa
+
+    @staticmethod
+    def _share_steps(table, a, end):
+        """(where SHARE_STEPS steps from a end, or end; the frames of the
+        mapped pages on the way)."""
+        pages = []
+        steps = 0
+        while a < end:
+            if steps == SHARE_STEPS:
+                return a, pages
+            leaf = table.walk(a)
+            if leaf is None:
+                skip = table.map_cost(a, 3)
+                step = 1 << (12 + 9 * skip)
+                a = a + PAGE if skip == 0 else (a & ~(step - 1)) + step
+            else:
+                pages.append(leaf[0])
+                a += PAGE
+            steps += 1
+        return end, pages
 
     # ---- the VMM's stage-2 faults
     def _block_ok(self, a):

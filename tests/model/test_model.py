@@ -199,9 +199,15 @@ class Gen:
         self.r = rnd
         self.mapped = []   # (vmid, gpa) of maps made
         self.granted = []  # (vmid, gpa, size) of grants made
+        self.rest = None   # the rest of a grant or revoke the steps cut short
 
     def note(self, op, result):
         """Remembers what succeeded, to aim later operations at it."""
+        if op[0] in ("grant", "revoke") and isinstance(result, int) and result > 0:
+            # done that far: usually the caller goes on with the rest
+            if self.r.random() < 0.8:
+                self.rest = (op[0], op[1], op[2] + result, op[3] - result)
+            return
         if result != 0:
             return
         if op[0] == "map":
@@ -218,6 +224,8 @@ class Gen:
         if revoke and self.granted and r.random() < 0.6:
             vmid, gpa, size = r.choice(self.granted)
             return vmid, gpa, max(0, size + r.choice([0, 0, 4096, -4096]))
+        if self.mapped and r.random() < 0.05:
+            return r.choice(self.mapped)[0], 0, 14 << 20  # all its RAM
         if self.mapped and r.random() < 0.7:
             vmid, gpa = r.choice(self.mapped)
             gpa = max(0, gpa + r.choice([0, 0, -4096, 4096]))
@@ -266,6 +274,9 @@ class Gen:
 
     def op(self):
         r = self.r
+        if self.rest is not None:
+            op, self.rest = self.rest, None
+            return op
         k = r.random()
         if k < 0.05:
             return ("create",)

@@ -1,7 +1,8 @@
 /*
- * The arch hooks of hyp/core/mem.c for host builds: TLB maintenance is
- * counted, and frames live in a simulated RAM so that scrubbing can be
- * checked. Test machine (fake_machine_init):
+ * The arch hooks of hyp/core/mem.c for host builds: TLB and cache
+ * maintenance is counted and logged (with what the VMM's map held at a
+ * watched address at each TLB invalidation, for break-before-make), and
+ * frames live in a simulated RAM so that scrubbing can be checked. Test machine (fake_machine_init):
  *   bank 0: 0x40000000, 8 MiB (the first 2 MiB kept by the "hyp")
  *   bank 1: 0x80000000, 4 MiB
  *   read-only "bundle": 0x40600000, 64 KiB; device page 0x09000000
@@ -17,6 +18,12 @@ u64 fake_tlb_ipa_count;
 u64 fake_tlb_vmid_count;
 u64 fake_scrub_count;
 u64 fake_tlb_vmid_at_first_scrub;
+u64 fake_clean_count;
+u64 fake_icache_count;
+u64 fake_watch_ipa;
+struct fake_event fake_events[FAKE_EVENTS_MAX];
+u32 fake_num_events;
+static u8 *cleaned; /* per frame: cleaned to PoC since the reset */
 
 static u8 *bank_mem[2];
 static const struct hv_region fake_banks[2] = {
@@ -32,17 +39,85 @@ u32 fake_pool_pages(void)
 	return pool_num;
 }
 
+/* Logs a maintenance operation with the VMM's map at fake_watch_ipa. */
+static void log_event(enum fake_op op, u64 vttbr, u64 addr)
+{
+	struct fake_event *e;
+	paddr_t pa;
+	u64 attrs;
+	u32 level = 0;
+
+	if (fake_num_events == FAKE_EVENTS_MAX) {
+		return;
+	}
+	e = &fake_events[fake_num_events++];
+	e->op = op;
+	e->vttbr = vttbr;
+	e->addr = addr;
+	e->watch_level = pgt_walk(mem_host_s2(), fake_watch_ipa, &pa, &attrs, &level) ? level : 0;
+}
+
+u32 fake_watch_level(void)
+{
+	paddr_t pa;
+	u64 attrs;
+	u32 level = 0;
+
+	return pgt_walk(mem_host_s2(), fake_watch_ipa, &pa, &attrs, &level) ? level : 0;
+}
+
 void arch_s2_tlb_inval_ipa(u64 vttbr, u64 ipa)
 {
-	(void)vttbr;
-	(void)ipa;
 	fake_tlb_ipa_count++;
+	log_event(FAKE_TLBI_IPA, vttbr, ipa);
 }
 
 void arch_s2_tlb_inval_vmid(u64 vttbr)
 {
-	(void)vttbr;
 	fake_tlb_vmid_count++;
+	log_event(FAKE_TLBI_VMID, vttbr, 0);
+}
+
+/* Index of a frame among all the banks' frames, or -1. */
+static s64 frame_index(pfn_t pfn)
+{
+	s64 i = 0;
+
+	for (int b = 0; b < 2; b++) {
+		u64 base = fake_banks[b].base >> PAGE_SHIFT;
+		u64 num = fake_banks[b].size >> PAGE_SHIFT;
+
+		if (pfn >= base && pfn - base < num) {
+			return i + (s64)(pfn - base);
+		}
+		i += (s64)num;
+	}
+	return -1;
+}
+
+void arch_clean_frame(paddr_t pa)
+{
+	s64 i = frame_index(pa >> PAGE_SHIFT);
+
+	if (i < 0 || (pa & (PAGE_SIZE - 1)) != 0) {
+		abort(); /* the core cleaned something that is not a RAM frame */
+	}
+	cleaned[i] = 1;
+	fake_clean_count++;
+	log_event(FAKE_CLEAN, 0, pa);
+}
+
+void arch_icache_inval_all(void)
+{
+	fake_icache_count++;
+	log_event(FAKE_IC_INVAL, 0, 0);
+}
+
+bool fake_frame_cleaned(pfn_t pfn)
+{
+	s64 i = frame_index(pfn);
+
+	return i >= 0 && cleaned[i] != 0;
 }
 
 u8 *fake_frame(pfn_t pfn)
@@ -82,7 +157,9 @@ int fake_machine_init(u32 pool_pages, u32 host_limit, u32 vm_limit)
 	}
 	if (pages == NULL) {
 		pages = calloc(mem_frames(fake_banks, 2), sizeof(*pages));
+		cleaned = calloc(mem_frames(fake_banks, 2), 1);
 	}
+	fake_reset_log();
 	if (pool_num < pool_pages) {
 		free(pool);
 		pool = aligned_alloc(PAGE_SIZE, (size_t)pool_pages * PAGE_SIZE);
@@ -106,7 +183,16 @@ int fake_machine_init(u32 pool_pages, u32 host_limit, u32 vm_limit)
 	fake_tlb_vmid_count = 0;
 	fake_scrub_count = 0;
 	fake_tlb_vmid_at_first_scrub = 0;
+	fake_watch_ipa = 0;
 	return mem_init(&c);
+}
+
+void fake_reset_log(void)
+{
+	memset(cleaned, 0, mem_frames(fake_banks, 2));
+	fake_clean_count = 0;
+	fake_icache_count = 0;
+	fake_num_events = 0;
 }
 
 s64 fake_vm_create(u32 *vmid, bool with_dev)

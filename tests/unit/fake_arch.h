@@ -29,6 +29,32 @@ extern u64 fake_scrub_count;
  * (0: none yet). */
 extern u64 fake_tlb_vmid_at_first_scrub;
 
+/* Cache maintenance since the last reset (fake_machine_init or
+ * fake_reset_log): frames cleaned to PoC, I-cache invalidations. */
+extern u64 fake_clean_count;
+extern u64 fake_icache_count;
+
+/* The maintenance log since the last reset: each operation in order, with
+ * the level of the VMM's leaf at fake_watch_ipa at that moment (0: none). */
+enum fake_op { FAKE_TLBI_IPA, FAKE_TLBI_VMID, FAKE_CLEAN, FAKE_IC_INVAL };
+struct fake_event {
+	enum fake_op op;
+	u64 vttbr;
+	u64 addr; /* the IPA (FAKE_TLBI_IPA) or frame (FAKE_CLEAN) */
+	u32 watch_level;
+};
+#define FAKE_EVENTS_MAX 2048U
+extern struct fake_event fake_events[FAKE_EVENTS_MAX];
+extern u32 fake_num_events;
+extern u64 fake_watch_ipa;
+
+/** Clears the cache counters, the cleaned marks and the log. */
+void fake_reset_log(void);
+/** Whether frame pfn was cleaned to PoC since the last reset. */
+bool fake_frame_cleaned(pfn_t pfn);
+/** The level of the VMM's leaf at fake_watch_ipa now (0: none). */
+u32 fake_watch_level(void);
+
 /** mem_vm_create with the host tests' layout, with or without the device page. */
 s64 fake_vm_create(u32 *vmid, bool with_dev);
 

@@ -134,6 +134,59 @@ static void check_vm_leaves(const struct pgtable *s2, u32 vmid)
 	}
 }
 
+/* Whether every frame of the 2 MiB region at pfn is the VMM's own, in one
+ * bank, none of them the read-only bundle: a region it maps as a block. */
+static bool region_whole(u64 pfn)
+{
+	const struct s2page *first = mem_page(pfn);
+	const struct s2page *last = mem_page(pfn + PTES_PER_TABLE - 1);
+
+	if (first == NULL || last == NULL || last - first != PTES_PER_TABLE - 1 ||
+	    ((pfn << PAGE_SHIFT) < FAKE_RO + FAKE_RO_SIZE &&
+	     FAKE_RO < ((pfn + PTES_PER_TABLE) << PAGE_SHIFT))) {
+		return false;
+	}
+	for (u32 i = 0; i < PTES_PER_TABLE; i++) {
+		if (first[i].owner != HV_OWNER_HOST) {
+			return false;
+		}
+	}
+	return true;
+}
+
+/* The VMM's level-3 tables: none empty (freed with their last page), none
+ * under a region that is all its own again (made a block again). */
+static void check_host_tables(void)
+{
+	const struct pgtable *pt = mem_host_s2();
+
+	for (u64 i = 0; i < pt->root_entries; i++) {
+		const u64 *l2;
+
+		if ((pt->root[i] & (PTE_VALID | PTE_TABLE)) != (PTE_VALID | PTE_TABLE)) {
+			continue;
+		}
+		l2 = (const u64 *)(uintptr_t)(pt->root[i] & PTE_ADDR_MASK);
+		for (u64 j = 0; j < PTES_PER_TABLE; j++) {
+			const u64 *l3 = (const u64 *)(uintptr_t)(l2[j] & PTE_ADDR_MASK);
+			u64 pfn = ((i << 30) | (j << 21)) >> PAGE_SHIFT;
+			bool empty = true;
+
+			if ((l2[j] & (PTE_VALID | PTE_TABLE)) != (PTE_VALID | PTE_TABLE)) {
+				continue;
+			}
+			for (u64 k = 0; k < PTES_PER_TABLE && empty; k++) {
+				empty = (l3[k] & PTE_VALID) == 0;
+			}
+			if (empty) {
+				fail("an empty level-3 table in the VMM's map", pfn);
+			} else if (region_whole(pfn)) {
+				fail("a level-3 table of the VMM's over a region all its own", pfn);
+			}
+		}
+	}
+}
+
 /* Counts a frame's owner and checks its record against the VM's map. */
 static void check_frame(u64 pfn, u64 *per_owner)
 {
@@ -175,6 +228,7 @@ int mem_invariant_violations(void)
 	}
 	/* The VMM maps only its own frames, granted ones and its device. */
 	check_vm_leaves(mem_host_s2(), 0);
+	check_host_tables();
 	/* Everything a VM maps is its own, at that gfn. */
 	for (u32 vmid = 1; vmid <= CONFIG_MAX_VMS; vmid++) {
 		const struct pgtable *s2 = mem_vm_s2(vmid);

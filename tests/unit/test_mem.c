@@ -27,6 +27,7 @@ TEST(pgtable_map_walk_split_destroy)
 	static u64 root[1024] __attribute__((aligned(8192)));
 	struct pt_pool pool;
 	struct pgtable pt;
+	struct pgt_bbm b;
 	paddr_t pa;
 	u64 attrs;
 	u32 level;
@@ -49,7 +50,16 @@ TEST(pgtable_map_walk_split_destroy)
 	CHECK_EQ(pgt_map(&pt, UINT64_C(1) << 40, 0x1000, 3, 0), PGT_E_RANGE);
 	/* split: page 0x40203000 goes, its 511 neighbours stay */
 	CHECK_EQ(pgt_unmap_cost(&pt, 0x40203000), 1);
-	CHECK_EQ(pgt_unmap_page(&pt, 0x40203000), 0);
+	CHECK_EQ(pgt_unmap_page(&pt, 0x40203000), PGT_E_EXISTS); /* a block */
+	CHECK_EQ(pt.pages_used, 1);
+	CHECK_EQ(pgt_split_break(&pt, 0x40203000, &b), 1);
+	CHECK_EQ(b.va, 0x40200000);
+	CHECK_EQ(b.level, 2);
+	CHECK(!pgt_walk(&pt, 0x40204000, &pa, &attrs, &level)); /* broken */
+	pgt_bbm_make(&pt, &b);
+	CHECK_EQ(pgt_split_break(&pt, 0x40203000, &b), 0); /* no block left */
+	CHECK_EQ(pgt_unmap_page(&pt, 0x40203000), 1);
+	CHECK_EQ(pgt_unmap_page(&pt, 0x40203000), 0); /* not mapped */
 	CHECK_EQ(pt.pages_used, 2);
 	CHECK(!pgt_walk(&pt, 0x40203000, &pa, &attrs, &level));
 	CHECK(pgt_walk(&pt, 0x40204000, &pa, &attrs, &level));
@@ -66,7 +76,7 @@ TEST(pgtable_map_walk_split_destroy)
 	CHECK_EQ(pgt_map(&pt, UINT64_C(3) << 30, 0x1000, 3, 0), PGT_E_NOMEM);
 	CHECK_EQ(pt.pages_used, 5);
 	CHECK_EQ(pool.nfree, 3);
-	CHECK_EQ(pgt_unmap_page(&pt, 0x40205000), 0); /* already split: free */
+	CHECK_EQ(pgt_unmap_page(&pt, 0x40205000), 1); /* already split: free */
 	pgt_destroy(&pt);
 	CHECK_EQ(pt.pages_used, 0);
 	CHECK_EQ(pool.nfree, 8);
@@ -219,9 +229,12 @@ TEST(mem_grant_revoke_cases)
 		A(GRANT, 1, 0, 0, 0, HV_E_INVALID, "nothing"),
 		A(GRANT, 1, 0x1000, UINT64_MAX, 0, HV_E_INVALID, "overflowing size"),
 		A(GRANT, 2, 0x10000, 0x1000, 0, HV_E_NOT_FOUND, "no such VM"),
-		A(GRANT, 1, 0x0, 0x400000, 0, HV_OK, "a range with holes and a block"),
+		A(GRANT, 1, 0x0, 0x400000, 0, 0x200000, "a range with holes and a block: 512 steps"),
+		A(HOSTR, BLK_A + 0x7000, 0, 0, 0, HV_E_DENIED, "the block not yet"),
+		A(GRANT, 1, 0x200000, 0x200000, 0, HV_OK, "the rest: the block"),
 		A(HOSTR, BLK_A + 0x7000, 0, 0, 0, HV_OK, "page of the block granted"),
-		A(REVOKE, 1, 0x0, 0x400000, 0, HV_OK, "revoke that range"),
+		A(REVOKE, 1, 0x0, 0x400000, 0, 0x200000, "revoke that range: 512 steps"),
+		A(REVOKE, 1, 0x200000, 0x200000, 0, HV_OK, "and the rest"),
 		A(HOSTR, BLK_A + 0x8000, 0, 0, 0, HV_E_DENIED, "block page private again"),
 		A(REVOKE, 1, 0x200000, 0x1000, 0, HV_E_NOT_GRANTED, "more than granted"),
 		A(REVOKE, 1, 0x10000, 0x1000, 0, HV_OK, "last grant of 0x10000"),

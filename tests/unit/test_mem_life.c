@@ -95,10 +95,13 @@ TEST(mem_calls_reach_only_the_vms_ram)
 	CHECK_EQ(mem_grant(vmid, 0x3ffff000, 0x2000), HV_E_INVALID);
 	CHECK_EQ(mem_grant(vmid, 0, UINT64_C(1) << 40), HV_E_INVALID);
 	CHECK_EQ(mem_page(PFN(HOST_FREE0))->count, 0);
-	CHECK_EQ(mem_grant(vmid, 0x40000000, 0x400000), HV_OK);
+	/* the block's 512 pages, then (a second call) the rest */
+	CHECK_EQ(mem_grant(vmid, 0x40000000, 0x400000), 0x200000);
+	CHECK_EQ(mem_grant(vmid, 0x40200000, 0x200000), HV_OK);
 	CHECK_EQ(mem_page(PFN(HOST_FREE0))->count, 1);
 	CHECK_EQ(mem_revoke(vmid, 0x40000000, 0x400001), HV_E_INVALID);
-	CHECK_EQ(mem_revoke(vmid, 0x40000000, 0x400000), HV_OK);
+	CHECK_EQ(mem_revoke(vmid, 0x40000000, 0x400000), 0x200000);
+	CHECK_EQ(mem_revoke(vmid, 0x40200000, 0x200000), HV_OK);
 	CHECK_EQ(mem_invariant_violations(), 0);
 }
 

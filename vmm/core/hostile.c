@@ -18,6 +18,9 @@
  *   hostile storm CALLS [SEED] random calls, from every CPU at once
  *   hostile pmu-arm            count and watch on every CPU (hostile_pmu.c)
  *   hostile pmu-check          what is left of that after guests ran
+ *   hostile latency CALLS      times CALLS MEM_INFO calls (each takes the
+ *                              hyp's memory lock) from this CPU
+ *                              (hostile_latency.c)
  */
 #include <generated/autoconf.h>
 #include <hyp/lib.h>
@@ -331,10 +334,12 @@ void cmd_hostile(int argc, char **argv)
 		hostile_pmu_arm();
 	} else if (strcmp(sub, "pmu-check") == 0) {
 		hostile_pmu_check();
+	} else if (strcmp(sub, "latency") == 0) {
+		hostile_latency(argc, argv);
 	} else {
 		con_printf("usage: hostile log NAME | reinit NAME VCPU GPA | stopclear NAME |\n"
 			   "       reuse NAME | ram-mmio NAME | storm CALLS [SEED] | pmu-arm |\n"
-			   "       pmu-check\n");
+			   "       pmu-check | latency CALLS\n");
 	}
 }
 

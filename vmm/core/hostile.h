@@ -17,6 +17,8 @@ bool hostile_pending(u32 cpu);
 
 /** hostile storm (hostile_storm.c). */
 void hostile_storm(int argc, char **argv);
+/** hostile latency CALLS (hostile_latency.c). */
+void hostile_latency(int argc, char **argv);
 /** hostile pmu-arm / pmu-check (hostile_pmu.c). */
 void hostile_pmu_arm(void);
 void hostile_pmu_check(void);

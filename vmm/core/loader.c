@@ -135,36 +135,46 @@ static int fail(char *why, size_t len, int err, const char *msg, const char *arg
 
 /*
  * The first code a VM with an I/O window runs (in the last 2 MiB, after
- * the device tree): it grants the window to the VMM, then enters the
- * kernel as the boot protocol says (x0 = device tree, x1-x3 = 0).
+ * the device tree): it grants the window to the VMM, call after call (a
+ * grant does a bounded part of the range and returns how far it got; 0
+ * when done, an error ends the loop too), then enters the kernel as the
+ * boot protocol says (x0 = device tree, x1-x3 = 0).
  *
- *	ldr x0, =HV_FN_GRANT; ldr x1, =window; ldr x2, =size; hvc #0
- *	ldr x0, =dtb; mov x1, xzr; mov x2, xzr; mov x3, xzr
+ *	ldr x19, =window; ldr x20, =size
+ *   1:	ldr x0, =HV_FN_GRANT; mov x1, x19; mov x2, x20; hvc #0
+ *	cmp x0, #0; b.le 2f; add x19, x19, x0; sub x20, x20, x0; b 1b
+ *   2:	ldr x0, =dtb; mov x1, xzr; mov x2, xzr; mov x3, xzr
  *	ldr x4, =entry; br x4
  */
 static void write_shim(u32 *code, u64 window, u64 size, u64 dtb, u64 entry)
 {
-	static const u32 insns[12] = {
-		0x58000180, /* ldr x0, 0x30 */
-		0x580001a1, /* ldr x1, 0x38 */
-		0x580001c2, /* ldr x2, 0x40 */
+	static const u32 insns[18] = {
+		0x58000293, /* ldr x19, 0x50 */
+		0x580002b4, /* ldr x20, 0x58 */
+		0x58000200, /* 1: ldr x0, 0x48 */
+		0xaa1303e1, /* mov x1, x19 */
+		0xaa1403e2, /* mov x2, x20 */
 		0xd4000002, /* hvc #0 */
-		0x580001c0, /* ldr x0, 0x48 */
+		0xf100001f, /* cmp x0, #0 */
+		0x5400008d, /* b.le 2f */
+		0x8b000273, /* add x19, x19, x0 */
+		0xcb000294, /* sub x20, x20, x0 */
+		0x17fffff8, /* b 1b */
+		0x580001a0, /* 2: ldr x0, 0x60 */
 		0xaa1f03e1, /* mov x1, xzr */
 		0xaa1f03e2, /* mov x2, xzr */
 		0xaa1f03e3, /* mov x3, xzr */
-		0x58000184, /* ldr x4, 0x50 */
+		0x58000164, /* ldr x4, 0x68 */
 		0xd61f0080, /* br x4 */
-		0xd503201f, /* nop */
 		0xd503201f, /* nop */
 	};
 	u64 lit[5] = { HV_FN_GRANT, window, size, dtb, entry };
 
 	memcpy(code, insns, sizeof(insns));
-	memcpy(code + 12, lit, sizeof(lit));
+	memcpy(code + 18, lit, sizeof(lit));
 }
 
-#define SHIM_SIZE (12 * 4 + 5 * 8)
+#define SHIM_SIZE (18 * 4 + 5 * 8)
 
 int vm_load(struct vm *vm, char *why, size_t whylen)
 {

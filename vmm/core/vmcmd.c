@@ -105,10 +105,15 @@ void cmd_vm(int argc, char **argv)
 	} else if ((strcmp(sub, "grant") == 0 || strcmp(sub, "revoke") == 0) &&
 		   parse_args(argc, argv, 2, 3, a)) {
 		bool grant = sub[0] == 'g';
+		s64 st;
 
-		report(grant ? "vm grant" : "vm revoke",
-		       hv_call(grant ? HV_FN_TEST_GRANT : HV_FN_TEST_REVOKE, a[0], a[1],
-			    a[2], 0, r));
+		/* A call does a bounded part of the range: > 0 is how far. */
+		while ((st = hv_call(grant ? HV_FN_TEST_GRANT : HV_FN_TEST_REVOKE, a[0], a[1],
+				     a[2], 0, r)) > 0) {
+			a[1] += (u64)st;
+			a[2] -= (u64)st;
+		}
+		report(grant ? "vm grant" : "vm revoke", st);
 #endif
 	} else {
 		con_printf("usage: vm create [RAM_BASE RAM_SIZE] | start ID | stop ID | destroy ID | "

@@ -74,6 +74,20 @@ void arch_scrub_frame(paddr_t pa)
 	arch_dcache_clean_inval(p, PAGE_SIZE);
 }
 
+void arch_clean_frame(paddr_t pa)
+{
+	arch_dcache_clean_inval((const void *)(uintptr_t)pa, PAGE_SIZE);
+}
+
+/* IC IALLUIS: to the point of unification, every CPU of the inner
+ * shareable domain (D7.5.9); the DSB waits for it, the ISB for this CPU. */
+void arch_icache_inval_all(void)
+{
+	__asm__ volatile("ic ialluis" : : : "memory");
+	dsb_ish();
+	isb();
+}
+
 u64 arch_counter(void)
 {
 	isb();

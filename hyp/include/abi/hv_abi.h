@@ -94,9 +94,17 @@
  * HV_FN_GRANT: (x1 = gpa, x2 = size) lets the VMM map the VM's pages in
  *   [gpa, gpa + size rounded up to pages) until they are revoked.
  * HV_FN_REVOKE: (x1 = gpa, x2 = size) takes one grant of each page back.
+ *
+ * Both do at most HV_SHARE_STEPS steps per call (a page the VM maps, or an
+ * unmapped stretch, skipped a table entry at a time). x0 = HV_OK: the
+ * whole range is done; x0 > 0: the first x0 bytes (whole pages, less than
+ * size) are done and the caller calls again with gpa + x0, size - x0;
+ * x0 < 0: refused, nothing of this call's part changed (parts that
+ * earlier calls did stay done).
  */
 #define HV_FN_GRANT HV_FN(0x30)
 #define HV_FN_REVOKE HV_FN(0x31)
+#define HV_SHARE_STEPS 512
 
 /*
  * vCPUs (VMM only); docs/ipc.md has the full contract.
@@ -167,7 +175,8 @@
 /*
  * HV_FN_TEST_GRANT / HV_FN_TEST_REVOKE (test builds only): (x1 = vmid,
  * x2 = gpa, x3 = size) grant or revoke on behalf of a VM, so the VMM can
- * test grants before VMs run code. HV_E_NOT_SUPPORTED in release builds.
+ * test grants before VMs run code; results as HV_FN_GRANT's (a positive
+ * x0: done that far). HV_E_NOT_SUPPORTED in release builds.
  */
 #define HV_FN_TEST_REVOKE HV_FN(0x7d)
 #define HV_FN_TEST_GRANT HV_FN(0x7e)

@@ -6,7 +6,8 @@
  * and, unchanged, in the host tests.
  *
  * Every operation checks its whole request first and either refuses it
- * with a negative HV_E_* code, changing nothing, or performs it in full.
+ * with a negative HV_E_* code, changing nothing, or performs it in full
+ * (grant and revoke: the part of the range one call covers).
  * Lock order: mem_lock only (one lock for the whole memory state).
  */
 #ifndef HYP_MEM_H
@@ -107,6 +108,12 @@ void mem_vm_flush(u32 vmid);
 bool mem_vm_in_ram(u32 vmid, u64 ipa);
 s64 mem_prot_and_map(u32 vmid, u64 gpa, u64 pte, u64 level) __must_check;
 s64 mem_clear_vm_range(u32 vmid, u64 pfn, u64 num) __must_check;
+/**
+ * Grant and revoke over at most HV_SHARE_STEPS steps of the range: HV_OK
+ * when the whole range is done, a positive count of bytes done when the
+ * steps ran out (the caller goes on from there), or an error with this
+ * call's part unchanged.
+ */
 s64 mem_grant(u32 vmid, u64 gpa, u64 size) __must_check;
 s64 mem_revoke(u32 vmid, u64 gpa, u64 size) __must_check;
 /** out[0] frames owned, out[1] table pages, out[2] free pool pages. */
@@ -140,5 +147,9 @@ void arch_s2_tlb_inval_ipa(u64 vttbr, u64 ipa);
 void arch_s2_tlb_inval_vmid(u64 vttbr);
 /** Zeroes a frame and cleans it to the point of coherency. */
 void arch_scrub_frame(paddr_t pa);
+/** Cleans and invalidates a frame's data cache lines to the point of coherency. */
+void arch_clean_frame(paddr_t pa);
+/** Invalidates every instruction cache of the inner shareable domain. */
+void arch_icache_inval_all(void);
 
 #endif /* HYP_MEM_H */

@@ -96,18 +96,57 @@ u32 pgt_map_cost(const struct pgtable *pt, u64 va, u32 level);
 u32 pgt_pages_available(const struct pgtable *pt);
 
 /**
- * Table pages pgt_unmap_page(pt, va) would take: a block around va is
- * split into the next level's entries (one page per level split).
+ * Table pages splitting the block around va down to 4 KiB pages takes (one
+ * per level split); 0 if no block maps va.
  */
 u32 pgt_unmap_cost(const struct pgtable *pt, u64 va);
 
 /**
- * Removes the 4 KiB page at va from the map, splitting any block that
- * covers it so that the rest of the block stays mapped. Returns
- * PGT_E_NOMEM, with nothing changed, if a split needs a page it cannot
- * get; 0 otherwise (also when va was not mapped).
+ * Removes the 4 KiB page at va. Returns 1 if a page was removed, 0 if va
+ * was not mapped, PGT_E_EXISTS (nothing changed) if a block maps it: the
+ * caller splits the block first (pgt_split_break). When the page was the
+ * last of its level-3 table, the table is unlinked and given back to the
+ * pool; in a live table the caller invalidates the TLB for va (walks
+ * cached through the table) before anything takes a page from the pool.
  */
 int pgt_unmap_page(struct pgtable *pt, u64 va) __must_check;
+
+/**
+ * One entry of a live table being replaced with break-before-make (Arm ARM
+ * D8.16.1): pgt_*_break wrote it invalid; the caller invalidates the TLB
+ * entries of [va, va + the level's size) for the tree, then pgt_bbm_make
+ * writes the new entry.
+ */
+struct pgt_bbm {
+	u64 *slot;       /* the entry, invalid until pgt_bbm_make */
+	u64 desc;        /* what pgt_bbm_make writes there */
+	u64 *old_table;  /* a table pgt_bbm_make frees (merge), or NULL */
+	u64 va;          /* first address the entry translates */
+	u32 level;       /* the entry's level */
+};
+
+/**
+ * Starts splitting the block that maps va into a table of the next level
+ * with the same outputs and attributes: takes and fills the table page,
+ * then writes the block's entry invalid. Returns 1 with *b filled, 0 if no
+ * block maps va, PGT_E_NOMEM (nothing changed) if no page can be taken.
+ * A block above level 2 needs one split per level.
+ */
+int pgt_split_break(struct pgtable *pt, u64 va, struct pgt_bbm *b) __must_check;
+
+/**
+ * Starts replacing the level-3 table under the level-2 entry of va by a
+ * 2 MiB block va -> pa with `attrs`: writes the table entry invalid.
+ * Returns 1 with *b filled (pgt_bbm_make writes the block and frees the
+ * table), 0 if there is no level-3 table there, PGT_E_RANGE if va or pa
+ * is not 2 MiB aligned. The caller knows the block maps what the table
+ * did, or may.
+ */
+int pgt_merge_break(struct pgtable *pt, u64 va, paddr_t pa, u64 attrs,
+		    struct pgt_bbm *b) __must_check;
+
+/** Ends a break-before-make: writes the new entry (see struct pgt_bbm). */
+void pgt_bbm_make(struct pgtable *pt, const struct pgt_bbm *b);
 
 /** Removes whatever leaf (page or block) maps va, if any. */
 void pgt_unmap_leaf(struct pgtable *pt, u64 va);

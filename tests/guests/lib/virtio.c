@@ -100,8 +100,13 @@ s64 grant_range(const void *p, u64 len, bool grant)
 {
 	u64 start = (u64)(uintptr_t)p & ~4095UL;
 	u64 end = ((u64)(uintptr_t)p + len + 4095) & ~4095UL;
+	s64 r;
 
-	return (s64)hvc(grant ? HV_FN_GRANT : HV_FN_REVOKE, start, end - start, 0).x0;
+	/* A call does a bounded part: > 0 is how far it got. */
+	while ((r = (s64)hvc(grant ? HV_FN_GRANT : HV_FN_REVOKE, start, end - start, 0).x0) > 0) {
+		start += (u64)r;
+	}
+	return r;
 }
 
 s64 vq_grant(struct vq *q, bool grant)

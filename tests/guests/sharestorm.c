@@ -1,0 +1,71 @@
+/*
+ * sharestorm: grants and revokes all of its RAM for ever, on both vCPUs,
+ * each call going on from where the last one stopped (a grant or revoke
+ * does a bounded part of its range). For the hostile group's latency test
+ * (tests/hostile/test_bounded.py, audit F10): however hard a guest works
+ * the hyp's memory lock, the VMM's own memory calls must still be served
+ * promptly. vCPU 0 says how many calls one pass over its RAM takes, and
+ * reports every 64 rounds.
+ */
+#include "lib/guest.h"
+
+/* GRANT or REVOKE over all of RAM; the number of calls, or an error. */
+static s64 share_all(u64 fn)
+{
+	u64 gpa = GUEST_RAM;
+	u64 size = GUEST_RAM_SIZE;
+	s64 calls = 1;
+	s64 r;
+
+	while ((r = (s64)hvc(fn, gpa, size, 0).x0) > 0) {
+		gpa += (u64)r;
+		size -= (u64)r;
+		calls++;
+	}
+	return r == HV_OK ? calls : r;
+}
+
+static u64 counter(void)
+{
+	u64 v;
+
+	__asm__ volatile("isb\n\tmrs %0, cntvct_el0" : "=r"(v));
+	return v;
+}
+
+static void storm(u32 vcpu)
+{
+	u64 freq;
+
+	__asm__ volatile("mrs %0, cntfrq_el0" : "=r"(freq));
+	for (u64 n = 0;; n++) {
+		u64 t = counter();
+		s64 g = share_all(HV_FN_GRANT);
+		s64 v = share_all(HV_FN_REVOKE);
+
+		t = counter() - t;
+		if (g < 0 || v < 0) {
+			printf("sharestorm: vCPU %u round %lu: grant %ld revoke %ld\n", vcpu,
+			       (unsigned long)n, (long)g, (long)v);
+		} else if (vcpu == 0 && n % 64 == 0) {
+			printf("sharestorm: round %lu, %ld calls per pass over %lu MiB, %lu us "
+			       "per call\n",
+			       (unsigned long)n, (long)g, GUEST_RAM_SIZE >> 20,
+			       (unsigned long)(t * 1000000 / freq / (u64)(g + v)));
+		}
+	}
+}
+
+void guest_secondary(u64 context)
+{
+	(void)context;
+	storm(1);
+}
+
+void guest_main(void)
+{
+	struct hvc_res r = hvc(PSCI_CPU_ON, 1, (u64)(uintptr_t)secondary_entry, 1);
+
+	printf("sharestorm: vCPU 1 on: %ld\n", (long)r.x0);
+	storm(0);
+}
