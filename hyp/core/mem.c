@@ -32,7 +32,9 @@ struct s2page *mem_page_of(pfn_t pfn)
 		const struct bank *b = &m.banks[i];
 
 		if (pfn >= b->base && pfn - b->base < b->num) {
-			return &b->pages[pfn - b->base];
+			/* The frame number is a call's argument: masked, so that
+			 * no mispredicted compare reads past the bank. */
+			return &b->pages[index_nospec(pfn - b->base, b->num)];
 		}
 	}
 	return NULL;
@@ -74,17 +76,23 @@ u64 mem_vm_vttbr(u32 vmid)
 	return mem_vttbr_of(vmid);
 }
 
+/* The VM slot of a vmid known to be in range, also under speculation. */
+static struct vm *slot(u64 vmid)
+{
+	return &m.vms[index_nospec(vmid, CONFIG_MAX_VMS + 1)];
+}
+
 struct vm *mem_vm_of(u64 vmid)
 {
-	if (vmid == 0 || vmid > CONFIG_MAX_VMS || m.vms[vmid].state == VM_FREE) {
+	if (vmid == 0 || vmid > CONFIG_MAX_VMS || slot(vmid)->state == VM_FREE) {
 		return NULL;
 	}
-	return &m.vms[vmid];
+	return slot(vmid);
 }
 
 u32 mem_vm_state(u32 vmid)
 {
-	return vmid <= CONFIG_MAX_VMS ? m.vms[vmid].state : VM_FREE;
+	return vmid <= CONFIG_MAX_VMS ? slot(vmid)->state : VM_FREE;
 }
 
 const struct pgtable *mem_vm_s2(u32 vmid)
@@ -309,7 +317,7 @@ bool mem_vm_enter(u32 vmid)
 	if (vmid == 0 || vmid > CONFIG_MAX_VMS) {
 		return false;
 	}
-	vm = &m.vms[vmid];
+	vm = slot(vmid);
 	/* Off already: not even counted for a moment (a clear or destroy
 	 * after the stop must not see a count it could take for a vCPU). */
 	if (__atomic_load_n(&vm->state, __ATOMIC_SEQ_CST) != VM_RUNNING) {
@@ -331,7 +339,7 @@ void mem_vm_leave(u32 vmid)
 u32 mem_vm_loaded(u32 vmid)
 {
 	return vmid != 0 && vmid <= CONFIG_MAX_VMS
-		       ? __atomic_load_n(&m.vms[vmid].loaded, __ATOMIC_SEQ_CST)
+		       ? __atomic_load_n(&slot(vmid)->loaded, __ATOMIC_SEQ_CST)
 		       : 0;
 }
 

@@ -20,8 +20,8 @@ s64 mem_info(u64 owner, u64 out[3])
 		out[0] = m.frames[COUNTER_HYP];
 		out[1] = 0;
 	} else if (mem_vm_of(owner) != NULL) {
-		out[0] = m.frames[owner];
-		out[1] = m.vms[owner].s2.pages_used;
+		out[0] = m.frames[index_nospec(owner, CONFIG_MAX_VMS + 1)];
+		out[1] = mem_vm_of(owner)->s2.pages_used;
 	} else {
 		ret = HV_E_NOT_FOUND;
 	}

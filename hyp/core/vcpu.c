@@ -193,7 +193,7 @@ s64 vcpu_vm_destroy(u32 vmid)
 s64 vcpu_vm_stop(u32 vmid)
 {
 	u32 self = arch_cpu_index();
-	u64 until = arch_counter() + arch_counter_freq() / 1000000 * STOP_WAIT_US;
+	u64 until;
 	s64 ret = mem_vm_stop(vmid);
 
 	if (ret != HV_OK) {
@@ -203,6 +203,9 @@ s64 vcpu_vm_stop(u32 vmid)
 	 * have read the VM running has counted itself (or given up). */
 	spin_lock(&vcpu_lock);
 	spin_unlock(&vcpu_lock);
+	/* The bound counts from here: the time spent waiting for the locks
+	 * (other CPUs' calls) is not the vCPUs' time to leave. */
+	until = arch_counter() + arch_counter_freq() / 1000000 * STOP_WAIT_US;
 	/*
 	 * No vCPU of the VM enters from now on. Those on a CPU leave at
 	 * their next exit, at the latest when their time slice ends; a wake
