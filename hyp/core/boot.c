@@ -13,6 +13,8 @@
 #include <hyp/lib.h>
 #include <hyp/log.h>
 #include <hyp/mem.h>
+#include <hyp/rng.h>
+#include <hyp/smccc.h>
 
 /* A device tree larger than this is refused. */
 #define FDT_MAX_SIZE (2U << 20)
@@ -71,6 +73,29 @@ static void parse_fdt(paddr_t fdt)
 	}
 }
 
+/*
+ * Seeds the generator (MMU still off: the RNG200 is reached without a
+ * mapping) from the boot loader's seeds, which leave the device tree the
+ * VMM can read, and from the CPU's and the board's generators.
+ */
+static void entropy_boot(paddr_t fdt)
+{
+	u64 t = arch_counter();
+	u32 dt = rng_take_dt_seeds((u8 *)(uintptr_t)fdt, MIN(hyp_fdt.size, FDT_MAX_SIZE),
+				   &hyp_plat);
+	u32 hw = arch_entropy_boot();
+
+	rng_mix(NULL, &t, sizeof(t)); /* makes states differ; no entropy */
+	if (rng_ready()) {
+		log_info("entropy: %u device-tree seed%s (removed from the tree), %u hardware "
+			 "source%s; TRNG served\n",
+			 dt, dt == 1 ? "" : "s", hw, hw == 1 ? "" : "s");
+	} else {
+		log_warn("entropy: no seed in the device tree, no RNDR, no RNG200: TRNG "
+			 "answers NOT_SUPPORTED\n");
+	}
+}
+
 static u64 ram_size(void)
 {
 	u64 sum = 0;
@@ -121,6 +146,7 @@ void hyp_main(paddr_t fdt, paddr_t load)
 		log_init(hyp_plat.uart_kind, hyp_plat.uart.base);
 	}
 	set_layout(load);
+	entropy_boot(fdt);
 	hyp_pa_bits = arch_pa_bits();
 	arch_mmu_init();
 	log_enable_locking();
@@ -128,6 +154,7 @@ void hyp_main(paddr_t fdt, paddr_t load)
 
 	arch_set_cpu_index(arch_own_cpu_index());
 	arch_cpu_init_el2();
+	smccc_cpu_init(arch_cpu_index(), true);
 	gic_init();
 	gic_init_cpu();
 	hyp_cpus_online = arch_start_secondaries();
@@ -144,6 +171,7 @@ void secondary_main(u32 cpu)
 {
 	arch_set_cpu_index(cpu);
 	arch_cpu_init_el2();
+	smccc_cpu_init(cpu, false);
 	gic_init_cpu();
 	log_info("cpu%u online (MPIDR 0x%lx)\n", cpu,
 		 (unsigned long)hyp_plat.cpus[cpu].mpidr);

@@ -1,0 +1,51 @@
+/*
+ * The hyp's random numbers: a ChaCha20-based generator (RFC 8439 block
+ * function, fast key erasure) seeded at boot from every source the
+ * platform has: the boot loader's /chosen/rng-seed and /chosen/kaslr-seed,
+ * RNDR, the Pi 4's RNG200. It serves SMCCC TRNG to guests and the VMM
+ * (hyp/core/smccc.c), and only once a real source fed it.
+ */
+#ifndef HYP_RNG_H
+#define HYP_RNG_H
+
+#include <hyp/types.h>
+
+/**
+ * The ChaCha20 block function (RFC 8439 2.3): 64 bytes of key stream for
+ * `key` (8 little-endian words), block `counter` and `nonce` (3 words).
+ */
+void chacha20_block(const u32 key[8], u32 counter, const u32 nonce[3], u8 out[64]);
+
+/**
+ * Absorbs `len` bytes into the generator's key. With `source` non-NULL the
+ * bytes come from a real entropy source of that name and count toward
+ * readiness; NULL: bytes that only make states differ (counters, ids).
+ */
+void rng_mix(const char *source, const void *data, size_t len);
+
+/** Whether at least one real source fed the generator. */
+bool rng_ready(void);
+
+/** Fills out with len bytes; only when rng_ready(). */
+void rng_get(void *out, size_t len);
+
+/**
+ * Feeds /chosen/rng-seed and /chosen/kaslr-seed of the device tree blob
+ * (`size` bytes, at properties p->rng_seed and p->kaslr_seed) into the
+ * generator, then removes both properties (FDT_NOP over each, the tree
+ * stays valid): the VMM, which can read that memory, never learns them.
+ * Returns the number of seeds used.
+ */
+struct platform;
+u32 rng_take_dt_seeds(u8 *blob, u32 size, const struct platform *p);
+
+/**
+ * Feeds the CPU's and the board's generators (RNDR, RNG200) in; returns
+ * how many gave a full seed (hyp/arch/aarch64/entropy.c).
+ */
+u32 arch_entropy_boot(void);
+
+/** Forgets all state (host tests). */
+void rng_reset(void);
+
+#endif /* HYP_RNG_H */
