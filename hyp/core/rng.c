@@ -19,6 +19,8 @@
 /* Nonce word 0 of absorbing and of generating: the two never collide. */
 #define NONCE_MIX 0x0078696dU /* "mix" */
 #define NONCE_GEN 0x006e6567U /* "gen" */
+#define FDT_HEADER_LEN 40
+#define RNG_DT_MAX (2U << 20) /* no boot loader's tree is larger */
 
 static spinlock_t rng_lock;
 static u32 rng_key[8];
@@ -161,6 +163,57 @@ static bool nop_prop(u8 *blob, u32 size, u32 off, u32 len)
 		blob[o + 3] = FDT_NOP;
 	}
 	return true;
+}
+
+/* Removes /chosen/rng-seed and /chosen/kaslr-seed from the tree at blob (at
+ * most max bytes); returns how many it found. */
+static u32 wipe_chosen_seeds(u8 *blob, u32 max)
+{
+	struct fdt f;
+	struct fdt_item it;
+	u32 off = 0;
+	s32 depth = -1;
+	bool chosen = false;
+	u32 n = 0;
+
+	if (fdt_open(&f, blob, max) != 0) {
+		return 0;
+	}
+	while (fdt_next(&f, &off, &it) == 0 && it.token != FDT_END) {
+		if (it.token == FDT_BEGIN_NODE) {
+			depth++;
+			chosen = depth == 1 && strcmp(it.name, "chosen") == 0;
+		} else if (it.token == FDT_END_NODE) {
+			depth--;
+			chosen = false;
+		} else if (chosen && it.len != 0 &&
+			   (strcmp(it.name, "rng-seed") == 0 || strcmp(it.name, "kaslr-seed") == 0)) {
+			u32 voff = (u32)(it.value - blob);
+
+			memset(blob + voff, 0, it.len);
+			(void)nop_prop(blob, f.size, voff, it.len);
+			n++;
+		}
+	}
+	return n;
+}
+
+u32 rng_scrub_dt_copies(u8 *base, u64 size)
+{
+	/* The magic's bytes d0 0d fe ed as a little-endian word. */
+	const u32 magic = 0xedfe0dd0U;
+	u32 n = 0;
+
+	if (((uintptr_t)base & 7) != 0) {
+		return 0;
+	}
+	/* Blobs sit at 8-byte aligned addresses (DTSpec 5.1). */
+	for (u64 o = 0; o + FDT_HEADER_LEN <= size; o += 8) {
+		if (*(const u32 *)(const void *)(base + o) == magic) {
+			n += wipe_chosen_seeds(base + o, (u32)MIN(size - o, RNG_DT_MAX));
+		}
+	}
+	return n;
 }
 
 u32 rng_take_dt_seeds(u8 *blob, u32 size, const struct platform *p)

@@ -278,3 +278,33 @@ TEST(trng_only_with_a_source)
 	CHECK_EQ((s64)call(TRNG_RND32, UINT64_C(1) << 32 | 8).x[0], 0); /* W1 only */
 	rng_reset();
 }
+
+TEST(dt_copies_in_ram_lose_their_seeds)
+{
+	static const u8 kaslr[8] = { 0xca, 0xfe, 0xf0, 0x0d, 0x5e, 0xed, 0x5e, 0xed };
+	size_t size;
+	u8 *blob = test_read_file("seeds.dtb", &size);
+	u64 *ram = calloc(1, 1 << 16); /* 8-byte aligned "RAM" */
+	u8 *r = (u8 *)ram;
+	struct platform p;
+
+	if (blob == NULL || ram == NULL) {
+		free(blob);
+		free(ram);
+		return;
+	}
+	memcpy(r + 8, blob, size);        /* two copies, at 8-byte aligned */
+	memcpy(r + 0x8000, blob, size);   /* addresses */
+	memcpy(r + 0xc004, blob, size);   /* not aligned: not a blob here */
+	CHECK_EQ(rng_scrub_dt_copies(r, 1 << 16), 4);
+	CHECK(!has_bytes(r, 0xc000, kaslr, 8));
+	CHECK(has_bytes(r + 0xc000, 0x4000, kaslr, 8));
+	CHECK_EQ(platform_parse(&p, r + 0x8000, size), 0);
+	CHECK_EQ(p.rng_seed.len, 0);
+	CHECK_EQ(p.uart.base, 0x9000000);
+	/* A blob cut short by the end of RAM is left alone. */
+	memcpy(r + (1 << 16) - 64, blob, 64);
+	CHECK_EQ(rng_scrub_dt_copies(r, 1 << 16), 0);
+	free(blob);
+	free(ram);
+}

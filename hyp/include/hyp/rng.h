@@ -40,6 +40,14 @@ struct platform;
 u32 rng_take_dt_seeds(u8 *blob, u32 size, const struct platform *p);
 
 /**
+ * Removes /chosen/rng-seed and /chosen/kaslr-seed from every device tree
+ * blob found at an 8-byte aligned address of [base, base + size): the
+ * copies boot loaders leave behind (QEMU's at the start of RAM, U-Boot's
+ * own) are in memory the VMM gets. Returns the number of seeds removed.
+ */
+u32 rng_scrub_dt_copies(u8 *base, u64 size);
+
+/**
  * Feeds the CPU's and the board's generators (RNDR, RNG200) in; returns
  * how many gave a full seed (hyp/arch/aarch64/entropy.c).
  */
