@@ -607,9 +607,11 @@ void cmd_hostile(int argc, char **argv)
 		cmd_ram_mmio(argc, argv);
 	} else if (strcmp(sub, "storm") == 0) {
 		cmd_storm(argc, argv);
+	} else if (strcmp(sub, "hvc") == 0) {
+		cmd_hostile_hvc(argc, argv);
 	} else {
 		con_printf("usage: hostile log NAME | reinit NAME VCPU GPA | stopclear NAME |\n"
-			   "       reuse NAME | ram-mmio NAME | storm CALLS [SEED]\n");
+			   "       reuse NAME | ram-mmio NAME | storm CALLS [SEED] | hvc on|off\n");
 	}
 }
 
