@@ -74,16 +74,21 @@ static void parse_fdt(paddr_t fdt)
 	}
 }
 
+void rng_flush(const void *va, size_t len)
+{
+	arch_dcache_clean_inval(va, len);
+}
+
 /*
- * Seeds the generator (MMU still off: the RNG200 is reached without a
- * mapping) from the boot loader's seeds, which leave the device tree the
- * VMM can read, and from the CPU's and the board's generators.
+ * Seeds the generator (MMU on) from the boot loader's seeds, which leave
+ * the device tree the VMM can read, and from the CPU's and the board's
+ * generators (the RNG200 was read with the MMU off: arch_entropy_early).
  */
-static void entropy_boot(paddr_t fdt)
+static void entropy_boot(void)
 {
 	u64 t = arch_counter();
-	u32 dt = rng_take_dt_seeds((u8 *)(uintptr_t)fdt, MIN(hyp_fdt.size, FDT_MAX_SIZE),
-				   &hyp_plat);
+	u32 dt = rng_take_dt_seeds((u8 *)(uintptr_t)hyp_fdt.base,
+				   MIN(hyp_fdt.size, FDT_MAX_SIZE), &hyp_plat);
 	u32 hw = arch_entropy_boot();
 
 	rng_mix(NULL, &t, sizeof(t)); /* makes states differ; no entropy */
@@ -179,11 +184,12 @@ void hyp_main(paddr_t fdt, paddr_t load)
 		log_init(hyp_plat.uart_kind, hyp_plat.uart.base);
 	}
 	set_layout(load);
-	entropy_boot(fdt);
+	arch_entropy_early();
 	hyp_pa_bits = arch_pa_bits();
 	arch_mmu_init();
 	log_enable_locking();
 	banner();
+	entropy_boot();
 	scrub_dt_copies();
 
 	arch_set_cpu_index(arch_own_cpu_index());

@@ -192,6 +192,7 @@ static u32 wipe_chosen_seeds(u8 *blob, u32 max)
 
 			memset(blob + voff, 0, it.len);
 			(void)nop_prop(blob, f.size, voff, it.len);
+			rng_flush(blob + voff - 12, it.len + 12 + 3);
 			n++;
 		}
 	}
@@ -200,17 +201,29 @@ static u32 wipe_chosen_seeds(u8 *blob, u32 max)
 
 u32 rng_scrub_dt_copies(u8 *base, u64 size)
 {
-	/* The magic's bytes d0 0d fe ed as a little-endian word. */
+	/* The magic's bytes d0 0d fe ed as the low half of a little-endian
+	 * 64-bit word: blobs sit at 8-byte aligned addresses (DTSpec 5.1). */
 	const u32 magic = 0xedfe0dd0U;
+	const u64 *w = (const u64 *)(const void *)base;
+	u64 words = size / 8;
 	u32 n = 0;
 
-	if (((uintptr_t)base & 7) != 0) {
+	if (((uintptr_t)base & 7) != 0 || size < FDT_HEADER_LEN) {
 		return 0;
 	}
-	/* Blobs sit at 8-byte aligned addresses (DTSpec 5.1). */
-	for (u64 o = 0; o + FDT_HEADER_LEN <= size; o += 8) {
-		if (*(const u32 *)(const void *)(base + o) == magic) {
-			n += wipe_chosen_seeds(base + o, (u32)MIN(size - o, RNG_DT_MAX));
+	/* Eight words a round, one branch (the scan covers all of RAM). */
+	for (u64 i = 0; i < words; i += 8) {
+		if (i + 8 <= words &&
+		    ((u32)w[i] != magic && (u32)w[i + 1] != magic && (u32)w[i + 2] != magic &&
+		     (u32)w[i + 3] != magic && (u32)w[i + 4] != magic && (u32)w[i + 5] != magic &&
+		     (u32)w[i + 6] != magic && (u32)w[i + 7] != magic)) {
+			continue;
+		}
+		for (u64 j = i; j < i + 8 && j < words; j++) {
+			if ((u32)w[j] == magic && size - 8 * j >= FDT_HEADER_LEN) {
+				n += wipe_chosen_seeds(base + 8 * j,
+						       (u32)MIN(size - 8 * j, RNG_DT_MAX));
+			}
 		}
 	}
 	return n;
@@ -238,6 +251,7 @@ u32 rng_take_dt_seeds(u8 *blob, u32 size, const struct platform *p)
 		/* Wipe the value, then the whole property. */
 		memset(blob + s->off, 0, s->len);
 		(void)nop_prop(blob, size, s->off, s->len);
+		rng_flush(blob + s->off - MIN(s->off, 12), s->len + 12 + 3);
 	}
 	return used;
 }

@@ -13,6 +13,7 @@
 #include "harness.h"
 
 extern struct smccc_cpu fake_smccc_cpu;
+extern size_t fake_rng_flushed;
 
 TEST(chacha20_rfc8439_block)
 {
@@ -91,7 +92,9 @@ TEST(dt_seeds_are_used_and_removed)
 	CHECK_EQ(p.rng.size, 0x28);
 	CHECK(has_bytes(blob, size, kaslr, 8) && has_bytes(blob, size, rng_head, 8));
 	rng_reset();
+	fake_rng_flushed = 0;
 	CHECK_EQ(rng_take_dt_seeds(blob, (u32)size, &p), 2);
+	CHECK(fake_rng_flushed >= 64 + 8 + 2 * 12); /* both, to the point of coherency */
 	CHECK(rng_ready());
 	CHECK(!has_bytes(blob, size, kaslr, 8) && !has_bytes(blob, size, rng_head, 8));
 	/* The tree is still whole, the rest of /chosen is there, the seeds not. */
@@ -296,7 +299,9 @@ TEST(dt_copies_in_ram_lose_their_seeds)
 	memcpy(r + 8, blob, size);        /* two copies, at 8-byte aligned */
 	memcpy(r + 0x8000, blob, size);   /* addresses */
 	memcpy(r + 0xc004, blob, size);   /* not aligned: not a blob here */
+	fake_rng_flushed = 0;
 	CHECK_EQ(rng_scrub_dt_copies(r, 1 << 16), 4);
+	CHECK(fake_rng_flushed >= 2 * (64 + 8 + 2 * 12));
 	CHECK(!has_bytes(r, 0xc000, kaslr, 8));
 	CHECK(has_bytes(r + 0xc000, 0x4000, kaslr, 8));
 	CHECK_EQ(platform_parse(&p, r + 0x8000, size), 0);

@@ -2,8 +2,10 @@
  * The boot-time entropy the CPU and the board have (hyp/rng.h): RNDR
  * (FEAT_RNG, ID_AA64ISAR0_EL1.RNDR [63:60]) and the BCM2711's RNG200 (its
  * registers as in Linux's drivers/char/hw_random/iproc-rng200.c). Runs on
- * the boot CPU before the EL2 MMU is on, so the RNG200 needs no mapping;
- * it stays the hyp's (the VMM's stage 2 never maps it). QEMU 10's raspi4b
+ * the boot CPU: the RNG200 is read before the EL2 MMU is on, so it needs
+ * no mapping (it stays the hyp's: the VMM's stage 2 never maps it), into a
+ * buffer that is mixed in once the MMU is on (the generator's lock needs
+ * it). QEMU 10's raspi4b
  * does not model the RNG200 (its bcm2835 RNG at that address reads the
  * FIFO count as 0): there the source is found empty and not counted.
  */
@@ -71,15 +73,23 @@ static void wr(paddr_t base, u32 off, u32 v)
 	*(volatile u32 *)(uintptr_t)(base + off) = v;
 }
 
-static u32 from_rng200(void)
+static u32 rng200_seed[SEED_WORDS];
+static bool rng200_ok;
+
+void arch_entropy_early(void)
 {
 	paddr_t b = hyp_plat.rng.base;
-	u32 seed[SEED_WORDS];
+	u32 *seed = rng200_seed;
 	u32 n = 0;
 	u64 until;
 
+	if (hyp_plat.rng.size == 0) {
+		return;
+	}
 	if (hyp_plat.rng.size < RNG200_FIFO_COUNT + 4) {
-		return 0;
+		log_warn("entropy: RNG200 at 0x%lx: registers too small (0x%lx)\n",
+			 (unsigned long)b, (unsigned long)hyp_plat.rng.size);
+		return;
 	}
 	wr(b, RNG200_INT_STATUS, 0xffffffffU);
 	wr(b, RNG200_CTRL, (rd(b, RNG200_CTRL) & ~RNG200_CTRL_RBGEN_MASK) |
@@ -98,14 +108,19 @@ static u32 from_rng200(void)
 	if (n < SEED_WORDS) {
 		log_warn("entropy: RNG200 at 0x%lx gave %u of %u words in %u ms: not used\n",
 			 (unsigned long)b, n, SEED_WORDS, RNG200_WAIT_MS);
-		return 0;
+		return;
 	}
-	rng_mix("RNG200", seed, sizeof(seed));
-	memset(seed, 0, sizeof(seed));
-	return 1;
+	rng200_ok = true;
 }
 
 u32 arch_entropy_boot(void)
 {
-	return from_rndr() + from_rng200();
+	u32 n = from_rndr();
+
+	if (rng200_ok) {
+		rng_mix("RNG200", rng200_seed, sizeof(rng200_seed));
+		memset(rng200_seed, 0, sizeof(rng200_seed));
+		n++;
+	}
+	return n;
 }

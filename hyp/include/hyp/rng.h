@@ -48,10 +48,23 @@ u32 rng_take_dt_seeds(u8 *blob, u32 size, const struct platform *p);
 u32 rng_scrub_dt_copies(u8 *base, u64 size);
 
 /**
- * Feeds the CPU's and the board's generators (RNDR, RNG200) in; returns
- * how many gave a full seed (hyp/arch/aarch64/entropy.c).
+ * Reads the board's generator (RNG200) with the MMU still off, keeping its
+ * words for arch_entropy_boot (hyp/arch/aarch64/entropy.c).
+ */
+void arch_entropy_early(void);
+
+/**
+ * Feeds the CPU's and the board's generators (RNDR, RNG200) in, MMU on;
+ * returns how many gave a full seed.
  */
 u32 arch_entropy_boot(void);
+
+/**
+ * Cleans [va, va + len) to the point of coherency once rng.c has wiped a
+ * seed there: a VMM mapping the frame non-cacheable must read the zeros
+ * (boot.c; the host tests record the calls).
+ */
+void rng_flush(const void *va, size_t len);
 
 /** Forgets all state (host tests). */
 void rng_reset(void);
