@@ -5,9 +5,8 @@
  * the boot CPU: the RNG200 is read before the EL2 MMU is on, so it needs
  * no mapping (it stays the hyp's: the VMM's stage 2 never maps it), into a
  * buffer that is mixed in once the MMU is on (the generator's lock needs
- * it). QEMU 10's raspi4b
- * does not model the RNG200 (its bcm2835 RNG at that address reads the
- * FIFO count as 0): there the source is found empty and not counted.
+ * it). QEMU 10's raspi4b does not model the RNG200 and takes its node out
+ * of the device tree it passes on (hw/arm/raspi4b.c): there is none there.
  */
 #include <hyp/arch.h>
 #include <hyp/hyp.h>
