@@ -12,6 +12,10 @@
 
 #include "harness.h"
 
+/* hyp/core/vcpu_priv.h */
+struct vcpu;
+bool psci_call(struct vcpu *v, struct trap_frame *f, bool smc);
+
 extern struct smccc_cpu fake_smccc_cpu;
 extern size_t fake_rng_flushed;
 
@@ -312,4 +316,20 @@ TEST(dt_copies_in_ram_lose_their_seeds)
 	CHECK_EQ(rng_scrub_dt_copies(r, 1 << 16), 0);
 	free(blob);
 	free(ram);
+}
+
+TEST(psci_features_points_to_smccc_1_1)
+{
+	/* Linux asks PSCI_FEATURES(SMCCC_VERSION) before SMCCC_VERSION. */
+	struct trap_frame f;
+
+	memset(&f, 0, sizeof(f));
+	f.x[0] = 0x8400000a;
+	f.x[1] = SMCCC_VERSION;
+	CHECK(psci_call(NULL, &f, false));
+	CHECK_EQ(f.x[0], 0);
+	f.x[0] = 0x8400000a;
+	f.x[1] = SMCCC_ARCH_FEATURES; /* not a PSCI function: not PSCI's to say */
+	CHECK(psci_call(NULL, &f, false));
+	CHECK_EQ((s64)f.x[0], -1);
 }
