@@ -5,7 +5,13 @@ reports in /sys/devices/system/cpu/vulnerabilities/ nothing "Vulnerable"
 that the same kernel does not report booted natively on the same QEMU
 machine (same Image, initramfs and command line, no hypervisor). Both
 reports are written to build/test/linux-firmware-VARIANT.txt (the table in
-docs/security.md comes from there)."""
+docs/security.md comes from there).
+
+On raspi4b Debian's cloud kernel does not boot natively (no driver for the
+Pi's firmware clocks: "unable to open an initial console", and the
+initramfs' init exits), so there the VM's report is held against what the
+hyp's boot log says of the CPU instead: "Vulnerable" only for Spectre-v2
+and SSB, and only where the hyp says VULNERABLE."""
 import os
 import re
 import sys
@@ -25,10 +31,11 @@ VULN = "/sys/devices/system/cpu/vulnerabilities"
 # Each file as "VULN name: value", then an end marker the echo cannot match.
 REPORT = (f"for f in {VULN}/*; do echo VULN $(basename $f): $(cat $f); done; "
           "echo REPORT-END-$((6*7))")
-CMDLINE = {  # the Linux VM's configs/vms/linux.cfg, and the native console
+CMDLINE = {  # the Linux VM's configs/vms/linux.cfg
     "virt": "console=ttyAMA0 earlycon=pl011,0x9000000 rdinit=/init",
-    "rpi4": "console=ttyAMA0 earlycon=pl011,0xfe201000 rdinit=/init",
 }
+# Each vulnerabilities file the hyp's boot log speaks for.
+HYP_SAYS = {"spectre_v2": "Spectre-v2", "spec_store_bypass": r"Spectre-v4 \(SSB\)"}
 
 
 def report(child):
@@ -67,9 +74,7 @@ def native_boot(variant):
                "-m", "256M", "-nic", "none", "-serial", "mon:stdio",
                "-append", CMDLINE["virt"]] + common
     else:
-        cmd = [qemu.QEMU, "-M", "raspi4b", "-dtb", os.path.join(out, "bcm2711-rpi-4-b.dtb"),
-               "-serial", "mon:stdio", "-serial", "null",
-               "-append", CMDLINE["rpi4"]] + common
+        return None, None
     child = pexpect.spawn(cmd[0], cmd[1:], encoding="utf-8", codec_errors="replace",
                           timeout=BOOT_TIMEOUT)
     child.logfile_read = open(os.path.join(BUILD, "test", f"native-{variant}.log"), "w")
@@ -95,21 +100,36 @@ def test_linux_firmware_and_vulnerabilities(machine):
     keys = ["SMC Calling Convention", "KASLR", "random: crng init done", "arm_smccc_trng",
             "Spectre", "spectre"]
     with open(os.path.join(BUILD, "test", f"linux-firmware-{machine.variant}.txt"), "w") as f:
-        for name, log in (("VM", vm_log), ("native", native_log)):
+        for name, log in (("VM", vm_log), ("native", native_log or "")):
             f.write(f"== {name} boot log\n")
             for k in keys:
                 f.write("".join(line + "\n" for line in lines(log, re.escape(k))))
         f.write(f"== {'file':26} | {'native':44} | VM\n")
         for k in sorted(set(vm) | set(native)):
-            f.write(f"{k:29} | {native.get(k, '-'):44} | {vm.get(k, '-')}\n")
+            f.write(f"{k:29} | {(native or {}).get(k, '(no native boot)'):44} | "
+                    f"{vm.get(k, '-')}\n")
 
     # The VM asks the hyp: SMCCC 1.1 or later.
     assert re.search(r"psci: SMC Calling Convention v1\.[1-9]", vm_log), vm_log
-    # KASLR on: the VMM's /chosen/kaslr-seed.
-    assert "KASLR disabled" not in vm_log, vm_log
-    assert "KASLR enabled" in vm_log, vm_log
-    # Seeded before anything runs: the VMM's /chosen/rng-seed (and TRNG).
-    assert re.search(r"\[\s*0\.\d+\] random: crng init done", vm_log), vm_log
+    if "TRNG served" in machine.boot_log:
+        # KASLR on: the VMM's /chosen/kaslr-seed.
+        assert "KASLR disabled" not in vm_log, vm_log
+        assert "KASLR enabled" in vm_log, vm_log
+        # Seeded before anything runs: the VMM's /chosen/rng-seed (and TRNG).
+        assert re.search(r"\[\s*0\.\d+\] random: crng init done", vm_log), vm_log
+    else:
+        # A platform with no entropy at all (QEMU's raspi4b: no seed, no
+        # RNDR, no RNG200 node): the native kernel has no seed either.
+        assert "TRNG answers NOT_SUPPORTED" in machine.boot_log, machine.boot_log
+        assert native_log is None or "KASLR enabled" not in native_log, native_log
+    # What the hyp told the VM is what it found at boot.
+    for name, what in HYP_SAYS.items():
+        m = re.search(rf"cpu0: .*{what} (\S+)[,;]", machine.boot_log)
+        assert m, machine.boot_log
+        assert vm[name].startswith("Vulnerable") == (m.group(1) == "VULNERABLE"), (name, vm)
+    if native is None:
+        assert not [k for k, v in vm.items() if v.startswith("Vulnerable") and k not in HYP_SAYS]
+        return
     # Nothing vulnerable that is not so natively.
     assert vm and native, (vm, native)
     assert set(vm) == set(native), (vm, native)
