@@ -105,13 +105,15 @@ static void entropy_boot(void)
 /*
  * The boot loaders' other copies of the device tree (QEMU's at the start
  * of RAM, U-Boot's control tree) hold the same seeds, in RAM the VMM gets:
- * every tree in RAM but the hyp's image and the bundle loses them too.
- * With the MMU on (cached reads): about a second per GiB under QEMU.
+ * every tree in that RAM loses them too. Not scanned: the hyp's image, the
+ * bundle, and reserved ranges (the VMM never gets those; secure firmware
+ * may sit there, where a read would fault). With the MMU on (cached
+ * reads): about a second per GiB under QEMU.
  */
 static void scrub_dt_copies(void)
 {
 	struct hv_region ram[HV_BOOT_MAX_REGIONS];
-	struct hv_region skip[2] = {
+	struct hv_region skip[2 + PLAT_MAX_RESV] = {
 		hyp_layout.reserved,
 		{ ALIGN_DOWN(hyp_plat.initrd_start, PAGE_SIZE),
 		  ALIGN_UP(hyp_plat.initrd_end, PAGE_SIZE) -
@@ -121,9 +123,14 @@ static void scrub_dt_copies(void)
 	u64 t = arch_counter();
 	u32 wiped = 0;
 
+	memcpy(&skip[2], hyp_plat.resv, hyp_plat.num_resv * sizeof(skip[0]));
 	memcpy(ram, hyp_plat.mem, n * sizeof(ram[0]));
-	for (u32 i = 0; i < ARRAY_SIZE(skip); i++) {
-		if (skip[i].size != 0 && !region_subtract(ram, &n, HV_BOOT_MAX_REGIONS, &skip[i])) {
+	for (u32 i = 0; i < 2 + hyp_plat.num_resv; i++) {
+		struct hv_region r = { ALIGN_DOWN(skip[i].base, PAGE_SIZE),
+				       ALIGN_UP(skip[i].base + skip[i].size, PAGE_SIZE) -
+					       ALIGN_DOWN(skip[i].base, PAGE_SIZE) };
+
+		if (skip[i].size != 0 && !region_subtract(ram, &n, HV_BOOT_MAX_REGIONS, &r)) {
 			hyp_panic("too many memory regions");
 		}
 	}

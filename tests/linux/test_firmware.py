@@ -30,6 +30,7 @@ READY = r"HYP-GUEST-READY (\S+) cpus=(\d+)"
 VULN = "/sys/devices/system/cpu/vulnerabilities"
 # Each file as "VULN name: value", then an end marker the echo cannot match.
 REPORT = (f"for f in {VULN}/*; do echo VULN $(basename $f): $(cat $f); done; "
+          "echo VULN smccc_trng_device: $(ls /sys/bus/platform/devices | grep -c smccc_trng); "
           "echo REPORT-END-$((6*7))")
 CMDLINE = {  # the Linux VM's configs/vms/linux.cfg
     "virt": "console=ttyAMA0 earlycon=pl011,0x9000000 rdinit=/init",
@@ -100,6 +101,8 @@ def test_linux_firmware_and_vulnerabilities(machine):
     keys = ["SMC Calling Convention", "KASLR", "random: crng init done", "arm_smccc_trng",
             "Spectre", "spectre"]
     with open(os.path.join(BUILD, "test", f"linux-firmware-{machine.variant}.txt"), "w") as f:
+        f.write(f"smccc_trng device: VM {vm.get('smccc_trng_device')}, native "
+                f"{(native or {}).get('smccc_trng_device', '(no native boot)')}\n")
         for name, log in (("VM", vm_log), ("native", native_log or "")):
             f.write(f"== {name} boot log\n")
             for k in keys:
@@ -111,6 +114,11 @@ def test_linux_firmware_and_vulnerabilities(machine):
 
     # The VM asks the hyp: SMCCC 1.1 or later.
     assert re.search(r"psci: SMC Calling Convention v1\.[1-9]", vm_log), vm_log
+    # Linux registers the smccc_trng device when SMCCC TRNG answers.
+    trng_dev = vm.pop("smccc_trng_device")
+    if native is not None:
+        assert native.pop("smccc_trng_device") == "0", native
+    assert trng_dev == ("1" if "TRNG served" in machine.boot_log else "0"), trng_dev
     if "TRNG served" in machine.boot_log:
         # KASLR on: the VMM's /chosen/kaslr-seed.
         assert "KASLR disabled" not in vm_log, vm_log
