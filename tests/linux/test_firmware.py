@@ -108,7 +108,7 @@ def test_linux_firmware_and_vulnerabilities(machine):
             for k in keys:
                 f.write("".join(line + "\n" for line in lines(log, re.escape(k))))
         f.write(f"== {'file':26} | {'native':44} | VM\n")
-        for k in sorted(set(vm) | set(native)):
+        for k in sorted(set(vm) | set(native or {})):
             f.write(f"{k:29} | {(native or {}).get(k, '(no native boot)'):44} | "
                     f"{vm.get(k, '-')}\n")
 
