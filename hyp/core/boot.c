@@ -13,6 +13,9 @@
 #include <hyp/lib.h>
 #include <hyp/log.h>
 #include <hyp/mem.h>
+#include <hyp/regions.h>
+#include <hyp/rng.h>
+#include <hyp/smccc.h>
 
 /* A device tree larger than this is refused. */
 #define FDT_MAX_SIZE (2U << 20)
@@ -71,6 +74,73 @@ static void parse_fdt(paddr_t fdt)
 	}
 }
 
+void rng_flush(const void *va, size_t len)
+{
+	arch_dcache_clean_inval(va, len);
+}
+
+/*
+ * Seeds the generator (MMU on) from the boot loader's seeds, which leave
+ * the device tree the VMM can read, and from the CPU's and the board's
+ * generators (the RNG200 was read with the MMU off: arch_entropy_early).
+ */
+static void entropy_boot(void)
+{
+	u64 t = arch_counter();
+	u32 dt = rng_take_dt_seeds((u8 *)(uintptr_t)hyp_fdt.base,
+				   MIN(hyp_fdt.size, FDT_MAX_SIZE), &hyp_plat);
+	u32 hw = arch_entropy_boot();
+
+	rng_mix(NULL, &t, sizeof(t)); /* makes states differ; no entropy */
+	if (rng_ready()) {
+		log_info("entropy: %u device-tree seed%s (removed from the tree), %u hardware "
+			 "source%s; TRNG served\n",
+			 dt, dt == 1 ? "" : "s", hw, hw == 1 ? "" : "s");
+	} else {
+		log_warn("entropy: no seed in the device tree, no RNDR, no RNG200: TRNG "
+			 "answers NOT_SUPPORTED\n");
+	}
+}
+
+/*
+ * The boot loaders' other copies of the device tree (QEMU's at the start
+ * of RAM, U-Boot's control tree) hold the same seeds, in RAM the VMM gets:
+ * every tree in that RAM loses them too. Not scanned: the hyp's image, the
+ * bundle, and reserved ranges (the VMM never gets those; secure firmware
+ * may sit there, where a read would fault). With the MMU on (cached
+ * reads): about a second per GiB under QEMU.
+ */
+static void scrub_dt_copies(void)
+{
+	struct hv_region ram[HV_BOOT_MAX_REGIONS];
+	struct hv_region skip[2 + PLAT_MAX_RESV] = {
+		hyp_layout.reserved,
+		{ ALIGN_DOWN(hyp_plat.initrd_start, PAGE_SIZE),
+		  ALIGN_UP(hyp_plat.initrd_end, PAGE_SIZE) -
+			  ALIGN_DOWN(hyp_plat.initrd_start, PAGE_SIZE) },
+	};
+	u32 n = MIN(hyp_plat.num_mem, HV_BOOT_MAX_REGIONS);
+	u64 t = arch_counter();
+	u32 wiped = 0;
+
+	memcpy(&skip[2], hyp_plat.resv, hyp_plat.num_resv * sizeof(skip[0]));
+	memcpy(ram, hyp_plat.mem, n * sizeof(ram[0]));
+	for (u32 i = 0; i < 2 + hyp_plat.num_resv; i++) {
+		struct hv_region r = { ALIGN_DOWN(skip[i].base, PAGE_SIZE),
+				       ALIGN_UP(skip[i].base + skip[i].size, PAGE_SIZE) -
+					       ALIGN_DOWN(skip[i].base, PAGE_SIZE) };
+
+		if (skip[i].size != 0 && !region_subtract(ram, &n, HV_BOOT_MAX_REGIONS, &r)) {
+			hyp_panic("too many memory regions");
+		}
+	}
+	for (u32 i = 0; i < n; i++) {
+		wiped += rng_scrub_dt_copies((u8 *)(uintptr_t)ram[i].base, ram[i].size);
+	}
+	log_info("entropy: %u more copies of the seeds removed from RAM (%lu ms)\n", wiped,
+		 (unsigned long)((arch_counter() - t) * 1000 / arch_counter_freq()));
+}
+
 static u64 ram_size(void)
 {
 	u64 sum = 0;
@@ -121,13 +191,17 @@ void hyp_main(paddr_t fdt, paddr_t load)
 		log_init(hyp_plat.uart_kind, hyp_plat.uart.base);
 	}
 	set_layout(load);
+	arch_entropy_early();
 	hyp_pa_bits = arch_pa_bits();
 	arch_mmu_init();
 	log_enable_locking();
 	banner();
+	entropy_boot();
+	scrub_dt_copies();
 
 	arch_set_cpu_index(arch_own_cpu_index());
 	arch_cpu_init_el2();
+	smccc_cpu_init(arch_cpu_index(), true);
 	gic_init();
 	gic_init_cpu();
 	hyp_cpus_online = arch_start_secondaries();
@@ -144,6 +218,7 @@ void secondary_main(u32 cpu)
 {
 	arch_set_cpu_index(cpu);
 	arch_cpu_init_el2();
+	smccc_cpu_init(cpu, false);
 	gic_init_cpu();
 	log_info("cpu%u online (MPIDR 0x%lx)\n", cpu,
 		 (unsigned long)hyp_plat.cpus[cpu].mpidr);

@@ -6,6 +6,7 @@
  */
 #include <hyp/log.h>
 #include <hyp/mem.h>
+#include <hyp/smccc.h>
 #include <hyp/vcpu.h>
 
 #include "vcpu_priv.h"
@@ -71,7 +72,7 @@ static void guest_hvc(struct vcpu *v, struct trap_frame *f, bool smc)
 {
 	u64 fn = f->x[0];
 
-	if (psci_call(v, f, smc)) {
+	if (psci_call(v, f, smc) || smccc_call(f)) {
 		return; /* the hyp's: the VMM is at most told */
 	}
 	if (!smc && fn == HV_FN_VERSION) {

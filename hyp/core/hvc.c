@@ -9,6 +9,7 @@
 #include <hyp/gic.h>
 #include <hyp/log.h>
 #include <hyp/mem.h>
+#include <hyp/smccc.h>
 #include <hyp/vcpu.h>
 #include <hyp/trap.h>
 
@@ -177,7 +178,9 @@ void hvc_handle(struct trap_frame *f)
 		test_fault(f);
 		break;
 	default:
-		set_result(f, HV_E_NOT_SUPPORTED, 0, 0, 0);
+		if (!smccc_call(f)) { /* SMCCC and TRNG: as guests get them */
+			set_result(f, HV_E_NOT_SUPPORTED, 0, 0, 0);
+		}
 		break;
 	}
 }

@@ -269,6 +269,10 @@ static void visit(struct walk *w, u32 d)
 		}
 		return;
 	}
+	if (compat_has(n, "brcm,bcm2711-rng200")) {
+		(void)reg_entry(w, d, 0, &p->rng);
+		return;
+	}
 	if (w->stdout_path[0] != '\0' && strcmp(w->path, w->stdout_path) != 0) {
 		return;
 	}
@@ -488,6 +492,17 @@ static bool chosen_addr(const struct fdt *f, const char *name, u64 *out)
 	return false;
 }
 
+/* Where /chosen/NAME's value is in the blob, if present. */
+static void chosen_prop(const struct fdt *f, const char *name, struct plat_prop *out)
+{
+	struct prop pr;
+
+	if (find_top_prop(f, "chosen", name, &pr) && pr.len != 0) {
+		out->off = (u32)(pr.ptr - f->blob);
+		out->len = pr.len;
+	}
+}
+
 static void read_rsvmap(struct walk *w)
 {
 	struct hv_region r;
@@ -533,6 +548,8 @@ int platform_parse(struct platform *p, const void *blob, size_t max)
 		p->initrd_start = start;
 		p->initrd_end = end;
 	}
+	chosen_prop(&f, "rng-seed", &p->rng_seed);
+	chosen_prop(&f, "kaslr-seed", &p->kaslr_seed);
 	if (p->num_mem == 0) {
 		p->error = "no memory node";
 		return -1;

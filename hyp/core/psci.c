@@ -9,6 +9,7 @@
  */
 #include <hyp/lib.h>
 #include <hyp/mem.h>
+#include <hyp/smccc.h>
 
 #include "vcpu_priv.h"
 
@@ -90,6 +91,10 @@ static s64 features(u64 fn)
 {
 	u32 n = (u32)fn & ~PSCI_FN_MASK;
 
+	/* How a caller learns that SMCCC 1.1 is there (DEN0028 7.x). */
+	if (fn == SMCCC_VERSION) {
+		return PSCI_SUCCESS;
+	}
 	if ((fn & PSCI_FN_MASK) == PSCI_FN32 &&
 	    (n == PSCI_VERSION || n == PSCI_CPU_OFF || n == PSCI_CPU_ON ||
 	     n == PSCI_AFFINITY_INFO || n == PSCI_MIGRATE_INFO_TYPE || n == PSCI_SYSTEM_OFF ||

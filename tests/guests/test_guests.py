@@ -10,6 +10,9 @@ import pytest
 GUESTS = {
     "hello": ["hello"],
     "hvc": ["hvc_version", "hvc_unknown", "hvc_vmm_only", "psci_version"],
+    "smccc": ["version_hvc", "features_self_hvc", "workarounds_true_hvc",
+              "unknown_arch_call_hvc", "trng_hvc", "version_smc", "features_self_smc",
+              "workarounds_true_smc", "unknown_arch_call_smc", "trng_smc", "trng_hvc_smc_differ"],
     "mmio": ["ldrb", "ldrh", "ldr_w", "ldr_x", "ldrsb_x", "ldrsb_w", "ldrsh_x",
              "ldrsw", "strb", "strh", "str_w", "str_x", "str_xzr"],
     "grant": ["private_before", "grant", "vmm_reads_granted", "revoke", "private_after",

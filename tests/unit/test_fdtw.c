@@ -103,3 +103,33 @@ TEST(fdtw_overflow_is_refused)
 	}
 	CHECK(guest_dt_build(blob, sizeof(blob), &c) > 600);
 }
+
+TEST(fdtw_guest_tree_carries_the_seeds)
+{
+	u8 seed[64];
+	struct guest_dt c = { .ram_base = 0x40000000, .ram_size = 64ULL << 20, .ncpus = 1,
+			      .gic_version = 3, .rng_seed = seed, .rng_seed_len = sizeof(seed),
+			      .kaslr_seeded = true, .kaslr_seed = 0x0123456789abcdefULL };
+	s32 n;
+
+	for (u32 i = 0; i < sizeof(seed); i++) {
+		seed[i] = (u8)(0xa0 + i);
+	}
+	n = guest_dt_build(blob, sizeof(blob), &c);
+	CHECK(n > 0);
+	if (n <= 0) {
+		return;
+	}
+	CHECK_EQ(platform_parse(&p, blob, (size_t)n), 0);
+	CHECK_EQ(p.rng_seed.len, 64);
+	CHECK(memcmp(blob + p.rng_seed.off, seed, sizeof(seed)) == 0);
+	CHECK_EQ(p.kaslr_seed.len, 8);
+	CHECK_EQ(blob[p.kaslr_seed.off], 0x01); /* big-endian, as Linux reads it */
+	CHECK_EQ(blob[p.kaslr_seed.off + 7], 0xef);
+	/* Without seeds from the hyp, no property at all. */
+	c.rng_seed_len = 0;
+	c.kaslr_seeded = false;
+	n = guest_dt_build(blob, sizeof(blob), &c);
+	CHECK(n > 0 && platform_parse(&p, blob, (size_t)n) == 0);
+	CHECK(p.rng_seed.len == 0 && p.kaslr_seed.len == 0);
+}

@@ -269,6 +269,12 @@ s32 guest_dt_build(void *buf, u32 size, const struct guest_dt *c)
 		fdtw_prop_u64(&w, "linux,initrd-start", c->initrd_start);
 		fdtw_prop_u64(&w, "linux,initrd-end", c->initrd_end);
 	}
+	if (c->rng_seed_len != 0) {
+		fdtw_prop(&w, "rng-seed", c->rng_seed, c->rng_seed_len);
+	}
+	if (c->kaslr_seeded) {
+		fdtw_prop_u64(&w, "kaslr-seed", c->kaslr_seed);
+	}
 	fdtw_end_node(&w);
 
 	node_name(name, sizeof(name), "memory", c->ram_base);

@@ -21,6 +21,8 @@
  *   hostile latency CALLS      times CALLS MEM_INFO calls (each takes the
  *                              hyp's memory lock) from this CPU
  *                              (hostile_latency.c)
+ *   hostile hvc on|off         answer guests' calls to the VMM with a lie
+ *                              (hostile_hvc.c)
  */
 #include <generated/autoconf.h>
 #include <hyp/lib.h>
@@ -336,10 +338,12 @@ void cmd_hostile(int argc, char **argv)
 		hostile_pmu_check();
 	} else if (strcmp(sub, "latency") == 0) {
 		hostile_latency(argc, argv);
+	} else if (strcmp(sub, "hvc") == 0) {
+		cmd_hostile_hvc(argc, argv);
 	} else {
 		con_printf("usage: hostile log NAME | reinit NAME VCPU GPA | stopclear NAME |\n"
 			   "       reuse NAME | ram-mmio NAME | storm CALLS [SEED] | pmu-arm |\n"
-			   "       pmu-check | latency CALLS\n");
+			   "       pmu-check | latency CALLS | hvc on|off\n");
 	}
 }
 

@@ -21,6 +21,28 @@
 
 #define DT_MAX 8192
 
+/* Bytes of the guest's /chosen/rng-seed; /chosen/kaslr-seed adds 8. */
+#define GUEST_RNG_SEED_LEN 64
+
+/*
+ * Fills out with words from the hyp's TRNG (TRNG_RND64, 192 bits a call;
+ * n a multiple of 3). False if the hyp serves none (it had no entropy).
+ */
+static bool trng_words(u64 *out, u32 n)
+{
+	u64 r[4];
+
+	for (u32 i = 0; i + 3 <= n; i += 3) {
+		if (hv_call(TRNG_RND64, 192, 0, 0, 0, r) != SMCCC_RET_SUCCESS) {
+			return false;
+		}
+		out[i] = r[1];
+		out[i + 1] = r[2];
+		out[i + 2] = r[3];
+	}
+	return true;
+}
+
 static u64 le64(const u8 *p)
 {
 	u64 v = 0;
@@ -196,6 +218,7 @@ int vm_load(struct vm *vm, char *why, size_t whylen)
 	struct guest_dt g;
 	s32 dt_len;
 	u64 r[4];
+	u64 seed[(GUEST_RNG_SEED_LEN + 8) / 8]; /* three TRNG_RND64 calls */
 
 	vm->ram_ipa = VM_RAM_IPA - window;
 	if (!image_find(c->kernel, &img, &len)) {
@@ -245,7 +268,14 @@ int vm_load(struct vm *vm, char *why, size_t whylen)
 	for (u32 s = 0; s < VDEV_SLOTS; s++) {
 		g.virtio_slots |= vm->vdev[s].present ? 1U << s : 0;
 	}
+	if (trng_words(seed, ARRAY_SIZE(seed))) {
+		g.rng_seed = (const u8 *)seed;
+		g.rng_seed_len = GUEST_RNG_SEED_LEN;
+		g.kaslr_seeded = true;
+		g.kaslr_seed = seed[GUEST_RNG_SEED_LEN / 8];
+	}
 	dt_len = guest_dt_build(dt, sizeof(dt), &g);
+	memset(seed, 0, sizeof(seed));
 	if (dt_len < 0) {
 		return fail(why, whylen, -VM_E_BAD_IMAGE, "the device tree is too large", "");
 	}

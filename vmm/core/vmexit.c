@@ -270,7 +270,13 @@ void vm_handle_exit(struct vm *vm, u32 i, const u64 *r)
 		}
 		break;
 	case HV_EXIT_HVC:
-		/* PSCI is the hyp's; the VMM offers no calls of its own yet. */
+		/* PSCI, SMCCC and TRNG are the hyp's; the VMM offers no calls of
+		 * its own yet. A test build may answer as a hostile VMM would. */
+#if CONFIG_TEST_HOOKS
+		if (hostile_hvc_answer(vm, r[2], vc->reply)) {
+			break;
+		}
+#endif
 		vc->reply[0] = (u64)(s64)HV_E_NOT_SUPPORTED;
 		break;
 	case HV_EXIT_POWER:

@@ -5,6 +5,8 @@
  * have changed. Exceptions taken from EL2 itself are fatal for the CPU.
  * Table layout: Arm ARM D1.10.2.
  */
+#include <hyp/smccc.h>
+
 #include "asm.h"
 
 .macro save_frame
@@ -43,14 +45,50 @@
 	b	lower_return
 .endm
 
-/* An exception from EL1/EL0 in AArch64. */
-.macro vec_lower handler, kind
+/*
+ * An exception from EL1/EL0 in AArch64: the frame is saved (straight-line
+ * code, no branch), then the common path hardens the CPU before the hyp
+ * takes any indirect branch. x19 carries the kind (saved in the frame).
+ */
+.macro vec_lower entry, kind
 	.balign 0x80
 	save_frame
-	mov	x0, sp
-	mov	x1, #\kind
-	bl	\handler
-	b	lower_return
+	mov	x19, #\kind
+	b	\entry
+.endm
+
+/*
+ * This CPU's Spectre-v2/BHB work on entry from a lower EL, as
+ * hyp_spectre_entry[cpu] says (set at boot by spectre.c): a load and a
+ * branch when there is nothing to do. Every register but sp and x19 is
+ * free (all are in the frame). SMCCC 1.1 keeps x18-x30 across an SMC.
+ */
+.macro harden
+	mrs	x20, tpidr_el2			/* this CPU's index */
+	adr_l	x21, hyp_spectre_entry
+	ldr	w20, [x21, x20, lsl #2]
+	cbz	w20, 4f
+	tbz	w20, #0, 1f			/* SPECTRE_ENTRY_FW_WA1 */
+	mov	w0, #0x8000			/* SMCCC_ARCH_WORKAROUND_1 */
+	movk	w0, #0x8000, lsl #16		/* = 0x80008000 */
+	smc	#0
+1:	tbz	w20, #1, 3f			/* SPECTRE_ENTRY_LOOP */
+	ubfx	x21, x20, #SPECTRE_ENTRY_LOOP_K_SHIFT, #8
+	/* Taken branches overwrite the branch history (Arm's Spectre-BHB
+	 * guidance): k of them, then a barrier before anything follows. */
+2:	b	. + 4
+	subs	x21, x21, #1
+	b.ne	2b
+	dsb	nsh
+	isb
+3:	tbz	w20, #2, 5f			/* SPECTRE_ENTRY_FW_WA3 */
+	mov	w0, #0x3fff			/* SMCCC_ARCH_WORKAROUND_3 */
+	movk	w0, #0x8000, lsl #16		/* = 0x80003fff */
+	smc	#0
+5:	tbz	w20, #3, 4f			/* SPECTRE_ENTRY_CLRBHB */
+	hint	#22				/* CLRBHB (FEAT_CLRBHB) */
+	isb
+4:
 .endm
 
 	.section .text.vectors, "ax"
@@ -68,15 +106,28 @@ hyp_vectors:
 	vec_hyp TRAP_FIQ
 	vec_hyp TRAP_SERROR
 	/* Lower EL, AArch64. */
-	vec_lower trap_lower_sync, TRAP_SYNC
-	vec_lower trap_lower_async, TRAP_IRQ
-	vec_lower trap_lower_async, TRAP_FIQ
-	vec_lower trap_lower_async, TRAP_SERROR
+	vec_lower lower_sync, TRAP_SYNC
+	vec_lower lower_async, TRAP_IRQ
+	vec_lower lower_async, TRAP_FIQ
+	vec_lower lower_async, TRAP_SERROR
 	/* Lower EL, AArch32: HCR_EL2.RW is set, so these cannot happen. */
 	vec_hyp TRAP_SYNC
 	vec_hyp TRAP_IRQ
 	vec_hyp TRAP_FIQ
 	vec_hyp TRAP_SERROR
+
+lower_sync:
+	harden
+	mov	x0, sp
+	mov	x1, x19
+	bl	trap_lower_sync
+	b	lower_return
+
+lower_async:
+	harden
+	mov	x0, sp
+	mov	x1, x19
+	bl	trap_lower_async
 
 lower_return:
 	restore_frame_eret

@@ -10,6 +10,7 @@
 #include <hyp/hyp.h>
 #include <hyp/log.h>
 #include <hyp/mem.h>
+#include <hyp/smccc.h>
 #include <hyp/trap.h>
 #include <hyp/vcpu.h>
 
@@ -128,7 +129,9 @@ static void handle_smc(struct trap_frame *f, u64 esr)
 {
 	(void)esr;
 	/* Trapped SMC: ELR points at the SMC itself (D1.10.4). */
-	f->x[0] = (u64)(s64)-1;
+	if (!smccc_call(f)) {
+		f->x[0] = (u64)(s64)-1;
+	}
 	f->elr += 4;
 }
 

@@ -271,4 +271,36 @@ struct hv_boot_info {
 	char platform[32];       /* platform name, NUL-terminated */
 };
 
+/*
+ * Firmware calls the hyp answers itself, for guests and the VMM, over HVC
+ * and SMC (docs/ipc.md "Firmware calls"): the Arm SMC Calling Convention's
+ * architecture calls (DEN0028) and the TRNG interface (DEN0098). Function
+ * ids, results in x0.
+ */
+#define SMCCC_VERSION 0x80000000U
+#define SMCCC_ARCH_FEATURES 0x80000001U
+#define SMCCC_ARCH_SOC_ID 0x80000002U
+#define SMCCC_ARCH_WORKAROUND_1 0x80008000U
+#define SMCCC_ARCH_WORKAROUND_2 0x80007fffU
+#define SMCCC_ARCH_WORKAROUND_3 0x80003fffU
+#define TRNG_VERSION 0x84000050U
+#define TRNG_FEATURES 0x84000051U
+#define TRNG_GET_UUID 0x84000052U
+#define TRNG_RND32 0x84000053U
+#define TRNG_RND64 0xc4000053U
+
+/* Return values (DEN0028 7.x: -1 NOT_SUPPORTED, -2 NOT_REQUIRED, -3
+ * INVALID_PARAMETER; ARCH_WORKAROUND_* features: 1 "this PE does not need
+ * it"). TRNG (DEN0098 2.1): -2 INVALID_PARAMETERS, -3 NO_ENTROPY. */
+#define SMCCC_RET_SUCCESS 0
+#define SMCCC_RET_NOT_SUPPORTED (-1)
+#define SMCCC_RET_NOT_REQUIRED (-2)
+#define SMCCC_RET_INVALID_PARAMETER (-3)
+#define SMCCC_WA_UNAFFECTED 1
+#define TRNG_E_INVALID_PARAMETERS (-2)
+#define TRNG_E_NO_ENTROPY (-3)
+
+#define SMCCC_VERSION_1_1 0x10001
+#define TRNG_VERSION_1_0 0x10000
+
 #endif /* HV_ABI_H */

@@ -54,6 +54,12 @@ enum timer_irq {
 	TIMER_HYP = 3,
 };
 
+/** Where a property's value sits in the blob (len 0: absent). */
+struct plat_prop {
+	u32 off;
+	u32 len;
+};
+
 /** Everything parsed from the device tree. */
 struct platform {
 	char model[48];
@@ -71,6 +77,9 @@ struct platform {
 	u32 timer_irq[4];        /* INTIDs, by enum timer_irq */
 	paddr_t initrd_start;    /* the guest bundle; 0 if none */
 	paddr_t initrd_end;
+	struct plat_prop rng_seed;   /* /chosen/rng-seed */
+	struct plat_prop kaslr_seed; /* /chosen/kaslr-seed */
+	struct hv_region rng;        /* brcm,bcm2711-rng200; size 0 if none */
 	const char *error;       /* why platform_parse failed */
 };
 

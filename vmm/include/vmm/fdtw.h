@@ -57,6 +57,12 @@ struct guest_dt {
 	u64 dma_base;
 	u64 dma_size;
 	bool pmu; /* a PMU node (the hyp gives each vCPU its own PMU) */
+	/* /chosen/rng-seed (rng_seed_len bytes, none if 0) and, if
+	 * kaslr_seeded, /chosen/kaslr-seed: from the hyp's TRNG. */
+	const u8 *rng_seed;
+	u32 rng_seed_len;
+	bool kaslr_seeded;
+	u64 kaslr_seed;
 };
 
 /** Builds a guest's device tree into buf; returns its size or -1. */

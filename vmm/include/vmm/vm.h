@@ -225,6 +225,10 @@ void cmd_memset_bench(int argc, char **argv);
 void cmd_disk_save(int argc, char **argv);
 /** The hostile VMM's attacks (test builds only: hostile.c). */
 void cmd_hostile(int argc, char **argv);
+/** `hostile hvc on|off` (test builds only: hostile_hvc.c). */
+void cmd_hostile_hvc(int argc, char **argv);
+/** Whether the hostile VMM answered a guest's call to the VMM (into reply). */
+bool hostile_hvc_answer(struct vm *vm, u64 fn, u64 reply[4]);
 /** A hostile task posted to worker CPU cpu ran (test builds only). */
 bool hostile_poll(u32 cpu);
 

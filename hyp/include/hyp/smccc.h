@@ -1,0 +1,97 @@
+/*
+ * Firmware calls the hyp answers itself (Arm SMC Calling Convention,
+ * DEN0028; True Random Number Generator firmware interface, DEN0098) for
+ * guests and for the VMM, over HVC and SMC alike: the SMCCC version, the
+ * architecture workarounds for Spectre-v2, -v4 and -BHB, and TRNG. The
+ * answers describe the CPUs the hyp runs on and what the hyp does for
+ * them; nobody below EL2 can change them. The arch port classifies each
+ * CPU at boot (hyp/arch/aarch64/spectre.c).
+ */
+#ifndef HYP_SMCCC_H
+#define HYP_SMCCC_H
+
+#ifndef __ASSEMBLER__
+#include <abi/hv_abi.h>
+#include <hyp/trap.h>
+#include <hyp/types.h>
+#endif
+
+#ifndef __ASSEMBLER__
+/** How one CPU stands against one speculation issue; higher is worse. */
+enum spectre_state {
+	SPECTRE_UNAFFECTED = 0,
+	SPECTRE_MITIGATED = 1,
+	SPECTRE_VULNERABLE = 2,
+};
+
+/** What the arch port found out about one CPU at boot. */
+struct smccc_cpu {
+	u8 v2;   /* Spectre-v2: mitigated = firmware WORKAROUND_1 on every entry */
+	u8 v4;   /* Spectre-v4 (SSB): mitigated = firmware's, on for good */
+	u8 bhb;  /* Spectre-BHB: mitigated = a sequence on every entry */
+	bool ssbs; /* PSTATE.SSBS exists: the guest mitigates v4 itself */
+};
+#endif
+
+/* What this CPU does on every entry from EL1/EL0 (entry.S reads the
+ * word hyp_spectre_entry[cpu]): the firmware's ARCH_WORKAROUND_1 or _3,
+ * the branchy loop of SPECTRE_ENTRY_LOOP_K(flags) iterations, CLRBHB. */
+#define SPECTRE_ENTRY_FW_WA1 (1U << 0)
+#define SPECTRE_ENTRY_LOOP (1U << 1)
+#define SPECTRE_ENTRY_FW_WA3 (1U << 2)
+#define SPECTRE_ENTRY_CLRBHB (1U << 3)
+#define SPECTRE_ENTRY_LOOP_K_SHIFT 8
+#define SPECTRE_ENTRY_LOOP_K(f) (((f) >> SPECTRE_ENTRY_LOOP_K_SHIFT) & 0xffU)
+
+#ifndef __ASSEMBLER__
+/** The ID registers that decide, as read on one CPU. */
+struct cpu_ids {
+	u64 midr;
+	u64 pfr0;  /* ID_AA64PFR0_EL1: CSV2 [59:56] */
+	u64 pfr1;  /* ID_AA64PFR1_EL1: SSBS [7:4] */
+	u64 mmfr1; /* ID_AA64MMFR1_EL1: ECBHB [63:60] */
+	u64 isar2; /* ID_AA64ISAR2_EL1: CLRBHB [31:28] */
+};
+
+/** The firmware's ARCH_FEATURES answers (NOT_SUPPORTED without SMCCC 1.1). */
+struct fw_answers {
+	s32 wa1, wa2, wa3;
+};
+
+/**
+ * Decides one CPU's state and what its entries from lower ELs must do
+ * (SPECTRE_ENTRY_*), from the lists of Linux's proton-pack.c. With
+ * fw->wa2 == 0 the caller must turn the firmware's SSB mitigation on.
+ */
+void smccc_classify(const struct cpu_ids *id, const struct fw_answers *fw,
+		    struct smccc_cpu *out, u32 *entry);
+
+/**
+ * Answers an SMCCC architecture call (0x8000xxxx/0xC000xxxx) or a TRNG
+ * call (0x8400005x/0xC400005x) in f (x0..x3) and returns true; returns
+ * false, changing nothing, for any other function id. A call of those
+ * ranges the hyp does not implement answers NOT_SUPPORTED.
+ */
+bool smccc_call(struct trap_frame *f);
+
+/** Records one CPU's classification (each CPU once, at boot). */
+void smccc_cpu_online(const struct smccc_cpu *c);
+
+/** Forgets every CPU's classification (host tests). */
+void smccc_reset(void);
+
+/** The system-wide state guests are told: the worst over all CPUs. */
+struct smccc_cpu smccc_system(void);
+
+/**
+ * Classifies the calling CPU (MIDR, ID registers, the firmware's own
+ * SMCCC answers) and sets its mitigations on entry from lower ELs.
+ * `boot` is true on the boot CPU, which also probes the firmware.
+ */
+void arch_spectre_cpu_init(u32 cpu, bool boot, struct smccc_cpu *out);
+
+/** Classifies this CPU and records it (boot.c, once per CPU). */
+void smccc_cpu_init(u32 cpu, bool boot);
+#endif
+
+#endif /* HYP_SMCCC_H */
