@@ -168,7 +168,11 @@ int pgt_map(struct pgtable *pt, u64 va, paddr_t pa, u32 level, u64 attrs)
 		if ((*slot & PTE_VALID) == 0) {
 			u64 *next = table_alloc(pt);
 
-			*slot = (u64)(uintptr_t)next | PTE_TABLE | PTE_VALID;
+			/* A release: a walk on another CPU that finds the new
+			 * table finds it zeroed (the page may have been a table
+			 * before, with entries of its own). */
+			__atomic_store_n(slot, (u64)(uintptr_t)next | PTE_TABLE | PTE_VALID,
+					 __ATOMIC_RELEASE);
 		}
 		table = table_va(*slot);
 	}

@@ -206,6 +206,7 @@ u32 rng_scrub_dt_copies(u8 *base, u64 size)
 	const u32 magic = 0xedfe0dd0U;
 	const u64 *w = (const u64 *)(const void *)base;
 	u64 words = size / 8;
+	u64 next = 0; /* the first word past the last blob parsed */
 	u32 n = 0;
 
 	if (((uintptr_t)base & 7) != 0 || size < FDT_HEADER_LEN) {
@@ -220,9 +221,19 @@ u32 rng_scrub_dt_copies(u8 *base, u64 size)
 			continue;
 		}
 		for (u64 j = i; j < i + 8 && j < words; j++) {
-			if ((u32)w[j] == magic && size - 8 * j >= FDT_HEADER_LEN) {
-				n += wipe_chosen_seeds(base + 8 * j,
-						       (u32)MIN(size - 8 * j, RNG_DT_MAX));
+			u8 *h = base + 8 * j;
+			u32 total;
+
+			if (j < next || (u32)w[j] != magic || size - 8 * j < FDT_HEADER_LEN) {
+				continue;
+			}
+			n += wipe_chosen_seeds(h, (u32)MIN(size - 8 * j, RNG_DT_MAX));
+			/* Nothing inside a blob is parsed again (fdt_totalsize,
+			 * big-endian at offset 4): the scan's work stays linear
+			 * in RAM whatever the memory holds. */
+			total = (u32)h[4] << 24 | (u32)h[5] << 16 | (u32)h[6] << 8 | h[7];
+			if (total >= FDT_HEADER_LEN && total <= MIN(size - 8 * j, RNG_DT_MAX)) {
+				next = j + total / 8;
 			}
 		}
 	}

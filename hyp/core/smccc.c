@@ -161,12 +161,18 @@ void smccc_classify(const struct cpu_ids *id, const struct fw_answers *fw,
 	}
 }
 
+/* Whether some CPU counts on its own SSBS for Spectre-v4 (nothing the
+ * hyp switched on for good): then the guest has to use SSBS there. */
+static bool v4_by_ssbs;
+
 void smccc_cpu_online(const struct smccc_cpu *c)
 {
 	spin_lock(&state_lock);
 	if (cpus_seen == 0) {
 		sys_state = *c;
+		v4_by_ssbs = c->ssbs;
 	} else {
+		v4_by_ssbs = v4_by_ssbs || c->ssbs;
 		sys_state.v2 = MAX(sys_state.v2, c->v2);
 		sys_state.v4 = MAX(sys_state.v4, c->v4);
 		sys_state.bhb = MAX(sys_state.bhb, c->bhb);
@@ -207,10 +213,12 @@ static s64 wa_feature(u32 fn)
 		       : s.v2 == SPECTRE_MITIGATED ? SMCCC_RET_SUCCESS
 						   : SMCCC_RET_NOT_SUPPORTED;
 	case SMCCC_ARCH_WORKAROUND_2:
-		/* Mitigated for good (or not needed): nothing for the guest
-		 * to switch. With SSBS on every CPU the guest uses SSBS. */
-		return s.v4 == SPECTRE_VULNERABLE || s.ssbs ? SMCCC_RET_NOT_SUPPORTED
-							    : SMCCC_RET_NOT_REQUIRED;
+		/* Mitigated for good (or not needed) on every CPU: nothing
+		 * for the guest to switch. A CPU that has only its SSBS
+		 * leaves it to the guest (which uses SSBS only if every CPU
+		 * has it): never claimed mitigated then. */
+		return s.v4 == SPECTRE_VULNERABLE || v4_by_ssbs ? SMCCC_RET_NOT_SUPPORTED
+								: SMCCC_RET_NOT_REQUIRED;
 	case SMCCC_ARCH_WORKAROUND_3:
 		/* It promises Spectre-v2's mitigation as well as BHB's. */
 		if (s.bhb == SPECTRE_UNAFFECTED && s.v2 == SPECTRE_UNAFFECTED) {
@@ -226,11 +234,8 @@ static s64 wa_feature(u32 fn)
 
 static s64 arch_features(u64 x1)
 {
-	u32 fn = (u32)x1;
+	u32 fn = (u32)x1; /* an SMC32 call: W1 only, the upper half ignored */
 
-	if ((x1 >> 32) != 0) {
-		return SMCCC_RET_NOT_SUPPORTED;
-	}
 	if (fn == SMCCC_VERSION || fn == SMCCC_ARCH_FEATURES) {
 		return SMCCC_RET_SUCCESS;
 	}
@@ -284,7 +289,7 @@ static void trng_call(struct trap_frame *f, u32 fn)
 		set(f, TRNG_VERSION_1_0, 0, 0, 0);
 		break;
 	case TRNG_FEATURES: {
-		u64 q = f->x[1];
+		u32 q = (u32)f->x[1]; /* SMC32: W1 */
 		bool ok = q == TRNG_VERSION || q == TRNG_FEATURES || q == TRNG_GET_UUID ||
 			  q == TRNG_RND32 || q == TRNG_RND64;
 

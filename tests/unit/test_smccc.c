@@ -216,7 +216,8 @@ TEST(smccc_answers_for_a72_without_firmware)
 	/* BHB is mitigated at EL2 but v2 is not: _3 promises both, so no. */
 	CHECK_EQ((s64)call(SMCCC_ARCH_FEATURES, SMCCC_ARCH_WORKAROUND_3).x[0], -1);
 	CHECK_EQ((s64)call(SMCCC_ARCH_FEATURES, TRNG_RND64).x[0], -1);
-	CHECK_EQ((s64)call(SMCCC_ARCH_FEATURES, UINT64_C(1) << 32 | SMCCC_VERSION).x[0], -1);
+	/* An SMC32 call: only W1 counts, whatever the upper half holds. */
+	CHECK_EQ((s64)call(SMCCC_ARCH_FEATURES, UINT64_C(1) << 32 | SMCCC_VERSION).x[0], 0);
 	CHECK_EQ((s64)call(SMCCC_ARCH_WORKAROUND_1, 0).x[0], -1);
 	/* Unknown ids of the ranges: NOT_SUPPORTED, x1..x3 as they were. */
 	f = call(0x80001234, 7);
@@ -250,6 +251,14 @@ TEST(smccc_answers_for_mitigated_and_safe_cpus)
 	classify(A72, 0, -1, -1, -1, &fake_smccc_cpu, &e);
 	smccc_cpu_init(1, false);
 	CHECK_EQ((s64)call(SMCCC_ARCH_FEATURES, SMCCC_ARCH_WORKAROUND_1).x[0], -1);
+	/* A CPU that has only its SSBS beside one with the firmware's _2 on
+	 * for good: never "not required" (the guest must use SSBS there). */
+	smccc_reset();
+	classify(A72, 0, 0, 0, -1, &fake_smccc_cpu, &e);
+	smccc_cpu_init(0, true);
+	fake_smccc_cpu.ssbs = true;
+	smccc_cpu_init(1, false);
+	CHECK_EQ((s64)call(SMCCC_ARCH_FEATURES, SMCCC_ARCH_WORKAROUND_2).x[0], -1);
 }
 
 TEST(trng_only_with_a_source)

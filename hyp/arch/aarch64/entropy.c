@@ -72,8 +72,24 @@ static void wr(paddr_t base, u32 off, u32 v)
 	*(volatile u32 *)(uintptr_t)(base + off) = v;
 }
 
-static u32 rng200_seed[SEED_WORDS];
-static bool rng200_ok;
+/* Written with the MMU off (straight to memory), read with it on: each in
+ * cache lines of its own, invalidated after the write (invalidate only: a
+ * clean would write a stale line over the fresh words). */
+static u32 rng200_seed[SEED_WORDS] __aligned(64);
+static bool rng200_ok __aligned(64);
+
+static void drop_stale_lines(const void *p, size_t size)
+{
+	u64 ctr;
+	u64 line;
+
+	__asm__ volatile("mrs %0, ctr_el0" : "=r"(ctr));
+	line = UINT64_C(4) << ((ctr >> 16) & 0xf); /* DminLine, in words */
+	for (uintptr_t a = (uintptr_t)p & ~(line - 1); a < (uintptr_t)p + size; a += line) {
+		__asm__ volatile("dc ivac, %0" : : "r"(a) : "memory");
+	}
+	__asm__ volatile("dsb sy" : : : "memory");
+}
 
 void arch_entropy_early(void)
 {
@@ -107,9 +123,12 @@ void arch_entropy_early(void)
 	if (n < SEED_WORDS) {
 		log_warn("entropy: RNG200 at 0x%lx gave %u of %u words in %u ms: not used\n",
 			 (unsigned long)b, n, SEED_WORDS, RNG200_WAIT_MS);
+		drop_stale_lines(&rng200_ok, sizeof(rng200_ok));
 		return;
 	}
 	rng200_ok = true;
+	drop_stale_lines(rng200_seed, sizeof(rng200_seed));
+	drop_stale_lines(&rng200_ok, sizeof(rng200_ok));
 }
 
 u32 arch_entropy_boot(void)

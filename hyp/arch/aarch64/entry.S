@@ -74,6 +74,7 @@
 	smc	#0
 1:	tbz	w20, #1, 3f			/* SPECTRE_ENTRY_LOOP */
 	ubfx	x21, x20, #SPECTRE_ENTRY_LOOP_K_SHIFT, #8
+	cbz	x21, 3f				/* no count: no loop */
 	/* Taken branches overwrite the branch history (Arm's Spectre-BHB
 	 * guidance): k of them, then a barrier before anything follows. */
 2:	b	. + 4
