@@ -84,6 +84,16 @@ static u32 make_vm(void)
 	return make_vm_flags(0);
 }
 
+/* make_vm with vCPU 0 on at ENTRY and the VM started. */
+static u32 started_vm(void)
+{
+	u32 vm = make_vm();
+
+	CHECK_EQ(vcpu_init(vm, 0, ENTRY, 0), HV_OK);
+	CHECK_EQ(mem_vm_start(vm), HV_OK);
+	return vm;
+}
+
 /* HV_FN_VCPU_RUN from the VMM on fake CPU cpu; its status (HV_OK: the
  * vCPU runs and f is its frame). */
 static s64 run(u32 cpu, u32 vmid, u64 vcpu_flags, u64 reply)
@@ -312,11 +322,9 @@ TEST(vcpu_switch_orders_stage2_before_stage1_and_keeps_counters_apart)
 
 TEST(vcpu_debug_and_absent_pmu_read_as_zero)
 {
-	u32 vm = make_vm();
+	u32 vm = started_vm();
 	u32 undefs;
 
-	CHECK_EQ(vcpu_init(vm, 0, ENTRY, 0), HV_OK);
-	CHECK_EQ(mem_vm_start(vm), HV_OK);
 	CHECK_EQ(run(1, vm, 0, 0), HV_OK);
 	undefs = fake_undefs;
 	/* MRS x3, DBGBVR0_EL1 (2, 0, c0, c0, 4), MRS x4, MDSCR_EL1, MRS x5,
@@ -341,10 +349,8 @@ TEST(vcpu_debug_and_absent_pmu_read_as_zero)
 
 TEST(vcpu_serror_is_charged_to_the_world_that_raised_it)
 {
-	u32 vm = make_vm();
+	u32 vm = started_vm();
 
-	CHECK_EQ(vcpu_init(vm, 0, ENTRY, 0), HV_OK);
-	CHECK_EQ(mem_vm_start(vm), HV_OK);
 	/* Pending when the guest is about to run: the VMM's. The run is
 	 * undone, the VMM gets a virtual SError, and no run starts until it
 	 * has taken it. */
@@ -392,10 +398,8 @@ TEST(vcpu_serror_at_cpu_off_leaves_it_dead)
 
 TEST(vcpu_serror_taken_in_the_guest_stops_it)
 {
-	u32 vm = make_vm();
+	u32 vm = started_vm();
 
-	CHECK_EQ(vcpu_init(vm, 0, ENTRY, 0), HV_OK);
-	CHECK_EQ(mem_vm_start(vm), HV_OK);
 	CHECK_EQ(run(1, vm, 0, 0), HV_OK);
 	vcpu_guest_serror(&f);
 	CHECK_EQ(f.x[1], HV_EXIT_FAULT);
@@ -406,11 +410,9 @@ TEST(vcpu_serror_taken_in_the_guest_stops_it)
 
 TEST(vcpu_aarch32_debug_and_pmu_accesses_are_undefined)
 {
-	u32 vm = make_vm();
+	u32 vm = started_vm();
 	u32 undefs;
 
-	CHECK_EQ(vcpu_init(vm, 0, ENTRY, 0), HV_OK);
-	CHECK_EQ(mem_vm_start(vm), HV_OK);
 	CHECK_EQ(run(1, vm, 0, 0), HV_OK);
 	undefs = fake_undefs;
 	/* MRC p14 / p15, MRRC, LDC from an AArch32 program at EL0 (EC 0x03,
