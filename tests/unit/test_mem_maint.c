@@ -45,6 +45,30 @@ static u32 find_event(enum fake_op op, u32 from)
 
 /* ------------------------------------------------------ F9 ---- */
 
+/*
+ * Calls op (mem_grant or mem_revoke) over [gpa, gpa + size) until it is
+ * done or refused, going on from where each call stopped; each partial
+ * result must be whole pages short of the rest. Its last result goes to
+ * *last; returns the number of calls (at most 100).
+ */
+static u64 share_all(s64 (*op)(u32, u64, u64), u32 vmid, u64 gpa, u64 size, s64 *last)
+{
+	u64 calls = 0;
+	s64 r = 1;
+
+	while (r > 0 && calls < 100) {
+		r = op(vmid, gpa, size);
+		if (r > 0) {
+			CHECK(r < (s64)size && (r & (PAGE_SIZE - 1)) == 0);
+			gpa += (u64)r;
+			size -= (u64)r;
+		}
+		calls++;
+	}
+	*last = r;
+	return calls;
+}
+
 TEST(mem_donation_cleans_every_frame_and_the_icache)
 {
 	u32 vmid = 0;
@@ -99,8 +123,7 @@ TEST(mem_donation_cleans_every_frame_and_the_icache)
 TEST(mem_revoke_invalidates_only_what_the_vmm_mapped_once_per_call)
 {
 	u32 vmid = 0;
-	u64 calls = 0;
-	u64 gpa = 0;
+	u64 calls;
 	u64 size = UINT64_C(4) << 20;
 	s64 r;
 
@@ -124,11 +147,7 @@ TEST(mem_revoke_invalidates_only_what_the_vmm_mapped_once_per_call)
 
 	/* Granted again, the VMM maps all 1,024: each revoke call
 	 * invalidates the VMM's VMID once, not each page. */
-	for (r = 1; r > 0; calls++) {
-		r = mem_grant(vmid, gpa, size);
-		gpa += r > 0 ? (u64)r : 0;
-		size -= r > 0 ? (u64)r : 0;
-	}
+	calls = share_all(mem_grant, vmid, 0, size, &r);
 	CHECK_EQ(r, HV_OK);
 	CHECK_EQ(calls, 2);
 	for (u64 a = 0; a < (UINT64_C(4) << 20); a += PAGE_SIZE) {
@@ -138,14 +157,7 @@ TEST(mem_revoke_invalidates_only_what_the_vmm_mapped_once_per_call)
 	}
 	fake_tlb_ipa_count = 0;
 	fake_tlb_vmid_count = 0;
-	gpa = 0;
-	size = UINT64_C(4) << 20;
-	calls = 0;
-	for (r = 1; r > 0; calls++) {
-		r = mem_revoke(vmid, gpa, size);
-		gpa += r > 0 ? (u64)r : 0;
-		size -= r > 0 ? (u64)r : 0;
-	}
+	calls = share_all(mem_revoke, vmid, 0, size, &r);
 	CHECK_EQ(r, HV_OK);
 	CHECK_EQ(calls, 2);
 	CHECK_EQ(fake_tlb_ipa_count, 0);
@@ -159,11 +171,9 @@ TEST(mem_revoke_invalidates_only_what_the_vmm_mapped_once_per_call)
 TEST(mem_share_work_per_call_is_bounded)
 {
 	u32 vmid = 0;
-	u64 gpa = 0;
-	u64 size = FAKE_VM_RAM_SIZE; /* 8 GiB of IPA, 6 MiB of it given */
-	u64 calls = 0;
+	u64 calls;
 	u64 info[3];
-	s64 r = 1;
+	s64 r;
 
 	CHECK_EQ(fake_machine_init(64, 32, 16), 0);
 	CHECK_EQ(fake_vm_create(&vmid, false), HV_OK);
@@ -174,15 +184,7 @@ TEST(mem_share_work_per_call_is_bounded)
 	 * Steps: 3 x 512 pages of the two blocks and the level-3 table, each
 	 * of the 3 level-2 tables' other 511 entries, 5 unmapped GiB: 3,074,
 	 * so 7 calls; each page granted once. */
-	while (r > 0 && calls < 100) {
-		r = mem_grant(vmid, gpa, size);
-		if (r > 0) {
-			CHECK(r < (s64)size && (r & (PAGE_SIZE - 1)) == 0);
-			gpa += (u64)r;
-			size -= (u64)r;
-		}
-		calls++;
-	}
+	calls = share_all(mem_grant, vmid, 0, FAKE_VM_RAM_SIZE, &r); /* 8 GiB, 6 MiB given */
 	CHECK_EQ(r, HV_OK);
 	CHECK_EQ(calls, 7);
 	CHECK_EQ(mem_page_info(PFN(BLK_A) + 511, info), HV_OK);
