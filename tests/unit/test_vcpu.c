@@ -410,6 +410,7 @@ TEST(vcpu_serror_taken_in_the_guest_stops_it)
 
 TEST(vcpu_aarch32_debug_and_pmu_accesses_are_undefined)
 {
+	static const u64 ecs[] = { 0x03, 0x04, 0x05, 0x06, 0x0c };
 	u32 vm = started_vm();
 	u32 undefs;
 
@@ -417,10 +418,8 @@ TEST(vcpu_aarch32_debug_and_pmu_accesses_are_undefined)
 	undefs = fake_undefs;
 	/* MRC p14 / p15, MRRC, LDC from an AArch32 program at EL0 (EC 0x03,
 	 * 0x04, 0x05, 0x06, 0x0c): undefined for it; the vCPU goes on. */
-	for (u64 ec = 3; ec <= 0xc; ec++) {
-		if (ec == 3 || ec == 4 || ec == 5 || ec == 6 || ec == 0xc) {
-			vcpu_guest_sync(&f, (ec << 26) | (UINT64_C(1) << 25), 0, 0);
-		}
+	for (u32 i = 0; i < sizeof(ecs) / sizeof(ecs[0]); i++) {
+		vcpu_guest_sync(&f, (ecs[i] << 26) | (UINT64_C(1) << 25), 0, 0);
 	}
 	CHECK_EQ(fake_undefs, undefs + 5);
 	CHECK(vcpu_current() != NULL);

@@ -91,21 +91,17 @@ u64 arch_pmu_mdcr_guest(void)
 	       (pmu_version >= PMUVER_V3P5 ? MDCR_HCCD : 0);
 }
 
-static u32 counters(void)
-{
-	return pmu_counters;
-}
 
 /* Counter enables, interrupt enables and overflow flags: the counters'
  * bits (N event counters and the cycle counter, bit 31). */
 static u64 counter_bits(void)
 {
-	return (UINT64_C(1) << 31) | ((UINT64_C(1) << counters()) - 1);
+	return (UINT64_C(1) << 31) | ((UINT64_C(1) << pmu_counters) - 1);
 }
 
 void arch_pmu_save(struct pmu_state *s)
 {
-	u32 n = counters();
+	u32 n = pmu_counters;
 
 	/* Stop first: the values saved are the values loaded next time. */
 	s->pmcr = read_pmcr_el0();
@@ -126,7 +122,7 @@ void arch_pmu_save(struct pmu_state *s)
 void arch_pmu_load(const struct pmu_state *s)
 {
 	u64 bits = counter_bits();
-	u32 n = counters();
+	u32 n = pmu_counters;
 
 	/* Counting starts again only with the last write, of PMCR_EL0 (its
 	 * P and C bits, which reset counters, are write-only: never set). */
