@@ -59,7 +59,7 @@ Usage: ./build.sh COMMAND [ARGS]
                         QEMU boots the test image build/qemu-virt-test/ (the
                         grant and revoke rows need its test-only calls);
                         writes build/bench/results.json
-  loc                   lines of code of hyp/ (C and assembly, no tests)
+  loc                   lines of the trusted code: what links into hyp.bin, by folder
   clean                 remove build/ except the download cache
   help                  this text
 
@@ -662,16 +662,13 @@ cmd_test() {
 # ----------------------------------------------------------------- loc ----
 
 cmd_loc() {
-	local dir n total=0
-	printf '%-28s %6s\n' "hyp/ (C, headers, assembly)" "lines"
-	while read -r dir; do
-		n=$(find "$dir" -maxdepth 1 -type f \( -name '*.c' -o -name '*.h' -o -name '*.S' \) -print0 |
-			xargs -0 -r cat | wc -l)
-		((n > 0)) || continue
-		printf '%-28s %6d\n' "${dir#"$ROOT"/}" "$n"
-		total=$((total + n))
-	done < <(find "$ROOT/hyp" -type d -not -path '*/test*' | LC_ALL=C sort)
-	printf '%-28s %6d\n' "total" "$total"
+	cmd_deps_quiet_check
+	local plat objs=()
+	for plat in qemu-virt rpi4; do
+		build_platform $plat >/dev/null
+		objs+=($(make -s -C "$ROOT/hyp" O="$BUILD/$plat/hyp" CONFIG_DIR="$BUILD/$plat/config" print-objs))
+	done
+	$PY "$ROOT/tools/build/loc.py" "$ROOT" "${objs[@]}"
 }
 
 cmd_clean() {

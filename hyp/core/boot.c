@@ -6,11 +6,11 @@
 #include <generated/autoconf.h>
 #include <generated/version.h>
 #include <hyp/arch.h>
-#include <hyp/fdt.h>
+#include <lib/fdt.h>
 #include <hyp/gic.h>
 #include <hyp/host.h>
 #include <hyp/hyp.h>
-#include <hyp/lib.h>
+#include <lib/lib.h>
 #include <hyp/log.h>
 #include <hyp/mem.h>
 #include <hyp/regions.h>

@@ -7,7 +7,7 @@
 #include <hyp/arch.h>
 #include <hyp/host.h>
 #include <hyp/hyp.h>
-#include <hyp/lib.h>
+#include <lib/lib.h>
 #include <hyp/log.h>
 #include <hyp/mem.h>
 #include <hyp/regions.h>

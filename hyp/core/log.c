@@ -2,9 +2,9 @@
  * Console output of the hyp. See hyp/log.h.
  */
 #include <hyp/arch.h>
-#include <hyp/lib.h>
+#include <lib/lib.h>
 #include <hyp/log.h>
-#include <hyp/uart.h>
+#include <lib/uart.h>
 
 static u32 log_uart_kind;
 static uintptr_t log_uart_base;

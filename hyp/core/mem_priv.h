@@ -8,7 +8,7 @@
 #define HYP_CORE_MEM_PRIV_H
 
 #include <hyp/arch.h>
-#include <hyp/lib.h>
+#include <lib/lib.h>
 #include <hyp/mem.h>
 #include <hyp/regions.h>
 

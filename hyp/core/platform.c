@@ -5,8 +5,8 @@
  * be decoded with its parent's #address-cells/#size-cells and translated
  * through the `ranges` of every bus above it (DTSpec 2.3.8).
  */
-#include <hyp/fdt.h>
-#include <hyp/lib.h>
+#include <lib/fdt.h>
+#include <lib/lib.h>
 #include <hyp/platform.h>
 
 #define MAX_DEPTH 16

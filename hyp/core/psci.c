@@ -7,7 +7,7 @@
  * conduit is HVC, as the guest's device tree says; a PSCI call over SMC
  * is answered NOT_SUPPORTED, here too.
  */
-#include <hyp/lib.h>
+#include <lib/lib.h>
 #include <hyp/mem.h>
 #include <hyp/smccc.h>
 

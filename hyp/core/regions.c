@@ -1,7 +1,7 @@
 /*
  * Physical range lists. See hyp/regions.h.
  */
-#include <hyp/lib.h>
+#include <lib/lib.h>
 #include <hyp/regions.h>
 
 bool region_overlaps(u64 a, u64 as, u64 b, u64 bs)

@@ -11,8 +11,8 @@
  * callers on any CPU.
  */
 #include <hyp/arch.h>
-#include <hyp/fdt.h>
-#include <hyp/lib.h>
+#include <lib/fdt.h>
+#include <lib/lib.h>
 #include <hyp/platform.h>
 #include <hyp/rng.h>
 

@@ -12,7 +12,7 @@
  * list and branchy-loop iteration counts.
  */
 #include <hyp/arch.h>
-#include <hyp/lib.h>
+#include <lib/lib.h>
 #include <hyp/rng.h>
 #include <hyp/smccc.h>
 

@@ -10,7 +10,7 @@
  */
 #include <generated/autoconf.h>
 #include <hyp/arch.h>
-#include <hyp/lib.h>
+#include <lib/lib.h>
 #include <hyp/log.h>
 #include <hyp/mem.h>
 #include <hyp/vcpu.h>

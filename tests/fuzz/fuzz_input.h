@@ -7,7 +7,7 @@
 
 #include <stddef.h>
 
-#include <hyp/types.h>
+#include <lib/types.h>
 
 struct input {
 	const u8 *p;

@@ -4,7 +4,7 @@
 #ifndef FAKE_ARCH_H
 #define FAKE_ARCH_H
 
-#include <hyp/types.h>
+#include <lib/types.h>
 
 #define FAKE_BANK0 UINT64_C(0x40000000)
 #define FAKE_BANK0_SIZE (UINT64_C(8) << 20)

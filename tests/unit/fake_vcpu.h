@@ -4,7 +4,7 @@
 #ifndef FAKE_VCPU_H
 #define FAKE_VCPU_H
 
-#include <hyp/types.h>
+#include <lib/types.h>
 
 /** The physical CPU the code under test runs on. */
 extern u32 fake_cpu;

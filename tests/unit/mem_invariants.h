@@ -5,7 +5,7 @@
 #ifndef MEM_INVARIANTS_H
 #define MEM_INVARIANTS_H
 
-#include <hyp/pgtable.h>
+#include <lib/pgtable.h>
 
 /** One leaf of a stage-2 table: input address, descriptor, 4 KiB pages. */
 struct pt_leaf {

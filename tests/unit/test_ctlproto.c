@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include <ctl/proto.h>
-#include <hyp/types.h>
+#include <lib/types.h>
 
 #include "harness.h"
 

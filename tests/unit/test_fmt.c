@@ -3,7 +3,7 @@
  */
 #include <string.h>
 
-#include <hyp/lib.h>
+#include <lib/lib.h>
 
 #include "harness.h"
 

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include <hyp/mem.h>
-#include <hyp/pgtable.h>
+#include <lib/pgtable.h>
 
 #include "fake_arch.h"
 #include "mem_invariants.h"

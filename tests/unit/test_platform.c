@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <hyp/fdt.h>
+#include <lib/fdt.h>
 #include <hyp/platform.h>
 
 #include "harness.h"

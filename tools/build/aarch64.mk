@@ -35,3 +35,9 @@ $(O)/%.S.o: $(ROOT)/%.S $(CONFIG_DIR)/include/generated/autoconf.h
 	$(CC) $(TARGET_ASFLAGS) -c -o $@ $<
 
 -include $(OBJS:.o=.d)
+
+# The objects this program links (for ./build.sh loc).
+print-objs:
+	@echo $(OBJS)
+
+.PHONY: print-objs

@@ -4,7 +4,7 @@
  * survives the hyp refusing an access);
  * anything else is a VMM bug, reported before the VMM stops.
  */
-#include <hyp/trap.h>
+#include <arm/frame.h>
 #include <vmm/vmm.h>
 
 struct vmm_fault vmm_last_fault;

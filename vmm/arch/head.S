@@ -3,7 +3,7 @@
  * x0 = struct hv_boot_info. The image carries the Linux Image header so
  * the hyp knows its size; it is linked at 0 and relocates itself.
  */
-#include "asm.h"
+#include <arm/asm.h>
 #include <vmm/layout.h>
 
 	.section .text.head, "ax"

@@ -4,8 +4,8 @@
  * read-only, so that an access to it reaches stage 2 and shows the hyp
  * refusing it; stage 1 is the VMM's to choose, stage 2 is not.
  */
-#include <hyp/lib.h>
-#include <hyp/pgtable.h>
+#include <lib/lib.h>
+#include <lib/pgtable.h>
 #include <vmm/vmm.h>
 
 #define VA_BITS 39

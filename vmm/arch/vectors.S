@@ -4,7 +4,7 @@
  * reports the fault and stops the VMM. The frame layout is the hyp's
  * (struct trap_frame, hyp/arch/aarch64/asm.h).
  */
-#include "asm.h"
+#include <arm/asm.h>
 
 .macro vec kind
 	.balign 0x80

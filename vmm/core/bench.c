@@ -5,7 +5,7 @@
  * is the median of many calls; lines "BENCH <name> <median> <samples>" are
  * read by tools/build/bench.py.
  */
-#include <hyp/lib.h>
+#include <lib/lib.h>
 #include <vmm/vmm.h>
 
 #include "vmcmd.h"

@@ -3,7 +3,7 @@
  * 110 bytes, name and data each padded to 4 bytes), mapped read-only by
  * the hyp. Every field is checked against the bundle's size.
  */
-#include <hyp/lib.h>
+#include <lib/lib.h>
 #include <vmm/vmm.h>
 
 #define NEWC_MAGIC "070701"

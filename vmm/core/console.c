@@ -2,8 +2,8 @@
  * The VMM's console: the board's console UART, driven directly (the hyp
  * maps it into the VMM's stage 2 as a device).
  */
-#include <hyp/lib.h>
-#include <hyp/uart.h>
+#include <lib/lib.h>
+#include <lib/uart.h>
 #include <vmm/vmm.h>
 
 static u32 con_kind;
@@ -23,26 +23,26 @@ void con_putc(char c)
 	uart_putc(con_kind, con_base, c);
 }
 
-static vmm_lock_t con_lock;
+static spinlock_t con_lock;
 
 void con_write(const char *s, size_t n)
 {
-	vmm_lock(&con_lock);
+	spin_lock(&con_lock);
 	for (size_t i = 0; i < n; i++) {
 		con_putc(s[i]);
 	}
-	vmm_unlock(&con_lock);
+	spin_unlock(&con_lock);
 }
 
 void con_write_raw(const void *p, size_t n)
 {
 	const char *s = p;
 
-	vmm_lock(&con_lock);
+	spin_lock(&con_lock);
 	for (size_t i = 0; i < n; i++) {
 		uart_putc(con_kind, con_base, s[i]);
 	}
-	vmm_unlock(&con_lock);
+	spin_unlock(&con_lock);
 }
 
 void con_printf(const char *fmt, ...)

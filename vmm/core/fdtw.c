@@ -1,7 +1,7 @@
 /*
  * Flattened device tree writer and the guests' device tree. See vmm/fdtw.h.
  */
-#include <hyp/lib.h>
+#include <lib/lib.h>
 #include <vmm/fdtw.h>
 
 #define FDT_MAGIC 0xd00dfeedU

@@ -25,7 +25,7 @@
  *                              (hostile_hvc.c)
  */
 #include <generated/autoconf.h>
-#include <hyp/lib.h>
+#include <lib/lib.h>
 #include <vmm/vm.h>
 
 #include "hostile.h"

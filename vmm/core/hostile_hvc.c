@@ -8,7 +8,7 @@
  * ever appear. `hostile hvc off` restores the honest answer.
  */
 #include <generated/autoconf.h>
-#include <hyp/lib.h>
+#include <lib/lib.h>
 #include <vmm/vm.h>
 
 #if CONFIG_TEST_HOOKS

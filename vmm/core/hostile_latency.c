@@ -4,7 +4,7 @@
  * test_bounded.py. See hostile.c.
  */
 #include <generated/autoconf.h>
-#include <hyp/lib.h>
+#include <lib/lib.h>
 #include <vmm/vm.h>
 
 #include "hostile.h"

@@ -15,7 +15,7 @@
  * watchpoint would fire in it.
  */
 #include <generated/autoconf.h>
-#include <hyp/lib.h>
+#include <lib/lib.h>
 #include <vmm/vm.h>
 
 #include "hostile.h"

@@ -5,7 +5,7 @@
  * it made are gone and that every scratch frame came back.
  */
 #include <generated/autoconf.h>
-#include <hyp/lib.h>
+#include <lib/lib.h>
 #include <vmm/vm.h>
 
 #include "hostile.h"

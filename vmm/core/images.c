@@ -3,7 +3,7 @@
  * runs of the VMM's 2 MiB blocks, and the bundle's files. A configuration
  * names either; an uploaded image of the same name comes first.
  */
-#include <hyp/lib.h>
+#include <lib/lib.h>
 #include <vmm/images.h>
 #include <vmm/vmm.h>
 

@@ -15,7 +15,7 @@
  * followed there by the few instructions that grant the window and enter
  * the kernel.
  */
-#include <hyp/lib.h>
+#include <lib/lib.h>
 #include <vmm/fdtw.h>
 #include <vmm/vm.h>
 

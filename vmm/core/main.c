@@ -3,7 +3,7 @@
  * greet, and serve the console.
  */
 #include <generated/version.h>
-#include <hyp/lib.h>
+#include <lib/lib.h>
 #include <vmm/vm.h>
 #include <vmm/vmm.h>
 

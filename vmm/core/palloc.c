@@ -3,7 +3,7 @@
  * bitmap over the 2 MiB-aligned blocks of each RAM range of the boot
  * information, minus the VMM's own image.
  */
-#include <hyp/lib.h>
+#include <lib/lib.h>
 #include <vmm/vmm.h>
 
 #define MAX_BLOCKS 4096 /* 8 GiB */
@@ -12,7 +12,7 @@ static u64 block_addr[MAX_BLOCKS];
 static u8 block_used[MAX_BLOCKS];
 static u32 nblocks;
 /* Workers give blocks on first touch while CPU 0 creates and destroys. */
-static vmm_lock_t lock;
+static spinlock_t lock;
 
 void palloc_init(void)
 {
@@ -35,33 +35,33 @@ u64 palloc_block(void)
 {
 	u64 a = 0;
 
-	vmm_lock(&lock);
+	spin_lock(&lock);
 	for (u32 i = 0; i < nblocks && a == 0; i++) {
 		if (!block_used[i]) {
 			block_used[i] = 1;
 			a = block_addr[i];
 		}
 	}
-	vmm_unlock(&lock);
+	spin_unlock(&lock);
 	return a;
 }
 
 void palloc_free(u64 addr)
 {
-	vmm_lock(&lock);
+	spin_lock(&lock);
 	for (u32 i = 0; i < nblocks; i++) {
 		if (block_addr[i] == addr) {
 			block_used[i] = 0;
 		}
 	}
-	vmm_unlock(&lock);
+	spin_unlock(&lock);
 }
 
 u64 palloc_run(u32 n)
 {
 	u64 a = 0;
 
-	vmm_lock(&lock);
+	spin_lock(&lock);
 	for (u32 i = 0; n != 0 && i + n <= nblocks && a == 0; i++) {
 		u32 k = 0;
 
@@ -76,7 +76,7 @@ u64 palloc_run(u32 n)
 			a = block_addr[i];
 		}
 	}
-	vmm_unlock(&lock);
+	spin_unlock(&lock);
 	return a;
 }
 
@@ -84,10 +84,10 @@ u32 palloc_free_blocks(void)
 {
 	u32 n = 0;
 
-	vmm_lock(&lock);
+	spin_lock(&lock);
 	for (u32 i = 0; i < nblocks; i++) {
 		n += !block_used[i];
 	}
-	vmm_unlock(&lock);
+	spin_unlock(&lock);
 	return n;
 }

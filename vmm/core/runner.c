@@ -8,10 +8,10 @@
  * most 2 ms; making a vCPU runnable wakes one sleeping CPU (vm_kick). CPU
  * 0 serves the console and runs vCPUs only when it is the VMM's one CPU.
  */
-#include <hyp/lib.h>
+#include <lib/lib.h>
 #include <vmm/vm.h>
 
-vmm_lock_t vm_run_lock;
+spinlock_t vm_run_lock;
 static u32 next_slot;
 
 u64 vm_counter(void)
@@ -75,7 +75,7 @@ static bool pick(struct vm **vmp, u32 *ip, u64 *next_wake)
 	bool found = false;
 
 	*next_wake = 0;
-	vmm_lock(&vm_run_lock);
+	spin_lock(&vm_run_lock);
 	for (u32 k = 0; k < slots && !found; k++) {
 		u32 s = (next_slot + k) % slots;
 		struct vm *vm = &vm_table[s / VM_MAX_VCPUS];
@@ -95,7 +95,7 @@ static bool pick(struct vm **vmp, u32 *ip, u64 *next_wake)
 			*next_wake = vc->wake_at;
 		}
 	}
-	vmm_unlock(&vm_run_lock);
+	spin_unlock(&vm_run_lock);
 	return found;
 }
 
@@ -131,13 +131,13 @@ static void run(struct vm *vm, u32 i)
 	struct gvcpu *vc = &vm->vc[i];
 	u64 r[7];
 
-	vmm_lock(&vm->lock);
+	spin_lock(&vm->lock);
 	inject_pending(vm, i);
-	vmm_unlock(&vm->lock);
+	spin_unlock(&vm->lock);
 	vcpu_run(vm->vmid, i | vc->flags, vc->reply, r);
-	vmm_lock(&vm->lock);
+	spin_lock(&vm->lock);
 	vm_handle_exit(vm, i, r);
-	vmm_unlock(&vm->lock);
+	spin_unlock(&vm->lock);
 	__atomic_store_n(&vc->busy, false, __ATOMIC_RELEASE);
 	vm_io_flush(); /* frames this exit sent to other VMs */
 }

@@ -2,7 +2,7 @@
  * The VMM's interactive console: a line editor and a table of commands.
  */
 #include <generated/autoconf.h>
-#include <hyp/lib.h>
+#include <lib/lib.h>
 #include <vmm/ctl.h>
 #include <vmm/vm.h>
 #include <vmm/vmm.h>

@@ -4,7 +4,7 @@
  * history.
  */
 #include <ctl/proto.h>
-#include <hyp/lib.h>
+#include <lib/lib.h>
 #include <vmm/vm.h>
 
 struct vm vm_table[VM_MAX];
@@ -104,10 +104,10 @@ int vm_create(const struct vm_config *c, struct vm **out, char *why, size_t whyl
 		/* Another CPU may still try the slot's lock (vm_io_flush): the
 		 * lock itself is not wiped, and is held while the rest is. */
 		_Static_assert(offsetof(struct vm, lock) == 0, "the lock comes first");
-		vmm_lock(&vm->lock);
+		spin_lock(&vm->lock);
 		memset((u8 *)vm + sizeof(vm->lock), 0, sizeof(*vm) - sizeof(vm->lock));
 		vm->gen = gen;
-		vmm_unlock(&vm->lock);
+		spin_unlock(&vm->lock);
 	}
 	vm->cfg = *c;
 	vm->vmid = (u32)vmid;
@@ -146,9 +146,9 @@ int vm_stop(struct vm *vm)
 	if (vm->state != VM_RUNNING || vm->done != NULL) {
 		return -VM_E_STATE;
 	}
-	vmm_lock(&vm_run_lock); /* no CPU picks its vCPUs from now on */
+	spin_lock(&vm_run_lock); /* no CPU picks its vCPUs from now on */
 	vm->state = VM_STOPPED;
-	vmm_unlock(&vm_run_lock);
+	spin_unlock(&vm_run_lock);
 	while (busy(vm)) {
 		__asm__ volatile("yield"); /* at most one time slice */
 	}
@@ -186,12 +186,12 @@ int vm_destroy(struct vm *vm, const char *reason)
 	if (vm->state == VM_FREE) {
 		return -VM_E_NOT_FOUND;
 	}
-	vmm_lock(&vm->lock);
+	spin_lock(&vm->lock);
 	if (vm->done == NULL) {
 		vm->done = reason;
 		vm->ended_at = vm_counter();
 	}
-	vmm_unlock(&vm->lock);
+	spin_unlock(&vm->lock);
 	return 0;
 }
 
@@ -216,9 +216,9 @@ void vm_reap(void)
 		if (vm->state == VM_FREE || vm->done == NULL) {
 			continue;
 		}
-		vmm_lock(&vm_run_lock); /* no CPU picks its vCPUs from now on */
+		spin_lock(&vm_run_lock); /* no CPU picks its vCPUs from now on */
 		vm->state = VM_ENDED;
-		vmm_unlock(&vm_run_lock);
+		spin_unlock(&vm_run_lock);
 		while (busy(vm)) {
 			__asm__ volatile("yield"); /* at most one time slice */
 		}
@@ -283,12 +283,12 @@ u32 vm_console_history(struct vm *vm, char *buf, u32 max)
 {
 	u64 n;
 
-	vmm_lock(&vm->lock);
+	spin_lock(&vm->lock);
 	n = MIN(MIN((u64)max, vm->ring_total), (u64)VM_CON_RING);
 	for (u64 i = 0; i < n; i++) {
 		buf[i] = (char)vm->ring[(vm->ring_total - n + i) % VM_CON_RING];
 	}
-	vmm_unlock(&vm->lock);
+	spin_unlock(&vm->lock);
 	return (u32)n;
 }
 
@@ -296,14 +296,14 @@ bool vm_console_in(struct vm *vm, u8 c)
 {
 	bool ok;
 
-	vmm_lock(&vm->lock);
+	spin_lock(&vm->lock);
 	if (vm->hvc_input && vm->vdev[VDEV_CON].present) {
 		ok = vm_io_console_in(vm, c);
 	} else {
 		ok = vm->uart.rx_count < PL011_RX_FIFO && pl011_receive(&vm->uart, c);
 		vm_uart_irq_update(vm);
 	}
-	vmm_unlock(&vm->lock);
+	spin_unlock(&vm->lock);
 	return ok;
 }
 
@@ -311,9 +311,9 @@ void vm_detach_all(void)
 {
 	for (u32 i = 0; i < VM_MAX; i++) {
 		if ((vm_attached & (1U << i)) != 0) {
-			vmm_lock(&vm_table[i].lock);
+			spin_lock(&vm_table[i].lock);
 			vm_table[i].attach = ATTACH_NONE;
-			vmm_unlock(&vm_table[i].lock);
+			spin_unlock(&vm_table[i].lock);
 		}
 	}
 	vm_attached = 0;

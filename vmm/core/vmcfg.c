@@ -3,7 +3,7 @@
  * value (a number, a "string" or a bare true/false), an optional comment.
  * Every line is checked in full; the first error ends the parse.
  */
-#include <hyp/lib.h>
+#include <lib/lib.h>
 #include <vmm/vmcfg.h>
 
 enum kind { K_STRING, K_NUMBER, K_BOOL };

@@ -5,7 +5,7 @@
  * exist for operators debugging the memory interface and for the boot tests.
  */
 #include <generated/autoconf.h>
-#include <hyp/lib.h>
+#include <lib/lib.h>
 #include <vmm/vmm.h>
 
 #include "vmcmd.h"

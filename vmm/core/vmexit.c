@@ -6,7 +6,7 @@
  * which the hyp made (PSCI); and faults that end the VM. An access where
  * nothing is emulated is refused: the guest takes an external abort.
  */
-#include <hyp/lib.h>
+#include <lib/lib.h>
 #include <vmm/vm.h>
 
 #define MAX_EXITS UINT64_C(1000000000)

@@ -16,13 +16,13 @@
  * buffers under that VM's lock, by vm_io_flush after every exit and when
  * the VM posts buffers. Lock order: a VM's lock, then sw_lock.
  */
-#include <hyp/lib.h>
+#include <lib/lib.h>
 #include <vmm/images.h>
 #include <vmm/vm.h>
 #include <vmm/vswitch.h>
 
 static struct vswitch sw;
-static vmm_lock_t sw_lock;
+static spinlock_t sw_lock;
 static u32 sw_pending; /* ports with frames queued */
 
 /* ---------------------------------------------------- guest memory ---- */
@@ -81,9 +81,9 @@ static void sw_send(void *ctx, const u8 *frame, u32 len)
 {
 	u32 from = (u32)((struct vm *)ctx - vm_table);
 
-	vmm_lock(&sw_lock);
+	spin_lock(&sw_lock);
 	sw_pending |= vswitch_send(&sw, from, frame, len);
-	vmm_unlock(&sw_lock);
+	spin_unlock(&sw_lock);
 }
 
 /* Moves vm's queued frames into its receive buffers (vm->lock held). */
@@ -94,7 +94,7 @@ static void sw_deliver(struct vm *vm)
 	struct vmem m = vmem_of(vm);
 	struct vdev *d = &vm->vdev[VDEV_NET];
 
-	vmm_lock(&sw_lock);
+	spin_lock(&sw_lock);
 	while ((f = vswitch_head(&sw, p)) != NULL) {
 		int st = vnet_receive(d, &m, f->data, f->len);
 
@@ -110,7 +110,7 @@ static void sw_deliver(struct vm *vm)
 	if (vswitch_head(&sw, p) == NULL) {
 		__atomic_and_fetch(&sw_pending, ~(1U << p), __ATOMIC_RELAXED);
 	}
-	vmm_unlock(&sw_lock);
+	spin_unlock(&sw_lock);
 }
 
 void vm_io_flush(void)
@@ -124,7 +124,7 @@ void vm_io_flush(void)
 			continue;
 		}
 		pending &= ~(1U << p);
-		if (!vmm_trylock(&vm->lock)) {
+		if (!spin_trylock(&vm->lock)) {
 			continue; /* its own exit is being served: flushed after it */
 		}
 		if (sw.port[p].up) {
@@ -132,7 +132,7 @@ void vm_io_flush(void)
 			vm_irq_line(vm, VM_VIRTIO_INTID + VDEV_NET, virtio_mmio_irq(&vm->vdev[VDEV_NET].mmio),
 				    &vm->vdev[VDEV_NET].irq_raised);
 		}
-		vmm_unlock(&vm->lock);
+		spin_unlock(&vm->lock);
 	}
 }
 
@@ -284,9 +284,9 @@ int vm_io_create(struct vm *vm, char *why, size_t whylen)
 			}
 		}
 		vnet_init(&vm->vdev[VDEV_NET], c->mac);
-		vmm_lock(&sw_lock);
+		spin_lock(&sw_lock);
 		vswitch_attach(&sw, p, c->mac);
-		vmm_unlock(&sw_lock);
+		spin_unlock(&sw_lock);
 	}
 	if (c->vconsole) {
 		vcon_init(&vm->vdev[VDEV_CON]);
@@ -298,15 +298,15 @@ void vm_io_destroy(struct vm *vm)
 {
 	u32 p = (u32)(vm - vm_table);
 
-	vmm_lock(&vm->lock);
-	vmm_lock(&sw_lock);
+	spin_lock(&vm->lock);
+	spin_lock(&sw_lock);
 	vswitch_detach(&sw, p);
 	__atomic_and_fetch(&sw_pending, ~(1U << p), __ATOMIC_RELAXED);
-	vmm_unlock(&sw_lock);
+	spin_unlock(&sw_lock);
 	for (u32 s = 0; s < VDEV_SLOTS; s++) {
 		vm->vdev[s].present = false;
 	}
-	vmm_unlock(&vm->lock);
+	spin_unlock(&vm->lock);
 	for (u32 b = 0; b < vm->disk_blocks; b++) {
 		palloc_free(vm->disk_pa + (u64)b * BLOCK_SIZE);
 	}
@@ -334,9 +334,9 @@ int vm_disk_save(struct vm *vm, const char *image, char *why, size_t whylen)
 		return -VM_E_NO_MEMORY;
 	}
 	/* Its requests are served under its lock: the copy is of one moment. */
-	vmm_lock(&vm->lock);
+	spin_lock(&vm->lock);
 	memcpy((void *)(uintptr_t)im->addr, vm->disk.data, vm->disk.size);
-	vmm_unlock(&vm->lock);
+	spin_unlock(&vm->lock);
 	im->received = im->size;
 	im->complete = true;
 	return 0;
@@ -346,10 +346,10 @@ void vm_io_port_drops(struct vm *vm, u64 *spoofed, u64 *undelivered)
 {
 	const struct vswitch_port *port = &sw.port[vm - vm_table];
 
-	vmm_lock(&sw_lock);
+	spin_lock(&sw_lock);
 	*spoofed = port->up ? port->spoofed : 0;
 	*undelivered = port->up ? port->undelivered : 0;
-	vmm_unlock(&sw_lock);
+	spin_unlock(&sw_lock);
 }
 
 void vm_io_info(struct vm *vm)

@@ -3,7 +3,7 @@
  * console, destroy, probe, and `guest`, which runs test guests with their
  * output shown line by line and waits for their end.
  */
-#include <hyp/lib.h>
+#include <lib/lib.h>
 #include <vmm/vm.h>
 
 #define TEST_GUEST_MIB 16
@@ -61,10 +61,10 @@ static bool start(struct vm *vm)
 
 static void attach(struct vm *vm, enum vm_attach how)
 {
-	vmm_lock(&vm->lock);
+	spin_lock(&vm->lock);
 	vm->attach = how;
 	vm->linelen = 0;
-	vmm_unlock(&vm->lock);
+	spin_unlock(&vm->lock);
 	vm_attached |= 1U << (vm - vm_table);
 }
 
@@ -155,9 +155,9 @@ void cmd_console(int argc, char **argv)
 		con_printf("vm %s has no virtio console ('virtio_console = 1')\n", vm->cfg.name);
 		return;
 	}
-	vmm_lock(&vm->lock);
+	spin_lock(&vm->lock);
 	vm->hvc_input = hvc;
-	vmm_unlock(&vm->lock);
+	spin_unlock(&vm->lock);
 	con_printf("vm %s: console attached%s (Ctrl-] detaches)\n", vm->cfg.name,
 		   hvc ? ", typing into its virtio console" : "");
 	n = vm_console_history(vm, hist, sizeof(hist));

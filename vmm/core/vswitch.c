@@ -4,7 +4,7 @@
  * address, bytes 6-11 its source (IEEE 802.3, 3.1.1); the low bit of the
  * first byte of an address marks a group (multicast or broadcast) address.
  */
-#include <hyp/lib.h>
+#include <lib/lib.h>
 #include <vmm/vswitch.h>
 
 static bool group_address(const u8 *mac)

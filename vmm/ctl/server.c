@@ -8,7 +8,7 @@
  * after a second of silence.
  */
 #include <ctl/proto.h>
-#include <hyp/lib.h>
+#include <lib/lib.h>
 #include <vmm/ctl.h>
 #include <vmm/images.h>
 #include <vmm/vm.h>
@@ -435,9 +435,9 @@ static void do_console(void)
 
 		send(CTL_CONSOLE_END, con.id, 0, why, (u32)strlen(why));
 	}
-	vmm_lock(&vm->lock);
+	spin_lock(&vm->lock);
 	vm->hvc_input = false; /* vmctl types into the PL011 */
-	vmm_unlock(&vm->lock);
+	spin_unlock(&vm->lock);
 	con.vm = vm;
 	con.gen = vm->gen;
 	con.id = req.id;
@@ -585,11 +585,11 @@ static void stream_some(void)
 		con.sent = total - VM_CON_RING; /* overwritten before it was sent */
 	}
 	n = (u32)MIN(total - con.sent, (u64)CONSOLE_CHUNK);
-	vmm_lock(&con.vm->lock);
+	spin_lock(&con.vm->lock);
 	for (u32 i = 0; i < n; i++) {
 		rep.payload[i] = con.vm->ring[(con.sent + i) % VM_CON_RING];
 	}
-	vmm_unlock(&con.vm->lock);
+	spin_unlock(&con.vm->lock);
 	con.sent += n;
 	send(CTL_CONSOLE_DATA, con.id, 0, rep.payload, n);
 }

@@ -1,7 +1,7 @@
 /*
  * Emulated PL011. See vmm/pl011.h. Register offsets: TRM 3.2, table 3-1.
  */
-#include <hyp/lib.h>
+#include <lib/lib.h>
 #include <vmm/pl011.h>
 
 #define DR 0x000

@@ -2,7 +2,7 @@
  * What the three virtio devices share (vdev.h): queue state dropped on a
  * driver reset, and a refusal that stops the device until the next one.
  */
-#include <hyp/lib.h>
+#include <lib/lib.h>
 #include <vmm/vdev.h>
 
 void vdev_sync(struct vdev *d)

@@ -1,7 +1,7 @@
 /*
  * Emulated GIC distributor and redistributors. See vmm/vgic.h.
  */
-#include <hyp/lib.h>
+#include <lib/lib.h>
 #include <vmm/vgic.h>
 
 /* Distributor registers (common to v2 and v3 unless noted). */

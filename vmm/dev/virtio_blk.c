@@ -5,7 +5,7 @@
  * end of the disk, or a write to a read-only one, is answered with IOERR;
  * a chain the device cannot take (virtq.h) fails the device.
  */
-#include <hyp/lib.h>
+#include <lib/lib.h>
 #include <vmm/vdev.h>
 
 struct blk_hdr {

@@ -4,7 +4,7 @@
  * history (beside its PL011); queue 0 takes typed input when the console
  * is attached to it (`console NAME hvc`), else input goes to the PL011.
  */
-#include <hyp/lib.h>
+#include <lib/lib.h>
 #include <vmm/vdev.h>
 
 enum { RXQ = 0, TXQ = 1 };

@@ -3,7 +3,7 @@
  * I/O Device 1.2, 4.2.2: offsets, the feature selectors, per-queue
  * registers behind QueueSel, the status and reset rules.
  */
-#include <hyp/lib.h>
+#include <lib/lib.h>
 #include <vmm/virtio_mmio.h>
 
 #define MAGIC 0x74726976U /* "virt" */

@@ -5,7 +5,7 @@
  * frames of at most VNET_FRAME_MAX bytes and the header is all zero but
  * num_buffers (1). Where a frame goes is the switch's business.
  */
-#include <hyp/lib.h>
+#include <lib/lib.h>
 #include <vmm/vdev.h>
 
 enum { RXQ = 0, TXQ = 1 };

@@ -5,7 +5,7 @@
  * ring[num] of {id, len}} of u32 pairs. All little-endian, which is what
  * the VMM and its host tests run as.
  */
-#include <hyp/lib.h>
+#include <lib/lib.h>
 #include <vmm/virtq.h>
 
 struct vdesc {

@@ -10,7 +10,7 @@
  */
 #include <hyp/arch.h>
 #include <hyp/hyp.h>
-#include <hyp/lib.h>
+#include <lib/lib.h>
 #include <hyp/log.h>
 #include <hyp/rng.h>
 

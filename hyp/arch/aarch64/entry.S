@@ -7,7 +7,7 @@
  */
 #include <hyp/smccc.h>
 
-#include "asm.h"
+#include <arm/asm.h>
 
 .macro save_frame
 	sub	sp, sp, #FRAME_SIZE

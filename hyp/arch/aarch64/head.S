@@ -9,7 +9,8 @@
  * running any C, and from then on the hyp runs identity-mapped.
  */
 #include <generated/autoconf.h>
-#include "asm.h"
+#include <arm/asm.h>
+#include "handoff.h"
 
 	.section .text.head, "ax"
 	.global _head

@@ -7,7 +7,7 @@
 #include <hyp/arch.h>
 #include <hyp/hyp.h>
 #include <hyp/log.h>
-#include <hyp/pgtable.h>
+#include <lib/pgtable.h>
 
 #include "handoff.h"
 #include "sysreg.h"

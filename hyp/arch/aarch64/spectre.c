@@ -11,7 +11,7 @@
  * armstub has no PSCI node at all (spin table), so no SMC is made there.
  */
 #include <hyp/hyp.h>
-#include <hyp/lib.h>
+#include <lib/lib.h>
 #include <hyp/log.h>
 #include <hyp/smccc.h>
 

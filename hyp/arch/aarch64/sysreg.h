@@ -6,7 +6,7 @@
 #ifndef ARCH_SYSREG_H
 #define ARCH_SYSREG_H
 
-#include <hyp/types.h>
+#include <lib/types.h>
 
 #define DEFINE_SYSREG_RW(reg)                                                 \
 	static inline u64 read_##reg(void)                                    \

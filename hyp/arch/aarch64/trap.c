@@ -14,7 +14,7 @@
 #include <hyp/trap.h>
 #include <hyp/vcpu.h>
 
-#include "asm.h"
+#include <arm/asm.h>
 #include "sysreg.h"
 
 typedef void (*trap_handler_t)(struct trap_frame *f, u64 esr);

@@ -4,7 +4,8 @@
 #ifndef HYP_ARCH_H
 #define HYP_ARCH_H
 
-#include <hyp/types.h>
+#include <lib/spinlock.h>
+#include <lib/types.h>
 
 /** Turns the EL2 MMU on with the given register values (head.S). */
 void arch_mmu_enable(u64 ttbr, u64 tcr, u64 mair, u64 sctlr);
@@ -66,24 +67,6 @@ static inline u64 index_nospec(u64 idx, u64 size)
 	return idx < size ? idx : 0;
 }
 #endif
-
-/** A test-and-set spinlock (needs the MMU on: exclusives on Normal memory). */
-typedef struct {
-	volatile u32 locked;
-} spinlock_t;
-
-static inline void spin_lock(spinlock_t *l)
-{
-	while (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE) != 0) {
-		while (__atomic_load_n(&l->locked, __ATOMIC_RELAXED) != 0) {
-		}
-	}
-}
-
-static inline void spin_unlock(spinlock_t *l)
-{
-	__atomic_store_n(&l->locked, 0, __ATOMIC_RELEASE);
-}
 
 /** Cleans and invalidates [va, va + size) to the point of coherency. */
 void arch_dcache_clean_inval(const void *va, size_t size);

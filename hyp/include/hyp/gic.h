@@ -8,7 +8,7 @@
 #ifndef HYP_GIC_H
 #define HYP_GIC_H
 
-#include <hyp/types.h>
+#include <lib/types.h>
 
 /* The guest-physical address of the GICv2 CPU interface (GICV) in VMs. */
 #define VGIC_GICC_IPA UINT64_C(0x08010000)

@@ -6,7 +6,7 @@
 #define HYP_HOST_H
 
 #include <abi/hv_abi.h>
-#include <hyp/types.h>
+#include <lib/types.h>
 
 /**
  * Works out the VMM's memory from the platform and the hyp layout, places

@@ -7,7 +7,7 @@
 
 #include <generated/autoconf.h>
 #include <hyp/platform.h>
-#include <hyp/types.h>
+#include <lib/types.h>
 
 /** Where the hyp sits in physical memory. */
 struct hyp_layout {

@@ -7,7 +7,7 @@
 #define HYP_LOG_H
 
 #include <generated/autoconf.h>
-#include <hyp/types.h>
+#include <lib/types.h>
 
 #define LOG_ERROR 0
 #define LOG_WARN 1

@@ -14,9 +14,9 @@
 #define HYP_MEM_H
 
 #include <abi/hv_abi.h>
-#include <hyp/pgtable.h>
+#include <lib/pgtable.h>
 #include <hyp/platform.h>
-#include <hyp/types.h>
+#include <lib/types.h>
 
 #ifndef CONFIG_MAX_VMS
 #define CONFIG_MAX_VMS 8

@@ -8,7 +8,7 @@
 #define HYP_PLATFORM_H
 
 #include <abi/hv_abi.h>
-#include <hyp/types.h>
+#include <lib/types.h>
 
 #define PLAT_MAX_MEM 8
 #define PLAT_MAX_RESV 16

@@ -6,7 +6,7 @@
 #define HYP_REGIONS_H
 
 #include <abi/hv_abi.h>
-#include <hyp/types.h>
+#include <lib/types.h>
 
 /** True if [a, a+as) and [b, b+bs) share a byte. */
 bool region_overlaps(u64 a, u64 as, u64 b, u64 bs);

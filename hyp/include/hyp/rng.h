@@ -8,7 +8,7 @@
 #ifndef HYP_RNG_H
 #define HYP_RNG_H
 
-#include <hyp/types.h>
+#include <lib/types.h>
 
 /**
  * The ChaCha20 block function (RFC 8439 2.3): 64 bytes of key stream for

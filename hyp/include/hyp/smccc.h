@@ -13,7 +13,7 @@
 #ifndef __ASSEMBLER__
 #include <abi/hv_abi.h>
 #include <hyp/trap.h>
-#include <hyp/types.h>
+#include <lib/types.h>
 #endif
 
 #ifndef __ASSEMBLER__

@@ -5,15 +5,8 @@
 #ifndef HYP_TRAP_H
 #define HYP_TRAP_H
 
-#include <hyp/types.h>
-
-/** Interrupted context; layout mirrored by FRAME_* in arch/aarch64/asm.h. */
-struct trap_frame {
-	u64 x[31];
-	u64 sp_el0;
-	u64 elr;
-	u64 spsr;
-};
+#include <arm/frame.h>
+#include <lib/types.h>
 
 /**
  * Makes the interrupted EL1 context take a synchronous exception with

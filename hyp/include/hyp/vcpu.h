@@ -20,7 +20,7 @@
 #include <hyp/gic.h>
 #include <hyp/mem.h>
 #include <hyp/trap.h>
-#include <hyp/types.h>
+#include <lib/types.h>
 
 /** EL1 system registers switched between the VMM and guests. */
 struct el1_sysregs {

@@ -11,8 +11,8 @@
 #define GUEST_H
 
 #include <abi/hv_abi.h>
-#include <hyp/lib.h>
-#include <hyp/types.h>
+#include <lib/lib.h>
+#include <lib/types.h>
 
 #define GUEST_UART 0x09000000UL
 #define GUEST_TESTDEV 0x0a000000UL

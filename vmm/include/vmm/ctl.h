@@ -4,7 +4,7 @@
 #ifndef VMM_CTL_H
 #define VMM_CTL_H
 
-#include <hyp/types.h>
+#include <lib/types.h>
 
 /**
  * Takes one byte of console input. Returns how many bytes of typed text it

@@ -6,7 +6,7 @@
 #ifndef VMM_FDTW_H
 #define VMM_FDTW_H
 
-#include <hyp/types.h>
+#include <lib/types.h>
 
 #define FDTW_STRINGS 1024
 

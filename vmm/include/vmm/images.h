@@ -5,7 +5,7 @@
 #ifndef VMM_IMAGES_H
 #define VMM_IMAGES_H
 
-#include <hyp/types.h>
+#include <lib/types.h>
 
 #define IMAGES_MAX 8
 #define IMAGE_NAME_MAX 63

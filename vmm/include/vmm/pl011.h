@@ -8,7 +8,7 @@
 #ifndef VMM_PL011_H
 #define VMM_PL011_H
 
-#include <hyp/types.h>
+#include <lib/types.h>
 
 #define PL011_RX_FIFO 32
 #define PL011_TX_BUF 256

@@ -10,7 +10,7 @@
 #ifndef VMM_VDEV_H
 #define VMM_VDEV_H
 
-#include <hyp/types.h>
+#include <lib/types.h>
 #include <vmm/virtio_mmio.h>
 #include <vmm/virtq.h>
 

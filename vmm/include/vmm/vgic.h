@@ -10,7 +10,7 @@
 #ifndef VMM_VGIC_H
 #define VMM_VGIC_H
 
-#include <hyp/types.h>
+#include <lib/types.h>
 
 #define VGIC_SPIS 96                  /* INTIDs 32..127 */
 #define VGIC_IRQS (32 + VGIC_SPIS)

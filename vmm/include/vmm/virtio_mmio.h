@@ -9,7 +9,7 @@
 #ifndef VMM_VIRTIO_MMIO_H
 #define VMM_VIRTIO_MMIO_H
 
-#include <hyp/types.h>
+#include <lib/types.h>
 
 #define VIRTIO_MMIO_QUEUES 4
 #define VIRTIO_MMIO_SIZE 0x200

@@ -14,7 +14,7 @@
 #ifndef VMM_VIRTQ_H
 #define VMM_VIRTQ_H
 
-#include <hyp/types.h>
+#include <lib/types.h>
 #include <vmm/virtio_mmio.h>
 
 /** Guest memory as a device reaches it. */

@@ -12,7 +12,7 @@
 #define VMM_VM_H
 
 #include <generated/autoconf.h>
-#include <hyp/types.h>
+#include <lib/types.h>
 #include <vmm/pl011.h>
 #include <vmm/vdev.h>
 #include <vmm/vgic.h>
@@ -61,7 +61,7 @@ struct gvcpu {
 };
 
 struct vm {
-	vmm_lock_t lock;
+	spinlock_t lock;
 	enum vm_state state;
 	struct vm_config cfg;
 	u32 vmid;
@@ -106,7 +106,7 @@ struct vm {
 
 extern struct vm vm_table[VM_MAX];
 /** Taken to pick a vCPU to run and to move a VM out of VM_RUNNING. */
-extern vmm_lock_t vm_run_lock;
+extern spinlock_t vm_run_lock;
 
 /** Errors of the life-cycle calls (negative), shared with the control protocol. */
 enum vm_error {

@@ -20,7 +20,7 @@
 #ifndef VMM_VMCFG_H
 #define VMM_VMCFG_H
 
-#include <hyp/types.h>
+#include <lib/types.h>
 
 #define VMCFG_NAME_MAX 31
 #define VMCFG_PATH_MAX 63

@@ -5,7 +5,8 @@
 #define VMM_VMM_H
 
 #include <abi/hv_abi.h>
-#include <hyp/types.h>
+#include <lib/spinlock.h>
+#include <lib/types.h>
 
 #include <vmm/layout.h>
 
@@ -72,30 +73,6 @@ void palloc_free(u64 addr);
 u32 palloc_free_blocks(void);
 /** n free 2 MiB blocks at consecutive addresses (the first's address), or 0. */
 u64 palloc_run(u32 n);
-
-/** A lock for VMM data shared between its CPUs (MMU on: exclusives work). */
-typedef struct {
-	volatile u32 locked;
-} vmm_lock_t;
-
-static inline void vmm_lock(vmm_lock_t *l)
-{
-	while (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE) != 0) {
-		while (__atomic_load_n(&l->locked, __ATOMIC_RELAXED) != 0) {
-		}
-	}
-}
-
-/** Takes the lock if it is free; false if another CPU holds it. */
-static inline bool vmm_trylock(vmm_lock_t *l)
-{
-	return __atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE) == 0;
-}
-
-static inline void vmm_unlock(vmm_lock_t *l)
-{
-	__atomic_store_n(&l->locked, 0, __ATOMIC_RELEASE);
-}
 
 #define VMM_MAX_CPUS 8
 

@@ -17,7 +17,7 @@
 #define VMM_VSWITCH_H
 
 #include <generated/autoconf.h>
-#include <hyp/types.h>
+#include <lib/types.h>
 #include <vmm/vdev.h>
 
 #define VSWITCH_PORTS CONFIG_MAX_VMS

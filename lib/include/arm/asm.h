@@ -1,9 +1,10 @@
 /*
- * Constants shared by the assembly files and C: the trap frame layout and
- * per-CPU stack size.
+ * Assembly helpers and constants shared by the hyp's and the VMM's assembly
+ * files: the trap frame layout, the exception kinds, relocation, BSS and
+ * register save macros, and the Linux Image header.
  */
-#ifndef ARCH_ASM_H
-#define ARCH_ASM_H
+#ifndef ARM_ASM_H
+#define ARM_ASM_H
 
 /* struct trap_frame: x0..x30, sp_el0, elr_el2, spsr_el2 */
 #define FRAME_X(n) ((n) * 8)
@@ -20,14 +21,6 @@
 
 /* Linux Image header flags: little endian, 4 KiB pages, placed anywhere. */
 #define IMAGE_FLAGS ((1 << 1) | (1 << 3))
-
-/* struct boot_handoff: what secondary CPUs read with the MMU off. */
-#define HANDOFF_TTBR 0
-#define HANDOFF_TCR 8
-#define HANDOFF_MAIR 16
-#define HANDOFF_SCTLR 24
-#define HANDOFF_NUM_CPUS 32
-#define HANDOFF_MPIDR 40
 
 #ifdef __ASSEMBLER__
 /* Loads the address of a symbol PC-relatively (+/- 4 GiB). */
@@ -118,4 +111,4 @@
 
 #endif
 
-#endif /* ARCH_ASM_H */
+#endif /* ARM_ASM_H */

@@ -2,7 +2,7 @@
  * A small, bounded printf-style formatter. It never writes past the buffer
  * and always terminates it when size > 0.
  */
-#include <hyp/lib.h>
+#include <lib/lib.h>
 
 struct out {
 	char *buf;

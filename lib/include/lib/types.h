@@ -1,10 +1,10 @@
 /*
- * Basic types shared by the hyp's core and its library. Addresses of
+ * Basic types shared by every program in the tree. Addresses of
  * different spaces are distinct types so that a physical address cannot be
  * passed where a guest address is expected without a visible conversion.
  */
-#ifndef HYP_TYPES_H
-#define HYP_TYPES_H
+#ifndef LIB_TYPES_H
+#define LIB_TYPES_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -39,4 +39,4 @@ typedef uint64_t pfn_t;
 #define __aligned(n) __attribute__((aligned(n)))
 #define __printf(a, b) __attribute__((format(printf, a, b)))
 
-#endif /* HYP_TYPES_H */
+#endif /* LIB_TYPES_H */

@@ -1,9 +1,9 @@
 /*
- * Translation table walker and mapper. See hyp/pgtable.h. Every walk is a
+ * Translation table walker and mapper. See lib/pgtable.h. Every walk is a
  * loop over at most four levels; nothing recurses.
  */
-#include <hyp/lib.h>
-#include <hyp/pgtable.h>
+#include <lib/lib.h>
+#include <lib/pgtable.h>
 
 #define LEVEL_SHIFT(l) (PAGE_SHIFT + 9 * (3 - (l)))
 #define LEVEL_SIZE(l) (UINT64_C(1) << LEVEL_SHIFT(l))

@@ -1,8 +1,8 @@
 /*
- * Flattened device tree reader. See hyp/fdt.h.
+ * Flattened device tree reader. See lib/fdt.h.
  */
-#include <hyp/fdt.h>
-#include <hyp/lib.h>
+#include <lib/fdt.h>
+#include <lib/lib.h>
 
 /* Header field offsets (DTSpec 5.2). */
 #define HDR_MAGIC 0

@@ -8,7 +8,7 @@
  * AUX_MU_LSR at 0x14 (data ready bit 0, transmitter empty bit 5), offsets
  * from the node's reg base 0x7e215040.
  */
-#include <hyp/uart.h>
+#include <lib/uart.h>
 
 #define PL011_DR 0x00
 #define PL011_FR 0x18

@@ -4,10 +4,10 @@
  * treated as untrusted: every offset and length is checked against the
  * header before it is used.
  */
-#ifndef HYP_FDT_H
-#define HYP_FDT_H
+#ifndef LIB_FDT_H
+#define LIB_FDT_H
 
-#include <hyp/types.h>
+#include <lib/types.h>
 
 #define FDT_MAGIC 0xd00dfeedU
 
@@ -85,4 +85,4 @@ bool fdt_stringlist_has(const u8 *list, u32 len, const char *s);
  */
 bool fdt_read_cells(const u8 *p, u32 cells, u64 *out);
 
-#endif /* HYP_FDT_H */
+#endif /* LIB_FDT_H */

@@ -1,12 +1,13 @@
 /*
- * The hyp's freestanding library: memory and string helpers and a small
- * formatter. The VMM and the test guests link the same files.
+ * The shared freestanding library: memory and string helpers, a small
+ * formatter and a sort. The hyp, the VMM, the test guests and the host tools
+ * link the same files.
  */
-#ifndef HYP_LIB_H
-#define HYP_LIB_H
+#ifndef LIB_LIB_H
+#define LIB_LIB_H
 
 #include <stdarg.h>
-#include <hyp/types.h>
+#include <lib/types.h>
 
 void *memset(void *dst, int c, size_t n);
 void *memcpy(void *dst, const void *src, size_t n);
@@ -36,4 +37,4 @@ void sort_u64(u64 *a, u32 n);
  */
 bool fmt_parse_u64(const char *s, size_t len, u64 *out);
 
-#endif /* HYP_LIB_H */
+#endif /* LIB_LIB_H */

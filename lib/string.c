@@ -5,7 +5,7 @@
  * naturally aligned, bytes do the rest. The volatile pointers keep the
  * compiler from turning the loops back into calls of these functions.
  */
-#include <hyp/lib.h>
+#include <lib/lib.h>
 
 void *memset(void *dst, int c, size_t n)
 {

@@ -5,10 +5,10 @@
  * the caller does TLB maintenance. Table pages are addressed by their
  * physical address, which the hyp maps at the same virtual address.
  */
-#ifndef HYP_PGTABLE_H
-#define HYP_PGTABLE_H
+#ifndef LIB_PGTABLE_H
+#define LIB_PGTABLE_H
 
-#include <hyp/types.h>
+#include <lib/types.h>
 
 #define PTES_PER_TABLE 512U
 
@@ -161,4 +161,4 @@ void pgt_destroy(struct pgtable *pt);
 bool pgt_walk(const struct pgtable *pt, u64 va, paddr_t *pa, u64 *attrs,
 	      u32 *level);
 
-#endif /* HYP_PGTABLE_H */
+#endif /* LIB_PGTABLE_H */

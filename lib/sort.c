@@ -1,7 +1,7 @@
 /*
  * Insertion sort of a small array (benchmark medians).
  */
-#include <hyp/lib.h>
+#include <lib/lib.h>
 
 void sort_u64(u64 *a, u32 n)
 {
