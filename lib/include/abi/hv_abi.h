@@ -173,6 +173,50 @@
 #define HV_ABORT_EXEC (UINT64_C(1) << 1)
 
 /*
+ * HV_FN_VCPU_RUN's result, x0..x6 in order: the status, the exit reason
+ * and the reason's details. The hyp fills it and returns it in registers;
+ * the VMM's call wrapper stores the registers into it.
+ */
+struct hv_exit {
+	int64_t status;  /* x0: 0 or HV_E_* */
+	uint64_t reason; /* x1: HV_EXIT_* */
+	union {
+		uint64_t raw[5]; /* x2..x6 */
+		struct {
+			uint64_t ipa;
+			uint64_t size_flags; /* size in bytes | HV_MMIO_WRITE */
+			uint64_t value;      /* what a write writes */
+		} mmio;
+		struct {
+			uint64_t ipa;
+			uint64_t flags; /* HV_ABORT_* */
+		} abort;
+		struct {
+			uint64_t x[4];  /* the guest's x0..x3 */
+			uint64_t smc;   /* 0 HVC, 1 SMC */
+		} hvc;
+		struct {
+			uint64_t timer_deadline; /* or 0: no timer armed */
+		} wfi;
+		struct {
+			uint64_t esr;
+		} fault;
+		struct {
+			uint64_t sgi1r;
+		} sgi;
+		struct {
+			uint64_t intid;
+		} irq;
+		struct {
+			uint64_t event; /* HV_POWER_* */
+			uint64_t vcpu;  /* HV_POWER_CPU_ON: the vCPU turned on */
+		} power;
+	};
+};
+
+_Static_assert(sizeof(struct hv_exit) == 7 * 8, "hv_exit is x0..x6");
+
+/*
  * HV_FN_TEST_GRANT / HV_FN_TEST_REVOKE (test builds only): (x1 = vmid,
  * x2 = gpa, x3 = size) grant or revoke on behalf of a VM, so the VMM can
  * test grants before VMs run code; results as HV_FN_GRANT's (a positive
@@ -270,6 +314,11 @@ struct hv_boot_info {
 	struct hv_region bundle; /* the guest bundle (cpio newc), read-only */
 	char platform[32];       /* platform name, NUL-terminated */
 };
+
+_Static_assert(sizeof(struct hv_region) == 16, "hv_region layout");
+_Static_assert(sizeof(struct hv_boot_info) ==
+		       40 + 16 * HV_BOOT_MAX_REGIONS + 3 * 16 + 32,
+	       "hv_boot_info layout");
 
 /*
  * Firmware calls the hyp answers itself, for guests and the VMM, over HVC
