@@ -7,11 +7,10 @@
 TOTAL_PASSED=0
 TOTAL_FAILED=0
 
-# add_counts LINE: prints LINE and adds its "N passed, M failed" (printed by
+# add_counts LINE: adds the "N passed, M failed" of LINE (printed by
 # junit_count.py from a JUnit report, or a harness's summary line) to the
 # totals; a LINE without them counts as one failure.
 add_counts() {
-	printf '%s\n' "$1"
 	if [[ $1 =~ ([0-9]+)\ passed,\ ([0-9]+)\ failed ]]; then
 		TOTAL_PASSED=$((TOTAL_PASSED + BASH_REMATCH[1]))
 		TOTAL_FAILED=$((TOTAL_FAILED + BASH_REMATCH[2]))
@@ -23,12 +22,14 @@ add_counts() {
 # run_pytest NAME DIR [ARG...]: pytest on tests/DIR, counted from its JUnit
 # report build/test/NAME.xml (a missing report is a failure).
 run_pytest() {
-	local name=$1 dir=$2 xml=$BUILD/test/$1.xml
+	local name=$1 dir=$2 xml=$BUILD/test/$1.xml line
 	shift 2
 	rm -f "$xml"
 	(cd "$ROOT" && HYP_BUILD="$BUILD" HYP_IMAGE="${HYP_IMAGE:-test}" $PY -m pytest -q -p no:cacheprovider \
 		--junitxml="$xml" "$@" "tests/$dir") 2>&1 | tee "$BUILD/test/$name.log" || true
-	add_counts "$($PY "$TOOLS/junit_count.py" "$xml" "$name")"
+	line=$($PY "$TOOLS/junit_count.py" "$xml" "$name")
+	printf '%s\n' "$line"
+	add_counts "$line"
 }
 
 # run_fuzz SECONDS TARGET: one libFuzzer target of tests/fuzz for SECONDS,
@@ -43,9 +44,11 @@ run_fuzz() {
 	grep -E '^stat::(number_of_executed_units|average_exec_per_sec)|^Done' "$log" || true
 	((rc == 0)) || tail -n 30 "$log"
 	if ((rc == 0)); then
-		add_counts "$target: 1 passed, 0 failed (${secs} s, corpus $out/corpus-$target)"
+		echo "$target: 1 passed, 0 failed (${secs} s, corpus $out/corpus-$target)"
+		TOTAL_PASSED=$((TOTAL_PASSED + 1))
 	else
-		add_counts "$target: 0 passed, 1 failed (crash input in $out/crashes/)"
+		echo "$target: 0 passed, 1 failed (crash input in $out/crashes/)"
+		TOTAL_FAILED=$((TOTAL_FAILED + 1))
 	fi
 }
 
@@ -64,8 +67,13 @@ group_unit() {
 	"$dir/unit-tests" -d "$dir/data" >"$BUILD/test/unit.log" || rc=$?
 	cat "$BUILD/test/unit.log"
 	summary=$(tail -n1 "$BUILD/test/unit.log")
-	[[ $summary =~ ^unit:\ [0-9]+\ passed,\ [0-9]+\ failed$ ]] || summary="unit: no summary line, exit status $rc"
-	[[ $rc == 0 || $summary != *" 0 failed" ]] || summary="${summary% 0 failed} 1 failed (exit status $rc)"
+	if [[ ! $summary =~ ^unit:\ [0-9]+\ passed,\ [0-9]+\ failed$ ]]; then
+		summary="unit: no summary line, exit status $rc"
+		echo "$summary"
+	elif ((rc != 0)) && [[ $summary == *" 0 failed" ]]; then
+		summary="${summary% 0 failed} 1 failed (exit status $rc after the summary)"
+		echo "$summary"
+	fi
 	add_counts "$summary"
 }
 
