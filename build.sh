@@ -56,13 +56,13 @@ write_if_changed() {
 	[[ -f $f && $(<"$f") == "$(printf '%s\n' "$@")" ]] || printf '%s\n' "$@" >"$f"
 }
 
-# build_programs PLATFORM NAME: the configuration, the VMM and hyp.bin of
+# build_programs NAME: the configuration, the VMM and hyp.bin of
 # build/NAME, from configs/NAME_defconfig.
 build_programs() {
-	local out=$BUILD/$2 bid
+	local out=$BUILD/$1 bid
 	bid=$(git -C "$ROOT" rev-parse --short=12 HEAD 2>/dev/null || true)
 	mkdir -p "$out"
-	$PY "$TOOLS/kconfig.py" "$ROOT/Kconfig" "$ROOT/configs/${2}_defconfig" "$out/config"
+	$PY "$TOOLS/kconfig.py" "$ROOT/Kconfig" "$ROOT/configs/${1}_defconfig" "$out/config"
 	write_if_changed "$out/config/include/generated/version.h" \
 		"#define BUILD_VERSION \"$HYP_VERSION\"" "#define BUILD_ID 0x${bid:-0}ULL"
 	make -s -C "$ROOT/vmm" O="$out/vmm" CONFIG_DIR="$out/config"
@@ -83,7 +83,7 @@ build_platform() {
 	test) name=$plat-test && say "build $name ($HYP_VERSION, test build: test-only calls on)" ;;
 	*) die "unknown build flavour '$flavour' (expected: release or test)" ;;
 	esac
-	build_programs "$plat" "$name"
+	build_programs "$name"
 	"$TOOLS/bundle.sh" "$BUILD/$name"
 	"$TOOLS/bootdisk.sh" "$plat" "$BUILD/$name"
 }
@@ -217,7 +217,7 @@ cmd_loc() {
 	local plat objs=() o
 	"$TOOLS/deps.sh" --check
 	for plat in "${PLATFORMS[@]}"; do
-		build_programs "$plat" "$plat"
+		build_programs "$plat"
 		read -ra o < <(make -s -C "$ROOT/hyp" O="$BUILD/$plat/hyp" CONFIG_DIR="$BUILD/$plat/config" print-objs)
 		objs+=("${o[@]}")
 	done
