@@ -72,6 +72,7 @@ void guest_irq(void)
 void guest_main(void)
 {
 	u64 freq;
+	struct hv_version v;
 
 	/* Its own PMU (vms/bench.cfg: pmu = 1); the cycle counter counts at
 	 * EL2 too (PMCCFILTR_EL0.NSH), so a call's cost includes the hyp's. */
@@ -81,7 +82,7 @@ void guest_main(void)
 	for (u32 i = 0; i < N; i++) {
 		u64 t0 = cycles();
 
-		(void)hvc(HV_FN_VERSION, 0, 0, 0);
+		(void)hv_version(&v);
 		samples[i] = cycles() - t0;
 	}
 	report("guest_null_hypercall");

@@ -19,23 +19,23 @@ static u64 vmm_reads(u64 gpa)
 void guest_main(void)
 {
 	u64 gpa = (u64)(uintptr_t)shared;
-	struct hvc_res r;
+	s64 st;
 
 	shared[0] = MAGIC;
 	result("private_before", vmm_reads(gpa) == 0, "VMM read %s",
 	       vmm_reads(gpa) == 0 ? "refused" : "the page");
-	r = hvc(HV_FN_GRANT, gpa, 4096, 0);
-	result("grant", r.x0 == HV_OK, "x0 %ld", (long)r.x0);
+	st = hv_grant(gpa, 4096);
+	result("grant", st == HV_OK, "x0 %ld", (long)st);
 	result("vmm_reads_granted", vmm_reads(gpa) == MAGIC, "VMM read 0x%lx",
 	       (unsigned long)vmm_reads(gpa));
-	r = hvc(HV_FN_REVOKE, gpa, 4096, 0);
-	result("revoke", r.x0 == HV_OK, "x0 %ld", (long)r.x0);
+	st = hv_revoke(gpa, 4096);
+	result("revoke", st == HV_OK, "x0 %ld", (long)st);
 	result("private_after", vmm_reads(gpa) == 0, "VMM read %s",
 	       vmm_reads(gpa) == 0 ? "refused" : "the page");
-	r = hvc(HV_FN_REVOKE, gpa, 4096, 0);
-	result("revoke_twice", (s64)r.x0 == HV_E_NOT_GRANTED, "x0 %ld", (long)r.x0);
-	r = hvc(HV_FN_GRANT, gpa + 1, 4096, 0);
-	result("grant_unaligned", (s64)r.x0 == HV_E_INVALID, "x0 %ld", (long)r.x0);
-	r = hvc(HV_FN_GRANT, (1UL << 40) - 4096, 8192, 0);
-	result("grant_overflow", (s64)r.x0 == HV_E_INVALID, "x0 %ld", (long)r.x0);
+	st = hv_revoke(gpa, 4096);
+	result("revoke_twice", st == HV_E_NOT_GRANTED, "x0 %ld", (long)st);
+	st = hv_grant(gpa + 1, 4096);
+	result("grant_unaligned", st == HV_E_INVALID, "x0 %ld", (long)st);
+	st = hv_grant((1UL << 40) - 4096, 8192);
+	result("grant_overflow", st == HV_E_INVALID, "x0 %ld", (long)st);
 }

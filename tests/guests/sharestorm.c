@@ -10,14 +10,14 @@
 #include "lib/guest.h"
 
 /* GRANT or REVOKE over all of RAM; the number of calls, or an error. */
-static s64 share_all(u64 fn)
+static s64 share_all(bool grant)
 {
 	u64 gpa = GUEST_RAM;
 	u64 size = GUEST_RAM_SIZE;
 	s64 calls = 1;
 	s64 r;
 
-	while ((r = (s64)hvc(fn, gpa, size, 0).x0) > 0) {
+	while ((r = grant ? hv_grant(gpa, size) : hv_revoke(gpa, size)) > 0) {
 		gpa += (u64)r;
 		size -= (u64)r;
 		calls++;
@@ -40,8 +40,8 @@ static void storm(u32 vcpu)
 	__asm__ volatile("mrs %0, cntfrq_el0" : "=r"(freq));
 	for (u64 n = 0;; n++) {
 		u64 t = counter();
-		s64 g = share_all(HV_FN_GRANT);
-		s64 v = share_all(HV_FN_REVOKE);
+		s64 g = share_all(true);
+		s64 v = share_all(false);
 
 		t = counter() - t;
 		if (g < 0 || v < 0) {

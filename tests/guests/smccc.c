@@ -8,6 +8,8 @@
  */
 #include "lib/guest.h"
 
+/* hvc or smc (guest.h): calls by id, so that each call goes over both
+ * conduits the same way; the typed wrappers use HVC only. */
 typedef struct hvc_res (*call_fn)(u64 fn, u64 a1, u64 a2, u64 a3);
 
 static u64 midr(void)

@@ -30,9 +30,9 @@ void guest_main(void)
 			u64 word = 0x7461626c65000000UL | (b << 8) | round; /* "table" */
 
 			*(volatile u64 *)gpa = word;
-			bad_calls += hvc(HV_FN_GRANT, gpa, 4096, 0).x0 != HV_OK;
+			bad_calls += hv_grant(gpa, 4096) != HV_OK;
 			read += vmm_reads(gpa) == word;
-			bad_calls += hvc(HV_FN_REVOKE, gpa, 4096, 0).x0 != HV_OK;
+			bad_calls += hv_revoke(gpa, 4096) != HV_OK;
 			refused += vmm_reads(gpa) == 0;
 		}
 	}

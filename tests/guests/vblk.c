@@ -22,6 +22,10 @@ struct blk_req {
 	u64 sector;
 } __aligned(16);
 
+/* The header the VMM's virtio_blk.c reads (Virtual I/O Device 1.2, 5.2.6). */
+_Static_assert(sizeof(struct blk_req) == 16 && offsetof(struct blk_req, sector) == 8,
+	       "virtio-blk request header layout");
+
 static struct vq q __aligned(4096);
 static struct blk_req hdr __aligned(4096);
 static u8 status __aligned(4096);

@@ -74,10 +74,9 @@ void guest_main(void)
 		secret[i] = SECRET ^ ((u64)i << 48);
 		ring[i] = 0x52494e47 + i; /* "RING" */
 	}
-	r = hvc(HV_FN_GRANT, (u64)(uintptr_t)ring, 4096, 0);
 	printf("victim: secret 0x%lx ring 0x%lx hot 0x%lx grant %ld\n",
 	       (unsigned long)(uintptr_t)secret, (unsigned long)(uintptr_t)ring,
-	       (unsigned long)(uintptr_t)hot, (long)r.x0);
+	       (unsigned long)(uintptr_t)hot, (long)hv_grant((u64)(uintptr_t)ring, 4096));
 	r = hvc(PSCI_CPU_ON, 1, (u64)(uintptr_t)secondary_entry, 1);
 	printf("victim: hot writer on vCPU 1: %ld\n", (long)r.x0);
 	fp_fill();

@@ -2,9 +2,11 @@
  * The VMM's device tree writer and its guests' device tree, read back by
  * the hyp's own parser and checked by dtc.
  */
+#define _DEFAULT_SOURCE /* readlink */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <hyp/platform.h>
 #include <vmm/fdtw.h>
@@ -70,10 +72,19 @@ TEST(fdtw_guest_tree_passes_dtc)
 	s32 n = guest_dt_build(blob, sizeof(blob), &c);
 	char cmd[4096];
 	char path[512];
+	ssize_t len;
 	FILE *f;
 
 	CHECK(n > 0);
-	snprintf(path, sizeof(path), "%s/guest-generated.dtb", test_data_dir);
+	/* The blob and dtc's output go beside the test program (under build/),
+	 * wherever it is run from. */
+	len = readlink("/proc/self/exe", path, sizeof(path) - 32);
+	CHECK(len > 0 && memchr(path, '/', (size_t)len) != NULL);
+	if (len <= 0 || memchr(path, '/', (size_t)len) == NULL) {
+		return;
+	}
+	path[len] = '\0';
+	strcpy(strrchr(path, '/'), "/guest-generated.dtb");
 	f = fopen(path, "wb");
 	CHECK(f != NULL);
 	if (f == NULL || n <= 0) {

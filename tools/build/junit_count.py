@@ -2,7 +2,8 @@
 """Prints "NAME: N passed, M failed" from a pytest JUnit XML report.
 
 Skipped tests are reported separately and never counted as passed; a
-missing or unreadable report counts as one failure.
+missing or unreadable report, or one with no test in it, counts as one
+failure.
 """
 import sys
 import xml.etree.ElementTree as ET
@@ -25,6 +26,9 @@ def main():
             skipped += 1
         else:
             passed += 1
+    if passed + failed + skipped == 0:
+        print(f"{name}: no test in the report {path}")
+        failed = 1
     extra = f", {skipped} skipped" if skipped else ""
     print(f"{name}: {passed} passed, {failed} failed{extra}")
 

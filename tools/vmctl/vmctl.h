@@ -1,6 +1,6 @@
 /*
- * vmctl's parts: the line to the VMM (conn.c), output (print.c) and the
- * commands (vmctl.c).
+ * vmctl's parts: the command line (vmctl.c), the commands (commands.c and
+ * console.c), the line to the VMM (conn.c) and output (print.c).
  */
 #ifndef VMCTL_H
 #define VMCTL_H
@@ -16,6 +16,8 @@ enum { EX_OK = 0, EX_REFUSED = 1, EX_USAGE = 2, EX_CONNECT = 3 };
 #define TIMEOUT_MS 60000
 
 extern const char *prog;
+/** Nonzero with --json: commands print JSON instead of tables. */
+extern int json;
 /** The line to the VMM (a file descriptor), -1 until open_conn. */
 extern int conn;
 /** The id of the next request. */
@@ -43,5 +45,27 @@ const char *state_name(uint32_t s);
 void json_vm(const struct ctl_vm *v);
 void print_vm_header(void);
 void print_vm(const struct ctl_vm *v);
+
+/**
+ * The commands (commands.c, console.c). Each takes its arguments, checked
+ * in number by vmctl.c, as a NULL-terminated vector, and returns the exit
+ * status; on a refusal or a lost line they exit instead.
+ */
+int cmd_list(char *const *args);
+int cmd_create(char *const *args);
+int cmd_start(char *const *args);
+int cmd_stop(char *const *args);
+int cmd_destroy(char *const *args);
+int cmd_console(char *const *args);
+int cmd_info(char *const *args);
+int cmd_stats(char *const *args);
+int cmd_images(char *const *args);
+int cmd_upload(char *const *args);
+int cmd_disk_save(char *const *args);
+int cmd_ping(char *const *args);
+/** Reads create's configuration file; exits with FILE:LINE: on errors. */
+void check_create(char *const *args);
+/** The length of a VM name; exits with a usage error if it is not one. */
+size_t name_arg(const char *name);
 
 #endif /* VMCTL_H */

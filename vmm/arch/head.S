@@ -115,13 +115,3 @@ vmm_mmu_enable:
 	msr	sctlr_el1, x3
 	isb
 	ret
-
-/* hvc_call(fn, a1, a2, a3, out[4]): SMCCC call to the hyp. */
-	.global hvc_call
-hvc_call:
-	mov	x9, x4
-	hvc	#0
-	cbz	x9, 2f
-	stp	x0, x1, [x9]
-	stp	x2, x3, [x9, #16]
-2:	ret

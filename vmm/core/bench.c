@@ -5,6 +5,7 @@
  * is the median of many calls; lines "BENCH <name> <median> <samples>" are
  * read by tools/build/bench.py.
  */
+#include <abi/hv_call.h>
 #include <lib/lib.h>
 #include <vmm/vmm.h>
 
@@ -35,23 +36,15 @@ static void pmu_start(void)
 	__asm__ volatile("isb");
 }
 
-/* One call to the hyp, timed; returns the status, *took the cycles. */
-static s64 hv(u64 fn, u64 a1, u64 a2, u64 a3, u64 a4, u64 *took)
-{
-	register u64 x0 __asm__("x0") = fn;
-	register u64 x1 __asm__("x1") = a1;
-	register u64 x2 __asm__("x2") = a2;
-	register u64 x3 __asm__("x3") = a3;
-	register u64 x4 __asm__("x4") = a4;
-	u64 t0 = cycles();
-
-	__asm__ volatile("hvc #0"
-			 : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3), "+r"(x4)
-			 :
-			 : "memory");
-	*took = cycles() - t0;
-	return (s64)x0;
-}
+/* Times one call to the hyp: the status of `call`, `took` its cycles. */
+#define TIMED(took, call)                                                                \
+	({                                                                               \
+		u64 t0_ = cycles();                                                      \
+		s64 st_ = (call);                                                        \
+                                                                                         \
+		(took) = cycles() - t0_;                                                 \
+		st_;                                                                     \
+	})
 
 static void report(const char *name, u64 *a, u32 n)
 {
@@ -90,9 +83,8 @@ void cmd_bench(int argc, char **argv)
 {
 	u64 base = find_ram(PAGES * PAGE_SIZE + BLOCKS * BLOCK_SIZE + BLOCK_SIZE);
 	u64 blocks;
-	u64 t;
 	u64 vmid;
-	u64 r[4];
+	struct hv_version v;
 
 	(void)argc;
 	(void)argv;
@@ -103,7 +95,7 @@ void cmd_bench(int argc, char **argv)
 	blocks = ALIGN_UP(base + PAGES * PAGE_SIZE, BLOCK_SIZE);
 	pmu_start();
 	for (u32 i = 0; i < NULL_CALLS; i++) {
-		(void)hv(HV_FN_VERSION, 0, 0, 0, 0, &samples[i]);
+		(void)TIMED(samples[i], hv_version(&v));
 	}
 	report("null_hypercall", samples, NULL_CALLS);
 
@@ -112,49 +104,44 @@ void cmd_bench(int argc, char **argv)
 		(void)probe_write64(a, a);
 	}
 	/* RAM from 0 to past the last block's GiB (see prot_and_map_2m). */
-	hvc_call(HV_FN_VM_CREATE, 0, (u64)(BLOCKS + 1) << 30, 0, r);
-	if (failed("vm_create", (s64)r[0])) {
+	if (failed("vm_create", hv_vm_create(0, (u64)(BLOCKS + 1) << 30, 0, &vmid))) {
 		return;
 	}
-	vmid = r[1];
 	for (u32 i = 0; i < PAGES; i++) {
 		if (failed("prot_and_map 4K",
-			   hv(HV_FN_PROT_AND_MAP, vmid, (u64)i * PAGE_SIZE,
-			      base + (u64)i * PAGE_SIZE, 3, &samples[i]))) {
+			   TIMED(samples[i], hv_prot_and_map(vmid, (u64)i * PAGE_SIZE,
+							     base + (u64)i * PAGE_SIZE, 3)))) {
 			return;
 		}
 	}
 	report("prot_and_map_4k", samples, PAGES);
 	for (u32 i = 0; i < BLOCKS; i++) {
 		if (failed("prot_and_map 2M",
-			   hv(HV_FN_PROT_AND_MAP, vmid, (u64)(i + 1) << 30,
-			      blocks + (u64)i * BLOCK_SIZE, 2, &samples[i]))) {
+			   TIMED(samples[i], hv_prot_and_map(vmid, (u64)(i + 1) << 30,
+							     blocks + (u64)i * BLOCK_SIZE, 2)))) {
 			return;
 		}
 	}
 	report("prot_and_map_2m", samples, BLOCKS);
 	for (u32 i = 0; i < PAGES; i++) {
-		(void)hv(HV_FN_TEST_GRANT, vmid, (u64)i * PAGE_SIZE, PAGE_SIZE, 0,
-			 &samples[i]);
+		(void)TIMED(samples[i], hv_test_grant(vmid, (u64)i * PAGE_SIZE, PAGE_SIZE));
 	}
 	report("grant_4k", samples, PAGES);
 	for (u32 i = 0; i < PAGES; i++) {
-		(void)hv(HV_FN_TEST_REVOKE, vmid, (u64)i * PAGE_SIZE, PAGE_SIZE, 0,
-			 &samples[i]);
+		(void)TIMED(samples[i], hv_test_revoke(vmid, (u64)i * PAGE_SIZE, PAGE_SIZE));
 	}
 	report("revoke_4k", samples, PAGES);
-	(void)hv(HV_FN_VM_STOP, vmid, 0, 0, 0, &t);
+	(void)hv_vm_stop(vmid);
 	for (u32 i = 0; i < PAGES; i++) {
-		(void)hv(HV_FN_CLEAR_VM_RANGE, vmid, (base >> PAGE_SHIFT) + i, 1, 0,
-			 &samples[i]);
+		(void)TIMED(samples[i], hv_clear_vm_range(vmid, (base >> PAGE_SHIFT) + i, 1));
 	}
 	report("clear_4k", samples, PAGES);
 	for (u32 i = 0; i < BLOCKS; i++) {
-		(void)hv(HV_FN_CLEAR_VM_RANGE, vmid,
-			 (blocks >> PAGE_SHIFT) + (u64)i * 512, 512, 0, &samples[i]);
+		(void)TIMED(samples[i],
+			    hv_clear_vm_range(vmid, (blocks >> PAGE_SHIFT) + (u64)i * 512, 512));
 	}
 	report("clear_2m", samples, BLOCKS);
-	if (failed("vm_destroy", hv(HV_FN_VM_DESTROY, vmid, 0, 0, 0, &t))) {
+	if (failed("vm_destroy", hv_vm_destroy(vmid))) {
 		return;
 	}
 	con_printf("BENCH done\n");

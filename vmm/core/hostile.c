@@ -24,6 +24,7 @@
  *   hostile hvc on|off         answer guests' calls to the VMM with a lie
  *                              (hostile_hvc.c)
  */
+#include <abi/hv_call.h>
 #include <generated/autoconf.h>
 #include <lib/lib.h>
 #include <vmm/vm.h>
@@ -170,7 +171,7 @@ static void cmd_reinit(int argc, char **argv)
 	(void)probe_write64(pa + 0x28, (u64)vm->nblocks * BLOCK_SIZE);
 	/* Between two of its runs (BUSY while it is on a CPU). */
 	while (tries < 100000 && st == HV_E_BUSY) {
-		st = hv_call(HV_FN_VCPU_INIT, vm->vmid, vcpu, gpa, 0, NULL);
+		st = hv_vcpu_init(vm->vmid, vcpu, gpa, 0);
 		tries++;
 	}
 	con_printf("hostile reinit %s: VCPU_INIT(vcpu %lu, 0x%lx) on the running VM: %ld after "
@@ -200,9 +201,8 @@ static void cmd_stopclear(int argc, char **argv)
 	while (!running && spins++ < 10000000) {
 		running = __atomic_load_n(&vm->vc[vm->cfg.vcpus - 1].busy, __ATOMIC_ACQUIRE);
 	}
-	stop = hv_call(HV_FN_VM_STOP, vm->vmid, 0, 0, 0, NULL);
-	clear = hv_call(HV_FN_CLEAR_VM_RANGE, vm->vmid, lo >> PAGE_SHIFT,
-			(hi + BLOCK_SIZE - lo) >> PAGE_SHIFT, 0, NULL);
+	stop = hv_vm_stop(vm->vmid);
+	clear = hv_clear_vm_range(vm->vmid, lo >> PAGE_SHIFT, (hi + BLOCK_SIZE - lo) >> PAGE_SHIFT);
 	words = nonzero_words(vm, &unreadable);
 	con_printf("hostile stopclear %s: a vCPU %s; VM_STOP %ld, CLEAR_VM_RANGE %ld; "
 		   "%lu non-zero words and %u unreadable pages in the %u MiB returned\n",
@@ -227,33 +227,33 @@ static struct {
 static bool reuse_task(u32 cpu)
 {
 	u32 held = 0; /* VMIDs below the target it keeps, so the next is the target */
-	u64 r[4];
+	const u64 reply[4] = { 0, 0, 0, 0 };
 
 	(void)cpu;
 	while (!__atomic_load_n(&reuse.stop, __ATOMIC_ACQUIRE)) {
-		u64 x[4];
+		u64 id;
 
-		if (hv_call(HV_FN_VM_CREATE, 0x40000000, reuse.ram, 0, 0, r) != HV_OK) {
+		if (hv_vm_create(0x40000000, reuse.ram, 0, &id) != HV_OK) {
 			continue;
 		}
-		if (r[1] != reuse.target) {
-			held |= 1U << r[1];
+		if (id != reuse.target) {
+			held |= 1U << id;
 			continue;
 		}
 		reuse.rounds++;
-		(void)hv_call(HV_FN_VM_START, r[1], 0, 0, 0, NULL);
+		(void)hv_vm_start(id);
 		for (u32 v = 0; v < 2; v++) {
 			/* With the destroyed VM's vCPUs still there, this would
 			 * run its registers in a VM the VMM built. */
-			reuse.runs += hv_call(HV_FN_VCPU_RUN, r[1], v, 0, 0, x) == HV_OK;
+			reuse.runs += hv_vcpu_run(id, v, reply).status == HV_OK;
 		}
-		(void)hv_call(HV_FN_VM_STOP, r[1], 0, 0, 0, NULL);
-		(void)hv_call(HV_FN_VM_DESTROY, r[1], 0, 0, 0, NULL);
+		(void)hv_vm_stop(id);
+		(void)hv_vm_destroy(id);
 	}
 	for (u32 id = 1; id < 32; id++) {
 		if ((held & (1U << id)) != 0) {
-			(void)hv_call(HV_FN_VM_STOP, id, 0, 0, 0, NULL);
-			(void)hv_call(HV_FN_VM_DESTROY, id, 0, 0, 0, NULL);
+			(void)hv_vm_stop(id);
+			(void)hv_vm_destroy(id);
 		}
 	}
 	return true;
@@ -274,12 +274,12 @@ static void cmd_reuse(int argc, char **argv)
 	reuse.rounds = 0;
 	reuse.runs = 0;
 	reuse.stop = false;
-	st[0] = hv_call(HV_FN_VM_STOP, vm->vmid, 0, 0, 0, NULL);
+	st[0] = hv_vm_stop(vm->vmid);
 	st[1] = HV_OK;
 	for (u32 b = 0; b < vm->nblocks && st[1] == HV_OK; b++) {
 		if (vm->blocks[b] != 0) {
-			st[1] = hv_call(HV_FN_CLEAR_VM_RANGE, vm->vmid, vm->blocks[b] >> PAGE_SHIFT,
-					BLOCK_SIZE >> PAGE_SHIFT, 0, NULL);
+			st[1] = hv_clear_vm_range(vm->vmid, vm->blocks[b] >> PAGE_SHIFT,
+						  BLOCK_SIZE >> PAGE_SHIFT);
 		}
 	}
 	if (st[1] == HV_OK) {
@@ -289,7 +289,7 @@ static void cmd_reuse(int argc, char **argv)
 	for (u32 i = 0; i < 100000; i++) {
 		__asm__ volatile("yield");
 	}
-	st[2] = hv_call(HV_FN_VM_DESTROY, vm->vmid, 0, 0, 0, NULL);
+	st[2] = hv_vm_destroy(vm->vmid);
 	for (u32 i = 0; i < 2000000 && reuse.rounds < 50; i++) {
 		__asm__ volatile("yield");
 	}

@@ -3,6 +3,7 @@
  * CONFIG_TEST_HOOKS): `hostile latency CALLS`, for tests/hostile/
  * test_bounded.py. See hostile.c.
  */
+#include <abi/hv_call.h>
 #include <generated/autoconf.h>
 #include <lib/lib.h>
 #include <vmm/vm.h>
@@ -19,7 +20,7 @@ void hostile_latency(int argc, char **argv)
 	u64 freq = vm_counter_freq();
 	u64 worst = 0;
 	u64 sum = 0;
-	u64 r[4];
+	struct hv_mem_info mi;
 
 	if (argc != 3 || !fmt_parse_u64(argv[2], strlen(argv[2]), &calls) || calls == 0 ||
 	    calls > 100000) {
@@ -30,7 +31,7 @@ void hostile_latency(int argc, char **argv)
 		u64 t0 = vm_counter();
 		u64 t;
 
-		(void)hv_call(HV_FN_MEM_INFO, 0, 0, 0, 0, r);
+		(void)hv_mem_info(0, &mi);
 		t = vm_counter() - t0;
 		worst = MAX(worst, t);
 		sum += t;

@@ -15,6 +15,7 @@
  * followed there by the few instructions that grant the window and enter
  * the kernel.
  */
+#include <abi/hv_call.h>
 #include <lib/lib.h>
 #include <vmm/fdtw.h>
 #include <vmm/vm.h>
@@ -30,15 +31,10 @@
  */
 static bool trng_words(u64 *out, u32 n)
 {
-	u64 r[4];
-
 	for (u32 i = 0; i + 3 <= n; i += 3) {
-		if (hv_call(TRNG_RND64, 192, 0, 0, 0, r) != SMCCC_RET_SUCCESS) {
+		if (hv_trng_rnd64(192, &out[i]) != SMCCC_RET_SUCCESS) {
 			return false;
 		}
-		out[i] = r[1];
-		out[i + 1] = r[2];
-		out[i + 2] = r[3];
 	}
 	return true;
 }
@@ -67,7 +63,6 @@ static u64 zeroed_block(void)
 bool vm_give_block(struct vm *vm, u32 b)
 {
 	u64 pa;
-	u64 r[4];
 
 	if (b >= vm->nblocks) {
 		return false;
@@ -79,8 +74,7 @@ bool vm_give_block(struct vm *vm, u32 b)
 	if (pa == 0) {
 		return false;
 	}
-	if (hv_call(HV_FN_PROT_AND_MAP, vm->vmid, vm->ram_ipa + (u64)b * BLOCK_SIZE, pa | 3, 2,
-		    r) != HV_OK) {
+	if (hv_prot_and_map(vm->vmid, vm->ram_ipa + (u64)b * BLOCK_SIZE, pa | 3, 2) != HV_OK) {
 		palloc_free(pa);
 		return false;
 	}
@@ -217,7 +211,6 @@ int vm_load(struct vm *vm, char *why, size_t whylen)
 	u32 shim[SHIM_SIZE / 4];
 	struct guest_dt g;
 	s32 dt_len;
-	u64 r[4];
 	u64 seed[(GUEST_RNG_SEED_LEN + 8) / 8]; /* three TRNG_RND64 calls */
 
 	vm->ram_ipa = VM_RAM_IPA - window;
@@ -295,8 +288,8 @@ int vm_load(struct vm *vm, char *why, size_t whylen)
 	/* Give the loaded blocks, then (unless on demand) all the others. */
 	for (u32 b = 0; b < vm->nblocks; b++) {
 		if (vm->blocks[b] != 0) {
-			s64 st = hv_call(HV_FN_PROT_AND_MAP, vm->vmid, vm->ram_ipa + (u64)b * BLOCK_SIZE,
-					 vm->blocks[b] | 3, 2, r);
+			s64 st = hv_prot_and_map(vm->vmid, vm->ram_ipa + (u64)b * BLOCK_SIZE,
+						 vm->blocks[b] | 3, 2);
 
 			if (st != HV_OK) {
 				drop_loaded(vm, b);

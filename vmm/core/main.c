@@ -2,6 +2,7 @@
  * VMM server start-up: check the hand-over from the hyp, turn on the MMU,
  * greet, and serve the console.
  */
+#include <abi/hv_call.h>
 #include <generated/version.h>
 #include <lib/lib.h>
 #include <vmm/vm.h>
@@ -34,19 +35,16 @@ u32 vmm_cpus_running = 1;
 u32 vmm_start_cpus(void)
 {
 	static bool done;
-	u64 r[4];
 
 	if (done) {
 		return vmm_cpus_running;
 	}
 	done = true;
-	hvc_call(HV_FN_CPU_INFO, 0, 0, 0, r);
 	for (u64 cpu = 0; cpu < vmm_boot->num_cpus && cpu < VMM_MAX_CPUS; cpu++) {
 		if (cpu == vmm_cpu()) {
 			continue;
 		}
-		hvc_call(HV_FN_CPU_START, cpu, (u64)(uintptr_t)vmm_secondary_entry, cpu, r);
-		if ((s64)r[0] == HV_OK) {
+		if (hv_cpu_start(cpu, (u64)(uintptr_t)vmm_secondary_entry, cpu) == HV_OK) {
 			vmm_cpus_running++;
 		}
 	}
@@ -57,22 +55,22 @@ const char vmm_version[] = BUILD_VERSION;
 void vmm_main(const struct hv_boot_info *info);
 void vmm_main(const struct hv_boot_info *info)
 {
-	u64 r[4];
+	struct hv_cpu_info ci;
+	struct hv_version v;
 
 	if (info == NULL || info->magic != HV_BOOT_INFO_MAGIC) {
 		return; /* no console to complain on */
 	}
 	vmm_boot = info;
-	hvc_call(HV_FN_CPU_INFO, 0, 0, 0, r);
-	__asm__ volatile("msr tpidr_el1, %0" : : "r"(r[2])); /* this CPU's index */
+	(void)hv_cpu_info(&ci);
+	__asm__ volatile("msr tpidr_el1, %0" : : "r"(ci.self)); /* this CPU's index */
 	con_init(info->uart_kind, (uintptr_t)info->uart_base);
 	vmm_mmu_init();
 	palloc_init();
-	hvc_call(HV_FN_VERSION, 0, 0, 0, r);
+	(void)hv_version(&v);
 	con_printf("\nvmm %s: VMM server at EL1, hyp ABI %lu.%lu, %u CPUs, "
 		   "GICv%u, platform %s\n",
-		   vmm_version, (unsigned long)(r[1] >> 16),
-		   (unsigned long)(r[1] & 0xffff), info->num_cpus,
+		   vmm_version, (unsigned long)v.major, (unsigned long)v.minor, info->num_cpus,
 		   info->gic_version, info->platform);
 	con_printf("Type 'help' for commands.\n");
 	shell_run();

@@ -8,6 +8,7 @@
  * most 2 ms; making a vCPU runnable wakes one sleeping CPU (vm_kick). CPU
  * 0 serves the console and runs vCPUs only when it is the VMM's one CPU.
  */
+#include <abi/hv_call.h>
 #include <lib/lib.h>
 #include <vmm/vm.h>
 
@@ -28,30 +29,6 @@ u64 vm_counter_freq(void)
 
 	__asm__ volatile("mrs %0, cntfrq_el0" : "=r"(v));
 	return v;
-}
-
-/* vcpu_run: x1 vmid, x2 vcpu | flags, x3..x6 reply; returns x0..x6. */
-static void vcpu_run(u64 vmid, u64 vcpu_flags, const u64 reply[4], u64 out[7])
-{
-	register u64 x0 __asm__("x0") = HV_FN_VCPU_RUN;
-	register u64 x1 __asm__("x1") = vmid;
-	register u64 x2 __asm__("x2") = vcpu_flags;
-	register u64 x3 __asm__("x3") = reply[0];
-	register u64 x4 __asm__("x4") = reply[1];
-	register u64 x5 __asm__("x5") = reply[2];
-	register u64 x6 __asm__("x6") = reply[3];
-
-	__asm__ volatile("hvc #0"
-			 : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3), "+r"(x4), "+r"(x5), "+r"(x6)
-			 :
-			 : "memory");
-	out[0] = x0;
-	out[1] = x1;
-	out[2] = x2;
-	out[3] = x3;
-	out[4] = x4;
-	out[5] = x5;
-	out[6] = x6;
 }
 
 /* A vCPU in WFI is runnable again once its timer deadline has passed or an
@@ -105,10 +82,9 @@ static volatile u32 idle_cpus;
 void vm_kick(void)
 {
 	u32 idle = __atomic_load_n(&idle_cpus, __ATOMIC_ACQUIRE);
-	u64 r[4];
 
 	if (idle != 0) {
-		(void)hv_call(HV_FN_CPU_WAKE, (u64)__builtin_ctz(idle), 0, 0, 0, r);
+		(void)hv_cpu_wake((u64)__builtin_ctz(idle));
 	}
 }
 
@@ -116,11 +92,10 @@ void vm_kick(void)
 static void inject_pending(struct vm *vm, u32 i)
 {
 	struct gvcpu *vc = &vm->vc[i];
-	u64 r[4];
 
 	for (u32 id = 0; id < 64 && vc->pending_irqs != 0; id++) {
 		if ((vc->pending_irqs & (UINT64_C(1) << id)) != 0 &&
-		    hv_call(HV_FN_IRQ_INJECT, vm->vmid, i, id, 0, r) == HV_OK) {
+		    hv_irq_inject(vm->vmid, i, id) == HV_OK) {
 			vc->pending_irqs &= ~(UINT64_C(1) << id);
 		}
 	}
@@ -129,14 +104,14 @@ static void inject_pending(struct vm *vm, u32 i)
 static void run(struct vm *vm, u32 i)
 {
 	struct gvcpu *vc = &vm->vc[i];
-	u64 r[7];
+	struct hv_exit e;
 
 	spin_lock(&vm->lock);
 	inject_pending(vm, i);
 	spin_unlock(&vm->lock);
-	vcpu_run(vm->vmid, i | vc->flags, vc->reply, r);
+	e = hv_vcpu_run(vm->vmid, i | vc->flags, vc->reply);
 	spin_lock(&vm->lock);
-	vm_handle_exit(vm, i, r);
+	vm_handle_exit(vm, i, &e);
 	spin_unlock(&vm->lock);
 	__atomic_store_n(&vc->busy, false, __ATOMIC_RELEASE);
 	vm_io_flush(); /* frames this exit sent to other VMs */
@@ -163,7 +138,6 @@ bool vm_run_one(void)
 void vm_worker(u32 cpu)
 {
 	const u64 per_us = vm_counter_freq() / 1000000;
-	u64 r[4];
 
 	for (;;) {
 		struct vm *vm;
@@ -195,7 +169,7 @@ void vm_worker(u32 cpu)
 		}
 		vm_io_flush();
 		/* Nothing to run: sleep (under emulation this frees the core). */
-		(void)hv_call(HV_FN_CPU_IDLE, us, 0, 0, 0, r);
+		(void)hv_cpu_idle(us);
 		__atomic_and_fetch(&idle_cpus, ~(1U << cpu), __ATOMIC_SEQ_CST);
 	}
 }

@@ -1,6 +1,7 @@
 /*
  * The VMM's interactive console: a line editor and a table of commands.
  */
+#include <abi/hv_call.h>
 #include <generated/autoconf.h>
 #include <lib/lib.h>
 #include <vmm/ctl.h>
@@ -25,18 +26,17 @@ static void cmd_help(int argc, char **argv);
 
 static void cmd_version(int argc, char **argv)
 {
-	u64 r[4];
+	struct hv_version v;
+	s64 st = hv_version(&v);
 
 	(void)argc;
 	(void)argv;
-	hvc_call(HV_FN_VERSION, 0, 0, 0, r);
-	if ((s64)r[0] != HV_OK) {
-		con_printf("version: hyp call failed (%ld)\n", (long)r[0]);
+	if (st != HV_OK) {
+		con_printf("version: hyp call failed (%ld)\n", (long)st);
 		return;
 	}
 	con_printf("vmm %s\nhyp ABI %lu.%lu, build %012lx\n", vmm_version,
-		   (unsigned long)(r[1] >> 16), (unsigned long)(r[1] & 0xffff),
-		   (unsigned long)r[2]);
+		   (unsigned long)v.major, (unsigned long)v.minor, (unsigned long)v.build_id);
 }
 
 static void print_region(const char *what, const struct hv_region *r)
@@ -71,17 +71,17 @@ static void cmd_mem(int argc, char **argv)
 
 static void cmd_cpus(int argc, char **argv)
 {
-	u64 r[4];
+	struct hv_cpu_info ci;
+	s64 st = hv_cpu_info(&ci);
 
 	(void)argc;
 	(void)argv;
-	hvc_call(HV_FN_CPU_INFO, 0, 0, 0, r);
-	if ((s64)r[0] != HV_OK) {
-		con_printf("cpus: hyp call failed (%ld)\n", (long)r[0]);
+	if (st != HV_OK) {
+		con_printf("cpus: hyp call failed (%ld)\n", (long)st);
 		return;
 	}
-	con_printf("%lu CPUs online; the VMM runs on CPU %lu\n",
-		   (unsigned long)r[1], (unsigned long)r[2]);
+	con_printf("%lu CPUs online; the VMM runs on CPU %lu\n", (unsigned long)ci.online,
+		   (unsigned long)ci.self);
 }
 
 static void cmd_peek(int argc, char **argv)
@@ -120,28 +120,29 @@ static void cmd_test_fault(int argc, char **argv)
 {
 	u64 cpu;
 	u64 before;
-	u64 r[4];
+	struct hv_cpu_info ci;
+	s64 st;
 
 	if (argc != 2 || !fmt_parse_u64(argv[1], strlen(argv[1]), &cpu)) {
 		con_printf("usage: test-fault CPU\n");
 		return;
 	}
-	hvc_call(HV_FN_CPU_INFO, 0, 0, 0, r);
-	before = r[1];
-	hvc_call(HV_FN_TEST_FAULT, cpu, 0, 0, r);
-	switch ((s64)r[0]) {
+	(void)hv_cpu_info(&ci);
+	before = ci.online;
+	st = hv_test_fault(cpu);
+	switch (st) {
 	case HV_OK:
 		/* Wait for the hyp's report to finish before printing. */
 		for (u32 i = 0; i < TEST_FAULT_POLLS; i++) {
-			hvc_call(HV_FN_CPU_INFO, 0, 0, 0, r);
-			if (r[1] < before) {
+			(void)hv_cpu_info(&ci);
+			if (ci.online < before) {
 				break;
 			}
 		}
 		con_printf("test-fault: CPU %lu %s; %lu CPUs online\n",
 			   (unsigned long)cpu,
-			   r[1] < before ? "stopped" : "did not stop",
-			   (unsigned long)r[1]);
+			   ci.online < before ? "stopped" : "did not stop",
+			   (unsigned long)ci.online);
 		break;
 	case HV_E_NOT_SUPPORTED:
 		con_printf("test-fault: not in this build (CONFIG_TEST_HOOKS)\n");
@@ -149,7 +150,7 @@ static void cmd_test_fault(int argc, char **argv)
 	default:
 		con_printf("test-fault: refused (%ld): CPU %lu is not an idle "
 			   "secondary CPU\n",
-			   (long)(s64)r[0], (unsigned long)cpu);
+			   (long)st, (unsigned long)cpu);
 		break;
 	}
 }
@@ -360,10 +361,8 @@ void shell_run(void)
 			active = vm_run_one() || active;
 		}
 		if (!active) {
-			u64 r[4];
-
 			/* Nothing came in: sleep a little (input waits in the UART). */
-			(void)hv_call(HV_FN_CPU_IDLE, IDLE_US, 0, 0, 0, r);
+			(void)hv_cpu_idle(IDLE_US);
 		}
 	}
 }

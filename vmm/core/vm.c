@@ -3,6 +3,7 @@
  * start, destroy, and the reaping of VMs that ended; each VM's console
  * history.
  */
+#include <abi/hv_call.h>
 #include <ctl/proto.h>
 #include <lib/lib.h>
 #include <vmm/vm.h>
@@ -30,15 +31,14 @@ static void teardown(struct vm *vm)
 	u32 kept = 0;
 
 	vm_io_destroy(vm); /* no device touches its memory from now on */
-	st = hv_call(HV_FN_VM_STOP, vm->vmid, 0, 0, 0, NULL);
+	st = hv_vm_stop(vm->vmid);
 	vm_cleared_mib = 0;
 	(void)st;
 	for (u32 b = 0; b < vm->nblocks; b++) {
 		if (vm->blocks[b] == 0) {
 			continue;
 		}
-		st = hv_call(HV_FN_CLEAR_VM_RANGE, vm->vmid, vm->blocks[b] >> PAGE_SHIFT,
-			  (BLOCK_SIZE / PAGE_SIZE), 0, NULL);
+		st = hv_clear_vm_range(vm->vmid, vm->blocks[b] >> PAGE_SHIFT, BLOCK_SIZE / PAGE_SIZE);
 		if (st == HV_OK) {
 			palloc_free(vm->blocks[b]);
 			vm_cleared_mib += 2;
@@ -51,7 +51,7 @@ static void teardown(struct vm *vm)
 		con_printf("vm %s: clear_vm_range refused for %u blocks: not reused\n",
 			   vm->cfg.name, kept);
 	}
-	st = hv_call(HV_FN_VM_DESTROY, vm->vmid, 0, 0, 0, NULL);
+	st = hv_vm_destroy(vm->vmid);
 	if (st != HV_OK) {
 		con_printf("vm %s: vm_destroy refused (%ld)\n", vm->cfg.name, (long)st);
 	}
@@ -68,8 +68,7 @@ int vm_create(const struct vm_config *c, struct vm **out, char *why, size_t whyl
 	struct vm *vm = NULL;
 	u32 nblocks = c->memory_mib / 2;
 	u64 vmid;
-	u64 r[4];
-	s64 st = HV_OK;
+	s64 st;
 	int err;
 
 	if (vm_find(c->name) != NULL) {
@@ -92,12 +91,12 @@ int vm_create(const struct vm_config *c, struct vm **out, char *why, size_t whyl
 	}
 	/* Its RAM, fixed for its life: the I/O window below the kernel's
 	 * place, then the rest (loader.c lays it out the same way). */
-	if (hv_call(HV_FN_VM_CREATE, VM_RAM_IPA - ((u64)c->io_window_mib << 20),
-		    (u64)nblocks * BLOCK_SIZE, c->pmu ? HV_VM_PMU : 0, 0, r) != HV_OK) {
-		fmt_format(why, whylen, "vm_create refused (%ld)", (long)(s64)r[0]);
+	st = hv_vm_create(VM_RAM_IPA - ((u64)c->io_window_mib << 20), (u64)nblocks * BLOCK_SIZE,
+			  c->pmu ? HV_VM_PMU : 0, &vmid);
+	if (st != HV_OK) {
+		fmt_format(why, whylen, "vm_create refused (%ld)", (long)st);
 		return -VM_E_HYP;
 	}
-	vmid = r[1];
 	{
 		u32 gen = vm->gen + 1;
 
@@ -121,10 +120,10 @@ int vm_create(const struct vm_config *c, struct vm **out, char *why, size_t whyl
 		err = vm_load(vm, why, whylen);
 	}
 	for (u32 i = 0; i < c->vcpus && err == 0 && st == HV_OK; i++) {
-		st = hv_call(HV_FN_VCPU_CREATE, vm->vmid, i, 0, 0, NULL);
+		st = hv_vcpu_create(vm->vmid, i);
 	}
 	if (err == 0 && st == HV_OK) {
-		st = hv_call(HV_FN_VCPU_INIT, vm->vmid, 0, vm->entry, vm->dt_ipa, NULL);
+		st = hv_vcpu_init(vm->vmid, 0, vm->entry, vm->dt_ipa);
 	}
 	if (err == 0 && st != HV_OK) {
 		fmt_format(why, whylen, "vCPU set-up refused (%ld)", (long)st);
@@ -169,7 +168,7 @@ int vm_start(struct vm *vm, char *why, size_t whylen)
 			   vm->state == VM_RUNNING ? "running" : "ending");
 		return -VM_E_STATE;
 	}
-	st = hv_call(HV_FN_VM_START, vm->vmid, 0, 0, 0, NULL);
+	st = hv_vm_start(vm->vmid);
 	if (st != HV_OK) {
 		fmt_format(why, whylen, "vm_start refused (%ld)", (long)st);
 		return -VM_E_HYP;

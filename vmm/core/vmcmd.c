@@ -4,6 +4,7 @@
  * CONFIG_TEST_HOOKS), stop, clear and destroy it, and inspect frames. They
  * exist for operators debugging the memory interface and for the boot tests.
  */
+#include <abi/hv_call.h>
 #include <generated/autoconf.h>
 #include <lib/lib.h>
 #include <vmm/vmm.h>
@@ -68,28 +69,28 @@ static void report(const char *what, s64 st)
 void cmd_vm(int argc, char **argv)
 {
 	u64 a[3];
-	u64 r[4];
 	const char *sub = argc > 1 ? argv[1] : "";
 
 	if (strcmp(sub, "create") == 0 && (argc == 2 || parse_args(argc, argv, 2, 2, a))) {
-		s64 st = argc == 2 ? hv_call(HV_FN_VM_CREATE, 0, RAW_VM_RAM_SIZE, 0, 0, r)
-				   : hv_call(HV_FN_VM_CREATE, a[0], a[1], 0, 0, r);
+		u64 vmid;
+		s64 st = argc == 2 ? hv_vm_create(0, RAW_VM_RAM_SIZE, 0, &vmid)
+				   : hv_vm_create(a[0], a[1], 0, &vmid);
 
 		if (st == HV_OK) {
-			con_printf("vm create: vmid %lu\n", (unsigned long)r[1]);
+			con_printf("vm create: vmid %lu\n", (unsigned long)vmid);
 		} else {
 			report("vm create", st);
 		}
 	} else if (strcmp(sub, "start") == 0 && parse_args(argc, argv, 2, 1, a)) {
-		report("vm start", hv_call(HV_FN_VM_START, a[0], 0, 0, 0, r));
+		report("vm start", hv_vm_start(a[0]));
 	} else if (strcmp(sub, "stop") == 0 && parse_args(argc, argv, 2, 1, a)) {
-		report("vm stop", hv_call(HV_FN_VM_STOP, a[0], 0, 0, 0, r));
+		report("vm stop", hv_vm_stop(a[0]));
 	} else if (strcmp(sub, "destroy") == 0 && parse_args(argc, argv, 2, 1, a)) {
-		report("vm destroy", hv_call(HV_FN_VM_DESTROY, a[0], 0, 0, 0, r));
+		report("vm destroy", hv_vm_destroy(a[0]));
 	} else if (strcmp(sub, "map") == 0 && argc == 6 && parse_args(argc, argv, 2, 3, a)) {
 		u64 level = strcmp(argv[5], "2m") == 0 ? 2 : 3;
 
-		report("vm map", hv_call(HV_FN_PROT_AND_MAP, a[0], a[1], a[2] | 3, level, r));
+		report("vm map", hv_prot_and_map(a[0], a[1], a[2] | 3, level));
 	} else if (strcmp(sub, "clear") == 0 && parse_args(argc, argv, 2, 1, a)) {
 		/* every frame of every RAM range */
 		s64 st = HV_OK;
@@ -97,8 +98,7 @@ void cmd_vm(int argc, char **argv)
 		for (u32 i = 0; i < vmm_boot->num_ram && st == HV_OK; i++) {
 			const struct hv_region *rg = &vmm_boot->ram[i];
 
-			st = hv_call(HV_FN_CLEAR_VM_RANGE, a[0], rg->base >> 12,
-				  rg->size >> 12, 0, r);
+			st = hv_clear_vm_range(a[0], rg->base >> 12, rg->size >> 12);
 		}
 		report("vm clear", st);
 #if CONFIG_TEST_HOOKS
@@ -108,8 +108,8 @@ void cmd_vm(int argc, char **argv)
 		s64 st;
 
 		/* A call does a bounded part of the range: > 0 is how far. */
-		while ((st = hv_call(grant ? HV_FN_TEST_GRANT : HV_FN_TEST_REVOKE, a[0], a[1],
-				     a[2], 0, r)) > 0) {
+		while ((st = grant ? hv_test_grant(a[0], a[1], a[2])
+				   : hv_test_revoke(a[0], a[1], a[2])) > 0) {
 			a[1] += (u64)st;
 			a[2] -= (u64)st;
 		}
@@ -126,33 +126,33 @@ void cmd_vm(int argc, char **argv)
 void cmd_frames(int argc, char **argv)
 {
 	u64 owner = 0;
-	u64 r[4];
+	struct hv_mem_info mi;
 	s64 st;
 
 	if (argc > 2 || (argc == 2 && !parse_args(argc, argv, 1, 1, &owner))) {
 		con_printf("usage: frames [OWNER] (0 VMM, 1.. VM, 254 hyp)\n");
 		return;
 	}
-	st = hv_call(HV_FN_MEM_INFO, owner, 0, 0, 0, r);
+	st = hv_mem_info(owner, &mi);
 	if (st != HV_OK) {
 		report("frames", st);
 		return;
 	}
 	con_printf("owner %lu: %lu frames, %lu table pages; pool %lu pages free\n",
-		   (unsigned long)owner, (unsigned long)r[1], (unsigned long)r[2],
-		   (unsigned long)r[3]);
+		   (unsigned long)owner, (unsigned long)mi.frames, (unsigned long)mi.table_pages,
+		   (unsigned long)mi.pool_free);
 }
 
 void cmd_page(int argc, char **argv)
 {
 	u64 pfn;
-	u64 r[4];
+	struct hv_page_info pi;
 
 	if (!parse_args(argc, argv, 1, 1, &pfn) || argc != 2) {
 		con_printf("usage: page PFN\n");
 		return;
 	}
-	(void)hv_call(HV_FN_PAGE_INFO, pfn, 0, 0, 0, r);
+	(void)hv_page_info(pfn, &pi);
 	con_printf("pfn 0x%lx: owner %lu count %lu gfn 0x%lx\n", (unsigned long)pfn,
-		   (unsigned long)r[1], (unsigned long)r[2], (unsigned long)r[3]);
+		   (unsigned long)pi.owner, (unsigned long)pi.count, (unsigned long)pi.gfn);
 }

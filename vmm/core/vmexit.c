@@ -235,7 +235,7 @@ static void abort_exit(struct vm *vm, struct gvcpu *vc, u64 ipa)
 	vc->flags = HV_RUN_ABORT;
 }
 
-void vm_handle_exit(struct vm *vm, u32 i, const u64 *r)
+void vm_handle_exit(struct vm *vm, u32 i, const struct hv_exit *e)
 {
 	struct gvcpu *vc = &vm->vc[i];
 
@@ -246,13 +246,13 @@ void vm_handle_exit(struct vm *vm, u32 i, const u64 *r)
 		end(vm, "too many exits");
 		return;
 	}
-	if ((s64)r[0] != HV_OK) {
+	if (e->status != HV_OK) {
 		end(vm, "vcpu_run refused");
 		return;
 	}
-	switch (r[1]) {
+	switch (e->reason) {
 	case HV_EXIT_MMIO:
-		if (vm_ram_range(vm, r[2], 1)) {
+		if (vm_ram_range(vm, e->mmio.ipa, 1)) {
 			/* Never: the hyp reports faults in RAM as HV_EXIT_ABORT,
 			 * with no value (its MMIO guard). Counted; a test build
 			 * answers a load as a hostile VMM would, with a marker
@@ -260,11 +260,12 @@ void vm_handle_exit(struct vm *vm, u32 i, const u64 *r)
 			vm->ram_mmio_exits++;
 			vc->reply[0] = CONFIG_TEST_HOOKS ? UINT64_C(0x484f5354494c4521) : 0;
 			vc->flags = CONFIG_TEST_HOOKS ? 0 : HV_RUN_ABORT;
-		} else if (!mmio(vm, i, r[2], r[3] & 0xff, (r[3] & HV_MMIO_WRITE) != 0, r[4],
-			  &vc->reply[0])) {
+		} else if (!mmio(vm, i, e->mmio.ipa, e->mmio.size_flags & 0xff,
+				 (e->mmio.size_flags & HV_MMIO_WRITE) != 0, e->mmio.value,
+				 &vc->reply[0])) {
 			if (vm_log_allowed(vm)) {
 				con_printf("vm %s: MMIO at IPA 0x%lx refused: no device there\n",
-					   vm->cfg.name, (unsigned long)r[2]);
+					   vm->cfg.name, (unsigned long)e->mmio.ipa);
 			}
 			vc->flags = HV_RUN_ABORT;
 		}
@@ -273,32 +274,32 @@ void vm_handle_exit(struct vm *vm, u32 i, const u64 *r)
 		/* PSCI, SMCCC and TRNG are the hyp's; the VMM offers no calls of
 		 * its own yet. A test build may answer as a hostile VMM would. */
 #if CONFIG_TEST_HOOKS
-		if (hostile_hvc_answer(vm, r[2], vc->reply)) {
+		if (hostile_hvc_answer(vm, e->hvc.x[0], vc->reply)) {
 			break;
 		}
 #endif
 		vc->reply[0] = (u64)(s64)HV_E_NOT_SUPPORTED;
 		break;
 	case HV_EXIT_POWER:
-		power_exit(vm, vc, r[2], r[3]);
+		power_exit(vm, vc, e->power.event, e->power.vcpu);
 		break;
 	case HV_EXIT_WFI:
 		/* An interrupt queued while it ran (not injected yet) ends the
 		 * wait at once: it is injected before the next run. */
 		vc->waiting = vc->pending_irqs == 0;
-		vc->wake_at = r[2];
+		vc->wake_at = e->wfi.timer_deadline;
 		break;
 	case HV_EXIT_SGI:
-		sgi1r(vm, i, r[2]);
+		sgi1r(vm, i, e->sgi.sgi1r);
 		break;
 	case HV_EXIT_IRQ:
 		break; /* end of its time slice: the next vCPU's turn */
 	case HV_EXIT_ABORT:
-		abort_exit(vm, vc, r[2]);
+		abort_exit(vm, vc, e->abort.ipa);
 		break;
 	case HV_EXIT_FAULT:
 		con_printf("vm %s: vCPU %u: unhandled exception, ESR 0x%lx\n", vm->cfg.name, i,
-			   (unsigned long)r[2]);
+			   (unsigned long)e->fault.esr);
 		end(vm, "stopped by a fault");
 		break;
 	default:

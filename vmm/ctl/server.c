@@ -7,6 +7,7 @@
  * frame is never taken for typed commands. A frame cut short is dropped
  * after a second of silence.
  */
+#include <abi/hv_call.h>
 #include <ctl/proto.h>
 #include <lib/lib.h>
 #include <vmm/ctl.h>
@@ -122,7 +123,7 @@ static void record(const struct vm *vm, struct ctl_vm *r)
 				      [VM_RUNNING] = CTL_VM_RUNNING,
 				      [VM_STOPPED] = CTL_VM_STOPPED,
 				      [VM_ENDED] = CTL_VM_ENDED };
-	u64 r4[4];
+	struct hv_mem_info mi;
 	u64 end = vm->done != NULL ? vm->ended_at : vm_counter();
 
 	memset(r, 0, sizeof(*r));
@@ -135,8 +136,8 @@ static void record(const struct vm *vm, struct ctl_vm *r)
 	r->flags = (vm->cfg.on_demand ? CTL_VM_ON_DEMAND : 0) | CTL_VM_PROTECTED;
 	r->exits = vm->exits;
 	r->uptime_ms = vm->started_at == 0 ? 0 : (end - vm->started_at) / ms(1);
-	if (hv_call(HV_FN_MEM_INFO, vm->vmid, 0, 0, 0, r4) == HV_OK) {
-		r->frames = r4[1];
+	if (hv_mem_info(vm->vmid, &mi) == HV_OK) {
+		r->frames = mi.frames;
 	}
 }
 
@@ -253,7 +254,7 @@ static void do_stats(void)
 {
 	struct ctl_stats *st = (struct ctl_stats *)(void *)rep.payload;
 	struct ctl_owner *o = (struct ctl_owner *)(void *)(st + 1);
-	u64 r[4];
+	struct hv_mem_info mi;
 
 	memset(st, 0, sizeof(*st));
 	st->free_mib = palloc_free_blocks() * 2;
@@ -264,15 +265,15 @@ static void do_stats(void)
 		if (vm != NULL && (vm->state == VM_FREE || vm->state == VM_ENDED)) {
 			continue;
 		}
-		if (hv_call(HV_FN_MEM_INFO, owner, 0, 0, 0, r) != HV_OK) {
+		if (hv_mem_info(owner, &mi) != HV_OK) {
 			continue;
 		}
 		memset(o, 0, sizeof(*o));
 		o->owner = owner;
 		fmt_format(o->name, sizeof(o->name), "%s", vm == NULL ? "vmm" : vm->cfg.name);
-		o->frames = r[1];
-		o->table_pages = (u32)r[2];
-		st->table_pages_free = (u32)r[3];
+		o->frames = mi.frames;
+		o->table_pages = (u32)mi.table_pages;
+		st->table_pages_free = (u32)mi.pool_free;
 		st->nowners++;
 		o++;
 	}

@@ -14,6 +14,10 @@ struct blk_hdr {
 	u64 sector;
 };
 
+/* The driver's layout (5.2.6), not the compiler's choice. */
+_Static_assert(sizeof(struct blk_hdr) == 16 && offsetof(struct blk_hdr, sector) == 8,
+	       "virtio-blk request header layout");
+
 #define ID "hyp-vblk"
 
 void vblk_init(struct vdev *d, const struct vblk_disk *disk)

@@ -15,6 +15,12 @@ struct vdesc {
 	u16 next;
 };
 
+/* The driver's layout (2.7.5), not the compiler's choice. */
+_Static_assert(sizeof(struct vdesc) == 16, "descriptor layout");
+_Static_assert(offsetof(struct vdesc, len) == 8 && offsetof(struct vdesc, flags) == 12 &&
+		       offsetof(struct vdesc, next) == 14,
+	       "descriptor layout");
+
 const char *virtq_strerror(int status)
 {
 	switch (status) {

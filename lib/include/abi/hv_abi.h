@@ -3,8 +3,9 @@
  * information the hyp hands to the VMM server.
  *
  * This is the one ABI header. The hyp, the VMM, the test guests and the
- * host tests all compile it; it depends on <stdint.h> only. docs/ipc.md is
- * its reference, call by call.
+ * host tests all compile it; it depends on <stddef.h> and <stdint.h> only.
+ * docs/ipc.md is its reference, call by call; abi/hv_call.h makes the
+ * calls from EL1.
  *
  * Calls follow the Arm SMC Calling Convention (DEN0028) over HVC #0:
  * function id in x0, arguments in x1..x6, status in x0 (HV_OK or a
@@ -13,6 +14,7 @@
 #ifndef HV_ABI_H
 #define HV_ABI_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /* Interface version: major changes break callers, minor ones add calls. */
@@ -215,6 +217,11 @@ struct hv_exit {
 };
 
 _Static_assert(sizeof(struct hv_exit) == 7 * 8, "hv_exit is x0..x6");
+_Static_assert(offsetof(struct hv_exit, reason) == 1 * 8, "reason is x1");
+_Static_assert(offsetof(struct hv_exit, raw) == 2 * 8, "details from x2");
+_Static_assert(offsetof(struct hv_exit, mmio.value) == 4 * 8, "MMIO value is x4");
+_Static_assert(offsetof(struct hv_exit, hvc.smc) == 6 * 8, "HVC/SMC flag is x6");
+_Static_assert(offsetof(struct hv_exit, power.vcpu) == 3 * 8, "CPU_ON target is x3");
 
 /*
  * HV_FN_TEST_GRANT / HV_FN_TEST_REVOKE (test builds only): (x1 = vmid,
@@ -316,8 +323,18 @@ struct hv_boot_info {
 };
 
 _Static_assert(sizeof(struct hv_region) == 16, "hv_region layout");
+_Static_assert(offsetof(struct hv_region, size) == 8, "hv_region layout");
 _Static_assert(sizeof(struct hv_boot_info) ==
 		       40 + 16 * HV_BOOT_MAX_REGIONS + 3 * 16 + 32,
+	       "hv_boot_info layout");
+_Static_assert(offsetof(struct hv_boot_info, abi_major) == 8, "hv_boot_info layout");
+_Static_assert(offsetof(struct hv_boot_info, num_cpus) == 16, "hv_boot_info layout");
+_Static_assert(offsetof(struct hv_boot_info, uart_kind) == 24, "hv_boot_info layout");
+_Static_assert(offsetof(struct hv_boot_info, uart_base) == 32, "hv_boot_info layout");
+_Static_assert(offsetof(struct hv_boot_info, ram) == 40, "hv_boot_info layout");
+_Static_assert(offsetof(struct hv_boot_info, hyp) == 40 + 16 * HV_BOOT_MAX_REGIONS,
+	       "hv_boot_info layout");
+_Static_assert(offsetof(struct hv_boot_info, platform) == 40 + 16 * HV_BOOT_MAX_REGIONS + 3 * 16,
 	       "hv_boot_info layout");
 
 /*

@@ -10,7 +10,7 @@
 #ifndef GUEST_H
 #define GUEST_H
 
-#include <abi/hv_abi.h>
+#include <abi/hv_call.h>
 #include <lib/lib.h>
 #include <lib/types.h>
 
@@ -23,13 +23,36 @@
 #define PSCI_VERSION 0x84000000UL
 #define PSCI_SYSTEM_OFF 0x84000008UL
 
-/** x0..x3 after an HVC. */
+/** x0..x3 after a call by id. */
 struct hvc_res {
 	u64 x0, x1, x2, x3;
 };
 
-struct hvc_res hvc(u64 fn, u64 a1, u64 a2, u64 a3);
-struct hvc_res smc(u64 fn, u64 a1, u64 a2, u64 a3);
+/**
+ * A call by function id over HVC, through the ABI's one stub: for PSCI,
+ * the firmware calls over both conduits, and calls made wrong on purpose
+ * (unknown ids, VMM-only calls). The hyp's own calls have typed wrappers
+ * (abi/hv_call.h).
+ */
+static inline struct hvc_res hvc(u64 fn, u64 a1, u64 a2, u64 a3)
+{
+	struct hv_regs r = { { fn, a1, a2, a3 } };
+
+	(void)hv_hvc(&r);
+	return (struct hvc_res){ r.x[0], r.x[1], r.x[2], r.x[3] };
+}
+
+/** The same over SMC (the hyp traps it and answers as for HVC). */
+static inline struct hvc_res smc(u64 fn, u64 a1, u64 a2, u64 a3)
+{
+	register u64 x0 __asm__("x0") = fn;
+	register u64 x1 __asm__("x1") = a1;
+	register u64 x2 __asm__("x2") = a2;
+	register u64 x3 __asm__("x3") = a3;
+
+	__asm__ volatile("smc #0" : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3) : : "memory");
+	return (struct hvc_res){ x0, x1, x2, x3 };
+}
 /** Loads/stores 64 bits at addr; 0, or -1 if the access took an abort. */
 int probe_read(u64 addr, u64 *out);
 int probe_write(u64 addr, u64 value);

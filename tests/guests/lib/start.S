@@ -164,20 +164,6 @@ probe_fixup:
 	mov	x0, #-1
 	ret
 
-	.global hvc
-hvc:
-	hvc	#0
-	stp	x0, x1, [x8]
-	stp	x2, x3, [x8, #16]
-	ret
-
-	.global smc
-smc:
-	smc	#0
-	stp	x0, x1, [x8]
-	stp	x2, x3, [x8, #16]
-	ret
-
 	.data
 	.balign 8
 	.global probe_esr

@@ -103,7 +103,7 @@ s64 grant_range(const void *p, u64 len, bool grant)
 	s64 r;
 
 	/* A call does a bounded part: > 0 is how far it got. */
-	while ((r = (s64)hvc(grant ? HV_FN_GRANT : HV_FN_REVOKE, start, end - start, 0).x0) > 0) {
+	while ((r = grant ? hv_grant(start, end - start) : hv_revoke(start, end - start)) > 0) {
 		start += (u64)r;
 	}
 	return r;

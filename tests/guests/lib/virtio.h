@@ -51,6 +51,19 @@ struct vq {
 	} used __aligned(4096);
 };
 
+/* The layout the VMM's virtq.c reads (Virtual I/O Device 1.2, 2.7.5-2.7.8). */
+_Static_assert(sizeof(struct vring_desc) == 16, "descriptor layout");
+_Static_assert(offsetof(struct vring_desc, len) == 8, "descriptor layout");
+_Static_assert(offsetof(struct vring_desc, flags) == 12, "descriptor layout");
+_Static_assert(offsetof(struct vring_desc, next) == 14, "descriptor layout");
+_Static_assert(offsetof(struct vq, avail) == 4096 && offsetof(struct vq, used) == 8192,
+	       "one page each: vq_grant grants three");
+_Static_assert(offsetof(struct vq, avail.ring) - offsetof(struct vq, avail) == 4,
+	       "driver area layout");
+_Static_assert(offsetof(struct vq, used.ring) - offsetof(struct vq, used) == 4,
+	       "device area layout");
+_Static_assert(sizeof(((struct vq *)0)->used.ring[0]) == 8, "used element layout");
+
 u32 vio_read(u64 base, u32 off);
 void vio_write(u64 base, u32 off, u32 value);
 /**

@@ -167,11 +167,28 @@ struct ctl_frame {
 
 /* The records are the same bytes on both sides (both little-endian LP64). */
 _Static_assert(sizeof(struct ctl_vm) == 80, "ctl_vm layout");
+_Static_assert(offsetof(struct ctl_vm, vmid) == CTL_NAME_LEN, "ctl_vm layout");
+_Static_assert(offsetof(struct ctl_vm, exits) == 56, "ctl_vm layout");
+_Static_assert(offsetof(struct ctl_vm, frames) == 72, "ctl_vm layout");
+_Static_assert(sizeof(struct ctl_vcpu) == 16, "ctl_vcpu layout");
+_Static_assert(offsetof(struct ctl_vcpu, pending) == 8, "ctl_vcpu layout");
 _Static_assert(sizeof(struct ctl_device) == 88, "ctl_device layout");
+_Static_assert(offsetof(struct ctl_device, detail) == 24, "ctl_device layout");
 _Static_assert(sizeof(struct ctl_port) == 16, "ctl_port layout");
 _Static_assert(sizeof(struct ctl_vm_info) == 816, "ctl_vm_info layout");
+_Static_assert(offsetof(struct ctl_vm_info, kernel) == 80, "ctl_vm_info layout");
+_Static_assert(offsetof(struct ctl_vm_info, nvcpus) == 464, "ctl_vm_info layout");
+_Static_assert(offsetof(struct ctl_vm_info, vcpu) == 472, "ctl_vm_info layout");
+_Static_assert(offsetof(struct ctl_vm_info, dev) == 536, "ctl_vm_info layout");
+_Static_assert(offsetof(struct ctl_vm_info, port) == 800, "ctl_vm_info layout");
+_Static_assert(sizeof(struct ctl_stats) == 16, "ctl_stats layout");
 _Static_assert(sizeof(struct ctl_owner) == 48, "ctl_owner layout");
+_Static_assert(offsetof(struct ctl_owner, table_pages) == 4 + CTL_NAME_LEN, "ctl_owner layout");
+_Static_assert(offsetof(struct ctl_owner, frames) == 40, "ctl_owner layout");
 _Static_assert(sizeof(struct ctl_image) == 80, "ctl_image layout");
+_Static_assert(offsetof(struct ctl_image, size) == 64, "ctl_image layout");
+_Static_assert(sizeof(struct ctl_upload) == 72, "ctl_upload layout");
+_Static_assert(offsetof(struct ctl_upload, size) == 64, "ctl_upload layout");
 
 /** CRC-32 (IEEE 802.3, reflected, as zlib's crc32) of p[0..n), continuing crc. */
 uint32_t ctl_crc32(uint32_t crc, const void *p, size_t n);

@@ -194,8 +194,8 @@ void vm_io_info(struct vm *vm);
  */
 void vm_io_port_drops(struct vm *vm, u64 *spoofed, u64 *undelivered);
 
-/** Serves exit r of vCPU i of vm (its lock held): vmexit.c. */
-void vm_handle_exit(struct vm *vm, u32 i, const u64 *r);
+/** Serves exit e of vCPU i of vm (its lock held): vmexit.c. */
+void vm_handle_exit(struct vm *vm, u32 i, const struct hv_exit *e);
 /** Raises or lowers the UART's interrupt after its state changed (lock held). */
 void vm_uart_irq_update(struct vm *vm);
 

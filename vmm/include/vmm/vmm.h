@@ -26,11 +26,6 @@ int con_getc(void);
 /** Builds the VMM's stage-1 identity map and turns its MMU on. */
 void vmm_mmu_init(void);
 
-/** SMCCC call to the hyp; out[0..3] receives x0..x3 if out is not NULL. */
-void hvc_call(u64 fn, u64 a1, u64 a2, u64 a3, u64 *out);
-/** The same with a fourth argument; returns the status (x0). */
-s64 hv_call(u64 fn, u64 a1, u64 a2, u64 a3, u64 a4, u64 out[4]);
-
 /**
  * Reads the 64-bit word at addr into *out. Returns 0, or -1 if the access
  * faulted (then vmm_last_fault holds the syndrome).
