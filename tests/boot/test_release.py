@@ -32,10 +32,10 @@ NM = "aarch64-linux-gnu-nm"
 # The objects the two builds may differ in (paths under build/PLATFORM/):
 # the hyp's dispatcher (the test calls), its boot (the banner line and the
 # test fault), the VMM image the hyp embeds, the VMM's commands, and the
-# hostile VMM of the test build (its attacks, the hook that runs them on
-# the worker CPUs, its answer to an MMIO exit in RAM, which never comes,
-# its timing of its own memory calls, and its answer to the calls guests
-# address to the VMM: hostile_hvc.c).
+# hostile VMM of the test build (its attacks, the tasks it runs on the
+# worker CPUs and the runner's hook that runs them, its answer to an MMIO
+# exit in RAM, which never comes, its timing of its own memory calls, and
+# its answer to the calls guests address to the VMM: hostile_hvc.c).
 MAY_DIFFER = {
     "hyp/hyp/core/hvc.c.o",
     "hyp/hyp/core/boot.c.o",
@@ -43,6 +43,7 @@ MAY_DIFFER = {
     "vmm/vmm/shell/shell.c.o",
     "vmm/vmm/shell/vmcmd.c.o",
     "vmm/vmm/core/hostile.c.o",
+    "vmm/vmm/core/hostile_task.c.o",
     "vmm/vmm/core/hostile_pmu.c.o",
     "vmm/vmm/core/hostile_storm.c.o",
     "vmm/vmm/core/hostile_latency.c.o",

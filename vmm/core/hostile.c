@@ -23,43 +23,22 @@
  *                              (hostile_latency.c)
  *   hostile hvc on|off         answer guests' calls to the VMM with a lie
  *                              (hostile_hvc.c)
+ *
+ * The attacks that need other CPUs post them tasks (hostile_task.c).
  */
 #include <generated/autoconf.h>
 #include <lib/lib.h>
-#include <vmm/vm.h>
-
-#include "hostile.h"
+#include <vmm/arch.h>
+#include <vmm/console.h>
+#include <vmm/guestmem.h>
+#include <vmm/hostile.h>
+#include <vmm/hvcall.h>
+#include <vmm/lifecycle.h>
+#include <vmm/palloc.h>
+#include <vmm/vmcon.h>
+#include <vmm/vmm.h>
 
 #if CONFIG_TEST_HOOKS
-
-/* ------------------------------------------------ tasks on other CPUs ---- */
-
-static hostile_task_t volatile tasks[VMM_MAX_CPUS];
-
-bool hostile_poll(u32 cpu)
-{
-	hostile_task_t t = __atomic_load_n(&tasks[cpu % VMM_MAX_CPUS], __ATOMIC_ACQUIRE);
-
-	/* A task returns true once it is done. */
-	if (t == NULL) {
-		return false;
-	}
-	if (t(cpu)) {
-		__atomic_store_n(&tasks[cpu % VMM_MAX_CPUS], NULL, __ATOMIC_RELEASE);
-	}
-	return true;
-}
-
-void hostile_post(u32 cpu, hostile_task_t t)
-{
-	__atomic_store_n(&tasks[cpu], t, __ATOMIC_RELEASE);
-	vm_kick();
-}
-
-bool hostile_pending(u32 cpu)
-{
-	return __atomic_load_n(&tasks[cpu], __ATOMIC_ACQUIRE) != NULL;
-}
 
 static struct vm *named(int argc, char **argv, int want)
 {

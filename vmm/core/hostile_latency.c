@@ -5,9 +5,10 @@
  */
 #include <generated/autoconf.h>
 #include <lib/lib.h>
-#include <vmm/vm.h>
-
-#include "hostile.h"
+#include <vmm/console.h>
+#include <vmm/counter.h>
+#include <vmm/hostile.h>
+#include <vmm/hvcall.h>
 
 #if CONFIG_TEST_HOOKS
 

@@ -6,9 +6,12 @@
  */
 #include <generated/autoconf.h>
 #include <lib/lib.h>
+#include <vmm/console.h>
+#include <vmm/hostile.h>
+#include <vmm/hvcall.h>
+#include <vmm/palloc.h>
 #include <vmm/vm.h>
-
-#include "hostile.h"
+#include <vmm/vmm.h>
 
 #if CONFIG_TEST_HOOKS
 

@@ -1,7 +1,7 @@
 /*
  * Calls to the hyp with up to four arguments (SMCCC over HVC #0).
  */
-#include <vmm/vmm.h>
+#include <vmm/hvcall.h>
 
 s64 hv_call(u64 fn, u64 a1, u64 a2, u64 a3, u64 a4, u64 out[4])
 {

@@ -16,8 +16,14 @@
  * the kernel.
  */
 #include <lib/lib.h>
+#include <vmm/console.h>
 #include <vmm/fdtw.h>
+#include <vmm/hvcall.h>
+#include <vmm/images.h>
+#include <vmm/loader.h>
+#include <vmm/palloc.h>
 #include <vmm/vm.h>
+#include <vmm/vmm.h>
 
 #define DT_MAX 8192
 

@@ -9,26 +9,15 @@
  * 0 serves the console and runs vCPUs only when it is the VMM's one CPU.
  */
 #include <lib/lib.h>
+#include <vmm/counter.h>
+#include <vmm/hostile.h>
+#include <vmm/hvcall.h>
+#include <vmm/runner.h>
 #include <vmm/vm.h>
+#include <vmm/vmexit.h>
+#include <vmm/vmnet.h>
 
-spinlock_t vm_run_lock;
 static u32 next_slot;
-
-u64 vm_counter(void)
-{
-	u64 v;
-
-	__asm__ volatile("isb\n\tmrs %0, cntvct_el0" : "=r"(v));
-	return v;
-}
-
-u64 vm_counter_freq(void)
-{
-	u64 v;
-
-	__asm__ volatile("mrs %0, cntfrq_el0" : "=r"(v));
-	return v;
-}
 
 /* vcpu_run: x1 vmid, x2 vcpu | flags, x3..x6 reply; returns x0..x6. */
 static void vcpu_run(u64 vmid, u64 vcpu_flags, const u64 reply[4], u64 out[7])
@@ -99,19 +88,6 @@ static bool pick(struct vm **vmp, u32 *ip, u64 *next_wake)
 	return found;
 }
 
-/* VMM CPUs asleep in HV_FN_CPU_IDLE (bit per CPU). */
-static volatile u32 idle_cpus;
-
-void vm_kick(void)
-{
-	u32 idle = __atomic_load_n(&idle_cpus, __ATOMIC_ACQUIRE);
-	u64 r[4];
-
-	if (idle != 0) {
-		(void)hv_call(HV_FN_CPU_WAKE, (u64)__builtin_ctz(idle), 0, 0, 0, r);
-	}
-}
-
 /* Injects the interrupts queued for vCPU i (it is not running). */
 static void inject_pending(struct vm *vm, u32 i)
 {
@@ -139,7 +115,7 @@ static void run(struct vm *vm, u32 i)
 	vm_handle_exit(vm, i, r);
 	spin_unlock(&vm->lock);
 	__atomic_store_n(&vc->busy, false, __ATOMIC_RELEASE);
-	vm_io_flush(); /* frames this exit sent to other VMs */
+	vmnet_flush(); /* frames this exit sent to other VMs */
 }
 
 bool vm_run_one(void)
@@ -177,9 +153,9 @@ void vm_worker(u32 cpu)
 		}
 #endif
 		/* Idle from before the look: a kick after it ends the sleep. */
-		__atomic_or_fetch(&idle_cpus, 1U << cpu, __ATOMIC_SEQ_CST);
+		__atomic_or_fetch(&vm_idle_cpus, 1U << cpu, __ATOMIC_SEQ_CST);
 		if (pick(&vm, &i, &next_wake)) {
-			__atomic_and_fetch(&idle_cpus, ~(1U << cpu), __ATOMIC_SEQ_CST);
+			__atomic_and_fetch(&vm_idle_cpus, ~(1U << cpu), __ATOMIC_SEQ_CST);
 			run(vm, i);
 			continue;
 		}
@@ -188,14 +164,14 @@ void vm_worker(u32 cpu)
 
 			if (next_wake <= now + POLL_US * per_us) {
 				/* A deadline this close is met by looking again. */
-				__atomic_and_fetch(&idle_cpus, ~(1U << cpu), __ATOMIC_SEQ_CST);
+				__atomic_and_fetch(&vm_idle_cpus, ~(1U << cpu), __ATOMIC_SEQ_CST);
 				continue;
 			}
 			us = MIN(us, (next_wake - now) / per_us + 1);
 		}
-		vm_io_flush();
+		vmnet_flush();
 		/* Nothing to run: sleep (under emulation this frees the core). */
 		(void)hv_call(HV_FN_CPU_IDLE, us, 0, 0, 0, r);
-		__atomic_and_fetch(&idle_cpus, ~(1U << cpu), __ATOMIC_SEQ_CST);
+		__atomic_and_fetch(&vm_idle_cpus, ~(1U << cpu), __ATOMIC_SEQ_CST);
 	}
 }

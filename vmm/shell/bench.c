@@ -6,9 +6,11 @@
  * read by tools/build/bench.py.
  */
 #include <lib/lib.h>
+#include <vmm/arch.h>
+#include <vmm/bench.h>
+#include <vmm/console.h>
+#include <vmm/hvcall.h>
 #include <vmm/vmm.h>
-
-#include "vmcmd.h"
 
 #define PAGES 256
 #define BLOCKS 8

@@ -3,11 +3,20 @@
  */
 #include <generated/autoconf.h>
 #include <lib/lib.h>
+#include <vmm/arch.h>
+#include <vmm/bench.h>
+#include <vmm/console.h>
 #include <vmm/ctl.h>
-#include <vmm/vm.h>
+#include <vmm/hostile.h>
+#include <vmm/hvcall.h>
+#include <vmm/lifecycle.h>
+#include <vmm/runner.h>
+#include <vmm/shell.h>
+#include <vmm/vmcmd.h>
+#include <vmm/vmcon.h>
+#include <vmm/vmio.h>
 #include <vmm/vmm.h>
-
-#include "vmcmd.h"
+#include <vmm/vmshell.h>
 
 #define LINE_MAX 128
 #define MAX_ARGS 8
@@ -311,7 +320,7 @@ static void feed_attached(void)
 		return;
 	}
 	vm = &vm_table[__builtin_ctz(vm_attached)];
-	while (ahead.count != 0 && vm_console_in(vm, ahead.buf[ahead.head])) {
+	while (ahead.count != 0 && vm_io_type(vm, ahead.buf[ahead.head])) {
 		ahead.head = (ahead.head + 1) % sizeof(ahead.buf);
 		ahead.count--;
 	}

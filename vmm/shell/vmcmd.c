@@ -6,9 +6,10 @@
  */
 #include <generated/autoconf.h>
 #include <lib/lib.h>
+#include <vmm/console.h>
+#include <vmm/hvcall.h>
+#include <vmm/vmcmd.h>
 #include <vmm/vmm.h>
-
-#include "vmcmd.h"
 
 static const char *status_name(s64 st)
 {

@@ -7,6 +7,5 @@
 void cmd_vm(int argc, char **argv);
 void cmd_frames(int argc, char **argv);
 void cmd_page(int argc, char **argv);
-void cmd_bench(int argc, char **argv);
 
 #endif /* VMM_VMCMD_H */

@@ -1,0 +1,12 @@
+/*
+ * The VMM's interactive console (shell.c): CPU 0's loop.
+ */
+#ifndef VMM_SHELL_H
+#define VMM_SHELL_H
+
+#include <lib/types.h>
+
+/** Runs the interactive command loop; never returns. */
+__noreturn void shell_run(void);
+
+#endif /* VMM_SHELL_H */
