@@ -295,35 +295,40 @@ static void cmd_ram_mmio(int argc, char **argv)
 	}
 }
 
+/* pmu-arm and pmu-check (hostile_pmu.c). */
+static void cmd_pmu(int argc, char **argv)
+{
+	(void)argc;
+	if (strcmp(argv[1], "pmu-arm") == 0) {
+		hostile_pmu_arm();
+	} else {
+		hostile_pmu_check();
+	}
+}
+
+static const struct {
+	const char *name;
+	void (*run)(int argc, char **argv);
+} subcommands[] = {
+	{ "log", cmd_log },     { "reinit", cmd_reinit },     { "stopclear", cmd_stopclear },
+	{ "reuse", cmd_reuse }, { "ram-mmio", cmd_ram_mmio }, { "storm", hostile_storm },
+	{ "pmu-arm", cmd_pmu }, { "pmu-check", cmd_pmu },     { "latency", hostile_latency },
+	{ "hvc", cmd_hostile_hvc },
+};
+
 void cmd_hostile(int argc, char **argv)
 {
 	const char *sub = argc > 1 ? argv[1] : "";
 
-	if (strcmp(sub, "log") == 0) {
-		cmd_log(argc, argv);
-	} else if (strcmp(sub, "reinit") == 0) {
-		cmd_reinit(argc, argv);
-	} else if (strcmp(sub, "stopclear") == 0) {
-		cmd_stopclear(argc, argv);
-	} else if (strcmp(sub, "reuse") == 0) {
-		cmd_reuse(argc, argv);
-	} else if (strcmp(sub, "ram-mmio") == 0) {
-		cmd_ram_mmio(argc, argv);
-	} else if (strcmp(sub, "storm") == 0) {
-		hostile_storm(argc, argv);
-	} else if (strcmp(sub, "pmu-arm") == 0) {
-		hostile_pmu_arm();
-	} else if (strcmp(sub, "pmu-check") == 0) {
-		hostile_pmu_check();
-	} else if (strcmp(sub, "latency") == 0) {
-		hostile_latency(argc, argv);
-	} else if (strcmp(sub, "hvc") == 0) {
-		cmd_hostile_hvc(argc, argv);
-	} else {
-		con_printf("usage: hostile log NAME | reinit NAME VCPU GPA | stopclear NAME |\n"
-			   "       reuse NAME | ram-mmio NAME | storm CALLS [SEED] | pmu-arm |\n"
-			   "       pmu-check | latency CALLS | hvc on|off\n");
+	for (u32 i = 0; i < ARRAY_SIZE(subcommands); i++) {
+		if (strcmp(sub, subcommands[i].name) == 0) {
+			subcommands[i].run(argc, argv);
+			return;
+		}
 	}
+	con_printf("usage: hostile log NAME | reinit NAME VCPU GPA | stopclear NAME |\n"
+		   "       reuse NAME | ram-mmio NAME | storm CALLS [SEED] | pmu-arm |\n"
+		   "       pmu-check | latency CALLS | hvc on|off\n");
 }
 
 #endif /* CONFIG_TEST_HOOKS */

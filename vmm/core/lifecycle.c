@@ -96,7 +96,7 @@ int vm_create(const struct vm_config *c, struct vm **out, char *why, size_t whyl
 	{
 		u32 gen = vm->gen + 1;
 
-		/* Another CPU may still try the slot's lock (vm_io_flush): the
+		/* Another CPU may still try the slot's lock (vmnet_flush): the
 		 * lock itself is not wiped, and is held while the rest is. */
 		_Static_assert(offsetof(struct vm, lock) == 0, "the lock comes first");
 		spin_lock(&vm->lock);

@@ -124,18 +124,13 @@ static int ping(const struct ctl_frame *q, struct ctl_frame *r)
 /* The requests answered with one reply each, by type (ctlreq.h). */
 static int (*const handlers[])(const struct ctl_frame *, struct ctl_frame *) = {
 	[CTL_PING] = ping,
-	[CTL_LIST] = ctl_list,
-	[CTL_CREATE] = ctl_create,
-	[CTL_START] = ctl_life,
-	[CTL_STOP] = ctl_life,
-	[CTL_DESTROY] = ctl_life,
-	[CTL_INFO] = ctl_info,
-	[CTL_STATS] = ctl_stats,
-	[CTL_IMAGES] = ctl_images,
-	[CTL_UPLOAD_BEGIN] = ctl_upload,
-	[CTL_UPLOAD_DATA] = ctl_upload,
-	[CTL_UPLOAD_END] = ctl_upload,
+	/* VMs */
+	[CTL_LIST] = ctl_list, [CTL_CREATE] = ctl_create, [CTL_INFO] = ctl_info,
+	[CTL_START] = ctl_life, [CTL_STOP] = ctl_life, [CTL_DESTROY] = ctl_life,
 	[CTL_DISK_SAVE] = ctl_disk_save,
+	/* memory and images */
+	[CTL_STATS] = ctl_stats, [CTL_IMAGES] = ctl_images, [CTL_UPLOAD_BEGIN] = ctl_upload,
+	[CTL_UPLOAD_DATA] = ctl_upload, [CTL_UPLOAD_END] = ctl_upload,
 };
 
 static void handle(void)

@@ -32,20 +32,24 @@ struct command {
 
 static void cmd_help(int argc, char **argv);
 
-static void cmd_version(int argc, char **argv)
+/* version and cpus: what the hyp says of itself, and of the CPUs. */
+static void cmd_hyp(int argc, char **argv)
 {
+	bool version = strcmp(argv[0], "version") == 0;
 	u64 r[4];
 
 	(void)argc;
-	(void)argv;
-	hvc_call(HV_FN_VERSION, 0, 0, 0, r);
+	hvc_call(version ? HV_FN_VERSION : HV_FN_CPU_INFO, 0, 0, 0, r);
 	if ((s64)r[0] != HV_OK) {
-		con_printf("version: hyp call failed (%ld)\n", (long)r[0]);
-		return;
+		con_printf("%s: hyp call failed (%ld)\n", argv[0], (long)r[0]);
+	} else if (version) {
+		con_printf("vmm %s\nhyp ABI %lu.%lu, build %012lx\n", vmm_version,
+			   (unsigned long)(r[1] >> 16), (unsigned long)(r[1] & 0xffff),
+			   (unsigned long)r[2]);
+	} else {
+		con_printf("%lu CPUs online; the VMM runs on CPU %lu\n", (unsigned long)r[1],
+			   (unsigned long)r[2]);
 	}
-	con_printf("vmm %s\nhyp ABI %lu.%lu, build %012lx\n", vmm_version,
-		   (unsigned long)(r[1] >> 16), (unsigned long)(r[1] & 0xffff),
-		   (unsigned long)r[2]);
 }
 
 static void print_region(const char *what, const struct hv_region *r)
@@ -76,21 +80,6 @@ static void cmd_mem(int argc, char **argv)
 	}
 	con_printf("Not accessible:\n");
 	print_region("hyp", &bi->hyp);
-}
-
-static void cmd_cpus(int argc, char **argv)
-{
-	u64 r[4];
-
-	(void)argc;
-	(void)argv;
-	hvc_call(HV_FN_CPU_INFO, 0, 0, 0, r);
-	if ((s64)r[0] != HV_OK) {
-		con_printf("cpus: hyp call failed (%ld)\n", (long)r[0]);
-		return;
-	}
-	con_printf("%lu CPUs online; the VMM runs on CPU %lu\n",
-		   (unsigned long)r[1], (unsigned long)r[2]);
 }
 
 static void cmd_peek(int argc, char **argv)
@@ -182,19 +171,20 @@ static void cmd_poke(int argc, char **argv)
 	}
 }
 
+#if CONFIG_TEST_HOOKS
+#define VM_HELP_TEST "grant, revoke, "
+#else
+#define VM_HELP_TEST ""
+#endif
+
 static const struct command commands[] = {
 	{ "help", "", "list the commands", cmd_help },
-	{ "version", "", "versions of the VMM and the hyp's ABI", cmd_version },
+	{ "version", "", "versions of the VMM and the hyp's ABI", cmd_hyp },
 	{ "mem", "", "memory the VMM owns", cmd_mem },
-	{ "cpus", "", "physical CPUs the hyp brought up", cmd_cpus },
+	{ "cpus", "", "physical CPUs the hyp brought up", cmd_hyp },
 	{ "peek", "ADDRESS", "read 8 bytes of physical memory", cmd_peek },
 	{ "poke", "ADDR VAL", "write 8 bytes of physical memory", cmd_poke },
-#if CONFIG_TEST_HOOKS
-	{ "vm", "...", "create, map, grant, revoke, stop, clear, destroy a VM",
-	  cmd_vm },
-#else
-	{ "vm", "...", "create, map, stop, clear, destroy a VM", cmd_vm },
-#endif
+	{ "vm", "...", "create, map, " VM_HELP_TEST "stop, clear, destroy a VM", cmd_vm },
 	{ "frames", "[OWNER]", "frames and table pages per owner", cmd_frames },
 	{ "page", "PFN", "ownership record of a frame", cmd_page },
 	{ "guest", "NAME [NAME]", "run test guests, showing their output", cmd_guest },

@@ -83,16 +83,23 @@ static struct vm *named(int argc, char **argv, const char *usage)
 	return vm;
 }
 
+/* The VM of the bundle's configuration argv[1], created; NULL (said why) if not. */
+static struct vm *create_named(int argc, char **argv, const char *usage, struct vm_config *c)
+{
+	if (argc != 2) {
+		con_printf("usage: %s\n", usage);
+		return NULL;
+	}
+	return bundle_config(argv[1], c, false) ? create(c) : NULL;
+}
+
 void cmd_create(int argc, char **argv)
 {
 	struct vm_config c;
-	struct vm *vm;
+	struct vm *vm = create_named(argc, argv,
+				     "create NAME (the configuration vms/NAME.cfg of the bundle)", &c);
 
-	if (argc != 2) {
-		con_printf("usage: create NAME (the configuration vms/NAME.cfg of the bundle)\n");
-		return;
-	}
-	if (bundle_config(argv[1], &c, false) && (vm = create(&c)) != NULL) {
+	if (vm != NULL) {
 		con_printf("vm %s: created (vm%u, %u MiB%s, %u vCPUs)\n", c.name, vm->vmid,
 			   c.memory_mib, c.on_demand ? " on demand" : "", c.vcpus);
 	}
@@ -123,13 +130,10 @@ void cmd_stop(int argc, char **argv)
 void cmd_run(int argc, char **argv)
 {
 	struct vm_config c;
-	struct vm *vm;
+	struct vm *vm = create_named(
+		argc, argv, "run NAME (create and start vms/NAME.cfg, attach to its console)", &c);
 
-	if (argc != 2) {
-		con_printf("usage: run NAME (create and start vms/NAME.cfg, attach to its console)\n");
-		return;
-	}
-	if (!bundle_config(argv[1], &c, false) || (vm = create(&c)) == NULL) {
+	if (vm == NULL) {
 		return;
 	}
 	con_printf("vm %s: vm%u, %u MiB, %u vCPUs; console attached (Ctrl-] detaches)\n",

@@ -4,6 +4,9 @@
 #ifndef VMM_BENCH_H
 #define VMM_BENCH_H
 
-void cmd_bench(int argc, char **argv);
+#include <vmm/shell.h>
+
+/** bench: prints "BENCH <name> <median> <samples>" lines. */
+shell_cmd_t cmd_bench;
 
 #endif /* VMM_BENCH_H */

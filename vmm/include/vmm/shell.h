@@ -6,6 +6,9 @@
 
 #include <lib/types.h>
 
+/** A console command: argv[0] is its name as typed, argv[1..argc) its words. */
+typedef void shell_cmd_t(int argc, char **argv);
+
 /** Runs the interactive command loop; never returns. */
 __noreturn void shell_run(void);
 

@@ -1,11 +1,14 @@
 /*
- * Console commands for the hyp's memory calls (vmcmd.c).
+ * Console commands for the hyp's memory calls (vmcmd.c): vm (create, start,
+ * stop, destroy, map, clear; grant and revoke in test builds), frames and
+ * page.
  */
 #ifndef VMM_VMCMD_H
 #define VMM_VMCMD_H
 
-void cmd_vm(int argc, char **argv);
-void cmd_frames(int argc, char **argv);
-void cmd_page(int argc, char **argv);
+#include <vmm/shell.h>
+
+/** The commands, one for each name above. */
+shell_cmd_t cmd_vm, cmd_frames, cmd_page;
 
 #endif /* VMM_VMCMD_H */
