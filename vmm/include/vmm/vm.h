@@ -108,11 +108,15 @@ struct vm {
 	u64 probe;
 };
 
+/** The VM slots; VM_FREE ones are empty. */
 extern struct vm vm_table[VM_MAX];
 /** Taken to pick a vCPU to run and to move a VM out of VM_RUNNING. */
 extern spinlock_t vm_run_lock;
 
-/** Errors of the life-cycle calls (negative), shared with the control protocol. */
+/**
+ * The VMM's errors (negative) in creating, loading and running VMs; the
+ * control protocol's server maps them onto its codes (ctl/requests.c).
+ */
 enum vm_error {
 	VM_E_EXISTS = 1,   /* a VM of that name exists */
 	VM_E_NO_SLOT = 2,  /* CONFIG_MAX_VMS VMs exist */
