@@ -32,17 +32,18 @@ NM = "aarch64-linux-gnu-nm"
 # The objects the two builds may differ in (paths under build/PLATFORM/):
 # the hyp's dispatcher (the test calls), its boot (the banner line and the
 # test fault), the VMM image the hyp embeds, the VMM's commands, and the
-# hostile VMM of the test build (its attacks, the hook that runs them on
-# the worker CPUs, its answer to an MMIO exit in RAM, which never comes,
-# its timing of its own memory calls, and its answer to the calls guests
-# address to the VMM: hostile_hvc.c).
+# hostile VMM of the test build (its attacks, the tasks it runs on the
+# worker CPUs and the runner's hook that runs them, its answer to an MMIO
+# exit in RAM, which never comes, its timing of its own memory calls, and
+# its answer to the calls guests address to the VMM: hostile_hvc.c).
 MAY_DIFFER = {
     "hyp/hyp/core/hvc.c.o",
     "hyp/hyp/core/boot.c.o",
     "hyp/hyp/arch/aarch64/vmm_image.S.o",
-    "vmm/vmm/core/shell.c.o",
-    "vmm/vmm/core/vmcmd.c.o",
+    "vmm/vmm/shell/shell.c.o",
+    "vmm/vmm/shell/vmcmd.c.o",
     "vmm/vmm/core/hostile.c.o",
+    "vmm/vmm/core/hostile_task.c.o",
     "vmm/vmm/core/hostile_pmu.c.o",
     "vmm/vmm/core/hostile_storm.c.o",
     "vmm/vmm/core/hostile_latency.c.o",
@@ -52,7 +53,7 @@ MAY_DIFFER = {
 }
 # Those that must differ: where the hooks are. If they did not, the
 # comparison would not be seeing them.
-MUST_DIFFER = {"hyp/hyp/core/hvc.c.o", "hyp/hyp/core/boot.c.o", "vmm/vmm/core/shell.c.o"}
+MUST_DIFFER = {"hyp/hyp/core/hvc.c.o", "hyp/hyp/core/boot.c.o", "vmm/vmm/shell/shell.c.o"}
 # What only the test calls use in the dispatcher (hvc.c calls these only
 # under CONFIG_TEST_HOOKS; the guests' own grant and revoke go through vcpu.c).
 HOOK_SYMBOLS = {"mem_grant", "mem_revoke", "hyp_test_fault_cpu"}
@@ -176,7 +177,7 @@ def test_objects_differ_only_where_the_hooks_are(plat):
         "the release and the test build are of different versions (build both at once: "
         f"./build.sh test):\n{versions[0]}{versions[1]}")
     objs = objects(rel)
-    assert "hyp/hyp/core/hvc.c.o" in objs and "vmm/vmm/core/vmcmd.c.o" in objs, sorted(objs)
+    assert "hyp/hyp/core/hvc.c.o" in objs and "vmm/vmm/shell/vmcmd.c.o" in objs, sorted(objs)
     assert objs == objects(tst)
     differ = set()
     for o in sorted(objs):

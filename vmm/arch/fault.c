@@ -5,7 +5,8 @@
  * anything else is a VMM bug, reported before the VMM stops.
  */
 #include <arm/frame.h>
-#include <vmm/vmm.h>
+#include <vmm/arch.h>
+#include <vmm/console.h>
 
 struct vmm_fault vmm_last_fault;
 

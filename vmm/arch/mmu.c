@@ -6,6 +6,8 @@
  */
 #include <lib/lib.h>
 #include <lib/pgtable.h>
+#include <vmm/arch.h>
+#include <vmm/console.h>
 #include <vmm/vmm.h>
 
 #define VA_BITS 39
@@ -43,11 +45,11 @@ static u64 root[PTES_PER_TABLE] __aligned(4096);
 static struct pt_pool pool;
 static struct pgtable s1;
 
-extern char _head[], _text_end[], _rodata_end[], _end[];
+extern char _head_start[], _text_end[], _rodata_end[], _end[];
 
 static u64 image_attrs(u64 a)
 {
-	if (a >= (u64)(uintptr_t)_head && a < (u64)(uintptr_t)_text_end) {
+	if (a >= (u64)(uintptr_t)_head_start && a < (u64)(uintptr_t)_text_end) {
 		return ATTR_TEXT;
 	}
 	if (a >= (u64)(uintptr_t)_text_end && a < (u64)(uintptr_t)_rodata_end) {
@@ -60,7 +62,7 @@ static u64 image_attrs(u64 a)
 static void map_range(u64 base, u64 size, u64 attrs, bool image_aware)
 {
 	u64 end = ALIGN_UP(base + size, PAGE_SIZE);
-	u64 img0 = (u64)(uintptr_t)_head;
+	u64 img0 = (u64)(uintptr_t)_head_start;
 	u64 img1 = ALIGN_UP((u64)(uintptr_t)_end, PAGE_SIZE);
 
 	for (u64 a = ALIGN_DOWN(base, PAGE_SIZE); a < end && (a >> VA_BITS) == 0;) {

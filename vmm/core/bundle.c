@@ -4,6 +4,7 @@
  * the hyp. Every field is checked against the bundle's size.
  */
 #include <lib/lib.h>
+#include <vmm/bundle.h>
 #include <vmm/vmm.h>
 
 #define NEWC_MAGIC "070701"

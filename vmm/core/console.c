@@ -3,8 +3,9 @@
  * maps it into the VMM's stage 2 as a device).
  */
 #include <lib/lib.h>
+#include <lib/spinlock.h>
 #include <lib/uart.h>
-#include <vmm/vmm.h>
+#include <vmm/console.h>
 
 static u32 con_kind;
 static uintptr_t con_base;

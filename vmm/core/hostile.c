@@ -23,44 +23,22 @@
  *                              (hostile_latency.c)
  *   hostile hvc on|off         answer guests' calls to the VMM with a lie
  *                              (hostile_hvc.c)
+ *
+ * The attacks that need other CPUs post them tasks (hostile_task.c).
  */
 #include <abi/hv_call.h>
 #include <generated/autoconf.h>
 #include <lib/lib.h>
-#include <vmm/vm.h>
-
-#include "hostile.h"
+#include <vmm/arch.h>
+#include <vmm/console.h>
+#include <vmm/guestmem.h>
+#include <vmm/hostile.h>
+#include <vmm/lifecycle.h>
+#include <vmm/palloc.h>
+#include <vmm/vmcon.h>
+#include <vmm/vmm.h>
 
 #if CONFIG_TEST_HOOKS
-
-/* ------------------------------------------------ tasks on other CPUs ---- */
-
-static hostile_task_t volatile tasks[VMM_MAX_CPUS];
-
-bool hostile_poll(u32 cpu)
-{
-	hostile_task_t t = __atomic_load_n(&tasks[cpu % VMM_MAX_CPUS], __ATOMIC_ACQUIRE);
-
-	/* A task returns true once it is done. */
-	if (t == NULL) {
-		return false;
-	}
-	if (t(cpu)) {
-		__atomic_store_n(&tasks[cpu % VMM_MAX_CPUS], NULL, __ATOMIC_RELEASE);
-	}
-	return true;
-}
-
-void hostile_post(u32 cpu, hostile_task_t t)
-{
-	__atomic_store_n(&tasks[cpu], t, __ATOMIC_RELEASE);
-	vm_kick();
-}
-
-bool hostile_pending(u32 cpu)
-{
-	return __atomic_load_n(&tasks[cpu], __ATOMIC_ACQUIRE) != NULL;
-}
 
 static struct vm *named(int argc, char **argv, int want)
 {
@@ -316,35 +294,40 @@ static void cmd_ram_mmio(int argc, char **argv)
 	}
 }
 
+/* pmu-arm and pmu-check (hostile_pmu.c). */
+static void cmd_pmu(int argc, char **argv)
+{
+	(void)argc;
+	if (strcmp(argv[1], "pmu-arm") == 0) {
+		hostile_pmu_arm();
+	} else {
+		hostile_pmu_check();
+	}
+}
+
+static const struct {
+	const char *name;
+	void (*run)(int argc, char **argv);
+} subcommands[] = {
+	{ "log", cmd_log },     { "reinit", cmd_reinit },     { "stopclear", cmd_stopclear },
+	{ "reuse", cmd_reuse }, { "ram-mmio", cmd_ram_mmio }, { "storm", hostile_storm },
+	{ "pmu-arm", cmd_pmu }, { "pmu-check", cmd_pmu },     { "latency", hostile_latency },
+	{ "hvc", cmd_hostile_hvc },
+};
+
 void cmd_hostile(int argc, char **argv)
 {
 	const char *sub = argc > 1 ? argv[1] : "";
 
-	if (strcmp(sub, "log") == 0) {
-		cmd_log(argc, argv);
-	} else if (strcmp(sub, "reinit") == 0) {
-		cmd_reinit(argc, argv);
-	} else if (strcmp(sub, "stopclear") == 0) {
-		cmd_stopclear(argc, argv);
-	} else if (strcmp(sub, "reuse") == 0) {
-		cmd_reuse(argc, argv);
-	} else if (strcmp(sub, "ram-mmio") == 0) {
-		cmd_ram_mmio(argc, argv);
-	} else if (strcmp(sub, "storm") == 0) {
-		hostile_storm(argc, argv);
-	} else if (strcmp(sub, "pmu-arm") == 0) {
-		hostile_pmu_arm();
-	} else if (strcmp(sub, "pmu-check") == 0) {
-		hostile_pmu_check();
-	} else if (strcmp(sub, "latency") == 0) {
-		hostile_latency(argc, argv);
-	} else if (strcmp(sub, "hvc") == 0) {
-		cmd_hostile_hvc(argc, argv);
-	} else {
-		con_printf("usage: hostile log NAME | reinit NAME VCPU GPA | stopclear NAME |\n"
-			   "       reuse NAME | ram-mmio NAME | storm CALLS [SEED] | pmu-arm |\n"
-			   "       pmu-check | latency CALLS | hvc on|off\n");
+	for (u32 i = 0; i < ARRAY_SIZE(subcommands); i++) {
+		if (strcmp(sub, subcommands[i].name) == 0) {
+			subcommands[i].run(argc, argv);
+			return;
+		}
 	}
+	con_printf("usage: hostile log NAME | reinit NAME VCPU GPA | stopclear NAME |\n"
+		   "       reuse NAME | ram-mmio NAME | storm CALLS [SEED] | pmu-arm |\n"
+		   "       pmu-check | latency CALLS | hvc on|off\n");
 }
 
 #endif /* CONFIG_TEST_HOOKS */

@@ -9,6 +9,8 @@
  */
 #include <generated/autoconf.h>
 #include <lib/lib.h>
+#include <vmm/console.h>
+#include <vmm/hostile.h>
 #include <vmm/vm.h>
 
 #if CONFIG_TEST_HOOKS

@@ -6,9 +6,9 @@
 #include <abi/hv_call.h>
 #include <generated/autoconf.h>
 #include <lib/lib.h>
-#include <vmm/vm.h>
-
-#include "hostile.h"
+#include <vmm/console.h>
+#include <vmm/counter.h>
+#include <vmm/hostile.h>
 
 #if CONFIG_TEST_HOOKS
 

@@ -16,9 +16,9 @@
  */
 #include <generated/autoconf.h>
 #include <lib/lib.h>
-#include <vmm/vm.h>
-
-#include "hostile.h"
+#include <vmm/console.h>
+#include <vmm/hostile.h>
+#include <vmm/vmm.h>
 
 #if CONFIG_TEST_HOOKS
 

@@ -7,9 +7,11 @@
 #include <abi/hv_call.h>
 #include <generated/autoconf.h>
 #include <lib/lib.h>
+#include <vmm/console.h>
+#include <vmm/hostile.h>
+#include <vmm/palloc.h>
 #include <vmm/vm.h>
-
-#include "hostile.h"
+#include <vmm/vmm.h>
 
 #if CONFIG_TEST_HOOKS
 

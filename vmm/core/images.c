@@ -4,8 +4,9 @@
  * names either; an uploaded image of the same name comes first.
  */
 #include <lib/lib.h>
+#include <vmm/bundle.h>
 #include <vmm/images.h>
-#include <vmm/vmm.h>
+#include <vmm/palloc.h>
 
 struct image images[IMAGES_MAX];
 

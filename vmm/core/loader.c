@@ -17,8 +17,13 @@
  */
 #include <abi/hv_call.h>
 #include <lib/lib.h>
+#include <vmm/console.h>
 #include <vmm/fdtw.h>
+#include <vmm/images.h>
+#include <vmm/loader.h>
+#include <vmm/palloc.h>
 #include <vmm/vm.h>
+#include <vmm/vmm.h>
 
 #define DT_MAX 8192
 

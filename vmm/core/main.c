@@ -1,28 +1,24 @@
 /*
  * VMM server start-up: check the hand-over from the hyp, turn on the MMU,
- * greet, and serve the console.
+ * greet, and serve the console; the other CPUs' threads run vCPUs.
  */
 #include <abi/hv_call.h>
-#include <generated/version.h>
 #include <lib/lib.h>
-#include <vmm/vm.h>
+#include <vmm/arch.h>
+#include <vmm/console.h>
+#include <vmm/layout.h>
+#include <vmm/palloc.h>
+#include <vmm/runner.h>
+#include <vmm/shell.h>
 #include <vmm/vmm.h>
 
-const struct hv_boot_info *vmm_boot;
+/* What head.S uses: the stacks and the C entries. */
 u8 vmm_stack[VMM_STACK_SIZE] __aligned(16);
 /** Stacks of the VMM threads on secondary CPUs, by CPU index. */
 u8 vmm_cpu_stacks[VMM_MAX_CPUS][VMM_STACK_SIZE] __aligned(16);
 
-void vmm_secondary_entry(void);
+void vmm_main(const struct hv_boot_info *info, void (*secondary_entry)(void));
 void vmm_secondary_main(u32 cpu);
-
-u32 vmm_cpu(void)
-{
-	u64 tp;
-
-	__asm__ volatile("mrs %0, tpidr_el1" : "=r"(tp));
-	return (u32)tp;
-}
 
 void vmm_secondary_main(u32 cpu)
 {
@@ -30,30 +26,7 @@ void vmm_secondary_main(u32 cpu)
 	vm_worker(cpu);
 }
 
-u32 vmm_cpus_running = 1;
-
-u32 vmm_start_cpus(void)
-{
-	static bool done;
-
-	if (done) {
-		return vmm_cpus_running;
-	}
-	done = true;
-	for (u64 cpu = 0; cpu < vmm_boot->num_cpus && cpu < VMM_MAX_CPUS; cpu++) {
-		if (cpu == vmm_cpu()) {
-			continue;
-		}
-		if (hv_cpu_start(cpu, (u64)(uintptr_t)vmm_secondary_entry, cpu) == HV_OK) {
-			vmm_cpus_running++;
-		}
-	}
-	return vmm_cpus_running;
-}
-const char vmm_version[] = BUILD_VERSION;
-
-void vmm_main(const struct hv_boot_info *info);
-void vmm_main(const struct hv_boot_info *info)
+void vmm_main(const struct hv_boot_info *info, void (*secondary_entry)(void))
 {
 	struct hv_cpu_info ci;
 	struct hv_version v;
@@ -61,7 +34,7 @@ void vmm_main(const struct hv_boot_info *info)
 	if (info == NULL || info->magic != HV_BOOT_INFO_MAGIC) {
 		return; /* no console to complain on */
 	}
-	vmm_boot = info;
+	vmm_init(info, secondary_entry);
 	(void)hv_cpu_info(&ci);
 	__asm__ volatile("msr tpidr_el1, %0" : : "r"(ci.self)); /* this CPU's index */
 	con_init(info->uart_kind, (uintptr_t)info->uart_base);

@@ -4,6 +4,8 @@
  * information, minus the VMM's own image.
  */
 #include <lib/lib.h>
+#include <lib/spinlock.h>
+#include <vmm/palloc.h>
 #include <vmm/vmm.h>
 
 #define MAX_BLOCKS 4096 /* 8 GiB */

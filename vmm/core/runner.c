@@ -10,26 +10,14 @@
  */
 #include <abi/hv_call.h>
 #include <lib/lib.h>
+#include <vmm/counter.h>
+#include <vmm/hostile.h>
+#include <vmm/runner.h>
 #include <vmm/vm.h>
+#include <vmm/vmexit.h>
+#include <vmm/vmnet.h>
 
-spinlock_t vm_run_lock;
 static u32 next_slot;
-
-u64 vm_counter(void)
-{
-	u64 v;
-
-	__asm__ volatile("isb\n\tmrs %0, cntvct_el0" : "=r"(v));
-	return v;
-}
-
-u64 vm_counter_freq(void)
-{
-	u64 v;
-
-	__asm__ volatile("mrs %0, cntfrq_el0" : "=r"(v));
-	return v;
-}
 
 /* A vCPU in WFI is runnable again once its timer deadline has passed or an
  * interrupt is queued for it. */
@@ -76,18 +64,6 @@ static bool pick(struct vm **vmp, u32 *ip, u64 *next_wake)
 	return found;
 }
 
-/* VMM CPUs asleep in HV_FN_CPU_IDLE (bit per CPU). */
-static volatile u32 idle_cpus;
-
-void vm_kick(void)
-{
-	u32 idle = __atomic_load_n(&idle_cpus, __ATOMIC_ACQUIRE);
-
-	if (idle != 0) {
-		(void)hv_cpu_wake((u64)__builtin_ctz(idle));
-	}
-}
-
 /* Injects the interrupts queued for vCPU i (it is not running). */
 static void inject_pending(struct vm *vm, u32 i)
 {
@@ -114,7 +90,7 @@ static void run(struct vm *vm, u32 i)
 	vm_handle_exit(vm, i, &e);
 	spin_unlock(&vm->lock);
 	__atomic_store_n(&vc->busy, false, __ATOMIC_RELEASE);
-	vm_io_flush(); /* frames this exit sent to other VMs */
+	vmnet_flush(); /* frames this exit sent to other VMs */
 }
 
 bool vm_run_one(void)
@@ -151,9 +127,9 @@ void vm_worker(u32 cpu)
 		}
 #endif
 		/* Idle from before the look: a kick after it ends the sleep. */
-		__atomic_or_fetch(&idle_cpus, 1U << cpu, __ATOMIC_SEQ_CST);
+		__atomic_or_fetch(&vm_idle_cpus, 1U << cpu, __ATOMIC_SEQ_CST);
 		if (pick(&vm, &i, &next_wake)) {
-			__atomic_and_fetch(&idle_cpus, ~(1U << cpu), __ATOMIC_SEQ_CST);
+			__atomic_and_fetch(&vm_idle_cpus, ~(1U << cpu), __ATOMIC_SEQ_CST);
 			run(vm, i);
 			continue;
 		}
@@ -162,14 +138,14 @@ void vm_worker(u32 cpu)
 
 			if (next_wake <= now + POLL_US * per_us) {
 				/* A deadline this close is met by looking again. */
-				__atomic_and_fetch(&idle_cpus, ~(1U << cpu), __ATOMIC_SEQ_CST);
+				__atomic_and_fetch(&vm_idle_cpus, ~(1U << cpu), __ATOMIC_SEQ_CST);
 				continue;
 			}
 			us = MIN(us, (next_wake - now) / per_us + 1);
 		}
-		vm_io_flush();
+		vmnet_flush();
 		/* Nothing to run: sleep (under emulation this frees the core). */
 		(void)hv_cpu_idle(us);
-		__atomic_and_fetch(&idle_cpus, ~(1U << cpu), __ATOMIC_SEQ_CST);
+		__atomic_and_fetch(&vm_idle_cpus, ~(1U << cpu), __ATOMIC_SEQ_CST);
 	}
 }

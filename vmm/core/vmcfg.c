@@ -185,6 +185,23 @@ static void copy_str(char *dst, const char *src, size_t cap)
 	dst[n] = '\0';
 }
 
+/* Checks and stores a size in MiB (memory from 2, the I/O window from 0, up
+ * to half the memory's maximum): even; 0 or -1 with e filled. */
+static int even_mib(u32 *out, enum key k, u64 n, u32 line, struct vmcfg_error *e)
+{
+	u64 lo = k == KEY_MEMORY ? 2 : 0;
+	u64 hi = k == KEY_MEMORY ? VMCFG_MEMORY_MAX : VMCFG_MEMORY_MAX / 2;
+
+	if (n < lo || n > hi || (n & 1) != 0) {
+		e->line = line;
+		fmt_format(e->msg, sizeof(e->msg), "'%s' must be an even number of MiB, %lu to %lu",
+			   keys[k].name, (unsigned long)lo, (unsigned long)hi);
+		return -1;
+	}
+	*out = (u32)n;
+	return 0;
+}
+
 /* Checks and stores one setting; 0 or -1 with e filled. */
 static int apply(struct vm_config *c, enum key k, const struct value *v, u32 line,
 		 struct vmcfg_error *e)
@@ -217,9 +234,6 @@ static int apply(struct vm_config *c, enum key k, const struct value *v, u32 lin
 		copy_str(k == KEY_KERNEL ? c->kernel : k == KEY_RAMDISK ? c->ramdisk : c->disk, v->str,
 			 VMCFG_PATH_MAX + 1);
 		break;
-	case KEY_DISK_RO:
-		c->disk_ro = v->num != 0;
-		break;
 	case KEY_VIF:
 		if (!parse_mac(v->str, c->mac)) {
 			return fail(e, line,
@@ -228,28 +242,15 @@ static int apply(struct vm_config *c, enum key k, const struct value *v, u32 lin
 		}
 		c->vif = true;
 		break;
-	case KEY_VCONSOLE:
-		c->vconsole = v->num != 0;
-		break;
 	case KEY_IO_WINDOW:
-		if (v->num > VMCFG_MEMORY_MAX / 2 || (v->num & 1) != 0) {
-			return fail(e, line, "'io_window' must be an even number of MiB, 0 to 1024",
-				    "");
-		}
-		c->io_window_mib = (u32)v->num;
-		break;
+	case KEY_MEMORY:
+		return even_mib(k == KEY_MEMORY ? &c->memory_mib : &c->io_window_mib, k, v->num,
+				line, e);
 	case KEY_CMDLINE:
 		if (len > VMCFG_CMDLINE_MAX) {
 			return fail(e, line, "'cmdline' is longer than 255 characters", "");
 		}
 		copy_str(c->cmdline, v->str, sizeof(c->cmdline));
-		break;
-	case KEY_MEMORY:
-		if (v->num < 2 || v->num > VMCFG_MEMORY_MAX || (v->num & 1) != 0) {
-			return fail(e, line, "'memory' must be an even number of MiB, 2 to 2048",
-				    "");
-		}
-		c->memory_mib = (u32)v->num;
 		break;
 	case KEY_VCPUS:
 		if (v->num < 1 || v->num > VMCFG_VCPUS_MAX) {
@@ -264,12 +265,18 @@ static int apply(struct vm_config *c, enum key k, const struct value *v, u32 lin
 		}
 		c->protect = true;
 		break;
+	case KEY_DISK_RO:
+	case KEY_VCONSOLE:
 	case KEY_ON_DEMAND:
-		c->on_demand = v->num != 0;
+	case KEY_PMU: {
+		bool *on = k == KEY_DISK_RO    ? &c->disk_ro
+			   : k == KEY_VCONSOLE ? &c->vconsole
+			   : k == KEY_ON_DEMAND ? &c->on_demand
+						: &c->pmu;
+
+		*on = v->num != 0;
 		break;
-	case KEY_PMU:
-		c->pmu = v->num != 0;
-		break;
+	}
 	default:
 		break;
 	}

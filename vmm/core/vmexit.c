@@ -1,31 +1,26 @@
 /*
  * A VM's exits, served by the VMM CPU that ran the vCPU: MMIO to the
  * emulated GIC distributor, PL011, test device and virtio devices
- * (vmio.c); WFI; SGIs; stage-2 faults in RAM not yet given (memory on
+ * (vmio.h); WFI; SGIs; stage-2 faults in RAM not yet given (memory on
  * demand: the hyp reports them with no data); the guest's power changes,
  * which the hyp made (PSCI); and faults that end the VM. An access where
  * nothing is emulated is refused: the guest takes an external abort.
  */
 #include <lib/lib.h>
-#include <vmm/vm.h>
+#include <vmm/arch.h>
+#include <vmm/console.h>
+#include <vmm/counter.h>
+#include <vmm/guestmem.h>
+#include <vmm/hostile.h>
+#include <vmm/loader.h>
+#include <vmm/vmcon.h>
+#include <vmm/vmexit.h>
+#include <vmm/vmio.h>
+#include <vmm/vmirq.h>
+#include <vmm/vmm.h>
 
 #define MAX_EXITS UINT64_C(1000000000)
 #define TESTDEV_PATTERN UINT64_C(0xf1e2d3c4b5a69788)
-
-/*
- * Whether to print a message about vm's doings: at most 8 a second per VM,
- * so that a guest looping on bad accesses cannot flood the console line.
- */
-bool vm_log_allowed(struct vm *vm)
-{
-	u64 now = vm_counter();
-
-	if (now - vm->log_window >= vm_counter_freq()) {
-		vm->log_window = now;
-		vm->log_count = 0;
-	}
-	return vm->log_count++ < 8;
-}
 
 /* The VMM reads a guest word through its own mapping (only if granted). */
 static u64 probe_guest(struct vm *vm, u64 gpa)
@@ -71,33 +66,6 @@ static void sgi1r(struct vm *vm, u32 self, u64 v)
 		targets = (u32)v & 0xffff;
 	}
 	send_sgi(vm, targets, intid);
-}
-
-void vm_irq_line(struct vm *vm, u32 intid, bool level, bool *raised)
-{
-	if (level && !*raised) {
-		u32 t = vgic_spi_target(&vm->gic, intid);
-
-		if (t < vm->cfg.vcpus && vgic_deliverable(&vm->gic, t, intid)) {
-			vm->vc[t].pending_irqs |= UINT64_C(1) << intid;
-			vm->vc[t].waiting = false;
-			*raised = true;
-			vm_kick();
-		}
-	} else if (!level) {
-		*raised = false;
-	}
-}
-
-/*
- * The PL011's interrupt line (SPI 1, INTID 33) into the emulated
- * distributor: raised when the masked status becomes non-zero, queued for
- * the vCPU it is routed to if the guest enabled it; lowered when the guest
- * has served it.
- */
-void vm_uart_irq_update(struct vm *vm)
-{
-	vm_irq_line(vm, VM_UART_INTID, pl011_mis(&vm->uart) != 0, &vm->uart_irq_raised);
 }
 
 /* After the guest changed enables or routing: lines already high are

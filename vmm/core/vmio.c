@@ -1,142 +1,20 @@
 /*
- * A VM's virtio devices in the VMM (vdev.h): their MMIO slots, guest
- * memory as they reach it, their interrupts, the block device's disk and
- * the virtual switch between network ports.
- *
- * Guest memory: a guest-physical address becomes the VMM address of the
- * block the VMM gave for it, and every copy goes through guest_copy, so an
- * access the hyp refuses (the VM did not grant that page, or revoked it)
- * fails the request instead of the VMM.
- *
- * The switch (vswitch.h): one port per VM slot with a network device. A
- * frame sent by one VM is queued (under sw_lock) for the port whose address
- * it is for, or for every other port if it is a broadcast or multicast; a
- * frame whose source address is not the sender's own, or that finds a full
- * queue, is dropped. Queued frames are delivered into a VM's receive
- * buffers under that VM's lock, by vm_io_flush after every exit and when
- * the VM posts buffers. Lock order: a VM's lock, then sw_lock.
+ * A VM's virtio devices in the VMM (vmio.h, the devices are vdev.h): their
+ * MMIO slots, the requests the driver notifies, served through the VM's
+ * memory as guestmem.h reaches it, their interrupts, typed input, and the
+ * block device's disk. Frames go through the switch (vmnet.h).
  */
 #include <lib/lib.h>
+#include <vmm/console.h>
+#include <vmm/guestmem.h>
 #include <vmm/images.h>
-#include <vmm/vm.h>
-#include <vmm/vswitch.h>
-
-static struct vswitch sw;
-static spinlock_t sw_lock;
-static u32 sw_pending; /* ports with frames queued */
-
-/* ---------------------------------------------------- guest memory ---- */
-
-bool vm_ram_range(const struct vm *vm, u64 gpa, u64 len)
-{
-	u64 size = (u64)vm->nblocks * BLOCK_SIZE;
-
-	return gpa >= vm->ram_ipa && len <= size && gpa - vm->ram_ipa <= size - len;
-}
-
-static bool vmem_valid(void *ctx, u64 gpa, u64 len)
-{
-	return len != 0 && vm_ram_range(ctx, gpa, len);
-}
-
-static int vmem_copy(struct vm *vm, u64 gpa, u8 *buf, u64 len, bool to_guest)
-{
-	if (!vm_ram_range(vm, gpa, len)) {
-		return -1;
-	}
-	while (len > 0) {
-		u64 off = gpa - vm->ram_ipa;
-		u64 pa = vm->blocks[off / BLOCK_SIZE];
-		u64 n = MIN(len, BLOCK_SIZE - off % BLOCK_SIZE);
-		void *g = (void *)(uintptr_t)(pa + off % BLOCK_SIZE);
-
-		if (pa == 0 || (to_guest ? guest_copy(g, buf, n) : guest_copy(buf, g, n)) != 0) {
-			return -1;
-		}
-		gpa += n;
-		buf += n;
-		len -= n;
-	}
-	return 0;
-}
-
-static int vmem_read(void *ctx, u64 gpa, void *buf, u64 len)
-{
-	return vmem_copy(ctx, gpa, buf, len, false);
-}
-
-static int vmem_write(void *ctx, u64 gpa, const void *buf, u64 len)
-{
-	return vmem_copy(ctx, gpa, (u8 *)(uintptr_t)buf, len, true);
-}
-
-static struct vmem vmem_of(struct vm *vm)
-{
-	return (struct vmem){ vm, vmem_valid, vmem_read, vmem_write };
-}
-
-/* ---------------------------------------------------------- switch ---- */
-
-static void sw_send(void *ctx, const u8 *frame, u32 len)
-{
-	u32 from = (u32)((struct vm *)ctx - vm_table);
-
-	spin_lock(&sw_lock);
-	sw_pending |= vswitch_send(&sw, from, frame, len);
-	spin_unlock(&sw_lock);
-}
-
-/* Moves vm's queued frames into its receive buffers (vm->lock held). */
-static void sw_deliver(struct vm *vm)
-{
-	u32 p = (u32)(vm - vm_table);
-	const struct vswitch_frame *f;
-	struct vmem m = vmem_of(vm);
-	struct vdev *d = &vm->vdev[VDEV_NET];
-
-	spin_lock(&sw_lock);
-	while ((f = vswitch_head(&sw, p)) != NULL) {
-		int st = vnet_receive(d, &m, f->data, f->len);
-
-		if (st == 0) {
-			break; /* no buffer posted: the frame waits */
-		}
-		if (st < 0) {
-			vswitch_drop_queue(&sw, p); /* the device needs a reset */
-			break;
-		}
-		vswitch_pop(&sw, p);
-	}
-	if (vswitch_head(&sw, p) == NULL) {
-		__atomic_and_fetch(&sw_pending, ~(1U << p), __ATOMIC_RELAXED);
-	}
-	spin_unlock(&sw_lock);
-}
-
-void vm_io_flush(void)
-{
-	u32 pending = __atomic_load_n(&sw_pending, __ATOMIC_RELAXED);
-
-	for (u32 p = 0; p < VM_MAX && pending != 0; p++) {
-		struct vm *vm = &vm_table[p];
-
-		if ((pending & (1U << p)) == 0) {
-			continue;
-		}
-		pending &= ~(1U << p);
-		if (!spin_trylock(&vm->lock)) {
-			continue; /* its own exit is being served: flushed after it */
-		}
-		if (sw.port[p].up) {
-			sw_deliver(vm);
-			vm_irq_line(vm, VM_VIRTIO_INTID + VDEV_NET, virtio_mmio_irq(&vm->vdev[VDEV_NET].mmio),
-				    &vm->vdev[VDEV_NET].irq_raised);
-		}
-		spin_unlock(&vm->lock);
-	}
-}
-
-/* ---------------------------------------------------------- devices ---- */
+#include <vmm/palloc.h>
+#include <vmm/pl011.h>
+#include <vmm/vdev.h>
+#include <vmm/vmcon.h>
+#include <vmm/vmio.h>
+#include <vmm/vmirq.h>
+#include <vmm/vmnet.h>
 
 static void con_out(void *ctx, const char *buf, u32 len)
 {
@@ -157,7 +35,7 @@ static void refused(struct vm *vm, u32 slot, int st)
 static void con_deliver(struct vm *vm)
 {
 	struct vdev *d = &vm->vdev[VDEV_CON];
-	struct vmem m = vmem_of(vm);
+	struct vmem m = guestmem_of(vm);
 	int n;
 
 	while (vm->hvc_in_len != 0 &&
@@ -170,7 +48,9 @@ static void con_deliver(struct vm *vm)
 	}
 }
 
-bool vm_io_console_in(struct vm *vm, u8 c)
+/* Types byte c into vm's virtio console (lock held); false if the bytes
+ * waiting for the driver's buffers fill the queue. */
+static bool console_in(struct vm *vm, u8 c)
 {
 	struct vdev *d = &vm->vdev[VDEV_CON];
 
@@ -186,11 +66,26 @@ bool vm_io_console_in(struct vm *vm, u8 c)
 	return true;
 }
 
+bool vm_io_type(struct vm *vm, u8 c)
+{
+	bool ok;
+
+	spin_lock(&vm->lock);
+	if (vm->hvc_input && vm->vdev[VDEV_CON].present) {
+		ok = console_in(vm, c);
+	} else {
+		ok = vm->uart.rx_count < PL011_RX_FIFO && pl011_receive(&vm->uart, c);
+		vm_uart_irq_update(vm);
+	}
+	spin_unlock(&vm->lock);
+	return ok;
+}
+
 /* Serves what the driver notified on device `slot` (lock held). */
 static void serve(struct vm *vm, u32 slot)
 {
 	struct vdev *d = &vm->vdev[slot];
-	struct vmem m = vmem_of(vm);
+	struct vmem m = guestmem_of(vm);
 
 	switch (slot) {
 	case VDEV_BLK:
@@ -198,11 +93,11 @@ static void serve(struct vm *vm, u32 slot)
 		break;
 	case VDEV_NET:
 		if ((d->mmio.notified & 2U) != 0) {
-			refused(vm, slot, vnet_transmit(d, &m, sw_send, vm));
+			refused(vm, slot, vnet_transmit(d, &m, vmnet_send, vm));
 		}
 		if ((d->mmio.notified & 1U) != 0) {
 			d->mmio.notified &= ~1U;
-			sw_deliver(vm);
+			vmnet_deliver(vm);
 			if ((d->mmio.status & VIRTIO_STATUS_NEEDS_RESET) != 0) {
 				refused(vm, slot, d->last_error);
 			}
@@ -243,7 +138,6 @@ bool vm_io_mmio(struct vm *vm, u64 ipa, u64 size, bool write, u64 val, u64 *out)
 int vm_io_create(struct vm *vm, char *why, size_t whylen)
 {
 	const struct vm_config *c = &vm->cfg;
-	u32 p = (u32)(vm - vm_table);
 
 	for (u32 s = 0; s < VDEV_SLOTS; s++) {
 		/* An empty slot: device id 0 (4.2.3.1.1). */
@@ -275,18 +169,11 @@ int vm_io_create(struct vm *vm, char *why, size_t whylen)
 		vblk_init(&vm->vdev[VDEV_BLK], &vm->disk);
 	}
 	if (c->vif) {
-		for (u32 i = 0; i < VM_MAX; i++) {
-			if (sw.port[i].up && memcmp(sw.port[i].mac, c->mac, 6) == 0) {
-				fmt_format(why, whylen, "vif %02x:%02x:%02x:%02x:%02x:%02x is vm %s's",
-					   c->mac[0], c->mac[1], c->mac[2], c->mac[3], c->mac[4],
-					   c->mac[5], vm_table[i].cfg.name);
-				return -VM_E_EXISTS;
-			}
+		int err = vmnet_attach(vm, why, whylen);
+
+		if (err != 0) {
+			return err;
 		}
-		vnet_init(&vm->vdev[VDEV_NET], c->mac);
-		spin_lock(&sw_lock);
-		vswitch_attach(&sw, p, c->mac);
-		spin_unlock(&sw_lock);
 	}
 	if (c->vconsole) {
 		vcon_init(&vm->vdev[VDEV_CON]);
@@ -296,13 +183,8 @@ int vm_io_create(struct vm *vm, char *why, size_t whylen)
 
 void vm_io_destroy(struct vm *vm)
 {
-	u32 p = (u32)(vm - vm_table);
-
 	spin_lock(&vm->lock);
-	spin_lock(&sw_lock);
-	vswitch_detach(&sw, p);
-	__atomic_and_fetch(&sw_pending, ~(1U << p), __ATOMIC_RELAXED);
-	spin_unlock(&sw_lock);
+	vmnet_detach(vm);
 	for (u32 s = 0; s < VDEV_SLOTS; s++) {
 		vm->vdev[s].present = false;
 	}
@@ -342,16 +224,6 @@ int vm_disk_save(struct vm *vm, const char *image, char *why, size_t whylen)
 	return 0;
 }
 
-void vm_io_port_drops(struct vm *vm, u64 *spoofed, u64 *undelivered)
-{
-	const struct vswitch_port *port = &sw.port[vm - vm_table];
-
-	spin_lock(&sw_lock);
-	*spoofed = port->up ? port->spoofed : 0;
-	*undelivered = port->up ? port->undelivered : 0;
-	spin_unlock(&sw_lock);
-}
-
 void vm_io_info(struct vm *vm)
 {
 	for (u32 s = 0; s < VDEV_SLOTS; s++) {
@@ -370,7 +242,7 @@ void vm_io_info(struct vm *vm)
 			u64 spoofed;
 			u64 undelivered;
 
-			vm_io_port_drops(vm, &spoofed, &undelivered);
+			vmnet_port_drops(vm, &spoofed, &undelivered);
 			con_printf("; frames dropped: %lu spoofed, %lu undelivered",
 				   (unsigned long)spoofed, (unsigned long)undelivered);
 		}

@@ -72,10 +72,40 @@ u32 pl011_take_tx(struct pl011 *u, char *out, u32 max)
 	return n;
 }
 
+/* The registers that only hold what the guest wrote: where each is kept
+ * and the bits it keeps (TRM 3.3). */
+static const struct {
+	u16 off;
+	u16 at; /* offset in struct pl011 */
+	u32 mask;
+} plain_regs[] = {
+	{ ILPR, offsetof(struct pl011, ilpr), 0xff }, { IBRD, offsetof(struct pl011, ibrd), 0xffff },
+	{ FBRD, offsetof(struct pl011, fbrd), 0x3f }, { LCR_H, offsetof(struct pl011, lcr_h), 0xff },
+	{ CR, offsetof(struct pl011, cr), 0xff87 }, { IFLS, offsetof(struct pl011, ifls), 0x3f },
+	{ IMSC, offsetof(struct pl011, imsc), 0x7ff }, { DMACR, offsetof(struct pl011, dmacr), 7 },
+};
+
+/* The plain register at off (*mask: the bits it keeps), or NULL. */
+static u32 *plain_reg(struct pl011 *u, u64 off, u32 *mask)
+{
+	for (u32 i = 0; i < ARRAY_SIZE(plain_regs); i++) {
+		if (plain_regs[i].off == off) {
+			*mask = plain_regs[i].mask;
+			return (u32 *)(void *)((u8 *)u + plain_regs[i].at);
+		}
+	}
+	return NULL;
+}
+
 static u32 read_reg(struct pl011 *u, u64 off)
 {
+	u32 mask;
+	u32 *r = plain_reg(u, off, &mask);
 	u32 v;
 
+	if (r != NULL) {
+		return *r;
+	}
 	switch (off) {
 	case DR:
 		if (u->rx_count == 0) {
@@ -89,26 +119,10 @@ static u32 read_reg(struct pl011 *u, u64 off)
 		return FR_TXFE | (u->rx_count == 0 ? FR_RXFE : 0) |
 		       (u->rx_count == PL011_RX_FIFO ? FR_RXFF : 0) |
 		       (u->tx_len == PL011_TX_BUF ? FR_TXFF : 0);
-	case ILPR:
-		return u->ilpr;
-	case IBRD:
-		return u->ibrd;
-	case FBRD:
-		return u->fbrd;
-	case LCR_H:
-		return u->lcr_h;
-	case CR:
-		return u->cr;
-	case IFLS:
-		return u->ifls;
-	case IMSC:
-		return u->imsc;
 	case RIS:
 		return ris(u);
 	case MIS:
 		return pl011_mis(u);
-	case DMACR:
-		return u->dmacr;
 	default:
 		if (off >= PERIPH_ID0 && off < PERIPH_ID0 + 32 && (off & 3) == 0) {
 			return id_regs[(off - PERIPH_ID0) / 4];
@@ -119,43 +133,24 @@ static u32 read_reg(struct pl011 *u, u64 off)
 
 static void write_reg(struct pl011 *u, u64 off, u32 v)
 {
+	u32 mask;
+	u32 *r = plain_reg(u, off, &mask);
+
+	if (r != NULL) {
+		*r = v & mask;
+		return;
+	}
 	switch (off) {
 	case DR:
 		if (u->tx_len < PL011_TX_BUF) {
 			u->tx[u->tx_len++] = (char)v;
 		}
 		break;
-	case RSR:
-		break; /* clears errors: there are none */
-	case ILPR:
-		u->ilpr = v & 0xff;
-		break;
-	case IBRD:
-		u->ibrd = v & 0xffff;
-		break;
-	case FBRD:
-		u->fbrd = v & 0x3f;
-		break;
-	case LCR_H:
-		u->lcr_h = v & 0xff;
-		break;
-	case CR:
-		u->cr = v & 0xff87;
-		break;
-	case IFLS:
-		u->ifls = v & 0x3f;
-		break;
-	case IMSC:
-		u->imsc = v & 0x7ff;
-		break;
 	case ICR:
 		u->ris_latched &= ~v;
 		break;
-	case DMACR:
-		u->dmacr = v & 7;
-		break;
 	default:
-		break;
+		break; /* RSR clears errors: there are none; others are read-only */
 	}
 }
 

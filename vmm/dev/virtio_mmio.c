@@ -79,6 +79,22 @@ static void set_half(u64 *r, bool high, u32 value)
 	*r = high ? (*r & 0xffffffffU) | (u64)value << 32 : (*r & ~UINT64_C(0xffffffff)) | value;
 }
 
+/* The queue address QueueDesc, QueueDriver or QueueDevice (Low at +0, High
+ * at +4) at off sets, or NULL if off is none of them. */
+static u64 *queue_addr(struct virtio_queue *q, u64 off)
+{
+	switch (off & ~UINT64_C(4)) {
+	case R_QUEUE_DESC_LOW:
+		return &q->desc;
+	case R_QUEUE_DRIVER_LOW:
+		return &q->driver;
+	case R_QUEUE_DEVICE_LOW:
+		return &q->device;
+	default:
+		return NULL;
+	}
+}
+
 static u32 config_access(struct virtio_mmio *v, u64 off, u32 size, bool write, u32 value)
 {
 	u32 out = 0;
@@ -184,26 +200,12 @@ static void write_reg(struct virtio_mmio *v, u64 off, u32 value)
 			v->status = value | (v->status & VIRTIO_STATUS_NEEDS_RESET);
 		}
 		break;
-	case R_QUEUE_DESC_LOW:
-	case R_QUEUE_DESC_HIGH:
-		if (q_open) {
-			set_half(&q->desc, off == R_QUEUE_DESC_HIGH, value);
-		}
-		break;
-	case R_QUEUE_DRIVER_LOW:
-	case R_QUEUE_DRIVER_HIGH:
-		if (q_open) {
-			set_half(&q->driver, off == R_QUEUE_DRIVER_HIGH, value);
-		}
-		break;
-	case R_QUEUE_DEVICE_LOW:
-	case R_QUEUE_DEVICE_HIGH:
-		if (q_open) {
-			set_half(&q->device, off == R_QUEUE_DEVICE_HIGH, value);
-		}
-		break;
 	default:
-		break; /* read-only or unknown: ignored */
+		/* The queue's addresses; read-only or unknown: ignored. */
+		if (q_open && queue_addr(q, off) != NULL) {
+			set_half(queue_addr(q, off), (off & 4) != 0, value);
+		}
+		break;
 	}
 }
 

@@ -1,6 +1,6 @@
 /*
- * Uploaded images (images.c): kept until replaced by an upload of the
- * same name.
+ * Images (images.c): uploaded ones, kept until replaced by an upload of
+ * the same name, in front of the bundle's.
  */
 #ifndef VMM_IMAGES_H
 #define VMM_IMAGES_H
@@ -27,5 +27,7 @@ extern struct image images[IMAGES_MAX];
 struct image *image_begin(const char *name, u64 size);
 /** Frees an image's memory and slot. */
 void image_drop(struct image *im);
+/** An image by name: uploaded first, then the bundle's. */
+bool image_find(const char *name, const u8 **data, u64 *size);
 
 #endif /* VMM_IMAGES_H */

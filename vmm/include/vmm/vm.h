@@ -1,7 +1,10 @@
 /*
- * The VMs the VMM runs: a table of up to VM_MAX, each created from a
- * configuration (vmcfg.h), loaded, started, run by the VMM's CPUs in the
- * background, and destroyed (its memory cleared by the hyp and returned).
+ * The VMs the VMM runs (vm.c): a table of up to VM_MAX records, each
+ * created from a configuration (vmcfg.h), loaded, started, run by the
+ * VMM's CPUs in the background, and destroyed (lifecycle.h); what every
+ * part needs about them: finding one, the lock that orders running with
+ * stopping, waking a CPU for a vCPU that became runnable, and the rate
+ * limit of the VMM's messages about a VM.
  *
  * Locking: only CPU 0 creates and destroys VMs (it runs the console and
  * the life cycle; the other CPUs run vCPUs: vm_worker). vm_run_lock orders
@@ -12,12 +15,13 @@
 #define VMM_VM_H
 
 #include <generated/autoconf.h>
+#include <lib/spinlock.h>
 #include <lib/types.h>
 #include <vmm/pl011.h>
 #include <vmm/vdev.h>
 #include <vmm/vgic.h>
 #include <vmm/vmcfg.h>
-#include <vmm/vmm.h>
+#include <vmm/vmm.h> /* VMM_MAX_CPUS */
 
 #define VM_MAX CONFIG_MAX_VMS
 #define VM_MAX_VCPUS VMCFG_VCPUS_MAX
@@ -90,7 +94,7 @@ struct vm {
 	enum vm_attach attach;
 	char line[160];
 	u32 linelen;
-	/* virtio devices (vmio.c) and the block device's disk. */
+	/* virtio devices (vmio.h) and the block device's disk. */
 	struct vdev vdev[VDEV_SLOTS];
 	struct vblk_disk disk;
 	u64 disk_pa;
@@ -104,11 +108,15 @@ struct vm {
 	u64 probe;
 };
 
+/** The VM slots; VM_FREE ones are empty. */
 extern struct vm vm_table[VM_MAX];
 /** Taken to pick a vCPU to run and to move a VM out of VM_RUNNING. */
 extern spinlock_t vm_run_lock;
 
-/** Errors of the life-cycle calls (negative), shared with the control protocol. */
+/**
+ * The VMM's errors (negative) in creating, loading and running VMs; the
+ * control protocol's server maps them onto its codes (ctl/requests.c).
+ */
 enum vm_error {
 	VM_E_EXISTS = 1,   /* a VM of that name exists */
 	VM_E_NO_SLOT = 2,  /* CONFIG_MAX_VMS VMs exist */
@@ -123,118 +131,12 @@ enum vm_error {
 /** The VM called name, or NULL. */
 struct vm *vm_find(const char *name);
 
-/**
- * Creates a VM from c: a VMID from the hyp, its memory (all of it, or the
- * loader's blocks only with memory_on_demand), the kernel, ramdisk and
- * device tree loaded, its vCPUs created. Returns 0 with *out set, or a
- * negative vm_error with why[] saying what went wrong.
- */
-int vm_create(const struct vm_config *c, struct vm **out, char *why, size_t whylen);
-/** Starts vCPU 0 of a loaded VM; 0 or a negative vm_error. */
-int vm_start(struct vm *vm, char *why, size_t whylen);
-/** Stops running a VM's vCPUs (returns once none runs); 0 or -VM_E_STATE. */
-int vm_stop(struct vm *vm);
-/** Ends a VM (it is torn down by vm_reap); 0 or a negative vm_error. */
-int vm_destroy(struct vm *vm, const char *reason);
-/**
- * Tears down the VMs that ended: waits for their vCPUs to leave the CPUs,
- * stops them, clears and takes back their memory, destroys them. Prints
- * one line per VM. Called by CPU 0's loop.
- */
-void vm_reap(void);
-
-/** Appends console output of vm (its lock held) and shows it if attached. */
-void vm_console_out(struct vm *vm, const char *buf, u32 n);
-/** Copies the last up to `max` bytes of vm's console history; returns how many. */
-u32 vm_console_history(struct vm *vm, char *buf, u32 max);
-/** Types byte c into vm's UART; false if its receive FIFO is full. */
-bool vm_console_in(struct vm *vm, u8 c);
-
-/** Loads the VM's images and device tree and gives it memory (loader.c). */
-int vm_load(struct vm *vm, char *why, size_t whylen);
-/** Gives the block holding RAM offset `off`, zeroed (on first touch); false if out of memory. */
-bool vm_give_block(struct vm *vm, u32 block);
-
-/** Whether [gpa, gpa + len) is in vm's RAM. */
-bool vm_ram_range(const struct vm *vm, u64 gpa, u64 len);
-/** Whether another message about vm may be printed now (8 a second). */
-bool vm_log_allowed(struct vm *vm);
-/**
- * Raises a level-sensitive SPI while `level` is high (*raised remembers
- * that it was queued); lock held.
- */
-void vm_irq_line(struct vm *vm, u32 intid, bool level, bool *raised);
-
-/* virtio devices (vmio.c). */
-/** Sets up the devices vm's configuration asks for; 0 or a negative vm_error. */
-int vm_io_create(struct vm *vm, char *why, size_t whylen);
-/** Takes vm off the switch and frees its disk (before its memory is cleared). */
-void vm_io_destroy(struct vm *vm);
-/** An MMIO access to the devices' slots (lock held); false if not theirs. */
-bool vm_io_mmio(struct vm *vm, u64 ipa, u64 size, bool write, u64 val, u64 *out);
-/** Delivers the frames the switch holds for VMs with free receive buffers. */
-void vm_io_flush(void);
-/**
- * Keeps the current contents of vm's disk as image `image` (replacing an
- * uploaded or saved image of that name; shadowing one in the bundle).
- * 0 or a negative vm_error with why[] saying what went wrong.
- */
-int vm_disk_save(struct vm *vm, const char *image, char *why, size_t whylen);
-/**
- * Types byte c into vm's virtio console (lock held); false if the bytes
- * waiting for the driver's buffers fill the queue.
- */
-bool vm_io_console_in(struct vm *vm, u8 c);
-/** Prints the devices of vm and their counters. */
-void vm_io_info(struct vm *vm);
-/**
- * What vm's switch port dropped: frames it sent with a source address not
- * its own (*spoofed), and frames for it that found its queue full or its
- * device needing a reset (*undelivered). Both 0 without a port.
- */
-void vm_io_port_drops(struct vm *vm, u64 *spoofed, u64 *undelivered);
-
-/** Serves exit e of vCPU i of vm (its lock held): vmexit.c. */
-void vm_handle_exit(struct vm *vm, u32 i, const struct hv_exit *e);
-/** Raises or lowers the UART's interrupt after its state changed (lock held). */
-void vm_uart_irq_update(struct vm *vm);
-
-/** Runs vCPUs of running VMs; never returns (secondary CPUs). */
-__noreturn void vm_worker(u32 cpu);
+/** VMM CPUs asleep in HV_FN_CPU_IDLE (bit per CPU): the runner's. */
+extern volatile u32 vm_idle_cpus;
 /** Wakes a sleeping VMM CPU: a vCPU became runnable. */
 void vm_kick(void);
-/** Runs one runnable vCPU to its next exit if there is one (CPU 0 alone). */
-bool vm_run_one(void);
 
-/** The counter (CNTVCT_EL0) and its frequency. */
-u64 vm_counter(void);
-u64 vm_counter_freq(void);
-
-/** Console commands (vmshell.c). */
-void cmd_guest(int argc, char **argv);
-void cmd_create(int argc, char **argv);
-void cmd_start(int argc, char **argv);
-void cmd_stop(int argc, char **argv);
-void cmd_run(int argc, char **argv);
-void cmd_list(int argc, char **argv);
-void cmd_info(int argc, char **argv);
-void cmd_console(int argc, char **argv);
-void cmd_destroy(int argc, char **argv);
-void cmd_probe(int argc, char **argv);
-void cmd_memset_bench(int argc, char **argv);
-void cmd_disk_save(int argc, char **argv);
-/** The hostile VMM's attacks (test builds only: hostile.c). */
-void cmd_hostile(int argc, char **argv);
-/** `hostile hvc on|off` (test builds only: hostile_hvc.c). */
-void cmd_hostile_hvc(int argc, char **argv);
-/** Whether the hostile VMM answered a guest's call to the VMM (into reply). */
-bool hostile_hvc_answer(struct vm *vm, u64 fn, u64 reply[4]);
-/** A hostile task posted to worker CPU cpu ran (test builds only). */
-bool hostile_poll(u32 cpu);
-
-/** The VMs the console is attached to (bitmap of slots); 0: the shell. */
-extern u32 vm_attached;
-/** Detaches the console from every VM. */
-void vm_detach_all(void);
+/** Whether another message about vm may be printed now (8 a second). */
+bool vm_log_allowed(struct vm *vm);
 
 #endif /* VMM_VM_H */

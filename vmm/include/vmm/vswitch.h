@@ -10,7 +10,7 @@
  * multicast. The switch neither learns addresses nor looks above
  * Ethernet: ARP and IP are the VMs' business.
  *
- * Plain C without locks: the VMM (vmm/core/vmio.c) holds its switch lock
+ * Plain C without locks: the VMM (vmm/core/vmnet.c) holds its switch lock
  * around every call, and the host tests drive it directly.
  */
 #ifndef VMM_VSWITCH_H

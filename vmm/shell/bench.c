@@ -7,9 +7,10 @@
  */
 #include <abi/hv_call.h>
 #include <lib/lib.h>
+#include <vmm/arch.h>
+#include <vmm/bench.h>
+#include <vmm/console.h>
 #include <vmm/vmm.h>
-
-#include "vmcmd.h"
 
 #define PAGES 256
 #define BLOCKS 8

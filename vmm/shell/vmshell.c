@@ -4,7 +4,16 @@
  * output shown line by line and waits for their end.
  */
 #include <lib/lib.h>
-#include <vmm/vm.h>
+#include <vmm/arch.h>
+#include <vmm/bundle.h>
+#include <vmm/console.h>
+#include <vmm/counter.h>
+#include <vmm/lifecycle.h>
+#include <vmm/palloc.h>
+#include <vmm/vmcon.h>
+#include <vmm/vmio.h>
+#include <vmm/vmm.h>
+#include <vmm/vmshell.h>
 
 #define TEST_GUEST_MIB 16
 #define HISTORY_SHOWN 4096
@@ -59,15 +68,6 @@ static bool start(struct vm *vm)
 	return true;
 }
 
-static void attach(struct vm *vm, enum vm_attach how)
-{
-	spin_lock(&vm->lock);
-	vm->attach = how;
-	vm->linelen = 0;
-	spin_unlock(&vm->lock);
-	vm_attached |= 1U << (vm - vm_table);
-}
-
 static struct vm *named(int argc, char **argv, const char *usage)
 {
 	struct vm *vm;
@@ -83,16 +83,23 @@ static struct vm *named(int argc, char **argv, const char *usage)
 	return vm;
 }
 
+/* The VM of the bundle's configuration argv[1], created; NULL (said why) if not. */
+static struct vm *create_named(int argc, char **argv, const char *usage, struct vm_config *c)
+{
+	if (argc != 2) {
+		con_printf("usage: %s\n", usage);
+		return NULL;
+	}
+	return bundle_config(argv[1], c, false) ? create(c) : NULL;
+}
+
 void cmd_create(int argc, char **argv)
 {
 	struct vm_config c;
-	struct vm *vm;
+	struct vm *vm = create_named(argc, argv,
+				     "create NAME (the configuration vms/NAME.cfg of the bundle)", &c);
 
-	if (argc != 2) {
-		con_printf("usage: create NAME (the configuration vms/NAME.cfg of the bundle)\n");
-		return;
-	}
-	if (bundle_config(argv[1], &c, false) && (vm = create(&c)) != NULL) {
+	if (vm != NULL) {
 		con_printf("vm %s: created (vm%u, %u MiB%s, %u vCPUs)\n", c.name, vm->vmid,
 			   c.memory_mib, c.on_demand ? " on demand" : "", c.vcpus);
 	}
@@ -123,20 +130,17 @@ void cmd_stop(int argc, char **argv)
 void cmd_run(int argc, char **argv)
 {
 	struct vm_config c;
-	struct vm *vm;
+	struct vm *vm = create_named(
+		argc, argv, "run NAME (create and start vms/NAME.cfg, attach to its console)", &c);
 
-	if (argc != 2) {
-		con_printf("usage: run NAME (create and start vms/NAME.cfg, attach to its console)\n");
-		return;
-	}
-	if (!bundle_config(argv[1], &c, false) || (vm = create(&c)) == NULL) {
+	if (vm == NULL) {
 		return;
 	}
 	con_printf("vm %s: vm%u, %u MiB, %u vCPUs; console attached (Ctrl-] detaches)\n",
 		   c.name, vm->vmid, c.memory_mib, c.vcpus);
-	attach(vm, ATTACH_RAW);
+	vm_attach(vm, ATTACH_RAW);
 	if (!start(vm)) {
-		vm_attached &= ~(1U << (vm - vm_table));
+		vm_detach(vm);
 		(void)vm_destroy(vm, "not started");
 	}
 }
@@ -162,7 +166,7 @@ void cmd_console(int argc, char **argv)
 		   hvc ? ", typing into its virtio console" : "");
 	n = vm_console_history(vm, hist, sizeof(hist));
 	con_write(hist, n);
-	attach(vm, ATTACH_RAW);
+	vm_attach(vm, ATTACH_RAW);
 }
 
 void cmd_destroy(int argc, char **argv)
@@ -304,7 +308,7 @@ void cmd_guest(int argc, char **argv)
 	}
 	/* Output line by line, "[name] ...", until they end (Ctrl-] detaches). */
 	for (int i = 0; i < n; i++) {
-		attach(vms[i], ATTACH_LINES);
+		vm_attach(vms[i], ATTACH_LINES);
 	}
 	for (int i = 0; i < n; i++) {
 		if (!start(vms[i])) {

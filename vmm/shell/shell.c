@@ -4,11 +4,19 @@
 #include <abi/hv_call.h>
 #include <generated/autoconf.h>
 #include <lib/lib.h>
+#include <vmm/arch.h>
+#include <vmm/bench.h>
+#include <vmm/console.h>
 #include <vmm/ctl.h>
-#include <vmm/vm.h>
+#include <vmm/hostile.h>
+#include <vmm/lifecycle.h>
+#include <vmm/runner.h>
+#include <vmm/shell.h>
+#include <vmm/vmcmd.h>
+#include <vmm/vmcon.h>
+#include <vmm/vmio.h>
 #include <vmm/vmm.h>
-
-#include "vmcmd.h"
+#include <vmm/vmshell.h>
 
 #define LINE_MAX 128
 #define MAX_ARGS 8
@@ -24,19 +32,25 @@ struct command {
 
 static void cmd_help(int argc, char **argv);
 
-static void cmd_version(int argc, char **argv)
+/* version and cpus: what the hyp says of itself, and of the CPUs. */
+static void cmd_hyp(int argc, char **argv)
 {
+	bool version = strcmp(argv[0], "version") == 0;
 	struct hv_version v;
-	s64 st = hv_version(&v);
+	struct hv_cpu_info ci;
+	s64 st = version ? hv_version(&v) : hv_cpu_info(&ci);
 
 	(void)argc;
-	(void)argv;
 	if (st != HV_OK) {
-		con_printf("version: hyp call failed (%ld)\n", (long)st);
-		return;
+		con_printf("%s: hyp call failed (%ld)\n", argv[0], (long)st);
+	} else if (version) {
+		con_printf("vmm %s\nhyp ABI %lu.%lu, build %012lx\n", vmm_version,
+			   (unsigned long)v.major, (unsigned long)v.minor,
+			   (unsigned long)v.build_id);
+	} else {
+		con_printf("%lu CPUs online; the VMM runs on CPU %lu\n", (unsigned long)ci.online,
+			   (unsigned long)ci.self);
 	}
-	con_printf("vmm %s\nhyp ABI %lu.%lu, build %012lx\n", vmm_version,
-		   (unsigned long)v.major, (unsigned long)v.minor, (unsigned long)v.build_id);
 }
 
 static void print_region(const char *what, const struct hv_region *r)
@@ -67,21 +81,6 @@ static void cmd_mem(int argc, char **argv)
 	}
 	con_printf("Not accessible:\n");
 	print_region("hyp", &bi->hyp);
-}
-
-static void cmd_cpus(int argc, char **argv)
-{
-	struct hv_cpu_info ci;
-	s64 st = hv_cpu_info(&ci);
-
-	(void)argc;
-	(void)argv;
-	if (st != HV_OK) {
-		con_printf("cpus: hyp call failed (%ld)\n", (long)st);
-		return;
-	}
-	con_printf("%lu CPUs online; the VMM runs on CPU %lu\n", (unsigned long)ci.online,
-		   (unsigned long)ci.self);
 }
 
 static void cmd_peek(int argc, char **argv)
@@ -174,19 +173,20 @@ static void cmd_poke(int argc, char **argv)
 	}
 }
 
+#if CONFIG_TEST_HOOKS
+#define VM_HELP_TEST "grant, revoke, "
+#else
+#define VM_HELP_TEST ""
+#endif
+
 static const struct command commands[] = {
 	{ "help", "", "list the commands", cmd_help },
-	{ "version", "", "versions of the VMM and the hyp's ABI", cmd_version },
+	{ "version", "", "versions of the VMM and the hyp's ABI", cmd_hyp },
 	{ "mem", "", "memory the VMM owns", cmd_mem },
-	{ "cpus", "", "physical CPUs the hyp brought up", cmd_cpus },
+	{ "cpus", "", "physical CPUs the hyp brought up", cmd_hyp },
 	{ "peek", "ADDRESS", "read 8 bytes of physical memory", cmd_peek },
 	{ "poke", "ADDR VAL", "write 8 bytes of physical memory", cmd_poke },
-#if CONFIG_TEST_HOOKS
-	{ "vm", "...", "create, map, grant, revoke, stop, clear, destroy a VM",
-	  cmd_vm },
-#else
-	{ "vm", "...", "create, map, stop, clear, destroy a VM", cmd_vm },
-#endif
+	{ "vm", "...", "create, map, " VM_HELP_TEST "stop, clear, destroy a VM", cmd_vm },
 	{ "frames", "[OWNER]", "frames and table pages per owner", cmd_frames },
 	{ "page", "PFN", "ownership record of a frame", cmd_page },
 	{ "guest", "NAME [NAME]", "run test guests, showing their output", cmd_guest },
@@ -312,7 +312,7 @@ static void feed_attached(void)
 		return;
 	}
 	vm = &vm_table[__builtin_ctz(vm_attached)];
-	while (ahead.count != 0 && vm_console_in(vm, ahead.buf[ahead.head])) {
+	while (ahead.count != 0 && vm_io_type(vm, ahead.buf[ahead.head])) {
 		ahead.head = (ahead.head + 1) % sizeof(ahead.buf);
 		ahead.count--;
 	}

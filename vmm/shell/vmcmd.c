@@ -7,9 +7,9 @@
 #include <abi/hv_call.h>
 #include <generated/autoconf.h>
 #include <lib/lib.h>
+#include <vmm/console.h>
+#include <vmm/vmcmd.h>
 #include <vmm/vmm.h>
-
-#include "vmcmd.h"
 
 static const char *status_name(s64 st)
 {

@@ -1,0 +1,232 @@
+/*
+ * A VM's life (lifecycle.h): create (VMID, memory, images, vCPUs), start,
+ * stop, destroy, and the reaping of VMs that ended.
+ */
+#include <abi/hv_call.h>
+#include <lib/lib.h>
+#include <vmm/console.h>
+#include <vmm/counter.h>
+#include <vmm/lifecycle.h>
+#include <vmm/loader.h>
+#include <vmm/palloc.h>
+#include <vmm/pl011.h>
+#include <vmm/vgic.h>
+#include <vmm/vmcon.h>
+#include <vmm/vmio.h>
+#include <vmm/vmm.h>
+
+/* MiB the last teardown cleared. */
+static u32 vm_cleared_mib;
+
+/* Takes back everything the VM was given and destroys it at the hyp. */
+static void teardown(struct vm *vm)
+{
+	s64 st;
+	u32 kept = 0;
+
+	vm_io_destroy(vm); /* no device touches its memory from now on */
+	st = hv_vm_stop(vm->vmid);
+	vm_cleared_mib = 0;
+	(void)st;
+	for (u32 b = 0; b < vm->nblocks; b++) {
+		if (vm->blocks[b] == 0) {
+			continue;
+		}
+		st = hv_clear_vm_range(vm->vmid, vm->blocks[b] >> PAGE_SHIFT, BLOCK_SIZE / PAGE_SIZE);
+		if (st == HV_OK) {
+			palloc_free(vm->blocks[b]);
+			vm_cleared_mib += 2;
+		} else {
+			kept++;
+		}
+		vm->blocks[b] = 0;
+	}
+	if (kept != 0) {
+		con_printf("vm %s: clear_vm_range refused for %u blocks: not reused\n",
+			   vm->cfg.name, kept);
+	}
+	st = hv_vm_destroy(vm->vmid);
+	if (st != HV_OK) {
+		con_printf("vm %s: vm_destroy refused (%ld)\n", vm->cfg.name, (long)st);
+	}
+}
+
+static void free_slot(struct vm *vm)
+{
+	vm_detach(vm);
+	__atomic_store_n(&vm->state, VM_FREE, __ATOMIC_RELEASE);
+}
+
+int vm_create(const struct vm_config *c, struct vm **out, char *why, size_t whylen)
+{
+	struct vm *vm = NULL;
+	u32 nblocks = c->memory_mib / 2;
+	u64 vmid;
+	s64 st;
+	int err;
+
+	if (vm_find(c->name) != NULL) {
+		fmt_format(why, whylen, "a VM called '%s' exists", c->name);
+		return -VM_E_EXISTS;
+	}
+	for (u32 i = 0; i < VM_MAX && vm == NULL; i++) {
+		if (vm_table[i].state == VM_FREE) {
+			vm = &vm_table[i];
+		}
+	}
+	if (vm == NULL) {
+		fmt_format(why, whylen, "%u VMs exist: no room for more", VM_MAX);
+		return -VM_E_NO_SLOT;
+	}
+	if (!c->on_demand && palloc_free_blocks() < nblocks) {
+		fmt_format(why, whylen, "%u MiB asked for, %u MiB free", c->memory_mib,
+			   palloc_free_blocks() * 2);
+		return -VM_E_NO_MEMORY;
+	}
+	/* Its RAM, fixed for its life: the I/O window below the kernel's
+	 * place, then the rest (loader.c lays it out the same way). */
+	st = hv_vm_create(VM_RAM_IPA - ((u64)c->io_window_mib << 20), (u64)nblocks * BLOCK_SIZE,
+			  c->pmu ? HV_VM_PMU : 0, &vmid);
+	if (st != HV_OK) {
+		fmt_format(why, whylen, "vm_create refused (%ld)", (long)st);
+		return -VM_E_HYP;
+	}
+	{
+		u32 gen = vm->gen + 1;
+
+		/* Another CPU may still try the slot's lock (vmnet_flush): the
+		 * lock itself is not wiped, and is held while the rest is. */
+		_Static_assert(offsetof(struct vm, lock) == 0, "the lock comes first");
+		spin_lock(&vm->lock);
+		memset((u8 *)vm + sizeof(vm->lock), 0, sizeof(*vm) - sizeof(vm->lock));
+		vm->gen = gen;
+		spin_unlock(&vm->lock);
+	}
+	vm->cfg = *c;
+	vm->vmid = (u32)vmid;
+	vm->nblocks = nblocks;
+	vm->state = VM_LOADED;
+	pl011_reset(&vm->uart);
+	/* The distributor has as many CPU interfaces as the VM has vCPUs. */
+	vgic_init(&vm->gic, vmm_boot->gic_version, c->vcpus);
+	err = vm_io_create(vm, why, whylen);
+	if (err == 0) {
+		err = vm_load(vm, why, whylen);
+	}
+	for (u32 i = 0; i < c->vcpus && err == 0 && st == HV_OK; i++) {
+		st = hv_vcpu_create(vm->vmid, i);
+	}
+	if (err == 0 && st == HV_OK) {
+		st = hv_vcpu_init(vm->vmid, 0, vm->entry, vm->dt_ipa);
+	}
+	if (err == 0 && st != HV_OK) {
+		fmt_format(why, whylen, "vCPU set-up refused (%ld)", (long)st);
+		err = -VM_E_HYP;
+	}
+	if (err != 0) {
+		teardown(vm);
+		free_slot(vm);
+		return err;
+	}
+	*out = vm;
+	return 0;
+}
+
+static bool busy(const struct vm *vm);
+
+int vm_stop(struct vm *vm)
+{
+	if (vm->state != VM_RUNNING || vm->done != NULL) {
+		return -VM_E_STATE;
+	}
+	spin_lock(&vm_run_lock); /* no CPU picks its vCPUs from now on */
+	vm->state = VM_STOPPED;
+	spin_unlock(&vm_run_lock);
+	while (busy(vm)) {
+		__asm__ volatile("yield"); /* at most one time slice */
+	}
+	return 0;
+}
+
+int vm_start(struct vm *vm, char *why, size_t whylen)
+{
+	s64 st;
+
+	if (vm->state == VM_STOPPED && vm->done == NULL) {
+		__atomic_store_n(&vm->state, VM_RUNNING, __ATOMIC_RELEASE);
+		vm_kick();
+		return 0;
+	}
+	if (vm->state != VM_LOADED) {
+		fmt_format(why, whylen, "vm %s is %s", vm->cfg.name,
+			   vm->state == VM_RUNNING ? "running" : "ending");
+		return -VM_E_STATE;
+	}
+	st = hv_vm_start(vm->vmid);
+	if (st != HV_OK) {
+		fmt_format(why, whylen, "vm_start refused (%ld)", (long)st);
+		return -VM_E_HYP;
+	}
+	vm->vc[0].on = true;
+	vm->started_at = vm_counter();
+	__atomic_store_n(&vm->state, VM_RUNNING, __ATOMIC_RELEASE);
+	vm_kick();
+	return 0;
+}
+
+int vm_destroy(struct vm *vm, const char *reason)
+{
+	if (vm->state == VM_FREE) {
+		return -VM_E_NOT_FOUND;
+	}
+	spin_lock(&vm->lock);
+	if (vm->done == NULL) {
+		vm->done = reason;
+		vm->ended_at = vm_counter();
+	}
+	spin_unlock(&vm->lock);
+	return 0;
+}
+
+static bool busy(const struct vm *vm)
+{
+	for (u32 v = 0; v < VM_MAX_VCPUS; v++) {
+		if (__atomic_load_n(&vm->vc[v].busy, __ATOMIC_ACQUIRE)) {
+			return true;
+		}
+	}
+	return false;
+}
+
+void vm_reap(void)
+{
+	for (u32 i = 0; i < VM_MAX; i++) {
+		struct vm *vm = &vm_table[i];
+		u32 cpus = 0;
+		u64 t0;
+		u64 t1;
+
+		if (vm->state == VM_FREE || vm->done == NULL) {
+			continue;
+		}
+		spin_lock(&vm_run_lock); /* no CPU picks its vCPUs from now on */
+		vm->state = VM_ENDED;
+		spin_unlock(&vm_run_lock);
+		while (busy(vm)) {
+			__asm__ volatile("yield"); /* at most one time slice */
+		}
+		if (vm->linelen != 0) {
+			vm_console_out(vm, "\n", 1);
+		}
+		for (u32 c = 0; c < VMM_MAX_CPUS; c++) {
+			cpus += vm->cpu_exits[c] != 0;
+		}
+		t0 = vm_counter();
+		teardown(vm);
+		t1 = vm_counter();
+		con_printf("vm %s: %s after %lu exits on %u CPUs (vm%u); %u MiB cleared in %lu us\n",
+			   vm->cfg.name, vm->done, (unsigned long)vm->exits, cpus, vm->vmid,
+			   vm_cleared_mib, (unsigned long)((t1 - t0) / (vm_counter_freq() / 1000000)));
+		free_slot(vm);
+	}
+}

@@ -1,0 +1,117 @@
+/*
+ * The VMs' ports on the virtual switch (vmnet.h; the switch is vswitch.h):
+ * one port per VM slot with a network device. A frame sent by one VM is
+ * queued (under sw_lock) for the port whose address it is for, or for every
+ * other port if it is a broadcast or multicast; a frame whose source
+ * address is not the sender's own, or that finds a full queue, is dropped.
+ * Queued frames are delivered into a VM's receive buffers under that VM's
+ * lock, by vmnet_flush after every exit and when the VM posts buffers.
+ * Lock order: a VM's lock, then sw_lock.
+ */
+#include <lib/lib.h>
+#include <vmm/guestmem.h>
+#include <vmm/vdev.h>
+#include <vmm/vmirq.h>
+#include <vmm/vmnet.h>
+#include <vmm/vswitch.h>
+
+static struct vswitch sw;
+static spinlock_t sw_lock;
+static u32 sw_pending; /* ports with frames queued */
+
+int vmnet_attach(struct vm *vm, char *why, size_t whylen)
+{
+	const struct vm_config *c = &vm->cfg;
+
+	for (u32 i = 0; i < VM_MAX; i++) {
+		if (sw.port[i].up && memcmp(sw.port[i].mac, c->mac, 6) == 0) {
+			fmt_format(why, whylen, "vif %02x:%02x:%02x:%02x:%02x:%02x is vm %s's",
+				   c->mac[0], c->mac[1], c->mac[2], c->mac[3], c->mac[4],
+				   c->mac[5], vm_table[i].cfg.name);
+			return -VM_E_EXISTS;
+		}
+	}
+	vnet_init(&vm->vdev[VDEV_NET], c->mac);
+	spin_lock(&sw_lock);
+	vswitch_attach(&sw, (u32)(vm - vm_table), c->mac);
+	spin_unlock(&sw_lock);
+	return 0;
+}
+
+void vmnet_detach(struct vm *vm)
+{
+	u32 p = (u32)(vm - vm_table);
+
+	spin_lock(&sw_lock);
+	vswitch_detach(&sw, p);
+	__atomic_and_fetch(&sw_pending, ~(1U << p), __ATOMIC_RELAXED);
+	spin_unlock(&sw_lock);
+}
+
+void vmnet_send(void *ctx, const u8 *frame, u32 len)
+{
+	u32 from = (u32)((struct vm *)ctx - vm_table);
+
+	spin_lock(&sw_lock);
+	sw_pending |= vswitch_send(&sw, from, frame, len);
+	spin_unlock(&sw_lock);
+}
+
+void vmnet_deliver(struct vm *vm)
+{
+	u32 p = (u32)(vm - vm_table);
+	const struct vswitch_frame *f;
+	struct vmem m = guestmem_of(vm);
+	struct vdev *d = &vm->vdev[VDEV_NET];
+
+	spin_lock(&sw_lock);
+	while ((f = vswitch_head(&sw, p)) != NULL) {
+		int st = vnet_receive(d, &m, f->data, f->len);
+
+		if (st == 0) {
+			break; /* no buffer posted: the frame waits */
+		}
+		if (st < 0) {
+			vswitch_drop_queue(&sw, p); /* the device needs a reset */
+			break;
+		}
+		vswitch_pop(&sw, p);
+	}
+	if (vswitch_head(&sw, p) == NULL) {
+		__atomic_and_fetch(&sw_pending, ~(1U << p), __ATOMIC_RELAXED);
+	}
+	spin_unlock(&sw_lock);
+}
+
+void vmnet_flush(void)
+{
+	u32 pending = __atomic_load_n(&sw_pending, __ATOMIC_RELAXED);
+
+	for (u32 p = 0; p < VM_MAX && pending != 0; p++) {
+		struct vm *vm = &vm_table[p];
+
+		if ((pending & (1U << p)) == 0) {
+			continue;
+		}
+		pending &= ~(1U << p);
+		if (!spin_trylock(&vm->lock)) {
+			continue; /* its own exit is being served: flushed after it */
+		}
+		if (sw.port[p].up) {
+			vmnet_deliver(vm);
+			vm_irq_line(vm, VM_VIRTIO_INTID + VDEV_NET, virtio_mmio_irq(&vm->vdev[VDEV_NET].mmio),
+				    &vm->vdev[VDEV_NET].irq_raised);
+		}
+		spin_unlock(&vm->lock);
+	}
+}
+
+void vmnet_port_drops(struct vm *vm, u64 *spoofed, u64 *undelivered)
+{
+	const struct vswitch_port *port = &sw.port[vm - vm_table];
+
+	spin_lock(&sw_lock);
+	*spoofed = port->up ? port->spoofed : 0;
+	*undelivered = port->up ? port->undelivered : 0;
+	spin_unlock(&sw_lock);
+}

@@ -1,0 +1,31 @@
+/*
+ * The VMs' ports on the virtual switch (vmnet.c; the switch itself is
+ * vswitch.h): one port per VM slot with a network device.
+ */
+#ifndef VMM_VMNET_H
+#define VMM_VMNET_H
+
+#include <lib/types.h>
+#include <vmm/vm.h>
+
+/**
+ * Puts vm's network device on the switch with the MAC of its configuration;
+ * 0, or -VM_E_EXISTS with why[] saying which VM has that MAC.
+ */
+int vmnet_attach(struct vm *vm, char *why, size_t whylen);
+/** Takes vm off the switch, dropping what is queued for it (vm->lock held). */
+void vmnet_detach(struct vm *vm);
+/** Sends a frame of VM ctx (a struct vm) through the switch: vnet_transmit's sink. */
+void vmnet_send(void *ctx, const u8 *frame, u32 len);
+/** Moves vm's queued frames into its receive buffers (vm->lock held). */
+void vmnet_deliver(struct vm *vm);
+/** Delivers the frames the switch holds for VMs with free receive buffers. */
+void vmnet_flush(void);
+/**
+ * What vm's switch port dropped: frames it sent with a source address not
+ * its own (*spoofed), and frames for it that found its queue full or its
+ * device needing a reset (*undelivered). Both 0 without a port.
+ */
+void vmnet_port_drops(struct vm *vm, u64 *spoofed, u64 *undelivered);
+
+#endif /* VMM_VMNET_H */
