@@ -7,6 +7,7 @@
  */
 #include <string.h>
 
+#include <hyp/hvc.h>
 #include <hyp/mem.h>
 #include <hyp/trap.h>
 #include <hyp/vcpu.h>
@@ -108,8 +109,38 @@ static s64 run(u32 cpu, u32 vmid, u64 vcpu_flags, u64 reply)
 	return vcpu_current() != NULL ? HV_OK : (s64)f.x[0];
 }
 
-/* The running guest on fake CPU cpu makes an HVC (f becomes the VMM's
- * frame if it exits). */
+/* The running guest on the current fake CPU takes a synchronous
+ * exception: the handler trap.c's table has for its class (f becomes the
+ * VMM's frame if it exits). */
+static void guest_sync(u64 esr, u64 ipa, u64 va)
+{
+	const struct trap_info t = { esr, ipa, va, vcpu_current() };
+
+	switch (esr >> 26) {
+	case 0x16:
+		hvc_dispatch(&f, t.v, false);
+		break;
+	case 0x18:
+		guest_sysreg(&f, &t);
+		break;
+	case 0x20:
+	case 0x24:
+		guest_abort(&f, &t);
+		break;
+	case 0x03:
+	case 0x04:
+	case 0x05:
+	case 0x06:
+	case 0x0c:
+		guest_undef(&f, &t);
+		break;
+	default:
+		guest_unexpected(&f, &t);
+		break;
+	}
+}
+
+/* The running guest on fake CPU cpu makes an HVC. */
 static void guest_hvc(u32 cpu, u64 fn, u64 a1, u64 a2, u64 a3)
 {
 	fake_cpu = cpu;
@@ -117,7 +148,7 @@ static void guest_hvc(u32 cpu, u64 fn, u64 a1, u64 a2, u64 a3)
 	f.x[1] = a1;
 	f.x[2] = a2;
 	f.x[3] = a3;
-	vcpu_guest_sync(&f, ESR_HVC, 0, 0);
+	guest_sync(ESR_HVC, 0, 0);
 }
 
 TEST(vcpu_init_only_for_one_boot_vcpu_before_start)
@@ -202,7 +233,7 @@ TEST(vcpu_replies_answer_only_their_exit)
 	CHECK_EQ(run(1, vmid, HV_RUN_ABORT, 0), HV_E_INVALID);
 	CHECK_EQ(run(1, vmid, 0, 0), HV_OK);
 	/* a 64-bit load into x5 from a device */
-	vcpu_guest_sync(&f, ESR_DABT | ESR_ISV | ESR_SAS_64 | ESR_SRT(5) | DFSC_TRANS_L3, dev, dev);
+	guest_sync(ESR_DABT | ESR_ISV | ESR_SAS_64 | ESR_SRT(5) | DFSC_TRANS_L3, dev, dev);
 	CHECK_EQ(f.x[1], HV_EXIT_MMIO);
 	CHECK_EQ(run(1, vmid, HV_RUN_RETRY, 0), HV_E_INVALID);
 	CHECK_EQ(run(1, vmid, HV_RUN_RETRY | HV_RUN_ABORT, 0), HV_E_INVALID);
@@ -228,7 +259,7 @@ TEST(vcpu_mmio_guard_keeps_ram_out_of_the_exit_record)
 	CHECK_EQ(mem_vm_start(vmid), HV_OK);
 	CHECK_EQ(run(1, vmid, 0, 0), HV_OK);
 	f.x[3] = 0x5345435245543031;
-	vcpu_guest_sync(&f, ESR_DABT | ESR_ISV | ESR_SAS_64 | ESR_SRT(3) | ESR_WNR | DFSC_TRANS_L3,
+	guest_sync(ESR_DABT | ESR_ISV | ESR_SAS_64 | ESR_SRT(3) | ESR_WNR | DFSC_TRANS_L3,
 			hole, hole);
 	CHECK_EQ(f.x[1], HV_EXIT_ABORT); /* not MMIO, and no value */
 	CHECK_EQ(f.x[2], hole);
@@ -239,13 +270,19 @@ TEST(vcpu_mmio_guard_keeps_ram_out_of_the_exit_record)
 	CHECK_EQ(f.elr, ENTRY); /* the store runs again */
 	/* outside RAM a store is MMIO, with its value; a permission fault
 	 * there (HPFAR not sure) is not */
-	vcpu_guest_sync(&f, ESR_DABT | ESR_ISV | ESR_SAS_64 | ESR_SRT(3) | ESR_WNR | DFSC_PERM_L3,
+	guest_sync(ESR_DABT | ESR_ISV | ESR_SAS_64 | ESR_SRT(3) | ESR_WNR | DFSC_PERM_L3,
 			0x09000000, 0x09000000);
 	CHECK_EQ(f.x[1], HV_EXIT_ABORT);
 	CHECK_EQ(f.x[4], 0);
+	fake_abort.count = 0;
 	CHECK_EQ(run(1, vmid, HV_RUN_ABORT, 0), HV_OK);
+	/* refused: the store takes an external abort, at its own PC */
+	CHECK_EQ(fake_abort.count, 1);
+	CHECK(fake_abort.write && !fake_abort.exec);
+	CHECK_EQ(fake_abort.far, 0x09000000);
+	CHECK_EQ(fake_abort.elr, ENTRY);
 	f.x[3] = 0x77;
-	vcpu_guest_sync(&f, ESR_DABT | ESR_ISV | ESR_SAS_64 | ESR_SRT(3) | ESR_WNR | DFSC_TRANS_L3,
+	guest_sync(ESR_DABT | ESR_ISV | ESR_SAS_64 | ESR_SRT(3) | ESR_WNR | DFSC_TRANS_L3,
 			0x09000000, 0x09000000);
 	CHECK_EQ(f.x[1], HV_EXIT_MMIO);
 	CHECK_EQ(f.x[4], 0x77);
@@ -332,17 +369,17 @@ TEST(vcpu_debug_and_absent_pmu_read_as_zero)
 	 * c8, 2): zero, and the guest steps on; MSR writes are ignored. */
 	f.x[3] = f.x[4] = f.x[5] = f.x[6] = 0x5a5a;
 	f.elr = ENTRY;
-	vcpu_guest_sync(&f, ESR_SYS(2, 0, 0, 0, 4, 3, 1), 0, 0);
-	vcpu_guest_sync(&f, ESR_SYS(2, 0, 0, 2, 2, 4, 1), 0, 0);
-	vcpu_guest_sync(&f, ESR_SYS(3, 3, 9, 13, 0, 5, 1), 0, 0);
-	vcpu_guest_sync(&f, ESR_SYS(3, 3, 14, 8, 2, 6, 1), 0, 0);
-	vcpu_guest_sync(&f, ESR_SYS(2, 0, 0, 2, 2, 7, 0), 0, 0);
+	guest_sync(ESR_SYS(2, 0, 0, 0, 4, 3, 1), 0, 0);
+	guest_sync(ESR_SYS(2, 0, 0, 2, 2, 4, 1), 0, 0);
+	guest_sync(ESR_SYS(3, 3, 9, 13, 0, 5, 1), 0, 0);
+	guest_sync(ESR_SYS(3, 3, 14, 8, 2, 6, 1), 0, 0);
+	guest_sync(ESR_SYS(2, 0, 0, 2, 2, 7, 0), 0, 0);
 	CHECK_EQ(f.x[3] | f.x[4] | f.x[5] | f.x[6], 0);
 	CHECK_EQ(f.elr, ENTRY + 5 * 4);
 	CHECK_EQ(fake_undefs, undefs);
 	CHECK(vcpu_current() != NULL); /* no exit: the VMM saw none of it */
 	/* Another system register (an implementation-defined one): undefined. */
-	vcpu_guest_sync(&f, ESR_SYS(3, 1, 15, 2, 1, 3, 1), 0, 0);
+	guest_sync(ESR_SYS(3, 1, 15, 2, 1, 3, 1), 0, 0);
 	CHECK_EQ(fake_undefs, undefs + 1);
 	finish(1);
 }
@@ -419,9 +456,58 @@ TEST(vcpu_aarch32_debug_and_pmu_accesses_are_undefined)
 	/* MRC p14 / p15, MRRC, LDC from an AArch32 program at EL0 (EC 0x03,
 	 * 0x04, 0x05, 0x06, 0x0c): undefined for it; the vCPU goes on. */
 	for (u32 i = 0; i < sizeof(ecs) / sizeof(ecs[0]); i++) {
-		vcpu_guest_sync(&f, (ecs[i] << 26) | (UINT64_C(1) << 25), 0, 0);
+		guest_sync((ecs[i] << 26) | (UINT64_C(1) << 25), 0, 0);
 	}
 	CHECK_EQ(fake_undefs, undefs + 5);
 	CHECK(vcpu_current() != NULL);
+	finish(1);
+}
+
+TEST(hvc_table_admits_each_call_from_its_callers_only)
+{
+	u32 vm = started_vm();
+
+	/* The VMM: its own calls; a guest's (GRANT), a test-only one (not in
+	 * the host build's table) and PSCI are NOT_SUPPORTED, x1..x3 zeroed;
+	 * over SMC only SMCCC is answered, and only x0 is written. */
+	memset(&f, 0, sizeof(f));
+	f.x[0] = HV_FN_VERSION;
+	hvc_dispatch(&f, NULL, false);
+	CHECK_EQ(f.x[0], HV_OK);
+	CHECK_EQ(f.x[1], ((u64)HV_ABI_VERSION_MAJOR << 16) | HV_ABI_VERSION_MINOR);
+	for (u32 i = 0; i < 3; i++) {
+		static const u64 fns[] = { HV_FN_GRANT, HV_FN_TEST_GRANT, 0x84000000 };
+
+		f.x[0] = fns[i];
+		f.x[1] = f.x[2] = f.x[3] = 7;
+		hvc_dispatch(&f, NULL, false);
+		CHECK_EQ((s64)f.x[0], HV_E_NOT_SUPPORTED);
+		CHECK_EQ(f.x[1] | f.x[2] | f.x[3], 0);
+	}
+	f.x[0] = HV_FN_VERSION;
+	f.x[1] = 7;
+	hvc_dispatch(&f, NULL, true);
+	CHECK_EQ((s64)f.x[0], -1);
+	CHECK_EQ(f.x[1], 7);
+	f.x[0] = 0x80000000; /* SMCCC_VERSION */
+	hvc_dispatch(&f, NULL, true);
+	CHECK_EQ(f.x[0], 0x10001);
+	/* A guest: VERSION is answered; the VMM's calls, and VERSION over
+	 * SMC, are the VMM's (an exit). */
+	CHECK_EQ(run(1, vm, 0, 0), HV_OK);
+	guest_hvc(1, HV_FN_VERSION, 0, 0, 0);
+	CHECK(vcpu_current() != NULL);
+	CHECK_EQ(f.x[0], HV_OK);
+	guest_hvc(1, HV_FN_VM_DESTROY, vm, 0, 0);
+	CHECK(vcpu_current() == NULL);
+	CHECK_EQ(f.x[1], HV_EXIT_HVC);
+	CHECK_EQ(f.x[2], HV_FN_VM_DESTROY);
+	CHECK_EQ(f.x[6], 0);
+	CHECK_EQ(run(1, vm, 0, 0), HV_OK);
+	f.x[0] = HV_FN_VERSION;
+	hvc_dispatch(&f, vcpu_current(), true);
+	CHECK_EQ(f.x[1], HV_EXIT_HVC);
+	CHECK_EQ(f.x[6], 1);
+	CHECK_EQ(mem_vm_state(vm), VM_RUNNING);
 	finish(1);
 }

@@ -117,25 +117,6 @@ void arch_enter_host_mode(void)
 	isb();
 }
 
-/* HCR_EL2.VSE: a virtual SError for EL1, taken when it unmasks them. */
-#define HCR_VSE (UINT64_C(1) << 8)
-
-void arch_vmm_serror(void)
-{
-	write_hcr_el2(read_hcr_el2() | HCR_VSE);
-	isb();
-}
-
-bool arch_vmm_serror_pending(void)
-{
-	return (read_hcr_el2() & HCR_VSE) != 0; /* cleared when it is taken */
-}
-
-void arch_inject_undef(struct trap_frame *f)
-{
-	arch_inject_el1_sync(f, ((u64)EC_UNKNOWN << ESR_EC_SHIFT) | ESR_IL, 0);
-}
-
 /* CNTV_CTL_EL0 (D23.8.20): ENABLE bit 0, IMASK bit 1, ISTATUS bit 2. */
 #define CNTV_ENABLE 1U
 #define CNTV_IMASK 2U

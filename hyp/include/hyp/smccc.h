@@ -12,7 +12,7 @@
 
 #ifndef __ASSEMBLER__
 #include <abi/hv_abi.h>
-#include <hyp/trap.h>
+#include <hyp/hvc.h>
 #include <lib/types.h>
 #endif
 
@@ -67,12 +67,16 @@ void smccc_classify(const struct cpu_ids *id, const struct fw_answers *fw,
 		    struct smccc_cpu *out, u32 *entry);
 
 /**
- * Answers an SMCCC architecture call (0x8000xxxx/0xC000xxxx) or a TRNG
- * call (0x8400005x/0xC400005x) in f (x0..x3) and returns true; returns
- * false, changing nothing, for any other function id. A call of those
- * ranges the hyp does not implement answers NOT_SUPPORTED.
+ * Whether fn (W0) is an SMCCC architecture call (0x8000xxxx/0xC000xxxx)
+ * or a TRNG call (0x8400005x/0xC400005x): those smccc_call answers.
  */
-bool smccc_call(struct trap_frame *f);
+bool smccc_owns(u64 fn);
+
+/**
+ * Answers a call smccc_owns in c->f (x0..x3); one of those ranges the hyp
+ * does not implement answers NOT_SUPPORTED.
+ */
+void smccc_call(const struct hvc_call *c);
 
 /** Records one CPU's classification (each CPU once, at boot). */
 void smccc_cpu_online(const struct smccc_cpu *c);
@@ -89,9 +93,6 @@ struct smccc_cpu smccc_system(void);
  * `boot` is true on the boot CPU, which also probes the firmware.
  */
 void arch_spectre_cpu_init(u32 cpu, bool boot, struct smccc_cpu *out);
-
-/** Classifies this CPU and records it (boot.c, once per CPU). */
-void smccc_cpu_init(u32 cpu, bool boot);
 #endif
 
 #endif /* HYP_SMCCC_H */
