@@ -38,7 +38,7 @@ static void parse_fdt(paddr_t fdt)
 {
 	const u8 *blob = (const u8 *)(uintptr_t)fdt;
 	u32 size;
-	int err;
+	s64 err;
 
 	if (fdt == 0 || (fdt & 7) != 0 || fdt_be32(blob) != FDT_MAGIC) {
 		log_err("no device tree at 0x%lx (x0 at entry)\n", (unsigned long)fdt);
@@ -47,7 +47,7 @@ static void parse_fdt(paddr_t fdt)
 	size = fdt_be32(blob + 4);
 	hyp_fdt = (struct hv_region){ fdt, size };
 	err = platform_parse(&hyp_plat, blob, MIN(size, FDT_MAX_SIZE));
-	if (err != 0) {
+	if (err != HV_OK) {
 		log_err("device tree at 0x%lx: %s\n", (unsigned long)fdt,
 			hyp_plat.error);
 		cpu_halt();

@@ -118,37 +118,18 @@ static void vm_create(const struct hvc_call *c)
 static void vm_call(const struct hvc_call *c)
 {
 	const u64 *x = c->f->x;
+	u64 fn = x[0];
 	u32 vmid = vmid_arg(x[1]);
-	s64 ret = HV_E_NOT_SUPPORTED;
+	s64 ret = fn == HV_FN_VM_DESTROY      ? vcpu_vm_destroy(vmid)
+		  : fn == HV_FN_VM_START      ? mem_vm_start(vmid)
+		  : fn == HV_FN_VM_STOP       ? vcpu_vm_stop(vmid)
+		  : fn == HV_FN_PROT_AND_MAP  ? mem_prot_and_map(vmid, x[2], x[3], x[4])
+		  : fn == HV_FN_CLEAR_VM_RANGE ? mem_clear_vm_range(vmid, x[2], x[3])
+		  : fn == HV_FN_VCPU_CREATE   ? vcpu_create(vmid, x[2])
+		  : fn == HV_FN_VCPU_INIT     ? vcpu_init(vmid, x[2], x[3], x[4])
+		  : fn == HV_FN_IRQ_INJECT    ? vcpu_irq_inject(vmid, x[2], x[3])
+					      : HV_E_NOT_SUPPORTED;
 
-	switch (x[0]) {
-	case HV_FN_VM_DESTROY:
-		ret = vcpu_vm_destroy(vmid);
-		break;
-	case HV_FN_VM_START:
-		ret = mem_vm_start(vmid);
-		break;
-	case HV_FN_VM_STOP:
-		ret = vcpu_vm_stop(vmid);
-		break;
-	case HV_FN_PROT_AND_MAP:
-		ret = mem_prot_and_map(vmid, x[2], x[3], x[4]);
-		break;
-	case HV_FN_CLEAR_VM_RANGE:
-		ret = mem_clear_vm_range(vmid, x[2], x[3]);
-		break;
-	case HV_FN_VCPU_CREATE:
-		ret = vcpu_create(vmid, x[2]);
-		break;
-	case HV_FN_VCPU_INIT:
-		ret = vcpu_init(vmid, x[2], x[3], x[4]);
-		break;
-	case HV_FN_IRQ_INJECT:
-		ret = vcpu_irq_inject(vmid, x[2], x[3]);
-		break;
-	default:
-		break;
-	}
 	set_result(c->f, ret, 0, 0, 0);
 }
 

@@ -13,12 +13,7 @@
 	sub	sp, sp, #FRAME_SIZE
 	stp	x0, x1, [sp, #FRAME_X(0)]
 	stp	x2, x3, [sp, #FRAME_X(2)]
-	save_x4_x29
-	mrs	x0, sp_el0
-	stp	x30, x0, [sp, #FRAME_X(30)]
-	mrs	x0, elr_el2
-	mrs	x1, spsr_el2
-	stp	x0, x1, [sp, #FRAME_ELR]
+	save_frame_rest el2, x0, x1
 .endm
 
 .macro restore_frame_eret

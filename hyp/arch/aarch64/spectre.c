@@ -15,6 +15,8 @@
 #include <hyp/log.h>
 #include <hyp/smccc.h>
 
+#include "sysreg.h"
+
 #define PSCI_VERSION_FN 0x84000000U
 #define PSCI_FEATURES_FN 0x8400000aU
 
@@ -60,29 +62,13 @@ static const char *probe_firmware(void)
 	return NULL;
 }
 
-static u64 read_id(u32 which)
+/* ID_AA64ISAR2_EL1 is S3_0_C0_C6_2; on CPUs before it, the unallocated ID
+ * space reads as zero (D23.3.1). */
+static u64 read_id_aa64isar2_el1(void)
 {
-	u64 v = 0;
+	u64 v;
 
-	/* ID_AA64ISAR2_EL1 is S3_0_C0_C6_2; on CPUs before it, the
-	 * unallocated ID space reads as zero (D23.3.1). */
-	switch (which) {
-	case 0:
-		__asm__ volatile("mrs %0, midr_el1" : "=r"(v));
-		break;
-	case 1:
-		__asm__ volatile("mrs %0, id_aa64pfr0_el1" : "=r"(v));
-		break;
-	case 2:
-		__asm__ volatile("mrs %0, id_aa64pfr1_el1" : "=r"(v));
-		break;
-	case 3:
-		__asm__ volatile("mrs %0, id_aa64mmfr1_el1" : "=r"(v));
-		break;
-	default:
-		__asm__ volatile("mrs %0, s3_0_c0_c6_2" : "=r"(v));
-		break;
-	}
+	__asm__ volatile("mrs %0, s3_0_c0_c6_2" : "=r"(v));
 	return v;
 }
 
@@ -96,7 +82,8 @@ static const char *state_name(u8 s)
 void arch_spectre_cpu_init(u32 cpu, bool boot, struct smccc_cpu *out)
 {
 	static const char *no_fw;
-	struct cpu_ids id = { read_id(0), read_id(1), read_id(2), read_id(3), read_id(4) };
+	struct cpu_ids id = { read_midr_el1(), read_id_aa64pfr0_el1(), read_id_aa64pfr1_el1(),
+			      read_id_aa64mmfr1_el1(), read_id_aa64isar2_el1() };
 	struct fw_answers fw = { SMCCC_RET_NOT_SUPPORTED, SMCCC_RET_NOT_SUPPORTED,
 				 SMCCC_RET_NOT_SUPPORTED };
 	u32 entry;
