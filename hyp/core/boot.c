@@ -4,7 +4,6 @@
  * EL1.
  */
 #include <generated/autoconf.h>
-#include <generated/version.h>
 #include <hyp/arch.h>
 #include <lib/fdt.h>
 #include <hyp/gic.h>
@@ -15,7 +14,6 @@
 #include <hyp/mem.h>
 #include <hyp/regions.h>
 #include <hyp/rng.h>
-#include <hyp/smccc.h>
 
 /* A device tree larger than this is refused. */
 #define FDT_MAX_SIZE (2U << 20)

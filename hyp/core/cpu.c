@@ -53,9 +53,14 @@ bool cpu_start_requested(u32 cpu, u64 *entry, u64 *arg)
 
 void cpu_spectre_init(u32 cpu, bool boot)
 {
+	struct cpu_ids id;
+	struct fw_answers fw;
 	struct smccc_cpu c;
+	u32 entry;
 
-	arch_spectre_cpu_init(cpu, boot, &c);
+	arch_spectre_probe(boot, &id, &fw);
+	smccc_classify(&id, &fw, &c, &entry);
+	arch_spectre_apply(cpu, boot, &id, &fw, &c, entry);
 	smccc_cpu_online(&c);
 }
 

@@ -430,7 +430,7 @@ void vcpu_exit(struct trap_frame *f, const struct hv_exit *e)
 	arch_save_el1(&v->sys);
 	arch_fpsimd_save(&v->fp);
 	arch_fpsimd_zero();
-	arch_enter_host_mode();
+	arch_enter_host_mode(mem_host_vttbr());
 	arch_load_el1(&pc->vmm_sys);
 	if (v->has_pmu) {
 		arch_pmu_load(&pc->vmm_pmu);

@@ -131,8 +131,9 @@ void arch_enter_guest_mode(u64 vttbr, u64 vmpidr, bool pmu)
 	step(pmu ? 'g' : 'G');
 }
 
-void arch_enter_host_mode(void)
+void arch_enter_host_mode(u64 vttbr)
 {
+	(void)vttbr;
 	step('H');
 }
 

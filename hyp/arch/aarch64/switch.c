@@ -2,7 +2,6 @@
  * World switch helpers: EL1 system registers, and the EL2 controls that
  * differ between running the VMM and running a guest.
  */
-#include <hyp/mem.h>
 #include <hyp/vcpu.h>
 
 #include "sysreg.h"
@@ -106,14 +105,14 @@ void arch_enter_guest_mode(u64 vttbr, u64 vmpidr, bool pmu)
 	isb();
 }
 
-void arch_enter_host_mode(void)
+void arch_enter_host_mode(u64 vttbr)
 {
 	stage1_off();
 	write_hcr_el2(HCR_HOST);
 	write_mdcr_el2(arch_pmu_hpmn());
 	write_vmpidr_el2(read_mpidr_el1());
 	write_cnthctl_el2(CNTHCTL_EL1PCTEN | CNTHCTL_EL1PCEN);
-	write_vttbr_el2(mem_host_vttbr());
+	write_vttbr_el2(vttbr);
 	isb();
 }
 

@@ -142,10 +142,10 @@ void arch_fpsimd_load(const struct fpsimd_state *s);
 void arch_fpsimd_zero(void);
 /**
  * EL2 controls for running a guest (its VTTBR, and the MPIDR it sees: the
- * vCPU index as Aff0) or the VMM.
+ * vCPU index as Aff0) or the VMM (its VTTBR).
  */
 void arch_enter_guest_mode(u64 vttbr, u64 vmpidr, bool pmu);
-void arch_enter_host_mode(void);
+void arch_enter_host_mode(u64 vttbr);
 /**
  * Waits for the running guest's outstanding memory accesses and takes an
  * SError they raised here, at EL2: true if there was one (it is the
