@@ -1,8 +1,9 @@
 /*
  * What a guest's synchronous exceptions mean, one handler per exception
  * class for trap.c's table: its stage-2 aborts (MMIO for the VMM, or
- * memory not given yet), WFI, the system registers it traps on, and the
- * calls of its the table sends here (its grants; those for the VMM).
+ * memory not given yet), WFI, the system registers it traps on; and the
+ * calls of its that the call table (hvc.c) sends here: its grants and
+ * revokes, and those addressed to the VMM.
  */
 #include <arm/esr.h>
 #include <hyp/hvc.h>

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <arm/esr.h>
 #include <hyp/hvc.h>
 #include <hyp/mem.h>
 #include <hyp/trap.h>
@@ -99,7 +100,7 @@ static void guest_event(struct input *in, u32 cpu)
 		hvc_dispatch(f, vcpu_current(), false);
 	} else if (kind == 2) {
 		u64 ipa = pick_ipa(in);
-		const struct trap_info t = { (UINT64_C(0x24) << 26) | (take(in, 4) & 0x1ffffff), ipa,
+		const struct trap_info t = { ESR_FROM_EC(EC_DABT_LOW) | (take(in, 4) & ESR_ISS_MASK), ipa,
 					     ipa, vcpu_current() };
 
 		guest_abort(f, &t);

@@ -7,6 +7,7 @@
  */
 #include <string.h>
 
+#include <arm/esr.h>
 #include <hyp/hvc.h>
 #include <hyp/mem.h>
 #include <hyp/trap.h>
@@ -22,19 +23,15 @@
 #define HOST_FREE0 (FAKE_BANK0 + FAKE_HYP_SIZE)
 #define ENTRY (RAM + 0x100)
 
-/* ESR_EL2 (Arm ARM D23.2.41): EC, ISV, SAS, SRT, WNR, DFSC. */
-#define ESR_HVC (UINT64_C(0x16) << 26)
-#define ESR_DABT (UINT64_C(0x24) << 26)
-#define ESR_ISV (UINT64_C(1) << 24)
-#define ESR_SAS_64 (UINT64_C(3) << 22)
-#define ESR_SRT(r) ((u64)(r) << 16)
-#define ESR_WNR (UINT64_C(1) << 6)
-#define DFSC_TRANS_L3 UINT64_C(0x07)
-#define DFSC_PERM_L3 UINT64_C(0x0f)
+/* ESR_EL2 syndromes (arm/esr.h): a 64-bit load or store through register r. */
+#define ESR_HVC ESR_FROM_EC(EC_HVC64)
+#define ESR_DABT ESR_FROM_EC(EC_DABT_LOW)
+#define ESR_SAS_64 (UINT64_C(3) << ISS_SAS_SHIFT)
+#define ESR_SRT(r) ((u64)(r) << ISS_SRT_SHIFT)
 /* EC 0x18 (MSR/MRS) ISS: Op0 [21:20], Op2 [19:17], Op1 [16:14], CRn
  * [13:10], Rt [9:5], CRm [4:1], read [0]. */
 #define ESR_SYS(op0, op1, crn, crm, op2, rt, rd)                                  \
-	((UINT64_C(0x18) << 26) | ((u64)(op0) << 20) | ((u64)(op2) << 17) |       \
+	(ESR_FROM_EC(EC_SYSREG) | ((u64)(op0) << 20) | ((u64)(op2) << 17) |       \
 	 ((u64)(op1) << 14) | ((u64)(crn) << 10) | ((u64)(rt) << 5) |            \
 	 ((u64)(crm) << 1) | (u64)(rd))
 
@@ -116,22 +113,22 @@ static void guest_sync(u64 esr, u64 ipa, u64 va)
 {
 	const struct trap_info t = { esr, ipa, va, vcpu_current() };
 
-	switch (esr >> 26) {
-	case 0x16:
+	switch (ESR_EC(esr)) {
+	case EC_HVC64:
 		hvc_dispatch(&f, t.v, false);
 		break;
-	case 0x18:
+	case EC_SYSREG:
 		guest_sysreg(&f, &t);
 		break;
-	case 0x20:
-	case 0x24:
+	case EC_IABT_LOW:
+	case EC_DABT_LOW:
 		guest_abort(&f, &t);
 		break;
-	case 0x03:
-	case 0x04:
-	case 0x05:
-	case 0x06:
-	case 0x0c:
+	case EC_CP15_32:
+	case EC_CP15_64:
+	case EC_CP14_32:
+	case EC_CP14_LS:
+	case EC_CP14_64:
 		guest_undef(&f, &t);
 		break;
 	default:
@@ -233,7 +230,7 @@ TEST(vcpu_replies_answer_only_their_exit)
 	CHECK_EQ(run(1, vmid, HV_RUN_ABORT, 0), HV_E_INVALID);
 	CHECK_EQ(run(1, vmid, 0, 0), HV_OK);
 	/* a 64-bit load into x5 from a device */
-	guest_sync(ESR_DABT | ESR_ISV | ESR_SAS_64 | ESR_SRT(5) | DFSC_TRANS_L3, dev, dev);
+	guest_sync(ESR_DABT | ISS_ISV | ESR_SAS_64 | ESR_SRT(5) | FSC_TRANS_L3, dev, dev);
 	CHECK_EQ(f.x[1], HV_EXIT_MMIO);
 	CHECK_EQ(run(1, vmid, HV_RUN_RETRY, 0), HV_E_INVALID);
 	CHECK_EQ(run(1, vmid, HV_RUN_RETRY | HV_RUN_ABORT, 0), HV_E_INVALID);
@@ -259,7 +256,7 @@ TEST(vcpu_mmio_guard_keeps_ram_out_of_the_exit_record)
 	CHECK_EQ(mem_vm_start(vmid), HV_OK);
 	CHECK_EQ(run(1, vmid, 0, 0), HV_OK);
 	f.x[3] = 0x5345435245543031;
-	guest_sync(ESR_DABT | ESR_ISV | ESR_SAS_64 | ESR_SRT(3) | ESR_WNR | DFSC_TRANS_L3,
+	guest_sync(ESR_DABT | ISS_ISV | ESR_SAS_64 | ESR_SRT(3) | ISS_WNR | FSC_TRANS_L3,
 			hole, hole);
 	CHECK_EQ(f.x[1], HV_EXIT_ABORT); /* not MMIO, and no value */
 	CHECK_EQ(f.x[2], hole);
@@ -270,7 +267,7 @@ TEST(vcpu_mmio_guard_keeps_ram_out_of_the_exit_record)
 	CHECK_EQ(f.elr, ENTRY); /* the store runs again */
 	/* outside RAM a store is MMIO, with its value; a permission fault
 	 * there (HPFAR not sure) is not */
-	guest_sync(ESR_DABT | ESR_ISV | ESR_SAS_64 | ESR_SRT(3) | ESR_WNR | DFSC_PERM_L3,
+	guest_sync(ESR_DABT | ISS_ISV | ESR_SAS_64 | ESR_SRT(3) | ISS_WNR | FSC_PERM_L3,
 			0x09000000, 0x09000000);
 	CHECK_EQ(f.x[1], HV_EXIT_ABORT);
 	CHECK_EQ(f.x[4], 0);
@@ -282,7 +279,7 @@ TEST(vcpu_mmio_guard_keeps_ram_out_of_the_exit_record)
 	CHECK_EQ(fake_abort.far, 0x09000000);
 	CHECK_EQ(fake_abort.elr, ENTRY);
 	f.x[3] = 0x77;
-	guest_sync(ESR_DABT | ESR_ISV | ESR_SAS_64 | ESR_SRT(3) | ESR_WNR | DFSC_TRANS_L3,
+	guest_sync(ESR_DABT | ISS_ISV | ESR_SAS_64 | ESR_SRT(3) | ISS_WNR | FSC_TRANS_L3,
 			0x09000000, 0x09000000);
 	CHECK_EQ(f.x[1], HV_EXIT_MMIO);
 	CHECK_EQ(f.x[4], 0x77);
@@ -406,7 +403,7 @@ TEST(vcpu_serror_is_charged_to_the_world_that_raised_it)
 	fake_serror = true;
 	guest_hvc(1, VMM_CALL, 0x1111, 0x2222, 0x3333);
 	CHECK_EQ(f.x[1], HV_EXIT_FAULT);
-	CHECK_EQ(f.x[2] >> 26, 0x2f);
+	CHECK_EQ(ESR_EC(f.x[2]), EC_SERROR);
 	CHECK_EQ(f.x[3] | f.x[4] | f.x[5] | f.x[6], 0);
 	CHECK_EQ(run(1, vm, 0, 0), HV_E_BUSY);
 	CHECK_EQ(fake_vmm_serrors, 1);
@@ -440,14 +437,14 @@ TEST(vcpu_serror_taken_in_the_guest_stops_it)
 	CHECK_EQ(run(1, vm, 0, 0), HV_OK);
 	vcpu_guest_serror(&f);
 	CHECK_EQ(f.x[1], HV_EXIT_FAULT);
-	CHECK_EQ(f.x[2] >> 26, 0x2f);
+	CHECK_EQ(ESR_EC(f.x[2]), EC_SERROR);
 	CHECK_EQ(run(1, vm, 0, 0), HV_E_BUSY);
 	finish(1);
 }
 
 TEST(vcpu_aarch32_debug_and_pmu_accesses_are_undefined)
 {
-	static const u64 ecs[] = { 0x03, 0x04, 0x05, 0x06, 0x0c };
+	static const u64 ecs[] = { EC_CP15_32, EC_CP15_64, EC_CP14_32, EC_CP14_LS, EC_CP14_64 };
 	u32 vm = started_vm();
 	u32 undefs;
 
@@ -456,7 +453,7 @@ TEST(vcpu_aarch32_debug_and_pmu_accesses_are_undefined)
 	/* MRC p14 / p15, MRRC, LDC from an AArch32 program at EL0 (EC 0x03,
 	 * 0x04, 0x05, 0x06, 0x0c): undefined for it; the vCPU goes on. */
 	for (u32 i = 0; i < sizeof(ecs) / sizeof(ecs[0]); i++) {
-		guest_sync((ecs[i] << 26) | (UINT64_C(1) << 25), 0, 0);
+		guest_sync(ESR_FROM_EC(ecs[i]) | ESR_IL, 0, 0);
 	}
 	CHECK_EQ(fake_undefs, undefs + 5);
 	CHECK(vcpu_current() != NULL);

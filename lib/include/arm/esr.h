@@ -48,10 +48,12 @@
 #define ISS_SF (UINT64_C(1) << 15)
 #define ISS_S1PTW (UINT64_C(1) << 7)
 #define ISS_WNR (UINT64_C(1) << 6)
-/* DFSC/IFSC [5:0]: translation faults at levels 0-3, synchronous external abort. */
+/* DFSC/IFSC [5:0]: translation faults at levels 0-3, a permission fault at
+ * level 3, a synchronous external abort. */
 #define ISS_FSC_MASK UINT64_C(0x3f)
 #define FSC_TRANS_L0 UINT64_C(0x04)
 #define FSC_TRANS_L3 UINT64_C(0x07)
+#define FSC_PERM_L3 UINT64_C(0x0f)
 #define FSC_EXT_ABORT UINT64_C(0x10)
 
 /* MSR/MRS ISS (EC 0x18): Op0 [21:20], Op2 [19:17], Op1 [16:14], CRn [13:10],
