@@ -1,10 +1,9 @@
 /*
- * Boot sequence of the hyp: device tree, console, EL2 MMU, secondary CPUs,
- * then the VMM server at EL1 on the boot CPU. Secondary CPUs stay in the
- * hyp, idle, until the VMM asks for them (later: to run vCPUs).
+ * Boot sequence of the hyp on the boot CPU: device tree, console, EL2 MMU,
+ * entropy, secondary CPUs (which go on in cpu.c), then the VMM server at
+ * EL1.
  */
 #include <generated/autoconf.h>
-#include <generated/version.h>
 #include <hyp/arch.h>
 #include <lib/fdt.h>
 #include <hyp/gic.h>
@@ -15,30 +14,9 @@
 #include <hyp/mem.h>
 #include <hyp/regions.h>
 #include <hyp/rng.h>
-#include <hyp/smccc.h>
 
 /* A device tree larger than this is refused. */
 #define FDT_MAX_SIZE (2U << 20)
-
-struct platform hyp_plat;
-struct hyp_layout hyp_layout;
-struct hv_region hyp_fdt;
-u32 hyp_pa_bits;
-volatile u32 hyp_cpus_online = 1;
-volatile u32 hyp_cpu_state[PLAT_MAX_CPUS];
-volatile s32 hyp_test_fault_cpu = -1;
-
-/* HV_FN_CPU_START requests, by CPU: the VMM entry point and its argument. */
-static volatile u64 start_entry[PLAT_MAX_CPUS];
-static volatile u64 start_arg[PLAT_MAX_CPUS];
-
-/* An address the EL2 map never covers (below 2^39, above any RAM here). */
-#define TEST_FAULT_VA UINT64_C(0x7ffffff000)
-
-const char hyp_version[] = BUILD_VERSION;
-
-/** EL2 stacks, one per CPU, taken by head.S. */
-u8 hyp_stacks[CONFIG_MAX_CPUS][CONFIG_HYP_STACK_SIZE] __aligned(16);
 
 /* Image layout symbols (linker script), taken PC-relatively. */
 extern char _text_end[], _rodata_end[], _end[];
@@ -58,7 +36,7 @@ static void parse_fdt(paddr_t fdt)
 {
 	const u8 *blob = (const u8 *)(uintptr_t)fdt;
 	u32 size;
-	int err;
+	s64 err;
 
 	if (fdt == 0 || (fdt & 7) != 0 || fdt_be32(blob) != FDT_MAGIC) {
 		log_err("no device tree at 0x%lx (x0 at entry)\n", (unsigned long)fdt);
@@ -67,16 +45,11 @@ static void parse_fdt(paddr_t fdt)
 	size = fdt_be32(blob + 4);
 	hyp_fdt = (struct hv_region){ fdt, size };
 	err = platform_parse(&hyp_plat, blob, MIN(size, FDT_MAX_SIZE));
-	if (err != 0) {
+	if (err != HV_OK) {
 		log_err("device tree at 0x%lx: %s\n", (unsigned long)fdt,
 			hyp_plat.error);
 		cpu_halt();
 	}
-}
-
-void rng_flush(const void *va, size_t len)
-{
-	arch_dcache_clean_inval(va, len);
 }
 
 /*
@@ -89,8 +62,13 @@ static void entropy_boot(void)
 	u64 t = arch_counter();
 	u32 dt = rng_take_dt_seeds((u8 *)(uintptr_t)hyp_fdt.base,
 				   MIN(hyp_fdt.size, FDT_MAX_SIZE), &hyp_plat);
-	u32 hw = arch_entropy_boot();
+	struct arch_seed seeds[ARCH_SEEDS];
+	u32 hw = arch_entropy_boot(seeds);
 
+	for (u32 i = 0; i < hw; i++) {
+		rng_mix(seeds[i].name, seeds[i].words, sizeof(seeds[i].words));
+	}
+	memset(seeds, 0, sizeof(seeds));
 	rng_mix(NULL, &t, sizeof(t)); /* makes states differ; no entropy */
 	if (rng_ready()) {
 		log_info("entropy: %u device-tree seed%s (removed from the tree), %u hardware "
@@ -201,7 +179,7 @@ void hyp_main(paddr_t fdt, paddr_t load)
 
 	arch_set_cpu_index(arch_own_cpu_index());
 	arch_cpu_init_el2();
-	smccc_cpu_init(arch_cpu_index(), true);
+	cpu_spectre_init(arch_cpu_index(), true);
 	gic_init();
 	gic_init_cpu();
 	hyp_cpus_online = arch_start_secondaries();
@@ -212,53 +190,4 @@ void hyp_main(paddr_t fdt, paddr_t load)
 	arch_load_host_s2(host_s2_vttbr(), host_s2_ipa_bits());
 	log_info("starting the VMM at EL1 (entry 0x%lx)\n", (unsigned long)entry);
 	arch_enter_el1(entry, info);
-}
-
-void secondary_main(u32 cpu)
-{
-	arch_set_cpu_index(cpu);
-	arch_cpu_init_el2();
-	smccc_cpu_init(cpu, false);
-	gic_init_cpu();
-	log_info("cpu%u online (MPIDR 0x%lx)\n", cpu,
-		 (unsigned long)hyp_plat.cpus[cpu].mpidr);
-	hyp_cpu_state[cpu] = CPU_IDLE;
-	arch_cpu_online(cpu);
-	for (;;) {
-		__asm__ volatile("wfe");
-		if (start_entry[cpu] != 0) {
-			hyp_cpu_state[cpu] = CPU_VMM;
-			arch_load_host_s2(host_s2_vttbr(), host_s2_ipa_bits());
-			log_debug("cpu%u: entering the VMM at 0x%lx\n", cpu,
-				  (unsigned long)start_entry[cpu]);
-			arch_enter_el1(start_entry[cpu], start_arg[cpu]);
-		}
-		if (CONFIG_TEST_HOOKS && hyp_test_fault_cpu == (s32)cpu) {
-			hyp_test_fault_cpu = -1;
-			log_info("cpu%u: test fault requested\n", cpu);
-			(void)*(volatile u64 *)(uintptr_t)TEST_FAULT_VA;
-		}
-	}
-}
-
-s64 hyp_cpu_start(u64 cpu, u64 entry, u64 arg)
-{
-	u32 idle = CPU_IDLE;
-
-	if (cpu >= hyp_plat.num_cpus || cpu == arch_cpu_index()) {
-		return HV_E_INVALID;
-	}
-	cpu = index_nospec(cpu, hyp_plat.num_cpus);
-	if (!mem_host_owns(entry)) {
-		return HV_E_DENIED;
-	}
-	/* Only an idle CPU is claimed; any other keeps its state. */
-	if (!__atomic_compare_exchange_n(&hyp_cpu_state[cpu], &idle, CPU_STARTING, false,
-					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
-		return HV_E_BUSY;
-	}
-	start_arg[cpu] = arg;
-	__atomic_store_n(&start_entry[cpu], entry, __ATOMIC_RELEASE);
-	__asm__ volatile("dsb ish\n\tsev" : : : "memory");
-	return HV_OK;
 }

@@ -1,28 +1,23 @@
 /*
- * What a guest's synchronous exceptions mean (hyp/vcpu.h,
- * vcpu_guest_sync): its calls (PSCI, the hyp's own, the VMM's), its stage-2
- * aborts (MMIO for the VMM, or memory not given yet), WFI, and the system
- * registers it traps on.
+ * What a guest's synchronous exceptions mean, one handler per exception
+ * class for trap.c's table: its stage-2 aborts (MMIO for the VMM, or
+ * memory not given yet), WFI, the system registers it traps on; and the
+ * calls of its that the call table (hvc.c) sends here: its grants and
+ * revokes, and those addressed to the VMM.
  */
+#include <arm/esr.h>
+#include <hyp/hvc.h>
 #include <hyp/log.h>
 #include <hyp/mem.h>
-#include <hyp/smccc.h>
 #include <hyp/vcpu.h>
 
 #include "vcpu_priv.h"
 
-#define SYS_OP0(esr) (((esr) >> 20) & 3)
-#define SYS_OP2(esr) (((esr) >> 17) & 7)
-#define SYS_OP1(esr) (((esr) >> 14) & 7)
-#define SYS_CRN(esr) (((esr) >> 10) & 15)
-#define SYS_CRM(esr) (((esr) >> 1) & 15)
-#define SYS_READ(esr) (((esr) & 1) != 0)
-
 /* ICC_SGI1R_EL1 is S3_0_C12_C11_5. */
 static bool is_sgi1r_write(u64 esr)
 {
-	return SYS_OP0(esr) == 3 && SYS_OP1(esr) == 0 && SYS_CRN(esr) == 12 &&
-	       SYS_CRM(esr) == 11 && SYS_OP2(esr) == 5 && !SYS_READ(esr);
+	return ISS_SYS_OP0(esr) == 3 && ISS_SYS_OP1(esr) == 0 && ISS_SYS_CRN(esr) == 12 &&
+	       ISS_SYS_CRM(esr) == 11 && ISS_SYS_OP2(esr) == 5 && !ISS_SYS_READ(esr);
 }
 
 /*
@@ -33,72 +28,75 @@ static bool is_sgi1r_write(u64 esr)
  */
 static bool is_pmu(u64 esr)
 {
-	u64 crm = SYS_CRM(esr);
+	u64 crm = ISS_SYS_CRM(esr);
 
-	if (SYS_OP0(esr) != 3) {
+	if (ISS_SYS_OP0(esr) != 3) {
 		return false;
 	}
-	if (SYS_CRN(esr) == 9) {
-		return (SYS_OP1(esr) == 3 && crm >= 12 && crm <= 14) ||
-		       (SYS_OP1(esr) == 0 && crm == 14);
+	if (ISS_SYS_CRN(esr) == 9) {
+		return (ISS_SYS_OP1(esr) == 3 && crm >= 12 && crm <= 14) ||
+		       (ISS_SYS_OP1(esr) == 0 && crm == 14);
 	}
-	return SYS_CRN(esr) == 14 && SYS_OP1(esr) == 3 && crm >= 8;
+	return ISS_SYS_CRN(esr) == 14 && ISS_SYS_OP1(esr) == 3 && crm >= 8;
 }
 
-static bool sysreg_trap(struct vcpu *v, struct trap_frame *f, u64 esr)
+void guest_sysreg(struct trap_frame *f, const struct trap_info *t)
 {
-	u32 rt = (u32)(esr >> 5) & 31;
+	struct vcpu *v = t->v;
+	u64 esr = t->esr;
+	u32 rt = ISS_SYS_RT(esr);
 
 	if (is_sgi1r_write(esr)) {
 		/* GICv3 SGIs: the VMM decides the targets. */
 		f->elr += 4;
-		vcpu_exit(f, HV_EXIT_SGI, rt == 31 ? 0 : f->x[rt], 0, 0, 0, 0);
-		return true;
+		vcpu_exit(f, &(struct hv_exit){ .reason = HV_EXIT_SGI,
+						.sgi.sgi1r = rt == 31 ? 0 : f->x[rt] });
+		return;
 	}
 	/* Op0 2 is the debug space (MDCR_EL2.TDA, TDOSA, TDRA trap it all
 	 * for guests): no breakpoint, watchpoint or OS lock of the VMM's is
 	 * visible or settable, and MDSCR_EL1 stays 0 (debug off). */
-	if (SYS_OP0(esr) == 2 || (!v->has_pmu && is_pmu(esr))) {
-		if (SYS_READ(esr) && rt != 31) {
+	if (ISS_SYS_OP0(esr) == 2 || (!v->has_pmu && is_pmu(esr))) {
+		if (ISS_SYS_READ(esr) && rt != 31) {
 			f->x[rt] = 0;
 		}
 		f->elr += 4;
-		return true;
-	}
-	return false;
-}
-
-static void guest_hvc(struct vcpu *v, struct trap_frame *f, bool smc)
-{
-	u64 fn = f->x[0];
-
-	if (psci_call(v, f, smc) || smccc_call(f)) {
-		return; /* the hyp's: the VMM is at most told */
-	}
-	if (!smc && fn == HV_FN_VERSION) {
-		hvc_version(f);
 		return;
 	}
-	if (!smc && (fn == HV_FN_GRANT || fn == HV_FN_REVOKE)) {
-		f->x[0] = (u64)(fn == HV_FN_GRANT ? mem_grant(v->vmid, f->x[1], f->x[2])
-						  : mem_revoke(v->vmid, f->x[1], f->x[2]));
-		return;
-	}
-	/* Everything else is addressed to the VMM: its own devices' calls. */
-	v->pending = PENDING_HVC;
-	vcpu_exit(f, HV_EXIT_HVC, f->x[0], f->x[1], f->x[2], f->x[3], smc);
+	arch_inject_undef(f); /* registers a guest does not own */
 }
 
-static void guest_abort(struct vcpu *v, struct trap_frame *f, u64 esr, u64 ipa,
-			u64 va, bool exec)
+void guest_share(const struct hvc_call *c)
 {
+	struct trap_frame *f = c->f;
+	u32 vmid = c->v->vmid;
+
+	f->x[0] = (u64)(f->x[0] == HV_FN_GRANT ? mem_grant(vmid, f->x[1], f->x[2])
+					       : mem_revoke(vmid, f->x[1], f->x[2]));
+}
+
+void guest_call_vmm(const struct hvc_call *c)
+{
+	struct trap_frame *f = c->f;
+
+	c->v->pending = PENDING_HVC;
+	vcpu_exit(f, &(struct hv_exit){ .reason = HV_EXIT_HVC,
+					.hvc = { { f->x[0], f->x[1], f->x[2], f->x[3] }, c->smc } });
+}
+
+void guest_abort(struct trap_frame *f, const struct trap_info *t)
+{
+	struct vcpu *v = t->v;
+	u64 esr = t->esr;
+	u64 ipa = t->ipa;
+	bool exec = ESR_EC(esr) == EC_IABT_LOW;
 	u32 size;
 	u32 reg;
 	u64 value = 0;
 
 	v->fault_exec = exec;
 	v->fault_write = !exec && (esr & ISS_WNR) != 0;
-	v->fault_va = va;
+	v->fault_va = t->va;
 	/*
 	 * The MMIO guard: a fault in the VM's RAM (a block the VMM has not
 	 * given yet) is never emulated. The VMM learns the address and the
@@ -111,9 +109,10 @@ static void guest_abort(struct vcpu *v, struct trap_frame *f, u64 esr, u64 ipa,
 	    (esr & ISS_FSC_MASK) < FSC_TRANS_L0 || (esr & ISS_FSC_MASK) > FSC_TRANS_L3 ||
 	    mem_vm_in_ram(v->vmid, ipa)) {
 		v->pending = PENDING_RETRY;
-		vcpu_exit(f, HV_EXIT_ABORT, ipa,
-			  (exec ? HV_ABORT_EXEC : 0) | (v->fault_write ? HV_ABORT_WRITE : 0), 0,
-			  0, 0);
+		vcpu_exit(f, &(struct hv_exit){
+				     .reason = HV_EXIT_ABORT,
+				     .abort = { ipa, (exec ? HV_ABORT_EXEC : 0) |
+							     (v->fault_write ? HV_ABORT_WRITE : 0) } });
 		return;
 	}
 	size = 1U << ((esr >> ISS_SAS_SHIFT) & 3);
@@ -124,7 +123,8 @@ static void guest_abort(struct vcpu *v, struct trap_frame *f, u64 esr, u64 ipa,
 			value &= (UINT64_C(1) << (size * 8)) - 1;
 		}
 		v->pending = PENDING_MMIO_WRITE;
-		vcpu_exit(f, HV_EXIT_MMIO, ipa, size | HV_MMIO_WRITE, value, 0, 0);
+		vcpu_exit(f, &(struct hv_exit){ .reason = HV_EXIT_MMIO,
+						.mmio = { ipa, size | HV_MMIO_WRITE, value } });
 		return;
 	}
 	v->pending = PENDING_MMIO_READ;
@@ -132,56 +132,35 @@ static void guest_abort(struct vcpu *v, struct trap_frame *f, u64 esr, u64 ipa,
 	v->mmio_size = (u8)size;
 	v->mmio_sext = (esr & ISS_SSE) != 0;
 	v->mmio_sf = (esr & ISS_SF) != 0;
-	vcpu_exit(f, HV_EXIT_MMIO, ipa, size, 0, 0, 0);
+	vcpu_exit(f, &(struct hv_exit){ .reason = HV_EXIT_MMIO, .mmio = { ipa, size, 0 } });
 }
 
-void vcpu_guest_sync(struct trap_frame *f, u64 esr, u64 ipa, u64 va)
+void guest_wfx(struct trap_frame *f, const struct trap_info *t)
 {
-	struct vcpu *v = vcpu_current();
-	u32 ec = (u32)(esr >> EC_SHIFT) & 0x3f;
-
-	switch (ec) {
-	case EC_HVC64:
-		guest_hvc(v, f, false);
-		break;
-	case EC_SMC64:
-		f->elr += 4; /* a trapped SMC leaves ELR at the SMC itself */
-		guest_hvc(v, f, true);
-		break;
-	case EC_DABT_LOW:
-		guest_abort(v, f, esr, ipa, va, false);
-		break;
-	case EC_IABT_LOW:
-		guest_abort(v, f, esr, ipa, va, true);
-		break;
-	case EC_WFX:
-		f->elr += (esr & ESR_IL) != 0 ? 4 : 2; /* a 16-bit T32 WFI at AArch32 EL0 */
-		/* An interrupt already on its way wakes the vCPU at once. */
-		if (!gic_pending() && !arch_vtimer_firing() && !v->vtimer_owed) {
-			vcpu_exit(f, HV_EXIT_WFI, arch_vtimer_deadline(), 0, 0, 0, 0);
-		}
-		break;
-	case EC_SYSREG:
-		if (!sysreg_trap(v, f, esr)) {
-			arch_inject_undef(f); /* registers a guest does not own */
-		}
-		break;
-	case EC_CP15_32:
-	case EC_CP15_64:
-	case EC_CP14_32:
-	case EC_CP14_LS:
-	case EC_CP14_64:
-		/* An AArch32 program at the guest's EL0 reached a debug or PMU
-		 * register through the traps above: to it, they do not exist. */
-		arch_inject_undef(f);
-		break;
-	default:
-		/* Nothing of a protected VM's state on the shared console:
-		 * the VMM gets the syndrome in the exit record. */
-		log_info("vm%u vcpu%u: unhandled exception (EC 0x%02x): vCPU stopped\n",
-			 v->vmid, v->index, ec);
-		v->state = VCPU_DEAD;
-		vcpu_exit(f, HV_EXIT_FAULT, esr, 0, 0, 0, 0);
-		break;
+	f->elr += (t->esr & ESR_IL) != 0 ? 4 : 2; /* a 16-bit T32 WFI at AArch32 EL0 */
+	/* An interrupt already on its way wakes the vCPU at once. */
+	if (!gic_pending() && !arch_vtimer_firing() && !t->v->vtimer_owed) {
+		vcpu_exit(f, &(struct hv_exit){ .reason = HV_EXIT_WFI,
+						.wfi.timer_deadline = arch_vtimer_deadline() });
 	}
+}
+
+void guest_unexpected(struct trap_frame *f, const struct trap_info *t)
+{
+	struct vcpu *v = t->v;
+
+	/* Nothing of a protected VM's state on the shared console: the VMM
+	 * gets the syndrome in the exit record. */
+	log_info("vm%u vcpu%u: unhandled exception (EC 0x%02x): vCPU stopped\n", v->vmid,
+		 v->index, ESR_EC(t->esr));
+	v->state = VCPU_DEAD;
+	vcpu_exit(f, &(struct hv_exit){ .reason = HV_EXIT_FAULT, .fault.esr = t->esr });
+}
+
+void guest_undef(struct trap_frame *f, const struct trap_info *t)
+{
+	/* An AArch32 program at the guest's EL0 reached a debug or PMU
+	 * register through the traps above: to it, they do not exist. */
+	(void)t;
+	arch_inject_undef(f);
 }

@@ -515,7 +515,7 @@ static void read_rsvmap(struct walk *w)
 	}
 }
 
-int platform_parse(struct platform *p, const void *blob, size_t max)
+s64 platform_parse(struct platform *p, const void *blob, size_t max)
 {
 	static const char *const fdt_errors[] = {
 		"", "bad magic", "truncated", "unsupported version",
@@ -541,7 +541,7 @@ int platform_parse(struct platform *p, const void *blob, size_t max)
 		u32 i = (u32)-err;
 
 		p->error = i < ARRAY_SIZE(fdt_errors) ? fdt_errors[i] : "malformed";
-		return err;
+		return HV_E_INVALID;
 	}
 	if (chosen_addr(&f, "linux,initrd-start", &start) &&
 	    chosen_addr(&f, "linux,initrd-end", &end) && end > start) {
@@ -552,11 +552,11 @@ int platform_parse(struct platform *p, const void *blob, size_t max)
 	chosen_prop(&f, "kaslr-seed", &p->kaslr_seed);
 	if (p->num_mem == 0) {
 		p->error = "no memory node";
-		return -1;
+		return HV_E_INVALID;
 	}
 	if (p->num_cpus == 0) {
 		p->error = "no cpu nodes";
-		return -1;
+		return HV_E_INVALID;
 	}
-	return 0;
+	return HV_OK;
 }

@@ -7,9 +7,10 @@
  * conduit is HVC, as the guest's device tree says; a PSCI call over SMC
  * is answered NOT_SUPPORTED, here too.
  */
-#include <lib/lib.h>
+#include <hyp/hvc.h>
 #include <hyp/mem.h>
 #include <hyp/smccc.h>
+#include <lib/lib.h>
 
 #include "vcpu_priv.h"
 
@@ -107,17 +108,24 @@ static s64 features(u64 fn)
 	return PSCI_NOT_SUPPORTED;
 }
 
-bool psci_call(struct vcpu *v, struct trap_frame *f, bool smc)
+bool psci_owns(u64 fn)
 {
+	return (fn >> 32) == 0 && ((fn & PSCI_FN_MASK) == PSCI_FN32 || (fn & PSCI_FN_MASK) == PSCI_FN64);
+}
+
+void psci_call(const struct hvc_call *c)
+{
+	struct vcpu *v = c->v;
+	struct trap_frame *f = c->f;
 	u64 fn = f->x[0];
 	u32 n = (u32)fn & ~PSCI_FN_MASK;
 	bool smc64 = (fn & PSCI_FN_MASK) == PSCI_FN64;
 	s64 ret = PSCI_NOT_SUPPORTED;
 
-	if ((fn >> 32) != 0 || ((fn & PSCI_FN_MASK) != PSCI_FN32 && !smc64)) {
-		return false;
+	if (!psci_owns(fn)) {
+		return; /* the table sends only PSCI's ids */
 	}
-	if (smc) {
+	if (c->smc) {
 		n = UINT32_MAX; /* the guest's device tree names HVC only */
 	}
 	switch (n) {
@@ -135,8 +143,9 @@ bool psci_call(struct vcpu *v, struct trap_frame *f, bool smc)
 			     smc64 ? f->x[3] : (u32)f->x[3]);
 		if (ret == PSCI_SUCCESS) {
 			f->x[0] = PSCI_SUCCESS;
-			vcpu_exit(f, HV_EXIT_POWER, HV_POWER_CPU_ON, f->x[1] & 0xff, 0, 0, 0);
-			return true;
+			vcpu_exit(f, &(struct hv_exit){ .reason = HV_EXIT_POWER,
+							.power = { HV_POWER_CPU_ON, f->x[1] & 0xff } });
+			return;
 		}
 		break;
 	case PSCI_AFFINITY_INFO:
@@ -149,8 +158,9 @@ bool psci_call(struct vcpu *v, struct trap_frame *f, bool smc)
 		}
 		/* Off once this exit has saved it; it never returns. */
 		v->power_off = true;
-		vcpu_exit(f, HV_EXIT_POWER, HV_POWER_CPU_OFF, 0, 0, 0, 0);
-		return true;
+		vcpu_exit(f, &(struct hv_exit){ .reason = HV_EXIT_POWER,
+						.power.event = HV_POWER_CPU_OFF });
+		return;
 	case PSCI_SYSTEM_OFF:
 	case PSCI_SYSTEM_RESET:
 		if (smc64) {
@@ -160,13 +170,13 @@ bool psci_call(struct vcpu *v, struct trap_frame *f, bool smc)
 		 * VM exists while one of them runs, so this cannot fail). The
 		 * VMM tears it down, or builds it anew for a reset. */
 		ret = mem_vm_stop(v->vmid);
-		vcpu_exit(f, HV_EXIT_POWER,
-			  n == PSCI_SYSTEM_OFF ? HV_POWER_SYSTEM_OFF : HV_POWER_SYSTEM_RESET, 0, 0,
-			  0, 0);
-		return true;
+		vcpu_exit(f, &(struct hv_exit){ .reason = HV_EXIT_POWER,
+						.power.event = n == PSCI_SYSTEM_OFF
+								       ? HV_POWER_SYSTEM_OFF
+								       : HV_POWER_SYSTEM_RESET });
+		return;
 	default:
 		break;
 	}
 	f->x[0] = (u64)ret;
-	return true;
 }

@@ -192,7 +192,9 @@ static u32 wipe_chosen_seeds(u8 *blob, u32 max)
 
 			memset(blob + voff, 0, it.len);
 			(void)nop_prop(blob, f.size, voff, it.len);
-			rng_flush(blob + voff - 12, it.len + 12 + 3);
+			/* To the point of coherency: a VMM mapping the frame
+			 * non-cacheable must read the zeros. */
+			arch_dcache_clean_inval(blob + voff - 12, it.len + 12 + 3);
 			n++;
 		}
 	}
@@ -262,7 +264,7 @@ u32 rng_take_dt_seeds(u8 *blob, u32 size, const struct platform *p)
 		/* Wipe the value, then the whole property. */
 		memset(blob + s->off, 0, s->len);
 		(void)nop_prop(blob, size, s->off, s->len);
-		rng_flush(blob + s->off - MIN(s->off, 12), s->len + 12 + 3);
+		arch_dcache_clean_inval(blob + s->off - MIN(s->off, 12), s->len + 12 + 3);
 	}
 	return used;
 }

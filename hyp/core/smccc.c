@@ -12,9 +12,10 @@
  * list and branchy-loop iteration counts.
  */
 #include <hyp/arch.h>
-#include <lib/lib.h>
+#include <hyp/hvc.h>
 #include <hyp/rng.h>
 #include <hyp/smccc.h>
+#include <lib/lib.h>
 
 /* MIDR_EL1: implementer [31:24], part number [15:4] (D23.2.103). */
 #define CPU(imp, part) (((u32)(imp) << 12) | (u32)(part))
@@ -311,20 +312,28 @@ static void trng_call(struct trap_frame *f, u32 fn)
 	}
 }
 
-bool smccc_call(struct trap_frame *f)
+bool smccc_owns(u64 fn)
 {
 	/* The function id is W0 (DEN0028 2.5): x0's upper half is not looked at. */
+	u32 id = (u32)fn;
+
+	/* TRNG: 0x84000050..5f and 0xc4000050..5f (bit 30: SMC64). Arm
+	 * Architecture calls: fast, owner 0, bits [23:16] zero. */
+	return (id & ~UINT32_C(0x4000000f)) == 0x84000050U || (id & 0xbfff0000U) == 0x80000000U;
+}
+
+void smccc_call(const struct hvc_call *c)
+{
+	struct trap_frame *f = c->f;
 	u32 id = (u32)f->x[0];
 	s64 ret;
 
-	/* TRNG: 0x84000050..5f and 0xc4000050..5f (bit 30: SMC64). */
+	if (!smccc_owns(f->x[0])) {
+		return; /* the table sends only these ids */
+	}
 	if ((id & ~UINT32_C(0x4000000f)) == 0x84000050U) {
 		trng_call(f, id);
-		return true;
-	}
-	/* Arm Architecture calls: fast, owner 0, bits [23:16] zero. */
-	if ((id & 0xbfff0000U) != 0x80000000U) {
-		return false;
+		return;
 	}
 	switch (id) {
 	case SMCCC_VERSION:
@@ -349,13 +358,4 @@ bool smccc_call(struct trap_frame *f)
 	}
 	/* Only x0 is a result; x1..x3 stay as the caller left them. */
 	f->x[0] = (u64)ret;
-	return true;
-}
-
-void smccc_cpu_init(u32 cpu, bool boot)
-{
-	struct smccc_cpu c;
-
-	arch_spectre_cpu_init(cpu, boot, &c);
-	smccc_cpu_online(&c);
 }

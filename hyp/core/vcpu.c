@@ -8,11 +8,13 @@
  * exit record in x0..x6, so the return completes the VMM's HVC. The VMM
  * sees nothing of the guest but that record.
  */
+#include <arm/esr.h>
 #include <generated/autoconf.h>
 #include <hyp/arch.h>
 #include <lib/lib.h>
 #include <hyp/log.h>
 #include <hyp/mem.h>
+#include <hyp/trap.h>
 #include <hyp/vcpu.h>
 
 #include "vcpu_priv.h"
@@ -253,44 +255,6 @@ static void complete_read(struct vcpu *v, u64 value)
 	}
 }
 
-/* ESR_EL1 of an injected synchronous external abort (DFSC/IFSC 0x10). */
-#define EC_IABT_CUR 0x21
-#define EC_DABT_CUR 0x25
-#define FSC_EXT_ABORT 0x10
-#define PSTATE_MODE_MASK 0xfU
-#define PSTATE_AARCH32 0x10U
-#define MODE_EL0T 0x0U
-#define MODE_EL1T 0x4U
-#define MODE_EL1H 0x5U
-
-/*
- * Makes the guest take a synchronous external abort for its pending
- * access, as if the bus had refused it (Arm ARM D1.10: state saved to the
- * guest's ELR/SPSR/ESR/FAR_EL1, PC at its vector).
- */
-static void inject_abort(struct vcpu *v)
-{
-	u32 mode = (u32)v->regs.spsr & PSTATE_MODE_MASK;
-	u64 offset = (v->regs.spsr & PSTATE_AARCH32) != 0 ? 0x600 /* AArch32 EL0 */
-		     : mode == MODE_EL1H		 ? 0x200
-		     : mode == MODE_EL1T		 ? 0x000
-							 : 0x400;
-	u64 ec;
-
-	if (v->fault_exec) {
-		ec = mode == MODE_EL0T ? EC_IABT_LOW : EC_IABT_CUR;
-	} else {
-		ec = mode == MODE_EL0T ? EC_DABT_LOW : EC_DABT_CUR;
-	}
-	v->sys.esr_el1 = (ec << EC_SHIFT) | ESR_IL | FSC_EXT_ABORT |
-			 (v->fault_write ? ISS_WNR : 0);
-	v->sys.far_el1 = v->fault_va;
-	v->sys.elr_el1 = v->regs.elr;
-	v->sys.spsr_el1 = v->regs.spsr;
-	v->regs.elr = v->sys.vbar + offset;
-	v->regs.spsr = GUEST_PSTATE;
-}
-
 /*
  * Completes the exit the vCPU left pending with the VMM's reply; each
  * reply answers only its own kind of exit. An MMIO read takes the value,
@@ -308,7 +272,7 @@ static s64 complete_pending(struct vcpu *v, const struct trap_frame *f, bool ret
 		if (retry || !access) {
 			return HV_E_INVALID;
 		}
-		inject_abort(v);
+		/* The abort is injected once the guest's registers are live. */
 	} else if (retry || v->pending == PENDING_RETRY) {
 		if (!retry || v->pending != PENDING_RETRY) {
 			return HV_E_INVALID;
@@ -325,6 +289,12 @@ static s64 complete_pending(struct vcpu *v, const struct trap_frame *f, bool ret
 	}
 	v->pending = PENDING_NONE;
 	return HV_OK;
+}
+
+/* The VMM's HVC returns exit record e: x0..x6 in its order. */
+static void put_exit(struct trap_frame *f, const struct hv_exit *e)
+{
+	memcpy(&f->x[0], e, sizeof(*e));
 }
 
 /* Claims vCPU v of vmid for this CPU (under vcpu_lock). */
@@ -412,6 +382,11 @@ void vcpu_run(struct trap_frame *f)
 	}
 	arch_slice_start(CONFIG_VCPU_SLICE_US);
 	*f = v->regs;
+	if ((flags & HV_RUN_ABORT) != 0) {
+		/* The refused access takes an external abort, as if the bus
+		 * had refused it. */
+		arch_inject_abort(f, v->fault_exec, v->fault_write, v->fault_va);
+	}
 	pc->current = v;
 	/* The PMU last: the VMM's counters stop, and a guest with a PMU of
 	 * its own counts from here (its run, not the hyp's switch). */
@@ -425,17 +400,17 @@ void vcpu_run(struct trap_frame *f)
 		/* Pending before the guest ran an instruction: not its. The
 		 * run is undone (the guest as it was) and the VMM takes the
 		 * SError as a virtual one. */
-		vcpu_exit(f, HV_EXIT_IRQ, 0, 0, 0, 0, 0);
+		vcpu_exit(f, &(struct hv_exit){ .reason = HV_EXIT_IRQ });
 		arch_vmm_serror();
-		memset(&f->x[0], 0, 7 * sizeof(f->x[0]));
-		f->x[0] = (u64)HV_E_BUSY;
+		put_exit(f, &(struct hv_exit){ .status = HV_E_BUSY });
 	}
 }
 
-void vcpu_exit(struct trap_frame *f, u64 reason, u64 a2, u64 a3, u64 a4, u64 a5, u64 a6)
+void vcpu_exit(struct trap_frame *f, const struct hv_exit *e)
 {
 	struct pcpu *pc = &pcpus[arch_cpu_index()];
 	struct vcpu *v = pc->current;
+	struct hv_exit out = *e;
 
 	arch_slice_stop();
 	if (v->has_pmu) {
@@ -447,16 +422,15 @@ void vcpu_exit(struct trap_frame *f, u64 reason, u64 a2, u64 a3, u64 a4, u64 a5,
 		log_info("vm%u vcpu%u: SError: vCPU stopped\n", v->vmid, v->index);
 		v->state = VCPU_DEAD;
 		v->power_off = false; /* dead, not merely off */
-		reason = HV_EXIT_FAULT;
-		a2 = (u64)EC_SERROR << EC_SHIFT;
-		a3 = a4 = a5 = a6 = 0;
+		out = (struct hv_exit){ .reason = HV_EXIT_FAULT,
+					.fault.esr = ESR_FROM_EC(EC_SERROR) };
 	}
 	v->regs = *f;
 	gic_vcpu_save(&v->vgic);
 	arch_save_el1(&v->sys);
 	arch_fpsimd_save(&v->fp);
 	arch_fpsimd_zero();
-	arch_enter_host_mode();
+	arch_enter_host_mode(mem_host_vttbr());
 	arch_load_el1(&pc->vmm_sys);
 	if (v->has_pmu) {
 		arch_pmu_load(&pc->vmm_pmu);
@@ -464,13 +438,8 @@ void vcpu_exit(struct trap_frame *f, u64 reason, u64 a2, u64 a3, u64 a4, u64 a5,
 		arch_pmu_restart(&pc->vmm_stop);
 	}
 	*f = pc->vmm;
-	f->x[0] = HV_OK;
-	f->x[1] = reason;
-	f->x[2] = a2;
-	f->x[3] = a3;
-	f->x[4] = a4;
-	f->x[5] = a5;
-	f->x[6] = a6;
+	out.status = HV_OK;
+	put_exit(f, &out);
 	pc->current = NULL;
 	release(v);
 }
@@ -482,7 +451,8 @@ void vcpu_guest_serror(struct trap_frame *f)
 	log_info("vm%u vcpu%u: SError: vCPU stopped\n", v->vmid, v->index);
 	v->state = VCPU_DEAD;
 	v->power_off = false;
-	vcpu_exit(f, HV_EXIT_FAULT, (u64)EC_SERROR << EC_SHIFT, 0, 0, 0, 0);
+	vcpu_exit(f, &(struct hv_exit){ .reason = HV_EXIT_FAULT,
+					.fault.esr = ESR_FROM_EC(EC_SERROR) });
 }
 
 void vcpu_timer_irq(void)
@@ -501,5 +471,5 @@ void vcpu_timer_irq(void)
 
 void vcpu_irq_exit(struct trap_frame *f, u32 intid)
 {
-	vcpu_exit(f, HV_EXIT_IRQ, intid, 0, 0, 0, 0);
+	vcpu_exit(f, &(struct hv_exit){ .reason = HV_EXIT_IRQ, .irq.intid = intid });
 }

@@ -30,15 +30,17 @@ TEST_BANNER = "hyp: TEST BUILD: test-only calls are on; VMs are not protected"
 NM = "aarch64-linux-gnu-nm"
 
 # The objects the two builds may differ in (paths under build/PLATFORM/):
-# the hyp's dispatcher (the test calls), its boot (the banner line and the
-# test fault), the VMM image the hyp embeds, the VMM's commands, and the
-# hostile VMM of the test build (its attacks, the tasks it runs on the
-# worker CPUs and the runner's hook that runs them, its answer to an MMIO
-# exit in RAM, which never comes, its timing of its own memory calls, and
-# its answer to the calls guests address to the VMM: hostile_hvc.c).
+# the hyp's call table (the test calls), its boot (the banner line), its
+# secondary CPUs' idle loop (the test fault), the VMM image the hyp
+# embeds, the VMM's commands, and the hostile VMM of the test build (its
+# attacks, the tasks it runs on the worker CPUs and the runner's hook that
+# runs them, its answer to an MMIO exit in RAM, which never comes, its
+# timing of its own memory calls, and its answer to the calls guests
+# address to the VMM: hostile_hvc.c).
 MAY_DIFFER = {
     "hyp/hyp/core/hvc.c.o",
     "hyp/hyp/core/boot.c.o",
+    "hyp/hyp/core/cpu.c.o",
     "hyp/hyp/arch/aarch64/vmm_image.S.o",
     "vmm/vmm/shell/shell.c.o",
     "vmm/vmm/shell/vmcmd.c.o",
@@ -53,9 +55,11 @@ MAY_DIFFER = {
 }
 # Those that must differ: where the hooks are. If they did not, the
 # comparison would not be seeing them.
-MUST_DIFFER = {"hyp/hyp/core/hvc.c.o", "hyp/hyp/core/boot.c.o", "vmm/vmm/shell/shell.c.o"}
-# What only the test calls use in the dispatcher (hvc.c calls these only
-# under CONFIG_TEST_HOOKS; the guests' own grant and revoke go through vcpu.c).
+MUST_DIFFER = {"hyp/hyp/core/hvc.c.o", "hyp/hyp/core/boot.c.o", "hyp/hyp/core/cpu.c.o",
+               "vmm/vmm/shell/shell.c.o"}
+# What only the test calls use in the call table's file (hvc.c calls these
+# only under CONFIG_TEST_HOOKS; the guests' own grant and revoke are
+# guest_trap.c's).
 HOOK_SYMBOLS = {"mem_grant", "mem_revoke", "hyp_test_fault_cpu"}
 
 

@@ -1,5 +1,6 @@
 /*
- * libFuzzer target over the vCPU life cycle (hyp/core/vcpu.c, psci.c) with
+ * libFuzzer target over the vCPU life cycle (hyp/core/vcpu.c, psci.c, the
+ * guests' side of the call table in hvc.c) with
  * the memory core under it, on the fake arch of the host tests: each input
  * is a sequence of VMM calls (VM create/start/stop/destroy, memory, vCPU
  * create/init/run with any reply, interrupt injection, clear) and guest
@@ -16,6 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <arm/esr.h>
+#include <hyp/hvc.h>
 #include <hyp/mem.h>
 #include <hyp/trap.h>
 #include <hyp/vcpu.h>
@@ -94,17 +97,18 @@ static void guest_event(struct input *in, u32 cpu)
 		f->x[1] = take(in, 1) % 2 ? take(in, 1) % 10 : take(in, 8);
 		f->x[2] = kind == 0 ? pick_ipa(in) : take(in, 8);
 		f->x[3] = take(in, 8);
-		vcpu_guest_sync(f, UINT64_C(0x16) << 26, 0, 0);
+		hvc_dispatch(f, vcpu_current(), false);
 	} else if (kind == 2) {
 		u64 ipa = pick_ipa(in);
-		u64 esr = (UINT64_C(0x24) << 26) | (take(in, 4) & 0x1ffffff);
+		const struct trap_info t = { ESR_FROM_EC(EC_DABT_LOW) | (take(in, 4) & ESR_ISS_MASK), ipa,
+					     ipa, vcpu_current() };
 
-		vcpu_guest_sync(f, esr, ipa, ipa);
+		guest_abort(f, &t);
 	} else if (kind == 3) {
 		vcpu_irq_exit(f, take(in, 1) % 2 ? HV_INTID_TICK : HV_INTID_KICK);
 	} else {
 		f->x[0] = HV_FN(take(in, 1));
-		vcpu_guest_sync(f, UINT64_C(0x16) << 26, 0, 0);
+		hvc_dispatch(f, vcpu_current(), false);
 	}
 }
 

@@ -1,5 +1,5 @@
 /*
- * The arch and GIC hooks of hyp/core/vcpu.c and psci.c for host builds:
+ * The arch and GIC hooks of hyp/core/vcpu.c, psci.c and hvc.c for host builds:
  * the world switch does nothing, the CPU index is the test's to set, the
  * counter advances by 1,000 ticks a read (so VM_STOP's bounded wait ends),
  * and each hook counts its calls where a test looks at them.
@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include <hyp/log.h>
+#include <hyp/hyp.h>
 #include <hyp/trap.h>
 #include <hyp/vcpu.h>
 
@@ -22,6 +23,7 @@ bool fake_serror;
 u32 fake_vmm_serrors;
 bool fake_vse;
 u32 fake_undefs;
+struct fake_abort fake_abort;
 
 /* One letter a world-switch step, in order (fake_switch, reset by tests). */
 static void step(char c)
@@ -129,8 +131,9 @@ void arch_enter_guest_mode(u64 vttbr, u64 vmpidr, bool pmu)
 	step(pmu ? 'g' : 'G');
 }
 
-void arch_enter_host_mode(void)
+void arch_enter_host_mode(u64 vttbr)
 {
+	(void)vttbr;
 	step('H');
 }
 
@@ -161,6 +164,29 @@ void arch_inject_undef(struct trap_frame *f)
 {
 	(void)f;
 	fake_undefs++;
+}
+
+void arch_inject_abort(struct trap_frame *f, bool exec, bool write, u64 far)
+{
+	fake_abort = (struct fake_abort){ f->elr, exec, write, far, fake_abort.count + 1 };
+}
+
+void arch_cpu_idle(u64 us)
+{
+	(void)us;
+}
+
+u64 gic_vcpu_base(void)
+{
+	return 0;
+}
+
+s64 cpu_start(u64 cpu, u64 entry, u64 arg)
+{
+	(void)cpu;
+	(void)entry;
+	(void)arg;
+	return HV_E_BUSY;
 }
 
 void gic_vcpu_load(const struct vgic_state *s)
@@ -198,12 +224,6 @@ void gic_send_wake(u32 cpu)
 {
 	(void)cpu;
 	fake_kicks++;
-}
-
-void hvc_version(struct trap_frame *f)
-{
-	f->x[0] = HV_OK;
-	f->x[1] = ((u64)HV_ABI_VERSION_MAJOR << 16) | HV_ABI_VERSION_MINOR;
 }
 
 void log_printf(const char *fmt, ...)

@@ -25,5 +25,14 @@ extern u32 fake_vmm_serrors;
 extern bool fake_vse;
 /** Undefined-instruction injections. */
 extern u32 fake_undefs;
+/** The last external abort injected (at the guest's PC then), and how many. */
+struct fake_abort {
+	u64 elr;
+	bool exec;
+	bool write;
+	u64 far;
+	u32 count;
+};
+extern struct fake_abort fake_abort;
 
 #endif /* FAKE_VCPU_H */

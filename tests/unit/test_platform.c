@@ -14,11 +14,11 @@
 
 static struct platform p;
 
-static int parse_file(const char *name)
+static s64 parse_file(const char *name)
 {
 	size_t size = 0;
 	void *blob = test_read_file(name, &size);
-	int err;
+	s64 err;
 
 	if (blob == NULL) {
 		return -100;
@@ -172,10 +172,10 @@ TEST(platform_malformed_blobs)
 	}
 	free(copy);
 	/* a header that claims more than there is */
-	CHECK(platform_parse(&p, blob, 40) < 0);
+	CHECK_EQ(platform_parse(&p, blob, 40), HV_E_INVALID);
 	CHECK(p.error != NULL && strcmp(p.error, "truncated") == 0);
 	blob[0] = 0;
-	CHECK(platform_parse(&p, blob, size) < 0);
+	CHECK_EQ(platform_parse(&p, blob, size), HV_E_INVALID);
 	CHECK(strcmp(p.error, "bad magic") == 0);
 	free(blob);
 }

@@ -6,15 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <hyp/hvc.h>
 #include <hyp/platform.h>
 #include <hyp/rng.h>
 #include <hyp/smccc.h>
 
 #include "harness.h"
-
-/* hyp/core/vcpu_priv.h */
-struct vcpu;
-bool psci_call(struct vcpu *v, struct trap_frame *f, bool smc);
 
 extern struct smccc_cpu fake_smccc_cpu;
 extern size_t fake_rng_flushed;
@@ -196,7 +193,8 @@ static struct trap_frame call(u64 x0, u64 x1)
 	f.x[2] = 0x2222;
 	f.x[3] = 0x3333;
 	f.x[4] = 0x4444;
-	CHECK(smccc_call(&f));
+	CHECK(smccc_owns(f.x[0]));
+	smccc_call(&(struct hvc_call){ &f, NULL, false });
 	CHECK_EQ(f.x[4], 0x4444);
 	return f;
 }
@@ -208,7 +206,7 @@ TEST(smccc_answers_for_a72_without_firmware)
 
 	smccc_reset();
 	classify(A72, 0, -1, -1, -1, &fake_smccc_cpu, &e);
-	smccc_cpu_init(0, true);
+	smccc_cpu_online(&fake_smccc_cpu);
 	CHECK_EQ(call(SMCCC_VERSION, 0).x[0], SMCCC_VERSION_1_1);
 	CHECK_EQ(call(SMCCC_ARCH_FEATURES, SMCCC_ARCH_FEATURES).x[0], 0);
 	CHECK_EQ((s64)call(SMCCC_ARCH_FEATURES, SMCCC_ARCH_WORKAROUND_1).x[0], -1);
@@ -228,11 +226,13 @@ TEST(smccc_answers_for_a72_without_firmware)
 	/* Other ids are not the hyp's here, whatever x0's upper half. */
 	memset(&f, 0, sizeof(f));
 	f.x[0] = 0x84000000; /* PSCI */
-	CHECK(!smccc_call(&f));
+	CHECK(!smccc_owns(f.x[0]));
 	f.x[0] = 0xc6000001; /* the hyp ABI's vendor range */
-	CHECK(!smccc_call(&f));
+	CHECK(!smccc_owns(f.x[0]));
 	f.x[0] = UINT64_C(0xffffffff00000000) | SMCCC_VERSION;
-	CHECK(smccc_call(&f) && f.x[0] == SMCCC_VERSION_1_1);
+	CHECK(smccc_owns(f.x[0]));
+	smccc_call(&(struct hvc_call){ &f, NULL, false });
+	CHECK_EQ(f.x[0], SMCCC_VERSION_1_1);
 }
 
 TEST(smccc_answers_for_mitigated_and_safe_cpus)
@@ -242,22 +242,22 @@ TEST(smccc_answers_for_mitigated_and_safe_cpus)
 	/* A72 with firmware: _1 supported, _2 not required (on for good). */
 	smccc_reset();
 	classify(A72, 0, 0, 0, -1, &fake_smccc_cpu, &e);
-	smccc_cpu_init(0, true);
+	smccc_cpu_online(&fake_smccc_cpu);
 	CHECK_EQ(call(SMCCC_ARCH_FEATURES, SMCCC_ARCH_WORKAROUND_1).x[0], 0);
 	CHECK_EQ((s64)call(SMCCC_ARCH_FEATURES, SMCCC_ARCH_WORKAROUND_2).x[0], -2);
 	CHECK_EQ(call(SMCCC_ARCH_FEATURES, SMCCC_ARCH_WORKAROUND_3).x[0], 0);
 	CHECK_EQ(call(SMCCC_ARCH_WORKAROUND_1, 0).x[0], 0);
 	/* One vulnerable CPU makes the system answer vulnerable. */
 	classify(A72, 0, -1, -1, -1, &fake_smccc_cpu, &e);
-	smccc_cpu_init(1, false);
+	smccc_cpu_online(&fake_smccc_cpu);
 	CHECK_EQ((s64)call(SMCCC_ARCH_FEATURES, SMCCC_ARCH_WORKAROUND_1).x[0], -1);
 	/* A CPU that has only its SSBS beside one with the firmware's _2 on
 	 * for good: never "not required" (the guest must use SSBS there). */
 	smccc_reset();
 	classify(A72, 0, 0, 0, -1, &fake_smccc_cpu, &e);
-	smccc_cpu_init(0, true);
+	smccc_cpu_online(&fake_smccc_cpu);
 	fake_smccc_cpu.ssbs = true;
-	smccc_cpu_init(1, false);
+	smccc_cpu_online(&fake_smccc_cpu);
 	CHECK_EQ((s64)call(SMCCC_ARCH_FEATURES, SMCCC_ARCH_WORKAROUND_2).x[0], -1);
 }
 
@@ -335,10 +335,11 @@ TEST(psci_features_points_to_smccc_1_1)
 	memset(&f, 0, sizeof(f));
 	f.x[0] = 0x8400000a;
 	f.x[1] = SMCCC_VERSION;
-	CHECK(psci_call(NULL, &f, false));
+	CHECK(psci_owns(f.x[0]));
+	psci_call(&(struct hvc_call){ &f, NULL, false });
 	CHECK_EQ(f.x[0], 0);
 	f.x[0] = 0x8400000a;
 	f.x[1] = SMCCC_ARCH_FEATURES; /* not a PSCI function: not PSCI's to say */
-	CHECK(psci_call(NULL, &f, false));
+	psci_call(&(struct hvc_call){ &f, NULL, false });
 	CHECK_EQ((s64)f.x[0], -1);
 }

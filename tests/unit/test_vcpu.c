@@ -7,6 +7,8 @@
  */
 #include <string.h>
 
+#include <arm/esr.h>
+#include <hyp/hvc.h>
 #include <hyp/mem.h>
 #include <hyp/trap.h>
 #include <hyp/vcpu.h>
@@ -21,19 +23,15 @@
 #define HOST_FREE0 (FAKE_BANK0 + FAKE_HYP_SIZE)
 #define ENTRY (RAM + 0x100)
 
-/* ESR_EL2 (Arm ARM D23.2.41): EC, ISV, SAS, SRT, WNR, DFSC. */
-#define ESR_HVC (UINT64_C(0x16) << 26)
-#define ESR_DABT (UINT64_C(0x24) << 26)
-#define ESR_ISV (UINT64_C(1) << 24)
-#define ESR_SAS_64 (UINT64_C(3) << 22)
-#define ESR_SRT(r) ((u64)(r) << 16)
-#define ESR_WNR (UINT64_C(1) << 6)
-#define DFSC_TRANS_L3 UINT64_C(0x07)
-#define DFSC_PERM_L3 UINT64_C(0x0f)
+/* ESR_EL2 syndromes (arm/esr.h): a 64-bit load or store through register r. */
+#define ESR_HVC ESR_FROM_EC(EC_HVC64)
+#define ESR_DABT ESR_FROM_EC(EC_DABT_LOW)
+#define ESR_SAS_64 (UINT64_C(3) << ISS_SAS_SHIFT)
+#define ESR_SRT(r) ((u64)(r) << ISS_SRT_SHIFT)
 /* EC 0x18 (MSR/MRS) ISS: Op0 [21:20], Op2 [19:17], Op1 [16:14], CRn
  * [13:10], Rt [9:5], CRm [4:1], read [0]. */
 #define ESR_SYS(op0, op1, crn, crm, op2, rt, rd)                                  \
-	((UINT64_C(0x18) << 26) | ((u64)(op0) << 20) | ((u64)(op2) << 17) |       \
+	(ESR_FROM_EC(EC_SYSREG) | ((u64)(op0) << 20) | ((u64)(op2) << 17) |       \
 	 ((u64)(op1) << 14) | ((u64)(crn) << 10) | ((u64)(rt) << 5) |            \
 	 ((u64)(crm) << 1) | (u64)(rd))
 
@@ -108,8 +106,38 @@ static s64 run(u32 cpu, u32 vmid, u64 vcpu_flags, u64 reply)
 	return vcpu_current() != NULL ? HV_OK : (s64)f.x[0];
 }
 
-/* The running guest on fake CPU cpu makes an HVC (f becomes the VMM's
- * frame if it exits). */
+/* The running guest on the current fake CPU takes a synchronous
+ * exception: the handler trap.c's table has for its class (f becomes the
+ * VMM's frame if it exits). */
+static void guest_sync(u64 esr, u64 ipa, u64 va)
+{
+	const struct trap_info t = { esr, ipa, va, vcpu_current() };
+
+	switch (ESR_EC(esr)) {
+	case EC_HVC64:
+		hvc_dispatch(&f, t.v, false);
+		break;
+	case EC_SYSREG:
+		guest_sysreg(&f, &t);
+		break;
+	case EC_IABT_LOW:
+	case EC_DABT_LOW:
+		guest_abort(&f, &t);
+		break;
+	case EC_CP15_32:
+	case EC_CP15_64:
+	case EC_CP14_32:
+	case EC_CP14_LS:
+	case EC_CP14_64:
+		guest_undef(&f, &t);
+		break;
+	default:
+		guest_unexpected(&f, &t);
+		break;
+	}
+}
+
+/* The running guest on fake CPU cpu makes an HVC. */
 static void guest_hvc(u32 cpu, u64 fn, u64 a1, u64 a2, u64 a3)
 {
 	fake_cpu = cpu;
@@ -117,7 +145,7 @@ static void guest_hvc(u32 cpu, u64 fn, u64 a1, u64 a2, u64 a3)
 	f.x[1] = a1;
 	f.x[2] = a2;
 	f.x[3] = a3;
-	vcpu_guest_sync(&f, ESR_HVC, 0, 0);
+	guest_sync(ESR_HVC, 0, 0);
 }
 
 TEST(vcpu_init_only_for_one_boot_vcpu_before_start)
@@ -202,7 +230,7 @@ TEST(vcpu_replies_answer_only_their_exit)
 	CHECK_EQ(run(1, vmid, HV_RUN_ABORT, 0), HV_E_INVALID);
 	CHECK_EQ(run(1, vmid, 0, 0), HV_OK);
 	/* a 64-bit load into x5 from a device */
-	vcpu_guest_sync(&f, ESR_DABT | ESR_ISV | ESR_SAS_64 | ESR_SRT(5) | DFSC_TRANS_L3, dev, dev);
+	guest_sync(ESR_DABT | ISS_ISV | ESR_SAS_64 | ESR_SRT(5) | FSC_TRANS_L3, dev, dev);
 	CHECK_EQ(f.x[1], HV_EXIT_MMIO);
 	CHECK_EQ(run(1, vmid, HV_RUN_RETRY, 0), HV_E_INVALID);
 	CHECK_EQ(run(1, vmid, HV_RUN_RETRY | HV_RUN_ABORT, 0), HV_E_INVALID);
@@ -228,7 +256,7 @@ TEST(vcpu_mmio_guard_keeps_ram_out_of_the_exit_record)
 	CHECK_EQ(mem_vm_start(vmid), HV_OK);
 	CHECK_EQ(run(1, vmid, 0, 0), HV_OK);
 	f.x[3] = 0x5345435245543031;
-	vcpu_guest_sync(&f, ESR_DABT | ESR_ISV | ESR_SAS_64 | ESR_SRT(3) | ESR_WNR | DFSC_TRANS_L3,
+	guest_sync(ESR_DABT | ISS_ISV | ESR_SAS_64 | ESR_SRT(3) | ISS_WNR | FSC_TRANS_L3,
 			hole, hole);
 	CHECK_EQ(f.x[1], HV_EXIT_ABORT); /* not MMIO, and no value */
 	CHECK_EQ(f.x[2], hole);
@@ -239,13 +267,19 @@ TEST(vcpu_mmio_guard_keeps_ram_out_of_the_exit_record)
 	CHECK_EQ(f.elr, ENTRY); /* the store runs again */
 	/* outside RAM a store is MMIO, with its value; a permission fault
 	 * there (HPFAR not sure) is not */
-	vcpu_guest_sync(&f, ESR_DABT | ESR_ISV | ESR_SAS_64 | ESR_SRT(3) | ESR_WNR | DFSC_PERM_L3,
+	guest_sync(ESR_DABT | ISS_ISV | ESR_SAS_64 | ESR_SRT(3) | ISS_WNR | FSC_PERM_L3,
 			0x09000000, 0x09000000);
 	CHECK_EQ(f.x[1], HV_EXIT_ABORT);
 	CHECK_EQ(f.x[4], 0);
+	fake_abort.count = 0;
 	CHECK_EQ(run(1, vmid, HV_RUN_ABORT, 0), HV_OK);
+	/* refused: the store takes an external abort, at its own PC */
+	CHECK_EQ(fake_abort.count, 1);
+	CHECK(fake_abort.write && !fake_abort.exec);
+	CHECK_EQ(fake_abort.far, 0x09000000);
+	CHECK_EQ(fake_abort.elr, ENTRY);
 	f.x[3] = 0x77;
-	vcpu_guest_sync(&f, ESR_DABT | ESR_ISV | ESR_SAS_64 | ESR_SRT(3) | ESR_WNR | DFSC_TRANS_L3,
+	guest_sync(ESR_DABT | ISS_ISV | ESR_SAS_64 | ESR_SRT(3) | ISS_WNR | FSC_TRANS_L3,
 			0x09000000, 0x09000000);
 	CHECK_EQ(f.x[1], HV_EXIT_MMIO);
 	CHECK_EQ(f.x[4], 0x77);
@@ -332,17 +366,17 @@ TEST(vcpu_debug_and_absent_pmu_read_as_zero)
 	 * c8, 2): zero, and the guest steps on; MSR writes are ignored. */
 	f.x[3] = f.x[4] = f.x[5] = f.x[6] = 0x5a5a;
 	f.elr = ENTRY;
-	vcpu_guest_sync(&f, ESR_SYS(2, 0, 0, 0, 4, 3, 1), 0, 0);
-	vcpu_guest_sync(&f, ESR_SYS(2, 0, 0, 2, 2, 4, 1), 0, 0);
-	vcpu_guest_sync(&f, ESR_SYS(3, 3, 9, 13, 0, 5, 1), 0, 0);
-	vcpu_guest_sync(&f, ESR_SYS(3, 3, 14, 8, 2, 6, 1), 0, 0);
-	vcpu_guest_sync(&f, ESR_SYS(2, 0, 0, 2, 2, 7, 0), 0, 0);
+	guest_sync(ESR_SYS(2, 0, 0, 0, 4, 3, 1), 0, 0);
+	guest_sync(ESR_SYS(2, 0, 0, 2, 2, 4, 1), 0, 0);
+	guest_sync(ESR_SYS(3, 3, 9, 13, 0, 5, 1), 0, 0);
+	guest_sync(ESR_SYS(3, 3, 14, 8, 2, 6, 1), 0, 0);
+	guest_sync(ESR_SYS(2, 0, 0, 2, 2, 7, 0), 0, 0);
 	CHECK_EQ(f.x[3] | f.x[4] | f.x[5] | f.x[6], 0);
 	CHECK_EQ(f.elr, ENTRY + 5 * 4);
 	CHECK_EQ(fake_undefs, undefs);
 	CHECK(vcpu_current() != NULL); /* no exit: the VMM saw none of it */
 	/* Another system register (an implementation-defined one): undefined. */
-	vcpu_guest_sync(&f, ESR_SYS(3, 1, 15, 2, 1, 3, 1), 0, 0);
+	guest_sync(ESR_SYS(3, 1, 15, 2, 1, 3, 1), 0, 0);
 	CHECK_EQ(fake_undefs, undefs + 1);
 	finish(1);
 }
@@ -369,7 +403,7 @@ TEST(vcpu_serror_is_charged_to_the_world_that_raised_it)
 	fake_serror = true;
 	guest_hvc(1, VMM_CALL, 0x1111, 0x2222, 0x3333);
 	CHECK_EQ(f.x[1], HV_EXIT_FAULT);
-	CHECK_EQ(f.x[2] >> 26, 0x2f);
+	CHECK_EQ(ESR_EC(f.x[2]), EC_SERROR);
 	CHECK_EQ(f.x[3] | f.x[4] | f.x[5] | f.x[6], 0);
 	CHECK_EQ(run(1, vm, 0, 0), HV_E_BUSY);
 	CHECK_EQ(fake_vmm_serrors, 1);
@@ -403,14 +437,14 @@ TEST(vcpu_serror_taken_in_the_guest_stops_it)
 	CHECK_EQ(run(1, vm, 0, 0), HV_OK);
 	vcpu_guest_serror(&f);
 	CHECK_EQ(f.x[1], HV_EXIT_FAULT);
-	CHECK_EQ(f.x[2] >> 26, 0x2f);
+	CHECK_EQ(ESR_EC(f.x[2]), EC_SERROR);
 	CHECK_EQ(run(1, vm, 0, 0), HV_E_BUSY);
 	finish(1);
 }
 
 TEST(vcpu_aarch32_debug_and_pmu_accesses_are_undefined)
 {
-	static const u64 ecs[] = { 0x03, 0x04, 0x05, 0x06, 0x0c };
+	static const u64 ecs[] = { EC_CP15_32, EC_CP15_64, EC_CP14_32, EC_CP14_LS, EC_CP14_64 };
 	u32 vm = started_vm();
 	u32 undefs;
 
@@ -419,9 +453,58 @@ TEST(vcpu_aarch32_debug_and_pmu_accesses_are_undefined)
 	/* MRC p14 / p15, MRRC, LDC from an AArch32 program at EL0 (EC 0x03,
 	 * 0x04, 0x05, 0x06, 0x0c): undefined for it; the vCPU goes on. */
 	for (u32 i = 0; i < sizeof(ecs) / sizeof(ecs[0]); i++) {
-		vcpu_guest_sync(&f, (ecs[i] << 26) | (UINT64_C(1) << 25), 0, 0);
+		guest_sync(ESR_FROM_EC(ecs[i]) | ESR_IL, 0, 0);
 	}
 	CHECK_EQ(fake_undefs, undefs + 5);
 	CHECK(vcpu_current() != NULL);
+	finish(1);
+}
+
+TEST(hvc_table_admits_each_call_from_its_callers_only)
+{
+	u32 vm = started_vm();
+
+	/* The VMM: its own calls; a guest's (GRANT), a test-only one (not in
+	 * the host build's table) and PSCI are NOT_SUPPORTED, x1..x3 zeroed;
+	 * over SMC only SMCCC is answered, and only x0 is written. */
+	memset(&f, 0, sizeof(f));
+	f.x[0] = HV_FN_VERSION;
+	hvc_dispatch(&f, NULL, false);
+	CHECK_EQ(f.x[0], HV_OK);
+	CHECK_EQ(f.x[1], ((u64)HV_ABI_VERSION_MAJOR << 16) | HV_ABI_VERSION_MINOR);
+	for (u32 i = 0; i < 3; i++) {
+		static const u64 fns[] = { HV_FN_GRANT, HV_FN_TEST_GRANT, 0x84000000 };
+
+		f.x[0] = fns[i];
+		f.x[1] = f.x[2] = f.x[3] = 7;
+		hvc_dispatch(&f, NULL, false);
+		CHECK_EQ((s64)f.x[0], HV_E_NOT_SUPPORTED);
+		CHECK_EQ(f.x[1] | f.x[2] | f.x[3], 0);
+	}
+	f.x[0] = HV_FN_VERSION;
+	f.x[1] = 7;
+	hvc_dispatch(&f, NULL, true);
+	CHECK_EQ((s64)f.x[0], -1);
+	CHECK_EQ(f.x[1], 7);
+	f.x[0] = 0x80000000; /* SMCCC_VERSION */
+	hvc_dispatch(&f, NULL, true);
+	CHECK_EQ(f.x[0], 0x10001);
+	/* A guest: VERSION is answered; the VMM's calls, and VERSION over
+	 * SMC, are the VMM's (an exit). */
+	CHECK_EQ(run(1, vm, 0, 0), HV_OK);
+	guest_hvc(1, HV_FN_VERSION, 0, 0, 0);
+	CHECK(vcpu_current() != NULL);
+	CHECK_EQ(f.x[0], HV_OK);
+	guest_hvc(1, HV_FN_VM_DESTROY, vm, 0, 0);
+	CHECK(vcpu_current() == NULL);
+	CHECK_EQ(f.x[1], HV_EXIT_HVC);
+	CHECK_EQ(f.x[2], HV_FN_VM_DESTROY);
+	CHECK_EQ(f.x[6], 0);
+	CHECK_EQ(run(1, vm, 0, 0), HV_OK);
+	f.x[0] = HV_FN_VERSION;
+	hvc_dispatch(&f, vcpu_current(), true);
+	CHECK_EQ(f.x[1], HV_EXIT_HVC);
+	CHECK_EQ(f.x[6], 1);
+	CHECK_EQ(mem_vm_state(vm), VM_RUNNING);
 	finish(1);
 }

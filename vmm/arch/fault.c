@@ -4,6 +4,7 @@
  * survives the hyp refusing an access);
  * anything else is a VMM bug, reported before the VMM stops.
  */
+#include <arm/esr.h>
 #include <arm/frame.h>
 #include <vmm/arch.h>
 #include <vmm/console.h>
@@ -30,9 +31,9 @@ void vmm_exception(struct trap_frame *f, u64 kind)
 		f->elr = (u64)(uintptr_t)probe_fixup;
 		return;
 	}
-	con_printf("\nvmm: FATAL: exception (vector %lu) ESR 0x%lx FAR 0x%lx "
+	con_printf("\nvmm: FATAL: exception (vector %lu) EC 0x%02x ESR 0x%lx FAR 0x%lx "
 		   "ELR 0x%lx\n",
-		   (unsigned long)kind, (unsigned long)esr, (unsigned long)far,
+		   (unsigned long)kind, ESR_EC(esr), (unsigned long)esr, (unsigned long)far,
 		   (unsigned long)f->elr);
 	for (;;) {
 		__asm__ volatile("wfi");

@@ -1,5 +1,6 @@
 /*
- * The boot-time entropy the CPU and the board have (hyp/rng.h): RNDR
+ * The boot-time entropy the CPU and the board have, handed to boot.c,
+ * which feeds it to the generator (hyp/rng.h): RNDR
  * (FEAT_RNG, ID_AA64ISAR0_EL1.RNDR [63:60]) and the BCM2711's RNG200 (its
  * registers as in Linux's drivers/char/hw_random/iproc-rng200.c). Runs on
  * the boot CPU: the RNG200 is read before the EL2 MMU is on, so it needs
@@ -39,26 +40,26 @@ static bool rndr(u64 *out)
 	return ok != 0;
 }
 
-static u32 from_rndr(void)
+static u32 from_rndr(struct arch_seed *out)
 {
 	u64 isar0;
-	u64 seed[SEED_WORDS / 2];
+	u64 *seed = out->words;
 	u32 n = 0;
 
 	__asm__ volatile("mrs %0, id_aa64isar0_el1" : "=r"(isar0));
 	if (((isar0 >> ISAR0_RNDR_SHIFT) & 0xf) == 0) {
 		return 0;
 	}
-	for (u32 t = 0; t < RNDR_TRIES && n < ARRAY_SIZE(seed); t++) {
+	for (u32 t = 0; t < RNDR_TRIES && n < ARRAY_SIZE(out->words); t++) {
 		n += rndr(&seed[n]) ? 1 : 0;
 	}
-	if (n < ARRAY_SIZE(seed)) {
+	if (n < ARRAY_SIZE(out->words)) {
 		log_warn("entropy: RNDR gave %u of %u numbers: not used\n", n,
-			 (u32)ARRAY_SIZE(seed));
+			 (u32)ARRAY_SIZE(out->words));
+		memset(out->words, 0, sizeof(out->words));
 		return 0;
 	}
-	rng_mix("RNDR", seed, sizeof(seed));
-	memset(seed, 0, sizeof(seed));
+	out->name = "RNDR";
 	return 1;
 }
 
@@ -131,12 +132,14 @@ void arch_entropy_early(void)
 	drop_stale_lines(&rng200_ok, sizeof(rng200_ok));
 }
 
-u32 arch_entropy_boot(void)
+u32 arch_entropy_boot(struct arch_seed out[ARCH_SEEDS])
 {
-	u32 n = from_rndr();
+	u32 n = from_rndr(&out[0]);
 
+	_Static_assert(sizeof(rng200_seed) == sizeof(out->words), "a seed is 64 bytes");
 	if (rng200_ok) {
-		rng_mix("RNG200", rng200_seed, sizeof(rng200_seed));
+		out[n].name = "RNG200";
+		memcpy(out[n].words, rng200_seed, sizeof(rng200_seed));
 		memset(rng200_seed, 0, sizeof(rng200_seed));
 		n++;
 	}

@@ -13,12 +13,7 @@
 	sub	sp, sp, #FRAME_SIZE
 	stp	x0, x1, [sp, #FRAME_X(0)]
 	stp	x2, x3, [sp, #FRAME_X(2)]
-	save_x4_x29
-	mrs	x0, sp_el0
-	stp	x30, x0, [sp, #FRAME_X(30)]
-	mrs	x0, elr_el2
-	mrs	x1, spsr_el2
-	stp	x0, x1, [sp, #FRAME_ELR]
+	save_frame_rest el2, x0, x1
 .endm
 
 .macro restore_frame_eret
@@ -132,25 +127,3 @@ lower_async:
 
 lower_return:
 	restore_frame_eret
-
-/*
- * arch_enter_el1(entry, arg): first entry into the VMM at EL1h with
- * interrupts masked and x0 = arg. Never returns; later traps come back
- * through the vectors.
- */
-	.text
-	.global arch_enter_el1
-arch_enter_el1:
-	ldr	x2, =0x30d00800			/* SCTLR_EL1 RES1 bits, MMU off */
-	msr	sctlr_el1, x2
-	msr	elr_el2, x0
-	mov	x2, #0x3c5			/* EL1h, DAIF masked */
-	msr	spsr_el2, x2
-	mov	x0, x1
-	mov	x1, #0
-	mov	x2, #0
-	mov	x3, #0
-	isb
-	eret
-	dsb	nsh
-	isb

@@ -86,6 +86,26 @@ static void map_device(const struct hv_region *r)
 	}
 }
 
+/*
+ * Turns the EL2 MMU on with the boot CPU's values. The caller runs
+ * identity-mapped, so execution goes on at the next instruction.
+ */
+static void mmu_enable(const struct boot_handoff *h)
+{
+	__asm__ volatile("msr mair_el2, %2\n\t"
+			 "msr tcr_el2, %1\n\t"
+			 "msr ttbr0_el2, %0\n\t"
+			 "isb\n\t"
+			 "tlbi alle2\n\t"
+			 "dsb nsh\n\t"
+			 "isb\n\t"
+			 "msr sctlr_el2, %3\n\t"
+			 "isb"
+			 :
+			 : "r"(h->ttbr), "r"(h->tcr), "r"(h->mair), "r"(h->sctlr)
+			 : "memory");
+}
+
 static u64 tcr_value(void)
 {
 	return TCR_EL2_RES1 | TCR_T0SZ(HYP_VA_BITS) | TCR_IRGN0_WBWA |
@@ -122,6 +142,6 @@ void arch_mmu_init(void)
 	h->mair = MAIR_VALUE;
 	h->sctlr = SCTLR_EL2_RES1 | SCTLR_EL2_M | SCTLR_EL2_C | SCTLR_EL2_SA |
 		   SCTLR_EL2_I;
-	arch_mmu_enable(h->ttbr, h->tcr, h->mair, h->sctlr);
+	mmu_enable(h);
 	log_debug("EL2 MMU on: %u table pages\n", s1.pages_used + 1);
 }

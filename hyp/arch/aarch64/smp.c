@@ -18,8 +18,6 @@
 
 extern char secondary_entry[];
 
-static volatile bool cpu_online[PLAT_MAX_CPUS];
-
 static s64 psci_call(u32 conduit, u64 fn, u64 a1, u64 a2, u64 a3)
 {
 	register u64 x0 __asm__("x0") = fn;
@@ -88,16 +86,16 @@ u32 arch_start_secondaries(void)
 		u64 start;
 
 		if (hyp_plat.cpus[i].mpidr == self) {
-			cpu_online[i] = true;
 			continue;
 		}
 		if (!start_cpu(i, entry)) {
 			continue;
 		}
 		start = arch_counter();
-		while (!cpu_online[i] && arch_counter() - start < timeout) {
+		/* It is online once idle (secondary_main). */
+		while (hyp_cpu_state[i] == CPU_OFF && arch_counter() - start < timeout) {
 		}
-		if (cpu_online[i]) {
+		if (hyp_cpu_state[i] != CPU_OFF) {
 			online++;
 		} else {
 			log_warn("cpu%u (MPIDR 0x%lx) did not come up\n", i,
@@ -105,13 +103,6 @@ u32 arch_start_secondaries(void)
 		}
 	}
 	return online;
-}
-
-void arch_cpu_online(u32 cpu)
-{
-	cpu_online[cpu] = true;
-	dsb_sy();
-	sev();
 }
 
 u32 arch_own_cpu_index(void)

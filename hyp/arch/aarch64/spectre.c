@@ -15,6 +15,8 @@
 #include <hyp/log.h>
 #include <hyp/smccc.h>
 
+#include "sysreg.h"
+
 #define PSCI_VERSION_FN 0x84000000U
 #define PSCI_FEATURES_FN 0x8400000aU
 
@@ -60,29 +62,13 @@ static const char *probe_firmware(void)
 	return NULL;
 }
 
-static u64 read_id(u32 which)
+/* ID_AA64ISAR2_EL1 is S3_0_C0_C6_2; on CPUs before it, the unallocated ID
+ * space reads as zero (D23.3.1). */
+static u64 read_id_aa64isar2_el1(void)
 {
-	u64 v = 0;
+	u64 v;
 
-	/* ID_AA64ISAR2_EL1 is S3_0_C0_C6_2; on CPUs before it, the
-	 * unallocated ID space reads as zero (D23.3.1). */
-	switch (which) {
-	case 0:
-		__asm__ volatile("mrs %0, midr_el1" : "=r"(v));
-		break;
-	case 1:
-		__asm__ volatile("mrs %0, id_aa64pfr0_el1" : "=r"(v));
-		break;
-	case 2:
-		__asm__ volatile("mrs %0, id_aa64pfr1_el1" : "=r"(v));
-		break;
-	case 3:
-		__asm__ volatile("mrs %0, id_aa64mmfr1_el1" : "=r"(v));
-		break;
-	default:
-		__asm__ volatile("mrs %0, s3_0_c0_c6_2" : "=r"(v));
-		break;
-	}
+	__asm__ volatile("mrs %0, s3_0_c0_c6_2" : "=r"(v));
 	return v;
 }
 
@@ -93,26 +79,30 @@ static const char *state_name(u8 s)
 					: "VULNERABLE";
 }
 
-void arch_spectre_cpu_init(u32 cpu, bool boot, struct smccc_cpu *out)
-{
-	static const char *no_fw;
-	struct cpu_ids id = { read_id(0), read_id(1), read_id(2), read_id(3), read_id(4) };
-	struct fw_answers fw = { SMCCC_RET_NOT_SUPPORTED, SMCCC_RET_NOT_SUPPORTED,
-				 SMCCC_RET_NOT_SUPPORTED };
-	u32 entry;
+/* Why the boot CPU found no firmware SMCCC 1.1 (NULL: it did). */
+static const char *no_fw;
 
+void arch_spectre_probe(bool boot, struct cpu_ids *id, struct fw_answers *fw)
+{
+	*id = (struct cpu_ids){ read_midr_el1(), read_id_aa64pfr0_el1(), read_id_aa64pfr1_el1(),
+				read_id_aa64mmfr1_el1(), read_id_aa64isar2_el1() };
+	*fw = (struct fw_answers){ SMCCC_RET_NOT_SUPPORTED, SMCCC_RET_NOT_SUPPORTED,
+				   SMCCC_RET_NOT_SUPPORTED };
 	if (boot) {
 		no_fw = probe_firmware();
 	}
 	if (fw_smccc_1_1) {
 		/* Per CPU: the firmware answers for the CPU that asks. */
-		fw.wa1 = (s32)fw_call(SMCCC_ARCH_FEATURES, SMCCC_ARCH_WORKAROUND_1);
-		fw.wa2 = (s32)fw_call(SMCCC_ARCH_FEATURES, SMCCC_ARCH_WORKAROUND_2);
-		fw.wa3 = (s32)fw_call(SMCCC_ARCH_FEATURES, SMCCC_ARCH_WORKAROUND_3);
+		fw->wa1 = (s32)fw_call(SMCCC_ARCH_FEATURES, SMCCC_ARCH_WORKAROUND_1);
+		fw->wa2 = (s32)fw_call(SMCCC_ARCH_FEATURES, SMCCC_ARCH_WORKAROUND_2);
+		fw->wa3 = (s32)fw_call(SMCCC_ARCH_FEATURES, SMCCC_ARCH_WORKAROUND_3);
 	}
-	smccc_classify(&id, &fw, out, &entry);
-	if (fw.wa2 == SMCCC_RET_SUCCESS && !out->ssbs &&
-	    out->v4 == SPECTRE_MITIGATED) {
+}
+
+void arch_spectre_apply(u32 cpu, bool boot, const struct cpu_ids *id,
+			const struct fw_answers *fw, const struct smccc_cpu *out, u32 entry)
+{
+	if (fw->wa2 == SMCCC_RET_SUCCESS && !out->ssbs && out->v4 == SPECTRE_MITIGATED) {
 		(void)fw_call(SMCCC_ARCH_WORKAROUND_2, 1); /* on, for good */
 	}
 	__atomic_store_n(&hyp_spectre_entry[cpu], entry, __ATOMIC_RELEASE);
@@ -122,10 +112,10 @@ void arch_spectre_cpu_init(u32 cpu, bool boot, struct smccc_cpu *out)
 	}
 	if (fw_smccc_1_1) {
 		log_info("cpu%u: MIDR 0x%08lx; firmware SMCCC %u.%u\n", cpu,
-			 (unsigned long)id.midr, fw_version >> 16, fw_version & 0xffff);
+			 (unsigned long)id->midr, fw_version >> 16, fw_version & 0xffff);
 	} else {
 		log_info("cpu%u: MIDR 0x%08lx; no firmware SMCCC 1.1: %s\n", cpu,
-			 (unsigned long)id.midr, no_fw);
+			 (unsigned long)id->midr, no_fw);
 	}
 	log_info("cpu%u: Spectre-v2 %s, Spectre-BHB %s, Spectre-v4 (SSB) %s; on entry "
 		 "from EL1:%s%s%s%s\n",

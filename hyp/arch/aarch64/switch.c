@@ -2,7 +2,6 @@
  * World switch helpers: EL1 system registers, and the EL2 controls that
  * differ between running the VMM and running a guest.
  */
-#include <hyp/mem.h>
 #include <hyp/vcpu.h>
 
 #include "sysreg.h"
@@ -106,34 +105,15 @@ void arch_enter_guest_mode(u64 vttbr, u64 vmpidr, bool pmu)
 	isb();
 }
 
-void arch_enter_host_mode(void)
+void arch_enter_host_mode(u64 vttbr)
 {
 	stage1_off();
 	write_hcr_el2(HCR_HOST);
 	write_mdcr_el2(arch_pmu_hpmn());
 	write_vmpidr_el2(read_mpidr_el1());
 	write_cnthctl_el2(CNTHCTL_EL1PCTEN | CNTHCTL_EL1PCEN);
-	write_vttbr_el2(mem_host_vttbr());
+	write_vttbr_el2(vttbr);
 	isb();
-}
-
-/* HCR_EL2.VSE: a virtual SError for EL1, taken when it unmasks them. */
-#define HCR_VSE (UINT64_C(1) << 8)
-
-void arch_vmm_serror(void)
-{
-	write_hcr_el2(read_hcr_el2() | HCR_VSE);
-	isb();
-}
-
-bool arch_vmm_serror_pending(void)
-{
-	return (read_hcr_el2() & HCR_VSE) != 0; /* cleared when it is taken */
-}
-
-void arch_inject_undef(struct trap_frame *f)
-{
-	arch_inject_el1_sync(f, ((u64)EC_UNKNOWN << ESR_EC_SHIFT) | ESR_IL, 0);
 }
 
 /* CNTV_CTL_EL0 (D23.8.20): ENABLE bit 0, IMASK bit 1, ISTATUS bit 2. */

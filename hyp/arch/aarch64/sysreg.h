@@ -6,6 +6,7 @@
 #ifndef ARCH_SYSREG_H
 #define ARCH_SYSREG_H
 
+#include <arm/esr.h>
 #include <lib/types.h>
 
 #define DEFINE_SYSREG_RW(reg)                                                 \
@@ -26,6 +27,8 @@ DEFINE_SYSREG_RW(midr_el1)
 DEFINE_SYSREG_RW(id_aa64mmfr0_el1)
 DEFINE_SYSREG_RW(id_aa64dfr0_el1)
 DEFINE_SYSREG_RW(id_aa64pfr0_el1)
+DEFINE_SYSREG_RW(id_aa64pfr1_el1)
+DEFINE_SYSREG_RW(id_aa64mmfr1_el1)
 DEFINE_SYSREG_RW(sctlr_el2)
 DEFINE_SYSREG_RW(sctlr_el1)
 DEFINE_SYSREG_RW(hcr_el2)
@@ -171,77 +174,22 @@ DEFINE_SYSREG_RW(pmxevtyper_el0)
 #define MAIR_VALUE ((UINT64_C(0xff) << (8 * MAIR_IDX_NORMAL)) | \
 		    (UINT64_C(0x04) << (8 * MAIR_IDX_DEVICE)))
 
-/* ESR_ELx (D23.2.41): exception class and syndrome. */
-#define ESR_EC_SHIFT 26
-#define ESR_EC_MASK 0x3fU
-#define ESR_IL (UINT64_C(1) << 25)
-#define ESR_ISS_MASK UINT64_C(0x1ffffff)
-#define EC_UNKNOWN 0x00
-#define EC_WFX 0x01
-#define EC_HVC64 0x16
-#define EC_SMC64 0x17
-#define EC_SYSREG 0x18
-#define EC_IABT_LOW 0x20
-#define EC_IABT_CUR 0x21
-#define EC_PC_ALIGN 0x22
-#define EC_DABT_LOW 0x24
-#define EC_DABT_CUR 0x25
-#define EC_SP_ALIGN 0x26
-#define EC_SERROR 0x2f
-#define EC_BRK64 0x3c
-
-/* Data/instruction abort ISS. */
-#define ISS_WNR (UINT64_C(1) << 6)
-#define ISS_FSC_MASK 0x3fU
-#define FSC_EXT_ABORT 0x10U
-
 /* HPFAR_EL2.FIPA [43:4] holds IPA[55:12]. */
 #define HPFAR_FIPA_MASK UINT64_C(0xfffffffffff0)
 #define HPFAR_FIPA_SHIFT 8
 
-/* SPSR_ELx mode and mask bits (C5.2.19). */
-#define SPSR_MODE_MASK 0xfU
-#define SPSR_MODE_EL0T 0x0U
-#define SPSR_MODE_EL1T 0x4U
-#define SPSR_MODE_EL1H 0x5U
-#define SPSR_DAIF_MASKED (0xfU << 6)
+/* Barriers and hints (C6.2): each a full compiler barrier too. */
+#define DEFINE_INSN(name, insn)                                               \
+	static inline void name(void)                                         \
+	{                                                                     \
+		__asm__ volatile(insn : : : "memory");                        \
+	}
 
-/* Vector table offsets (D1.10.2). */
-#define VECTOR_CUR_SPX 0x200
-#define VECTOR_CUR_SP0 0x000
-#define VECTOR_LOWER_A64 0x400
-#define VECTOR_LOWER_A32 0x600
-/* SPSR_ELx.M[4]: the interrupted context was AArch32 (EL0 only here). */
-#define SPSR_AARCH32 0x10U
-
-static inline void isb(void)
-{
-	__asm__ volatile("isb" : : : "memory");
-}
-
-static inline void dsb_sy(void)
-{
-	__asm__ volatile("dsb sy" : : : "memory");
-}
-
-static inline void dsb_ish(void)
-{
-	__asm__ volatile("dsb ish" : : : "memory");
-}
-
-static inline void sev(void)
-{
-	__asm__ volatile("sev" : : : "memory");
-}
-
-static inline void wfe(void)
-{
-	__asm__ volatile("wfe" : : : "memory");
-}
-
-static inline void wfi(void)
-{
-	__asm__ volatile("wfi" : : : "memory");
-}
+DEFINE_INSN(isb, "isb")
+DEFINE_INSN(dsb_sy, "dsb sy")
+DEFINE_INSN(dsb_ish, "dsb ish")
+DEFINE_INSN(sev, "sev")
+DEFINE_INSN(wfe, "wfe")
+DEFINE_INSN(wfi, "wfi")
 
 #endif /* ARCH_SYSREG_H */

@@ -1,8 +1,11 @@
 /*
- * Exception handling at EL2. Lower-EL synchronous exceptions dispatch
- * through a table indexed by the exception class (ESR_EL2.EC); anything
- * the hyp does not expect from EL1 is reported and answered with an
- * exception injected into EL1, never with a crash of the hyp. An exception
+ * Exception handling at EL2. Every synchronous exception from a lower EL,
+ * the VMM's or a guest's, dispatches through one table indexed by the
+ * exception class (ESR_EL2.EC), which names each class's handler for
+ * either world; calls go on to the call table (hvc.c). Anything the hyp
+ * does not expect from the VMM is reported and answered with an exception
+ * injected into EL1 (inject.c), never with a crash of the hyp; from a
+ * guest it stops the vCPU (HV_EXIT_FAULT). An exception
  * taken at EL2 itself is a hyp bug: it is reported and the CPU stops.
  */
 #include <hyp/arch.h>
@@ -10,16 +13,16 @@
 #include <hyp/hyp.h>
 #include <hyp/log.h>
 #include <hyp/mem.h>
-#include <hyp/smccc.h>
+#include <hyp/hvc.h>
 #include <hyp/trap.h>
 #include <hyp/vcpu.h>
 
 #include <arm/asm.h>
 #include "sysreg.h"
 
-typedef void (*trap_handler_t)(struct trap_frame *f, u64 esr);
+typedef void (*trap_handler_t)(struct trap_frame *f, const struct trap_info *t);
 
-static const char *const ec_names[64] = {
+static const char *const ec_names[EC_COUNT] = {
 	[EC_UNKNOWN] = "unknown",
 	[EC_WFX] = "WFI/WFE",
 	[EC_HVC64] = "HVC",
@@ -37,7 +40,7 @@ static const char *const ec_names[64] = {
 
 static const char *ec_name(u32 ec)
 {
-	return ec < 64 && ec_names[ec] != NULL ? ec_names[ec] : "other";
+	return ec < EC_COUNT && ec_names[ec] != NULL ? ec_names[ec] : "other";
 }
 
 static void dump_regs(const struct trap_frame *f)
@@ -67,7 +70,7 @@ void trap_hyp(struct trap_frame *f, u64 kind)
 	static const char *const kinds[] = { "synchronous", "IRQ", "FIQ",
 					     "SError" };
 	u64 esr = read_esr_el2();
-	u32 ec = (u32)(esr >> ESR_EC_SHIFT) & ESR_EC_MASK;
+	u32 ec = ESR_EC(esr);
 
 	if (kind == TRAP_SERROR && f->elr >= (u64)serror_window &&
 	    f->elr <= (u64)serror_window_end) {
@@ -86,53 +89,6 @@ void trap_hyp(struct trap_frame *f, u64 kind)
 	hyp_cpu_state[arch_cpu_index()] = CPU_STOPPED;
 	__atomic_fetch_sub(&hyp_cpus_online, 1, __ATOMIC_SEQ_CST);
 	cpu_halt();
-}
-
-/*
- * Makes the interrupted EL1 context take a synchronous exception with
- * syndrome `esr` and fault address `far` (Arm ARM D1.10: the exception is
- * taken to EL1 with the state EL1 would have saved itself).
- */
-void arch_inject_el1_sync(struct trap_frame *f, u64 esr, u64 far)
-{
-	u32 mode = (u32)f->spsr & SPSR_MODE_MASK;
-	u64 offset = (f->spsr & SPSR_AARCH32) != 0 ? VECTOR_LOWER_A32
-		     : mode == SPSR_MODE_EL1H	     ? VECTOR_CUR_SPX
-		     : mode == SPSR_MODE_EL1T	     ? VECTOR_CUR_SP0
-						     : VECTOR_LOWER_A64;
-
-	write_esr_el1(esr);
-	write_far_el1(far);
-	write_elr_el1(f->elr);
-	write_spsr_el1(f->spsr);
-	f->elr = read_vbar_el1() + offset;
-	f->spsr = SPSR_MODE_EL1H | SPSR_DAIF_MASKED;
-}
-
-static bool from_el0(const struct trap_frame *f)
-{
-	return ((u32)f->spsr & SPSR_MODE_MASK) == SPSR_MODE_EL0T;
-}
-
-static void inject_undef(struct trap_frame *f)
-{
-	arch_inject_el1_sync(f, ((u64)EC_UNKNOWN << ESR_EC_SHIFT) | ESR_IL, 0);
-}
-
-static void handle_hvc(struct trap_frame *f, u64 esr)
-{
-	(void)esr;
-	hvc_handle(f);
-}
-
-static void handle_smc(struct trap_frame *f, u64 esr)
-{
-	(void)esr;
-	/* Trapped SMC: ELR points at the SMC itself (D1.10.4). */
-	if (!smccc_call(f)) {
-		f->x[0] = (u64)(s64)-1;
-	}
-	f->elr += 4;
 }
 
 /* The IPA of a stage-2 abort (HPFAR_EL2 holds bits [55:12]). */
@@ -175,77 +131,85 @@ static bool refusal_log_allowed(void)
 	return ok;
 }
 
-static void handle_abort(struct trap_frame *f, u64 esr)
+/* A stage-2 fault of the VMM: mapped if it may reach the address, else
+ * refused with an external abort. */
+static void host_abort(struct trap_frame *f, const struct trap_info *t)
 {
-	u32 ec = (u32)(esr >> ESR_EC_SHIFT) & ESR_EC_MASK;
-	u64 far = read_far_el2();
-	u64 ipa = fault_ipa();
-	bool write = ec == EC_DABT_LOW && (esr & ISS_WNR) != 0;
+	bool exec = ESR_EC(t->esr) == EC_IABT_LOW;
+	bool write = !exec && (t->esr & ISS_WNR) != 0;
 	const char *why = "";
-	u32 inj_ec;
 
-	if (mem_host_fault(ipa, write, &why) == HV_OK) {
+	if (mem_host_fault(t->ipa, write, &why) == HV_OK) {
 		return;
 	}
-	if (!refusal_log_allowed()) {
-		goto inject;
+	if (refusal_log_allowed()) {
+		log_info("VMM %s at IPA 0x%lx (VA 0x%lx, PC 0x%lx) refused: %s\n",
+			 exec ? "instruction fetch" : write ? "write" : "read",
+			 (unsigned long)t->ipa, (unsigned long)t->va, (unsigned long)f->elr, why);
 	}
-	log_info("VMM %s at IPA 0x%lx (VA 0x%lx, PC 0x%lx) refused: %s\n",
-		 ec == EC_IABT_LOW ? "instruction fetch"
-		 : write           ? "write"
-				   : "read",
-		 (unsigned long)ipa, (unsigned long)far, (unsigned long)f->elr,
-		 why);
-inject:
 	/* An external abort of the same class, as seen from EL1 (or EL0). */
-	if (ec == EC_IABT_LOW) {
-		inj_ec = from_el0(f) ? EC_IABT_LOW : EC_IABT_CUR;
-	} else {
-		inj_ec = from_el0(f) ? EC_DABT_LOW : EC_DABT_CUR;
-	}
-	arch_inject_el1_sync(f,
-			((u64)inj_ec << ESR_EC_SHIFT) | ESR_IL |
-				(write ? ISS_WNR : 0) | FSC_EXT_ABORT,
-			far);
+	arch_inject_abort(f, exec, write, t->va);
 }
 
-static void handle_unexpected(struct trap_frame *f, u64 esr)
+static void host_unexpected(struct trap_frame *f, const struct trap_info *t)
 {
-	u32 ec = (u32)(esr >> ESR_EC_SHIFT) & ESR_EC_MASK;
+	u32 ec = ESR_EC(t->esr);
 
 	log_warn("unexpected %s (EC 0x%02x, ESR 0x%lx) from EL1 at PC 0x%lx: "
 		 "undefined instruction injected\n",
-		 ec_name(ec), ec, (unsigned long)esr, (unsigned long)f->elr);
-	inject_undef(f);
+		 ec_name(ec), ec, (unsigned long)t->esr, (unsigned long)f->elr);
+	arch_inject_undef(f);
 }
 
-static const trap_handler_t lower_sync_handlers[64] = {
-	[EC_HVC64] = handle_hvc,
-	[EC_SMC64] = handle_smc,
-	[EC_IABT_LOW] = handle_abort,
-	[EC_DABT_LOW] = handle_abort,
+/* HVC and SMC, from the VMM or a guest: the call table (hvc.c). */
+static void call_hvc(struct trap_frame *f, const struct trap_info *t)
+{
+	hvc_dispatch(f, t->v, false);
+}
+
+static void call_smc(struct trap_frame *f, const struct trap_info *t)
+{
+	f->elr += 4; /* a trapped SMC leaves ELR at the SMC itself (D1.10.4) */
+	hvc_dispatch(f, t->v, true);
+}
+
+/* The handlers of one exception class: the VMM's and a guest's. */
+struct trap_entry {
+	trap_handler_t host;
+	trap_handler_t guest;
+};
+
+static const struct trap_entry lower_sync[EC_COUNT] = {
+	[EC_WFX] = { NULL, guest_wfx },
+	[EC_CP15_32] = { NULL, guest_undef },
+	[EC_CP15_64] = { NULL, guest_undef },
+	[EC_CP14_32] = { NULL, guest_undef },
+	[EC_CP14_LS] = { NULL, guest_undef },
+	[EC_CP14_64] = { NULL, guest_undef },
+	[EC_HVC64] = { call_hvc, call_hvc },
+	[EC_SMC64] = { call_smc, call_smc },
+	[EC_SYSREG] = { NULL, guest_sysreg },
+	[EC_IABT_LOW] = { host_abort, guest_abort },
+	[EC_DABT_LOW] = { host_abort, guest_abort },
 };
 
 /* Called from entry.S for synchronous exceptions from EL1/EL0. */
 void trap_lower_sync(struct trap_frame *f, u64 kind);
 void trap_lower_sync(struct trap_frame *f, u64 kind)
 {
-	u64 esr = read_esr_el2();
-	u32 ec = (u32)(esr >> ESR_EC_SHIFT) & ESR_EC_MASK;
-	trap_handler_t h = lower_sync_handlers[ec];
+	struct trap_info t = { .esr = read_esr_el2(), .v = vcpu_current() };
+	u32 ec = ESR_EC(t.esr);
+	trap_handler_t h = t.v != NULL ? lower_sync[ec].guest : lower_sync[ec].host;
 
 	(void)kind;
-	if (vcpu_current() != NULL) {
-		bool abort = ec == EC_DABT_LOW || ec == EC_IABT_LOW;
-
-		vcpu_guest_sync(f, esr, abort ? fault_ipa() : 0,
-				abort ? read_far_el2() : 0);
-		return;
+	if (ec == EC_DABT_LOW || ec == EC_IABT_LOW) {
+		t.ipa = fault_ipa();
+		t.va = read_far_el2();
 	}
 	if (h == NULL) {
-		h = handle_unexpected;
+		h = t.v != NULL ? guest_unexpected : host_unexpected;
 	}
-	h(f, esr);
+	h(f, &t);
 }
 
 /* Called from entry.S for IRQ, FIQ and SError from EL1/EL0. */

@@ -7,14 +7,7 @@
 #include <lib/spinlock.h>
 #include <lib/types.h>
 
-/** Turns the EL2 MMU on with the given register values (head.S). */
-void arch_mmu_enable(u64 ttbr, u64 tcr, u64 mair, u64 sctlr);
-/**
- * Enters EL1 at `entry` with x0 = arg, the EL1 MMU and caches off and
- * interrupts masked; never returns (entry.S).
- */
-__noreturn void arch_enter_el1(u64 entry, u64 arg);
-/** Stops this CPU for good with interrupts masked (head.S). */
+/** Stops this CPU for good with interrupts masked (arch/aarch64/cpu.S). */
 __noreturn void cpu_halt(void);
 
 #ifdef __aarch64__

@@ -1,6 +1,7 @@
 /*
- * Global state of the hyp, set once on the boot CPU before any other CPU
- * or the VMM runs, read-only afterwards.
+ * Global state of the hyp (core/state.c), set once on the boot CPU before
+ * any other CPU or the VMM runs, read-only afterwards but for each CPU's
+ * state; and the boot's entry points and steps.
  */
 #ifndef HYP_HYP_H
 #define HYP_HYP_H
@@ -42,13 +43,22 @@ extern volatile u32 hyp_cpu_state[PLAT_MAX_CPUS];
 /** The build's version string, e.g. "0.1.0-12-gabcdef0". */
 extern const char hyp_version[];
 
-/** HV_FN_CPU_START: starts the VMM on an idle CPU. */
-s64 hyp_cpu_start(u64 cpu, u64 entry, u64 arg) __must_check;
+/** HV_FN_CPU_START: asks idle CPU `cpu` to enter the VMM at entry with x0 = arg (cpu.c). */
+s64 cpu_start(u64 cpu, u64 entry, u64 arg) __must_check;
+/** The start request for `cpu`, if the VMM made one (its idle loop asks). */
+bool cpu_start_requested(u32 cpu, u64 *entry, u64 *arg);
 
-/* Entry points called from head.S. */
+/* Entry points called from head.S (boot.c) and secondary.S (cpu.c). */
 void hyp_main(paddr_t fdt, paddr_t load);
 void secondary_main(u32 cpu);
+/** Classifies CPU `cpu` (the calling one) against Spectre and sets its entry work (cpu.c). */
+void cpu_spectre_init(u32 cpu, bool boot);
 
+/**
+ * Enters EL1 at `entry` with x0 = arg, the EL1 MMU and caches off and
+ * interrupts masked; never returns (cpu.S).
+ */
+__noreturn void arch_enter_el1(u64 entry, u64 arg);
 /** Builds the EL2 identity map and turns the MMU on (boot CPU). */
 void arch_mmu_init(void);
 /** Writes the EL2 registers every CPU needs before running lower ELs. */
@@ -59,8 +69,6 @@ u32 arch_pa_bits(void);
 void arch_load_host_s2(u64 vttbr, u32 ipa_bits);
 /** Index in hyp_plat.cpus of the calling CPU, by its MPIDR (0 if absent). */
 u32 arch_own_cpu_index(void);
-/** Marks the calling CPU online. */
-void arch_cpu_online(u32 cpu);
 /** Starts the secondary CPUs and waits for each; returns how many came up. */
 u32 arch_start_secondaries(void);
 

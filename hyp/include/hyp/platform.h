@@ -85,10 +85,10 @@ struct platform {
 
 /**
  * Parses the device tree blob at `blob` (at most `max` bytes readable) into
- * `p`. Returns 0, or a negative code with p->error saying what was wrong.
+ * `p`. Returns HV_OK, or HV_E_INVALID with p->error saying what was wrong.
  * Missing optional parts (GIC, UART, initrd) leave their fields zero; a
  * tree without memory or CPUs is an error.
  */
-int platform_parse(struct platform *p, const void *blob, size_t max) __must_check;
+s64 platform_parse(struct platform *p, const void *blob, size_t max) __must_check;
 
 #endif /* HYP_PLATFORM_H */

@@ -53,18 +53,19 @@ u32 rng_scrub_dt_copies(u8 *base, u64 size);
  */
 void arch_entropy_early(void);
 
-/**
- * Feeds the CPU's and the board's generators (RNDR, RNG200) in, MMU on;
- * returns how many gave a full seed.
- */
-u32 arch_entropy_boot(void);
+/** A seed from a hardware generator: its name and 64 bytes. */
+struct arch_seed {
+	const char *name;
+	u64 words[8];
+};
+#define ARCH_SEEDS 2
 
 /**
- * Cleans [va, va + len) to the point of coherency once rng.c has wiped a
- * seed there: a VMM mapping the frame non-cacheable must read the zeros
- * (boot.c; the host tests record the calls).
+ * Reads the CPU's and the board's generators (RNDR, RNG200), MMU on, into
+ * out[0..n): returns n, how many gave a full seed. The caller mixes them
+ * in and wipes out[].
  */
-void rng_flush(const void *va, size_t len);
+u32 arch_entropy_boot(struct arch_seed out[ARCH_SEEDS]);
 
 /** Forgets all state (host tests). */
 void rng_reset(void);

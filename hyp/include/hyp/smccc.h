@@ -4,15 +4,16 @@
  * guests and for the VMM, over HVC and SMC alike: the SMCCC version, the
  * architecture workarounds for Spectre-v2, -v4 and -BHB, and TRNG. The
  * answers describe the CPUs the hyp runs on and what the hyp does for
- * them; nobody below EL2 can change them. The arch port classifies each
- * CPU at boot (hyp/arch/aarch64/spectre.c).
+ * them; nobody below EL2 can change them. At boot each CPU is read and
+ * its mitigations set by the arch port (hyp/arch/aarch64/spectre.c),
+ * classified here (smccc_classify), by core/cpu.c.
  */
 #ifndef HYP_SMCCC_H
 #define HYP_SMCCC_H
 
 #ifndef __ASSEMBLER__
 #include <abi/hv_abi.h>
-#include <hyp/trap.h>
+#include <hyp/hvc.h>
 #include <lib/types.h>
 #endif
 
@@ -67,12 +68,16 @@ void smccc_classify(const struct cpu_ids *id, const struct fw_answers *fw,
 		    struct smccc_cpu *out, u32 *entry);
 
 /**
- * Answers an SMCCC architecture call (0x8000xxxx/0xC000xxxx) or a TRNG
- * call (0x8400005x/0xC400005x) in f (x0..x3) and returns true; returns
- * false, changing nothing, for any other function id. A call of those
- * ranges the hyp does not implement answers NOT_SUPPORTED.
+ * Whether fn (W0) is an SMCCC architecture call (0x8000xxxx/0xC000xxxx)
+ * or a TRNG call (0x8400005x/0xC400005x): those smccc_call answers.
  */
-bool smccc_call(struct trap_frame *f);
+bool smccc_owns(u64 fn);
+
+/**
+ * Answers a call smccc_owns in c->f (x0..x3); one of those ranges the hyp
+ * does not implement answers NOT_SUPPORTED.
+ */
+void smccc_call(const struct hvc_call *c);
 
 /** Records one CPU's classification (each CPU once, at boot). */
 void smccc_cpu_online(const struct smccc_cpu *c);
@@ -84,14 +89,19 @@ void smccc_reset(void);
 struct smccc_cpu smccc_system(void);
 
 /**
- * Classifies the calling CPU (MIDR, ID registers, the firmware's own
- * SMCCC answers) and sets its mitigations on entry from lower ELs.
- * `boot` is true on the boot CPU, which also probes the firmware.
+ * Reads the calling CPU's ID registers and the firmware's own SMCCC
+ * answers for it (arch/aarch64/spectre.c). `boot` is true on the boot CPU,
+ * which probes the firmware first.
  */
-void arch_spectre_cpu_init(u32 cpu, bool boot, struct smccc_cpu *out);
+void arch_spectre_probe(bool boot, struct cpu_ids *id, struct fw_answers *fw);
 
-/** Classifies this CPU and records it (boot.c, once per CPU). */
-void smccc_cpu_init(u32 cpu, bool boot);
+/**
+ * Sets the calling CPU's mitigations as smccc_classify decided (c,
+ * entry): the firmware's SSB mitigation on for good if that is the one,
+ * and its work on entry from lower ELs; the boot CPU logs them.
+ */
+void arch_spectre_apply(u32 cpu, bool boot, const struct cpu_ids *id,
+			const struct fw_answers *fw, const struct smccc_cpu *c, u32 entry);
 #endif
 
 #endif /* HYP_SMCCC_H */

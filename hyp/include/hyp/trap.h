@@ -1,6 +1,7 @@
 /*
- * The register state saved on every exception taken to EL2 (entry.S), and
- * the handlers the core provides for lower-EL traps.
+ * Exceptions from lower ELs: what trap.c reads of one for its handlers,
+ * and the one family of functions that makes EL1 take an exception
+ * (arch/aarch64/inject.c).
  */
 #ifndef HYP_TRAP_H
 #define HYP_TRAP_H
@@ -8,17 +9,28 @@
 #include <arm/frame.h>
 #include <lib/types.h>
 
+struct vcpu;
+
+/** A synchronous exception from EL1 or EL0, as trap.c decoded it. */
+struct trap_info {
+	u64 esr;        /* ESR_EL2 */
+	u64 ipa;        /* aborts: the faulting IPA (HPFAR_EL2), else 0 */
+	u64 va;         /* aborts: the faulting VA (FAR_EL2), else 0 */
+	struct vcpu *v; /* the running vCPU, NULL for the VMM */
+};
+
 /**
- * Makes the interrupted EL1 context take a synchronous exception with
- * syndrome esr and fault address far, as EL1 would have taken it itself.
+ * Makes the interrupted EL1 context (its registers live) take a
+ * synchronous exception with syndrome esr and fault address far, as EL1
+ * would have taken it itself.
  */
-void arch_inject_el1_sync(struct trap_frame *f, u64 esr, u64 far);
-
-/** Sets the results of HV_FN_VERSION in f (for the VMM and guests). */
-void hvc_version(struct trap_frame *f);
-
-/** Handles an HVC from the VMM: decodes x0..x6, writes results to x0..x3. */
-void hvc_handle(struct trap_frame *f);
-
+void arch_inject_sync(struct trap_frame *f, u64 esr, u64 far);
+/** An undefined-instruction exception. */
+void arch_inject_undef(struct trap_frame *f);
+/** A synchronous external abort of an instruction fetch (exec) or a data access. */
+void arch_inject_abort(struct trap_frame *f, bool exec, bool write, u64 far);
+/** Makes the VMM take a virtual SError (HCR_EL2.VSE); is one still pending? */
+void arch_vmm_serror(void);
+bool arch_vmm_serror_pending(void);
 
 #endif /* HYP_TRAP_H */

@@ -99,10 +99,16 @@ s64 vcpu_irq_inject(u32 vmid, u64 index, u64 intid) __must_check;
 /** HV_FN_VCPU_RUN from the VMM's frame f; on success f becomes the guest's. */
 void vcpu_run(struct trap_frame *f);
 /**
- * A synchronous exception from the guest running on this CPU; for aborts
- * ipa and va are the faulting addresses.
+ * A synchronous exception of the guest of the running vCPU t->v, by class
+ * (trap.c's table; guest_trap.c): a stage-2 abort (the IPA and VA in t),
+ * WFI/WFE, a trapped system register, an AArch32 coprocessor access, and
+ * any other class (the vCPU stops: HV_EXIT_FAULT).
  */
-void vcpu_guest_sync(struct trap_frame *f, u64 esr, u64 ipa, u64 va);
+void guest_abort(struct trap_frame *f, const struct trap_info *t);
+void guest_wfx(struct trap_frame *f, const struct trap_info *t);
+void guest_sysreg(struct trap_frame *f, const struct trap_info *t);
+void guest_undef(struct trap_frame *f, const struct trap_info *t);
+void guest_unexpected(struct trap_frame *f, const struct trap_info *t);
 /** The running guest's virtual timer fired: forward it (IRQ context). */
 void vcpu_timer_irq(void);
 /**
@@ -136,19 +142,16 @@ void arch_fpsimd_load(const struct fpsimd_state *s);
 void arch_fpsimd_zero(void);
 /**
  * EL2 controls for running a guest (its VTTBR, and the MPIDR it sees: the
- * vCPU index as Aff0) or the VMM.
+ * vCPU index as Aff0) or the VMM (its VTTBR).
  */
 void arch_enter_guest_mode(u64 vttbr, u64 vmpidr, bool pmu);
-void arch_enter_host_mode(void);
+void arch_enter_host_mode(u64 vttbr);
 /**
  * Waits for the running guest's outstanding memory accesses and takes an
  * SError they raised here, at EL2: true if there was one (it is the
  * guest's, not the VMM's next).
  */
 bool arch_serror_sync(void);
-/** Makes the VMM take a virtual SError (HCR_EL2.VSE); is one still pending? */
-void arch_vmm_serror(void);
-bool arch_vmm_serror_pending(void);
 /** Reads what the PMU is (once per CPU, at its EL2 set-up). */
 void arch_pmu_init(void);
 /** Whether the CPU has a PMU (PMUv3): HV_VM_PMU needs one. */
@@ -176,7 +179,5 @@ void arch_vtimer_mask(void);
 bool arch_vtimer_firing(void);
 /** The counter value the live virtual timer fires at, 0 if it will not. */
 u64 arch_vtimer_deadline(void);
-/** Injects an undefined-instruction exception into the current EL1. */
-void arch_inject_undef(struct trap_frame *f);
 
 #endif /* HYP_VCPU_H */

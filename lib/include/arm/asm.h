@@ -61,40 +61,43 @@
 9:
 .endm
 
+/* \op (stp or ldp) of x\a and x\b at their trap-frame slots at sp, if
+ * \a is \first or later. */
+.macro frame_pair op, first, a, b
+	.if \a >= \first
+	\op	x\a, x\b, [sp, #FRAME_X(\a)]
+	.endif
+.endm
+
+/* \op (stp or ldp) of x\first..x29 at their trap-frame slots at sp. */
+.macro frame_regs op, first
+	.irp p, "0,1", "2,3", "4,5", "6,7", "8,9", "10,11", "12,13", "14,15", \
+		"16,17", "18,19", "20,21", "22,23", "24,25", "26,27", "28,29"
+	frame_pair \op, \first, \p
+	.endr
+.endm
+
 /* Stores x4..x29 into the trap frame at sp. */
 .macro save_x4_x29
-	stp	x4, x5, [sp, #FRAME_X(4)]
-	stp	x6, x7, [sp, #FRAME_X(6)]
-	stp	x8, x9, [sp, #FRAME_X(8)]
-	stp	x10, x11, [sp, #FRAME_X(10)]
-	stp	x12, x13, [sp, #FRAME_X(12)]
-	stp	x14, x15, [sp, #FRAME_X(14)]
-	stp	x16, x17, [sp, #FRAME_X(16)]
-	stp	x18, x19, [sp, #FRAME_X(18)]
-	stp	x20, x21, [sp, #FRAME_X(20)]
-	stp	x22, x23, [sp, #FRAME_X(22)]
-	stp	x24, x25, [sp, #FRAME_X(24)]
-	stp	x26, x27, [sp, #FRAME_X(26)]
-	stp	x28, x29, [sp, #FRAME_X(28)]
+	frame_regs stp, 4
 .endm
 
 /* Loads x0..x29 from the trap frame at sp. */
 .macro restore_x0_x29
-	ldp	x0, x1, [sp, #FRAME_X(0)]
-	ldp	x2, x3, [sp, #FRAME_X(2)]
-	ldp	x4, x5, [sp, #FRAME_X(4)]
-	ldp	x6, x7, [sp, #FRAME_X(6)]
-	ldp	x8, x9, [sp, #FRAME_X(8)]
-	ldp	x10, x11, [sp, #FRAME_X(10)]
-	ldp	x12, x13, [sp, #FRAME_X(12)]
-	ldp	x14, x15, [sp, #FRAME_X(14)]
-	ldp	x16, x17, [sp, #FRAME_X(16)]
-	ldp	x18, x19, [sp, #FRAME_X(18)]
-	ldp	x20, x21, [sp, #FRAME_X(20)]
-	ldp	x22, x23, [sp, #FRAME_X(22)]
-	ldp	x24, x25, [sp, #FRAME_X(24)]
-	ldp	x26, x27, [sp, #FRAME_X(26)]
-	ldp	x28, x29, [sp, #FRAME_X(28)]
+	frame_regs ldp, 0
+.endm
+
+/*
+ * The rest of a trap frame at sp once x0..x3 are in it: x4..x29, x30,
+ * SP_EL0, and ELR/SPSR of exception level \el. Clobbers \t0 and \t1.
+ */
+.macro save_frame_rest el, t0, t1
+	save_x4_x29
+	mrs	\t0, sp_el0
+	stp	x30, \t0, [sp, #FRAME_X(30)]
+	mrs	\t0, elr_\el
+	mrs	\t1, spsr_\el
+	stp	\t0, \t1, [sp, #FRAME_ELR]
 .endm
 
 /* The Linux arm64 Image header (booting.rst), branching to \entry. */
