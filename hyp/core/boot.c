@@ -130,7 +130,7 @@ static void scrub_dt_copies(void)
 				       ALIGN_UP(skip[i].base + skip[i].size, PAGE_SIZE) -
 					       ALIGN_DOWN(skip[i].base, PAGE_SIZE) };
 
-		if (skip[i].size != 0 && !region_subtract(ram, &n, HV_BOOT_MAX_REGIONS, &r)) {
+		if (skip[i].size != 0 && region_subtract(ram, &n, HV_BOOT_MAX_REGIONS, &r) != HV_OK) {
 			hyp_panic("too many memory regions");
 		}
 	}
@@ -249,7 +249,7 @@ s64 hyp_cpu_start(u64 cpu, u64 entry, u64 arg)
 		return HV_E_INVALID;
 	}
 	cpu = index_nospec(cpu, hyp_plat.num_cpus);
-	if (!mem_host_owns(entry)) {
+	if (!mem_host_owns(pa_of(entry))) {
 		return HV_E_DENIED;
 	}
 	/* Only an idle CPU is claimed; any other keeps its state. */

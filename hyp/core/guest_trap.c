@@ -80,8 +80,8 @@ static void guest_hvc(struct vcpu *v, struct trap_frame *f, bool smc)
 		return;
 	}
 	if (!smc && (fn == HV_FN_GRANT || fn == HV_FN_REVOKE)) {
-		f->x[0] = (u64)(fn == HV_FN_GRANT ? mem_grant(v->vmid, f->x[1], f->x[2])
-						  : mem_revoke(v->vmid, f->x[1], f->x[2]));
+		f->x[0] = (u64)(fn == HV_FN_GRANT ? mem_grant(v->vmid, ipa_of(f->x[1]), f->x[2])
+						  : mem_revoke(v->vmid, ipa_of(f->x[1]), f->x[2]));
 		return;
 	}
 	/* Everything else is addressed to the VMM: its own devices' calls. */
@@ -109,7 +109,7 @@ static void guest_abort(struct vcpu *v, struct trap_frame *f, u64 esr, u64 ipa,
 	 */
 	if (exec || (esr & ISS_ISV) == 0 || (esr & ISS_S1PTW) != 0 ||
 	    (esr & ISS_FSC_MASK) < FSC_TRANS_L0 || (esr & ISS_FSC_MASK) > FSC_TRANS_L3 ||
-	    mem_vm_in_ram(v->vmid, ipa)) {
+	    mem_vm_in_ram(v->vmid, ipa_of(ipa))) {
 		v->pending = PENDING_RETRY;
 		vcpu_exit(f, HV_EXIT_ABORT, ipa,
 			  (exec ? HV_ABORT_EXEC : 0) | (v->fault_write ? HV_ABORT_WRITE : 0), 0,

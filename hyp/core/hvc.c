@@ -62,11 +62,11 @@ static void memory_call(struct trap_frame *f, u64 fn)
 	case HV_FN_VM_CREATE: {
 		/* GICv2: the VM's GICC is the GIC's virtual CPU interface,
 		 * mapped in the same critical section as the VM is made. */
-		struct mem_vm_layout l = { .ram_base = f->x[1], .ram_size = f->x[2] };
+		struct mem_vm_layout l = { .ram_base = ipa_of(f->x[1]), .ram_size = f->x[2] };
 
 		if (gic_vcpu_base() != 0) {
-			l.dev_ipa = VGIC_GICC_IPA;
-			l.dev_pa = gic_vcpu_base();
+			l.dev_ipa = ipa_of(VGIC_GICC_IPA);
+			l.dev_pa = pa_of(gic_vcpu_base());
 			l.dev_size = VGIC_GICC_SIZE;
 		}
 		if ((f->x[3] & ~HV_VM_FLAGS) != 0) {
@@ -98,25 +98,25 @@ static void memory_call(struct trap_frame *f, u64 fn)
 		ret = vcpu_vm_stop(vmid);
 		break;
 	case HV_FN_PROT_AND_MAP:
-		ret = mem_prot_and_map(vmid, f->x[2], f->x[3], f->x[4]);
+		ret = mem_prot_and_map(vmid, ipa_of(f->x[2]), f->x[3], f->x[4]);
 		break;
 	case HV_FN_CLEAR_VM_RANGE:
-		ret = mem_clear_vm_range(vmid, f->x[2], f->x[3]);
+		ret = mem_clear_vm_range(vmid, pfn_of(f->x[2]), f->x[3]);
 		break;
 	case HV_FN_MEM_INFO:
 		ret = mem_info(f->x[1], out);
 		break;
 	case HV_FN_PAGE_INFO:
-		ret = mem_page_info(f->x[1], out);
+		ret = mem_page_info(pfn_of(f->x[1]), out);
 		break;
 	case HV_FN_TEST_GRANT:
 	case HV_FN_TEST_REVOKE:
 		if (!CONFIG_TEST_HOOKS) {
 			ret = HV_E_NOT_SUPPORTED;
 		} else if (fn == HV_FN_TEST_GRANT) {
-			ret = mem_grant(vmid, f->x[2], f->x[3]);
+			ret = mem_grant(vmid, ipa_of(f->x[2]), f->x[3]);
 		} else {
-			ret = mem_revoke(vmid, f->x[2], f->x[3]);
+			ret = mem_revoke(vmid, ipa_of(f->x[2]), f->x[3]);
 		}
 		break;
 	default:

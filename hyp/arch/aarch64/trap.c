@@ -184,7 +184,7 @@ static void handle_abort(struct trap_frame *f, u64 esr)
 	const char *why = "";
 	u32 inj_ec;
 
-	if (mem_host_fault(ipa, write, &why) == HV_OK) {
+	if (mem_host_fault(ipa_of(ipa), write, &why) == HV_OK) {
 		return;
 	}
 	if (!refusal_log_allowed()) {
