@@ -141,8 +141,9 @@ s64 mem_vm_create(const struct mem_vm_layout *l, u32 *vmid)
 	}
 	/* Commit: the state, the device pages, the VMID's old TLB entries. */
 	for (u64 o = 0; o < l->dev_size; o += PAGE_SIZE) {
-		if (pgt_map(&vm->s2, ipa_add(l->dev_ipa, o), pa_add(l->dev_pa, o), 3, HOST_DEV) !=
-		    HV_OK) {
+		ipa_t at = ipa_add(l->dev_ipa, o);
+
+		if (pgt_map(&vm->s2, at, pa_add(l->dev_pa, o), 3, HOST_DEV) != HV_OK) {
 			MEM_BUG("device map after a successful check");
 		}
 	}

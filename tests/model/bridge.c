@@ -12,6 +12,14 @@
 #include "fake_arch.h"
 #include "mem_invariants.h"
 
+/*
+ * test_model.py passes the addresses and frame numbers of the mem_* calls
+ * as 64-bit integers: ipa_t and pfn_t are one u64 in a structure, passed
+ * in a register as the integer is (x86-64 SysV and AAPCS64 alike).
+ */
+_Static_assert(sizeof(ipa_t) == sizeof(u64) && sizeof(pfn_t) == sizeof(u64),
+	       "the model passes addresses as 64-bit integers");
+
 #define NFRAMES ((FAKE_BANK0_SIZE + FAKE_BANK1_SIZE) >> PAGE_SHIFT)
 #define WINDOW_PAGES 4096U /* guest addresses the test uses: [0, 16 MiB) */
 
