@@ -23,10 +23,10 @@
 static s64 share_walk(struct vm *vm, u32 vmid, ipa_t start, ipa_t *stop, bool grant,
 		      bool commit, bool *flush)
 {
-	u64 end = ipa_val(*stop);
+	ipa_t end = *stop;
 	ipa_t a = start;
 
-	for (u32 steps = 0; ipa_val(a) < end; steps++) {
+	for (u32 steps = 0; ipa_val(a) < ipa_val(end); steps++) {
 		pa_t pa;
 		u64 attrs;
 		u32 level;
@@ -73,8 +73,8 @@ static s64 share_walk(struct vm *vm, u32 vmid, ipa_t start, ipa_t *stop, bool gr
 		}
 		a = ipa_add(a, PAGE_SIZE);
 	}
-	if (ipa_val(a) > end) {
-		*stop = ipa_of(end); /* a skip past the end */
+	if (ipa_val(a) > ipa_val(end)) {
+		*stop = end; /* a skip past the end */
 	}
 	return HV_OK;
 }
