@@ -1,6 +1,8 @@
 /*
  * Translation table walker and mapper. See lib/pgtable.h. Every walk is a
- * loop over at most four levels; nothing recurses.
+ * loop over at most four levels; nothing recurses. Inside, `in` is the
+ * table's input address as a number: an IPA's (stage 2) or a virtual
+ * address's (stage 1, pgt_map_va only).
  */
 #include <lib/lib.h>
 #include <lib/pgtable.h>
@@ -83,7 +85,7 @@ int pgt_init(struct pgtable *pt, struct pt_pool *pool, u64 *root, u32 va_bits,
 {
 	if (va_bits < 31 || va_bits > 42 || root == NULL ||
 	    !IS_ALIGNED((uintptr_t)root, PAGE_SIZE)) {
-		return PGT_E_RANGE;
+		return HV_E_INVALID;
 	}
 	pt->root = root;
 	pt->root_entries = pgt_root_entries(va_bits);
@@ -93,12 +95,12 @@ int pgt_init(struct pgtable *pt, struct pt_pool *pool, u64 *root, u32 va_bits,
 	pt->pages_limit = pages_limit;
 	pt->pool = pool;
 	memset(root, 0, pt->root_entries * sizeof(u64));
-	return 0;
+	return HV_OK;
 }
 
-static u32 index_at(const struct pgtable *pt, u64 va, u32 level)
+static u32 index_at(const struct pgtable *pt, u64 in, u32 level)
 {
-	u64 idx = va >> LEVEL_SHIFT(level);
+	u64 idx = in >> LEVEL_SHIFT(level);
 
 	return (u32)(level == pt->start_level ? idx & (pt->root_entries - 1)
 					      : idx & (PTES_PER_TABLE - 1));
@@ -109,25 +111,32 @@ static bool is_leaf(u64 desc, u32 level)
 	return (desc & PTE_VALID) != 0 && (level == 3 || (desc & PTE_TABLE) == 0);
 }
 
-static bool map_args_ok(const struct pgtable *pt, u64 va, paddr_t pa, u32 level)
+/* The descriptor of a leaf (page or block) at `level` mapping pa. */
+static u64 leaf_desc(pa_t pa, u64 attrs, u32 level)
+{
+	return pa_val(pa) | (attrs & PTE_ATTR_MASK) | PTE_AF | PTE_VALID |
+	       (level == 3 ? PTE_TABLE : 0);
+}
+
+static bool map_args_ok(const struct pgtable *pt, u64 in, pa_t pa, u32 level)
 {
 	u64 size = LEVEL_SIZE(level);
 
-	return level >= pt->start_level && level <= 3 && IS_ALIGNED(va, size) &&
-	       IS_ALIGNED(pa, size) && (va >> pt->va_bits) == 0 &&
-	       (pa & ~PTE_ADDR_MASK) == 0;
+	return level >= pt->start_level && level <= 3 && IS_ALIGNED(in, size) &&
+	       IS_ALIGNED(pa_val(pa), size) && (in >> pt->va_bits) == 0 &&
+	       (pa_val(pa) & ~PTE_ADDR_MASK) == 0;
 }
 
-u32 pgt_map_cost(const struct pgtable *pt, u64 va, u32 level)
+static u32 map_cost(const struct pgtable *pt, u64 in, u32 level)
 {
 	const u64 *table = pt->root;
 	u32 l;
 
-	if ((va >> pt->va_bits) != 0) {
+	if ((in >> pt->va_bits) != 0) {
 		return 0;
 	}
 	for (l = pt->start_level; l < level && l <= 3; l++) {
-		u64 desc = table[index_at(pt, va, l)];
+		u64 desc = table[index_at(pt, in, l)];
 
 		if ((desc & PTE_VALID) == 0 || is_leaf(desc, l)) {
 			break;
@@ -137,34 +146,37 @@ u32 pgt_map_cost(const struct pgtable *pt, u64 va, u32 level)
 	return level > l ? level - l : 0;
 }
 
-int pgt_map(struct pgtable *pt, u64 va, paddr_t pa, u32 level, u64 attrs)
+u32 pgt_map_cost(const struct pgtable *pt, ipa_t ipa, u32 level)
+{
+	return map_cost(pt, ipa_val(ipa), level);
+}
+
+static int map(struct pgtable *pt, u64 in, pa_t pa, u32 level, u64 attrs)
 {
 	u64 *table = pt->root;
 	u64 desc;
 	u64 *slot;
 
-	if (!map_args_ok(pt, va, pa, level)) {
-		return PGT_E_RANGE;
+	if (!map_args_ok(pt, in, pa, level)) {
+		return HV_E_INVALID;
 	}
 	/* Check the whole path first: a refusal leaves no new tables. */
 	for (u32 l = pt->start_level; l <= level; l++) {
-		desc = table[index_at(pt, va, l)];
+		desc = table[index_at(pt, in, l)];
 		if ((desc & PTE_VALID) == 0) {
 			break;
 		}
 		if (l == level || is_leaf(desc, l)) {
-			desc = pa | (attrs & PTE_ATTR_MASK) | PTE_AF | PTE_VALID |
-			       (level == 3 ? PTE_TABLE : 0);
-			return table[index_at(pt, va, l)] == desc ? 0 : PGT_E_EXISTS;
+			return desc == leaf_desc(pa, attrs, level) ? HV_OK : HV_E_BUSY;
 		}
 		table = table_va(desc);
 	}
-	if (pgt_map_cost(pt, va, level) > pgt_pages_available(pt)) {
-		return PGT_E_NOMEM;
+	if (map_cost(pt, in, level) > pgt_pages_available(pt)) {
+		return HV_E_NO_MEMORY;
 	}
 	table = pt->root;
 	for (u32 l = pt->start_level; l < level; l++) {
-		slot = &table[index_at(pt, va, l)];
+		slot = &table[index_at(pt, in, l)];
 		if ((*slot & PTE_VALID) == 0) {
 			u64 *next = table_alloc(pt);
 
@@ -176,24 +188,32 @@ int pgt_map(struct pgtable *pt, u64 va, paddr_t pa, u32 level, u64 attrs)
 		}
 		table = table_va(*slot);
 	}
-	slot = &table[index_at(pt, va, level)];
-	*slot = pa | (attrs & PTE_ATTR_MASK) | PTE_AF | PTE_VALID |
-		(level == 3 ? PTE_TABLE : 0);
-	return 0;
+	table[index_at(pt, in, level)] = leaf_desc(pa, attrs, level);
+	return HV_OK;
 }
 
-/* Finds the slot of the leaf mapping va and the slot of the table entry
+int pgt_map(struct pgtable *pt, ipa_t ipa, pa_t pa, u32 level, u64 attrs)
+{
+	return map(pt, ipa_val(ipa), pa, level, attrs);
+}
+
+int pgt_map_va(struct pgtable *pt, u64 va, pa_t pa, u32 level, u64 attrs)
+{
+	return map(pt, va, pa, level, attrs);
+}
+
+/* Finds the slot of the leaf mapping `in` and the slot of the table entry
  * that points to the leaf's table (NULL at the start level); NULL if none. */
-static u64 *leaf_slot_parent(const struct pgtable *pt, u64 va, u32 *level, u64 **parent)
+static u64 *leaf_slot_parent(const struct pgtable *pt, u64 in, u32 *level, u64 **parent)
 {
 	u64 *table = pt->root;
 	u64 *up = NULL;
 
-	if ((va >> pt->va_bits) != 0) {
+	if ((in >> pt->va_bits) != 0) {
 		return NULL;
 	}
 	for (u32 l = pt->start_level; l <= 3; l++) {
-		u64 *slot = &table[index_at(pt, va, l)];
+		u64 *slot = &table[index_at(pt, in, l)];
 
 		if ((*slot & PTE_VALID) == 0) {
 			return NULL;
@@ -209,25 +229,25 @@ static u64 *leaf_slot_parent(const struct pgtable *pt, u64 va, u32 *level, u64 *
 	return NULL;
 }
 
-/* Finds the slot of the leaf mapping va; NULL if none. */
-static u64 *leaf_slot(const struct pgtable *pt, u64 va, u32 *level)
+/* Finds the slot of the leaf mapping ipa; NULL if none. */
+static u64 *leaf_slot(const struct pgtable *pt, ipa_t ipa, u32 *level)
 {
 	u64 *parent;
 
-	return leaf_slot_parent(pt, va, level, &parent);
+	return leaf_slot_parent(pt, ipa_val(ipa), level, &parent);
 }
 
-u32 pgt_unmap_cost(const struct pgtable *pt, u64 va)
+u32 pgt_unmap_cost(const struct pgtable *pt, ipa_t ipa)
 {
 	u32 level;
 
-	return leaf_slot(pt, va, &level) != NULL ? 3 - level : 0;
+	return leaf_slot(pt, ipa, &level) != NULL ? 3 - level : 0;
 }
 
-int pgt_split_break(struct pgtable *pt, u64 va, struct pgt_bbm *b)
+int pgt_split_break(struct pgtable *pt, ipa_t ipa, struct pgt_bbm *b)
 {
 	u32 level;
-	u64 *slot = leaf_slot(pt, va, &level);
+	u64 *slot = leaf_slot(pt, ipa, &level);
 	u64 block;
 	u64 step;
 	u64 *next;
@@ -237,7 +257,7 @@ int pgt_split_break(struct pgtable *pt, u64 va, struct pgt_bbm *b)
 	}
 	next = table_alloc(pt);
 	if (next == NULL) {
-		return PGT_E_NOMEM;
+		return HV_E_NO_MEMORY;
 	}
 	block = *slot;
 	step = LEVEL_SIZE(level + 1);
@@ -247,29 +267,29 @@ int pgt_split_break(struct pgtable *pt, u64 va, struct pgt_bbm *b)
 	}
 	*slot = 0; /* break */
 	*b = (struct pgt_bbm){ slot, (u64)(uintptr_t)next | PTE_TABLE | PTE_VALID, NULL,
-			       ALIGN_DOWN(va, LEVEL_SIZE(level)), level };
+			       ipa_of(ALIGN_DOWN(ipa_val(ipa), LEVEL_SIZE(level))), level };
 	return 1;
 }
 
-int pgt_merge_break(struct pgtable *pt, u64 va, paddr_t pa, u64 attrs, struct pgt_bbm *b)
+int pgt_merge_break(struct pgtable *pt, ipa_t ipa, pa_t pa, u64 attrs, struct pgt_bbm *b)
 {
+	u64 in = ipa_val(ipa);
 	u64 *table = pt->root;
 	u64 *slot = NULL;
 
-	if ((va >> pt->va_bits) != 0 || !IS_ALIGNED(va | pa, LEVEL_SIZE(2)) ||
-	    (pa & ~PTE_ADDR_MASK) != 0) {
-		return PGT_E_RANGE;
+	if ((in >> pt->va_bits) != 0 || !IS_ALIGNED(in | pa_val(pa), LEVEL_SIZE(2)) ||
+	    (pa_val(pa) & ~PTE_ADDR_MASK) != 0) {
+		return HV_E_INVALID;
 	}
 	for (u32 l = pt->start_level; l <= 2; l++) {
-		slot = &table[index_at(pt, va, l)];
+		slot = &table[index_at(pt, in, l)];
 		if ((*slot & PTE_VALID) == 0 || is_leaf(*slot, l)) {
 			return 0; /* no level-3 table here */
 		}
 		table = table_va(*slot);
 	}
 	*slot = 0; /* break */
-	*b = (struct pgt_bbm){ slot, pa | (attrs & PTE_ATTR_MASK) | PTE_AF | PTE_VALID, table,
-			       va, 2 };
+	*b = (struct pgt_bbm){ slot, leaf_desc(pa, attrs, 2), table, ipa, 2 };
 	return 1;
 }
 
@@ -292,17 +312,17 @@ static bool table_empty(const u64 *table)
 	return true;
 }
 
-int pgt_unmap_page(struct pgtable *pt, u64 va)
+int pgt_unmap_page(struct pgtable *pt, ipa_t ipa)
 {
 	u32 level;
 	u64 *parent;
-	u64 *slot = leaf_slot_parent(pt, va, &level, &parent);
+	u64 *slot = leaf_slot_parent(pt, ipa_val(ipa), &level, &parent);
 
 	if (slot == NULL) {
 		return 0;
 	}
 	if (level != 3) {
-		return PGT_E_EXISTS; /* a block: split it first */
+		return HV_E_BUSY; /* a block: split it first */
 	}
 	*slot = 0;
 	/* The last page of a level-3 table: the table goes too. */
@@ -315,10 +335,10 @@ int pgt_unmap_page(struct pgtable *pt, u64 va)
 	return 1;
 }
 
-void pgt_unmap_leaf(struct pgtable *pt, u64 va)
+void pgt_unmap_leaf(struct pgtable *pt, ipa_t ipa)
 {
 	u32 level;
-	u64 *slot = leaf_slot(pt, va, &level);
+	u64 *slot = leaf_slot(pt, ipa, &level);
 
 	if (slot != NULL) {
 		*slot = 0;
@@ -346,17 +366,17 @@ void pgt_destroy(struct pgtable *pt)
 	memset(pt->root, 0, pt->root_entries * sizeof(u64));
 }
 
-bool pgt_walk(const struct pgtable *pt, u64 va, paddr_t *pa, u64 *attrs,
+bool pgt_walk(const struct pgtable *pt, ipa_t ipa, pa_t *pa, u64 *attrs,
 	      u32 *level)
 {
-	u64 *slot = leaf_slot(pt, va, level);
+	u64 *slot = leaf_slot(pt, ipa, level);
 	u64 mask;
 
 	if (slot == NULL) {
 		return false;
 	}
 	mask = LEVEL_SIZE(*level) - 1;
-	*pa = (*slot & PTE_ADDR_MASK & ~mask) | (va & mask);
+	*pa = pa_of((*slot & PTE_ADDR_MASK & ~mask) | (ipa_val(ipa) & mask));
 	*attrs = *slot & PTE_ATTR_MASK;
 	return true;
 }

@@ -108,7 +108,7 @@ static void scrub_dt_copies(void)
 				       ALIGN_UP(skip[i].base + skip[i].size, PAGE_SIZE) -
 					       ALIGN_DOWN(skip[i].base, PAGE_SIZE) };
 
-		if (skip[i].size != 0 && !region_subtract(ram, &n, HV_BOOT_MAX_REGIONS, &r)) {
+		if (skip[i].size != 0 && region_subtract(ram, &n, HV_BOOT_MAX_REGIONS, &r) != HV_OK) {
 			hyp_panic("too many memory regions");
 		}
 	}

@@ -30,7 +30,7 @@ s64 cpu_start(u64 cpu, u64 entry, u64 arg)
 		return HV_E_INVALID;
 	}
 	cpu = index_nospec(cpu, hyp_plat.num_cpus);
-	if (!mem_host_owns(entry)) {
+	if (!mem_host_owns(pa_of(entry))) {
 		return HV_E_DENIED;
 	}
 	/* Only an idle CPU is claimed; any other keeps its state. */

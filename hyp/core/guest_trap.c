@@ -71,8 +71,8 @@ void guest_share(const struct hvc_call *c)
 	struct trap_frame *f = c->f;
 	u32 vmid = c->v->vmid;
 
-	f->x[0] = (u64)(f->x[0] == HV_FN_GRANT ? mem_grant(vmid, f->x[1], f->x[2])
-					       : mem_revoke(vmid, f->x[1], f->x[2]));
+	f->x[0] = (u64)(f->x[0] == HV_FN_GRANT ? mem_grant(vmid, ipa_of(f->x[1]), f->x[2])
+					       : mem_revoke(vmid, ipa_of(f->x[1]), f->x[2]));
 }
 
 void guest_call_vmm(const struct hvc_call *c)
@@ -107,7 +107,7 @@ void guest_abort(struct trap_frame *f, const struct trap_info *t)
 	 */
 	if (exec || (esr & ISS_ISV) == 0 || (esr & ISS_S1PTW) != 0 ||
 	    (esr & ISS_FSC_MASK) < FSC_TRANS_L0 || (esr & ISS_FSC_MASK) > FSC_TRANS_L3 ||
-	    mem_vm_in_ram(v->vmid, ipa)) {
+	    mem_vm_in_ram(v->vmid, ipa_of(ipa))) {
 		v->pending = PENDING_RETRY;
 		vcpu_exit(f, &(struct hv_exit){
 				     .reason = HV_EXIT_ABORT,

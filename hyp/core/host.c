@@ -39,7 +39,7 @@ static u64 le64(const u8 *p)
 
 static void subtract_or_die(const struct hv_region *h)
 {
-	if (!region_subtract(vmm_ram, &vmm_ram_n, HV_BOOT_MAX_REGIONS, h)) {
+	if (region_subtract(vmm_ram, &vmm_ram_n, HV_BOOT_MAX_REGIONS, h) != HV_OK) {
 		hyp_panic("too many memory regions for the VMM");
 	}
 }
@@ -68,7 +68,7 @@ static paddr_t place(u64 size)
 		paddr_t bank_end = end;
 
 		for (u32 b = 0; b < hyp_plat.num_mem; b++) {
-			if (region_contains(&hyp_plat.mem[b], r->base, r->size)) {
+			if (region_contains(&hyp_plat.mem[b], pa_of(r->base), r->size)) {
 				bank_end = hyp_plat.mem[b].base + hyp_plat.mem[b].size;
 			}
 		}

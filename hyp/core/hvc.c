@@ -95,13 +95,13 @@ static void vm_create(const struct hvc_call *c)
 	const struct trap_frame *f = c->f;
 	/* GICv2: the VM's GICC is the GIC's virtual CPU interface, mapped in
 	 * the same critical section as the VM is made. */
-	struct mem_vm_layout l = { .ram_base = f->x[1], .ram_size = f->x[2] };
+	struct mem_vm_layout l = { .ram_base = ipa_of(f->x[1]), .ram_size = f->x[2] };
 	u32 vmid = vmid_arg(f->x[1]);
 	s64 ret;
 
 	if (gic_vcpu_base() != 0) {
-		l.dev_ipa = VGIC_GICC_IPA;
-		l.dev_pa = gic_vcpu_base();
+		l.dev_ipa = ipa_of(VGIC_GICC_IPA);
+		l.dev_pa = pa_of(gic_vcpu_base());
 		l.dev_size = VGIC_GICC_SIZE;
 	}
 	if ((f->x[3] & ~HV_VM_FLAGS) != 0) {
@@ -123,8 +123,8 @@ static void vm_call(const struct hvc_call *c)
 	s64 ret = fn == HV_FN_VM_DESTROY      ? vcpu_vm_destroy(vmid)
 		  : fn == HV_FN_VM_START      ? mem_vm_start(vmid)
 		  : fn == HV_FN_VM_STOP       ? vcpu_vm_stop(vmid)
-		  : fn == HV_FN_PROT_AND_MAP  ? mem_prot_and_map(vmid, x[2], x[3], x[4])
-		  : fn == HV_FN_CLEAR_VM_RANGE ? mem_clear_vm_range(vmid, x[2], x[3])
+		  : fn == HV_FN_PROT_AND_MAP  ? mem_prot_and_map(vmid, ipa_of(x[2]), x[3], x[4])
+		  : fn == HV_FN_CLEAR_VM_RANGE ? mem_clear_vm_range(vmid, pfn_of(x[2]), x[3])
 		  : fn == HV_FN_VCPU_CREATE   ? vcpu_create(vmid, x[2])
 		  : fn == HV_FN_VCPU_INIT     ? vcpu_init(vmid, x[2], x[3], x[4])
 		  : fn == HV_FN_IRQ_INJECT    ? vcpu_irq_inject(vmid, x[2], x[3])
@@ -138,7 +138,7 @@ static void mem_query(const struct hvc_call *c)
 {
 	u64 out[3] = { 0, 0, 0 };
 	s64 ret = c->f->x[0] == HV_FN_MEM_INFO ? mem_info(c->f->x[1], out)
-					       : mem_page_info(c->f->x[1], out);
+					       : mem_page_info(pfn_of(c->f->x[1]), out);
 
 	set_result(c->f, ret, out[0], out[1], out[2]);
 }
@@ -154,8 +154,8 @@ static void test_share(const struct hvc_call *c)
 {
 	const u64 *x = c->f->x;
 	u32 vmid = vmid_arg(x[1]);
-	s64 ret = x[0] == HV_FN_TEST_GRANT ? mem_grant(vmid, x[2], x[3])
-					   : mem_revoke(vmid, x[2], x[3]);
+	s64 ret = x[0] == HV_FN_TEST_GRANT ? mem_grant(vmid, ipa_of(x[2]), x[3])
+					   : mem_revoke(vmid, ipa_of(x[2]), x[3]);
 
 	set_result(c->f, ret, 0, 0, 0);
 }

@@ -7,117 +7,37 @@
  */
 #include "mem_priv.h"
 
-struct mem_state m;
-
 /* Roots: up to 2 concatenated level-1 tables (40-bit IPA), 8 KiB aligned. */
 static u64 host_root[2 * PTES_PER_TABLE] __aligned(8192);
 static u64 vm_roots[CONFIG_MAX_VMS + 1][2 * PTES_PER_TABLE] __aligned(8192);
-spinlock_t mem_lock;
-
-/* ------------------------------------------------------------------ */
-
-u64 mem_frames(const struct hv_region *banks, u32 num)
-{
-	u64 n = 0;
-
-	for (u32 i = 0; i < num; i++) {
-		n += banks[i].size >> PAGE_SHIFT;
-	}
-	return n;
-}
-
-struct s2page *mem_page_of(pfn_t pfn)
-{
-	for (u32 i = 0; i < m.num_banks; i++) {
-		const struct bank *b = &m.banks[i];
-
-		if (pfn >= b->base && pfn - b->base < b->num) {
-			/* The frame number is a call's argument: masked, so that
-			 * no mispredicted compare reads past the bank. */
-			return &b->pages[index_nospec(pfn - b->base, b->num)];
-		}
-	}
-	return NULL;
-}
-
-const struct s2page *mem_page(pfn_t pfn)
-{
-	return mem_page_of(pfn);
-}
 
 static u32 counter_of(u32 owner)
 {
 	return owner == HV_OWNER_HYP ? COUNTER_HYP : owner;
 }
 
-static void set_owner(struct s2page *p, u32 owner, u32 count, u32 gfn)
+static void set_owner(struct s2page *p, u32 owner, u32 count, gfn_t gfn)
 {
 	m.frames[counter_of(p->owner)]--;
 	m.frames[counter_of(owner)]++;
 	p->owner = (u8)owner;
 	p->count = (u8)count;
-	p->gfn = gfn;
+	p->gfn = (u32)gfn_val(gfn);
 }
 
-u64 mem_vttbr_of(u32 vmid)
-{
-	const struct pgtable *pt = vmid == 0 ? &m.host : &m.vms[vmid].s2;
-
-	return (u64)(uintptr_t)pt->root | ((u64)vmid << VTTBR_VMID_SHIFT);
-}
-
-u64 mem_host_vttbr(void)
-{
-	return mem_vttbr_of(0);
-}
-
-u64 mem_vm_vttbr(u32 vmid)
-{
-	return mem_vttbr_of(vmid);
-}
-
-/* The VM slot of a vmid known to be in range, also under speculation. */
-static struct vm *slot(u64 vmid)
-{
-	return &m.vms[index_nospec(vmid, CONFIG_MAX_VMS + 1)];
-}
-
-struct vm *mem_vm_of(u64 vmid)
-{
-	if (vmid == 0 || vmid > CONFIG_MAX_VMS || slot(vmid)->state == VM_FREE) {
-		return NULL;
-	}
-	return slot(vmid);
-}
-
-u32 mem_vm_state(u32 vmid)
-{
-	return vmid <= CONFIG_MAX_VMS ? slot(vmid)->state : VM_FREE;
-}
-
-const struct pgtable *mem_vm_s2(u32 vmid)
-{
-	return mem_vm_of(vmid) != NULL ? &m.vms[vmid].s2 : NULL;
-}
-
-const struct pgtable *mem_host_s2(void)
-{
-	return &m.host;
-}
-
-int mem_init(const struct mem_config *c)
+s64 mem_init(const struct mem_config *c)
 {
 	struct s2page *next = c->pages;
 
 	memset(&m, 0, sizeof(m));
 	if (c->num_banks > PLAT_MAX_MEM || c->num_dev > ARRAY_SIZE(m.dev) ||
 	    c->ipa_bits < 32 || c->ipa_bits > 40) {
-		return -1;
+		return HV_E_INVALID;
 	}
 	for (u32 i = 0; i < c->num_banks; i++) {
 		struct bank *b = &m.banks[m.num_banks++];
 
-		b->base = c->banks[i].base >> PAGE_SHIFT;
+		b->base = pa_pfn(pa_of(c->banks[i].base));
 		b->num = c->banks[i].size >> PAGE_SHIFT;
 		b->pages = next;
 		next += b->num;
@@ -128,13 +48,13 @@ int mem_init(const struct mem_config *c)
 	}
 	for (u32 i = 0; i < c->num_hyp; i++) {
 		const struct hv_region *r = &c->hyp[i];
+		u64 end = ALIGN_UP(r->base + r->size, PAGE_SIZE) >> PAGE_SHIFT;
 
-		for (pfn_t p = r->base >> PAGE_SHIFT;
-		     p < ALIGN_UP(r->base + r->size, PAGE_SIZE) >> PAGE_SHIFT; p++) {
-			struct s2page *pg = mem_page_of(p);
+		for (u64 p = r->base >> PAGE_SHIFT; p < end; p++) {
+			struct s2page *pg = mem_page_of(pfn_of(p));
 
 			if (pg != NULL && pg->owner == HV_OWNER_HOST) {
-				set_owner(pg, HV_OWNER_HYP, 0, 0);
+				set_owner(pg, HV_OWNER_HYP, 0, gfn_of(0));
 			}
 		}
 	}
@@ -149,13 +69,7 @@ int mem_init(const struct mem_config *c)
 
 /* ---------------------------------------------------------- VMs ---- */
 
-bool mem_vm_ram_holds(const struct vm *vm, u64 ipa, u64 size)
-{
-	return size != 0 && ipa >= vm->ram_base && ipa - vm->ram_base < vm->ram_size &&
-	       size <= vm->ram_size - (ipa - vm->ram_base);
-}
-
-bool mem_vm_in_ram(u32 vmid, u64 ipa)
+bool mem_vm_in_ram(u32 vmid, ipa_t ipa)
 {
 	const struct vm *vm = mem_vm_of(vmid);
 
@@ -166,9 +80,11 @@ bool mem_vm_in_ram(u32 vmid, u64 ipa)
 static bool layout_ok(const struct mem_vm_layout *l)
 {
 	u64 ipa_end = UINT64_C(1) << m.ipa_bits;
+	u64 ram = ipa_val(l->ram_base);
+	u64 dev = ipa_val(l->dev_ipa);
 
-	if (l->ram_size == 0 || !IS_ALIGNED(l->ram_base | l->ram_size, PAGE_SIZE) ||
-	    l->ram_base >= ipa_end || l->ram_size > ipa_end - l->ram_base) {
+	if (l->ram_size == 0 || !IS_ALIGNED(ram | l->ram_size, PAGE_SIZE) ||
+	    ram >= ipa_end || l->ram_size > ipa_end - ram) {
 		return false;
 	}
 	if (l->dev_size == 0) {
@@ -176,15 +92,14 @@ static bool layout_ok(const struct mem_vm_layout *l)
 	}
 	/* The device range: pages that are not RAM, within one 2 MiB block
 	 * of IPA, outside the VM's RAM. */
-	if (!IS_ALIGNED(l->dev_ipa | l->dev_pa | l->dev_size, PAGE_SIZE) ||
-	    l->dev_size > BLOCK_SIZE || l->dev_ipa >= ipa_end ||
-	    ALIGN_DOWN(l->dev_ipa, BLOCK_SIZE) !=
-		    ALIGN_DOWN(l->dev_ipa + l->dev_size - 1, BLOCK_SIZE) ||
-	    region_overlaps(l->dev_ipa, l->dev_size, l->ram_base, l->ram_size)) {
+	if (!IS_ALIGNED(dev | pa_val(l->dev_pa) | l->dev_size, PAGE_SIZE) ||
+	    l->dev_size > BLOCK_SIZE || dev >= ipa_end ||
+	    ALIGN_DOWN(dev, BLOCK_SIZE) != ALIGN_DOWN(dev + l->dev_size - 1, BLOCK_SIZE) ||
+	    region_overlaps(dev, l->dev_size, ram, l->ram_size)) {
 		return false;
 	}
 	for (u64 o = 0; o < l->dev_size; o += PAGE_SIZE) {
-		if (mem_page_of((l->dev_pa + o) >> PAGE_SHIFT) != NULL) {
+		if (mem_page_of(pa_pfn(pa_add(l->dev_pa, o))) != NULL) {
 			return false; /* RAM is given with prot_and_map only */
 		}
 	}
@@ -212,7 +127,7 @@ s64 mem_vm_create(const struct mem_vm_layout *l, u32 *vmid)
 		ret = HV_E_NO_MEMORY;
 		goto out;
 	}
-	if (pgt_init(&vm->s2, &m.pool, vm_roots[id], m.ipa_bits, m.vm_pt_limit) != 0) {
+	if (pgt_init(&vm->s2, &m.pool, vm_roots[id], m.ipa_bits, m.vm_pt_limit) != HV_OK) {
 		MEM_BUG("VM stage-2 root");
 	}
 	/* The device pages share one level-3 table: one cost for all. */
@@ -226,7 +141,9 @@ s64 mem_vm_create(const struct mem_vm_layout *l, u32 *vmid)
 	}
 	/* Commit: the state, the device pages, the VMID's old TLB entries. */
 	for (u64 o = 0; o < l->dev_size; o += PAGE_SIZE) {
-		if (pgt_map(&vm->s2, l->dev_ipa + o, l->dev_pa + o, 3, HOST_DEV) != 0) {
+		ipa_t at = ipa_add(l->dev_ipa, o);
+
+		if (pgt_map(&vm->s2, at, pa_add(l->dev_pa, o), 3, HOST_DEV) != HV_OK) {
 			MEM_BUG("device map after a successful check");
 		}
 	}
@@ -241,30 +158,39 @@ out:
 	return ret;
 }
 
-/* No vCPU of the VM is on a physical CPU, and none can be put there. */
-static bool vm_quiet(const struct vm *vm)
+/* vCPUs of the VM on a physical CPU now (none can enter once it is off). */
+static u32 vm_loaded(const struct vm *vm)
 {
-	return vm->state == VM_OFF && __atomic_load_n(&vm->loaded, __ATOMIC_SEQ_CST) == 0;
+	return __atomic_load_n(&vm->loaded, __ATOMIC_SEQ_CST);
+}
+
+/*
+ * With mem_lock held: VM vmid if it is off and no vCPU of it is on a
+ * physical CPU (none can be put there): HV_OK, HV_E_NOT_FOUND or HV_E_BUSY.
+ */
+static s64 find_quiet(u32 vmid, struct vm **vm)
+{
+	s64 ret = mem_vm_find(vmid, VM_IN(VM_OFF), vm);
+
+	return ret == HV_OK && vm_loaded(*vm) != 0 ? HV_E_BUSY : ret;
 }
 
 s64 mem_vm_destroy(u32 vmid)
 {
 	struct vm *vm;
-	s64 ret = HV_OK;
+	s64 ret;
 
 	spin_lock(&mem_lock);
-	vm = mem_vm_of(vmid);
-	if (vm == NULL) {
-		ret = HV_E_NOT_FOUND;
-	} else if (!vm_quiet(vm) || m.frames[vmid] != 0) {
-		ret = HV_E_BUSY; /* stop it and clear its frames first */
-	} else {
+	ret = find_quiet(vmid, &vm);
+	if (ret == HV_OK && m.frames[vmid] != 0) {
+		ret = HV_E_BUSY; /* clear its frames first */
+	} else if (ret == HV_OK) {
 		pgt_destroy(&vm->s2);
 		if (vm->s2.pages_used != 0) {
 			MEM_BUG("table pages leaked on destroy");
 		}
 		arch_s2_tlb_inval_vmid(mem_vttbr_of(vmid));
-		vm->ram_base = 0;
+		vm->ram_base = ipa_of(0);
 		vm->ram_size = 0;
 		__atomic_store_n(&vm->state, VM_FREE, __ATOMIC_SEQ_CST);
 	}
@@ -272,19 +198,15 @@ s64 mem_vm_destroy(u32 vmid)
 	return ret;
 }
 
-/* Moves a VM from any state in from_mask to state `to`. */
-static s64 vm_transition(u32 vmid, u32 from_mask, u32 to)
+/* Moves a VM from any state in `from` (VM_IN bits) to state `to`. */
+static s64 vm_transition(u32 vmid, u32 from, u32 to)
 {
 	struct vm *vm;
-	s64 ret = HV_OK;
+	s64 ret;
 
 	spin_lock(&mem_lock);
-	vm = mem_vm_of(vmid);
-	if (vm == NULL) {
-		ret = HV_E_NOT_FOUND;
-	} else if ((from_mask & (1U << vm->state)) == 0) {
-		ret = HV_E_BUSY;
-	} else {
+	ret = mem_vm_find(vmid, from, &vm);
+	if (ret == HV_OK) {
 		__atomic_store_n(&vm->state, to, __ATOMIC_SEQ_CST);
 	}
 	spin_unlock(&mem_lock);
@@ -293,13 +215,13 @@ static s64 vm_transition(u32 vmid, u32 from_mask, u32 to)
 
 s64 mem_vm_start(u32 vmid)
 {
-	return vm_transition(vmid, 1U << VM_CREATED, VM_RUNNING);
+	return vm_transition(vmid, VM_IN(VM_CREATED), VM_RUNNING);
 }
 
 s64 mem_vm_stop(u32 vmid)
 {
 	/* From any state: stopping an off VM again is no change. */
-	return vm_transition(vmid, (1U << VM_CREATED) | (1U << VM_RUNNING) | (1U << VM_OFF),
+	return vm_transition(vmid, VM_IN(VM_CREATED) | VM_IN(VM_RUNNING) | VM_IN(VM_OFF),
 			     VM_OFF);
 }
 
@@ -317,7 +239,7 @@ bool mem_vm_enter(u32 vmid)
 	if (vmid == 0 || vmid > CONFIG_MAX_VMS) {
 		return false;
 	}
-	vm = slot(vmid);
+	vm = mem_vm_slot(vmid);
 	/* Off already: not even counted for a moment (a clear or destroy
 	 * after the stop must not see a count it could take for a vCPU). */
 	if (__atomic_load_n(&vm->state, __ATOMIC_SEQ_CST) != VM_RUNNING) {
@@ -338,9 +260,7 @@ void mem_vm_leave(u32 vmid)
 
 u32 mem_vm_loaded(u32 vmid)
 {
-	return vmid != 0 && vmid <= CONFIG_MAX_VMS
-		       ? __atomic_load_n(&slot(vmid)->loaded, __ATOMIC_SEQ_CST)
-		       : 0;
+	return vmid != 0 && vmid <= CONFIG_MAX_VMS ? vm_loaded(mem_vm_slot(vmid)) : 0;
 }
 
 void mem_vm_flush(u32 vmid)
@@ -354,11 +274,13 @@ void mem_vm_flush(u32 vmid)
 
 /* ------------------------------------------------- prot_and_map ---- */
 
-s64 mem_prot_and_map(u32 vmid, u64 gpa, u64 pte, u64 level)
+s64 mem_prot_and_map(u32 vmid, ipa_t ipa, u64 pte, u64 level)
 {
 	struct vm *vm;
-	u64 pa = pte & PTE_ADDR_MASK;
-	pfn_t pfn = pa >> PAGE_SHIFT;
+	pa_t pa = pa_of(pte & PTE_ADDR_MASK);
+	pfn_t pfn = pa_pfn(pa);
+	ipa_t at_host = mem_host_ipa(pa); /* where the VMM reaches the frames */
+	u64 gfn = gfn_val(ipa_gfn(ipa));
 	u64 n = level == 2 ? PAGES_PER_BLOCK : 1;
 	u64 size = n << PAGE_SHIFT;
 	u64 mapped = 0;
@@ -366,27 +288,22 @@ s64 mem_prot_and_map(u32 vmid, u64 gpa, u64 pte, u64 level)
 	u64 vm_cost;
 	bool flush = false;
 	bool given = false;
-	s64 ret = HV_OK;
+	s64 ret;
 
 	spin_lock(&mem_lock);
-	vm = mem_vm_of(vmid);
-	/* Decode: arguments, then every frame, then the VM's map. */
-	if (vm == NULL) {
-		ret = HV_E_NOT_FOUND;
+	/* Decode: the VM, the arguments, then every frame, then the VM's map. */
+	ret = mem_vm_find(vmid, VM_IN(VM_CREATED) | VM_IN(VM_RUNNING), &vm);
+	if (ret != HV_OK) {
 		goto out;
 	}
-	if (vm->state != VM_CREATED && vm->state != VM_RUNNING) {
-		ret = HV_E_BUSY;
-		goto out;
-	}
-	if ((level != 2 && level != 3) || !IS_ALIGNED(gpa, size) ||
-	    !IS_ALIGNED(pa, size) || pfn == 0 || !mem_vm_ram_holds(vm, gpa, size)) {
+	if ((level != 2 && level != 3) || !IS_ALIGNED(ipa_val(ipa), size) ||
+	    !IS_ALIGNED(pa_val(pa), size) || pfn_val(pfn) == 0 ||
+	    !mem_vm_ram_holds(vm, ipa, size)) {
 		ret = HV_E_INVALID;
 		goto out;
 	}
 	for (u64 i = 0; i < n; i++) {
-		const struct s2page *p = mem_page_of(pfn + i);
-		u32 gfn = (u32)((gpa >> PAGE_SHIFT) + i);
+		const struct s2page *p = mem_page_of(pfn_add(pfn, i));
 
 		if (p == NULL) {
 			ret = HV_E_INVALID; /* not RAM */
@@ -399,22 +316,22 @@ s64 mem_prot_and_map(u32 vmid, u64 gpa, u64 pte, u64 level)
 			}
 			/* A 4 KiB page inside a VMM block splits it; a 2 MiB
 			 * request removes the block or the pages whole. */
-			host_cost += n == 1 ? pgt_unmap_cost(&m.host, pa) : 0;
-		} else if (p->owner != vmid || p->gfn != gfn) {
+			host_cost += n == 1 ? pgt_unmap_cost(&m.host, at_host) : 0;
+		} else if (p->owner != vmid || p->gfn != (u32)(gfn + i)) {
 			ret = HV_E_DENIED; /* the hyp's, another VM's, or elsewhere */
 			goto out;
 		}
 	}
 	for (u64 i = 0; i < n; i++) {
-		paddr_t out_pa;
+		pa_t out_pa;
 		u64 attrs;
 		u32 l;
 
-		if (!pgt_walk(&vm->s2, gpa + (i << PAGE_SHIFT), &out_pa, &attrs, &l)) {
+		if (!pgt_walk(&vm->s2, ipa_add(ipa, i << PAGE_SHIFT), &out_pa, &attrs, &l)) {
 			continue;
 		}
-		if (out_pa != pa + (i << PAGE_SHIFT)) {
-			ret = HV_E_BUSY; /* gpa maps a different frame */
+		if (pa_val(out_pa) != pa_val(pa) + (i << PAGE_SHIFT)) {
+			ret = HV_E_BUSY; /* ipa maps a different frame */
 			goto out;
 		}
 		mapped++;
@@ -423,12 +340,12 @@ s64 mem_prot_and_map(u32 vmid, u64 gpa, u64 pte, u64 level)
 		ret = HV_E_BUSY; /* partly mapped: unmap first */
 		goto out;
 	}
-	if (mapped == 0 && level == 2 && pgt_map_cost(&vm->s2, gpa, 3) == 0) {
+	if (mapped == 0 && level == 2 && pgt_map_cost(&vm->s2, ipa, 3) == 0) {
 		/* A page table is still in the way (only after a clear). */
 		ret = HV_E_BUSY;
 		goto out;
 	}
-	vm_cost = mapped == 0 ? pgt_map_cost(&vm->s2, gpa, (u32)level) : 0;
+	vm_cost = mapped == 0 ? pgt_map_cost(&vm->s2, ipa, (u32)level) : 0;
 	/* Each table within its limit, and both from the one pool. */
 	if (host_cost > pgt_pages_available(&m.host) ||
 	    vm_cost > pgt_pages_available(&vm->s2) || host_cost + vm_cost > m.pool.nfree) {
@@ -439,28 +356,28 @@ s64 mem_prot_and_map(u32 vmid, u64 gpa, u64 pte, u64 level)
 	 * frames are cleaned, so it writes none of them again), cleaned, then
 	 * in the VM's map. */
 	if (n > 1) {
-		paddr_t hpa;
+		pa_t hpa;
 		u64 hattrs;
 		u32 hl;
 
-		if (pgt_walk(&m.host, pa, &hpa, &hattrs, &hl) && hl < 3) {
-			pgt_unmap_leaf(&m.host, pa);
+		if (pgt_walk(&m.host, at_host, &hpa, &hattrs, &hl) && hl < 3) {
+			pgt_unmap_leaf(&m.host, at_host);
 			flush = true;
 		}
 	}
 	for (u64 i = 0; i < n; i++) {
-		struct s2page *p = mem_page_of(pfn + i);
+		struct s2page *p = mem_page_of(pfn_add(pfn, i));
 
 		if (p->owner == HV_OWNER_HOST) {
-			set_owner(p, vmid, 0, (u32)((gpa >> PAGE_SHIFT) + i));
-			flush = mem_host_unmap(pfn + i) || flush;
+			set_owner(p, vmid, 0, gfn_of(gfn + i));
+			flush = mem_host_unmap(pfn_add(pfn, i)) || flush;
 			given = true;
 		} else if (p->count == COUNT_INVALID) {
 			p->count = 0;
 		}
 	}
 	if (flush && n == 1) {
-		arch_s2_tlb_inval_ipa(mem_vttbr_of(0), pa);
+		arch_s2_tlb_inval_ipa(mem_vttbr_of(0), at_host);
 	} else if (flush) {
 		arch_s2_tlb_inval_vmid(mem_vttbr_of(0));
 	}
@@ -468,11 +385,11 @@ s64 mem_prot_and_map(u32 vmid, u64 gpa, u64 pte, u64 level)
 		/* The previous owner's data out of the caches into memory, for
 		 * a VM that reads it without caches; no stale instructions. */
 		for (u64 i = 0; i < n; i++) {
-			arch_clean_frame(pa + (i << PAGE_SHIFT));
+			arch_clean_frame(pfn_pa(pfn_add(pfn, i)));
 		}
 		arch_icache_inval_all();
 	}
-	if (mapped == 0 && pgt_map(&vm->s2, gpa, pa, (u32)level, VM_ATTRS) != 0) {
+	if (mapped == 0 && pgt_map(&vm->s2, ipa, pa, (u32)level, VM_ATTRS) != HV_OK) {
 		MEM_BUG("VM map after a successful check");
 	}
 out:
@@ -488,26 +405,27 @@ out:
  * each out of the VM's stage 2, the second scrubs it and gives it back.
  * Returns whether there was any.
  */
-static bool clear_pass(struct vm *vm, u32 vmid, u64 pfn, u64 num, bool scrub)
+static bool clear_pass(struct vm *vm, u32 vmid, pfn_t pfn, u64 num, bool scrub)
 {
 	bool any = false;
 
 	for (u32 b = 0; b < m.num_banks; b++) {
 		const struct bank *bk = &m.banks[b];
-		pfn_t lo = MAX(pfn, bk->base);
-		pfn_t hi = MIN(pfn + num, bk->base + bk->num);
+		u64 base = pfn_val(bk->base);
+		u64 lo = MAX(pfn_val(pfn), base);
+		u64 hi = MIN(pfn_val(pfn) + num, base + bk->num);
 
-		for (pfn_t p = lo; p < hi; p++) {
-			struct s2page *pg = &bk->pages[p - bk->base];
+		for (u64 p = lo; p < hi; p++) {
+			struct s2page *pg = &bk->pages[p - base];
 
 			if (pg->owner != vmid) {
 				continue;
 			}
 			if (scrub) {
-				arch_scrub_frame(p << PAGE_SHIFT);
-				set_owner(pg, HV_OWNER_HOST, 0, 0);
+				arch_scrub_frame(pfn_pa(pfn_of(p)));
+				set_owner(pg, HV_OWNER_HOST, 0, gfn_of(0));
 			} else {
-				pgt_unmap_leaf(&vm->s2, (u64)pg->gfn << PAGE_SHIFT);
+				pgt_unmap_leaf(&vm->s2, gfn_ipa(gfn_of(pg->gfn)));
 			}
 			any = true;
 		}
@@ -515,20 +433,17 @@ static bool clear_pass(struct vm *vm, u32 vmid, u64 pfn, u64 num, bool scrub)
 	return any;
 }
 
-s64 mem_clear_vm_range(u32 vmid, u64 pfn, u64 num)
+s64 mem_clear_vm_range(u32 vmid, pfn_t pfn, u64 num)
 {
+	u64 end = pfn_val(pfn) + num;
 	struct vm *vm;
-	s64 ret = HV_OK;
+	s64 ret;
 
 	spin_lock(&mem_lock);
-	vm = mem_vm_of(vmid);
-	if (vm == NULL) {
-		ret = HV_E_NOT_FOUND;
-	} else if (!vm_quiet(vm)) {
-		ret = HV_E_BUSY; /* running, or a vCPU still on a CPU */
-	} else if (pfn + num < pfn || ((pfn + num) >> (52 - PAGE_SHIFT)) != 0) {
+	ret = find_quiet(vmid, &vm);
+	if (ret == HV_OK && (end < pfn_val(pfn) || (end >> (52 - PAGE_SHIFT)) != 0)) {
 		ret = HV_E_INVALID;
-	} else if (clear_pass(vm, vmid, pfn, num, false)) {
+	} else if (ret == HV_OK && clear_pass(vm, vmid, pfn, num, false)) {
 		/* Every frame is out of the VM's map and its TLB entries are
 		 * gone before any is scrubbed: nothing can write a frame after
 		 * its scrub through an entry still cached. */

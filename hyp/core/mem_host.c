@@ -29,12 +29,12 @@ s64 mem_info(u64 owner, u64 out[3])
 	return ret;
 }
 
-s64 mem_page_info(u64 pfn, u64 out[3])
+s64 mem_page_info(pfn_t pfn, u64 out[3])
 {
 	const struct s2page *p;
 
 	spin_lock(&mem_lock);
-	p = pfn >> (52 - PAGE_SHIFT) == 0 ? mem_page_of(pfn) : NULL;
+	p = pfn_val(pfn) >> (52 - PAGE_SHIFT) == 0 ? mem_page_of(pfn) : NULL;
 	out[0] = p != NULL ? p->owner : HV_OWNER_NOT_RAM;
 	out[1] = p != NULL ? p->count : 0;
 	out[2] = p != NULL ? p->gfn : 0;
@@ -42,21 +42,21 @@ s64 mem_page_info(u64 pfn, u64 out[3])
 	return HV_OK;
 }
 
-bool mem_host_owns(paddr_t pa)
+bool mem_host_owns(pa_t pa)
 {
 	const struct s2page *p;
 	bool owned;
 
 	spin_lock(&mem_lock);
-	p = mem_page_of(pa >> PAGE_SHIFT);
+	p = mem_page_of(pa_pfn(pa));
 	owned = p != NULL && p->owner == HV_OWNER_HOST;
 	spin_unlock(&mem_lock);
 	return owned;
 }
 
-bool mem_vm_maps(u32 vmid, u64 ipa)
+bool mem_vm_maps(u32 vmid, ipa_t ipa)
 {
-	paddr_t pa;
+	pa_t pa;
 	u64 attrs;
 	u32 level;
 	bool mapped;
@@ -70,24 +70,24 @@ bool mem_vm_maps(u32 vmid, u64 ipa)
 
 /* ------------------------------------------------- host faults ---- */
 
-static bool in_dev(u64 a)
+static bool in_dev(pa_t pa)
 {
 	for (u32 i = 0; i < m.num_dev; i++) {
-		if (region_contains(&m.dev[i], a, 1)) {
+		if (region_contains(&m.dev[i], pa, 1)) {
 			return true;
 		}
 	}
 	return false;
 }
 
-/* Whether the VMM may map a whole 2 MiB block of its own RAM at `a`. */
-static bool host_block_ok(u64 a)
+/* Whether the VMM may map a whole 2 MiB block of its own RAM at pa. */
+static bool host_block_ok(pa_t pa)
 {
-	const struct s2page *first = mem_page_of(a >> PAGE_SHIFT);
-	const struct s2page *last = mem_page_of((a + BLOCK_SIZE - 1) >> PAGE_SHIFT);
+	const struct s2page *first = mem_page_of(pa_pfn(pa));
+	const struct s2page *last = mem_page_of(pa_pfn(pa_add(pa, BLOCK_SIZE - 1)));
 
 	if (first == NULL || last == NULL || last - first != PAGES_PER_BLOCK - 1 ||
-	    region_overlaps(a, BLOCK_SIZE, m.host_ro.base, m.host_ro.size)) {
+	    region_overlaps(pa_val(pa), BLOCK_SIZE, m.host_ro.base, m.host_ro.size)) {
 		return false;
 	}
 	for (u32 i = 0; i < PAGES_PER_BLOCK; i++) {
@@ -98,24 +98,27 @@ static bool host_block_ok(u64 a)
 	return true;
 }
 
-s64 mem_host_fault(u64 ipa, bool write, const char **why)
+s64 mem_host_fault(ipa_t ipa, bool write, const char **why)
 {
-	u64 page = ALIGN_DOWN(ipa, PAGE_SIZE);
-	u64 block = ALIGN_DOWN(ipa, BLOCK_SIZE);
+	pa_t pa = mem_host_pa(ipa);
+	pa_t page = pa_of(ALIGN_DOWN(pa_val(pa), PAGE_SIZE));
+	pa_t block = pa_of(ALIGN_DOWN(pa_val(pa), BLOCK_SIZE));
 	const struct s2page *p;
 	u64 attrs = 0;
 	u32 level = 3;
 	s64 ret = HV_OK;
+	bool in_space;
 	int err;
 
 	spin_lock(&mem_lock);
-	p = (ipa >> m.ipa_bits) == 0 ? mem_page_of(ipa >> PAGE_SHIFT) : NULL;
+	in_space = (ipa_val(ipa) >> m.ipa_bits) == 0;
+	p = in_space ? mem_page_of(pa_pfn(pa)) : NULL;
 	if (p == NULL) {
-		if (in_dev(ipa)) {
+		if (in_dev(pa)) {
 			attrs = HOST_DEV;
 		} else {
-			*why = (ipa >> m.ipa_bits) != 0 ? "outside the IPA space"
-							: "no memory or device the VMM may use";
+			*why = !in_space ? "outside the IPA space"
+					 : "no memory or device the VMM may use";
 			ret = HV_E_DENIED;
 		}
 	} else if (p->owner == HV_OWNER_HOST) {
@@ -137,18 +140,18 @@ s64 mem_host_fault(u64 ipa, bool write, const char **why)
 		ret = HV_E_DENIED;
 	}
 	if (ret == HV_OK) {
-		err = PGT_E_EXISTS;
+		err = HV_E_BUSY;
 		if (level == 2) {
-			err = pgt_map(&m.host, block, block, 2, attrs);
+			err = pgt_map(&m.host, mem_host_ipa(block), block, 2, attrs);
 		}
-		if (err == PGT_E_EXISTS) {
+		if (err == HV_E_BUSY) {
 			/* Tables below (from an earlier split): map the page. */
-			err = pgt_map(&m.host, page, page, 3, attrs);
+			err = pgt_map(&m.host, mem_host_ipa(page), page, 3, attrs);
 		}
-		if (err == PGT_E_NOMEM) {
+		if (err == HV_E_NO_MEMORY) {
 			*why = "stage-2 table pool exhausted";
 			ret = HV_E_NO_MEMORY;
-		} else if (err != 0) {
+		} else if (err != HV_OK) {
 			*why = "stage-2 mapping conflict";
 			ret = HV_E_DENIED;
 		} else if (write && attrs == HOST_RO) {
@@ -175,16 +178,16 @@ s64 mem_host_fault(u64 ipa, bool write, const char **why)
 
 bool mem_host_unmap(pfn_t pfn)
 {
-	u64 pa = pfn << PAGE_SHIFT;
+	ipa_t at = mem_host_ipa(pfn_pa(pfn));
 	struct pgt_bbm b;
 	int r;
 
-	while ((r = pgt_split_break(&m.host, pa, &b)) == 1) {
-		arch_s2_tlb_inval_ipa(mem_vttbr_of(0), b.va);
+	while ((r = pgt_split_break(&m.host, at, &b)) == 1) {
+		arch_s2_tlb_inval_ipa(mem_vttbr_of(0), b.ipa);
 		pgt_bbm_make(&m.host, &b);
 	}
 	if (r == 0) {
-		r = pgt_unmap_page(&m.host, pa);
+		r = pgt_unmap_page(&m.host, at);
 	}
 	if (r < 0) {
 		MEM_BUG("VMM unmap after a successful check");
@@ -194,14 +197,15 @@ bool mem_host_unmap(pfn_t pfn)
 
 /* The level-3 table of the region at block, if the VMM's own again, goes:
  * the region is one block again (what a fault there would map). */
-static void host_merge(u64 block)
+static void host_merge(pa_t block)
 {
+	ipa_t at = mem_host_ipa(block);
 	struct pgt_bbm b;
 
-	if (pgt_map_cost(&m.host, block, 3) != 0 || !host_block_ok(block)) {
+	if (pgt_map_cost(&m.host, at, 3) != 0 || !host_block_ok(block)) {
 		return; /* no table there, or not all the VMM's */
 	}
-	if (pgt_merge_break(&m.host, block, block, HOST_RAM, &b) != 1) {
+	if (pgt_merge_break(&m.host, at, block, HOST_RAM, &b) != 1) {
 		MEM_BUG("VMM table merge");
 	}
 	arch_s2_tlb_inval_vmid(mem_vttbr_of(0));
@@ -212,11 +216,12 @@ void mem_host_merge_range(pfn_t pfn, u64 num)
 {
 	for (u32 i = 0; i < m.num_banks; i++) {
 		const struct bank *bk = &m.banks[i];
-		pfn_t lo = MAX(pfn, bk->base);
-		pfn_t hi = MIN(pfn + num, bk->base + bk->num);
+		u64 base = pfn_val(bk->base);
+		u64 lo = MAX(pfn_val(pfn), base);
+		u64 hi = MIN(pfn_val(pfn) + num, base + bk->num);
 
-		for (pfn_t p = ALIGN_DOWN(lo, PAGES_PER_BLOCK); p < hi; p += PAGES_PER_BLOCK) {
-			host_merge(p << PAGE_SHIFT);
+		for (u64 p = ALIGN_DOWN(lo, PAGES_PER_BLOCK); p < hi; p += PAGES_PER_BLOCK) {
+			host_merge(pfn_pa(pfn_of(p)));
 		}
 	}
 }

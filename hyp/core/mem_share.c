@@ -13,19 +13,21 @@
 #include "mem_priv.h"
 
 /*
- * Walks [a, end) of the VM's map for at most HV_SHARE_STEPS steps. With
- * commit == false it checks each mapped page and returns the first error,
- * else HV_OK with *stop = where the steps ran out (end if they did not).
- * With commit == true it changes the counts of [a, *stop) and sets *flush
- * if a revoke took a page out of the VMM's map.
+ * Walks [start, *stop) of the VM's map for at most HV_SHARE_STEPS steps.
+ * With commit == false it checks each mapped page and returns the first
+ * error, else HV_OK with *stop = where the steps ran out (unchanged if
+ * they did not). With commit == true it changes the counts of
+ * [start, *stop) and sets *flush if a revoke took a page out of the VMM's
+ * map.
  */
-static s64 share_walk(struct vm *vm, u32 vmid, u64 a, u64 *stop, bool grant,
+static s64 share_walk(struct vm *vm, u32 vmid, ipa_t start, ipa_t *stop, bool grant,
 		      bool commit, bool *flush)
 {
-	u64 end = *stop;
+	ipa_t end = *stop;
+	ipa_t a = start;
 
-	for (u32 steps = 0; a < end; steps++) {
-		paddr_t pa;
+	for (u32 steps = 0; ipa_val(a) < ipa_val(end); steps++) {
+		pa_t pa;
 		u64 attrs;
 		u32 level;
 		struct s2page *p;
@@ -39,10 +41,11 @@ static s64 share_walk(struct vm *vm, u32 vmid, u64 a, u64 *stop, bool grant,
 			u64 step = UINT64_C(1) << (PAGE_SHIFT + 9 * skip);
 
 			/* pgt_map_cost counts missing levels above the page. */
-			a = skip == 0 ? a + PAGE_SIZE : ALIGN_DOWN(a, step) + step;
+			a = skip == 0 ? ipa_add(a, PAGE_SIZE)
+				      : ipa_of(ALIGN_DOWN(ipa_val(a), step) + step);
 			continue;
 		}
-		p = mem_page_of(pa >> PAGE_SHIFT);
+		p = mem_page_of(pa_pfn(pa));
 		if (p == NULL || p->owner != vmid) {
 			/* Not one of its RAM frames (a device page): outside
 			 * RAM, which share() refuses before the walk. */
@@ -61,46 +64,43 @@ static s64 share_walk(struct vm *vm, u32 vmid, u64 a, u64 *stop, bool grant,
 		} else if (--p->count == 0) {
 			/* A granted frame is never inside a VMM block (blocks
 			 * are the VMM's own frames only): nothing to split. */
-			int r = pgt_unmap_page(&m.host, pa);
+			int r = pgt_unmap_page(&m.host, mem_host_ipa(pa));
 
 			if (r < 0) {
 				MEM_BUG("revoke found a VM frame in a VMM block");
 			}
 			*flush = *flush || r == 1;
 		}
-		a += PAGE_SIZE;
+		a = ipa_add(a, PAGE_SIZE);
 	}
-	if (a > end) {
+	if (ipa_val(a) > ipa_val(end)) {
 		*stop = end; /* a skip past the end */
 	}
 	return HV_OK;
 }
 
-static s64 share(u32 vmid, u64 gpa, u64 size, bool grant)
+static s64 share(u32 vmid, ipa_t ipa, u64 size, bool grant)
 {
 	struct vm *vm;
 	u64 num = (size >> PAGE_SHIFT) + ((size & (PAGE_SIZE - 1)) != 0);
-	u64 end = gpa + (num << PAGE_SHIFT);
-	u64 stop = end;
+	ipa_t end = ipa_add(ipa, num << PAGE_SHIFT);
+	ipa_t stop = end;
 	bool flush = false;
 	s64 ret;
 
 	spin_lock(&mem_lock);
-	vm = mem_vm_of(vmid);
-	if (vm == NULL) {
-		ret = HV_E_NOT_FOUND;
-	} else if (vm->state != VM_CREATED && vm->state != VM_RUNNING) {
-		ret = HV_E_BUSY;
-	} else if (!IS_ALIGNED(gpa, PAGE_SIZE) || num == 0 ||
-		   num > vm->ram_size >> PAGE_SHIFT ||
-		   !mem_vm_ram_holds(vm, gpa, num << PAGE_SHIFT)) {
+	ret = mem_vm_find(vmid, VM_IN(VM_CREATED) | VM_IN(VM_RUNNING), &vm);
+	if (ret == HV_OK && (!IS_ALIGNED(ipa_val(ipa), PAGE_SIZE) || num == 0 ||
+			     num > vm->ram_size >> PAGE_SHIFT ||
+			     !mem_vm_ram_holds(vm, ipa, num << PAGE_SHIFT))) {
 		ret = HV_E_INVALID; /* only the VM's RAM can be shared */
-	} else {
-		ret = share_walk(vm, vmid, gpa, &stop, grant, false, &flush);
+	} else if (ret == HV_OK) {
+		ret = share_walk(vm, vmid, ipa, &stop, grant, false, &flush);
 		if (ret == HV_OK) {
-			(void)share_walk(vm, vmid, gpa, &stop, grant, true, &flush);
+			(void)share_walk(vm, vmid, ipa, &stop, grant, true, &flush);
 			/* Done, or how far: the caller goes on from there. */
-			ret = stop == end ? HV_OK : (s64)(stop - gpa);
+			ret = ipa_val(stop) == ipa_val(end) ? HV_OK
+							    : (s64)(ipa_val(stop) - ipa_val(ipa));
 		}
 		if (flush) {
 			/* Before the call returns and before a freed table
@@ -112,12 +112,12 @@ static s64 share(u32 vmid, u64 gpa, u64 size, bool grant)
 	return ret;
 }
 
-s64 mem_grant(u32 vmid, u64 gpa, u64 size)
+s64 mem_grant(u32 vmid, ipa_t ipa, u64 size)
 {
-	return share(vmid, gpa, size, true);
+	return share(vmid, ipa, size, true);
 }
 
-s64 mem_revoke(u32 vmid, u64 gpa, u64 size)
+s64 mem_revoke(u32 vmid, ipa_t ipa, u64 size)
 {
-	return share(vmid, gpa, size, false);
+	return share(vmid, ipa, size, false);
 }

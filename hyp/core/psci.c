@@ -53,7 +53,7 @@ static s64 cpu_on(struct vcpu *v, u64 mpidr, u64 entry, u64 context)
 	if (t == NULL) {
 		return PSCI_INVALID_PARAMETERS;
 	}
-	if ((entry & 3) != 0 || !mem_vm_in_ram(v->vmid, entry)) {
+	if ((entry & 3) != 0 || !mem_vm_in_ram(v->vmid, ipa_of(entry))) {
 		return PSCI_INVALID_ADDRESS;
 	}
 	spin_lock(&vcpu_lock);

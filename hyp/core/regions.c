@@ -9,12 +9,14 @@ bool region_overlaps(u64 a, u64 as, u64 b, u64 bs)
 	return as != 0 && bs != 0 && a < b + bs && b < a + as;
 }
 
-bool region_contains(const struct hv_region *r, u64 a, u64 as)
+bool region_contains(const struct hv_region *r, pa_t pa, u64 as)
 {
+	u64 a = pa_val(pa);
+
 	return a >= r->base && as <= r->size && a - r->base <= r->size - as;
 }
 
-bool region_subtract(struct hv_region *list, u32 *n, u32 max,
+s64 region_subtract(struct hv_region *list, u32 *n, u32 max,
 		     const struct hv_region *hole)
 {
 	struct hv_region out[HV_BOOT_MAX_REGIONS * 2];
@@ -31,25 +33,25 @@ bool region_subtract(struct hv_region *list, u32 *n, u32 max,
 
 		if (!region_overlaps(r0, r1 - r0, h0, h1 - h0)) {
 			if (m >= max) {
-				return false;
+				return HV_E_NO_MEMORY;
 			}
 			out[m++] = list[i];
 			continue;
 		}
 		if (r0 < h0) {
 			if (m >= max) {
-				return false;
+				return HV_E_NO_MEMORY;
 			}
 			out[m++] = (struct hv_region){ r0, h0 - r0 };
 		}
 		if (h1 < r1) {
 			if (m >= max) {
-				return false;
+				return HV_E_NO_MEMORY;
 			}
 			out[m++] = (struct hv_region){ h1, r1 - h1 };
 		}
 	}
 	memcpy(list, out, m * sizeof(out[0]));
 	*n = m;
-	return true;
+	return HV_OK;
 }

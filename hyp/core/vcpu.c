@@ -123,8 +123,8 @@ s64 vcpu_init(u32 vmid, u64 index, u64 entry, u64 x0)
 		ret = HV_E_BUSY;
 	} else if (another_on(v)) {
 		ret = HV_E_BUSY; /* one boot vCPU: the guest starts the others */
-	} else if ((entry & 3) != 0 || !mem_vm_in_ram(vmid, entry) ||
-		   !mem_vm_maps(vmid, entry)) {
+	} else if ((entry & 3) != 0 || !mem_vm_in_ram(vmid, ipa_of(entry)) ||
+		   !mem_vm_maps(vmid, ipa_of(entry))) {
 		ret = HV_E_DENIED; /* must start in memory the VM owns */
 	} else {
 		vcpu_reset(v, entry, x0);

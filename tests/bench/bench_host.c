@@ -58,33 +58,33 @@ static void round_once(void)
 	}
 	/* The VMM has its memory mapped, as after loading a guest image. */
 	for (u64 a = FIRST_PAGE; a < FIRST_PAGE + PAGES * PAGE_SIZE; a += BLOCK_SIZE) {
-		must(mem_host_fault(a, true, &why), "host fault");
+		must(mem_host_fault(ipa_of(a), true, &why), "host fault");
 	}
 	for (u32 i = 0; i < 64; i++) {
-		TIMED(NUL, mem_page_info(i, info));
+		TIMED(NUL, mem_page_info(pfn_of(i), info));
 	}
 	must(fake_vm_create(&vmid, false), "create");
 	for (u32 i = 0; i < PAGES; i++) {
-		TIMED(MAP4K, mem_prot_and_map(vmid, i * PAGE_SIZE,
+		TIMED(MAP4K, mem_prot_and_map(vmid, ipa_of(i * PAGE_SIZE),
 					      FIRST_PAGE + i * PAGE_SIZE, 3));
 	}
 	for (u32 i = 0; i < BLOCKS; i++) {
-		TIMED(MAP2M, mem_prot_and_map(vmid, (u64)(i + 1) << 30,
+		TIMED(MAP2M, mem_prot_and_map(vmid, ipa_of((u64)(i + 1) << 30),
 					      FIRST_BLOCK + i * BLOCK_SIZE, 2));
 	}
 	for (u32 i = 0; i < PAGES; i++) {
-		TIMED(GRANT, mem_grant(vmid, i * PAGE_SIZE, PAGE_SIZE));
+		TIMED(GRANT, mem_grant(vmid, ipa_of(i * PAGE_SIZE), PAGE_SIZE));
 	}
 	for (u32 i = 0; i < PAGES; i++) {
-		TIMED(REVOKE, mem_revoke(vmid, i * PAGE_SIZE, PAGE_SIZE));
+		TIMED(REVOKE, mem_revoke(vmid, ipa_of(i * PAGE_SIZE), PAGE_SIZE));
 	}
 	must(mem_vm_stop(vmid), "stop");
 	for (u32 i = 0; i < PAGES; i++) {
-		TIMED(CLEAR4K, mem_clear_vm_range(vmid, (FIRST_PAGE >> PAGE_SHIFT) + i, 1));
+		TIMED(CLEAR4K, mem_clear_vm_range(vmid, pfn_of((FIRST_PAGE >> PAGE_SHIFT) + i), 1));
 	}
 	for (u32 i = 0; i < BLOCKS; i++) {
 		TIMED(CLEAR2M, mem_clear_vm_range(vmid,
-						  (FIRST_BLOCK >> PAGE_SHIFT) + i * 512, 512));
+						  pfn_of((FIRST_BLOCK >> PAGE_SHIFT) + i * 512), 512));
 	}
 	must(mem_vm_destroy(vmid), "destroy");
 }

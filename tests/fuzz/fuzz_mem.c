@@ -86,12 +86,12 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 		case 4:
 		case 5:
 			vmid = pick_vmid(&in);
-			r = mem_prot_and_map(vmid, pick_gpa(&in), pick_pa(&in),
+			r = mem_prot_and_map(vmid, ipa_of(pick_gpa(&in)), pick_pa(&in),
 					     2 + take(&in, 1) % 3 / 2);
 			break;
 		case 6:
 			vmid = pick_vmid(&in);
-			r = mem_clear_vm_range(vmid, pick_pa(&in) >> PAGE_SHIFT,
+			r = mem_clear_vm_range(vmid, pfn_of(pick_pa(&in) >> PAGE_SHIFT),
 					       take(&in, 1) & 1 ? take(&in, 8) : take(&in, 2));
 			break;
 		case 7:
@@ -99,7 +99,7 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 			vmid = pick_vmid(&in);
 			gpa = pick_gpa(&in);
 			len = take(&in, 1) & 1 ? take(&in, 8) : take(&in, 3);
-			r = op == 7 ? mem_grant(vmid, gpa, len) : mem_revoke(vmid, gpa, len);
+			r = op == 7 ? mem_grant(vmid, ipa_of(gpa), len) : mem_revoke(vmid, ipa_of(gpa), len);
 			/* Steps ran out: done that far, whole pages, less than len. */
 			if (r > 0 && ((u64)r >= len || (r & (PAGE_SIZE - 1)) != 0)) {
 				abort();
@@ -108,7 +108,7 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 			break;
 		case 9:
 		case 10:
-			r = mem_host_fault(pick_pa(&in), take(&in, 1) & 1, &why);
+			r = mem_host_fault(ipa_of(pick_pa(&in)), take(&in, 1) & 1, &why);
 			break;
 		case 12:
 			/* a vCPU going onto a CPU (its VM must run), or off */
@@ -125,7 +125,7 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 		default:
 			r = mem_info(take(&in, 1), out);
 			if (r == HV_OK) {
-				r = mem_page_info(pick_pa(&in) >> PAGE_SHIFT, out);
+				r = mem_page_info(pfn_of(pick_pa(&in) >> PAGE_SHIFT), out);
 			}
 			break;
 		}

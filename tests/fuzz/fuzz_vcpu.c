@@ -146,7 +146,7 @@ static void finish(void)
 	for (u32 id = 1; id <= CONFIG_MAX_VMS; id++) {
 		if (mem_vm_state(id) != VM_FREE &&
 		    (vcpu_vm_stop(id) != HV_OK ||
-		     mem_clear_vm_range(id, 0, UINT64_C(1) << 39) != HV_OK ||
+		     mem_clear_vm_range(id, pfn_of(0), UINT64_C(1) << 39) != HV_OK ||
 		     vcpu_vm_destroy(id) != HV_OK)) {
 			abort();
 		}
@@ -170,18 +170,18 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 
 		switch (take(&in, 1) % 12) {
 		case 0: {
-			struct mem_vm_layout l = { RAM, RAM_SIZE, 0, 0, 0 };
+			struct mem_vm_layout l = { ipa_of(RAM), RAM_SIZE, { 0 }, { 0 }, 0 };
 
 			if (take(&in, 1) & 1) {
-				l.dev_ipa = FAKE_VM_DEV_IPA;
-				l.dev_pa = FAKE_DEV;
+				l.dev_ipa = ipa_of(FAKE_VM_DEV_IPA);
+				l.dev_pa = pa_of(FAKE_DEV);
 				l.dev_size = PAGE_SIZE;
 			}
 			r = vcpu_vm_create(&l, 0, &vmid);
 			break;
 		}
 		case 1:
-			r = mem_prot_and_map(vmid, RAM + (take(&in, 1) % 16) * PAGE_SIZE,
+			r = mem_prot_and_map(vmid, ipa_of(RAM + (take(&in, 1) % 16) * PAGE_SIZE),
 					     (HOST_FREE0 + (take(&in, 2) % 1024) * PAGE_SIZE) | 3, 3);
 			break;
 		case 2:
@@ -225,7 +225,7 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 			}
 			break;
 		case 9:
-			r = mem_clear_vm_range(vmid, 0, UINT64_C(1) << 39);
+			r = mem_clear_vm_range(vmid, pfn_of(0), UINT64_C(1) << 39);
 			if (r == HV_OK && mem_vm_loaded(vmid) != 0) {
 				abort();
 			}

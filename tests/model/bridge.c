@@ -12,6 +12,14 @@
 #include "fake_arch.h"
 #include "mem_invariants.h"
 
+/*
+ * test_model.py passes the addresses and frame numbers of the mem_* calls
+ * as 64-bit integers: ipa_t and pfn_t are one u64 in a structure, passed
+ * in a register as the integer is (x86-64 SysV and AAPCS64 alike).
+ */
+_Static_assert(sizeof(ipa_t) == sizeof(u64) && sizeof(pfn_t) == sizeof(u64),
+	       "the model passes addresses as 64-bit integers");
+
 #define NFRAMES ((FAKE_BANK0_SIZE + FAKE_BANK1_SIZE) >> PAGE_SHIFT)
 #define WINDOW_PAGES 4096U /* guest addresses the test uses: [0, 16 MiB) */
 
@@ -33,7 +41,7 @@ s64 bridge_vm_leave(u32 vmid);
 
 int bridge_init(u32 pool, u32 host_limit, u32 vm_limit)
 {
-	return fake_machine_init(pool, host_limit, vm_limit);
+	return (int)fake_machine_init(pool, host_limit, vm_limit);
 }
 
 u32 bridge_nframes(void)
@@ -74,7 +82,7 @@ static s64 pfn_index(u64 pfn)
 void bridge_dump_pages(u8 *owner, u8 *count, u32 *gfn)
 {
 	for (u32 i = 0; i < NFRAMES; i++) {
-		const struct s2page *p = mem_page(frame_index_pfn(i));
+		const struct s2page *p = mem_page(pfn_of(frame_index_pfn(i)));
 
 		owner[i] = p->owner;
 		count[i] = p->count;
@@ -170,7 +178,8 @@ int bridge_invariants(void)
 /* mem_vm_create with the vmid folded into the result: vmid or error. */
 s64 bridge_vm_create(void)
 {
-	const struct mem_vm_layout l = { 0, MODEL_RAM_SIZE, MODEL_DEV_IPA, FAKE_DEV, PAGE_SIZE };
+	const struct mem_vm_layout l = { ipa_of(0), MODEL_RAM_SIZE, ipa_of(MODEL_DEV_IPA),
+					 pa_of(FAKE_DEV), PAGE_SIZE };
 	u32 vmid = 0;
 	s64 r = mem_vm_create(&l, &vmid);
 

@@ -13,7 +13,7 @@ CORE_DEFINES := -DCONFIG_MAX_VMS=8
 
 # The memory core (ownership, stage-2 and the VMM's tables, regions) on the
 # fake arch's simulated two-bank machine.
-CORE_MEM_SRC := $(ROOT)/hyp/core/mem.c $(ROOT)/hyp/core/mem_host.c \
+CORE_MEM_SRC := $(ROOT)/hyp/core/mem.c $(ROOT)/hyp/core/mem_host.c $(ROOT)/hyp/core/mem_state.c \
 	$(ROOT)/hyp/core/mem_share.c $(ROOT)/hyp/core/regions.c \
 	$(ROOT)/lib/pgtable.c $(ROOT)/lib/fmt.c $(SUPPORT)/fake_arch.c
 # The invariants checked after every action of the memory core.

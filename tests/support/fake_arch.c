@@ -43,9 +43,6 @@ u32 fake_pool_pages(void)
 static void log_event(enum fake_op op, u64 vttbr, u64 addr)
 {
 	struct fake_event *e;
-	paddr_t pa;
-	u64 attrs;
-	u32 level = 0;
 
 	if (fake_num_events == FAKE_EVENTS_MAX) {
 		return;
@@ -54,22 +51,22 @@ static void log_event(enum fake_op op, u64 vttbr, u64 addr)
 	e->op = op;
 	e->vttbr = vttbr;
 	e->addr = addr;
-	e->watch_level = pgt_walk(mem_host_s2(), fake_watch_ipa, &pa, &attrs, &level) ? level : 0;
+	e->watch_level = fake_watch_level();
 }
 
 u32 fake_watch_level(void)
 {
-	paddr_t pa;
+	pa_t pa;
 	u64 attrs;
 	u32 level = 0;
 
-	return pgt_walk(mem_host_s2(), fake_watch_ipa, &pa, &attrs, &level) ? level : 0;
+	return pgt_walk(mem_host_s2(), ipa_of(fake_watch_ipa), &pa, &attrs, &level) ? level : 0;
 }
 
-void arch_s2_tlb_inval_ipa(u64 vttbr, u64 ipa)
+void arch_s2_tlb_inval_ipa(u64 vttbr, ipa_t ipa)
 {
 	fake_tlb_ipa_count++;
-	log_event(FAKE_TLBI_IPA, vttbr, ipa);
+	log_event(FAKE_TLBI_IPA, vttbr, ipa_val(ipa));
 }
 
 void arch_s2_tlb_inval_vmid(u64 vttbr)
@@ -81,30 +78,31 @@ void arch_s2_tlb_inval_vmid(u64 vttbr)
 /* Index of a frame among all the banks' frames, or -1. */
 static s64 frame_index(pfn_t pfn)
 {
+	u64 f = pfn_val(pfn);
 	s64 i = 0;
 
 	for (int b = 0; b < 2; b++) {
 		u64 base = fake_banks[b].base >> PAGE_SHIFT;
 		u64 num = fake_banks[b].size >> PAGE_SHIFT;
 
-		if (pfn >= base && pfn - base < num) {
-			return i + (s64)(pfn - base);
+		if (f >= base && f - base < num) {
+			return i + (s64)(f - base);
 		}
 		i += (s64)num;
 	}
 	return -1;
 }
 
-void arch_clean_frame(paddr_t pa)
+void arch_clean_frame(pa_t pa)
 {
-	s64 i = frame_index(pa >> PAGE_SHIFT);
+	s64 i = frame_index(pa_pfn(pa));
 
-	if (i < 0 || (pa & (PAGE_SIZE - 1)) != 0) {
+	if (i < 0 || (pa_val(pa) & (PAGE_SIZE - 1)) != 0) {
 		abort(); /* the core cleaned something that is not a RAM frame */
 	}
 	cleaned[i] = 1;
 	fake_clean_count++;
-	log_event(FAKE_CLEAN, 0, pa);
+	log_event(FAKE_CLEAN, 0, pa_val(pa));
 }
 
 void arch_icache_inval_all(void)
@@ -122,19 +120,21 @@ bool fake_frame_cleaned(pfn_t pfn)
 
 u8 *fake_frame(pfn_t pfn)
 {
+	u64 f = pfn_val(pfn);
+
 	for (int i = 0; i < 2; i++) {
 		u64 base = fake_banks[i].base >> PAGE_SHIFT;
 
-		if (pfn >= base && pfn - base < fake_banks[i].size >> PAGE_SHIFT) {
-			return bank_mem[i] + ((pfn - base) << PAGE_SHIFT);
+		if (f >= base && f - base < fake_banks[i].size >> PAGE_SHIFT) {
+			return bank_mem[i] + ((f - base) << PAGE_SHIFT);
 		}
 	}
 	return NULL;
 }
 
-void arch_scrub_frame(paddr_t pa)
+void arch_scrub_frame(pa_t pa)
 {
-	u8 *f = fake_frame(pa >> PAGE_SHIFT);
+	u8 *f = fake_frame(pa_pfn(pa));
 
 	if (f == NULL) {
 		abort(); /* the core scrubbed something that is not RAM */
@@ -145,7 +145,7 @@ void arch_scrub_frame(paddr_t pa)
 	}
 }
 
-int fake_machine_init(u32 pool_pages, u32 host_limit, u32 vm_limit)
+s64 fake_machine_init(u32 pool_pages, u32 host_limit, u32 vm_limit)
 {
 	struct mem_config c;
 
@@ -197,11 +197,11 @@ void fake_reset_log(void)
 
 s64 fake_vm_create(u32 *vmid, bool with_dev)
 {
-	struct mem_vm_layout l = { .ram_base = 0, .ram_size = FAKE_VM_RAM_SIZE };
+	struct mem_vm_layout l = { .ram_base = ipa_of(0), .ram_size = FAKE_VM_RAM_SIZE };
 
 	if (with_dev) {
-		l.dev_ipa = FAKE_VM_DEV_IPA;
-		l.dev_pa = FAKE_DEV;
+		l.dev_ipa = ipa_of(FAKE_VM_DEV_IPA);
+		l.dev_pa = pa_of(FAKE_DEV);
 		l.dev_size = PAGE_SIZE;
 	}
 	return mem_vm_create(&l, vmid);

@@ -59,7 +59,7 @@ u32 fake_watch_level(void);
 s64 fake_vm_create(u32 *vmid, bool with_dev);
 
 /** Resets the memory state to a fresh machine; returns mem_init's result. */
-int fake_machine_init(u32 pool_pages, u32 host_limit, u32 vm_limit);
+s64 fake_machine_init(u32 pool_pages, u32 host_limit, u32 vm_limit);
 /** Pages in the table pool of the current machine. */
 u32 fake_pool_pages(void);
 /** The simulated contents of a RAM frame, or NULL. */

@@ -27,12 +27,12 @@ static void fail(const char *what, u64 pfn)
 	violations++;
 }
 
-static bool walk(const struct pgtable *pt, u64 va, paddr_t *pa)
+static bool walk(const struct pgtable *pt, ipa_t ipa, pa_t *pa)
 {
 	u64 attrs;
 	u32 level;
 
-	return pt != NULL && pgt_walk(pt, va, pa, &attrs, &level);
+	return pt != NULL && pgt_walk(pt, ipa, pa, &attrs, &level);
 }
 
 /* Checks one leaf of the VMM's (vmid 0) or a VM's stage 2. */
@@ -45,7 +45,7 @@ static void check_leaf(u32 vmid, u64 gfn, u64 desc, u64 pages)
 		return;
 	}
 	for (u64 i = 0; i < pages; i++) {
-		const struct s2page *p = mem_page(pfn + i);
+		const struct s2page *p = mem_page(pfn_of(pfn + i));
 
 		if (vmid != 0) {
 			if (p == NULL && pfn + i == FAKE_DEV >> PAGE_SHIFT) {
@@ -138,8 +138,8 @@ static void check_vm_leaves(const struct pgtable *s2, u32 vmid)
  * bank, none of them the read-only bundle: a region it maps as a block. */
 static bool region_whole(u64 pfn)
 {
-	const struct s2page *first = mem_page(pfn);
-	const struct s2page *last = mem_page(pfn + PTES_PER_TABLE - 1);
+	const struct s2page *first = mem_page(pfn_of(pfn));
+	const struct s2page *last = mem_page(pfn_of(pfn + PTES_PER_TABLE - 1));
 
 	if (first == NULL || last == NULL || last - first != PTES_PER_TABLE - 1 ||
 	    ((pfn << PAGE_SHIFT) < FAKE_RO + FAKE_RO_SIZE &&
@@ -190,8 +190,8 @@ static void check_host_tables(void)
 /* Counts a frame's owner and checks its record against the VM's map. */
 static void check_frame(u64 pfn, u64 *per_owner)
 {
-	const struct s2page *p = mem_page(pfn);
-	paddr_t pa;
+	const struct s2page *p = mem_page(pfn_of(pfn));
+	pa_t pa;
 
 	if (p == NULL) {
 		fail("a frame of the machine has no record", pfn);
@@ -206,8 +206,8 @@ static void check_frame(u64 pfn, u64 *per_owner)
 		fail("a frame owned by no VM in use", pfn);
 	} else {
 		per_owner[p->owner]++;
-		if (walk(mem_vm_s2(p->owner), (u64)p->gfn << PAGE_SHIFT, &pa) &&
-		    pa != pfn << PAGE_SHIFT) {
+		if (walk(mem_vm_s2(p->owner), gfn_ipa(gfn_of(p->gfn)), &pa) &&
+		    pa_val(pa) != pfn << PAGE_SHIFT) {
 			fail("a VM's gfn maps another frame", pfn);
 		}
 	}

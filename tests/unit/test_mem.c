@@ -1,8 +1,9 @@
 /*
- * hyp/core/pgtable.c and hyp/core/mem.c on the simulated machine of
- * fake_arch.c: page-table map, walk, split and teardown; each ownership
- * operation's accepted and refused cases as action/result tables, with the
- * invariants of docs/security.md checked after every action.
+ * lib/pgtable.c and the memory core (hyp/core/mem*.c) on the simulated
+ * machine of fake_arch.c: page-table map, walk, split and teardown; each
+ * ownership operation's accepted and refused cases as action/result
+ * tables, with the invariants of docs/security.md checked after every
+ * action.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -14,12 +15,22 @@
 #include "mem_invariants.h"
 #include "harness.h"
 
-#define PFN(a) ((u64)(a) >> PAGE_SHIFT)
+#define PFN(a) pa_pfn(pa_of(a))
 #define HOST_FREE0 (FAKE_BANK0 + FAKE_HYP_SIZE)        /* first host frame */
 #define BLK_A (FAKE_BANK0 + (UINT64_C(4) << 20))       /* a host 2 MiB block */
 #define PTE(pa) ((u64)(pa) | 3)
 
 /* ------------------------------------------------ page tables ---- */
+
+/* The address types are distinct: an IPA is not a physical address. */
+_Static_assert(_Generic((ipa_t){ 0 }, pa_t: 0, default: 1), "ipa_t is pa_t");
+_Static_assert(_Generic((pa_t){ 0 }, ipa_t: 0, default: 1), "pa_t is ipa_t");
+_Static_assert(_Generic((pfn_t){ 0 }, gfn_t: 0, default: 1), "pfn_t is gfn_t");
+_Static_assert(sizeof(ipa_t) == sizeof(u64) && sizeof(pa_t) == sizeof(u64),
+	       "an address is one register");
+
+#define IPA(a) ipa_of(a)
+#define PA(a) pa_of(a)
 
 TEST(pgtable_map_walk_split_destroy)
 {
@@ -28,59 +39,59 @@ TEST(pgtable_map_walk_split_destroy)
 	struct pt_pool pool;
 	struct pgtable pt;
 	struct pgt_bbm b;
-	paddr_t pa;
+	pa_t pa;
 	u64 attrs;
 	u32 level;
 
 	pt_pool_init(&pool, pool_pages, 8);
-	CHECK_EQ(pgt_init(&pt, &pool, root, 40, 6), 0);
+	CHECK_EQ(pgt_init(&pt, &pool, root, 40, 6), HV_OK);
 	CHECK_EQ(pt.root_entries, 1024);
-	CHECK_EQ(pgt_map_cost(&pt, 0x40200000, 2), 1);
-	CHECK_EQ(pgt_map(&pt, 0x40200000, 0x80200000, 2, S2_AP_RW), 0);
+	CHECK_EQ(pgt_map_cost(&pt, IPA(0x40200000), 2), 1);
+	CHECK_EQ(pgt_map(&pt, IPA(0x40200000), PA(0x80200000), 2, S2_AP_RW), HV_OK);
 	CHECK_EQ(pt.pages_used, 1);
-	CHECK(pgt_walk(&pt, 0x40212345, &pa, &attrs, &level));
-	CHECK_EQ(pa, 0x80212345);
+	CHECK(pgt_walk(&pt, IPA(0x40212345), &pa, &attrs, &level));
+	CHECK_EQ(pa_val(pa), 0x80212345);
 	CHECK_EQ(level, 2);
 	/* same mapping again: accepted; a different one: refused */
-	CHECK_EQ(pgt_map(&pt, 0x40200000, 0x80200000, 2, S2_AP_RW), 0);
-	CHECK_EQ(pgt_map(&pt, 0x40200000, 0x80400000, 2, S2_AP_RW), PGT_E_EXISTS);
-	CHECK_EQ(pgt_map(&pt, 0x40201000, 0x80201000, 3, S2_AP_RW), PGT_E_EXISTS);
+	CHECK_EQ(pgt_map(&pt, IPA(0x40200000), PA(0x80200000), 2, S2_AP_RW), HV_OK);
+	CHECK_EQ(pgt_map(&pt, IPA(0x40200000), PA(0x80400000), 2, S2_AP_RW), HV_E_BUSY);
+	CHECK_EQ(pgt_map(&pt, IPA(0x40201000), PA(0x80201000), 3, S2_AP_RW), HV_E_BUSY);
 	/* misaligned or out of range */
-	CHECK_EQ(pgt_map(&pt, 0x40001000, 0x80000000, 2, 0), PGT_E_RANGE);
-	CHECK_EQ(pgt_map(&pt, UINT64_C(1) << 40, 0x1000, 3, 0), PGT_E_RANGE);
+	CHECK_EQ(pgt_map(&pt, IPA(0x40001000), PA(0x80000000), 2, 0), HV_E_INVALID);
+	CHECK_EQ(pgt_map(&pt, IPA(UINT64_C(1) << 40), PA(0x1000), 3, 0), HV_E_INVALID);
 	/* split: page 0x40203000 goes, its 511 neighbours stay */
-	CHECK_EQ(pgt_unmap_cost(&pt, 0x40203000), 1);
-	CHECK_EQ(pgt_unmap_page(&pt, 0x40203000), PGT_E_EXISTS); /* a block */
+	CHECK_EQ(pgt_unmap_cost(&pt, IPA(0x40203000)), 1);
+	CHECK_EQ(pgt_unmap_page(&pt, IPA(0x40203000)), HV_E_BUSY); /* a block */
 	CHECK_EQ(pt.pages_used, 1);
-	CHECK_EQ(pgt_split_break(&pt, 0x40203000, &b), 1);
-	CHECK_EQ(b.va, 0x40200000);
+	CHECK_EQ(pgt_split_break(&pt, IPA(0x40203000), &b), 1);
+	CHECK_EQ(ipa_val(b.ipa), 0x40200000);
 	CHECK_EQ(b.level, 2);
-	CHECK(!pgt_walk(&pt, 0x40204000, &pa, &attrs, &level)); /* broken */
+	CHECK(!pgt_walk(&pt, IPA(0x40204000), &pa, &attrs, &level)); /* broken */
 	pgt_bbm_make(&pt, &b);
-	CHECK_EQ(pgt_split_break(&pt, 0x40203000, &b), 0); /* no block left */
-	CHECK_EQ(pgt_unmap_page(&pt, 0x40203000), 1);
-	CHECK_EQ(pgt_unmap_page(&pt, 0x40203000), 0); /* not mapped */
+	CHECK_EQ(pgt_split_break(&pt, IPA(0x40203000), &b), 0); /* no block left */
+	CHECK_EQ(pgt_unmap_page(&pt, IPA(0x40203000)), 1);
+	CHECK_EQ(pgt_unmap_page(&pt, IPA(0x40203000)), 0); /* not mapped */
 	CHECK_EQ(pt.pages_used, 2);
-	CHECK(!pgt_walk(&pt, 0x40203000, &pa, &attrs, &level));
-	CHECK(pgt_walk(&pt, 0x40204000, &pa, &attrs, &level));
-	CHECK_EQ(pa, 0x80204000);
+	CHECK(!pgt_walk(&pt, IPA(0x40203000), &pa, &attrs, &level));
+	CHECK(pgt_walk(&pt, IPA(0x40204000), &pa, &attrs, &level));
+	CHECK_EQ(pa_val(pa), 0x80204000);
 	CHECK_EQ(level, 3);
 	CHECK_EQ(attrs & S2_AP_RW, S2_AP_RW);
-	CHECK(pgt_walk(&pt, 0x40202fff, &pa, &attrs, &level) && pa == 0x80202fff);
+	CHECK(pgt_walk(&pt, IPA(0x40202fff), &pa, &attrs, &level) && pa_val(pa) == 0x80202fff);
 	/* limit: 6 pages; pool: 8 */
 	CHECK_EQ(pgt_pages_available(&pt), 4);
-	CHECK_EQ(pgt_map(&pt, UINT64_C(1) << 30, 0x1000, 3, 0), 0); /* new L3 */
-	CHECK_EQ(pgt_map(&pt, UINT64_C(2) << 30, 0x1000, 3, 0), 0); /* L2 + L3 */
+	CHECK_EQ(pgt_map(&pt, IPA(UINT64_C(1) << 30), PA(0x1000), 3, 0), HV_OK); /* new L3 */
+	CHECK_EQ(pgt_map(&pt, IPA(UINT64_C(2) << 30), PA(0x1000), 3, 0), HV_OK); /* L2 + L3 */
 	CHECK_EQ(pt.pages_used, 5);
 	/* needs two, one left: refused with nothing taken */
-	CHECK_EQ(pgt_map(&pt, UINT64_C(3) << 30, 0x1000, 3, 0), PGT_E_NOMEM);
+	CHECK_EQ(pgt_map(&pt, IPA(UINT64_C(3) << 30), PA(0x1000), 3, 0), HV_E_NO_MEMORY);
 	CHECK_EQ(pt.pages_used, 5);
 	CHECK_EQ(pool.nfree, 3);
-	CHECK_EQ(pgt_unmap_page(&pt, 0x40205000), 1); /* already split: free */
+	CHECK_EQ(pgt_unmap_page(&pt, IPA(0x40205000)), 1); /* already split: free */
 	pgt_destroy(&pt);
 	CHECK_EQ(pt.pages_used, 0);
 	CHECK_EQ(pool.nfree, 8);
-	CHECK(!pgt_walk(&pt, 0x40204000, &pa, &attrs, &level));
+	CHECK(!pgt_walk(&pt, IPA(0x40204000), &pa, &attrs, &level));
 }
 
 /* ------------------------------------------------- invariants ---- */
@@ -121,16 +132,16 @@ static s64 run(const struct action *x)
 	case DESTROY:
 		return mem_vm_destroy((u32)x->a);
 	case MAP:
-		return mem_prot_and_map((u32)x->a, x->b, x->c, x->d);
+		return mem_prot_and_map((u32)x->a, ipa_of(x->b), x->c, x->d);
 	case CLEAR:
-		return mem_clear_vm_range((u32)x->a, x->b, x->c);
+		return mem_clear_vm_range((u32)x->a, pfn_of(x->b), x->c);
 	case GRANT:
-		return mem_grant((u32)x->a, x->b, x->c);
+		return mem_grant((u32)x->a, ipa_of(x->b), x->c);
 	case REVOKE:
-		return mem_revoke((u32)x->a, x->b, x->c);
+		return mem_revoke((u32)x->a, ipa_of(x->b), x->c);
 	case HOSTR:
 	case HOSTW:
-		return mem_host_fault(x->a, x->op == HOSTW, &why);
+		return mem_host_fault(ipa_of(x->a), x->op == HOSTW, &why);
 	}
 	return -100;
 }
@@ -198,17 +209,17 @@ TEST(mem_block_split_in_vmm_stage2)
 		A(HOSTR, BLK_A + 0x5000, 0, 0, 0, HV_E_DENIED, "the donated page is gone"),
 		A(HOSTR, BLK_A + 0x6000, 0, 0, 0, HV_OK, "its neighbour stays"),
 	};
-	paddr_t pa;
+	pa_t pa;
 	u64 attrs;
 	u32 level;
 
 	CHECK_EQ(fake_machine_init(64, 32, 16), 0);
 	run_table(t, 2);
-	CHECK(pgt_walk(mem_host_s2(), BLK_A + 0x5000, &pa, &attrs, &level));
+	CHECK(pgt_walk(mem_host_s2(), IPA(BLK_A + 0x5000), &pa, &attrs, &level));
 	CHECK_EQ(level, 2);
 	run_table(t + 2, 3);
-	CHECK(!pgt_walk(mem_host_s2(), BLK_A + 0x5000, &pa, &attrs, &level));
-	CHECK(pgt_walk(mem_host_s2(), BLK_A + 0x4000, &pa, &attrs, &level));
+	CHECK(!pgt_walk(mem_host_s2(), IPA(BLK_A + 0x5000), &pa, &attrs, &level));
+	CHECK(pgt_walk(mem_host_s2(), IPA(BLK_A + 0x4000), &pa, &attrs, &level));
 	CHECK_EQ(level, 3);
 	CHECK(fake_tlb_ipa_count >= 1);
 }
@@ -252,9 +263,9 @@ TEST(mem_grant_revoke_cases)
 	run_table(t, sizeof(t) / sizeof(t[0]));
 	/* the share limit */
 	for (u32 i = 0; i < HV_MAX_SHARE_COUNT; i++) {
-		CHECK_EQ(mem_grant(1, 0x10000, 1), HV_OK);
+		CHECK_EQ(mem_grant(1, ipa_of(0x10000), 1), HV_OK);
 	}
-	CHECK_EQ(mem_grant(1, 0x10000, 1), HV_E_LIMIT);
+	CHECK_EQ(mem_grant(1, ipa_of(0x10000), 1), HV_E_LIMIT);
 	CHECK_EQ(mem_page_info(PFN(HOST_FREE0 + 0x10000), info), HV_OK);
 	CHECK_EQ(info[0], 1);
 	CHECK_EQ(info[1], HV_MAX_SHARE_COUNT);
@@ -285,14 +296,14 @@ TEST(mem_clear_destroy_balance)
 		A(CLEAR, 2, 0, 1, 0, HV_E_NOT_FOUND, "no such VM"),
 	};
 	run_table(t, 3);
-	f = fake_frame(PFN(BLK_A) + 7);
+	f = fake_frame(pfn_add(PFN(BLK_A), 7));
 	memset(f, 0xa5, PAGE_SIZE); /* the VM's data */
 	run_table(t + 3, sizeof(t) / sizeof(t[0]) - 3);
 	CHECK_EQ(mem_clear_vm_range(1, PFN(BLK_A), 256), HV_OK); /* half the block */
 	CHECK_EQ(mem_info(1, info), HV_OK);
 	CHECK_EQ(info[0], 257);
-	CHECK_EQ(mem_clear_vm_range(1, 0, UINT64_C(1) << 40), HV_E_INVALID);
-	CHECK_EQ(mem_clear_vm_range(1, 0, (UINT64_C(1) << 40) - 1), HV_OK);
+	CHECK_EQ(mem_clear_vm_range(1, pfn_of(0), UINT64_C(1) << 40), HV_E_INVALID);
+	CHECK_EQ(mem_clear_vm_range(1, pfn_of(0), (UINT64_C(1) << 40) - 1), HV_OK);
 	check_invariants();
 	CHECK_EQ(fake_scrub_count, 513);
 	for (u32 i = 0; i < PAGE_SIZE; i++) {
@@ -327,19 +338,19 @@ TEST(mem_pools_run_out_cleanly)
 	/* A VM may use 3 table pages: an L2 and two L3 tables. */
 	CHECK_EQ(fake_machine_init(64, 32, 3), 0);
 	CHECK_EQ(fake_vm_create(&vmid, false), HV_OK);
-	CHECK_EQ(mem_prot_and_map(vmid, 0, PTE(HOST_FREE0), 3), HV_OK);
-	CHECK_EQ(mem_prot_and_map(vmid, 0x200000, PTE(HOST_FREE0 + 0x1000), 3), HV_OK);
+	CHECK_EQ(mem_prot_and_map(vmid, ipa_of(0), PTE(HOST_FREE0), 3), HV_OK);
+	CHECK_EQ(mem_prot_and_map(vmid, ipa_of(0x200000), PTE(HOST_FREE0 + 0x1000), 3), HV_OK);
 	CHECK_EQ(mem_info(vmid, info), HV_OK);
 	CHECK_EQ(info[1], 3);
-	r = mem_prot_and_map(vmid, 0x400000, PTE(HOST_FREE0 + 0x2000), 3);
+	r = mem_prot_and_map(vmid, ipa_of(0x400000), PTE(HOST_FREE0 + 0x2000), 3);
 	CHECK_EQ(r, HV_E_NO_MEMORY);
 	/* nothing changed: the frame is still the VMM's */
 	CHECK_EQ(mem_page_info(PFN(HOST_FREE0 + 0x2000), info), HV_OK);
 	CHECK_EQ(info[0], HV_OWNER_HOST);
 	/* a block needs no L3 table */
-	CHECK_EQ(mem_prot_and_map(vmid, 0x600000, PTE(BLK_A), 2), HV_OK);
+	CHECK_EQ(mem_prot_and_map(vmid, ipa_of(0x600000), PTE(BLK_A), 2), HV_OK);
 	for (g = 0; g < 4 && r == HV_OK; g++) {
-		r = mem_prot_and_map(vmid, (g + 1) << 30, PTE(HOST_FREE0 + 0x3000), 3);
+		r = mem_prot_and_map(vmid, ipa_of((g + 1) << 30), PTE(HOST_FREE0 + 0x3000), 3);
 	}
 	CHECK_EQ(r, HV_E_NO_MEMORY);
 	check_invariants();
@@ -357,12 +368,12 @@ TEST(mem_prot_and_map_counts_both_tables_against_the_pool)
 	const char *why = "";
 
 	CHECK_EQ(fake_machine_init(3, 32, 32), 0);
-	CHECK_EQ(mem_host_fault(BLK_A, false, &why), HV_OK); /* a 2 MiB block: 1 table */
+	CHECK_EQ(mem_host_fault(ipa_of(BLK_A), false, &why), HV_OK); /* a 2 MiB block: 1 table */
 	CHECK_EQ(mem_info(0, info), HV_OK);
 	CHECK_EQ(info[2], 2); /* pool pages left */
 	CHECK_EQ(fake_vm_create(&vmid, false), HV_OK);
 	/* 1 page to split the VMM's block + 2 for the VM's L2 and L3 > 2 */
-	CHECK_EQ(mem_prot_and_map(vmid, 0, PTE(BLK_A + 0x1000), 3), HV_E_NO_MEMORY);
+	CHECK_EQ(mem_prot_and_map(vmid, ipa_of(0), PTE(BLK_A + 0x1000), 3), HV_E_NO_MEMORY);
 	CHECK_EQ(mem_page_info(PFN(BLK_A + 0x1000), info), HV_OK);
 	CHECK_EQ(info[0], HV_OWNER_HOST);
 	CHECK_EQ(mem_info(0, info), HV_OK);

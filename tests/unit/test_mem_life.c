@@ -15,12 +15,13 @@
 #define HOST_FREE0 (FAKE_BANK0 + FAKE_HYP_SIZE)
 #define BLK_A (FAKE_BANK0 + (UINT64_C(4) << 20))
 #define PTE(pa) ((u64)(pa) | 3)
-#define PFN(a) ((u64)(a) >> PAGE_SHIFT)
+#define PFN(a) pa_pfn(pa_of(a))
 
 static s64 create(u64 ram_base, u64 ram_size, u64 dev_ipa, u64 dev_pa, u64 dev_size,
 		  u32 *vmid)
 {
-	struct mem_vm_layout l = { ram_base, ram_size, dev_ipa, dev_pa, dev_size };
+	struct mem_vm_layout l = { ipa_of(ram_base), ram_size, ipa_of(dev_ipa), pa_of(dev_pa),
+				    dev_size };
 
 	return mem_vm_create(&l, vmid);
 }
@@ -48,9 +49,9 @@ TEST(mem_vm_create_refuses_bad_layouts_whole)
 	CHECK_EQ(mem_info(1, info), HV_E_NOT_FOUND);
 	CHECK_EQ(create(0, 0x1000000, 0x8010000, FAKE_DEV, 0x1000, &vmid), HV_OK);
 	CHECK_EQ(vmid, 1);
-	CHECK(mem_vm_in_ram(1, 0xfff000));
-	CHECK(!mem_vm_in_ram(1, 0x1000000));
-	CHECK(!mem_vm_in_ram(1, 0x8010000));
+	CHECK(mem_vm_in_ram(1, ipa_of(0xfff000)));
+	CHECK(!mem_vm_in_ram(1, ipa_of(0x1000000)));
+	CHECK(!mem_vm_in_ram(1, ipa_of(0x8010000)));
 	CHECK_EQ(mem_invariant_violations(), 0);
 }
 
@@ -85,23 +86,23 @@ TEST(mem_calls_reach_only_the_vms_ram)
 
 	CHECK_EQ(fake_machine_init(64, 32, 16), 0);
 	CHECK_EQ(create(0x40000000, 0x400000, 0, 0, 0, &vmid), HV_OK);
-	CHECK_EQ(mem_prot_and_map(vmid, 0x3ffff000, PTE(HOST_FREE0), 3), HV_E_INVALID);
-	CHECK_EQ(mem_prot_and_map(vmid, 0x40400000, PTE(HOST_FREE0), 3), HV_E_INVALID);
-	CHECK_EQ(mem_prot_and_map(vmid, 0x40400000, PTE(BLK_A), 2), HV_E_INVALID);
-	CHECK_EQ(mem_prot_and_map(vmid, 0x403ff000, PTE(HOST_FREE0), 3), HV_OK);
-	CHECK_EQ(mem_prot_and_map(vmid, 0x40000000, PTE(BLK_A), 2), HV_OK);
+	CHECK_EQ(mem_prot_and_map(vmid, ipa_of(0x3ffff000), PTE(HOST_FREE0), 3), HV_E_INVALID);
+	CHECK_EQ(mem_prot_and_map(vmid, ipa_of(0x40400000), PTE(HOST_FREE0), 3), HV_E_INVALID);
+	CHECK_EQ(mem_prot_and_map(vmid, ipa_of(0x40400000), PTE(BLK_A), 2), HV_E_INVALID);
+	CHECK_EQ(mem_prot_and_map(vmid, ipa_of(0x403ff000), PTE(HOST_FREE0), 3), HV_OK);
+	CHECK_EQ(mem_prot_and_map(vmid, ipa_of(0x40000000), PTE(BLK_A), 2), HV_OK);
 	/* a grant or revoke reaching past RAM is refused whole */
-	CHECK_EQ(mem_grant(vmid, 0x403ff000, 0x2000), HV_E_INVALID);
-	CHECK_EQ(mem_grant(vmid, 0x3ffff000, 0x2000), HV_E_INVALID);
-	CHECK_EQ(mem_grant(vmid, 0, UINT64_C(1) << 40), HV_E_INVALID);
+	CHECK_EQ(mem_grant(vmid, ipa_of(0x403ff000), 0x2000), HV_E_INVALID);
+	CHECK_EQ(mem_grant(vmid, ipa_of(0x3ffff000), 0x2000), HV_E_INVALID);
+	CHECK_EQ(mem_grant(vmid, ipa_of(0), UINT64_C(1) << 40), HV_E_INVALID);
 	CHECK_EQ(mem_page(PFN(HOST_FREE0))->count, 0);
 	/* the block's 512 pages, then (a second call) the rest */
-	CHECK_EQ(mem_grant(vmid, 0x40000000, 0x400000), 0x200000);
-	CHECK_EQ(mem_grant(vmid, 0x40200000, 0x200000), HV_OK);
+	CHECK_EQ(mem_grant(vmid, ipa_of(0x40000000), 0x400000), 0x200000);
+	CHECK_EQ(mem_grant(vmid, ipa_of(0x40200000), 0x200000), HV_OK);
 	CHECK_EQ(mem_page(PFN(HOST_FREE0))->count, 1);
-	CHECK_EQ(mem_revoke(vmid, 0x40000000, 0x400001), HV_E_INVALID);
-	CHECK_EQ(mem_revoke(vmid, 0x40000000, 0x400000), 0x200000);
-	CHECK_EQ(mem_revoke(vmid, 0x40200000, 0x200000), HV_OK);
+	CHECK_EQ(mem_revoke(vmid, ipa_of(0x40000000), 0x400001), HV_E_INVALID);
+	CHECK_EQ(mem_revoke(vmid, ipa_of(0x40000000), 0x400000), 0x200000);
+	CHECK_EQ(mem_revoke(vmid, ipa_of(0x40200000), 0x200000), HV_OK);
 	CHECK_EQ(mem_invariant_violations(), 0);
 }
 
@@ -114,15 +115,15 @@ TEST(mem_grant_over_a_device_leaf_is_refused)
 
 	CHECK_EQ(fake_machine_init(64, 32, 16), 0);
 	CHECK_EQ(fake_vm_create(&vmid, true), HV_OK);
-	CHECK_EQ(mem_prot_and_map(vmid, FAKE_VM_DEV_IPA - 0x1000, PTE(HOST_FREE0), 3), HV_OK);
-	CHECK_EQ(mem_grant(vmid, FAKE_VM_DEV_IPA, 0x1000), HV_E_INVALID);
-	CHECK_EQ(mem_revoke(vmid, FAKE_VM_DEV_IPA, 0x1000), HV_E_INVALID);
-	CHECK_EQ(mem_grant(vmid, FAKE_VM_DEV_IPA - 0x1000, 0x2000), HV_E_INVALID);
-	CHECK_EQ(mem_grant(vmid, 0, UINT64_C(1) << 40), HV_E_INVALID);
-	CHECK_EQ(mem_revoke(vmid, 0, UINT64_C(1) << 40), HV_E_INVALID);
+	CHECK_EQ(mem_prot_and_map(vmid, ipa_of(FAKE_VM_DEV_IPA - 0x1000), PTE(HOST_FREE0), 3), HV_OK);
+	CHECK_EQ(mem_grant(vmid, ipa_of(FAKE_VM_DEV_IPA), 0x1000), HV_E_INVALID);
+	CHECK_EQ(mem_revoke(vmid, ipa_of(FAKE_VM_DEV_IPA), 0x1000), HV_E_INVALID);
+	CHECK_EQ(mem_grant(vmid, ipa_of(FAKE_VM_DEV_IPA - 0x1000), 0x2000), HV_E_INVALID);
+	CHECK_EQ(mem_grant(vmid, ipa_of(0), UINT64_C(1) << 40), HV_E_INVALID);
+	CHECK_EQ(mem_revoke(vmid, ipa_of(0), UINT64_C(1) << 40), HV_E_INVALID);
 	CHECK_EQ(mem_page(PFN(HOST_FREE0))->count, 0);
 	/* the hyp answers on: the memory state is unlocked and whole */
-	CHECK_EQ(mem_grant(vmid, FAKE_VM_DEV_IPA - 0x1000, 0x1000), HV_OK);
+	CHECK_EQ(mem_grant(vmid, ipa_of(FAKE_VM_DEV_IPA - 0x1000), 0x1000), HV_OK);
 	CHECK_EQ(mem_info(vmid, info), HV_OK);
 	CHECK_EQ(info[0], 1);
 	CHECK_EQ(mem_invariant_violations(), 0);
@@ -137,7 +138,7 @@ TEST(mem_loaded_vcpus_hold_off_clear_and_destroy)
 	CHECK_EQ(fake_vm_create(&vmid, false), HV_OK);
 	CHECK(!mem_vm_enter(vmid)); /* not started */
 	CHECK_EQ(mem_vm_loaded(vmid), 0);
-	CHECK_EQ(mem_prot_and_map(vmid, 0, PTE(HOST_FREE0), 3), HV_OK);
+	CHECK_EQ(mem_prot_and_map(vmid, ipa_of(0), PTE(HOST_FREE0), 3), HV_OK);
 	CHECK_EQ(mem_vm_start(vmid), HV_OK);
 	CHECK(mem_vm_enter(vmid));
 	CHECK(mem_vm_enter(vmid));
@@ -149,14 +150,14 @@ TEST(mem_loaded_vcpus_hold_off_clear_and_destroy)
 	CHECK_EQ(mem_vm_stop(vmid), HV_OK); /* again: no change */
 	CHECK_EQ(mem_vm_start(vmid), HV_E_BUSY);
 	/* while a vCPU may still write its frames: no scrub, no destroy */
-	CHECK_EQ(mem_clear_vm_range(vmid, 0, UINT64_C(1) << 39), HV_E_BUSY);
+	CHECK_EQ(mem_clear_vm_range(vmid, pfn_of(0), UINT64_C(1) << 39), HV_E_BUSY);
 	mem_vm_leave(vmid);
-	CHECK_EQ(mem_clear_vm_range(vmid, 0, UINT64_C(1) << 39), HV_E_BUSY);
+	CHECK_EQ(mem_clear_vm_range(vmid, pfn_of(0), UINT64_C(1) << 39), HV_E_BUSY);
 	CHECK_EQ(mem_info(vmid, info), HV_OK);
 	CHECK_EQ(info[0], 1);
 	CHECK_EQ(fake_scrub_count, 0);
 	mem_vm_leave(vmid);
-	CHECK_EQ(mem_clear_vm_range(vmid, 0, UINT64_C(1) << 39), HV_OK);
+	CHECK_EQ(mem_clear_vm_range(vmid, pfn_of(0), UINT64_C(1) << 39), HV_OK);
 	CHECK_EQ(mem_vm_destroy(vmid), HV_OK);
 	CHECK(!mem_vm_enter(vmid));
 	CHECK_EQ(mem_vm_loaded(vmid), 0);
@@ -172,12 +173,12 @@ TEST(mem_clear_invalidates_before_it_scrubs)
 
 	CHECK_EQ(fake_machine_init(64, 32, 16), 0);
 	CHECK_EQ(fake_vm_create(&vmid, false), HV_OK);
-	CHECK_EQ(mem_prot_and_map(vmid, 0x200000, PTE(BLK_A), 2), HV_OK);
-	CHECK_EQ(mem_prot_and_map(vmid, 0x1000, PTE(HOST_FREE0), 3), HV_OK);
+	CHECK_EQ(mem_prot_and_map(vmid, ipa_of(0x200000), PTE(BLK_A), 2), HV_OK);
+	CHECK_EQ(mem_prot_and_map(vmid, ipa_of(0x1000), PTE(HOST_FREE0), 3), HV_OK);
 	fake_frame(PFN(BLK_A))[8] = 0x5a;
 	CHECK_EQ(mem_vm_stop(vmid), HV_OK);
 	before = fake_tlb_vmid_count;
-	CHECK_EQ(mem_clear_vm_range(vmid, 0, UINT64_C(1) << 39), HV_OK);
+	CHECK_EQ(mem_clear_vm_range(vmid, pfn_of(0), UINT64_C(1) << 39), HV_OK);
 	CHECK_EQ(fake_scrub_count, 513);
 	CHECK(fake_tlb_vmid_at_first_scrub > before);
 	CHECK_EQ(fake_frame(PFN(BLK_A))[8], 0);

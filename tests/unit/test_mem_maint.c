@@ -18,7 +18,7 @@
 #define BLK_B FAKE_BANK1
 #define BLK_C (FAKE_BANK1 + (UINT64_C(2) << 20))
 #define PTE(pa) ((u64)(pa) | 3)
-#define PFN(a) ((u64)(a) >> PAGE_SHIFT)
+#define PFN(a) pa_pfn(pa_of(a))
 
 static u64 host_tables(void)
 {
@@ -51,13 +51,13 @@ static u32 find_event(enum fake_op op, u32 from)
  * result must be whole pages short of the rest. Its last result goes to
  * *last; returns the number of calls (at most 100).
  */
-static u64 share_all(s64 (*op)(u32, u64, u64), u32 vmid, u64 gpa, u64 size, s64 *last)
+static u64 share_all(s64 (*op)(u32, ipa_t, u64), u32 vmid, u64 gpa, u64 size, s64 *last)
 {
 	u64 calls = 0;
 	s64 r = 1;
 
 	while (r > 0 && calls < 100) {
-		r = op(vmid, gpa, size);
+		r = op(vmid, ipa_of(gpa), size);
 		if (r > 0) {
 			CHECK(r < (s64)size && (r & (PAGE_SIZE - 1)) == 0);
 			gpa += (u64)r;
@@ -80,9 +80,9 @@ TEST(mem_donation_cleans_every_frame_and_the_icache)
 	CHECK_EQ(fake_vm_create(&vmid, false), HV_OK);
 	/* A 4 KiB page the VMM maps (so it leaves the VMM's map first). */
 	fake_watch_ipa = HOST_FREE0 + 0x3000;
-	CHECK_EQ(mem_host_fault(HOST_FREE0 + 0x3000, true, &(const char *){ NULL }), HV_OK);
+	CHECK_EQ(mem_host_fault(ipa_of(HOST_FREE0 + 0x3000), true, &(const char *){ NULL }), HV_OK);
 	fake_reset_log();
-	CHECK_EQ(mem_prot_and_map(vmid, 0x0, PTE(HOST_FREE0 + 0x3000), 3), HV_OK);
+	CHECK_EQ(mem_prot_and_map(vmid, ipa_of(0x0), PTE(HOST_FREE0 + 0x3000), 3), HV_OK);
 	CHECK_EQ(fake_clean_count, 1);
 	CHECK(fake_frame_cleaned(PFN(HOST_FREE0 + 0x3000)));
 	CHECK_EQ(fake_icache_count, 1);
@@ -96,10 +96,10 @@ TEST(mem_donation_cleans_every_frame_and_the_icache)
 
 	/* A 2 MiB block: all 512 frames, one I-cache invalidation. */
 	fake_reset_log();
-	CHECK_EQ(mem_prot_and_map(vmid, 0x200000, PTE(BLK_A), 2), HV_OK);
+	CHECK_EQ(mem_prot_and_map(vmid, ipa_of(0x200000), PTE(BLK_A), 2), HV_OK);
 	CHECK_EQ(fake_clean_count, PTES_PER_TABLE);
 	for (u64 i = 0; i < PTES_PER_TABLE; i++) {
-		missing += !fake_frame_cleaned(PFN(BLK_A) + i);
+		missing += !fake_frame_cleaned(pfn_add(PFN(BLK_A), i));
 	}
 	CHECK_EQ(missing, 0);
 	CHECK_EQ(fake_icache_count, 1);
@@ -107,11 +107,11 @@ TEST(mem_donation_cleans_every_frame_and_the_icache)
 
 	/* Refused calls and a repeat that changes nothing: no maintenance. */
 	fake_reset_log();
-	CHECK_EQ(mem_prot_and_map(vmid, 0x400000, PTE(FAKE_BANK0), 2), HV_E_DENIED);
-	CHECK_EQ(mem_prot_and_map(vmid, 0x1000, PTE(BLK_A), 3), HV_E_DENIED);
-	CHECK_EQ(mem_prot_and_map(vmid, 0x400000, PTE(BLK_B + 0x1000), 2), HV_E_INVALID);
-	CHECK_EQ(mem_prot_and_map(vmid, 0x0, PTE(HOST_FREE0 + 0x4000), 3), HV_E_BUSY);
-	CHECK_EQ(mem_prot_and_map(vmid, 0x200000, PTE(BLK_A), 2), HV_OK); /* again */
+	CHECK_EQ(mem_prot_and_map(vmid, ipa_of(0x400000), PTE(FAKE_BANK0), 2), HV_E_DENIED);
+	CHECK_EQ(mem_prot_and_map(vmid, ipa_of(0x1000), PTE(BLK_A), 3), HV_E_DENIED);
+	CHECK_EQ(mem_prot_and_map(vmid, ipa_of(0x400000), PTE(BLK_B + 0x1000), 2), HV_E_INVALID);
+	CHECK_EQ(mem_prot_and_map(vmid, ipa_of(0x0), PTE(HOST_FREE0 + 0x4000), 3), HV_E_BUSY);
+	CHECK_EQ(mem_prot_and_map(vmid, ipa_of(0x200000), PTE(BLK_A), 2), HV_OK); /* again */
 	CHECK_EQ(fake_clean_count, 0);
 	CHECK_EQ(fake_icache_count, 0);
 	CHECK_EQ(fake_num_events, 0);
@@ -129,18 +129,18 @@ TEST(mem_revoke_invalidates_only_what_the_vmm_mapped_once_per_call)
 
 	CHECK_EQ(fake_machine_init(64, 32, 16), 0);
 	CHECK_EQ(fake_vm_create(&vmid, false), HV_OK);
-	CHECK_EQ(mem_prot_and_map(vmid, 0x0, PTE(BLK_A), 2), HV_OK);
-	CHECK_EQ(mem_prot_and_map(vmid, 0x200000, PTE(BLK_B), 2), HV_OK);
+	CHECK_EQ(mem_prot_and_map(vmid, ipa_of(0x0), PTE(BLK_A), 2), HV_OK);
+	CHECK_EQ(mem_prot_and_map(vmid, ipa_of(0x200000), PTE(BLK_B), 2), HV_OK);
 	fake_reset_log();
 	fake_tlb_ipa_count = 0;
 	fake_tlb_vmid_count = 0;
 
 	/* 1,024 pages granted and revoked, the VMM never mapping one: no
 	 * TLB invalidation at all (the audit counted 2 per page). */
-	CHECK_EQ(mem_grant(vmid, 0x0, size), 0x200000);
-	CHECK_EQ(mem_grant(vmid, 0x200000, size - 0x200000), HV_OK);
-	CHECK_EQ(mem_revoke(vmid, 0x0, size), 0x200000);
-	CHECK_EQ(mem_revoke(vmid, 0x200000, size - 0x200000), HV_OK);
+	CHECK_EQ(mem_grant(vmid, ipa_of(0x0), size), 0x200000);
+	CHECK_EQ(mem_grant(vmid, ipa_of(0x200000), size - 0x200000), HV_OK);
+	CHECK_EQ(mem_revoke(vmid, ipa_of(0x0), size), 0x200000);
+	CHECK_EQ(mem_revoke(vmid, ipa_of(0x200000), size - 0x200000), HV_OK);
 	CHECK_EQ(tlbis(), 0);
 	printf("    revoke of 1024 pages the VMM never mapped: %llu TLB invalidations\n",
 	       (unsigned long long)tlbis());
@@ -153,7 +153,7 @@ TEST(mem_revoke_invalidates_only_what_the_vmm_mapped_once_per_call)
 	for (u64 a = 0; a < (UINT64_C(4) << 20); a += PAGE_SIZE) {
 		u64 pa = a < 0x200000 ? BLK_A + a : BLK_B + a - 0x200000;
 
-		CHECK_EQ(mem_host_fault(pa, false, &(const char *){ NULL }), HV_OK);
+		CHECK_EQ(mem_host_fault(ipa_of(pa), false, &(const char *){ NULL }), HV_OK);
 	}
 	fake_tlb_ipa_count = 0;
 	fake_tlb_vmid_count = 0;
@@ -164,7 +164,7 @@ TEST(mem_revoke_invalidates_only_what_the_vmm_mapped_once_per_call)
 	CHECK_EQ(fake_tlb_vmid_count, calls);
 	printf("    revoke of 1024 pages the VMM mapped: %llu calls, %llu TLB invalidations\n",
 	       (unsigned long long)calls, (unsigned long long)tlbis());
-	CHECK_EQ(mem_host_fault(BLK_A + 0x5000, false, &(const char *){ NULL }), HV_E_DENIED);
+	CHECK_EQ(mem_host_fault(ipa_of(BLK_A + 0x5000), false, &(const char *){ NULL }), HV_E_DENIED);
 	CHECK_EQ(mem_invariant_violations(), 0);
 }
 
@@ -177,9 +177,9 @@ TEST(mem_share_work_per_call_is_bounded)
 
 	CHECK_EQ(fake_machine_init(64, 32, 16), 0);
 	CHECK_EQ(fake_vm_create(&vmid, false), HV_OK);
-	CHECK_EQ(mem_prot_and_map(vmid, 0x0, PTE(BLK_A), 2), HV_OK);
-	CHECK_EQ(mem_prot_and_map(vmid, UINT64_C(3) << 30, PTE(BLK_B), 2), HV_OK);
-	CHECK_EQ(mem_prot_and_map(vmid, UINT64_C(5) << 30, PTE(HOST_FREE0), 3), HV_OK);
+	CHECK_EQ(mem_prot_and_map(vmid, ipa_of(0x0), PTE(BLK_A), 2), HV_OK);
+	CHECK_EQ(mem_prot_and_map(vmid, ipa_of(UINT64_C(3) << 30), PTE(BLK_B), 2), HV_OK);
+	CHECK_EQ(mem_prot_and_map(vmid, ipa_of(UINT64_C(5) << 30), PTE(HOST_FREE0), 3), HV_OK);
 	/* Each call stops after HV_SHARE_STEPS steps and says how far it got.
 	 * Steps: 3 x 512 pages of the two blocks and the level-3 table, each
 	 * of the 3 level-2 tables' other 511 entries, 5 unmapped GiB: 3,074,
@@ -187,7 +187,7 @@ TEST(mem_share_work_per_call_is_bounded)
 	calls = share_all(mem_grant, vmid, 0, FAKE_VM_RAM_SIZE, &r); /* 8 GiB, 6 MiB given */
 	CHECK_EQ(r, HV_OK);
 	CHECK_EQ(calls, 7);
-	CHECK_EQ(mem_page_info(PFN(BLK_A) + 511, info), HV_OK);
+	CHECK_EQ(mem_page_info(pfn_add(PFN(BLK_A), 511), info), HV_OK);
 	CHECK_EQ(info[1], 1);
 	CHECK_EQ(mem_page_info(PFN(BLK_B), info), HV_OK);
 	CHECK_EQ(info[1], 1);
@@ -197,9 +197,9 @@ TEST(mem_share_work_per_call_is_bounded)
 	       (unsigned long long)calls, HV_SHARE_STEPS);
 	/* A refused call changes nothing of its part: page 0 of BLK_A has 1
 	 * grant, page 0 of BLK_B none, so this revoke over both is refused. */
-	CHECK_EQ(mem_revoke(vmid, UINT64_C(3) << 30, PAGE_SIZE), HV_OK);
-	CHECK_EQ(mem_revoke(vmid, UINT64_C(3) << 30, 0x200000), HV_E_NOT_GRANTED);
-	CHECK_EQ(mem_page_info(PFN(BLK_B) + 1, info), HV_OK);
+	CHECK_EQ(mem_revoke(vmid, ipa_of(UINT64_C(3) << 30), PAGE_SIZE), HV_OK);
+	CHECK_EQ(mem_revoke(vmid, ipa_of(UINT64_C(3) << 30), 0x200000), HV_E_NOT_GRANTED);
+	CHECK_EQ(mem_page_info(pfn_add(PFN(BLK_B), 1), info), HV_OK);
 	CHECK_EQ(info[1], 1);
 	CHECK_EQ(mem_invariant_violations(), 0);
 }
@@ -216,11 +216,11 @@ TEST(mem_vmm_tables_freed_after_revoke)
 
 	CHECK_EQ(fake_machine_init(64, 32, 16), 0);
 	/* The VMM's level-2 tables, once (1 GiB each, never freed). */
-	CHECK_EQ(mem_host_fault(HOST_FREE0, false, &why), HV_OK);
-	CHECK_EQ(mem_host_fault(BLK_B, false, &why), HV_OK);
+	CHECK_EQ(mem_host_fault(ipa_of(HOST_FREE0), false, &why), HV_OK);
+	CHECK_EQ(mem_host_fault(ipa_of(BLK_B), false, &why), HV_OK);
 	CHECK_EQ(fake_vm_create(&vmid, false), HV_OK);
 	for (u32 i = 0; i < 2; i++) {
-		CHECK_EQ(mem_prot_and_map(vmid, (u64)i << 21, PTE(blocks[i]), 2), HV_OK);
+		CHECK_EQ(mem_prot_and_map(vmid, ipa_of((u64)i << 21), PTE(blocks[i]), 2), HV_OK);
 	}
 	before = host_tables();
 	/* The audit's tableleak guest: one page per region granted, read by
@@ -229,12 +229,12 @@ TEST(mem_vmm_tables_freed_after_revoke)
 		for (u32 i = 0; i < 2; i++) {
 			u64 page = ((u64)i << 21) + ((u64)round << PAGE_SHIFT);
 
-			CHECK_EQ(mem_grant(vmid, page, PAGE_SIZE), HV_OK);
-			CHECK_EQ(mem_host_fault(blocks[i] + (page & 0x1fffff), false, &why), HV_OK);
+			CHECK_EQ(mem_grant(vmid, ipa_of(page), PAGE_SIZE), HV_OK);
+			CHECK_EQ(mem_host_fault(ipa_of(blocks[i] + (page & 0x1fffff)), false, &why), HV_OK);
 		}
 		most = MAX(most, host_tables());
 		for (u32 i = 0; i < 2; i++) {
-			CHECK_EQ(mem_revoke(vmid, ((u64)i << 21) + ((u64)round << PAGE_SHIFT),
+			CHECK_EQ(mem_revoke(vmid, ipa_of(((u64)i << 21) + ((u64)round << PAGE_SHIFT)),
 					    PAGE_SIZE),
 				 HV_OK);
 		}
@@ -255,7 +255,7 @@ TEST(mem_vmm_block_split_and_merged_back)
 	const char *why = NULL;
 
 	CHECK_EQ(fake_machine_init(64, 32, 16), 0);
-	CHECK_EQ(mem_host_fault(HOST_FREE0 + 0x10, true, &why), HV_OK); /* a block */
+	CHECK_EQ(mem_host_fault(ipa_of(HOST_FREE0 + 0x10), true, &why), HV_OK); /* a block */
 	before = host_tables();
 	fake_watch_ipa = HOST_FREE0 + 0x8000; /* a neighbour that stays */
 	CHECK_EQ(fake_watch_level(), 2);
@@ -264,7 +264,7 @@ TEST(mem_vmm_block_split_and_merged_back)
 	 * (the VMM's VMID, an address of the block), then the table. */
 	CHECK_EQ(fake_vm_create(&vmid, false), HV_OK);
 	fake_reset_log();
-	CHECK_EQ(mem_prot_and_map(vmid, 0x0, PTE(HOST_FREE0 + 0x5000), 3), HV_OK);
+	CHECK_EQ(mem_prot_and_map(vmid, ipa_of(0x0), PTE(HOST_FREE0 + 0x5000), 3), HV_OK);
 	brk = find_event(FAKE_TLBI_IPA, 0);
 	CHECK(brk < fake_num_events);
 	CHECK_EQ(fake_events[brk].vttbr, mem_host_vttbr());
@@ -277,7 +277,7 @@ TEST(mem_vmm_block_split_and_merged_back)
 	 * the table goes, the block comes back, break-before-make again. */
 	CHECK_EQ(mem_vm_stop(vmid), HV_OK);
 	fake_reset_log();
-	CHECK_EQ(mem_clear_vm_range(vmid, 0, UINT64_C(1) << 30), HV_OK);
+	CHECK_EQ(mem_clear_vm_range(vmid, pfn_of(0), UINT64_C(1) << 30), HV_OK);
 	brk = find_event(FAKE_TLBI_VMID, find_event(FAKE_TLBI_VMID, 0) + 1);
 	CHECK(brk < fake_num_events); /* the VM's flush, then the VMM's */
 	CHECK_EQ(fake_events[brk].vttbr, mem_host_vttbr());
@@ -301,27 +301,27 @@ TEST(mem_vmm_merge_only_when_whole)
 	const char *why = NULL;
 
 	CHECK_EQ(fake_machine_init(64, 32, 16), 0);
-	CHECK_EQ(mem_host_fault(HOST_FREE0, true, &why), HV_OK);
-	CHECK_EQ(mem_host_fault(BLK_A, true, &why), HV_OK);
+	CHECK_EQ(mem_host_fault(ipa_of(HOST_FREE0), true, &why), HV_OK);
+	CHECK_EQ(mem_host_fault(ipa_of(BLK_A), true, &why), HV_OK);
 	before = host_tables();
 	CHECK_EQ(fake_vm_create(&a, false), HV_OK);
 	CHECK_EQ(fake_vm_create(&b, false), HV_OK);
-	CHECK_EQ(mem_prot_and_map(a, 0x0, PTE(HOST_FREE0 + 0x1000), 3), HV_OK);
-	CHECK_EQ(mem_prot_and_map(b, 0x0, PTE(HOST_FREE0 + 0x2000), 3), HV_OK);
+	CHECK_EQ(mem_prot_and_map(a, ipa_of(0x0), PTE(HOST_FREE0 + 0x1000), 3), HV_OK);
+	CHECK_EQ(mem_prot_and_map(b, ipa_of(0x0), PTE(HOST_FREE0 + 0x2000), 3), HV_OK);
 	CHECK_EQ(host_tables(), before + 1);
 	CHECK_EQ(mem_vm_stop(a), HV_OK);
-	CHECK_EQ(mem_clear_vm_range(a, 0, UINT64_C(1) << 30), HV_OK);
+	CHECK_EQ(mem_clear_vm_range(a, pfn_of(0), UINT64_C(1) << 30), HV_OK);
 	CHECK_EQ(host_tables(), before + 1); /* b's frame is still there */
 	CHECK_EQ(mem_invariant_violations(), 0);
 	/* The bundle's region is mapped page by page (never a block); given
 	 * whole to a VM, its table leaves with the last page. */
-	CHECK_EQ(mem_host_fault(FAKE_RO, false, &why), HV_OK);
-	CHECK_EQ(mem_host_fault(FAKE_RO + 0x100000, true, &why), HV_OK);
+	CHECK_EQ(mem_host_fault(ipa_of(FAKE_RO), false, &why), HV_OK);
+	CHECK_EQ(mem_host_fault(ipa_of(FAKE_RO + 0x100000), true, &why), HV_OK);
 	CHECK_EQ(host_tables(), before + 2);
-	CHECK_EQ(mem_prot_and_map(b, 0x200000, PTE(FAKE_RO), 2), HV_OK);
+	CHECK_EQ(mem_prot_and_map(b, ipa_of(0x200000), PTE(FAKE_RO), 2), HV_OK);
 	CHECK_EQ(host_tables(), before + 1);
 	CHECK_EQ(mem_vm_stop(b), HV_OK);
-	CHECK_EQ(mem_clear_vm_range(b, 0, UINT64_C(1) << 30), HV_OK);
+	CHECK_EQ(mem_clear_vm_range(b, pfn_of(0), UINT64_C(1) << 30), HV_OK);
 	CHECK_EQ(host_tables(), before);
 	CHECK_EQ(mem_invariant_violations(), 0);
 }

@@ -56,7 +56,7 @@ static void finish(u32 cpu)
 	for (u32 id = 1; id <= CONFIG_MAX_VMS; id++) {
 		if (mem_vm_state(id) != VM_FREE) {
 			CHECK_EQ(vcpu_vm_stop(id), HV_OK);
-			CHECK_EQ(mem_clear_vm_range(id, 0, UINT64_C(1) << 39), HV_OK);
+			CHECK_EQ(mem_clear_vm_range(id, pfn_of(0), UINT64_C(1) << 39), HV_OK);
 			CHECK_EQ(vcpu_vm_destroy(id), HV_OK);
 		}
 	}
@@ -66,12 +66,12 @@ static void finish(u32 cpu)
  * with the HV_VM_* flags. */
 static u32 make_vm_flags(u64 flags)
 {
-	const struct mem_vm_layout l = { RAM, RAM_SIZE, 0, 0, 0 };
+	const struct mem_vm_layout l = { ipa_of(RAM), RAM_SIZE, { 0 }, { 0 }, 0 };
 	u32 vmid = 0;
 
 	CHECK_EQ(fake_machine_init(64, 32, 16), 0);
 	CHECK_EQ(vcpu_vm_create(&l, flags, &vmid), HV_OK);
-	CHECK_EQ(mem_prot_and_map(vmid, RAM, HOST_FREE0 | 3, 3), HV_OK);
+	CHECK_EQ(mem_prot_and_map(vmid, ipa_of(RAM), HOST_FREE0 | 3, 3), HV_OK);
 	CHECK_EQ(vcpu_create(vmid, 0), HV_OK);
 	CHECK_EQ(vcpu_create(vmid, 1), HV_OK);
 	return vmid;
@@ -291,7 +291,7 @@ TEST(vcpu_stop_waits_and_destroy_wipes)
 	u32 vmid = make_vm();
 	u32 again = 0;
 	u32 kicks = fake_kicks;
-	const struct mem_vm_layout l = { RAM, RAM_SIZE, 0, 0, 0 };
+	const struct mem_vm_layout l = { ipa_of(RAM), RAM_SIZE, { 0 }, { 0 }, 0 };
 
 	CHECK_EQ(vcpu_init(vmid, 0, ENTRY, 0), HV_OK);
 	CHECK_EQ(mem_vm_start(vmid), HV_OK);
@@ -302,7 +302,7 @@ TEST(vcpu_stop_waits_and_destroy_wipes)
 	CHECK_EQ(vcpu_vm_stop(vmid), HV_E_BUSY);
 	CHECK(fake_kicks > kicks);
 	CHECK_EQ(mem_vm_state(vmid), VM_OFF);
-	CHECK_EQ(mem_clear_vm_range(vmid, 0, UINT64_C(1) << 39), HV_E_BUSY);
+	CHECK_EQ(mem_clear_vm_range(vmid, pfn_of(0), UINT64_C(1) << 39), HV_E_BUSY);
 	CHECK_EQ(vcpu_vm_destroy(vmid), HV_E_BUSY);
 	fake_cpu = 1;
 	vcpu_irq_exit(&f, HV_INTID_KICK); /* the kick ends its run */
@@ -310,7 +310,7 @@ TEST(vcpu_stop_waits_and_destroy_wipes)
 	fake_cpu = 0;
 	CHECK_EQ(vcpu_vm_stop(vmid), HV_OK);
 	CHECK_EQ(run(1, vmid, 0, 0), HV_E_BUSY);
-	CHECK_EQ(mem_clear_vm_range(vmid, 0, UINT64_C(1) << 39), HV_OK);
+	CHECK_EQ(mem_clear_vm_range(vmid, pfn_of(0), UINT64_C(1) << 39), HV_OK);
 	CHECK_EQ(vcpu_vm_destroy(vmid), HV_OK);
 	/* The vmid again: its old vCPUs are gone with it. */
 	CHECK_EQ(vcpu_vm_create(&l, 0, &again), HV_OK);

@@ -71,14 +71,14 @@ static void map_range(u64 base, u64 size, u64 attrs, bool image_aware)
 
 		if (IS_ALIGNED(a, BLOCK_SIZE) && end - a >= BLOCK_SIZE &&
 		    (!image_aware || clear_of_image)) {
-			err = pgt_map(&s1, a, a, 2, attrs);
+			err = pgt_map_va(&s1, a, pa_of(a), 2, attrs);
 			a += BLOCK_SIZE;
 		} else {
-			err = pgt_map(&s1, a, a, 3,
-				      image_aware ? image_attrs(a) : attrs);
+			err = pgt_map_va(&s1, a, pa_of(a), 3,
+					 image_aware ? image_attrs(a) : attrs);
 			a += PAGE_SIZE;
 		}
-		if (err != 0 && err != PGT_E_EXISTS) {
+		if (err != HV_OK && err != HV_E_BUSY) {
 			con_printf("vmm: stage-1 map of 0x%lx failed (%d)\n",
 				   (unsigned long)a, err);
 		}

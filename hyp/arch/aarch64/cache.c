@@ -35,14 +35,14 @@ void arch_dcache_clean_inval(const void *va, size_t size)
  * are invalidated as a whole (vmalle1is), as the Arm ARM's sequence for
  * changing a stage-2 entry requires.
  */
-void arch_s2_tlb_inval_ipa(u64 vttbr, u64 ipa)
+void arch_s2_tlb_inval_ipa(u64 vttbr, ipa_t ipa)
 {
 	u64 old = read_vttbr_el2();
 
 	dsb_ish();
 	write_vttbr_el2(vttbr);
 	isb();
-	__asm__ volatile("tlbi ipas2e1is, %0" : : "r"(ipa >> PAGE_SHIFT));
+	__asm__ volatile("tlbi ipas2e1is, %0" : : "r"(ipa_val(ipa) >> PAGE_SHIFT));
 	dsb_ish();
 	__asm__ volatile("tlbi vmalle1is" : : : "memory");
 	dsb_ish();
@@ -63,9 +63,9 @@ void arch_s2_tlb_inval_vmid(u64 vttbr)
 	isb();
 }
 
-void arch_scrub_frame(paddr_t pa)
+void arch_scrub_frame(pa_t pa)
 {
-	u64 *p = (u64 *)(uintptr_t)pa;
+	u64 *p = pa_va(pa);
 
 	for (u32 i = 0; i < PAGE_SIZE / sizeof(u64); i++) {
 		p[i] = 0;
@@ -74,9 +74,9 @@ void arch_scrub_frame(paddr_t pa)
 	arch_dcache_clean_inval(p, PAGE_SIZE);
 }
 
-void arch_clean_frame(paddr_t pa)
+void arch_clean_frame(pa_t pa)
 {
-	arch_dcache_clean_inval((const void *)(uintptr_t)pa, PAGE_SIZE);
+	arch_dcache_clean_inval(pa_va(pa), PAGE_SIZE);
 }
 
 /* IC IALLUIS: to the point of unification, every CPU of the inner

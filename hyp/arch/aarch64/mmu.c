@@ -42,7 +42,7 @@ static u64 page_attrs(paddr_t pa)
 
 static void map_or_die(u64 va, paddr_t pa, u32 level, u64 attrs)
 {
-	int err = pgt_map(&s1, va, pa, level, attrs);
+	int err = pgt_map_va(&s1, va, pa_of(pa), level, attrs);
 
 	if (err != 0) {
 		hyp_panic("EL2 map of 0x%lx failed (%d)", (unsigned long)va, err);

@@ -139,7 +139,7 @@ static void host_abort(struct trap_frame *f, const struct trap_info *t)
 	bool write = !exec && (t->esr & ISS_WNR) != 0;
 	const char *why = "";
 
-	if (mem_host_fault(t->ipa, write, &why) == HV_OK) {
+	if (mem_host_fault(ipa_of(t->ipa), write, &why) == HV_OK) {
 		return;
 	}
 	if (refusal_log_allowed()) {

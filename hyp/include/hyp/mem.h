@@ -7,7 +7,9 @@
  *
  * Every operation checks its whole request first and either refuses it
  * with a negative HV_E_* code, changing nothing, or performs it in full
- * (grant and revoke: the part of the range one call covers).
+ * (grant and revoke: the part of the range one call covers). Addresses are
+ * typed (lib/types.h): a VM's or the VMM's addresses are ipa_t, frames
+ * pa_t and pfn_t; a call handler makes them from its registers.
  * Lock order: mem_lock only (one lock for the whole memory state).
  */
 #ifndef HYP_MEM_H
@@ -31,7 +33,7 @@ struct s2page {
 	u8 owner;  /* HV_OWNER_HOST, a vmid, or HV_OWNER_HYP */
 	u8 count;  /* grants outstanding (VM frames), COUNT_INVALID, or 0 */
 	u16 pad;
-	u32 gfn;   /* guest frame a VM frame is mapped at */
+	u32 gfn;   /* guest frame a VM frame is mapped at (a gfn_t's value) */
 };
 
 /** VM states; see HV_FN_VM_* in the ABI. */
@@ -59,8 +61,11 @@ struct mem_config {
 	u32 vm_pt_limit;                       /* table pages per VM */
 };
 
-/** Sets up the whole memory state: every RAM frame host-owned, count 0. */
-int mem_init(const struct mem_config *c) __must_check;
+/**
+ * Sets up the whole memory state: every RAM frame host-owned, count 0.
+ * HV_E_INVALID for a configuration out of range.
+ */
+s64 mem_init(const struct mem_config *c) __must_check;
 
 /** Frames needed in mem_config.pages for these banks. */
 u64 mem_frames(const struct hv_region *banks, u32 num);
@@ -72,10 +77,10 @@ u64 mem_frames(const struct hv_region *banks, u32 num);
  * it (the GICv2 virtual CPU interface; dev_size 0 for none).
  */
 struct mem_vm_layout {
-	u64 ram_base;
+	ipa_t ram_base;
 	u64 ram_size;
-	u64 dev_ipa;
-	paddr_t dev_pa;
+	ipa_t dev_ipa;
+	pa_t dev_pa;
 	u64 dev_size;
 };
 
@@ -105,27 +110,33 @@ u32 mem_vm_loaded(u32 vmid);
 /** Invalidates every TLB entry of VM vmid (after it stopped). */
 void mem_vm_flush(u32 vmid);
 /** Whether ipa lies in VM vmid's RAM (as created). */
-bool mem_vm_in_ram(u32 vmid, u64 ipa);
-s64 mem_prot_and_map(u32 vmid, u64 gpa, u64 pte, u64 level) __must_check;
-s64 mem_clear_vm_range(u32 vmid, u64 pfn, u64 num) __must_check;
+bool mem_vm_in_ram(u32 vmid, ipa_t ipa);
+/**
+ * Gives VM vmid the frame(s) of the descriptor pte at ipa (level 3: one
+ * page; level 2: a 2 MiB block), taking them from the VMM, or maps frames
+ * it owns there again.
+ */
+s64 mem_prot_and_map(u32 vmid, ipa_t ipa, u64 pte, u64 level) __must_check;
+/** Scrubs the frames of [pfn, pfn + num) an off VM owns and gives them back. */
+s64 mem_clear_vm_range(u32 vmid, pfn_t pfn, u64 num) __must_check;
 /**
  * Grant and revoke over at most HV_SHARE_STEPS steps of the range: HV_OK
  * when the whole range is done, a positive count of bytes done when the
  * steps ran out (the caller goes on from there), or an error with this
  * call's part unchanged.
  */
-s64 mem_grant(u32 vmid, u64 gpa, u64 size) __must_check;
-s64 mem_revoke(u32 vmid, u64 gpa, u64 size) __must_check;
+s64 mem_grant(u32 vmid, ipa_t ipa, u64 size) __must_check;
+s64 mem_revoke(u32 vmid, ipa_t ipa, u64 size) __must_check;
 /** out[0] frames owned, out[1] table pages, out[2] free pool pages. */
 s64 mem_info(u64 owner, u64 out[3]) __must_check;
 /** out[0] owner, out[1] count, out[2] gfn. */
-s64 mem_page_info(u64 pfn, u64 out[3]) __must_check;
+s64 mem_page_info(pfn_t pfn, u64 out[3]) __must_check;
 
 /**
  * A stage-2 fault of the VMM at ipa: maps it (identity) if the VMM may
  * reach it and returns HV_OK, else returns an error and sets *why.
  */
-s64 mem_host_fault(u64 ipa, bool write, const char **why) __must_check;
+s64 mem_host_fault(ipa_t ipa, bool write, const char **why) __must_check;
 
 /* Read-only views for the invariant checks of the tests. */
 const struct s2page *mem_page(pfn_t pfn);
@@ -136,19 +147,19 @@ u64 mem_host_vttbr(void);
 /** VTTBR_EL2 value of a VM's stage 2 (root and VMID). */
 u64 mem_vm_vttbr(u32 vmid);
 /** Whether the frame at pa is the VMM's (host-owned RAM). */
-bool mem_host_owns(paddr_t pa);
+bool mem_host_owns(pa_t pa);
 /** Whether the VM's stage 2 maps ipa. */
-bool mem_vm_maps(u32 vmid, u64 ipa);
+bool mem_vm_maps(u32 vmid, ipa_t ipa);
 
-/* What the core needs from the architecture (hyp: arch/aarch64/tlb.c). */
+/* What the core needs from the architecture (hyp: arch/aarch64/cache.c). */
 /** Invalidates the stage-2 TLB entries of one IPA page under VTTBR value `vttbr`. */
-void arch_s2_tlb_inval_ipa(u64 vttbr, u64 ipa);
+void arch_s2_tlb_inval_ipa(u64 vttbr, ipa_t ipa);
 /** Invalidates every TLB entry of the VMID in `vttbr`. */
 void arch_s2_tlb_inval_vmid(u64 vttbr);
 /** Zeroes a frame and cleans it to the point of coherency. */
-void arch_scrub_frame(paddr_t pa);
+void arch_scrub_frame(pa_t pa);
 /** Cleans and invalidates a frame's data cache lines to the point of coherency. */
-void arch_clean_frame(paddr_t pa);
+void arch_clean_frame(pa_t pa);
 /** Invalidates every instruction cache of the inner shareable domain. */
 void arch_icache_inval_all(void);
 

@@ -1,13 +1,19 @@
 /*
  * VMSAv8-64 translation tables with the 4 KiB granule (Arm ARM D8), used for
- * the hyp's own EL2 stage-1 map and for stage-2 maps. Plain C over table
- * pages taken from a fixed pool; no system register is touched here, so
- * the caller does TLB maintenance. Table pages are addressed by their
- * physical address, which the hyp maps at the same virtual address.
+ * stage-2 maps (IPA to physical address) and for the stage-1 maps of the
+ * hyp at EL2 and the VMM at EL1, which are only ever filled (pgt_map_va).
+ * Plain C over table pages taken from a fixed pool; no system register is
+ * touched here, so the caller does TLB maintenance. Table pages are
+ * addressed by their physical address, which the program maps at the same
+ * virtual address. Errors are the ABI's HV_E_* codes: HV_E_NO_MEMORY (the
+ * pool or the tree's limit is exhausted), HV_E_BUSY (a different mapping
+ * is in the way), HV_E_INVALID (an address outside the table's range or
+ * misaligned).
  */
 #ifndef LIB_PGTABLE_H
 #define LIB_PGTABLE_H
 
+#include <abi/hv_abi.h>
 #include <lib/types.h>
 
 #define PTES_PER_TABLE 512U
@@ -30,11 +36,6 @@
 #define S2_MEMATTR_DEVICE (UINT64_C(0x1) << 2)
 #define S2_AP_RO (UINT64_C(1) << 6)
 #define S2_AP_RW (UINT64_C(3) << 6)
-
-/* pgt_ errors */
-#define PGT_E_NOMEM (-1)  /* pool exhausted */
-#define PGT_E_EXISTS (-2) /* a different mapping is in the way */
-#define PGT_E_RANGE (-3)  /* address outside the table's range or misaligned */
 
 /**
  * A fixed pool of 4 KiB table pages. Free pages form a list linked
@@ -69,7 +70,8 @@ void pt_pool_free(struct pt_pool *pool, u64 *page);
  * Sets up an empty table for `va_bits` of input address starting at
  * level 1 (va_bits 31..42 with the root concatenated as D8.2.6 allows).
  * The root comes from `root`, which must hold root_entries descriptors
- * and be aligned to its size.
+ * and be aligned to its size. HV_E_INVALID for va_bits out of that range
+ * or a root that is not page aligned.
  */
 int pgt_init(struct pgtable *pt, struct pt_pool *pool, u64 *root,
 	     u32 va_bits, u32 pages_limit) __must_check;
@@ -78,87 +80,91 @@ int pgt_init(struct pgtable *pt, struct pt_pool *pool, u64 *root,
 u32 pgt_root_entries(u32 va_bits);
 
 /**
- * Maps va → pa at `level` (3: 4 KiB page; 2: 2 MiB block; 1: 1 GiB block)
+ * Maps ipa → pa at `level` (3: 4 KiB page; 2: 2 MiB block; 1: 1 GiB block)
  * with the attribute bits `attrs`. Mapping the same output with the same
  * attributes again is accepted; any other valid entry in the way is
- * refused with PGT_E_EXISTS and nothing changes.
+ * refused with HV_E_BUSY and nothing changes.
  */
-int pgt_map(struct pgtable *pt, u64 va, paddr_t pa, u32 level,
+int pgt_map(struct pgtable *pt, ipa_t ipa, pa_t pa, u32 level,
 	    u64 attrs) __must_check;
 
+/** pgt_map for a stage-1 table: the input is a virtual address. */
+int pgt_map_va(struct pgtable *pt, u64 va, pa_t pa, u32 level,
+	       u64 attrs) __must_check;
+
 /**
- * Table pages pgt_map(pt, va, ., level, .) would take from the pool; a
+ * Table pages pgt_map(pt, ipa, ., level, .) would take from the pool; a
  * caller checks this against pgt_pages_available before changing anything.
  */
-u32 pgt_map_cost(const struct pgtable *pt, u64 va, u32 level);
+u32 pgt_map_cost(const struct pgtable *pt, ipa_t ipa, u32 level);
 
 /** Table pages this tree may still take (its limit and the pool's stock). */
 u32 pgt_pages_available(const struct pgtable *pt);
 
 /**
- * Table pages splitting the block around va down to 4 KiB pages takes (one
- * per level split); 0 if no block maps va.
+ * Table pages splitting the block around ipa down to 4 KiB pages takes (one
+ * per level split); 0 if no block maps ipa.
  */
-u32 pgt_unmap_cost(const struct pgtable *pt, u64 va);
+u32 pgt_unmap_cost(const struct pgtable *pt, ipa_t ipa);
 
 /**
- * Removes the 4 KiB page at va. Returns 1 if a page was removed, 0 if va
- * was not mapped, PGT_E_EXISTS (nothing changed) if a block maps it: the
+ * Removes the 4 KiB page at ipa. Returns 1 if a page was removed, 0 if ipa
+ * was not mapped, HV_E_BUSY (nothing changed) if a block maps it: the
  * caller splits the block first (pgt_split_break). When the page was the
  * last of its level-3 table, the table is unlinked and given back to the
- * pool; in a live table the caller invalidates the TLB for va (walks
+ * pool; in a live table the caller invalidates the TLB for ipa (walks
  * cached through the table) before anything takes a page from the pool.
  */
-int pgt_unmap_page(struct pgtable *pt, u64 va) __must_check;
+int pgt_unmap_page(struct pgtable *pt, ipa_t ipa) __must_check;
 
 /**
  * One entry of a live table being replaced with break-before-make (Arm ARM
  * D8.16.1): pgt_*_break wrote it invalid; the caller invalidates the TLB
- * entries of [va, va + the level's size) for the tree, then pgt_bbm_make
+ * entries of [ipa, ipa + the level's size) for the tree, then pgt_bbm_make
  * writes the new entry.
  */
 struct pgt_bbm {
 	u64 *slot;       /* the entry, invalid until pgt_bbm_make */
 	u64 desc;        /* what pgt_bbm_make writes there */
 	u64 *old_table;  /* a table pgt_bbm_make frees (merge), or NULL */
-	u64 va;          /* first address the entry translates */
+	ipa_t ipa;       /* first address the entry translates */
 	u32 level;       /* the entry's level */
 };
 
 /**
- * Starts splitting the block that maps va into a table of the next level
+ * Starts splitting the block that maps ipa into a table of the next level
  * with the same outputs and attributes: takes and fills the table page,
  * then writes the block's entry invalid. Returns 1 with *b filled, 0 if no
- * block maps va, PGT_E_NOMEM (nothing changed) if no page can be taken.
- * A block above level 2 needs one split per level.
+ * block maps ipa, HV_E_NO_MEMORY (nothing changed) if no page can be
+ * taken. A block above level 2 needs one split per level.
  */
-int pgt_split_break(struct pgtable *pt, u64 va, struct pgt_bbm *b) __must_check;
+int pgt_split_break(struct pgtable *pt, ipa_t ipa, struct pgt_bbm *b) __must_check;
 
 /**
- * Starts replacing the level-3 table under the level-2 entry of va by a
- * 2 MiB block va -> pa with `attrs`: writes the table entry invalid.
+ * Starts replacing the level-3 table under the level-2 entry of ipa by a
+ * 2 MiB block ipa -> pa with `attrs`: writes the table entry invalid.
  * Returns 1 with *b filled (pgt_bbm_make writes the block and frees the
- * table), 0 if there is no level-3 table there, PGT_E_RANGE if va or pa
+ * table), 0 if there is no level-3 table there, HV_E_INVALID if ipa or pa
  * is not 2 MiB aligned. The caller knows the block maps what the table
  * did, or may.
  */
-int pgt_merge_break(struct pgtable *pt, u64 va, paddr_t pa, u64 attrs,
+int pgt_merge_break(struct pgtable *pt, ipa_t ipa, pa_t pa, u64 attrs,
 		    struct pgt_bbm *b) __must_check;
 
 /** Ends a break-before-make: writes the new entry (see struct pgt_bbm). */
 void pgt_bbm_make(struct pgtable *pt, const struct pgt_bbm *b);
 
-/** Removes whatever leaf (page or block) maps va, if any. */
-void pgt_unmap_leaf(struct pgtable *pt, u64 va);
+/** Removes whatever leaf (page or block) maps ipa, if any. */
+void pgt_unmap_leaf(struct pgtable *pt, ipa_t ipa);
 
 /** Gives every table page below the root back to the pool; empties the map. */
 void pgt_destroy(struct pgtable *pt);
 
 /**
- * Translates va. Returns true with the output address, the attributes and
+ * Translates ipa. Returns true with the output address, the attributes and
  * the level of the leaf if it is mapped.
  */
-bool pgt_walk(const struct pgtable *pt, u64 va, paddr_t *pa, u64 *attrs,
+bool pgt_walk(const struct pgtable *pt, ipa_t ipa, pa_t *pa, u64 *attrs,
 	      u32 *level);
 
 #endif /* LIB_PGTABLE_H */
