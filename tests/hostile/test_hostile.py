@@ -1,5 +1,5 @@
 """The hostile group: a compromised VMM (the test build's `hostile`
-commands, vmm/core/hostile.c) attacks protected VMs that hold secrets, on
+commands, vmm/hostile/hostile.c) attacks protected VMs that hold secrets, on
 each platform variant. After every attack the VMM reads nothing it was not
 granted, the victims' secrets and registers are unchanged and they still
 answer, every frame it gets back is zero, frame and table-page counts

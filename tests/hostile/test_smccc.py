@@ -1,6 +1,6 @@
 """SMCCC and TRNG are the hyp's (audit F8, T8): a hostile VMM that answers
 every call a guest addresses to it with "success, version 1.2" (the test
-build's `hostile hvc on`, vmm/core/hostile_hvc.c) is never asked for the
+build's `hostile hvc on`, vmm/hostile/hostile_hvc.c) is never asked for the
 SMC Calling Convention's architecture calls or TRNG, over HVC or SMC; the
 guests get the hyp's answers, which match what the hyp's boot log says of
 the CPU; TRNG output differs between calls and between VMs. A control call
