@@ -1,9 +1,11 @@
 #!/usr/bin/python3
 """Cycles among the source files of one program: file A depends on file B
 when A's object uses a symbol B's object defines. Prints every strongly
-connected set of two or more files and exits 1 if there is one.
+connected set of two or more files and exits 1 if there is one. With
+--levels and no cycle, prints the files by layer instead: layer 0 uses no
+other file, layer n uses files of layers below n only.
 
-Usage: cycles.py NM ROOT OBJECT...
+Usage: cycles.py [--levels] NM ROOT OBJECT...
 """
 import os
 import subprocess
@@ -77,8 +79,28 @@ def source_of(obj, root):
     return path
 
 
+def print_levels(graph):
+    """Each file's layer: one more than the highest layer it uses."""
+    level = {}
+
+    def of(src):
+        if src not in level:
+            level[src] = 1 + max((of(dst) for dst in graph[src]), default=-1)
+        return level[src]
+
+    layers = {}
+    for src in graph:
+        layers.setdefault(of(src), []).append(src)
+    for n in sorted(layers):
+        print("%2d %s" % (n, " ".join(sorted(layers[n]))))
+
+
 def main():
-    nm, root, objs = sys.argv[1], sys.argv[2], sys.argv[3:]
+    args = sys.argv[1:]
+    levels = args[:1] == ["--levels"]
+    if levels:
+        args = args[1:]
+    nm, root, objs = args[0], args[1], args[2:]
     owner, uses = {}, {}
     for obj in objs:
         src = source_of(obj, root)
@@ -99,6 +121,8 @@ def main():
             for dst in sorted(graph[src] & members):
                 syms = sorted(s for s in uses[src] if owner.get(s) == dst)
                 print("  %s -> %s (%s)" % (src, dst, ", ".join(syms[:4])))
+    if levels and not found:
+        print_levels(graph)
     sys.exit(1 if found else 0)
 
 
