@@ -292,9 +292,26 @@ static s64 complete_pending(struct vcpu *v, const struct trap_frame *f, bool ret
 }
 
 /* The VMM's HVC returns exit record e: x0..x6 in its order. */
+/*
+ * Writes exit e to x0..x6: the status, the reason, the words of the detail
+ * the reason names, and zeros after them. Only those words are copied, so
+ * the rest of the union, which C leaves unspecified when a caller names
+ * one member, never reaches the VMM.
+ */
 static void put_exit(struct trap_frame *f, const struct hv_exit *e)
 {
-	memcpy(&f->x[0], e, sizeof(*e));
+	static const u8 words[] = {
+		[HV_EXIT_MMIO] = 3, [HV_EXIT_ABORT] = 2, [HV_EXIT_HVC] = 5,
+		[HV_EXIT_WFI] = 1,  [HV_EXIT_FAULT] = 1, [HV_EXIT_SGI] = 1,
+		[HV_EXIT_IRQ] = 1,  [HV_EXIT_POWER] = 2,
+	};
+	u64 n = e->reason < ARRAY_SIZE(words) ? words[e->reason] : 0;
+
+	f->x[0] = (u64)e->status;
+	f->x[1] = e->reason;
+	for (u64 i = 0; i < ARRAY_SIZE(e->raw); i++) {
+		f->x[2 + i] = i < n ? e->raw[i] : 0;
+	}
 }
 
 /* Claims vCPU v of vmid for this CPU (under vcpu_lock). */

@@ -13,6 +13,7 @@
 #include <hyp/trap.h>
 #include <hyp/vcpu.h>
 
+#include "../../hyp/core/vcpu_priv.h"
 #include "fake_arch.h"
 #include "fake_vcpu.h"
 #include "harness.h"
@@ -439,6 +440,26 @@ TEST(vcpu_serror_taken_in_the_guest_stops_it)
 	CHECK_EQ(f.x[1], HV_EXIT_FAULT);
 	CHECK_EQ(ESR_EC(f.x[2]), EC_SERROR);
 	CHECK_EQ(run(1, vm, 0, 0), HV_E_BUSY);
+	finish(1);
+}
+
+TEST(vcpu_exit_record_carries_only_the_words_its_reason_names)
+{
+	u32 vm = started_vm();
+	struct hv_exit e;
+
+	CHECK_EQ(run(1, vm, 0, 0), HV_OK);
+	/* What the rest of the union may hold when a caller names one member. */
+	memset(&e, 0xa5, sizeof(e));
+	e.status = HV_OK;
+	e.reason = HV_EXIT_SGI;
+	e.sgi.sgi1r = 0x1234;
+	vcpu_exit(&f, &e);
+	CHECK_EQ(f.x[1], HV_EXIT_SGI);
+	CHECK_EQ(f.x[2], 0x1234);
+	for (u32 i = 3; i <= 6; i++) {
+		CHECK_EQ(f.x[i], 0);
+	}
 	finish(1);
 }
 

@@ -95,7 +95,7 @@ u32 arch_start_secondaries(void)
 		/* It is online once idle (secondary_main). */
 		while (hyp_cpu_state[i] == CPU_OFF && arch_counter() - start < timeout) {
 		}
-		if (hyp_cpu_state[i] != CPU_OFF) {
+		if (hyp_cpu_state[i] == CPU_IDLE) {
 			online++;
 		} else {
 			log_warn("cpu%u (MPIDR 0x%lx) did not come up\n", i,
