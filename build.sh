@@ -46,8 +46,8 @@ Usage: ./build.sh COMMAND [ARGS]
                         Ctrl-A X quits; vmctl connects to build/run/vmm.sock
   test [GROUP...]       deps + build the release images and the test images
                         (build/PLATFORM-test/: the test-only calls on), then
-                        every test group, or the named ones (unit, fuzz, model,
-                        boot, guests, linux, io, vmctl, hostile), booting the
+                        every test group, or the named ones (unit, layout, fuzz,
+                        model, boot, guests, linux, io, vmctl, hostile), booting the
                         test images; ends with "N passed, N failed"
   fuzz [SECONDS]        run each libFuzzer target for SECONDS (default 600)
   soak [MINUTES]        the long runs: the model at 10^6 operations, each fuzz
@@ -519,6 +519,11 @@ run_pytest() {
 	count_results "$log"
 }
 
+group_layout() {
+	say "test group layout: no file over 600 lines, the hyp's headers kept to it, no cycle among the hyp's or the VMM's files"
+	run_pytest layout layout
+}
+
 group_boot() {
 	say "test group boot: QEMU virt GICv3, virt GICv2, raspi4b; the release image against the test image"
 	run_pytest boot boot
@@ -609,7 +614,7 @@ group_hostile() {
 	HOSTILE_STORM_CALLS=${HOSTILE_STORM_CALLS:-100000} run_pytest hostile hostile
 }
 
-TEST_GROUPS=(unit fuzz model boot guests linux io vmctl hostile)
+TEST_GROUPS=(unit layout fuzz model boot guests linux io vmctl hostile)
 
 # soak [MINUTES]: the long runs (docs/security.md has their figures): the
 # model at 10^6 operations, each fuzz target for SOAK_FUZZ_SECONDS (600),
