@@ -72,26 +72,24 @@ class Machine:
         start = time.monotonic()
         if console == "stdio":
             cmd = qemu.command(variant, BUILD, image=image)
-            self.child = pexpect.spawn(cmd[0], cmd[1:], encoding="utf-8",
-                                       codec_errors="replace", timeout=BOOT_TIMEOUT)
-        else:
+        elif console in ("serve", "socket"):
             self.rundir = os.path.join(LOGDIR, f"{'run' if console == 'serve' else 'line'}-"
                                                f"{variant}")
             shutil.rmtree(self.rundir, ignore_errors=True)
             os.makedirs(self.rundir)
             self.uart = os.path.join(self.rundir, "uart.sock")
             self.sock = os.path.join(self.rundir, "vmm.sock")
-        if console == "serve":
-            self.child = pexpect.spawn(
-                "/usr/bin/python3", [os.path.join(ROOT, "tools", "build", "qemu.py"), variant,
-                                     "--build", BUILD, "--image", image, "--serve",
-                                     self.rundir],
-                encoding="utf-8", codec_errors="replace", timeout=BOOT_TIMEOUT)
-        elif console == "socket":
-            cmd = qemu.command(variant, BUILD, console=self.uart, image=image)
-            self.qemu = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=self.log,
-                                         stderr=self.log)
-            return
+            if console == "socket":
+                cmd = qemu.command(variant, BUILD, console=self.uart, image=image)
+                self.qemu = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=self.log,
+                                             stderr=self.log)
+                return
+            cmd = ["/usr/bin/python3", os.path.join(ROOT, "tools", "build", "qemu.py"),
+                   variant, "--build", BUILD, "--image", image, "--serve", self.rundir]
+        else:
+            raise ValueError(f"unknown console {console!r} (stdio, serve or socket)")
+        self.child = pexpect.spawn(cmd[0], cmd[1:], encoding="utf-8", codec_errors="replace",
+                                   timeout=BOOT_TIMEOUT)
         self.child.logfile_read = self.log
         self.child.expect(ready or re.escape(PROMPT))
         self.boot_seconds = time.monotonic() - start
