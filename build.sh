@@ -46,9 +46,9 @@ Usage: ./build.sh COMMAND [ARGS]
                         Ctrl-A X quits; vmctl connects to build/run/vmm.sock
   test [GROUP...]       deps + build the release images and the test images
                         (build/PLATFORM-test/: the test-only calls on), then
-                        every test group, or the named ones (unit, layout, fuzz,
-                        model, boot, guests, linux, io, vmctl, hostile), booting the
-                        test images; ends with "N passed, N failed"
+                        every test group, or the named ones (unit, layout,
+                        fuzz, model, boot, guests, linux, io, vmctl, hostile),
+                        booting the test images; ends with "N passed, N failed"
   fuzz [SECONDS]        run each libFuzzer target for SECONDS (default 600)
   soak [MINUTES]        the long runs: the model at 10^6 operations, each fuzz
                         target 10 min, the hostile storm at 10^6 calls, 1,000
