@@ -121,6 +121,7 @@ cmd_run() {
 # tests/NAME.
 TEST_GROUPS=(
 	"unit: host unit tests (ASan, UBSan)"
+	"layout: the tree's rules: no file over 600 lines, the hyp's headers its own, no cycle among the hyp's or the VMM's files"
 	"fuzz: libFuzzer over the memory interface (60 s) and the vCPU life cycle (60 s)"
 	"model: the C memory core against the Python model, 100000 operations"
 	"boot: QEMU virt GICv3, virt GICv2, raspi4b; the release image against the test image"

@@ -12,11 +12,9 @@ banner has no TEST BUILD line and its VMM has no test-fault and no vm grant
 or revoke; the test banner has the line."""
 import os
 import re
-import time
 import struct
 import subprocess
 
-import pexpect
 import pytest
 
 import conftest
@@ -256,7 +254,8 @@ def test_release_cannot_open_a_running_vm(release):
                  "hostile storm 10", "test-fault 1"):
         out = release.command(line)
         assert out.startswith("usage: vm create") or "unknown command" in out, f"{line}: {out}"
-    time.sleep(3)  # it has granted its one page by now (its first steps)
+    # Its first steps: the grant, then the hot writer on vCPU 1 started.
+    release.console_wait("victim", r"victim: hot writer on vCPU 1: -?\d+")
     out = release.command("probe victim", timeout=120)
     assert "the VMM read 1 of the 4096 pages it gave the VM" in out, out
     out = release.command("destroy victim", timeout=60)
@@ -266,17 +265,9 @@ def test_release_cannot_open_a_running_vm(release):
 def test_test_image_banner():
     """The test image says what it is, before anything else runs (booted to
     the hyp's banner only)."""
-    logdir = os.path.join(BUILD, "test")
-    os.makedirs(logdir, exist_ok=True)
-    cmd = qemu.command(VARIANT, BUILD, image="test")
-    with open(os.path.join(logdir, f"banner-{VARIANT}-test.log"), "w") as log:
-        child = pexpect.spawn(cmd[0], cmd[1:], encoding="utf-8", codec_errors="replace",
-                              timeout=conftest.BOOT_TIMEOUT)
-        child.logfile_read = log
-        try:
-            child.expect(r"hyp: \d+ of \d+ CPUs online")
-            text = child.before.replace("\r", "")
-        finally:
-            child.close(force=True)
+    m = conftest.Machine(VARIANT, image="test", log=f"banner-{VARIANT}-test.log",
+                         ready=r"hyp: \d+ of \d+ CPUs online")
+    text = m.boot_log
+    m.close()
     assert re.search(r"^hyp \S+ \(ABI \d+\.\d+\) on qemu-virt: ", text, re.M), text
     assert TEST_BANNER + "\n" in text, text

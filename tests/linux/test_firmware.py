@@ -14,17 +14,12 @@ hyp's boot log says of the CPU instead: "Vulnerable" only for Spectre-v2
 and SSB, and only where the hyp says VULNERABLE."""
 import os
 import re
-import sys
 
 import pexpect
+import qemu
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
-    os.path.abspath(__file__)))), "tools", "build"))
-import qemu  # noqa: E402
+from conftest import BUILD, IMAGE
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-BUILD = os.environ.get("HYP_BUILD", os.path.join(ROOT, "build"))
-IMAGE = os.environ.get("HYP_IMAGE", "test")
 BOOT_TIMEOUT = 600
 READY = r"HYP-GUEST-READY (\S+) cpus=(\d+)"
 VULN = "/sys/devices/system/cpu/vulnerabilities"

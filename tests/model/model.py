@@ -5,7 +5,7 @@ project refines them (docs/security.md, docs/ipc.md): every refused request
 returns its error and changes nothing. It shares no code with the C core;
 the differential test (test_model.py) runs both side by side.
 
-The machine is the host tests' (tests/unit/fake_arch.c): RAM banks at
+The machine is the host tests' (tests/support/fake_arch.c): RAM banks at
 0x40000000 (8 MiB, the first 2 MiB the hyp's) and 0x80000000 (4 MiB), a
 read-only bundle at 0x40600000 (64 KiB), a device page at 0x09000000.
 

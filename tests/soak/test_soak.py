@@ -4,7 +4,6 @@ and three Linux VMs doing disk and network I/O for SOAK_MINUTES. The
 model at 10^6 operations, the fuzz targets and the hostile storm at 10^6
 calls are run by build.sh beside these. One platform variant
 (SOAK_VARIANT, default virt-gicv3)."""
-import importlib.util
 import itertools
 import os
 import re
@@ -12,14 +11,8 @@ import time
 
 import pytest
 
-_spec = importlib.util.spec_from_file_location(
-    "soak_boot_fixtures", os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
-                                       "boot", "conftest.py"))
-boot_fixtures = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(boot_fixtures)
+from conftest import BUILD, Machine
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-BUILD = os.environ.get("HYP_BUILD", os.path.join(ROOT, "build"))
 PROMPT = "/ # "
 VARIANT = os.environ.get("SOAK_VARIANT", "virt-gicv3")
 CYCLES = int(os.environ.get("SOAK_CYCLES", "1000"))
@@ -28,7 +21,7 @@ MINUTES = float(os.environ.get("SOAK_MINUTES", "60"))
 
 @pytest.fixture(scope="module")
 def soak_machine():
-    m = boot_fixtures.Machine(VARIANT)
+    m = Machine(VARIANT)
     yield m
     m.close()
 
@@ -41,6 +34,14 @@ def frames(machine):
 
 
 _seq = itertools.count(1)
+# What a line editor may put between the characters it echoes: a line
+# wrap, a cursor move.
+_EDIT = r"(?:[\r\n\b ]|\x1b\[[0-9;]*[A-Za-z])*"
+
+
+def echo_of(piece):
+    """A pattern for the shell's echo of the typed `piece`."""
+    return _EDIT.join(re.escape(c) for c in piece)
 
 
 def sh(machine, line, expect=None, timeout=300):
@@ -48,8 +49,9 @@ def sh(machine, line, expect=None, timeout=300):
     attach replays the VM's console history, so every wait is for a fresh
     marker: `@@N-ok` after the command, or, with `expect`, the command's
     output tagged `@@N ` (the typed line shows `@@$((N))`, never `@@N`).
-    Typed a few characters at a time (a long line once lost its end on a
-    loaded machine)."""
+    Typed a few characters at a time, each piece once the shell has
+    echoed the one before (a long line once lost its end on a loaded
+    machine)."""
     n = next(_seq)
     if expect is None:
         sep = " " if line.endswith("&") else "; "  # "&;" is not sh
@@ -57,8 +59,9 @@ def sh(machine, line, expect=None, timeout=300):
     else:
         full, want = f'R=$({line}); echo "@@$(({n})) $R"', rf"@@{n} {expect}"
     for i in range(0, len(full), 16):
-        machine.child.send(full[i:i + 16])
-        time.sleep(0.05)
+        piece = full[i:i + 16]
+        machine.child.send(piece)
+        machine.child.expect(echo_of(piece), timeout=60)
     machine.child.send("\n")
     machine.child.expect(want, timeout=timeout)
     m = machine.child.match

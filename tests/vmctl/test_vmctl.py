@@ -4,19 +4,77 @@ others run, its memory back and every frame accounted for; its name and
 VMID reused; 50 create/destroy cycles without a leak; bad configurations
 and bad requests refused with their documented messages and exit codes;
 malformed frames answered without harm."""
+import itertools
 import json
 import os
 import re
 import socket
 import struct
-import sys
+import subprocess
 import time
 import zlib
 
-from conftest import BUILD, ECHO_CFG, IMAGE, LINUX_CFG, VMCTL
+import ctlmux
+import pexpect
+import pytest
 
+from conftest import BUILD, VARIANTS, Machine, wait_until
 
+VMCTL = os.path.join(BUILD, "vmctl", "vmctl")
 BOOT_TIMEOUT = 600
+
+LINUX_CFG = """name = "{name}"
+kernel = "linux/Image"
+ramdisk = "linux/initrd.gz"
+cmdline = "console=ttyAMA0 rdinit=/init"
+memory = 256
+vcpus = 2
+"""
+ECHO_CFG = """name = "{name}"
+kernel = "guests/echo.bin"
+memory = {memory}
+vcpus = 1
+"""
+
+
+class System(Machine):
+    """A machine with the VMM's console shared through ctlmux.py (as
+    `./build.sh run` does), and vmctl run against it."""
+
+    def __init__(self, variant, tmp):
+        super().__init__(variant, console="serve", log=f"vmctl-{variant}.log")
+        self.tmp = tmp
+
+    def vmctl(self, *args, timeout=180, check=None):
+        """Runs vmctl; `check` is the exit status it must have (if given)."""
+        r = subprocess.run([VMCTL, "-c", self.sock] + list(args), capture_output=True,
+                           text=True, timeout=timeout)
+        self.log.write(f"\n$ vmctl {' '.join(args)} -> {r.returncode}\n{r.stdout}{r.stderr}")
+        self.log.flush()
+        if check is not None:
+            assert r.returncode == check, (args, r.returncode, r.stdout, r.stderr)
+        return r
+
+    def config(self, text, name):
+        path = os.path.join(self.tmp, f"{name}.cfg")
+        with open(path, "w") as f:
+            f.write(text)
+        return path
+
+    def console(self, name):
+        """vmctl console NAME on its own terminal (a pexpect child)."""
+        c = pexpect.spawn(VMCTL, ["-c", self.sock, "console", name], encoding="utf-8",
+                          codec_errors="replace", timeout=300)
+        c.logfile_read = self.log
+        c.expect_exact(f"[attached to {name}")
+        return c
+
+
+@pytest.fixture(scope="module", params=VARIANTS)
+def system(request, tmp_path_factory):
+    s = System(request.param, str(tmp_path_factory.mktemp("cfg")))
+    yield s
+    s.close()
 
 
 def stats(system):
@@ -43,13 +101,8 @@ def in_console(system, name, line, expect, timeout=120):
     m = c.match
     c.sendcontrol("]")
     c.expect_exact(f"[detached from {name}]", timeout=30)
-    c.expect(pexpect_eof(), timeout=30)
+    c.expect(pexpect.EOF, timeout=30)
     return m
-
-
-def pexpect_eof():
-    import pexpect
-    return pexpect.EOF
 
 
 def test_cli_conventions(system):
@@ -61,8 +114,8 @@ def test_cli_conventions(system):
     assert system.vmctl("start", check=2).stderr.startswith("vmctl: start: wrong number")
     r = system.vmctl("info", "bad name!", check=2)
     assert "'bad name!' is not a VM name" in r.stderr
-    r = __import__("subprocess").run([VMCTL, "-c", "/nonexistent.sock", "list"],
-                                     capture_output=True, text=True)
+    r = subprocess.run([VMCTL, "-c", "/nonexistent.sock", "list"],
+                       capture_output=True, text=True)
     assert r.returncode == 3 and "/nonexistent.sock" in r.stderr
     assert "vmm " in system.vmctl("ping", check=0).stdout
 
@@ -172,49 +225,58 @@ class Line:
     """A raw connection to the VMM's UART (QEMU's socket, no mux)."""
 
     def __init__(self, path):
-        import ctlmux
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        for _ in range(100):
-            try:
-                self.sock.connect(path)
-                break
-            except OSError:
-                time.sleep(0.1)
+        wait_until(lambda: self.sock.connect_ex(path) == 0, 60, f"QEMU listening on {path}")
         self.dec = ctlmux.Decoder()
         self.text = b""
         self.frames = []
+        self.ids = itertools.count(100)
 
-    def read_until(self, cond, timeout=30):
+    def read_until(self, cond, timeout=60, must=True):
+        """Reads the line until cond() holds: True, or, once `timeout`
+        seconds have passed, a failure (False if not `must`)."""
         end = time.monotonic() + timeout
         while not cond():
+            if time.monotonic() >= end:
+                assert not must, (self.text[-2000:], self.frames)
+                return False
             self.sock.settimeout(max(0.1, end - time.monotonic()))
-            data = self.sock.recv(65536)
+            try:
+                data = self.sock.recv(65536)
+            except socket.timeout:
+                continue
             assert data, "the line closed"
             for kind, item in self.dec.feed(data):
                 if kind == "text":
                     self.text += item
                 else:
                     self.frames.append(item)
-            assert time.monotonic() < end, (self.text[-2000:], self.frames)
+        return True
 
     def reply(self, fid):
         self.read_until(lambda: any(f[1] == fid for f in self.frames))
         return next(f for f in self.frames if f[1] == fid)
 
+    def sync(self):
+        """Waits until the VMM takes frames again (after a bad frame it
+        drops input until the line has been quiet): pings, each with an id
+        of its own, until one is answered."""
+        def answered():
+            fid = next(self.ids)
+            self.sock.sendall(frame(1, fid))
+            return self.read_until(lambda: any(f[1] == fid for f in self.frames), timeout=1,
+                                   must=False)
 
-def test_malformed_frames_straight_to_the_vmm(tmp_path):
+        wait_until(answered, 120, "the VMM taking frames again", interval=0)
+
+
+def test_malformed_frames_straight_to_the_vmm():
     """Bad frames on the VMM's line get error replies or are dropped with a
     logged reason, typed commands still work, and good frames still do."""
-    import subprocess
-
-    import qemu
-    uart = str(tmp_path / "uart.sock")
-    cmd = qemu.command("virt-gicv3", BUILD, console=uart, image=IMAGE)
-    q = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                         stderr=subprocess.DEVNULL)
+    machine = Machine("virt-gicv3", console="socket", log="line-virt-gicv3.log")
     try:
-        line = Line(uart)  # connected before U-Boot's first line: nothing typed yet
-        line.read_until(lambda: b"vmm> " in line.text, timeout=120)
+        line = Line(machine.uart)  # connected before U-Boot's first line: nothing typed yet
+        line.read_until(lambda: b"vmm> " in line.text, timeout=BOOT_TIMEOUT)
         # Unknown type, and a malformed payload: refused with distinct codes.
         line.sock.sendall(frame(0x55, 1) + frame(4, 2, b"\x00\xff"))
         assert line.reply(1)[2] == -2 and line.reply(2)[2] == -3
@@ -225,22 +287,25 @@ def test_malformed_frames_straight_to_the_vmm(tmp_path):
         assert line.reply(3)[2] == -1
         line.read_until(lambda: b"control: bad frame (id 3): bad CRC" in line.text)
         # Oversized: refused from its header; the rest is dropped, not typed.
-        time.sleep(0.3)
+        line.sync()
         line.text = b""
         huge = struct.pack("<BBBIHh", 0xC7, 1, 1, 4, 0xFFFF, 0)
         line.sock.sendall(b"\x01" + huge + b"version\r" * 10)
         assert line.reply(4)[2] == -1
         line.read_until(lambda: b"payload longer than 4096 bytes" in line.text)
-        time.sleep(0.3)
+        # A command typed once the VMM takes input again answers after
+        # anything the dropped bytes would have run.
+        line.sync()
+        line.sock.sendall(b"cpus\r")
+        line.read_until(lambda: b"CPUs online" in line.text)
         assert b"hyp ABI" not in line.text, "the rest of a bad frame was typed"
         # Truncated: dropped after a second of silence.
-        time.sleep(0.3)
         line.sock.sendall(frame(1, 5)[:9])
-        line.read_until(lambda: b"control: truncated frame dropped" in line.text, timeout=10)
+        line.read_until(lambda: b"control: truncated frame dropped" in line.text)
         # Wrong version.
         line.sock.sendall(frame(1, 6, version=7))
         assert line.reply(6)[2] == -1
-        time.sleep(0.3)
+        line.sync()
         # The VMM still answers a good frame and a typed command.
         line.sock.sendall(frame(1, 7))
         assert line.reply(7)[2] == 0
@@ -249,8 +314,7 @@ def test_malformed_frames_straight_to_the_vmm(tmp_path):
         line.read_until(lambda: b"CPUs online" in line.text)
         assert b"unknown command" not in line.text
     finally:
-        q.terminate()
-        q.wait(10)
+        machine.close()
 
 
 def test_upload_stop_and_resume(system):
@@ -270,8 +334,16 @@ def test_upload_stop_and_resume(system):
     system.vmctl("stop", "up", check=0)
     vm = listed(system)["up"]
     assert vm["state"] == "stopped"
-    time.sleep(1)
+    # A running echo guest exits every 20 ms (its timer): once one beside
+    # it has exited 20 times more, a running "up" would have too.
+    system.vmctl("create", system.config(ECHO_CFG.format(name="beside", memory=4), "beside"),
+                 check=0)
+    system.vmctl("start", "beside", check=0)
+    first = listed(system)["beside"]["exits"]
+    wait_until(lambda: listed(system)["beside"]["exits"] >= first + 20, 120,
+               "a running echo guest exiting")
     assert listed(system)["up"]["exits"] == vm["exits"], "a stopped VM does not run"
+    system.vmctl("destroy", "beside", check=0)
     assert "wrong state" in system.vmctl("stop", "up", check=1).stderr
     system.vmctl("start", "up", check=0)
     in_console(system, "up", "back", r"echo: back")

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """QEMU command lines for each platform variant, shared by `./build.sh run`,
-the boot tests and the benchmarks.
+the QEMU test groups (tests/conftest.py's machine) and the benchmarks.
 
 Usage: qemu.py VARIANT [--build DIR] [--image release|test] [--serve RUNDIR]
                 [--send CMD] [-- EXTRA QEMU ARGS]
