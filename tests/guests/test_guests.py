@@ -63,7 +63,7 @@ def test_guest(machine, name):
 
 def test_two_guests_at_once_cannot_see_each_other(machine):
     before = frames(machine)
-    out = machine.command("guest isolation isolation", timeout=120)
+    out = machine.command("guest isolation isolation", timeout=180)
     lines = re.findall(r"^\[isolation(?:-2)?\] RESULT isolation (PASS|FAIL) vm(\d+): "
                        r"(\d+) words changed",
                        out, re.M)

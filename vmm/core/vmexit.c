@@ -79,6 +79,20 @@ static void irq_lines_update(struct vm *vm)
 	}
 }
 
+/* How many VMs (ended ones too, until torn down) have reached the test
+ * device's barrier: a copy that ran ahead and ended still counts. */
+static u64 at_barrier(void)
+{
+	u64 n = 0;
+
+	for (u32 i = 0; i < VM_MAX; i++) {
+		const struct vm *o = &vm_table[i];
+
+		n += o->state != VM_FREE && __atomic_load_n(&o->at_barrier, __ATOMIC_ACQUIRE);
+	}
+	return n;
+}
+
 static void testdev(struct vm *vm, u64 off, u64 size, bool write, u64 val, u64 *out)
 {
 	if (write && off == 0x000) {
@@ -92,6 +106,9 @@ static void testdev(struct vm *vm, u64 off, u64 size, bool write, u64 val, u64 *
 			(void)pl011_receive(&vm->uart, (u8)(val >> (8 * b)));
 		}
 		vm_uart_irq_update(vm);
+	} else if (write && off == 0x320) {
+		/* Test guests that wait for each other (isolation). */
+		__atomic_store_n(&vm->at_barrier, true, __ATOMIC_RELEASE);
 	} else if (!write) {
 		*out = off == 0x000   ? TESTDEV_PATTERN
 		       : off == 0x100 ? vm->dev_value
@@ -99,6 +116,7 @@ static void testdev(struct vm *vm, u64 off, u64 size, bool write, u64 val, u64 *
 		       : off == 0x208 ? vm->probe
 		       : off == 0x300 ? vm->vmid
 		       : off == 0x310 ? vmm_boot->gic_version
+		       : off == 0x320 ? at_barrier()
 				      : 0;
 	}
 	/* A write at 0x308 only yields: every exit lets another vCPU run. */

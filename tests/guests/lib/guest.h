@@ -58,10 +58,15 @@ int probe_read(u64 addr, u64 *out);
 int probe_write(u64 addr, u64 value);
 /** ESR_EL1 of the last abort a probe absorbed. */
 extern u64 probe_esr;
-/** The VMM's test device: this VM's id; a yield to other VMs; GIC version. */
+/**
+ * The VMM's test device: this VM's id; a yield to other VMs; GIC version;
+ * a barrier (a write: this VM has reached it; a read: how many running VMs
+ * have).
+ */
 #define TESTDEV_VMID 0x300
 #define TESTDEV_YIELD 0x308
 #define TESTDEV_GIC_VERSION 0x310
+#define TESTDEV_BARRIER 0x320
 /* The GICv2 CPU interface in every VM (GICv3 uses system registers). */
 #define GUEST_GICC 0x08010000UL
 

@@ -100,6 +100,7 @@ struct vm {
 	u64 disk_pa;
 	u32 disk_blocks;
 	bool hvc_input;   /* typed input goes to the virtio console */
+	bool at_barrier;  /* the guest wrote the test device's barrier */
 	u32 hvc_in_len;   /* typed bytes waiting for its receive buffers */
 	u8 hvc_in[64];
 	/* The test device of test guests. */
