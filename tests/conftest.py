@@ -149,6 +149,13 @@ def machine(request):
     m.close()
 
 
+def guest_results(out, name):
+    """{check: "PASS" or "FAIL"} of the RESULT lines test guest NAME printed.
+    Found anywhere in a line, not only at its start: the hyp's log shares the
+    console with the VMM, and a line of it can run into a guest's."""
+    return dict(re.findall(rf"\[{re.escape(name)}\] RESULT (\S+) (PASS|FAIL)", out))
+
+
 def hex_field(text, pattern):
     """The first hex number that follows `pattern` in text, as an int."""
     m = re.search(pattern + r"\s*(0x[0-9a-fA-F]+)", text)

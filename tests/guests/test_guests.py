@@ -6,6 +6,8 @@ import re
 
 import pytest
 
+from conftest import guest_results
+
 # guest -> the RESULT names it must print
 GUESTS = {
     "hello": ["hello"],
@@ -47,7 +49,7 @@ def frames(machine):
 def test_guest(machine, name):
     before = frames(machine)
     out = machine.command(f"guest {name}", timeout=120)
-    results = dict(re.findall(rf"^\[{name}\] RESULT (\S+) (PASS|FAIL)", out, re.M))
+    results = guest_results(out, name)
     failed = [r for r, v in results.items() if v != "PASS"]
     assert not failed, out
     missing = [r for r in GUESTS[name] if r not in results]
@@ -64,7 +66,7 @@ def test_guest(machine, name):
 def test_two_guests_at_once_cannot_see_each_other(machine):
     before = frames(machine)
     out = machine.command("guest isolation isolation", timeout=180)
-    lines = re.findall(r"^\[isolation(?:-2)?\] RESULT isolation (PASS|FAIL) vm(\d+): "
+    lines = re.findall(r"\[isolation(?:-2)?\] RESULT isolation (PASS|FAIL) vm(\d+): "
                        r"(\d+) words changed",
                        out, re.M)
     assert len(lines) == 2, out

@@ -9,6 +9,8 @@ import os
 import re
 import time
 
+from conftest import guest_results
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BUILD = os.environ.get("HYP_BUILD", os.path.join(ROOT, "build"))
 LINUX_PROMPT = "/ # "
@@ -124,7 +126,7 @@ def test_ram_given_on_demand_is_never_mmio(machine):
     the test VMM answers any MMIO in RAM with a marker the guest never sees."""
     before = frames(machine)
     out = machine.command("guest ondemand", timeout=120)
-    results = dict(re.findall(r"^\[ondemand\] RESULT (\S+) (PASS|FAIL)", out, re.M))
+    results = guest_results(out, "ondemand")
     assert results and all(v == "PASS" for v in results.values()), out
     assert len(results) == 4, out
     assert frames(machine) == before

@@ -7,6 +7,8 @@ VMM finds its counters exactly where it left them (no guest event counted)
 and its watchpoint and debug settings unchanged."""
 import re
 
+from conftest import guest_results
+
 PRESET_EVENTS = 0x12345
 
 GUEST_RESULTS = {
@@ -18,7 +20,7 @@ GUEST_RESULTS = {
 
 def run_guest(machine, name):
     out = machine.command(f"guest {name}", timeout=120)
-    results = dict(re.findall(rf"^\[{name}\] RESULT (\S+) (PASS|FAIL)", out, re.M))
+    results = guest_results(out, name)
     assert results and all(v == "PASS" for v in results.values()), out
     missing = [r for r in GUEST_RESULTS[name] if r not in results]
     assert not missing, f"missing results {missing}:\n{out}"

@@ -8,6 +8,8 @@ the CPU; TRNG output differs between calls and between VMs. A control call
 and gets its hostile answer: the answering was live."""
 import re
 
+from conftest import guest_results
+
 SMCCC_GUEST = ["version_hvc", "features_self_hvc", "workarounds_true_hvc",
                "unknown_arch_call_hvc", "trng_hvc", "version_smc", "features_self_smc",
                "workarounds_true_smc", "unknown_arch_call_smc", "trng_smc",
@@ -36,7 +38,7 @@ def run_guests(machine):
 def test_vmm_never_sees_smccc_or_trng(machine):
     out = run_guests(machine)
     for vm in ("smccc", "smccc-2"):
-        results = dict(re.findall(rf"^\[{vm}\] RESULT (\S+) (PASS|FAIL)", out, re.M))
+        results = guest_results(out, vm)
         assert results and all(v == "PASS" for v in results.values()), out
         assert set(SMCCC_GUEST) <= set(results), out
         assert re.search(rf"^vm {vm}: powered off", out, re.M), out

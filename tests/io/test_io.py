@@ -2,9 +2,10 @@
 reach only what a VM grants (test guests vblk and vbad), a protected Linux VM
 uses a block device and the virtual switch through the window it grants at
 boot, and the VMM can read that window and nothing else of it."""
-import hashlib
 import os
 import re
+
+from conftest import guest_results
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BUILD = os.environ.get("HYP_BUILD", os.path.join(ROOT, "build"))
@@ -39,10 +40,6 @@ def frames(machine):
     return int(m.group(1)), int(m.group(2)) + int(m.group(3))
 
 
-def results(out, vm):
-    return dict(re.findall(rf"^\[{vm}\] RESULT (\S+) (PASS|FAIL)", out, re.M))
-
-
 def sh(machine, line, expect, timeout=120):
     """Runs a shell command in the attached VM; waits for `expect`, then the prompt."""
     machine.child.sendline(line)
@@ -73,7 +70,7 @@ def attach(machine, name):
 def test_vmm_reaches_only_granted_buffers(machine):
     before = frames(machine)
     out = machine.command("guest vblk", timeout=120)
-    got = results(out, "vblk")
+    got = guest_results(out, "vblk")
     assert got == {name: "PASS" for name in VBLK}, out
     # Each refusal was the hyp's: the VMM's access to a page not granted.
     assert out.count("refused: a VM's private page") >= 3, out
@@ -86,7 +83,7 @@ def test_vmm_reaches_only_granted_buffers(machine):
 def test_bad_descriptors_refused_beside_another_vm(machine):
     before = frames(machine)
     out = machine.command("guest vbad vblk", timeout=180)
-    bad = results(out, "vbad")
+    bad = guest_results(out, "vbad")
     for attack, reason in VBAD.items():
         assert bad.get(attack) == "PASS", out
     assert bad.get("device_recovers") == "PASS", out
@@ -94,7 +91,7 @@ def test_bad_descriptors_refused_beside_another_vm(machine):
     for reason in set(VBAD.values()):
         assert f"vm vbad: virtio-blk refused the driver's request: {reason}" in out, out
     # The VM beside it saw nothing of that.
-    assert results(out, "vblk") == {name: "PASS" for name in VBLK}, out
+    assert guest_results(out, "vblk") == {name: "PASS" for name in VBLK}, out
     assert "vm vbad: powered off" in out and "vm vblk: powered off" in out, out
     assert frames(machine) == before
 
