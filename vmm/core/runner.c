@@ -3,7 +3,8 @@
  * VMs round robin from one shared table, run each to its next exit (at
  * most one time slice: the hyp's timer ends it) and serve the exit. A vCPU
  * in WFI is skipped until its timer deadline passes or an interrupt is
- * queued for it. A CPU with nothing to run sleeps in the hyp
+ * queued for it; one whose run the hyp refused, until it is tried again
+ * (vmexit.c). A CPU with nothing to run sleeps in the hyp
  * (HV_FN_CPU_IDLE) until the next timer deadline of a waiting vCPU, at
  * most 2 ms; making a vCPU runnable wakes one sleeping CPU (vm_kick). CPU
  * 0 serves the console and runs vCPUs only when it is the VMM's one CPU.
@@ -23,6 +24,9 @@ static u32 next_slot;
  * interrupt is queued for it. */
 static bool awake(struct gvcpu *vc, u64 now)
 {
+	if (now < vc->retry_at) {
+		return false; /* its last run was refused */
+	}
 	if (vc->waiting && (vc->pending_irqs != 0 || (vc->wake_at != 0 && now >= vc->wake_at))) {
 		vc->waiting = false;
 	}
@@ -56,8 +60,12 @@ static bool pick(struct vm **vmp, u32 *ip, u64 *next_wake)
 			*ip = s % VM_MAX_VCPUS;
 			next_slot = s + 1;
 			found = true;
-		} else if (vc->wake_at != 0 && (*next_wake == 0 || vc->wake_at < *next_wake)) {
-			*next_wake = vc->wake_at;
+		} else {
+			u64 at = now < vc->retry_at ? vc->retry_at : vc->wake_at;
+
+			if (at != 0 && (*next_wake == 0 || at < *next_wake)) {
+				*next_wake = at;
+			}
 		}
 	}
 	spin_unlock(&vm_run_lock);

@@ -20,6 +20,10 @@
 #include <vmm/vmm.h>
 
 #define MAX_EXITS UINT64_C(1000000000)
+/* A vCPU whose run the hyp refuses (HV_E_BUSY) is tried again every
+ * REFUSAL_RETRY_MS; REFUSALS_MAX refusals in a row end its VM. */
+#define REFUSAL_RETRY_MS 1
+#define REFUSALS_MAX 1000
 #define TESTDEV_PATTERN UINT64_C(0xf1e2d3c4b5a69788)
 
 /* The VMM reads a guest word through its own mapping (only if granted). */
@@ -225,15 +229,25 @@ void vm_handle_exit(struct vm *vm, u32 i, const struct hv_exit *e)
 {
 	struct gvcpu *vc = &vm->vc[i];
 
+	if (e->status == HV_E_BUSY && ++vc->refusals < REFUSALS_MAX) {
+		/* Not run, and its pending exit not completed: the hyp has
+		 * stopped the VM (a vCPU's SYSTEM_OFF or RESET, whose exit
+		 * another VMM CPU may not have served yet) or this CPU has an
+		 * SError to take first. Tried again with the same reply; a
+		 * refusal that lasts ends the VM. */
+		vc->retry_at = vm_counter() + vm_counter_freq() / 1000 * REFUSAL_RETRY_MS;
+		return;
+	}
+	if (e->status != HV_OK) {
+		end(vm, "vcpu_run refused");
+		return;
+	}
+	vc->refusals = 0;
 	vc->flags = 0;
 	memset(vc->reply, 0, sizeof(vc->reply));
 	vm->cpu_exits[vmm_cpu() % VMM_MAX_CPUS]++;
 	if (++vm->exits >= MAX_EXITS) {
 		end(vm, "too many exits");
-		return;
-	}
-	if (e->status != HV_OK) {
-		end(vm, "vcpu_run refused");
 		return;
 	}
 	switch (e->reason) {

@@ -62,6 +62,8 @@ struct gvcpu {
 	u64 pending_irqs;   /* INTIDs 0-63 to inject before its next run */
 	u64 flags;          /* for its next run */
 	u64 reply[4];
+	u64 retry_at;       /* counter value: its run was refused, tried again then */
+	u32 refusals;       /* runs refused in a row */
 };
 
 struct vm {
