@@ -31,11 +31,11 @@ Usage: ./build.sh COMMAND [ARGS]
   soak [MINUTES]        the long runs: the model at 10^6 operations, each fuzz
                         target 10 min, the hostile storm at 10^6 calls, 1,000
                         guest cycles, MINUTES (60) of three Linux VMs' I/O
-  bench                 instructions per hyp call in QEMU (-icount shift=0),
+  bench [paths]         instructions per hyp call and per exit path in QEMU
+                        (-icount shift=0; paths: only those, with a profile),
                         ns per memory operation on this machine, the Linux
                         VM against a native boot, VM create and destroy;
-                        QEMU boots the test image build/qemu-virt-test/ (the
-                        grant and revoke rows need its test-only calls);
+                        QEMU boots the test image build/qemu-virt-test/;
                         writes build/bench/results.json
   loc                   lines of the trusted code: what links into hyp.bin, by folder
   clean                 remove build/ except the download cache
@@ -208,8 +208,9 @@ cmd_bench() {
 	"$TOOLS/deps.sh"
 	cmd_build qemu-virt test
 	make -s -C "$ROOT/tests/bench" O="$BUILD/host/bench"
+	make -s -C "$ROOT/tools/profile" O="$BUILD/host/profile"
 	say "bench: QEMU virt GICv3 with -icount shift=0 (the test image), and the core on this machine"
-	HYP_BUILD="$BUILD" HYP_IMAGE=test $PY "$TOOLS/bench.py"
+	HYP_BUILD="$BUILD" HYP_IMAGE=test $PY "$TOOLS/bench.py" "$@"
 }
 
 # loc: the sources in the dependency files of the objects each platform's
@@ -237,7 +238,7 @@ build) (($# <= 1)) || die "build takes one platform, not '$*'"; "$TOOLS/deps.sh"
 run) cmd_run "$@" ;;
 test) cmd_test "$@" ;;
 fuzz) cmd_fuzz "$@" ;;
-bench) cmd_bench ;;
+bench) cmd_bench "$@" ;;
 soak) cmd_soak "$@" ;;
 loc) cmd_loc ;;
 clean) cmd_clean ;;

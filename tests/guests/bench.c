@@ -11,6 +11,18 @@
 
 #define N 201
 
+/*
+ * Profile windows (tools/profile/insnprof.c, ./build.sh profile): hints
+ * with no architectural meaning, no-ops outside that QEMU plugin. Window
+ * k opens at HINT #(0x60 + 2k) and closes at HINT #(0x61 + 2k), on any CPU.
+ */
+#define WIN_NULL_HVC 0
+#define WIN_MMIO 1
+#define WIN_TIMER 2
+#define WIN_IPI 3
+#define WINDOW_OPEN(k) __asm__ volatile("hint %0" : : "i"(0x60 + 2 * (k)) : "memory")
+#define WINDOW_CLOSE(k) __asm__ volatile("hint %0" : : "i"(0x61 + 2 * (k)) : "memory")
+
 static u64 samples[N];
 static volatile u64 irq_at;
 static u32 gic;
@@ -59,10 +71,12 @@ void guest_irq(void)
 	u64 id;
 
 	if (self() != 0) {
+		WINDOW_CLOSE(WIN_IPI);
 		__asm__ volatile("mrs %0, cntvct_el0" : "=r"(ipi_at));
 		gic_eoi(gic_ack());
 		return;
 	}
+	WINDOW_CLOSE(WIN_TIMER);
 	__asm__ volatile("mrs %0, cntvct_el0" : "=r"(irq_at));
 	__asm__ volatile("msr cntv_ctl_el0, xzr\n\tisb");
 	id = gic_ack();
@@ -82,7 +96,9 @@ void guest_main(void)
 	for (u32 i = 0; i < N; i++) {
 		u64 t0 = cycles();
 
+		WINDOW_OPEN(WIN_NULL_HVC);
 		(void)hv_version(&v);
+		WINDOW_CLOSE(WIN_NULL_HVC);
 		samples[i] = cycles() - t0;
 	}
 	report("guest_null_hypercall");
@@ -92,7 +108,9 @@ void guest_main(void)
 		u64 t1;
 
 		__asm__ volatile("isb\n\tmrs %0, cntvct_el0" : "=r"(t0));
+		WINDOW_OPEN(WIN_MMIO);
 		(void)*(volatile u64 *)GUEST_TESTDEV;
+		WINDOW_CLOSE(WIN_MMIO);
 		__asm__ volatile("isb\n\tmrs %0, cntvct_el0" : "=r"(t1));
 		samples[i] = (t1 - t0) * 1000000000UL / freq;
 	}
@@ -110,6 +128,7 @@ void guest_main(void)
 		deadline = now + freq / 10000; /* 100 us */
 		__asm__ volatile("msr cntv_cval_el0, %0" : : "r"(deadline));
 		__asm__ volatile("msr cntv_ctl_el0, %0\n\tisb" : : "r"(1UL));
+		WINDOW_OPEN(WIN_TIMER);
 		__asm__ volatile("msr daifclr, #2");
 		while (irq_at == 0) {
 			__asm__ volatile("wfi");
@@ -129,6 +148,7 @@ void guest_main(void)
 
 		ipi_at = 0;
 		__asm__ volatile("isb\n\tmrs %0, cntvct_el0" : "=r"(t0));
+		WINDOW_OPEN(WIN_IPI);
 		if (gic == 3) {
 			__asm__ volatile("msr S3_0_C12_C11_5, %0\n\tisb" : : "r"((7UL << 24) | 2));
 		} else {

@@ -1,8 +1,10 @@
 #!/usr/bin/python3
 """./build.sh bench: instruction counts of the hyp's calls in QEMU,
 nanoseconds per operation of the memory core compiled for the build machine,
+the instructions of each exit path, counted by a QEMU plugin (profile.py),
 and the Linux VM against the same kernel booted natively by the same QEMU
 (boot, a tmpfs workload, block and network throughput: bench_io.py).
+`bench.py paths` measures only the exit paths, with their profile.
 
 QEMU runs with -icount shift=0, so the PMU cycle counter the VMM reads
 advances by one per executed instruction: the figures repeat on any
@@ -26,6 +28,7 @@ import pexpect
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bench_io  # noqa: E402
+import profile as exit_profile  # noqa: E402
 import qemu  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -212,9 +215,42 @@ ROWS = [
 ]
 
 
+PATHS = [
+    ("guest_null_hypercall", "guest null hypercall"),
+    ("guest_mmio_exit", "guest MMIO exit to the VMM and back"),
+    ("timer_injection", "timer armed to guest handler (incl. waiting)"),
+    ("virtual_ipi", "virtual IPI, send to handler"),
+]
+
+
+def profile_figures():
+    """Every CPU's instructions in each of the bench guest's windows, by
+    the insnprof plugin (profile.py): the paths' own counts."""
+    plugin = os.path.join(BUILD, "host", "profile", "insnprof.so")
+    boot, report = exit_profile.run(plugin)
+    return {w["name"]: w for w in exit_profile.analyse(boot, report, 12).values()}
+
+
+def print_paths(p):
+    print(f"{'path (every CPU, insnprof)':42} {'instructions':>13} {'hyp':>7} {'VMM':>7} {'guest':>7}")
+    for key, label in PATHS:
+        w = p.get(key)
+        if w is None:
+            continue
+        parts = w["by_part"]
+        print(f"{label:42} {w['per_window']:13,.0f} {parts.get('hyp', 0):7,.0f} "
+              f"{parts.get('vmm', 0):7,.0f} {parts.get('guest', 0):7,.0f}")
+
+
 def main():
+    if sys.argv[1:] == ["paths"]:
+        p = profile_figures()
+        print_paths(p)
+        exit_profile.show({i: w for i, w in enumerate(p.values())})
+        return
     t0 = time.monotonic()
     q = qemu_figures()
+    p = profile_figures()
     h = host_figures()
     lx = linux_figures()
     vc = vmctl_figures()
@@ -223,6 +259,8 @@ def main():
         "image": IMAGE,
         "qemu": {"variant": VARIANT, "unit": "instructions (median; PMU cycles under -icount shift=0)",
                  "ops": q},
+        "paths": {"variant": VARIANT, "unit": "instructions of every CPU per window (insnprof)",
+                  "windows": p},
         "host": {"unit": "nanoseconds per operation of hyp/core/mem.c built for the build machine",
                  "ops": h},
         "linux": {"variant": VARIANT, "unit": "seconds of wall-clock time, one run", **lx},
@@ -240,6 +278,8 @@ def main():
         qi = q.get(key, {}).get("median", "-")
         hn = h.get(key, {}).get("ns")
         print(f"{label:42} {qi:>13} {('%.0f' % hn) if hn is not None else '-':>10}")
+    print()
+    print_paths(p)
     print()
     print(f"{'Linux, wall-clock seconds':42} {'VM':>8} {'native':>8} {'ratio':>7}")
     for key, label in [("boot_s", "boot: vcpu_run to the marker line"),
