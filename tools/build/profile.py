@@ -3,7 +3,8 @@
 under QEMU -icount shift=0 with the insnprof plugin (tools/profile/), which
 counts every instruction every emulated CPU runs inside the guest's marked
 windows (a null hypercall, an MMIO exit to the VMM, a timer deadline to its
-handler, an IPI to its handler). Each window's instructions are split by
+handler, an IPI to its handler), run once as most VMs run and once with a
+PMU of its own (bench-pmu.cfg). Each window's instructions are split by
 who ran them (the hyp at EL2, the VMM or the guest at EL1) and by function.
 
 Usage: profile.py [--json FILE] [--top N]
@@ -28,7 +29,10 @@ BUILD = os.environ.get("HYP_BUILD", os.path.join(ROOT, "build"))
 IMAGE = os.environ.get("HYP_IMAGE", "test")
 VARIANT = "virt-gicv3"
 NM = "aarch64-linux-gnu-nm"
-WINDOWS = {0: "guest_null_hypercall", 1: "guest_mmio_exit", 2: "timer_injection", 3: "virtual_ipi"}
+PATHS = ["guest_null_hypercall", "guest_mmio_exit", "timer_injection", "virtual_ipi"]
+# Windows 0-3: the bench guest as most VMs run (no PMU of its own); 4-7: the
+# same with a PMU of its own (bench-pmu.cfg), which every switch saves and loads.
+WINDOWS = {**dict(enumerate(PATHS)), **{4 + i: p + "_pmu" for i, p in enumerate(PATHS)}}
 
 
 class Symbols:
@@ -63,18 +67,20 @@ def run(plugin):
     cmd = qemu.command(VARIANT, BUILD, ["-icount", "shift=0", "-plugin", f"{plugin},out={out}"],
                        image=IMAGE)
     child = pexpect.spawn(cmd[0], cmd[1:], encoding="utf-8", codec_errors="replace", timeout=600)
+    guest = ""
     try:
         child.expect_exact("vmm> ")
         boot = child.before
-        child.sendline("guest bench")
-        child.expect_exact("vmm> ")
-        guest = child.before
+        for name in ("bench", "bench-pmu"):
+            child.sendline(f"guest {name}")
+            child.expect_exact("vmm> ")
+            guest += child.before
         child.sendcontrol("a")
         child.send("x")
         child.expect(pexpect.EOF, timeout=120)
     finally:
         child.close(force=True)
-    if "vm bench: powered off" not in guest:
+    if "vm bench: powered off" not in guest or "vm bench-pmu: powered off" not in guest:
         sys.exit(f"profile: the bench guest did not finish:\n{guest}")
     with open(out) as f:
         report = f.read()
