@@ -28,6 +28,7 @@ import pexpect
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bench_io  # noqa: E402
+import bench_linux  # noqa: E402
 import profile as exit_profile  # noqa: E402
 import qemu  # noqa: E402
 
@@ -66,53 +67,6 @@ def qemu_figures():
     for m in re.finditer(r"^(?:\[bench\] )?BENCH (\S+) (\d+) (\d+)$", out + guest_out, re.M):
         figures[m.group(1)] = {"median": int(m.group(2)), "samples": int(m.group(3))}
     return figures
-
-
-LINUX_CMDLINE = "console=ttyAMA0 earlycon=pl011,0x9000000 rdinit=/init"
-WORKLOAD = "dd if=/dev/zero of=/tmp/f bs=1M count=64 2>/dev/null && md5sum /tmp/f"
-MARKER = r"HYP-GUEST-READY \S+ cpus=2"
-
-
-def timed_workload(child):
-    """Seconds of wall-clock time the 64 MiB tmpfs workload takes."""
-    child.expect_exact("#", timeout=60)
-    t = time.monotonic()
-    child.sendline(WORKLOAD)
-    child.expect(r"[0-9a-f]{32}  /tmp/f", timeout=600)
-    return time.monotonic() - t
-
-
-def linux_figures():
-    """Boot time to the marker and the workload's time, in the Linux VM
-    (from the start of its boot vCPU) and natively (from QEMU's start: the
-    same QEMU machine type, 2 CPUs, 256 MiB, the same Image, initramfs and
-    command line, no hypervisor)."""
-    bundle = os.path.join(qemu.image_dir("qemu-virt", BUILD, IMAGE), "bundle", "linux")
-    cmd = qemu.command(VARIANT, BUILD, image=IMAGE)
-    child = pexpect.spawn(cmd[0], cmd[1:], encoding="utf-8", codec_errors="replace",
-                          timeout=300)
-    try:
-        child.expect_exact("vmm> ")
-        child.sendline("run linux")
-        child.expect(r"vm linux: vm\d+, 256 MiB, 2 vCPUs; console attached")
-        t = time.monotonic()  # vm_start and the boot vCPU's first vcpu_run follow
-        child.expect(MARKER, timeout=600)
-        vm = {"boot_s": time.monotonic() - t, "workload_s": timed_workload(child)}
-    finally:
-        quit_qemu(child)
-    native_cmd = [qemu.QEMU, "-M", "virt,gic-version=3", "-cpu", "cortex-a72", "-smp", "2",
-                  "-m", "256M", "-kernel", os.path.join(bundle, "Image"),
-                  "-initrd", os.path.join(bundle, "initrd.gz"), "-append", LINUX_CMDLINE,
-                  "-display", "none", "-nic", "none", "-serial", "mon:stdio"]
-    t = time.monotonic()
-    child = pexpect.spawn(native_cmd[0], native_cmd[1:], encoding="utf-8",
-                          codec_errors="replace", timeout=300)
-    try:
-        child.expect(MARKER, timeout=600)
-        native = {"boot_s": time.monotonic() - t, "workload_s": timed_workload(child)}
-    finally:
-        quit_qemu(child)
-    return {"vm": vm, "native": native}
 
 
 ECHO_CFG = """name = "bench-echo"
@@ -253,7 +207,7 @@ def main():
     q = qemu_figures()
     p = profile_figures()
     h = host_figures()
-    lx = linux_figures()
+    lx = bench_linux.figures(int(os.environ.get("BENCH_RUNS", "5")))
     vc = vmctl_figures()
     io = bench_io.io_figures(BUILD, VARIANT, IMAGE)
     results = {
@@ -264,7 +218,8 @@ def main():
                   "windows": p},
         "host": {"unit": "nanoseconds per operation of hyp/core/mem.c built for the build machine",
                  "ops": h},
-        "linux": {"variant": VARIANT, "unit": "seconds of wall-clock time, one run", **lx},
+        "linux": {"variant": VARIANT, "unit": "instructions (-icount, every CPU) and wall-clock "
+                  "seconds; VM and native interleaved, ratios VM / native", **lx},
         "vmctl": {"variant": VARIANT, "unit": "wall-clock (host) and VMM counter times", **vc},
         "io": {"variant": VARIANT, "unit": "MiB/s of wall-clock time, one run", **io},
         "seconds": round(time.monotonic() - t0, 1),
@@ -282,11 +237,7 @@ def main():
     print()
     print_paths(p)
     print()
-    print(f"{'Linux, wall-clock seconds':42} {'VM':>8} {'native':>8} {'ratio':>7}")
-    for key, label in [("boot_s", "boot: vcpu_run to the marker line"),
-                       ("workload_s", "64 MiB written to tmpfs and md5sum")]:
-        v, n = lx["vm"][key], lx["native"][key]
-        print(f"{label:42} {v:8.2f} {n:8.2f} {v / n:7.2f}")
+    bench_linux.print_rows(lx)
     print()
     bench_io.print_rows(io)
     print()
