@@ -13,8 +13,9 @@ void vm_irq_line(struct vm *vm, u32 intid, bool level, bool *raised)
 
 		if (t < vm->cfg.vcpus && vgic_deliverable(&vm->gic, t, intid)) {
 			vm->vc[t].pending_irqs |= UINT64_C(1) << intid;
+			vm->vc[t].waiting = false;
 			*raised = true;
-			vm_wake_vcpu(vm, t);
+			vm_kick();
 		}
 	} else if (!level) {
 		*raised = false;
