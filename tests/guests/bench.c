@@ -23,22 +23,17 @@
 #define WIN_IPI 3
 #define WIN_PMU 4
 #define HINT(imm) __asm__ volatile("hint %0" : : "i"(imm) : "memory")
-#define WINDOW_OPEN(k)                                                         \
+/* The hint at base for window k, in this guest's half of the windows. */
+#define WINDOW_HINT(base, k)                                                   \
 	do {                                                                   \
 		if (has_pmu) {                                                 \
-			HINT(0x60 + 2 * ((k) + WIN_PMU));                      \
+			HINT((base) + 2 * ((k) + WIN_PMU));                    \
 		} else {                                                       \
-			HINT(0x60 + 2 * (k));                                  \
+			HINT((base) + 2 * (k));                                \
 		}                                                              \
 	} while (0)
-#define WINDOW_CLOSE(k)                                                        \
-	do {                                                                   \
-		if (has_pmu) {                                                 \
-			HINT(0x61 + 2 * ((k) + WIN_PMU));                      \
-		} else {                                                       \
-			HINT(0x61 + 2 * (k));                                  \
-		}                                                              \
-	} while (0)
+#define WINDOW_OPEN(k) WINDOW_HINT(0x60, k)
+#define WINDOW_CLOSE(k) WINDOW_HINT(0x61, k)
 
 static bool has_pmu;
 
