@@ -25,8 +25,25 @@
 #define GUEST_SCTLR UINT64_C(0x30d00800)
 #define GUEST_CPACR (UINT64_C(3) << 20)
 
+/*
+ * FP/SIMD registers are switched lazily: a guest's exit saves them but
+ * leaves them in place, with the VMM's accesses trapped, so that the same
+ * vCPU's next run on this CPU need not load them (fp_live, fp_live_gen:
+ * whose values they are, as of which save). The VMM's first FP access
+ * zeroes them (vcpu_host_fp). Generations come from one counter, so a
+ * vCPU slot reused by another VM never matches an old one.
+ */
+static u64 fp_gen_last;
+
+static u64 fp_gen_new(void)
+{
+	return __atomic_add_fetch(&fp_gen_last, 1, __ATOMIC_RELAXED);
+}
+
 struct pcpu {
 	struct vcpu *current;
+	const struct vcpu *fp_live; /* the registers hold its fp (or NULL) */
+	u64 fp_live_gen;            /* ... as of this generation */
 	struct trap_frame vmm;
 	struct el1_sysregs vmm_sys;
 	struct pmu_state vmm_pmu;     /* while a vCPU with a PMU runs */
@@ -82,6 +99,7 @@ void vcpu_reset(struct vcpu *v, u64 entry, u64 x0)
 	memset(&v->regs, 0, sizeof(v->regs));
 	memset(&v->sys, 0, sizeof(v->sys));
 	memset(&v->fp, 0, sizeof(v->fp));
+	v->fp_gen = fp_gen_new();
 	memset(&v->pmu, 0, sizeof(v->pmu)); /* every counter off */
 	v->regs.x[0] = x0;
 	v->regs.elr = entry;
@@ -291,7 +309,6 @@ static s64 complete_pending(struct vcpu *v, const struct trap_frame *f, bool ret
 	return HV_OK;
 }
 
-/* The VMM's HVC returns exit record e: x0..x6 in its order. */
 /*
  * Writes exit e to x0..x6: the status, the reason, the words of the detail
  * the reason names, and zeros after them. Only those words are copied, so
@@ -321,7 +338,7 @@ static s64 claim(struct vcpu *v, u32 vmid, u64 flags)
 		return HV_E_NOT_FOUND;
 	}
 	if (v == NULL || v->state == VCPU_NONE ||
-	    (flags & ~(HV_RUN_RETRY | HV_RUN_ABORT)) != 0) {
+	    (flags & ~(HV_RUN_RETRY | HV_RUN_ABORT | HV_RUN_WAIT_IN_GUEST)) != 0) {
 		return HV_E_INVALID;
 	}
 	if (v->state != VCPU_ON || __atomic_load_n(&v->running, __ATOMIC_ACQUIRE) != 0 ||
@@ -385,20 +402,24 @@ void vcpu_run(struct trap_frame *f)
 		return;
 	}
 	__atomic_store_n(&pcpu_vmid[self], vmid, __ATOMIC_SEQ_CST);
-	pc->vmm = *f;
+	frame_copy(&pc->vmm, f);
 	arch_save_el1(&pc->vmm_sys);
 	/* Stage 2 (and the EL2 controls) first, then the guest's stage 1:
 	 * no walk ever mixes one world's tables with the other's. MPIDR_EL1
 	 * as the guest reads it: RES1 bit 31, Aff0 = vCPU index. */
-	arch_enter_guest_mode(mem_vm_vttbr(vmid), (UINT64_C(1) << 31) | v->index, v->has_pmu);
+	arch_enter_guest_mode(mem_vm_vttbr(vmid), (UINT64_C(1) << 31) | v->index, v->has_pmu,
+			      (flags & HV_RUN_WAIT_IN_GUEST) != 0);
 	arch_load_el1(&v->sys);
-	arch_fpsimd_load(&v->fp);
+	if (pc->fp_live != v || pc->fp_live_gen != v->fp_gen) {
+		arch_fpsimd_load(&v->fp);
+	}
+	pc->fp_live = NULL; /* the guest's run changes them */
 	gic_vcpu_load(&v->vgic);
 	if (v->vtimer_owed && gic_inject(INTID_VTIMER)) {
 		v->vtimer_owed = false;
 	}
 	arch_slice_start(CONFIG_VCPU_SLICE_US);
-	*f = v->regs;
+	frame_copy(f, &v->regs);
 	if ((flags & HV_RUN_ABORT) != 0) {
 		/* The refused access takes an external abort, as if the bus
 		 * had refused it. */
@@ -427,7 +448,7 @@ void vcpu_exit(struct trap_frame *f, const struct hv_exit *e)
 {
 	struct pcpu *pc = &pcpus[arch_cpu_index()];
 	struct vcpu *v = pc->current;
-	struct hv_exit out = *e;
+	struct hv_exit fault;
 
 	arch_slice_stop();
 	if (v->has_pmu) {
@@ -439,24 +460,27 @@ void vcpu_exit(struct trap_frame *f, const struct hv_exit *e)
 		log_info("vm%u vcpu%u: SError: vCPU stopped\n", v->vmid, v->index);
 		v->state = VCPU_DEAD;
 		v->power_off = false; /* dead, not merely off */
-		out = (struct hv_exit){ .reason = HV_EXIT_FAULT,
-					.fault.esr = ESR_FROM_EC(EC_SERROR) };
+		fault = (struct hv_exit){ .reason = HV_EXIT_FAULT,
+					  .fault.esr = ESR_FROM_EC(EC_SERROR) };
+		e = &fault;
 	}
-	v->regs = *f;
+	frame_copy(&v->regs, f);
 	gic_vcpu_save(&v->vgic);
 	arch_save_el1(&v->sys);
 	arch_fpsimd_save(&v->fp);
-	arch_fpsimd_zero();
-	arch_enter_host_mode(mem_host_vttbr());
+	v->fp_gen = fp_gen_new();
+	pc->fp_live = v;
+	pc->fp_live_gen = v->fp_gen;
+	arch_enter_host_mode(mem_host_vttbr(), true);
 	arch_load_el1(&pc->vmm_sys);
 	if (v->has_pmu) {
 		arch_pmu_load(&pc->vmm_pmu);
 	} else {
 		arch_pmu_restart(&pc->vmm_stop);
 	}
-	*f = pc->vmm;
-	out.status = HV_OK;
-	put_exit(f, &out);
+	frame_copy(f, &pc->vmm);
+	put_exit(f, e);
+	f->x[0] = HV_OK;
 	pc->current = NULL;
 	release(v);
 }
@@ -470,6 +494,15 @@ void vcpu_guest_serror(struct trap_frame *f)
 	v->power_off = false;
 	vcpu_exit(f, &(struct hv_exit){ .reason = HV_EXIT_FAULT,
 					.fault.esr = ESR_FROM_EC(EC_SERROR) });
+}
+
+void vcpu_host_fp(void)
+{
+	struct pcpu *pc = &pcpus[arch_cpu_index()];
+
+	arch_fpsimd_zero();
+	pc->fp_live = NULL;
+	arch_fp_untrap();
 }
 
 void vcpu_timer_irq(void)

@@ -24,6 +24,9 @@ u32 fake_vmm_serrors;
 bool fake_vse;
 u32 fake_undefs;
 struct fake_abort fake_abort;
+struct fpsimd_state fake_fp[FAKE_CPUS];
+u32 fake_fp_loads;
+bool fake_fp_trapped;
 
 /* One letter a world-switch step, in order (fake_switch, reset by tests). */
 static void step(char c)
@@ -112,29 +115,38 @@ bool arch_vmm_serror_pending(void)
 }
 void arch_fpsimd_save(struct fpsimd_state *s)
 {
-	(void)s;
+	*s = fake_fp[fake_cpu % FAKE_CPUS];
 }
 
 void arch_fpsimd_load(const struct fpsimd_state *s)
 {
-	(void)s;
+	fake_fp[fake_cpu % FAKE_CPUS] = *s;
+	fake_fp_loads++;
 }
 
 void arch_fpsimd_zero(void)
 {
+	memset(&fake_fp[fake_cpu % FAKE_CPUS], 0, sizeof(fake_fp[0]));
 }
 
-void arch_enter_guest_mode(u64 vttbr, u64 vmpidr, bool pmu)
+void arch_enter_guest_mode(u64 vttbr, u64 vmpidr, bool pmu, bool wait_in_guest)
 {
 	(void)vttbr;
 	(void)vmpidr;
+	(void)wait_in_guest;
 	step(pmu ? 'g' : 'G');
 }
 
-void arch_enter_host_mode(u64 vttbr)
+void arch_enter_host_mode(u64 vttbr, bool fp_trapped)
 {
 	(void)vttbr;
+	fake_fp_trapped = fp_trapped;
 	step('H');
+}
+
+void arch_fp_untrap(void)
+{
+	fake_fp_trapped = false;
 }
 
 void arch_slice_start(u64 us)

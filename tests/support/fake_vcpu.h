@@ -4,7 +4,10 @@
 #ifndef FAKE_VCPU_H
 #define FAKE_VCPU_H
 
+#include <hyp/vcpu.h>
 #include <lib/types.h>
+
+#define FAKE_CPUS 4
 
 /** The physical CPU the code under test runs on. */
 extern u32 fake_cpu;
@@ -34,5 +37,10 @@ struct fake_abort {
 	u32 count;
 };
 extern struct fake_abort fake_abort;
+/** Each CPU's FP/SIMD registers, the loads into them, and whether the
+ * VMM's accesses trap (CPTR_EL2.TFP, as host mode last set it). */
+extern struct fpsimd_state fake_fp[FAKE_CPUS];
+extern u32 fake_fp_loads;
+extern bool fake_fp_trapped;
 
 #endif /* FAKE_VCPU_H */

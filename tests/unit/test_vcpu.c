@@ -355,6 +355,46 @@ TEST(vcpu_switch_orders_stage2_before_stage1_and_keeps_counters_apart)
 	finish(1);
 }
 
+/* The FP/SIMD registers stay in place across an exit, trapped for the
+ * VMM: its first access zeroes them; a run elsewhere, or of another vCPU
+ * or VM, since the save makes the next run here load them again. */
+TEST(vcpu_fp_registers_stay_only_for_their_own_vcpu)
+{
+	u32 vm = started_vm();
+
+	CHECK_EQ(run(1, vm, 0, 0), HV_OK);
+	fake_fp[1].v[0] = 0xa1; /* the guest's FP work */
+	guest_hvc(1, PSCI_CPU_ON, 1, ENTRY, 0);
+	CHECK(fake_fp_trapped && fake_fp[1].v[0] == 0xa1);
+	vcpu_host_fp(); /* the VMM touches FP: trapped */
+	CHECK(!fake_fp_trapped && fake_fp[1].v[0] == 0);
+	fake_fp_loads = 0;
+	CHECK_EQ(run(1, vm, 0, 0), HV_OK);
+	CHECK(fake_fp_loads == 1 && fake_fp[1].v[0] == 0xa1);
+	guest_hvc(1, VMM_CALL, 0, 0, 0);
+	CHECK_EQ(run(1, vm, 0, 0), HV_OK); /* still in place: no load */
+	CHECK(fake_fp_loads == 1 && fake_fp[1].v[0] == 0xa1);
+	guest_hvc(1, VMM_CALL, 0, 0, 0);
+	CHECK_EQ(run(1, vm, 1, 0), HV_OK); /* vCPU 1, where vCPU 0's are */
+	CHECK(fake_fp_loads == 2 && fake_fp[1].v[0] == 0);
+	guest_hvc(1, VMM_CALL, 0, 0, 0);
+	CHECK_EQ(run(2, vm, 0, 0), HV_OK); /* vCPU 0 moves to CPU 2 */
+	fake_fp[2].v[0] = 0xa2;
+	guest_hvc(2, VMM_CALL, 0, 0, 0);
+	CHECK_EQ(run(3, vm, 1, 0), HV_OK); /* and vCPU 1 to CPU 3 */
+	guest_hvc(3, VMM_CALL, 0, 0, 0);
+	CHECK_EQ(run(1, vm, 1, 0), HV_OK); /* CPU 1 still holds vCPU 1's */
+	guest_hvc(1, VMM_CALL, 0, 0, 0);
+	CHECK_EQ(run(1, vm, 0, 0), HV_OK); /* vCPU 0's from CPU 2 */
+	CHECK(fake_fp[1].v[0] == 0xa2);
+	finish(1);
+	/* A new VM in the same slots: CPU 1 still holds the old vCPU 0's. */
+	vm = started_vm();
+	CHECK_EQ(run(1, vm, 0, 0), HV_OK);
+	CHECK(fake_fp[1].v[0] == 0);
+	finish(1);
+}
+
 TEST(vcpu_debug_and_absent_pmu_read_as_zero)
 {
 	u32 vm = started_vm();

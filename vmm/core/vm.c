@@ -1,7 +1,8 @@
 /*
  * The VM table (vm.h): the records of the VM slots, found by name; the
  * lock that orders running a VM's vCPUs with stopping them; waking a VMM
- * CPU for a vCPU that became runnable; the rate limit of the VMM's
+ * CPU for a vCPU that became runnable, or the vCPU an interrupt is for;
+ * the rate limit of the VMM's
  * messages about a VM.
  */
 #include <abi/hv_call.h>
@@ -23,6 +24,7 @@ struct vm *vm_find(const char *name)
 }
 
 volatile u32 vm_idle_cpus;
+volatile u32 vm_guest_wait_cpus;
 
 void vm_kick(void)
 {
@@ -30,6 +32,25 @@ void vm_kick(void)
 
 	if (idle != 0) {
 		(void)hv_cpu_wake((u64)__builtin_ctz(idle));
+		return;
+	}
+	idle = __atomic_load_n(&vm_guest_wait_cpus, __ATOMIC_ACQUIRE);
+	if (idle != 0) {
+		(void)hv_cpu_wake((u64)__builtin_ctz(idle));
+	}
+}
+
+void vm_wake_vcpu(struct vm *vm, u32 t)
+{
+	struct gvcpu *vc = &vm->vc[t];
+
+	vc->waiting = false;
+	if (vc->in_guest) {
+		/* Its run ends at the kick (HV_EXIT_IRQ, HV_INTID_KICK) and
+		 * the interrupt is injected before the next. */
+		(void)hv_cpu_wake(vc->cpu);
+	} else {
+		vm_kick();
 	}
 }
 

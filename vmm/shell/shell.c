@@ -20,8 +20,13 @@
 
 #define LINE_MAX 128
 #define MAX_ARGS 8
-/* How long CPU 0 sleeps when no input came (the UART holds 16+ bytes). */
-#define IDLE_US 200
+/*
+ * How long CPU 0 sleeps when no input came: IDLE_MIN_US after input (the
+ * UART holds 16+ bytes, so a burst is not slowed), doubling while none
+ * comes, up to IDLE_MAX_US (what a typed key or a vmctl request may wait).
+ */
+#define IDLE_MIN_US 200
+#define IDLE_MAX_US 4000
 
 struct command {
 	const char *name;
@@ -327,6 +332,7 @@ void shell_run(void)
 	char line[LINE_MAX];
 	size_t n = 0;
 	bool was_attached = false;
+	u64 idle_us = IDLE_MIN_US;
 
 	con_write("vmm> ", 5);
 	for (;;) {
@@ -360,9 +366,12 @@ void shell_run(void)
 		if (vmm_cpus_running <= 1) {
 			active = vm_run_one() || active;
 		}
-		if (!active) {
-			/* Nothing came in: sleep a little (input waits in the UART). */
-			(void)hv_cpu_idle(IDLE_US);
+		if (active) {
+			idle_us = IDLE_MIN_US;
+		} else {
+			/* Nothing came in: sleep (input waits in the UART). */
+			(void)hv_cpu_idle(idle_us);
+			idle_us = MIN(idle_us * 2, IDLE_MAX_US);
 		}
 	}
 }

@@ -40,6 +40,7 @@
 #define GICC_EOIR 0x0010
 #define GICH_HCR 0x0000
 #define GICH_VMCR 0x0008
+#define GICH_ELRSR0 0x0030
 #define GICH_APR 0x00f0
 #define GICH_LR0 0x0100
 #define GICH_LR_PENDING (1U << 28)
@@ -77,6 +78,7 @@ SYSREG_RW(icc_eoir1, "S3_0_C12_C12_1")
 SYSREG_RW(icc_sgi1r, "S3_0_C12_C11_5")
 SYSREG_RW(ich_hcr, "S3_4_C12_C11_0")
 SYSREG_RW(ich_vmcr, "S3_4_C12_C11_7")
+SYSREG_RW(ich_elrsr, "S3_4_C12_C11_5")
 SYSREG_RW(ich_ap1r0, "S3_4_C12_C9_0")
 SYSREG_RW(ich_lr0, "S3_4_C12_C12_0")
 SYSREG_RW(ich_lr1, "S3_4_C12_C12_1")
@@ -273,13 +275,20 @@ static void write_lr(u32 i, u64 v)
 	}
 }
 
+/*
+ * Between guest runs every list register is empty (its state invalid, as
+ * gic_vcpu_save leaves it): only the vCPU's non-empty ones are written,
+ * and an empty one may keep an old INTID, which only the hyp can read.
+ */
 void gic_vcpu_load(const struct vgic_state *s)
 {
 	u64 h = hyp_plat.gic.hyp.base;
 
 	if (gic_version() == 3) {
 		for (u32 i = 0; i < VGIC_LRS; i++) {
-			write_lr(i, s->lr[i]);
+			if (s->lr[i] != 0) {
+				write_lr(i, s->lr[i]);
+			}
 		}
 		write_ich_vmcr(s->vmcr);
 		write_ich_ap1r0(s->apr);
@@ -287,11 +296,26 @@ void gic_vcpu_load(const struct vgic_state *s)
 		isb();
 	} else if (gic_version() == 2) {
 		for (u32 i = 0; i < VGIC_LRS; i++) {
-			write_lr(i, s->lr[i]);
+			if (s->lr[i] != 0) {
+				write_lr(i, s->lr[i]);
+			}
 		}
 		wr32(h + GICH_VMCR, (u32)s->vmcr);
 		wr32(h + GICH_APR, (u32)s->apr);
 		wr32(h + GICH_HCR, 1);
+	}
+}
+
+/* Reads and empties the list registers ELRSR does not show empty. */
+static void save_lrs(struct vgic_state *s, u32 empty)
+{
+	for (u32 i = 0; i < VGIC_LRS; i++) {
+		if ((empty & (1U << i)) != 0) {
+			s->lr[i] = 0;
+		} else {
+			s->lr[i] = read_lr(i);
+			write_lr(i, 0);
+		}
 	}
 }
 
@@ -300,19 +324,13 @@ void gic_vcpu_save(struct vgic_state *s)
 	u64 h = hyp_plat.gic.hyp.base;
 
 	if (gic_version() == 3) {
-		for (u32 i = 0; i < VGIC_LRS; i++) {
-			s->lr[i] = read_lr(i);
-			write_lr(i, 0);
-		}
+		save_lrs(s, (u32)read_ich_elrsr());
 		s->vmcr = read_ich_vmcr();
 		s->apr = read_ich_ap1r0();
 		write_ich_hcr(0);
 		isb();
 	} else if (gic_version() == 2) {
-		for (u32 i = 0; i < VGIC_LRS; i++) {
-			s->lr[i] = read_lr(i);
-			write_lr(i, 0);
-		}
+		save_lrs(s, rd32(h + GICH_ELRSR0));
 		s->vmcr = rd32(h + GICH_VMCR);
 		s->apr = rd32(h + GICH_APR);
 		wr32(h + GICH_HCR, 0);

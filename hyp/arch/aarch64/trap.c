@@ -161,6 +161,14 @@ static void host_unexpected(struct trap_frame *f, const struct trap_info *t)
 	arch_inject_undef(f);
 }
 
+/* The VMM's FP/SIMD access while a guest's values are still in place. */
+static void host_fp(struct trap_frame *f, const struct trap_info *t)
+{
+	(void)f;
+	(void)t;
+	vcpu_host_fp();
+}
+
 /* HVC and SMC, from the VMM or a guest: the call table (hvc.c). */
 static void call_hvc(struct trap_frame *f, const struct trap_info *t)
 {
@@ -181,6 +189,7 @@ struct trap_entry {
 
 static const struct trap_entry lower_sync[EC_COUNT] = {
 	[EC_WFX] = { NULL, guest_wfx },
+	[EC_FP] = { host_fp, NULL },
 	[EC_CP15_32] = { NULL, guest_undef },
 	[EC_CP15_64] = { NULL, guest_undef },
 	[EC_CP14_32] = { NULL, guest_undef },

@@ -78,6 +78,7 @@ struct vcpu {
 	struct trap_frame regs;
 	struct el1_sysregs sys;
 	struct fpsimd_state fp;
+	u64 fp_gen; /* new whenever fp changes: which CPU still holds it */
 	struct vgic_state vgic;
 	struct pmu_state pmu; /* used only if has_pmu */
 	bool has_pmu;         /* its VM was created with HV_VM_PMU */
@@ -118,6 +119,11 @@ void vcpu_timer_irq(void);
 void vcpu_irq_exit(struct trap_frame *f, u32 intid);
 /** An SError taken while the guest ran: its vCPU stops (HV_EXIT_FAULT). */
 void vcpu_guest_serror(struct trap_frame *f);
+/**
+ * The VMM touched FP/SIMD while the registers still held a guest's values
+ * (trapped): they are zeroed and given to it; the access runs again.
+ */
+void vcpu_host_fp(void);
 /** The vCPU running on this CPU, or NULL while the VMM runs. */
 struct vcpu *vcpu_current(void);
 /**
@@ -144,8 +150,14 @@ void arch_fpsimd_zero(void);
  * EL2 controls for running a guest (its VTTBR, and the MPIDR it sees: the
  * vCPU index as Aff0) or the VMM (its VTTBR).
  */
-void arch_enter_guest_mode(u64 vttbr, u64 vmpidr, bool pmu);
-void arch_enter_host_mode(u64 vttbr);
+void arch_enter_guest_mode(u64 vttbr, u64 vmpidr, bool pmu, bool wait_in_guest);
+/*
+ * The VMM's world; fp_trapped: its FP/SIMD accesses trap to the hyp
+ * (CPTR_EL2.TFP), because the registers still hold a guest's values.
+ */
+void arch_enter_host_mode(u64 vttbr, bool fp_trapped);
+/** The VMM's FP/SIMD accesses no longer trap. */
+void arch_fp_untrap(void);
 /**
  * Waits for the running guest's outstanding memory accesses and takes an
  * SError they raised here, at EL2: true if there was one (it is the

@@ -63,6 +63,9 @@ struct gvcpu {
 	u64 flags;          /* for its next run */
 	u64 reply[4];
 	u64 retry_at;       /* counter value: its run was refused, tried again then */
+	bool yielded;       /* its last exit gave its CPU up (test device) */
+	bool in_guest;      /* in VCPU_RUN (under the VM's lock to set and clear) */
+	u32 cpu;            /* the VMM CPU running it, while busy */
 	u32 refusals;       /* runs refused in a row */
 };
 
@@ -136,8 +139,18 @@ struct vm *vm_find(const char *name);
 
 /** VMM CPUs asleep in HV_FN_CPU_IDLE (bit per CPU): the runner's. */
 extern volatile u32 vm_idle_cpus;
-/** Wakes a sleeping VMM CPU: a vCPU became runnable. */
+/** VMM CPUs running a vCPU that waits in the guest (HV_RUN_WAIT_IN_GUEST). */
+extern volatile u32 vm_guest_wait_cpus;
+/**
+ * A vCPU became runnable: wakes a sleeping VMM CPU, or else ends the run
+ * of one whose vCPU may be waiting in the guest, so that it looks again.
+ */
 void vm_kick(void);
+/**
+ * An interrupt was queued for vCPU t of vm (under vm->lock): a vCPU in
+ * VCPU_RUN is kicked out to take it, any other is made runnable.
+ */
+void vm_wake_vcpu(struct vm *vm, u32 t);
 
 /** Whether another message about vm may be printed now (8 a second). */
 bool vm_log_allowed(struct vm *vm);
