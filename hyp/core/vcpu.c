@@ -42,9 +42,16 @@ static u64 fp_gen_new(void)
 
 struct pcpu {
 	struct vcpu *current;
+	/* The VMM's frame of its VCPU_RUN, left on this CPU's EL2 stack
+	 * while the vCPU runs: the exit record goes there. */
+	struct trap_frame *vmm_frame;
+	/* Set by a world switch: the frame the return goes through. */
+	struct trap_frame *resume;
 	const struct vcpu *fp_live; /* the registers hold its fp (or NULL) */
+	/* A kick (wake SGI) came while the VMM ran: it was meant for the
+	 * run the VMM was about to make, which must not wait in the guest. */
+	bool kicked;
 	u64 fp_live_gen;            /* ... as of this generation */
-	struct trap_frame vmm;
 	struct el1_sysregs vmm_sys;
 	struct pmu_state vmm_pmu;     /* while a vCPU with a PMU runs */
 	struct pmu_stopped vmm_stop; /* while one without runs */
@@ -197,8 +204,10 @@ s64 vcpu_vm_destroy(u32 vmid)
 	ret = mem_vm_destroy(vmid);
 	if (ret == HV_OK) {
 		/* In the same critical section: the VMID can be reused only
-		 * once its vCPUs' registers are gone. No CPU still holds one:
-		 * destroy needs every vCPU to have left. */
+		 * once its vCPUs' registers are gone. No CPU runs one: destroy
+		 * needs every vCPU to have left (a CPU's FP/SIMD registers may
+		 * still hold one's last values, trapped for the VMM, until the
+		 * VMM's first FP access zeroes them or a run loads others). */
 		memset(vcpus[index_nospec(vmid, CONFIG_MAX_VMS + 1)], 0, sizeof(vcpus[0]));
 	}
 	spin_unlock(&vcpu_lock);
@@ -402,13 +411,14 @@ void vcpu_run(struct trap_frame *f)
 		return;
 	}
 	__atomic_store_n(&pcpu_vmid[self], vmid, __ATOMIC_SEQ_CST);
-	frame_copy(&pc->vmm, f);
+	pc->vmm_frame = f; /* stays on the stack while the guest runs */
 	arch_save_el1(&pc->vmm_sys);
 	/* Stage 2 (and the EL2 controls) first, then the guest's stage 1:
 	 * no walk ever mixes one world's tables with the other's. MPIDR_EL1
 	 * as the guest reads it: RES1 bit 31, Aff0 = vCPU index. */
 	arch_enter_guest_mode(mem_vm_vttbr(vmid), (UINT64_C(1) << 31) | v->index, v->has_pmu,
-			      (flags & HV_RUN_WAIT_IN_GUEST) != 0);
+			      (flags & HV_RUN_WAIT_IN_GUEST) != 0 && !pc->kicked);
+	pc->kicked = false;
 	arch_load_el1(&v->sys);
 	if (pc->fp_live != v || pc->fp_live_gen != v->fp_gen) {
 		arch_fpsimd_load(&v->fp);
@@ -419,13 +429,13 @@ void vcpu_run(struct trap_frame *f)
 		v->vtimer_owed = false;
 	}
 	arch_slice_start(CONFIG_VCPU_SLICE_US);
-	frame_copy(f, &v->regs);
 	if ((flags & HV_RUN_ABORT) != 0) {
 		/* The refused access takes an external abort, as if the bus
 		 * had refused it. */
-		arch_inject_abort(f, v->fault_exec, v->fault_write, v->fault_va);
+		arch_inject_abort(&v->regs, v->fault_exec, v->fault_write, v->fault_va);
 	}
 	pc->current = v;
+	pc->resume = &v->regs; /* the return enters the guest */
 	/* The PMU last: the VMM's counters stop, and a guest with a PMU of
 	 * its own counts from here (its run, not the hyp's switch). */
 	if (v->has_pmu) {
@@ -438,10 +448,26 @@ void vcpu_run(struct trap_frame *f)
 		/* Pending before the guest ran an instruction: not its. The
 		 * run is undone (the guest as it was) and the VMM takes the
 		 * SError as a virtual one. */
-		vcpu_exit(f, &(struct hv_exit){ .reason = HV_EXIT_IRQ });
+		vcpu_exit(&v->regs, &(struct hv_exit){ .reason = HV_EXIT_IRQ });
 		arch_vmm_serror();
 		put_exit(f, &(struct hv_exit){ .status = HV_E_BUSY });
 	}
+}
+
+struct trap_return vcpu_resume(struct trap_frame *f)
+{
+	struct pcpu *pc = &pcpus[arch_cpu_index()];
+	struct trap_frame *to = pc->resume;
+
+	pc->resume = NULL;
+	if (to == NULL) {
+		return (struct trap_return){ f, (u64)(uintptr_t)(f + 1) }; /* no switch */
+	}
+	if (to == pc->vmm_frame) {
+		/* An exit: the guest's frame, if any, and the VMM's go. */
+		return (struct trap_return){ to, (u64)(uintptr_t)(to + 1) };
+	}
+	return (struct trap_return){ to, (u64)(uintptr_t)f }; /* a run: f stays */
 }
 
 void vcpu_exit(struct trap_frame *f, const struct hv_exit *e)
@@ -464,7 +490,9 @@ void vcpu_exit(struct trap_frame *f, const struct hv_exit *e)
 					  .fault.esr = ESR_FROM_EC(EC_SERROR) };
 		e = &fault;
 	}
-	frame_copy(&v->regs, f);
+	if (f != &v->regs) {
+		frame_copy(&v->regs, f);
+	}
 	gic_vcpu_save(&v->vgic);
 	arch_save_el1(&v->sys);
 	arch_fpsimd_save(&v->fp);
@@ -478,9 +506,9 @@ void vcpu_exit(struct trap_frame *f, const struct hv_exit *e)
 	} else {
 		arch_pmu_restart(&pc->vmm_stop);
 	}
-	frame_copy(f, &pc->vmm);
-	put_exit(f, e);
-	f->x[0] = HV_OK;
+	put_exit(pc->vmm_frame, e);
+	pc->vmm_frame->x[0] = HV_OK;
+	pc->resume = pc->vmm_frame;
 	pc->current = NULL;
 	release(v);
 }
@@ -500,9 +528,14 @@ void vcpu_host_fp(void)
 {
 	struct pcpu *pc = &pcpus[arch_cpu_index()];
 
+	arch_fp_untrap(); /* CPTR_EL2.TFP traps EL2's own accesses too */
 	arch_fpsimd_zero();
 	pc->fp_live = NULL;
-	arch_fp_untrap();
+}
+
+void vcpu_host_kick(void)
+{
+	pcpus[arch_cpu_index()].kicked = true;
 }
 
 void vcpu_timer_irq(void)

@@ -34,7 +34,22 @@
 #define RAM_SIZE (UINT64_C(16) << 20)
 #define HOST_FREE0 (FAKE_BANK0 + FAKE_HYP_SIZE)
 
+/* Each CPU's registers as its last return to EL1 left them, and the
+ * VMM's frame of its VCPU_RUN, left on the EL2 stack while a guest runs. */
 static struct trap_frame frames[CPUS];
+static struct trap_frame vmm_frames[CPUS];
+
+/* entry.S's lower_resume on cpu after the exception whose frame is from. */
+static void resume(u32 cpu, struct trap_frame *from)
+{
+	struct trap_return r;
+
+	fake_cpu = cpu;
+	r = vcpu_resume(from);
+	if (r.frame != &frames[cpu]) {
+		frames[cpu] = *r.frame;
+	}
+}
 
 /* Mostly the first two VMs, and their first two vCPUs: the calls meet. */
 static u32 pick_vmid(struct input *in)
@@ -110,6 +125,7 @@ static void guest_event(struct input *in, u32 cpu)
 		f->x[0] = HV_FN(take(in, 1));
 		hvc_dispatch(f, vcpu_current(), false);
 	}
+	resume(cpu, f);
 }
 
 static void check(void)
@@ -140,6 +156,7 @@ static void finish(void)
 	for (u32 c = 0; c < CPUS; c++) {
 		if (running_on(c)) {
 			vcpu_irq_exit(&frames[c], HV_INTID_TICK);
+			resume(c, &frames[c]);
 		}
 	}
 	fake_cpu = 0;
@@ -203,14 +220,15 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 			break;
 		case 5:
 			if (!running_on(cpu)) {
-				struct trap_frame *f = &frames[cpu];
+				struct trap_frame *f = &vmm_frames[cpu];
 
 				memset(f, 0, sizeof(*f));
 				f->x[0] = HV_FN_VCPU_RUN;
 				f->x[1] = take(&in, 1) % 8 == 0 ? take(&in, 8) : vmid;
-				f->x[2] = idx | (take(&in, 1) % 4) << 16;
+				f->x[2] = idx | (take(&in, 1) % 8) << 16;
 				f->x[3] = take(&in, 8);
 				vcpu_run(f);
+				resume(cpu, f);
 			}
 			break;
 		case 6:

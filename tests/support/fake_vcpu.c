@@ -27,6 +27,7 @@ struct fake_abort fake_abort;
 struct fpsimd_state fake_fp[FAKE_CPUS];
 u32 fake_fp_loads;
 bool fake_fp_trapped;
+u32 fake_fp_el2_traps;
 
 /* One letter a world-switch step, in order (fake_switch, reset by tests). */
 static void step(char c)
@@ -113,19 +114,28 @@ bool arch_vmm_serror_pending(void)
 {
 	return fake_vse;
 }
+/* CPTR_EL2.TFP traps EL2's own FP/SIMD accesses too: the hyp would stop. */
+static void fp_access(void)
+{
+	fake_fp_el2_traps += fake_fp_trapped;
+}
+
 void arch_fpsimd_save(struct fpsimd_state *s)
 {
+	fp_access();
 	*s = fake_fp[fake_cpu % FAKE_CPUS];
 }
 
 void arch_fpsimd_load(const struct fpsimd_state *s)
 {
+	fp_access();
 	fake_fp[fake_cpu % FAKE_CPUS] = *s;
 	fake_fp_loads++;
 }
 
 void arch_fpsimd_zero(void)
 {
+	fp_access();
 	memset(&fake_fp[fake_cpu % FAKE_CPUS], 0, sizeof(fake_fp[0]));
 }
 
@@ -134,6 +144,7 @@ void arch_enter_guest_mode(u64 vttbr, u64 vmpidr, bool pmu, bool wait_in_guest)
 	(void)vttbr;
 	(void)vmpidr;
 	(void)wait_in_guest;
+	fake_fp_trapped = false;
 	step(pmu ? 'g' : 'G');
 }
 

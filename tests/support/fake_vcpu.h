@@ -42,5 +42,7 @@ extern struct fake_abort fake_abort;
 extern struct fpsimd_state fake_fp[FAKE_CPUS];
 extern u32 fake_fp_loads;
 extern bool fake_fp_trapped;
+/** FP/SIMD accesses the hyp made while they were trapped (each would stop it). */
+extern u32 fake_fp_el2_traps;
 
 #endif /* FAKE_VCPU_H */

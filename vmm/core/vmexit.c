@@ -182,7 +182,15 @@ static void power_exit(struct vm *vm, struct gvcpu *vc, u64 event, u64 target)
 		vm->vc[target].on = true;
 		vm_kick();
 	} else if (event == HV_POWER_CPU_OFF) {
+		bool any = false;
+
 		vc->on = false;
+		for (u32 v = 0; v < vm->cfg.vcpus; v++) {
+			any = any || vm->vc[v].on;
+		}
+		if (!any) {
+			end(vm, "all vCPUs off");
+		}
 	} else if (event == HV_POWER_SYSTEM_OFF || event == HV_POWER_SYSTEM_RESET) {
 		end(vm, event == HV_POWER_SYSTEM_OFF ? "powered off" : "reset");
 	} else {
@@ -311,15 +319,5 @@ void vm_handle_exit(struct vm *vm, u32 i, const struct hv_exit *e)
 	default:
 		end(vm, "unknown exit");
 		break;
-	}
-	if (vm->done == NULL) {
-		bool any = false;
-
-		for (u32 v = 0; v < vm->cfg.vcpus; v++) {
-			any = any || vm->vc[v].on;
-		}
-		if (!any) {
-			end(vm, "all vCPUs off");
-		}
 	}
 }

@@ -1,9 +1,12 @@
 /*
  * EL2 exception vectors. Every entry saves the interrupted context as a
- * struct trap_frame on this CPU's EL2 stack and calls a C handler; lower-EL
- * exceptions return to the caller through the frame, which the handler may
- * have changed. Exceptions taken from EL2 itself are fatal for the CPU.
- * Table layout: Arm ARM D1.10.2.
+ * struct trap_frame on this CPU's EL2 stack and calls a C handler. A
+ * lower-EL exception returns through the frame its handler names
+ * (lower_resume): its own, which the handler may have changed, or, after a
+ * world switch, a vCPU's saved registers (a run: the VMM's frame stays on
+ * this stack, under which the guest's exceptions then save theirs) or that
+ * VMM frame (an exit). Exceptions taken from EL2 itself are fatal for the
+ * CPU. Table layout: Arm ARM D1.10.2.
  */
 #include <hyp/smccc.h>
 
@@ -117,7 +120,7 @@ lower_sync:
 	mov	x0, sp
 	mov	x1, x19
 	bl	trap_lower_sync
-	b	lower_return
+	b	lower_resume
 
 lower_async:
 	harden
@@ -125,5 +128,25 @@ lower_async:
 	mov	x1, x19
 	bl	trap_lower_async
 
+/*
+ * The handlers return struct trap_return in x0 and x1: the frame to
+ * return through and this CPU's EL2 stack pointer from then on (vcpu.c,
+ * vcpu_resume). Every register of the lower EL comes from that frame.
+ */
+lower_resume:
+	mov	sp, x1
+	ldp	x2, x3, [x0, #FRAME_ELR]
+	msr	elr_el2, x2
+	msr	spsr_el2, x3
+	ldr	x2, [x0, #FRAME_SP_EL0]
+	msr	sp_el0, x2
+	frame_regs ldp, 2, x0
+	ldr	x30, [x0, #FRAME_X(30)]
+	ldp	x0, x1, [x0, #FRAME_X(0)]
+	eret
+	dsb	nsh
+	isb
+
+/* An EL2 exception's return (trap_hyp came back): through the frame at sp. */
 lower_return:
 	restore_frame_eret

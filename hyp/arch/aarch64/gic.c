@@ -152,6 +152,20 @@ static u64 my_redist(void)
 	return 0;
 }
 
+static void write_lr(u32 i, u64 v);
+
+/*
+ * Every list register empty, as gic_vcpu_load expects between runs (their
+ * reset values are UNKNOWN: firmware or an earlier program may have left
+ * one pending).
+ */
+static void empty_lrs(void)
+{
+	for (u32 i = 0; i < VGIC_LRS; i++) {
+		write_lr(i, 0);
+	}
+}
+
 void gic_init_cpu(void)
 {
 	if (gic_version() == 3) {
@@ -175,6 +189,9 @@ void gic_init_cpu(void)
 		write_icc_pmr(0xff);
 		write_icc_igrpen1(1);
 		write_ich_hcr(0);
+		empty_lrs();
+		write_ich_vmcr(0);
+		write_ich_ap1r0(0);
 		isb();
 	} else if (gic_version() == 2) {
 		u64 d = hyp_plat.gic.dist.base;
@@ -192,6 +209,9 @@ void gic_init_cpu(void)
 		wr32(c + GICC_PMR, 0xff);
 		wr32(c + GICC_CTLR, 1);
 		wr32(hyp_plat.gic.hyp.base + GICH_HCR, 0);
+		empty_lrs();
+		wr32(hyp_plat.gic.hyp.base + GICH_VMCR, 0);
+		wr32(hyp_plat.gic.hyp.base + GICH_APR, 0);
 	}
 }
 

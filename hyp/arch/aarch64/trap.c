@@ -203,8 +203,8 @@ static const struct trap_entry lower_sync[EC_COUNT] = {
 };
 
 /* Called from entry.S for synchronous exceptions from EL1/EL0. */
-void trap_lower_sync(struct trap_frame *f, u64 kind);
-void trap_lower_sync(struct trap_frame *f, u64 kind)
+struct trap_return trap_lower_sync(struct trap_frame *f, u64 kind);
+struct trap_return trap_lower_sync(struct trap_frame *f, u64 kind)
 {
 	struct trap_info t = { .esr = read_esr_el2(), .v = vcpu_current() };
 	u32 ec = ESR_EC(t.esr);
@@ -219,11 +219,12 @@ void trap_lower_sync(struct trap_frame *f, u64 kind)
 		h = t.v != NULL ? guest_unexpected : host_unexpected;
 	}
 	h(f, &t);
+	return vcpu_resume(f);
 }
 
 /* Called from entry.S for IRQ, FIQ and SError from EL1/EL0. */
-void trap_lower_async(struct trap_frame *f, u64 kind);
-void trap_lower_async(struct trap_frame *f, u64 kind)
+struct trap_return trap_lower_async(struct trap_frame *f, u64 kind);
+struct trap_return trap_lower_async(struct trap_frame *f, u64 kind)
 {
 	if (kind == TRAP_IRQ || kind == TRAP_FIQ) {
 		/* GICv2 SGIs carry the sender in IAR [12:10]: the INTID is the
@@ -232,7 +233,7 @@ void trap_lower_async(struct trap_frame *f, u64 kind)
 		u32 intid = iar & 0x3ff;
 
 		if (intid == INTID_SPURIOUS) {
-			return;
+			return vcpu_resume(f);
 		}
 		if (intid == INTID_VTIMER && vcpu_current() != NULL) {
 			vcpu_timer_irq();
@@ -243,14 +244,17 @@ void trap_lower_async(struct trap_frame *f, u64 kind)
 		}
 		if ((intid == INTID_HTIMER || intid == INTID_WAKE) && vcpu_current() != NULL) {
 			/* The slice is over, or the vCPU is kicked out (its VM
-			 * stops): the VMM schedules again. */
+			 * stops, or the VMM queued an interrupt for it): the
+			 * VMM schedules again. */
 			vcpu_irq_exit(f, intid);
+		} else if (intid == INTID_WAKE) {
+			vcpu_host_kick(); /* early: for the run about to start */
 		}
-		return;
+		return vcpu_resume(f);
 	}
 	if (kind == TRAP_SERROR && vcpu_current() != NULL) {
 		vcpu_guest_serror(f);
-		return;
+		return vcpu_resume(f);
 	}
 	/* The VMM's: it gets it back as a virtual SError, to handle as it
 	 * would the physical one (logged at the same rate as its refused
@@ -260,4 +264,5 @@ void trap_lower_async(struct trap_frame *f, u64 kind)
 			 (unsigned long)f->elr, (unsigned long)read_esr_el2());
 	}
 	arch_vmm_serror();
+	return vcpu_resume(f);
 }

@@ -124,6 +124,20 @@ void vcpu_guest_serror(struct trap_frame *f);
  * (trapped): they are zeroed and given to it; the access runs again.
  */
 void vcpu_host_fp(void);
+/**
+ * A wake SGI reached this CPU while the VMM ran (IRQ context): the next
+ * VCPU_RUN here traps WFI/WFE whatever its flags, so that the interrupt
+ * the kick announced is not left waiting behind a guest asleep on the CPU.
+ */
+void vcpu_host_kick(void);
+/**
+ * Where the lower-EL exception whose frame is f returns (trap.c's last
+ * call): through f, unless the handler switched worlds: then into the
+ * vCPU a VCPU_RUN started (the VMM's frame f stays on the EL2 stack,
+ * under which the guest's exceptions save theirs) or, at an exit, back
+ * through that VMM frame, which holds the exit record.
+ */
+struct trap_return vcpu_resume(struct trap_frame *f);
 /** The vCPU running on this CPU, or NULL while the VMM runs. */
 struct vcpu *vcpu_current(void);
 /**
