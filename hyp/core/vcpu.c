@@ -1,12 +1,14 @@
 /*
  * Virtual CPUs and the world switch. See hyp/vcpu.h.
  *
- * The switch works on the trap frame of the current exception: running a
- * vCPU stores the VMM's frame (its HVC) per CPU and replaces it with the
- * guest's registers, so the exception return enters the guest; an exit
- * stores the guest's frame in its vCPU and puts back the VMM's, with the
- * exit record in x0..x6, so the return completes the VMM's HVC. The VMM
- * sees nothing of the guest but that record.
+ * The switch copies no frame of the VMM's: running a vCPU leaves the
+ * VMM's frame (its HVC) on this CPU's EL2 stack and returns through the
+ * vCPU's saved registers (vcpu_resume, entry.S's lower_resume), so the
+ * exception return enters the guest, whose exceptions then save their
+ * frames under the VMM's; an exit copies the guest's frame into its vCPU,
+ * writes the exit record into the VMM's x0..x6 and returns through the
+ * VMM's frame, so the return completes its HVC. The VMM sees nothing of
+ * the guest but that record.
  */
 #include <arm/esr.h>
 #include <generated/autoconf.h>

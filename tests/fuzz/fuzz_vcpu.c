@@ -11,7 +11,13 @@
  *   - a VM that does not exist has no vCPU (its registers went with it);
  *   - VCPU_INIT never succeeds once the VM has started, and then changes
  *     nothing;
- *   - a clear or destroy that succeeded found no vCPU on a CPU.
+ *   - a clear or destroy that succeeded found no vCPU on a CPU;
+ *   - each CPU's EL2 stack is as entry.S keeps it (every exception saves
+ *     its frame under the stack pointer, lower_resume returns through the
+ *     frame vcpu_resume names and takes its stack pointer): empty while
+ *     the VMM runs, the VMM's VCPU_RUN frame alone and unchanged while a
+ *     guest runs, and at every exit the VMM gets back its own registers
+ *     but x0..x6.
  * A violation aborts.
  */
 #include <stdlib.h>
@@ -34,20 +40,67 @@
 #define RAM_SIZE (UINT64_C(16) << 20)
 #define HOST_FREE0 (FAKE_BANK0 + FAKE_HYP_SIZE)
 
-/* Each CPU's registers as its last return to EL1 left them, and the
- * VMM's frame of its VCPU_RUN, left on the EL2 stack while a guest runs. */
-static struct trap_frame frames[CPUS];
-static struct trap_frame vmm_frames[CPUS];
+#define STACK 4096
 
-/* entry.S's lower_resume on cpu after the exception whose frame is from. */
+/* Each CPU's registers at EL1 (as its last return left them), its EL2
+ * stack and stack pointer, and the VMM's registers at its last VCPU_RUN. */
+static struct trap_frame regs[CPUS];
+static _Alignas(16) u8 stacks[CPUS][STACK];
+static u8 *sp_of[CPUS];
+static struct trap_frame vmm_at_run[CPUS];
+
+static u8 *stack_top(u32 cpu)
+{
+	return stacks[cpu] + STACK;
+}
+
+/* An exception on cpu: entry.S saves its registers in a frame under sp. */
+static struct trap_frame *enter(u32 cpu)
+{
+	if (sp_of[cpu] == NULL) {
+		sp_of[cpu] = stack_top(cpu);
+	}
+	if (sp_of[cpu] - sizeof(struct trap_frame) < stacks[cpu]) {
+		abort();
+	}
+	sp_of[cpu] -= sizeof(struct trap_frame);
+	memcpy(sp_of[cpu], &regs[cpu], sizeof(struct trap_frame));
+	fake_cpu = cpu;
+	return (struct trap_frame *)(void *)sp_of[cpu];
+}
+
+/* lower_resume on cpu after the handler of the exception whose frame is
+ * from: the stack below the new stack pointer is dead (overwritten). */
 static void resume(u32 cpu, struct trap_frame *from)
 {
 	struct trap_return r;
+	u8 *sp;
 
 	fake_cpu = cpu;
 	r = vcpu_resume(from);
-	if (r.frame != &frames[cpu]) {
-		frames[cpu] = *r.frame;
+	sp = (u8 *)(uintptr_t)r.sp;
+	if (sp < stacks[cpu] || sp > stack_top(cpu) || ((uintptr_t)sp & 15) != 0) {
+		abort();
+	}
+	memcpy(&regs[cpu], r.frame, sizeof(regs[cpu]));
+	sp_of[cpu] = sp;
+	memset(stacks[cpu], 0xdd, (size_t)(sp - stacks[cpu]));
+	if (vcpu_current() == NULL) {
+		if (sp != stack_top(cpu)) {
+			abort(); /* the VMM runs on an empty EL2 stack */
+		}
+		for (u32 i = 7; i < 31; i++) {
+			if (regs[cpu].x[i] != vmm_at_run[cpu].x[i]) {
+				abort(); /* a guest's register reached the VMM */
+			}
+		}
+		if (regs[cpu].sp_el0 != vmm_at_run[cpu].sp_el0 || regs[cpu].elr != vmm_at_run[cpu].elr ||
+		    regs[cpu].spsr != vmm_at_run[cpu].spsr) {
+			abort();
+		}
+	} else if (sp != stack_top(cpu) - sizeof(struct trap_frame) ||
+		   memcmp(sp, &vmm_at_run[cpu], sizeof(struct trap_frame)) != 0) {
+		abort(); /* the VMM's frame must wait, unchanged, on the stack */
 	}
 }
 
@@ -103,10 +156,9 @@ static bool running_on(u32 cpu)
 /* The guest on cpu traps: a call, a data abort or an interrupt. */
 static void guest_event(struct input *in, u32 cpu)
 {
-	struct trap_frame *f = &frames[cpu];
-	u64 kind = take(in, 1) % 5;
+	struct trap_frame *f = enter(cpu);
+	u64 kind = take(in, 1) % 6;
 
-	fake_cpu = cpu;
 	if (kind <= 1) {
 		f->x[0] = pick_psci(in);
 		f->x[1] = take(in, 1) % 2 ? take(in, 1) % 10 : take(in, 8);
@@ -121,6 +173,8 @@ static void guest_event(struct input *in, u32 cpu)
 		guest_abort(f, &t);
 	} else if (kind == 3) {
 		vcpu_irq_exit(f, take(in, 1) % 2 ? HV_INTID_TICK : HV_INTID_KICK);
+	} else if (kind == 4) {
+		vcpu_guest_serror(f);
 	} else {
 		f->x[0] = HV_FN(take(in, 1));
 		hvc_dispatch(f, vcpu_current(), false);
@@ -155,8 +209,10 @@ static void finish(void)
 {
 	for (u32 c = 0; c < CPUS; c++) {
 		if (running_on(c)) {
-			vcpu_irq_exit(&frames[c], HV_INTID_TICK);
-			resume(c, &frames[c]);
+			struct trap_frame *f = enter(c);
+
+			vcpu_irq_exit(f, HV_INTID_TICK);
+			resume(c, f);
 		}
 	}
 	fake_cpu = 0;
@@ -220,14 +276,22 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 			break;
 		case 5:
 			if (!running_on(cpu)) {
-				struct trap_frame *f = &vmm_frames[cpu];
+				struct trap_frame *f;
 
-				memset(f, 0, sizeof(*f));
-				f->x[0] = HV_FN_VCPU_RUN;
-				f->x[1] = take(&in, 1) % 8 == 0 ? take(&in, 8) : vmid;
-				f->x[2] = idx | (take(&in, 1) % 8) << 16;
-				f->x[3] = take(&in, 8);
+				/* The VMM's registers: the call, and values of its own. */
+				for (u32 i = 7; i < 31; i++) {
+					regs[cpu].x[i] = UINT64_C(0x7700000000) | (cpu << 8) | i;
+				}
+				regs[cpu].x[0] = HV_FN_VCPU_RUN;
+				regs[cpu].x[1] = take(&in, 1) % 8 == 0 ? take(&in, 8) : vmid;
+				regs[cpu].x[2] = idx | (take(&in, 1) % 8) << 16;
+				regs[cpu].x[3] = take(&in, 8);
+				regs[cpu].elr = 0x77000 | cpu;
+				f = enter(cpu);
+				vmm_at_run[cpu] = *f;
+				fake_serror = take(&in, 1) % 16 == 0; /* pending at entry */
 				vcpu_run(f);
+				fake_serror = false;
 				resume(cpu, f);
 			}
 			break;

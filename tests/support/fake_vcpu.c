@@ -28,6 +28,7 @@ struct fpsimd_state fake_fp[FAKE_CPUS];
 u32 fake_fp_loads;
 bool fake_fp_trapped;
 u32 fake_fp_el2_traps;
+bool fake_wait_in_guest;
 
 /* One letter a world-switch step, in order (fake_switch, reset by tests). */
 static void step(char c)
@@ -143,7 +144,7 @@ void arch_enter_guest_mode(u64 vttbr, u64 vmpidr, bool pmu, bool wait_in_guest)
 {
 	(void)vttbr;
 	(void)vmpidr;
-	(void)wait_in_guest;
+	fake_wait_in_guest = wait_in_guest;
 	fake_fp_trapped = false;
 	step(pmu ? 'g' : 'G');
 }

@@ -44,5 +44,7 @@ extern u32 fake_fp_loads;
 extern bool fake_fp_trapped;
 /** FP/SIMD accesses the hyp made while they were trapped (each would stop it). */
 extern u32 fake_fp_el2_traps;
+/** Whether the last guest entry let WFI/WFE wait on the CPU (untrapped). */
+extern bool fake_wait_in_guest;
 
 #endif /* FAKE_VCPU_H */

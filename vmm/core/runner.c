@@ -49,6 +49,9 @@ static bool pick(struct vm **vmp, u32 *ip, u64 *next_wake, bool *more)
 	*next_wake = 0;
 	*more = false;
 	spin_lock(&vm_run_lock);
+	/* Cleared before the look: a vCPU made runnable during it sets it
+	 * again (vm_kick), one found during it is picked or sets it below. */
+	__atomic_store_n(&vm_want_cpu, false, __ATOMIC_RELEASE);
 	for (u32 k = 0; k < slots && !*more; k++) {
 		u32 s = (next_slot + k) % slots;
 		struct vm *vm = &vm_table[s / VM_MAX_VCPUS];
@@ -74,6 +77,9 @@ static bool pick(struct vm **vmp, u32 *ip, u64 *next_wake, bool *more)
 			}
 		}
 	}
+	if (*more) {
+		__atomic_store_n(&vm_want_cpu, true, __ATOMIC_RELEASE);
+	}
 	spin_unlock(&vm_run_lock);
 	return found;
 }
@@ -96,10 +102,12 @@ static void inject_pending(struct vm *vm, u32 i)
  * slice. While an exit leaves it runnable (an MMIO access, a stage-2
  * fault, a call, a kick for an interrupt queued for it) this CPU runs it
  * again at once, with no look at the table; the end of its slice, a wait,
- * a yield, a refusal or its VM's end give it back, so vCPUs share the CPUs round
- * robin. With wait_in_guest (no other vCPU wants a CPU) its WFI and WFE
- * wait on this CPU: its timer is served by the hyp and an interrupt
- * queued for it kicks it (vm_wake_vcpu).
+ * a yield, a refusal, its VM's end or another vCPU waiting for a CPU
+ * (vm_want_cpu) give it back, so vCPUs share the CPUs round robin, at
+ * each exit when there are more runnable vCPUs than CPUs. With
+ * wait_in_guest (no other vCPU wants a CPU) its WFI and WFE wait on this
+ * CPU: its timer is served by the hyp and an interrupt queued for it kicks
+ * it (vm_wake_vcpu).
  */
 static void run(struct vm *vm, u32 i, bool wait_in_guest)
 {
@@ -110,20 +118,17 @@ static void run(struct vm *vm, u32 i, bool wait_in_guest)
 	bool again;
 
 	vc->cpu = cpu;
+	__atomic_store_n(&vm_guest_wait[cpu % VMM_MAX_CPUS], wait != 0, __ATOMIC_RELEASE);
 	do {
 		struct hv_exit e;
 
 		spin_lock(&vm->lock);
-		inject_pending(vm, i);
+		if (vc->pending_irqs != 0) {
+			inject_pending(vm, i);
+		}
 		vc->in_guest = true; /* an interrupt queued from now on kicks it */
 		spin_unlock(&vm->lock);
-		if (wait != 0) {
-			__atomic_or_fetch(&vm_guest_wait_cpus, 1U << cpu, __ATOMIC_SEQ_CST);
-		}
 		e = hv_vcpu_run(vm->vmid, i | vc->flags | wait, vc->reply);
-		if (wait != 0) {
-			__atomic_and_fetch(&vm_guest_wait_cpus, ~(1U << cpu), __ATOMIC_SEQ_CST);
-		}
 		spin_lock(&vm->lock);
 		vc->in_guest = false;
 		vm_handle_exit(vm, i, &e);
@@ -131,10 +136,12 @@ static void run(struct vm *vm, u32 i, bool wait_in_guest)
 			(e.reason != HV_EXIT_IRQ ||
 			 (e.irq.intid == HV_INTID_KICK && vc->pending_irqs != 0)) &&
 			__atomic_load_n(&vm->state, __ATOMIC_ACQUIRE) == VM_RUNNING && vc->on &&
-			!vc->waiting && !vc->yielded && vm_counter() < turn_end;
+			!vc->waiting && !vc->yielded && vm_counter() < turn_end &&
+			!__atomic_load_n(&vm_want_cpu, __ATOMIC_ACQUIRE);
 		spin_unlock(&vm->lock);
 		vmnet_flush(); /* frames this exit sent to other VMs */
 	} while (again);
+	__atomic_store_n(&vm_guest_wait[cpu % VMM_MAX_CPUS], false, __ATOMIC_RELEASE);
 	__atomic_store_n(&vc->busy, false, __ATOMIC_RELEASE);
 }
 
@@ -154,6 +161,10 @@ bool vm_run_one(void)
 
 /* How long an idle VMM CPU sleeps at most before it looks again. */
 #define IDLE_US 2000
+/* A vCPU's timer deadline closer than this is polled for, not slept to
+ * (as KVM's default halt_poll_ns). Sleeping to it instead stalled two
+ * Linux VMs' network transfer under host load (not understood yet). */
+#define POLL_US 200
 
 void vm_worker(u32 cpu)
 {
@@ -181,13 +192,12 @@ void vm_worker(u32 cpu)
 		if (next_wake != 0 && per_us != 0) {
 			u64 now = vm_counter();
 
-			if (next_wake <= now) {
+			if (next_wake <= now + POLL_US * per_us) {
+				/* A deadline this close is met by looking again. */
 				__atomic_and_fetch(&vm_idle_cpus, ~(1U << cpu), __ATOMIC_SEQ_CST);
-				continue; /* due already: look again */
+				continue;
 			}
-			/* Asleep until the deadline (rounded up), not spinning:
-			 * a spinning CPU takes a host core from the guests. */
-			us = MIN(us, (next_wake - now + per_us - 1) / per_us);
+			us = MIN(us, (next_wake - now) / per_us + 1);
 		}
 		vmnet_flush();
 		/* Nothing to run: sleep (under emulation this frees the core). */

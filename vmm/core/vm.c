@@ -24,7 +24,8 @@ struct vm *vm_find(const char *name)
 }
 
 volatile u32 vm_idle_cpus;
-volatile u32 vm_guest_wait_cpus;
+volatile bool vm_guest_wait[VMM_MAX_CPUS];
+volatile bool vm_want_cpu;
 
 void vm_kick(void)
 {
@@ -34,9 +35,13 @@ void vm_kick(void)
 		(void)hv_cpu_wake((u64)__builtin_ctz(idle));
 		return;
 	}
-	idle = __atomic_load_n(&vm_guest_wait_cpus, __ATOMIC_ACQUIRE);
-	if (idle != 0) {
-		(void)hv_cpu_wake((u64)__builtin_ctz(idle));
+	/* No CPU is free: the next exit of every run gives its CPU up. */
+	__atomic_store_n(&vm_want_cpu, true, __ATOMIC_RELEASE);
+	for (u32 c = 0; c < VMM_MAX_CPUS; c++) {
+		if (__atomic_load_n(&vm_guest_wait[c], __ATOMIC_ACQUIRE)) {
+			(void)hv_cpu_wake(c);
+			return;
+		}
 	}
 }
 

@@ -173,6 +173,9 @@ void gic_init_cpu(void)
 
 		write_icc_sre_el2(ICC_SRE_EL2_VALUE);
 		isb();
+		empty_lrs();
+		write_ich_vmcr(0);
+		write_ich_ap1r0(0);
 		if (r == 0) {
 			log_warn("no GICv3 redistributor for this CPU\n");
 			return;
@@ -189,9 +192,6 @@ void gic_init_cpu(void)
 		write_icc_pmr(0xff);
 		write_icc_igrpen1(1);
 		write_ich_hcr(0);
-		empty_lrs();
-		write_ich_vmcr(0);
-		write_ich_ap1r0(0);
 		isb();
 	} else if (gic_version() == 2) {
 		u64 d = hyp_plat.gic.dist.base;

@@ -97,7 +97,10 @@ struct vcpu {
 s64 vcpu_create(u32 vmid, u64 index) __must_check;
 s64 vcpu_init(u32 vmid, u64 index, u64 entry, u64 x0) __must_check;
 s64 vcpu_irq_inject(u32 vmid, u64 index, u64 intid) __must_check;
-/** HV_FN_VCPU_RUN from the VMM's frame f; on success f becomes the guest's. */
+/**
+ * HV_FN_VCPU_RUN from the VMM's frame f; on success the return goes
+ * into the guest (vcpu_resume), f staying on the EL2 stack.
+ */
 void vcpu_run(struct trap_frame *f);
 /**
  * A synchronous exception of the guest of the running vCPU t->v, by class

@@ -139,8 +139,10 @@ struct vm *vm_find(const char *name);
 
 /** VMM CPUs asleep in HV_FN_CPU_IDLE (bit per CPU): the runner's. */
 extern volatile u32 vm_idle_cpus;
-/** VMM CPUs running a vCPU that waits in the guest (HV_RUN_WAIT_IN_GUEST). */
-extern volatile u32 vm_guest_wait_cpus;
+/** Per VMM CPU: it runs a vCPU that may wait in the guest (HV_RUN_WAIT_IN_GUEST). */
+extern volatile bool vm_guest_wait[VMM_MAX_CPUS];
+/** A runnable vCPU waits for a CPU: runs end at their next exit (runner.c). */
+extern volatile bool vm_want_cpu;
 /**
  * A vCPU became runnable: wakes a sleeping VMM CPU, or else ends the run
  * of one whose vCPU may be waiting in the guest, so that it looks again.

@@ -1,0 +1,144 @@
+/*
+ * Host tests of the world switch in hyp/core/vcpu.c on the fake arch: the
+ * order of a switch, the counters kept apart, lazy FP/SIMD registers, the
+ * exit record and the VMM's registers at an exit, and when a guest may
+ * wait on its CPU.
+ */
+#include <string.h>
+
+#include <hyp/hvc.h>
+#include <hyp/mem.h>
+#include <hyp/vcpu.h>
+
+#include "../../hyp/core/vcpu_priv.h"
+#include "fake_vcpu.h"
+#include "harness.h"
+#include "vcpu_harness.h"
+
+TEST(vcpu_switch_orders_stage2_before_stage1_and_keeps_counters_apart)
+{
+	u32 vm = make_vm();
+	u32 pmu_vm;
+
+	CHECK_EQ(vcpu_init(vm, 0, ENTRY, 0), HV_OK);
+	CHECK_EQ(mem_vm_start(vm), HV_OK);
+	fake_switch[0] = '\0';
+	CHECK_EQ(run(1, vm, 0, 0), HV_OK);
+	/* Save the VMM's EL1 registers, guest mode (VTTBR) before the
+	 * guest's EL1 registers, then stop the VMM's counters; back: host
+	 * mode before the VMM's registers, its counters last. */
+	CHECK(strcmp(fake_switch, "SGLx") == 0);
+	fake_switch[0] = '\0';
+	guest_hvc(1, VMM_CALL, 0, 0, 0); /* a VMM service call: an exit */
+	CHECK_EQ(vf.x[1], HV_EXIT_HVC);
+	CHECK(strcmp(fake_switch, "SHLr") == 0);
+	finish(1);
+
+	pmu_vm = make_vm_flags(HV_VM_PMU);
+	CHECK_EQ(vcpu_init(pmu_vm, 0, ENTRY, 0), HV_OK);
+	CHECK_EQ(mem_vm_start(pmu_vm), HV_OK);
+	fake_switch[0] = '\0';
+	CHECK_EQ(run(1, pmu_vm, 0, 0), HV_OK);
+	/* Its own PMU: loaded last, saved first. */
+	CHECK(strcmp(fake_switch, "SgLpP") == 0);
+	fake_switch[0] = '\0';
+	guest_hvc(1, VMM_CALL, 0, 0, 0);
+	CHECK(strcmp(fake_switch, "pSHLP") == 0);
+	finish(1);
+}
+
+/* The FP/SIMD registers stay in place across an exit, trapped for the
+ * VMM: its first access zeroes them; a run elsewhere, or of another vCPU
+ * or VM, since the save makes the next run here load them again. */
+
+TEST(vcpu_fp_registers_stay_only_for_their_own_vcpu)
+{
+	u32 vm = started_vm();
+
+	CHECK_EQ(run(1, vm, 0, 0), HV_OK);
+	fake_fp[1].v[0] = 0xa1; /* the guest's FP work */
+	guest_hvc(1, PSCI_CPU_ON, 1, ENTRY, 0);
+	CHECK(fake_fp_trapped && fake_fp[1].v[0] == 0xa1);
+	vcpu_host_fp(); /* the VMM touches FP: trapped */
+	CHECK(!fake_fp_trapped && fake_fp[1].v[0] == 0);
+	fake_fp_loads = 0;
+	CHECK_EQ(run(1, vm, 0, 0), HV_OK);
+	CHECK(fake_fp_loads == 1 && fake_fp[1].v[0] == 0xa1);
+	guest_hvc(1, VMM_CALL, 0, 0, 0);
+	CHECK_EQ(run(1, vm, 0, 0), HV_OK); /* still in place: no load */
+	CHECK(fake_fp_loads == 1 && fake_fp[1].v[0] == 0xa1);
+	guest_hvc(1, VMM_CALL, 0, 0, 0);
+	CHECK_EQ(run(1, vm, 1, 0), HV_OK); /* vCPU 1, where vCPU 0's are */
+	CHECK(fake_fp_loads == 2 && fake_fp[1].v[0] == 0);
+	guest_hvc(1, VMM_CALL, 0, 0, 0);
+	CHECK_EQ(run(2, vm, 0, 0), HV_OK); /* vCPU 0 moves to CPU 2 */
+	fake_fp[2].v[0] = 0xa2;
+	guest_hvc(2, VMM_CALL, 0, 0, 0);
+	CHECK_EQ(run(1, vm, 0, 0), HV_OK); /* vCPU 0's from CPU 2 */
+	CHECK(fake_fp_loads == 4 && fake_fp[1].v[0] == 0xa2);
+	CHECK_EQ(fake_fp_el2_traps, 0);
+	finish(1);
+	/* A new VM in the same slots: CPU 1 still holds the old vCPU 0's. */
+	vm = started_vm();
+	CHECK_EQ(run(1, vm, 0, 0), HV_OK);
+	CHECK(fake_fp[1].v[0] == 0);
+	finish(1);
+}
+
+TEST(vcpu_exit_record_carries_only_the_words_its_reason_names)
+{
+	u32 vm = started_vm();
+	struct hv_exit e;
+
+	CHECK_EQ(run(1, vm, 0, 0), HV_OK);
+	for (u32 i = 7; i <= 30; i++) {
+		vmm_f.x[i] = 0x5000 + i; /* the VMM's, left on the EL2 stack */
+		vf.x[i] = 0xbad;          /* the guest's */
+	}
+	/* What the rest of the union may hold when a caller names one member. */
+	memset(&e, 0xa5, sizeof(e));
+	e.status = HV_OK;
+	e.reason = HV_EXIT_SGI;
+	e.sgi.sgi1r = 0x1234;
+	vcpu_exit(&vf, &e);
+	resume(&vf);
+	CHECK_EQ(vf.x[1], HV_EXIT_SGI);
+	CHECK_EQ(vf.x[2], 0x1234);
+	for (u32 i = 3; i <= 6; i++) {
+		CHECK_EQ(vf.x[i], 0);
+	}
+	for (u32 i = 7; i <= 30; i++) {
+		CHECK(vf.x[i] == 0x5000 + i && vcpu_lookup(vm, 0)->regs.x[i] == 0xbad);
+	}
+	finish(1);
+}
+
+/* HV_RUN_WAIT_IN_GUEST untraps WFI/WFE for that run only; a kick that
+ * reached the CPU while the VMM ran (meant for the run it was about to
+ * make) keeps the next run's waits trapped, then is forgotten. */
+TEST(vcpu_wait_in_guest_only_when_asked_and_not_after_a_kick)
+{
+	u32 vm = started_vm();
+
+	CHECK_EQ(run(1, vm, 0, 0), HV_OK);
+	CHECK(!fake_wait_in_guest);
+	guest_hvc(1, VMM_CALL, 0, 0, 0);
+	CHECK_EQ(run(1, vm, HV_RUN_WAIT_IN_GUEST, 0), HV_OK);
+	CHECK(fake_wait_in_guest);
+	guest_hvc(1, VMM_CALL, 0, 0, 0);
+	vcpu_host_kick(); /* on CPU 1, while its VMM runs */
+	CHECK_EQ(run(1, vm, HV_RUN_WAIT_IN_GUEST, 0), HV_OK);
+	CHECK(!fake_wait_in_guest);
+	guest_hvc(1, VMM_CALL, 0, 0, 0);
+	CHECK_EQ(run(1, vm, HV_RUN_WAIT_IN_GUEST, 0), HV_OK);
+	CHECK(fake_wait_in_guest);
+	guest_hvc(1, VMM_CALL, 0, 0, 0);
+	fake_cpu = 2;
+	vcpu_host_kick(); /* another CPU's kick is not this one's */
+	CHECK_EQ(run(1, vm, HV_RUN_WAIT_IN_GUEST, 0), HV_OK);
+	CHECK(fake_wait_in_guest);
+	finish(1);
+	fake_cpu = 2;
+	CHECK_EQ(run(2, started_vm(), 0, 0), HV_OK); /* CPU 2's kick, spent */
+	finish(2);
+}
