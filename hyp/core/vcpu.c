@@ -51,7 +51,9 @@ struct pcpu {
 	struct trap_frame *resume;
 	const struct vcpu *fp_live; /* the registers hold its fp (or NULL) */
 	/* A kick (wake SGI) came while the VMM ran: it was meant for the
-	 * run the VMM was about to make, which must not wait in the guest. */
+	 * run or the sleep the VMM was about to start. The next run must not
+	 * wait in the guest; the next CPU_IDLE returns at once. Either
+	 * spends it: the VMM looks at its vCPUs again after both. */
 	bool kicked;
 	u64 fp_live_gen;            /* ... as of this generation */
 	struct el1_sysregs vmm_sys;
@@ -538,6 +540,15 @@ void vcpu_host_fp(void)
 void vcpu_host_kick(void)
 {
 	pcpus[arch_cpu_index()].kicked = true;
+}
+
+bool vcpu_take_kick(void)
+{
+	struct pcpu *pc = &pcpus[arch_cpu_index()];
+	bool kicked = pc->kicked;
+
+	pc->kicked = false;
+	return kicked;
 }
 
 void vcpu_timer_irq(void)

@@ -29,6 +29,7 @@ u32 fake_fp_loads;
 bool fake_fp_trapped;
 u32 fake_fp_el2_traps;
 bool fake_wait_in_guest;
+u64 fake_idle_us;
 
 /* One letter a world-switch step, in order (fake_switch, reset by tests). */
 static void step(char c)
@@ -197,7 +198,7 @@ void arch_inject_abort(struct trap_frame *f, bool exec, bool write, u64 far)
 
 void arch_cpu_idle(u64 us)
 {
-	(void)us;
+	fake_idle_us += us;
 }
 
 u64 gic_vcpu_base(void)

@@ -46,5 +46,6 @@ extern bool fake_fp_trapped;
 extern u32 fake_fp_el2_traps;
 /** Whether the last guest entry let WFI/WFE wait on the CPU (untrapped). */
 extern bool fake_wait_in_guest;
+extern u64 fake_idle_us; /* arch_cpu_idle's microseconds, summed */
 
 #endif /* FAKE_VCPU_H */

@@ -142,3 +142,49 @@ TEST(vcpu_wait_in_guest_only_when_asked_and_not_after_a_kick)
 	CHECK_EQ(run(2, started_vm(), 0, 0), HV_OK); /* CPU 2's kick, spent */
 	finish(2);
 }
+
+static s64 cpu_idle_on(u32 cpu, u64 us)
+{
+	fake_cpu = cpu;
+	memset(&vf, 0, sizeof(vf));
+	vf.x[0] = HV_FN_CPU_IDLE;
+	vf.x[1] = us;
+	hvc_dispatch(&vf, NULL, false);
+	return (s64)vf.x[0];
+}
+
+/* A wake SGI taken while the VMM ran (between its look at its vCPUs and
+ * its CPU_IDLE) ends that sleep before it starts; once: the next one
+ * sleeps. A run spends it too; another CPU's wake is not this one's. */
+TEST(cpu_idle_returns_at_once_after_a_wake_that_came_before_it)
+{
+	u32 vm = started_vm();
+
+	fake_idle_us = 0;
+	CHECK_EQ(cpu_idle_on(1, 100), HV_OK);
+	CHECK_EQ(fake_idle_us, 100);
+	vcpu_host_kick(); /* on CPU 1 */
+	CHECK_EQ(cpu_idle_on(1, 100), HV_OK);
+	CHECK_EQ(fake_idle_us, 100);
+	CHECK_EQ(cpu_idle_on(1, 100), HV_OK);
+	CHECK_EQ(fake_idle_us, 200);
+	fake_cpu = 2;
+	vcpu_host_kick();
+	CHECK_EQ(cpu_idle_on(1, 100), HV_OK);
+	CHECK_EQ(fake_idle_us, 300);
+	CHECK_EQ(cpu_idle_on(2, 100), HV_OK);
+	CHECK_EQ(fake_idle_us, 300);
+	/* Refused times change nothing, a pending wake included. */
+	fake_cpu = 1;
+	vcpu_host_kick();
+	CHECK_EQ(cpu_idle_on(1, 0), HV_E_INVALID);
+	CHECK_EQ(cpu_idle_on(1, HV_IDLE_MAX_US + 1), HV_E_INVALID);
+	CHECK_EQ(cpu_idle_on(1, 100), HV_OK);
+	CHECK_EQ(fake_idle_us, 300);
+	fake_cpu = 1;
+	vcpu_host_kick();
+	CHECK_EQ(run(1, vm, 0, 0), HV_OK);
+	finish(1);
+	CHECK_EQ(cpu_idle_on(1, 100), HV_OK);
+	CHECK_EQ(fake_idle_us, 400);
+}

@@ -159,12 +159,13 @@ bool vm_run_one(void)
 	return true;
 }
 
-/* How long an idle VMM CPU sleeps at most before it looks again. */
-#define IDLE_US 2000
-/* A vCPU's timer deadline closer than this is polled for, not slept to
- * (as KVM's default halt_poll_ns). Sleeping to it instead stalled two
- * Linux VMs' network transfer under host load (not understood yet). */
-#define POLL_US 200
+/*
+ * How long an idle VMM CPU sleeps at most before it looks again. It sleeps
+ * to the nearest vCPU deadline, and a vCPU made runnable wakes it
+ * (vm_kick): a wake that comes between its look and its sleep makes the
+ * hyp's CPU_IDLE return at once, so nothing is polled for.
+ */
+#define IDLE_US 10000
 
 void vm_worker(u32 cpu)
 {
@@ -192,12 +193,7 @@ void vm_worker(u32 cpu)
 		if (next_wake != 0 && per_us != 0) {
 			u64 now = vm_counter();
 
-			if (next_wake <= now + POLL_US * per_us) {
-				/* A deadline this close is met by looking again. */
-				__atomic_and_fetch(&vm_idle_cpus, ~(1U << cpu), __ATOMIC_SEQ_CST);
-				continue;
-			}
-			us = MIN(us, (next_wake - now) / per_us + 1);
+			us = next_wake <= now ? 1 : MIN(us, (next_wake - now) / per_us + 1);
 		}
 		vmnet_flush();
 		/* Nothing to run: sleep (under emulation this frees the core). */

@@ -130,9 +130,16 @@ void vcpu_host_fp(void);
 /**
  * A wake SGI reached this CPU while the VMM ran (IRQ context): the next
  * VCPU_RUN here traps WFI/WFE whatever its flags, so that the interrupt
- * the kick announced is not left waiting behind a guest asleep on the CPU.
+ * the kick announced is not left waiting behind a guest asleep on the CPU,
+ * and the next HV_FN_CPU_IDLE returns at once.
  */
 void vcpu_host_kick(void);
+/**
+ * Whether such a kick came since this CPU's last run or call (for
+ * HV_FN_CPU_IDLE, which then does not sleep: the wake was meant to end
+ * that sleep, and came before it began); forgets it.
+ */
+bool vcpu_take_kick(void);
 /**
  * Where the lower-EL exception whose frame is f returns (trap.c's last
  * call): through f, unless the handler switched worlds: then into the
