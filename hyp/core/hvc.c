@@ -91,7 +91,7 @@ static void cpu_wake(const struct hvc_call *c)
 		set_result(c->f, HV_E_INVALID, 0, 0, 0);
 		return;
 	}
-	gic_send_wake((u32)index_nospec(cpu, hyp_plat.num_cpus));
+	vcpu_kick_cpu((u32)index_nospec(cpu, hyp_plat.num_cpus));
 	set_result(c->f, HV_OK, 0, 0, 0);
 }
 

@@ -55,6 +55,9 @@ struct pcpu {
 	 * wait in the guest; the next CPU_IDLE returns at once. Either
 	 * spends it: the VMM looks at its vCPUs again after both. */
 	bool kicked;
+	/* Set before a wake SGI that ends the run (vcpu_kick_cpu); a wake
+	 * without it only brings injected interrupts in. */
+	bool exit_req;
 	u64 fp_live_gen;            /* ... as of this generation */
 	struct el1_sysregs vmm_sys;
 	struct pmu_state vmm_pmu;     /* while a vCPU with a PMU runs */
@@ -172,14 +175,9 @@ s64 vcpu_irq_inject(u32 vmid, u64 index, u64 intid)
 		ret = HV_E_NOT_FOUND;
 	} else if (v == NULL || v->state == VCPU_NONE || intid >= 1020) {
 		ret = HV_E_INVALID;
-	} else if (__atomic_load_n(&v->running, __ATOMIC_ACQUIRE) == 0) {
-		for (u32 i = 0; i < VGIC_LRS; i++) {
-			if (gic_lr_free(v->vgic.lr[i])) {
-				v->vgic.lr[i] = gic_lr_pending_value((u32)intid);
-				ret = HV_OK;
-				break;
-			}
-		}
+	} else {
+		vcpu_post_irq(v, (u32)index_nospec(intid, 1020));
+		ret = HV_OK;
 	}
 	spin_unlock(&vcpu_lock);
 	return ret;
@@ -256,7 +254,7 @@ s64 vcpu_vm_stop(u32 vmid)
 		}
 		for (u32 c = 0; c < CONFIG_MAX_CPUS; c++) {
 			if (c != self && __atomic_load_n(&pcpu_vmid[c], __ATOMIC_SEQ_CST) == vmid) {
-				gic_send_wake(c);
+				vcpu_kick_cpu(c);
 			}
 		}
 		for (u32 i = 0; i < STOP_SPIN && mem_vm_loaded(vmid) != 0; i++) {
@@ -359,6 +357,7 @@ static s64 claim(struct vcpu *v, u32 vmid, u64 flags)
 		return HV_E_BUSY; /* off, dead, on another CPU, or its VM not running */
 	}
 	v->running = 1;
+	v->cpu = arch_cpu_index();
 	return HV_OK;
 }
 
@@ -366,23 +365,28 @@ static s64 claim(struct vcpu *v, u32 vmid, u64 flags)
  * Gives a claimed vCPU up (after its state is saved). A vCPU that called
  * PSCI CPU_OFF becomes off in the same critical section, so whoever sees
  * it off also sees it no longer claimed. The VM's count goes last: once
- * it is zero no CPU touches any of the VM's vCPUs.
+ * it is zero no CPU touches any of the VM's vCPUs. Returns whether an
+ * interrupt injected for it is still to be delivered (read after running
+ * is 0: vcpu_irq_inject posts before it reads running).
  */
-static void release(struct vcpu *v)
+static bool release(struct vcpu *v)
 {
 	u32 vmid = v->vmid;
+	bool posted;
 
 	__atomic_store_n(&pcpu_vmid[arch_cpu_index()], 0, __ATOMIC_SEQ_CST);
 	if (v->power_off) {
 		spin_lock(&vcpu_lock);
 		v->power_off = false;
 		v->state = VCPU_OFF;
-		__atomic_store_n(&v->running, 0, __ATOMIC_RELEASE);
+		__atomic_store_n(&v->running, 0, __ATOMIC_SEQ_CST);
 		spin_unlock(&vcpu_lock);
 	} else {
-		__atomic_store_n(&v->running, 0, __ATOMIC_RELEASE);
+		__atomic_store_n(&v->running, 0, __ATOMIC_SEQ_CST);
 	}
+	posted = __atomic_load_n(&v->posted_words, __ATOMIC_SEQ_CST) != 0;
 	mem_vm_leave(vmid);
+	return posted;
 }
 
 void vcpu_run(struct trap_frame *f)
@@ -407,7 +411,7 @@ void vcpu_run(struct trap_frame *f)
 		ret = complete_pending(v, f, (flags & HV_RUN_RETRY) != 0,
 				       (flags & HV_RUN_ABORT) != 0);
 		if (ret != HV_OK) {
-			release(v);
+			(void)release(v);
 		}
 	}
 	if (ret != HV_OK) {
@@ -429,6 +433,9 @@ void vcpu_run(struct trap_frame *f)
 	}
 	pc->fp_live = NULL; /* the guest's run changes them */
 	gic_vcpu_load(&v->vgic);
+	if (__atomic_load_n(&v->posted_words, __ATOMIC_RELAXED) != 0) {
+		(void)vcpu_take_posted(v);
+	}
 	if (v->vtimer_owed && gic_inject(INTID_VTIMER)) {
 		v->vtimer_owed = false;
 	}
@@ -514,7 +521,12 @@ void vcpu_exit(struct trap_frame *f, const struct hv_exit *e)
 	pc->vmm_frame->x[0] = HV_OK;
 	pc->resume = pc->vmm_frame;
 	pc->current = NULL;
-	release(v);
+	if (release(v) && e->reason == HV_EXIT_WFI) {
+		/* Injected after the WFI looked: no wait, or the VMM would
+		 * park the vCPU with the interrupt undelivered. */
+		put_exit(pc->vmm_frame, &(struct hv_exit){ .reason = HV_EXIT_IRQ,
+							   .irq.intid = HV_INTID_KICK });
+	}
 }
 
 void vcpu_guest_serror(struct trap_frame *f)
@@ -540,6 +552,23 @@ void vcpu_host_fp(void)
 void vcpu_host_kick(void)
 {
 	pcpus[arch_cpu_index()].kicked = true;
+	__atomic_store_n(&pcpus[arch_cpu_index()].exit_req, false, __ATOMIC_SEQ_CST);
+}
+
+void vcpu_kick_cpu(u32 cpu)
+{
+	__atomic_store_n(&pcpus[cpu].exit_req, true, __ATOMIC_SEQ_CST);
+	gic_send_wake(cpu);
+}
+
+void vcpu_wake_irq(struct trap_frame *f)
+{
+	struct pcpu *pc = &pcpus[arch_cpu_index()];
+
+	(void)vcpu_take_posted(pc->current);
+	if (__atomic_exchange_n(&pc->exit_req, false, __ATOMIC_SEQ_CST)) {
+		vcpu_irq_exit(f, INTID_WAKE);
+	}
 }
 
 bool vcpu_take_kick(void)

@@ -17,6 +17,8 @@
 
 u32 fake_cpu;
 u32 fake_kicks;
+u32 fake_kicked_cpu;
+u64 fake_lr[FAKE_CPUS][VGIC_LRS];
 u64 fake_now;
 char fake_switch[64];
 bool fake_serror;
@@ -216,18 +218,33 @@ s64 cpu_start(u64 cpu, u64 entry, u64 arg)
 
 void gic_vcpu_load(const struct vgic_state *s)
 {
-	(void)s;
+	memcpy(fake_lr[fake_cpu % FAKE_CPUS], s->lr, sizeof(s->lr));
 }
 
 void gic_vcpu_save(struct vgic_state *s)
 {
-	(void)s;
+	memcpy(s->lr, fake_lr[fake_cpu % FAKE_CPUS], sizeof(s->lr));
+	memset(fake_lr[fake_cpu % FAKE_CPUS], 0, sizeof(s->lr));
 }
 
+/* As gic.c's: an INTID in one list register at most. */
 bool gic_inject(u32 intid)
 {
-	(void)intid;
-	return true;
+	u64 *lr = fake_lr[fake_cpu % FAKE_CPUS];
+
+	for (u32 i = 0; i < VGIC_LRS; i++) {
+		if (lr[i] != 0 && (u32)lr[i] == intid) {
+			lr[i] |= FAKE_LR_PENDING;
+			return true;
+		}
+	}
+	for (u32 i = 0; i < VGIC_LRS; i++) {
+		if (lr[i] == 0) {
+			lr[i] = FAKE_LR_PENDING | intid;
+			return true;
+		}
+	}
+	return false;
 }
 
 u64 gic_lr_pending_value(u32 intid)
@@ -242,12 +259,17 @@ bool gic_lr_free(u64 lr)
 
 bool gic_pending(void)
 {
+	for (u32 i = 0; i < VGIC_LRS; i++) {
+		if ((fake_lr[fake_cpu % FAKE_CPUS][i] & FAKE_LR_PENDING) != 0) {
+			return true;
+		}
+	}
 	return false;
 }
 
 void gic_send_wake(u32 cpu)
 {
-	(void)cpu;
+	fake_kicked_cpu = cpu;
 	fake_kicks++;
 }
 

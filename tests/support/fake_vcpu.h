@@ -11,8 +11,13 @@
 
 /** The physical CPU the code under test runs on. */
 extern u32 fake_cpu;
-/** Wake SGIs sent (VM_STOP's kicks). */
+/** Wake SGIs sent (kicks, injections into a running vCPU), the last one's CPU. */
 extern u32 fake_kicks;
+extern u32 fake_kicked_cpu;
+/** Each CPU's list registers (state in bits 63:62, INTID below, as GICv3). */
+extern u64 fake_lr[FAKE_CPUS][VGIC_LRS];
+/** The bit the fake's list registers show pending with. */
+#define FAKE_LR_PENDING (UINT64_C(1) << 62)
 /** The counter: 1,000 ticks a read, a tick a microsecond. */
 extern u64 fake_now;
 /**

@@ -188,3 +188,126 @@ TEST(cpu_idle_returns_at_once_after_a_wake_that_came_before_it)
 	CHECK_EQ(cpu_idle_on(1, 100), HV_OK);
 	CHECK_EQ(fake_idle_us, 400);
 }
+
+/* HV_FN_IRQ_INJECT from the VMM on fake CPU cpu (its own frame: vf stays
+ * the guest's registers); the guest's CPU is current again after it. */
+static s64 inject_from(u32 cpu, u32 vmid, u64 vcpu, u64 intid)
+{
+	u32 was = fake_cpu;
+	struct trap_frame f = { 0 };
+
+	fake_cpu = cpu;
+	f.x[0] = HV_FN_IRQ_INJECT;
+	f.x[1] = vmid;
+	f.x[2] = vcpu;
+	f.x[3] = intid;
+	hvc_dispatch(&f, NULL, false);
+	fake_cpu = was;
+	return (s64)f.x[0];
+}
+
+/* How many of CPU cpu's list registers hold intid, and how many of those
+ * pending. */
+static u32 lrs_with(u32 cpu, u32 intid, u32 *pending)
+{
+	u32 n = 0;
+
+	*pending = 0;
+	for (u32 i = 0; i < VGIC_LRS; i++) {
+		if (fake_lr[cpu][i] != 0 && (u32)fake_lr[cpu][i] == intid) {
+			n++;
+			*pending += (fake_lr[cpu][i] & FAKE_LR_PENDING) != 0;
+		}
+	}
+	return n;
+}
+
+/* An interrupt injected for a vCPU that is not running goes into a list
+ * register as it enters; for one that runs, its CPU gets a wake SGI and
+ * takes it in with no exit; again while pending, it stays in one list
+ * register. A kick (CPU_WAKE, a stop) still ends the run. */
+TEST(irq_inject_reaches_a_running_vcpu_without_an_exit)
+{
+	u32 vm = started_vm();
+	u32 kicks;
+	u32 pending;
+
+	kicks = fake_kicks;
+	CHECK_EQ(inject_from(2, vm, 0, 40), HV_OK);
+	CHECK_EQ(fake_kicks, kicks); /* not running: nobody to wake */
+	CHECK_EQ(run(1, vm, 0, 0), HV_OK);
+	CHECK_EQ(lrs_with(1, 40, &pending), 1);
+	CHECK_EQ(pending, 1);
+	CHECK_EQ(inject_from(2, vm, 0, 41), HV_OK);
+	CHECK_EQ(fake_kicks, kicks + 1);
+	CHECK_EQ(fake_kicked_cpu, 1);
+	CHECK_EQ(lrs_with(1, 41, &pending), 0); /* until CPU 1 takes the SGI */
+	fake_cpu = 1;
+	vcpu_wake_irq(&vf);
+	resume(&vf);
+	CHECK(vcpu_current() != NULL);
+	CHECK_EQ(lrs_with(1, 41, &pending), 1);
+	CHECK_EQ(inject_from(2, vm, 0, 41), HV_OK);
+	CHECK_EQ(inject_from(2, vm, 0, 1020), HV_E_INVALID);
+	vcpu_wake_irq(&vf);
+	resume(&vf);
+	CHECK_EQ(lrs_with(1, 41, &pending), 1);
+	CHECK_EQ(lrs_with(1, 1020, &pending), 0);
+	/* Every list register taken: the rest waits, and goes in once one
+	 * is free (here: the next entry, the guest having taken them). */
+	CHECK_EQ(inject_from(2, vm, 0, 42), HV_OK);
+	CHECK_EQ(inject_from(2, vm, 0, 43), HV_OK);
+	CHECK_EQ(inject_from(2, vm, 0, 44), HV_OK);
+	vcpu_wake_irq(&vf);
+	resume(&vf);
+	CHECK(vcpu_current() != NULL);
+	CHECK_EQ(lrs_with(1, 44, &pending), 0);
+	fake_cpu = 2;
+	vcpu_kick_cpu(1);
+	fake_cpu = 1;
+	vcpu_wake_irq(&vf);
+	resume(&vf);
+	CHECK(vcpu_current() == NULL);
+	CHECK_EQ(vf.x[1], HV_EXIT_IRQ);
+	CHECK_EQ(vf.x[2], HV_INTID_KICK);
+	memset(vcpu_lookup(vm, 0)->vgic.lr, 0, sizeof(vcpu_lookup(vm, 0)->vgic.lr));
+	CHECK_EQ(run(1, vm, 0, 0), HV_OK);
+	CHECK_EQ(lrs_with(1, 44, &pending), 1);
+	finish(1);
+}
+
+/* A WFI with an injected interrupt on its way does not wait: taken in as
+ * the WFI traps; injected just after the WFI looked, the exit is no wait
+ * (HV_EXIT_IRQ, so the VMM does not park the vCPU) and the next entry
+ * delivers it. With nothing injected, it is a wait. */
+TEST(a_wait_with_an_injected_interrupt_does_not_park_the_vcpu)
+{
+	u32 vm = started_vm();
+	u32 pending;
+
+	CHECK_EQ(run(1, vm, 0, 0), HV_OK);
+	CHECK_EQ(inject_from(2, vm, 0, 50), HV_OK);
+	guest_sync(ESR_WFI, 0, 0); /* before CPU 1 takes the wake */
+	CHECK(vcpu_current() != NULL);
+	CHECK_EQ(lrs_with(1, 50, &pending), 1);
+	finish(1);
+
+	vm = started_vm();
+	CHECK_EQ(run(1, vm, 0, 0), HV_OK);
+	CHECK_EQ(inject_from(2, vm, 0, 51), HV_OK);
+	fake_cpu = 1;
+	vcpu_exit(&vf, &(struct hv_exit){ .reason = HV_EXIT_WFI, .wfi.timer_deadline = 0 });
+	resume(&vf);
+	CHECK(vcpu_current() == NULL);
+	CHECK_EQ(vf.x[1], HV_EXIT_IRQ);
+	CHECK_EQ(vf.x[2], HV_INTID_KICK);
+	CHECK_EQ(run(1, vm, 0, 0), HV_OK);
+	CHECK_EQ(lrs_with(1, 51, &pending), 1);
+	guest_sync(ESR_WFI, 0, 0);
+	CHECK(vcpu_current() != NULL); /* 51 still pending */
+	memset(fake_lr[1], 0, sizeof(fake_lr[1]));
+	guest_sync(ESR_WFI, 0, 0);
+	CHECK(vcpu_current() == NULL);
+	CHECK_EQ(vf.x[1], HV_EXIT_WFI);
+	finish(1);
+}

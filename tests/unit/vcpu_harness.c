@@ -111,6 +111,9 @@ void guest_sync(u64 esr, u64 ipa, u64 va)
 	case EC_DABT_LOW:
 		guest_abort(&vf, &t);
 		break;
+	case EC_WFX:
+		guest_wfx(&vf, &t);
+		break;
 	case EC_CP15_32:
 	case EC_CP15_64:
 	case EC_CP14_32:

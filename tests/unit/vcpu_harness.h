@@ -20,6 +20,7 @@
 /* ESR_EL2 syndromes (arm/esr.h): a 64-bit load or store through register r. */
 #define ESR_HVC ESR_FROM_EC(EC_HVC64)
 #define ESR_DABT ESR_FROM_EC(EC_DABT_LOW)
+#define ESR_WFI (ESR_FROM_EC(EC_WFX) | ESR_IL)
 #define ESR_SAS_64 (UINT64_C(3) << ISS_SAS_SHIFT)
 #define ESR_SRT(r) ((u64)(r) << ISS_SRT_SHIFT)
 /* EC 0x18 (MSR/MRS) ISS: Op0 [21:20], Op2 [19:17], Op1 [16:14], CRn

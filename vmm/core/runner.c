@@ -84,30 +84,17 @@ static bool pick(struct vm **vmp, u32 *ip, u64 *next_wake, bool *more)
 	return found;
 }
 
-/* Injects the interrupts queued for vCPU i (it is not running). */
-static void inject_pending(struct vm *vm, u32 i)
-{
-	struct gvcpu *vc = &vm->vc[i];
-
-	for (u32 id = 0; id < 64 && vc->pending_irqs != 0; id++) {
-		if ((vc->pending_irqs & (UINT64_C(1) << id)) != 0 &&
-		    hv_irq_inject(vm->vmid, i, id) == HV_OK) {
-			vc->pending_irqs &= ~(UINT64_C(1) << id);
-		}
-	}
-}
-
 /*
  * Runs vCPU i (picked: busy) and serves its exits, for at most a time
  * slice. While an exit leaves it runnable (an MMIO access, a stage-2
- * fault, a call, a kick for an interrupt queued for it) this CPU runs it
+ * fault, a call, a kick with an interrupt still queued for it) this CPU runs it
  * again at once, with no look at the table; the end of its slice, a wait,
  * a yield, a refusal, its VM's end or another vCPU waiting for a CPU
  * (vm_want_cpu) give it back, so vCPUs share the CPUs round robin, at
  * each exit when there are more runnable vCPUs than CPUs. With
  * wait_in_guest (no other vCPU wants a CPU) its WFI and WFE wait on this
- * CPU: its timer is served by the hyp and an interrupt queued for it kicks
- * it (vm_wake_vcpu).
+ * CPU: its timer is served by the hyp, and an interrupt injected for it
+ * (vm_wake_vcpu) reaches it there with no exit.
  */
 static void run(struct vm *vm, u32 i, bool wait_in_guest)
 {
@@ -124,9 +111,9 @@ static void run(struct vm *vm, u32 i, bool wait_in_guest)
 
 		spin_lock(&vm->lock);
 		if (vc->pending_irqs != 0) {
-			inject_pending(vm, i);
+			vm_inject_pending(vm, i);
 		}
-		vc->in_guest = true; /* an interrupt queued from now on kicks it */
+		vc->in_guest = true; /* an interrupt queued from now on is injected at once */
 		spin_unlock(&vm->lock);
 		e = hv_vcpu_run(vm->vmid, i | vc->flags | wait, vc->reply);
 		spin_lock(&vm->lock);

@@ -45,16 +45,28 @@ void vm_kick(void)
 	}
 }
 
+void vm_inject_pending(struct vm *vm, u32 t)
+{
+	struct gvcpu *vc = &vm->vc[t];
+
+	for (u64 q = vc->pending_irqs; q != 0; q &= q - 1) {
+		u32 id = (u32)__builtin_ctzll(q);
+
+		if (hv_irq_inject(vm->vmid, t, id) == HV_OK) {
+			vc->pending_irqs &= ~(UINT64_C(1) << id);
+		}
+	}
+}
+
 void vm_wake_vcpu(struct vm *vm, u32 t)
 {
 	struct gvcpu *vc = &vm->vc[t];
 
+	vm_inject_pending(vm, t);
 	vc->waiting = false;
-	if (vc->in_guest) {
-		/* Its run ends at the kick (HV_EXIT_IRQ, HV_INTID_KICK) and
-		 * the interrupt is injected before the next. */
-		(void)hv_cpu_wake(vc->cpu);
-	} else {
+	if (!vc->in_guest) {
+		/* In a run, it takes the interrupt with no exit (its CPU gets
+		 * the hyp's wake); else it needs a CPU. */
 		vm_kick();
 	}
 }

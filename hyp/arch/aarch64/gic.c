@@ -230,6 +230,10 @@ u32 gic_ack(void)
 
 void gic_send_wake(u32 cpu)
 {
+	/* What the sender stored before (an injected interrupt, a kick) is
+	 * seen by the target once the SGI is: the write to ICC_SGI1R_EL1 and
+	 * the Device store to GICD_SGIR are not ordered after it otherwise. */
+	dsb_ish();
 	if (gic_version() == 3) {
 		u64 mpidr = hyp_plat.cpus[cpu].mpidr;
 		u64 aff0 = mpidr & 0xff;
@@ -372,16 +376,37 @@ bool gic_lr_free(u64 lr)
 				  : (lr & GICH_LR_STATE_MASK) == 0;
 }
 
+/*
+ * An INTID may be in one list register only (IHI 0069 4.9.3): one the
+ * guest has not taken yet is pending already; one it is handling becomes
+ * active and pending.
+ */
 bool gic_inject(u32 intid)
 {
+	const u64 state = gic_version() == 3 ? ICH_LR_STATE_MASK : GICH_LR_STATE_MASK;
+	const u64 pending = gic_version() == 3 ? ICH_LR_PENDING : GICH_LR_PENDING;
+	const u64 id_mask = gic_version() == 3 ? 0xffffffffU : 0x3ffU;
+	u32 free = VGIC_LRS;
+
 	for (u32 i = 0; i < VGIC_LRS; i++) {
-		if (gic_lr_free(read_lr(i))) {
-			write_lr(i, gic_lr_pending_value(intid));
-			isb();
+		u64 lr = read_lr(i);
+
+		if ((lr & state) == 0) {
+			free = MIN(free, i);
+		} else if ((lr & id_mask) == intid) {
+			if ((lr & pending) == 0) {
+				write_lr(i, lr | pending);
+				isb();
+			}
 			return true;
 		}
 	}
-	return false;
+	if (free == VGIC_LRS) {
+		return false;
+	}
+	write_lr(free, gic_lr_pending_value(intid));
+	isb();
+	return true;
 }
 
 bool gic_pending(void)

@@ -242,11 +242,13 @@ struct trap_return trap_lower_async(struct trap_frame *f, u64 kind)
 		if (intid == INTID_HTIMER) {
 			arch_slice_stop();
 		}
-		if ((intid == INTID_HTIMER || intid == INTID_WAKE) && vcpu_current() != NULL) {
-			/* The slice is over, or the vCPU is kicked out (its VM
-			 * stops, or the VMM queued an interrupt for it): the
-			 * VMM schedules again. */
+		if (intid == INTID_HTIMER && vcpu_current() != NULL) {
+			/* The slice is over: the VMM schedules again. */
 			vcpu_irq_exit(f, intid);
+		} else if (intid == INTID_WAKE && vcpu_current() != NULL) {
+			/* Interrupts injected for the vCPU, or a kick (its VM
+			 * stops, the VMM wants the CPU). */
+			vcpu_wake_irq(f);
 		} else if (intid == INTID_WAKE) {
 			vcpu_host_kick(); /* early: for the run about to start */
 		}

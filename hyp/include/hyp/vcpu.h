@@ -92,6 +92,13 @@ struct vcpu {
 	bool fault_exec;   /* the pending abort was an instruction fetch */
 	bool fault_write;  /* ... or a write */
 	u64 fault_va;      /* its virtual address (FAR_EL2) */
+	u32 cpu;           /* the physical CPU that claimed it, while running */
+	/* Interrupts the VMM injected (IRQ_INJECT), a bit per INTID, and a
+	 * bit per word that may have one: moved into list registers as the
+	 * vCPU enters, and while it runs when its CPU takes the wake SGI the
+	 * injection sent (take_posted). Set under vcpu_lock, taken without. */
+	u64 posted[1024 / 64];
+	u64 posted_words;
 };
 
 s64 vcpu_create(u32 vmid, u64 index) __must_check;
@@ -116,10 +123,28 @@ void guest_unexpected(struct trap_frame *f, const struct trap_info *t);
 /** The running guest's virtual timer fired: forward it (IRQ context). */
 void vcpu_timer_irq(void);
 /**
- * A physical interrupt ended the running vCPU's run: its time slice, or
- * a kick (INTID_WAKE); exit to the VMM with HV_EXIT_IRQ (IRQ context).
+ * A physical interrupt ended the running vCPU's run: its time slice; exit
+ * to the VMM with HV_EXIT_IRQ (IRQ context).
  */
 void vcpu_irq_exit(struct trap_frame *f, u32 intid);
+/**
+ * A wake SGI reached the running vCPU's CPU (IRQ context): the interrupts
+ * injected for it go into its list registers, and the guest goes on, unless
+ * the wake was a kick (vcpu_kick_cpu): then the run ends, HV_EXIT_IRQ with
+ * HV_INTID_KICK.
+ */
+void vcpu_wake_irq(struct trap_frame *f);
+/**
+ * Ends the run of whatever vCPU CPU `cpu` runs (its next HV_FN_CPU_IDLE,
+ * if it runs none): the VMM's HV_FN_CPU_WAKE, a VM's stop.
+ */
+void vcpu_kick_cpu(u32 cpu);
+/**
+ * Moves the interrupts injected for the vCPU running on this CPU into its
+ * free list registers; those that find none stay injected. Whether any
+ * is left.
+ */
+bool vcpu_take_posted(struct vcpu *v);
 /** An SError taken while the guest ran: its vCPU stops (HV_EXIT_FAULT). */
 void vcpu_guest_serror(struct trap_frame *f);
 /**

@@ -19,7 +19,7 @@
 
 /* Interface version: major changes break callers, minor ones add calls. */
 #define HV_ABI_VERSION_MAJOR 1
-#define HV_ABI_VERSION_MINOR 0
+#define HV_ABI_VERSION_MINOR 1
 
 /*
  * SMCCC function id: bit 31 fast call, bit 30 SMC64, bits 29:24 the owning
@@ -138,10 +138,11 @@
 #define HV_FN_VCPU_RUN HV_FN(0x42)
 /*
  * HV_FN_IRQ_INJECT: (x1 = vmid, x2 = vcpu, x3 = INTID) makes a virtual
- * interrupt pending for a vCPU that is not running (SGIs, device
- * interrupts of the VMM's emulated devices); it is delivered when the
- * vCPU next runs. HV_E_BUSY if the vCPU is running or has no free list
- * register, HV_E_INVALID for an INTID of 1020 or more.
+ * interrupt pending for a vCPU (SGIs, device interrupts of the VMM's
+ * emulated devices), in any state: one in VCPU_RUN on another CPU takes
+ * it at once, with no exit; any other as it next enters. A vCPU does not
+ * wait (no HV_EXIT_WFI) while one is on its way. HV_E_INVALID for an
+ * INTID of 1020 or more.
  */
 #define HV_FN_IRQ_INJECT HV_FN(0x43)
 

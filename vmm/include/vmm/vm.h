@@ -149,10 +149,16 @@ extern volatile bool vm_want_cpu;
  */
 void vm_kick(void);
 /**
- * An interrupt was queued for vCPU t of vm (under vm->lock): a vCPU in
- * VCPU_RUN is kicked out to take it, any other is made runnable.
+ * An interrupt was queued for vCPU t of vm (under vm->lock): it is
+ * injected now (HV_FN_IRQ_INJECT: a vCPU in VCPU_RUN takes it with no
+ * exit, any other as it next enters) and a waiting vCPU made runnable.
  */
 void vm_wake_vcpu(struct vm *vm, u32 t);
+/**
+ * Injects the interrupts queued for vCPU t of vm (under vm->lock); one the
+ * hyp refuses stays queued.
+ */
+void vm_inject_pending(struct vm *vm, u32 t);
 
 /** Whether another message about vm may be printed now (8 a second). */
 bool vm_log_allowed(struct vm *vm);
