@@ -5,6 +5,8 @@ boot, and the VMM can read that window and nothing else of it."""
 import os
 import re
 
+import pexpect
+
 from conftest import guest_results
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -153,7 +155,13 @@ def test_linux_network(machine):
     m = sh(machine, "dd if=/dev/urandom of=/tmp/tx bs=1M count=16 2>/dev/null && "
            "md5sum /tmp/tx", r"([0-9a-f]{32})  /tmp/tx")
     sent = m.group(1)
-    sh(machine, "nc 10.0.0.2 5000 < /tmp/tx; echo sent-$((1+1))", "sent-2", timeout=600)
+    try:
+        sh(machine, "nc 10.0.0.2 5000 < /tmp/tx; echo sent-$((1+1))", "sent-2", timeout=600)
+    except pexpect.TIMEOUT:
+        # Stalled: what the VMM knows of both VMs' vCPUs and queues.
+        detach(machine)
+        state = "\n".join(machine.command(f"info {name}") for name in ("linux-io", "linux-net"))
+        raise AssertionError(f"the transfer stalled:\n{state}") from None
     # linux-io sends as linux-net: a gratuitous ARP for 10.0.0.2 and three pings from
     # linux-net's MAC (-U binds to the address it claims; the new MAC emptied the ARP
     # cache, and a static entry sends the pings without asking). The switch drops them
