@@ -144,8 +144,7 @@ void guest_wfx(struct trap_frame *f, const struct trap_info *t)
 		 * the one the guest waits on, but must not park this one. */
 		vcpu_exit(f, &(struct hv_exit){ .reason = HV_EXIT_WFI,
 						.wfi.timer_deadline = HV_WAIT_EVENT });
-	} else if (!vcpu_take_posted(t->v) && !gic_pending() && !arch_vtimer_firing() &&
-		   !t->v->vtimer_owed) {
+	} else if (!vcpu_take_posted(t->v) && !gic_pending() && !arch_vtimer_firing()) {
 		/* An interrupt already on its way wakes the vCPU at once:
 		 * one in a list register, or injected and waiting for one. */
 		vcpu_exit(f, &(struct hv_exit){ .reason = HV_EXIT_WFI,

@@ -79,6 +79,7 @@ static void cpu_idle(const struct hvc_call *c)
 	 * decided to sleep. */
 	if (!vcpu_take_kick()) {
 		arch_cpu_idle(us);
+		vcpu_idle_woken();
 	}
 	set_result(c->f, HV_OK, 0, 0, 0);
 }

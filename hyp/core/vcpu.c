@@ -168,7 +168,8 @@ s64 vcpu_init(u32 vmid, u64 index, u64 entry, u64 x0)
 s64 vcpu_irq_inject(u32 vmid, u64 index, u64 intid)
 {
 	struct vcpu *v = vcpu_lookup(vmid, index);
-	s64 ret = HV_E_BUSY;
+	u32 target = CONFIG_MAX_CPUS;
+	s64 ret;
 
 	spin_lock(&vcpu_lock);
 	if (mem_vm_state(vmid) == VM_FREE) {
@@ -176,10 +177,13 @@ s64 vcpu_irq_inject(u32 vmid, u64 index, u64 intid)
 	} else if (v == NULL || v->state == VCPU_NONE || intid >= 1020) {
 		ret = HV_E_INVALID;
 	} else {
-		vcpu_post_irq(v, (u32)index_nospec(intid, 1020));
+		target = vcpu_post_irq(v, (u32)index_nospec(intid, 1020));
 		ret = HV_OK;
 	}
 	spin_unlock(&vcpu_lock);
+	if (target < CONFIG_MAX_CPUS) {
+		gic_send_wake(target); /* its CPU takes it in now */
+	}
 	return ret;
 }
 
@@ -433,12 +437,7 @@ void vcpu_run(struct trap_frame *f)
 	}
 	pc->fp_live = NULL; /* the guest's run changes them */
 	gic_vcpu_load(&v->vgic);
-	if (__atomic_load_n(&v->posted_words, __ATOMIC_RELAXED) != 0) {
-		(void)vcpu_take_posted(v);
-	}
-	if (v->vtimer_owed && gic_inject(INTID_VTIMER)) {
-		v->vtimer_owed = false;
-	}
+	(void)vcpu_take_posted(v);
 	arch_slice_start(CONFIG_VCPU_SLICE_US);
 	if ((flags & HV_RUN_ABORT) != 0) {
 		/* The refused access takes an external abort, as if the bus
@@ -551,8 +550,9 @@ void vcpu_host_fp(void)
 
 void vcpu_host_kick(void)
 {
-	pcpus[arch_cpu_index()].kicked = true;
-	__atomic_store_n(&pcpus[arch_cpu_index()].exit_req, false, __ATOMIC_SEQ_CST);
+	struct pcpu *pc = &pcpus[arch_cpu_index()];
+
+	pc->kicked |= __atomic_exchange_n(&pc->exit_req, false, __ATOMIC_SEQ_CST);
 }
 
 void vcpu_kick_cpu(u32 cpu)
@@ -580,18 +580,11 @@ bool vcpu_take_kick(void)
 	return kicked;
 }
 
-void vcpu_timer_irq(void)
+void vcpu_idle_woken(void)
 {
-	/* Mask the timer's output until the guest reprograms it (its
-	 * handler writes CNTV_CTL), and let the guest see the interrupt. */
-	arch_vtimer_mask();
-	if (!gic_inject(INTID_VTIMER)) {
-		/* Every list register holds an interrupt the guest has not
-		 * taken yet: inject it when the vCPU next enters (at most a
-		 * time slice later). Dropping it would leave the timer masked
-		 * for good, since the guest never saw it. */
-		vcpu_current()->vtimer_owed = true;
-	}
+	/* The wake that ended the sleep is taken once the VMM runs again:
+	 * it looks at its vCPUs then anyway, so that is no kick. */
+	__atomic_store_n(&pcpus[arch_cpu_index()].exit_req, false, __ATOMIC_SEQ_CST);
 }
 
 void vcpu_irq_exit(struct trap_frame *f, u32 intid)

@@ -3,27 +3,39 @@
  * vCPU is: posted in its bitmap, and moved into the list registers by the
  * CPU that runs it, as it enters (vcpu_run), when its guest waits
  * (guest_wfx) and when that CPU takes the wake SGI the posting sent
- * (vcpu_wake_irq). A guest in a run never exits for an injection.
+ * (vcpu_wake_irq). A guest in a run never exits for an injection. Its
+ * timer interrupt, when no list register was free, waits with them.
  */
+#include <generated/autoconf.h>
 #include <hyp/gic.h>
+#include <lib/lib.h>
 
 #include "vcpu_priv.h"
 
-void vcpu_post_irq(struct vcpu *v, u32 intid)
+u32 vcpu_post_irq(struct vcpu *v, u32 intid)
 {
 	/* Posted, then running read: a CPU that gives the vCPU up stores
 	 * running = 0, then reads posted_words (release, in vcpu.c), so one
-	 * of the two sees the other's store. */
+	 * of the two sees the other's store. A wake sent to a CPU the vCPU
+	 * has just left is only a spurious interrupt there. */
 	__atomic_or_fetch(&v->posted[intid / 64], UINT64_C(1) << (intid % 64), __ATOMIC_SEQ_CST);
 	__atomic_or_fetch(&v->posted_words, UINT64_C(1) << (intid / 64), __ATOMIC_SEQ_CST);
-	if (__atomic_load_n(&v->running, __ATOMIC_SEQ_CST) != 0) {
-		gic_send_wake(v->cpu);
-	}
+	return __atomic_load_n(&v->running, __ATOMIC_SEQ_CST) != 0 ? v->cpu : CONFIG_MAX_CPUS;
 }
 
 bool vcpu_take_posted(struct vcpu *v)
 {
-	u64 words = __atomic_exchange_n(&v->posted_words, 0, __ATOMIC_SEQ_CST);
+	u64 words;
+
+	if (v->vtimer_owed && gic_inject(INTID_VTIMER)) {
+		v->vtimer_owed = false; /* first: its timer is masked till then */
+	}
+	if (__atomic_load_n(&v->posted_words, __ATOMIC_RELAXED) == 0) {
+		return v->vtimer_owed;
+	}
+	/* Only the words posted[] has, whatever the word holds. */
+	words = __atomic_exchange_n(&v->posted_words, 0, __ATOMIC_SEQ_CST) &
+		((UINT64_C(1) << ARRAY_SIZE(v->posted)) - 1);
 
 	while (words != 0) {
 		u32 w = (u32)__builtin_ctzll(words);
@@ -41,5 +53,19 @@ bool vcpu_take_posted(struct vcpu *v)
 		}
 		words &= words - 1;
 	}
-	return false;
+	return v->vtimer_owed;
+}
+
+void vcpu_timer_irq(struct vcpu *v)
+{
+	/* Mask the timer's output until the guest reprograms it (its
+	 * handler writes CNTV_CTL), and let the guest see the interrupt. */
+	arch_vtimer_mask();
+	if (!gic_inject(INTID_VTIMER)) {
+		/* Every list register holds an interrupt the guest has not
+		 * taken yet: owed, taken in with the posted ones (at the next
+		 * entry, wait or wake). Dropping it would leave the timer
+		 * masked for good, since the guest never saw it. */
+		v->vtimer_owed = true;
+	}
 }

@@ -20,9 +20,10 @@ void vcpu_reset(struct vcpu *v, u64 entry, u64 x0);
 /**
  * Makes intid (below 1020) pending for v (under vcpu_lock, which orders it
  * with a claim): posted, taken into a list register as v enters, or now by
- * the CPU that runs it, which gets a wake SGI (vcpu_irq.c).
+ * the CPU that runs it (vcpu_irq.c). Returns that CPU, to send the wake SGI
+ * to once the lock is dropped, or CONFIG_MAX_CPUS if it does not run.
  */
-void vcpu_post_irq(struct vcpu *v, u32 intid);
+u32 vcpu_post_irq(struct vcpu *v, u32 intid);
 /**
  * Ends the running vCPU's run: back to the VMM with exit record e (its
  * status is set to HV_OK; an SError the guest raised replaces the record).

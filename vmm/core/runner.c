@@ -114,6 +114,7 @@ static void run(struct vm *vm, u32 i, bool wait_in_guest)
 			vm_inject_pending(vm, i);
 		}
 		vc->in_guest = true; /* an interrupt queued from now on is injected at once */
+		vc->woken = false;
 		spin_unlock(&vm->lock);
 		e = hv_vcpu_run(vm->vmid, i | vc->flags | wait, vc->reply);
 		spin_lock(&vm->lock);

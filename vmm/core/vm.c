@@ -64,10 +64,13 @@ void vm_wake_vcpu(struct vm *vm, u32 t)
 
 	vm_inject_pending(vm, t);
 	vc->waiting = false;
-	if (!vc->in_guest) {
+	if (vc->in_guest) {
 		/* In a run, it takes the interrupt with no exit (its CPU gets
-		 * the hyp's wake); else it needs a CPU. */
-		vm_kick();
+		 * the hyp's wake). That run may be ending in a WFI the guest
+		 * made before: that wait is over too (vmexit.c). */
+		vc->woken = true;
+	} else {
+		vm_kick(); /* it needs a CPU */
 	}
 }
 

@@ -298,9 +298,10 @@ void vm_handle_exit(struct vm *vm, u32 i, const struct hv_exit *e)
 		power_exit(vm, vc, e->power.event, e->power.vcpu);
 		break;
 	case HV_EXIT_WFI:
-		/* An interrupt queued while it ran (not injected yet) ends the
-		 * wait at once: it is injected before the next run. */
-		vc->waiting = vc->pending_irqs == 0;
+		/* An interrupt queued while it ran ends the wait at once: one
+		 * not injected yet is before the next run, one injected during
+		 * the run (woken) may have come after the guest's WFI. */
+		vc->waiting = vc->pending_irqs == 0 && !vc->woken;
 		vc->wake_at = e->wfi.timer_deadline;
 		break;
 	case HV_EXIT_SGI:

@@ -236,7 +236,7 @@ struct trap_return trap_lower_async(struct trap_frame *f, u64 kind)
 			return vcpu_resume(f);
 		}
 		if (intid == INTID_VTIMER && vcpu_current() != NULL) {
-			vcpu_timer_irq();
+			vcpu_timer_irq(vcpu_current());
 		}
 		gic_eoi(iar);
 		if (intid == INTID_HTIMER) {

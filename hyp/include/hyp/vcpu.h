@@ -121,7 +121,7 @@ void guest_sysreg(struct trap_frame *f, const struct trap_info *t);
 void guest_undef(struct trap_frame *f, const struct trap_info *t);
 void guest_unexpected(struct trap_frame *f, const struct trap_info *t);
 /** The running guest's virtual timer fired: forward it (IRQ context). */
-void vcpu_timer_irq(void);
+void vcpu_timer_irq(struct vcpu *v);
 /**
  * A physical interrupt ended the running vCPU's run: its time slice; exit
  * to the VMM with HV_EXIT_IRQ (IRQ context).
@@ -140,9 +140,9 @@ void vcpu_wake_irq(struct trap_frame *f);
  */
 void vcpu_kick_cpu(u32 cpu);
 /**
- * Moves the interrupts injected for the vCPU running on this CPU into its
- * free list registers; those that find none stay injected. Whether any
- * is left.
+ * Moves the timer interrupt it is owed and the interrupts injected for the
+ * vCPU running on this CPU into its free list registers; those that find
+ * none stay owed or injected. Whether any is left.
  */
 bool vcpu_take_posted(struct vcpu *v);
 /** An SError taken while the guest ran: its vCPU stops (HV_EXIT_FAULT). */
@@ -153,10 +153,10 @@ void vcpu_guest_serror(struct trap_frame *f);
  */
 void vcpu_host_fp(void);
 /**
- * A wake SGI reached this CPU while the VMM ran (IRQ context): the next
- * VCPU_RUN here traps WFI/WFE whatever its flags, so that the interrupt
- * the kick announced is not left waiting behind a guest asleep on the CPU,
- * and the next HV_FN_CPU_IDLE returns at once.
+ * A wake SGI reached this CPU while the VMM ran (IRQ context). If it was a
+ * kick (vcpu_kick_cpu), the next VCPU_RUN here traps WFI/WFE whatever its
+ * flags, so that what the kick announced is not left waiting behind a
+ * guest asleep on the CPU, and the next HV_FN_CPU_IDLE returns at once.
  */
 void vcpu_host_kick(void);
 /**
@@ -165,6 +165,8 @@ void vcpu_host_kick(void);
  * that sleep, and came before it began); forgets it.
  */
 bool vcpu_take_kick(void);
+/** After HV_FN_CPU_IDLE's sleep: the kick that ended it is spent. */
+void vcpu_idle_woken(void);
 /**
  * Where the lower-EL exception whose frame is f returns (trap.c's last
  * call): through f, unless the handler switched worlds: then into the

@@ -65,6 +65,7 @@ struct gvcpu {
 	u64 retry_at;       /* counter value: its run was refused, tried again then */
 	bool yielded;       /* its last exit gave its CPU up (test device) */
 	bool in_guest;      /* in VCPU_RUN (under the VM's lock to set and clear) */
+	bool woken;         /* an interrupt was injected during its run: no wait */
 	u32 cpu;            /* the VMM CPU running it, while busy */
 	u32 refusals;       /* runs refused in a row */
 };
