@@ -110,6 +110,7 @@ static void run(struct vm *vm, u32 i, bool wait_in_guest)
 		struct hv_exit e;
 
 		spin_lock(&vm->lock);
+		vmnet_flush_vm(vm);
 		if (vc->pending_irqs != 0) {
 			vm_inject_pending(vm, i);
 		}

@@ -5,7 +5,8 @@
  * other port if it is a broadcast or multicast; a frame whose source
  * address is not the sender's own, or that finds a full queue, is dropped.
  * Queued frames are delivered into a VM's receive buffers under that VM's
- * lock, by vmnet_flush after every exit and when the VM posts buffers.
+ * lock, by vmnet_flush after every exit, before each of its runs and when
+ * the VM posts buffers.
  * Lock order: a VM's lock, then sw_lock.
  */
 #include <lib/lib.h>
@@ -94,15 +95,22 @@ void vmnet_flush(void)
 			continue;
 		}
 		pending &= ~(1U << p);
-		if (!spin_trylock(&vm->lock)) {
-			continue; /* its own exit is being served: flushed after it */
-		}
-		if (sw.port[p].up) {
-			vmnet_deliver(vm);
-			vm_irq_line(vm, VM_VIRTIO_INTID + VDEV_NET, virtio_mmio_irq(&vm->vdev[VDEV_NET].mmio),
-				    &vm->vdev[VDEV_NET].irq_raised);
-		}
+		/* Waited for, not tried: its holder may be about to run a
+		 * vCPU that waits in the guest, with no exit to flush after. */
+		spin_lock(&vm->lock);
+		vmnet_flush_vm(vm);
 		spin_unlock(&vm->lock);
+	}
+}
+
+void vmnet_flush_vm(struct vm *vm)
+{
+	u32 p = (u32)(vm - vm_table);
+
+	if ((__atomic_load_n(&sw_pending, __ATOMIC_RELAXED) & (1U << p)) != 0 && sw.port[p].up) {
+		vmnet_deliver(vm);
+		vm_irq_line(vm, VM_VIRTIO_INTID + VDEV_NET, virtio_mmio_irq(&vm->vdev[VDEV_NET].mmio),
+			    &vm->vdev[VDEV_NET].irq_raised);
 	}
 }
 

@@ -19,8 +19,13 @@ void vmnet_detach(struct vm *vm);
 void vmnet_send(void *ctx, const u8 *frame, u32 len);
 /** Moves vm's queued frames into its receive buffers (vm->lock held). */
 void vmnet_deliver(struct vm *vm);
-/** Delivers the frames the switch holds for VMs with free receive buffers. */
+/**
+ * Delivers the frames the switch holds for VMs with free receive buffers
+ * (no VM's lock held: it takes each one's).
+ */
 void vmnet_flush(void);
+/** The same for vm alone (vm->lock held): its runner's, before each run. */
+void vmnet_flush_vm(struct vm *vm);
 /**
  * What vm's switch port dropped: frames it sent with a source address not
  * its own (*spoofed), and frames for it that found its queue full or its
