@@ -71,6 +71,8 @@ static struct pcpu pcpus[CONFIG_MAX_CPUS];
 /* The VM whose vCPU each physical CPU runs (0: none), for stop's kicks. */
 static u32 pcpu_vmid[CONFIG_MAX_CPUS];
 spinlock_t vcpu_lock;
+/* Per CPU, while a guest runs: the EL2 stack under its exception (entry.S). */
+u64 hyp_guest_stack[CONFIG_MAX_CPUS];
 
 struct vcpu *vcpu_current(void)
 {
@@ -346,23 +348,25 @@ static void put_exit(struct trap_frame *f, const struct hv_exit *e)
 	}
 }
 
-/* Claims vCPU v of vmid for this CPU (under vcpu_lock). */
+/* Claims vCPU v of vmid for this CPU (under vcpu_lock): the usual case
+ * first, then a refusal's reason (destroy wipes a free VM's vCPUs). */
 static s64 claim(struct vcpu *v, u32 vmid, u64 flags)
 {
+	const u64 known = HV_RUN_RETRY | HV_RUN_ABORT | HV_RUN_WAIT_IN_GUEST;
+
+	if (v != NULL && v->state == VCPU_ON && (flags & ~known) == 0 &&
+	    __atomic_load_n(&v->running, __ATOMIC_ACQUIRE) == 0 && mem_vm_enter(vmid)) {
+		v->running = 1;
+		v->cpu = arch_cpu_index();
+		return HV_OK;
+	}
 	if (mem_vm_state(vmid) == VM_FREE) {
 		return HV_E_NOT_FOUND;
 	}
-	if (v == NULL || v->state == VCPU_NONE ||
-	    (flags & ~(HV_RUN_RETRY | HV_RUN_ABORT | HV_RUN_WAIT_IN_GUEST)) != 0) {
+	if (v == NULL || v->state == VCPU_NONE || (flags & ~known) != 0) {
 		return HV_E_INVALID;
 	}
-	if (v->state != VCPU_ON || __atomic_load_n(&v->running, __ATOMIC_ACQUIRE) != 0 ||
-	    !mem_vm_enter(vmid)) {
-		return HV_E_BUSY; /* off, dead, on another CPU, or its VM not running */
-	}
-	v->running = 1;
-	v->cpu = arch_cpu_index();
-	return HV_OK;
+	return HV_E_BUSY; /* off, dead, on another CPU, or its VM not running */
 }
 
 /*
@@ -466,18 +470,21 @@ void vcpu_run(struct trap_frame *f)
 
 struct trap_return vcpu_resume(struct trap_frame *f)
 {
-	struct pcpu *pc = &pcpus[arch_cpu_index()];
+	u32 self = arch_cpu_index();
+	struct pcpu *pc = &pcpus[self];
 	struct trap_frame *to = pc->resume;
 
 	pc->resume = NULL;
 	if (to == NULL) {
-		return (struct trap_return){ f, (u64)(uintptr_t)(f + 1) }; /* no switch */
+		to = f; /* no switch */
+	} else if (to == pc->vmm_frame) {
+		hyp_guest_stack[self] = 0; /* an exit: the VMM's frame goes */
+	} else {
+		/* A run: f stays, and the guest's exceptions save their frame
+		 * straight into its registers (entry.S). */
+		hyp_guest_stack[self] = (u64)(uintptr_t)f;
 	}
-	if (to == pc->vmm_frame) {
-		/* An exit: the guest's frame, if any, and the VMM's go. */
-		return (struct trap_return){ to, (u64)(uintptr_t)(to + 1) };
-	}
-	return (struct trap_return){ to, (u64)(uintptr_t)f }; /* a run: f stays */
+	return (struct trap_return){ to, (u64)(uintptr_t)(to + 1) };
 }
 
 void vcpu_exit(struct trap_frame *f, const struct hv_exit *e)

@@ -330,3 +330,57 @@ TEST(a_wait_with_an_injected_interrupt_does_not_park_the_vcpu)
 	CHECK_EQ(vf.x[1], HV_EXIT_WFI);
 	finish(1);
 }
+
+/*
+ * entry.S saves a guest's exception straight into its vCPU's registers:
+ * the return into a guest leaves SP_EL2 just above them and names the
+ * VMM's frame as where the handler's stack goes on; an exit returns to
+ * the top of the stack with no guest stack named, so the VMM's next
+ * exception saves on the stack.
+ */
+TEST(a_guest_exception_saves_its_frame_into_its_vcpu)
+{
+	u32 vm = started_vm();
+	struct vcpu *v = vcpu_lookup(vm, 0);
+	struct trap_return r;
+
+	fake_cpu = 1;
+	memset(&vmm_f, 0, sizeof(vmm_f));
+	vmm_f.x[0] = HV_FN_VCPU_RUN;
+	vmm_f.x[1] = vm;
+	vcpu_run(&vmm_f);
+	r = vcpu_resume(&vmm_f);
+	CHECK(r.frame == &v->regs);
+	CHECK_EQ(r.sp, (u64)(uintptr_t)(&v->regs + 1));
+	CHECK_EQ(r.sp % 16, 0);
+	CHECK_EQ(hyp_guest_stack[1], (u64)(uintptr_t)&vmm_f);
+	CHECK_EQ(hyp_guest_stack[0], 0);
+	/* The guest's call for the VMM, saved where SP_EL2 pointed. */
+	v->regs.x[0] = VMM_CALL;
+	v->regs.x[9] = 0x99;
+	hvc_dispatch(&v->regs, v, false);
+	r = vcpu_resume(&v->regs);
+	CHECK(r.frame == &vmm_f);
+	CHECK_EQ(r.sp, (u64)(uintptr_t)(&vmm_f + 1));
+	CHECK_EQ(hyp_guest_stack[1], 0);
+	CHECK_EQ(vmm_f.x[1], HV_EXIT_HVC);
+	CHECK_EQ(v->regs.x[9], 0x99);
+	/* A call the hyp answers in the guest's world: no switch, and the
+	 * guest's next exception goes to the same place. */
+	memset(&vmm_f, 0, sizeof(vmm_f));
+	vmm_f.x[0] = HV_FN_VCPU_RUN;
+	vmm_f.x[1] = vm;
+	vcpu_run(&vmm_f);
+	(void)vcpu_resume(&vmm_f);
+	v->regs.x[0] = PSCI_AFFINITY_INFO;
+	v->regs.x[1] = 1;
+	v->regs.x[2] = 0;
+	hvc_dispatch(&v->regs, v, false);
+	r = vcpu_resume(&v->regs);
+	CHECK(r.frame == &v->regs);
+	CHECK_EQ(r.sp, (u64)(uintptr_t)(&v->regs + 1));
+	CHECK_EQ(hyp_guest_stack[1], (u64)(uintptr_t)&vmm_f);
+	CHECK_EQ(v->regs.x[0], 1); /* vCPU 1 is off */
+	vf = v->regs;
+	finish(1);
+}

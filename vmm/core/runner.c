@@ -110,7 +110,9 @@ static void run(struct vm *vm, u32 i, bool wait_in_guest)
 		struct hv_exit e;
 
 		spin_lock(&vm->lock);
-		vmnet_flush_vm(vm);
+		if (vmnet_any_pending()) {
+			vmnet_flush_vm(vm);
+		}
 		if (vc->pending_irqs != 0) {
 			vm_inject_pending(vm, i);
 		}
@@ -128,7 +130,9 @@ static void run(struct vm *vm, u32 i, bool wait_in_guest)
 			!vc->waiting && !vc->yielded && vm_counter() < turn_end &&
 			!__atomic_load_n(&vm_want_cpu, __ATOMIC_ACQUIRE);
 		spin_unlock(&vm->lock);
-		vmnet_flush(); /* frames this exit sent to other VMs */
+		if (vmnet_any_pending()) {
+			vmnet_flush(); /* frames this exit sent to other VMs */
+		}
 	} while (again);
 	__atomic_store_n(&vm_guest_wait[cpu % VMM_MAX_CPUS], false, __ATOMIC_RELEASE);
 	__atomic_store_n(&vc->busy, false, __ATOMIC_RELEASE);

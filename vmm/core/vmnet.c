@@ -18,7 +18,7 @@
 
 static struct vswitch sw;
 static spinlock_t sw_lock;
-static u32 sw_pending; /* ports with frames queued */
+u32 vmnet_pending;
 
 int vmnet_attach(struct vm *vm, char *why, size_t whylen)
 {
@@ -45,7 +45,7 @@ void vmnet_detach(struct vm *vm)
 
 	spin_lock(&sw_lock);
 	vswitch_detach(&sw, p);
-	__atomic_and_fetch(&sw_pending, ~(1U << p), __ATOMIC_RELAXED);
+	__atomic_and_fetch(&vmnet_pending, ~(1U << p), __ATOMIC_RELAXED);
 	spin_unlock(&sw_lock);
 }
 
@@ -54,7 +54,7 @@ void vmnet_send(void *ctx, const u8 *frame, u32 len)
 	u32 from = (u32)((struct vm *)ctx - vm_table);
 
 	spin_lock(&sw_lock);
-	sw_pending |= vswitch_send(&sw, from, frame, len);
+	vmnet_pending |= vswitch_send(&sw, from, frame, len);
 	spin_unlock(&sw_lock);
 }
 
@@ -79,14 +79,14 @@ void vmnet_deliver(struct vm *vm)
 		vswitch_pop(&sw, p);
 	}
 	if (vswitch_head(&sw, p) == NULL) {
-		__atomic_and_fetch(&sw_pending, ~(1U << p), __ATOMIC_RELAXED);
+		__atomic_and_fetch(&vmnet_pending, ~(1U << p), __ATOMIC_RELAXED);
 	}
 	spin_unlock(&sw_lock);
 }
 
 void vmnet_flush(void)
 {
-	u32 pending = __atomic_load_n(&sw_pending, __ATOMIC_RELAXED);
+	u32 pending = __atomic_load_n(&vmnet_pending, __ATOMIC_RELAXED);
 
 	for (u32 p = 0; p < VM_MAX && pending != 0; p++) {
 		struct vm *vm = &vm_table[p];
@@ -107,7 +107,7 @@ void vmnet_flush_vm(struct vm *vm)
 {
 	u32 p = (u32)(vm - vm_table);
 
-	if ((__atomic_load_n(&sw_pending, __ATOMIC_RELAXED) & (1U << p)) != 0 && sw.port[p].up) {
+	if ((__atomic_load_n(&vmnet_pending, __ATOMIC_RELAXED) & (1U << p)) != 0 && sw.port[p].up) {
 		vmnet_deliver(vm);
 		vm_irq_line(vm, VM_VIRTIO_INTID + VDEV_NET, virtio_mmio_irq(&vm->vdev[VDEV_NET].mmio),
 			    &vm->vdev[VDEV_NET].irq_raised);

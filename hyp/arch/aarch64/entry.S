@@ -1,11 +1,13 @@
 /*
  * EL2 exception vectors. Every entry saves the interrupted context as a
- * struct trap_frame on this CPU's EL2 stack and calls a C handler. A
- * lower-EL exception returns through the frame its handler names
- * (lower_resume): its own, which the handler may have changed, or, after a
- * world switch, a vCPU's saved registers (a run: the VMM's frame stays on
- * this stack, under which the guest's exceptions then save theirs) or that
- * VMM frame (an exit). Exceptions taken from EL2 itself are fatal for the
+ * struct trap_frame where SP_EL2 points and calls a C handler: on this
+ * CPU's EL2 stack, or, for a guest's exception, straight into its vCPU's
+ * saved registers (vcpu_resume leaves SP_EL2 above them). A lower-EL
+ * exception returns through the frame its handler names (lower_resume):
+ * its own, which the handler may have changed, or, after a world switch, a
+ * vCPU's saved registers (a run: the VMM's frame stays on this stack,
+ * under which the handlers of the guest's exceptions then run) or that VMM
+ * frame (an exit). Exceptions taken from EL2 itself are fatal for the
  * CPU. Table layout: Arm ARM D1.10.2.
  */
 #include <hyp/smccc.h>
@@ -115,16 +117,35 @@ hyp_vectors:
 	vec_hyp TRAP_FIQ
 	vec_hyp TRAP_SERROR
 
+/*
+ * While a guest runs, SP_EL2 sits just above its vCPU's saved registers,
+ * so save_frame has put its frame there; the handler's stack then goes on
+ * under the VMM's frame, which hyp_guest_stack[cpu] names (0 in the VMM's
+ * world: the frame is on the stack, which goes on under it). The frame's
+ * address goes to x22, which harden's SMCs keep (SMCCC 1.1: x18-x30).
+ */
+.macro frame_to_x22
+	mov	x22, sp
+	mrs	x20, tpidr_el2
+	adr_l	x21, hyp_guest_stack
+	ldr	x21, [x21, x20, lsl #3]
+	cbz	x21, 1f
+	mov	sp, x21
+1:
+.endm
+
 lower_sync:
+	frame_to_x22
 	harden
-	mov	x0, sp
+	mov	x0, x22
 	mov	x1, x19
 	bl	trap_lower_sync
 	b	lower_resume
 
 lower_async:
+	frame_to_x22
 	harden
-	mov	x0, sp
+	mov	x0, x22
 	mov	x1, x19
 	bl	trap_lower_async
 

@@ -75,7 +75,9 @@ struct vcpu {
 	u32 vmid;
 	u32 index;
 	volatile u32 running; /* claimed by a physical CPU */
-	struct trap_frame regs;
+	/* Saved by entry.S straight from a guest exception: SP_EL2 stays
+	 * just above it while the guest runs, so 16-byte aligned. */
+	_Alignas(16) struct trap_frame regs;
 	struct el1_sysregs sys;
 	struct fpsimd_state fp;
 	u64 fp_gen; /* new whenever fp changes: which CPU still holds it */
@@ -170,11 +172,15 @@ void vcpu_idle_woken(void);
 /**
  * Where the lower-EL exception whose frame is f returns (trap.c's last
  * call): through f, unless the handler switched worlds: then into the
- * vCPU a VCPU_RUN started (the VMM's frame f stays on the EL2 stack,
- * under which the guest's exceptions save theirs) or, at an exit, back
- * through that VMM frame, which holds the exit record.
+ * vCPU a VCPU_RUN started (the VMM's frame f stays on the EL2 stack) or,
+ * at an exit, back through that VMM frame, which holds the exit record.
+ * The stack pointer returned is just above the frame, so a guest's next
+ * exception saves straight into its vCPU's registers; hyp_guest_stack
+ * then names, per CPU, the VMM frame under which its handler's stack
+ * goes on (0 while the VMM runs).
  */
 struct trap_return vcpu_resume(struct trap_frame *f);
+extern u64 hyp_guest_stack[];
 /** The vCPU running on this CPU, or NULL while the VMM runs. */
 struct vcpu *vcpu_current(void);
 /**

@@ -19,6 +19,8 @@ void vmnet_detach(struct vm *vm);
 void vmnet_send(void *ctx, const u8 *frame, u32 len);
 /** Moves vm's queued frames into its receive buffers (vm->lock held). */
 void vmnet_deliver(struct vm *vm);
+/** Ports with frames queued, a bit per VM slot (vmnet.c). */
+extern u32 vmnet_pending;
 /**
  * Delivers the frames the switch holds for VMs with free receive buffers
  * (no VM's lock held: it takes each one's).
@@ -26,6 +28,13 @@ void vmnet_deliver(struct vm *vm);
 void vmnet_flush(void);
 /** The same for vm alone (vm->lock held): its runner's, before each run. */
 void vmnet_flush_vm(struct vm *vm);
+
+/** Whether the switch holds frames for any port: a look with no call, for
+ * the runner's every exit. */
+static inline bool vmnet_any_pending(void)
+{
+	return __atomic_load_n(&vmnet_pending, __ATOMIC_RELAXED) != 0;
+}
 /**
  * What vm's switch port dropped: frames it sent with a source address not
  * its own (*spoofed), and frames for it that found its queue full or its
