@@ -5,8 +5,8 @@
  * VMM's frame (its HVC) on this CPU's EL2 stack and returns through the
  * vCPU's saved registers (vcpu_resume, entry.S's lower_resume), so the
  * exception return enters the guest, whose exceptions then save their
- * frames under the VMM's; an exit copies the guest's frame into its vCPU,
- * writes the exit record into the VMM's x0..x6 and returns through the
+ * frames straight into those registers; an exit saves the rest, writes
+ * the exit record into the VMM's x0..x6 and returns through the
  * VMM's frame, so the return completes its HVC. The VMM sees nothing of
  * the guest but that record.
  */

@@ -60,8 +60,9 @@
 /*
  * This CPU's Spectre-v2/BHB work on entry from a lower EL, as
  * hyp_spectre_entry[cpu] says (set at boot by spectre.c): a load and a
- * branch when there is nothing to do. Every register but sp and x19 is
- * free (all are in the frame). SMCCC 1.1 keeps x18-x30 across an SMC.
+ * branch when there is nothing to do. Every register but sp, x19 (the
+ * kind) and x22 (the frame) is free (all are in the frame); it uses only
+ * x0 and x20-x21. SMCCC 1.1 keeps x18-x30 across an SMC.
  */
 .macro harden
 	mrs	x20, tpidr_el2			/* this CPU's index */
@@ -123,6 +124,8 @@ hyp_vectors:
  * under the VMM's frame, which hyp_guest_stack[cpu] names (0 in the VMM's
  * world: the frame is on the stack, which goes on under it). The frame's
  * address goes to x22, which harden's SMCs keep (SMCCC 1.1: x18-x30).
+ * Nothing between the save and the move of sp can fault: an EL2 fault
+ * there would save its frame over the vCPU's.
  */
 .macro frame_to_x22
 	mov	x22, sp
