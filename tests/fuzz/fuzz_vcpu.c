@@ -13,11 +13,13 @@
  *     nothing;
  *   - a clear or destroy that succeeded found no vCPU on a CPU;
  *   - each CPU's EL2 stack is as entry.S keeps it (every exception saves
- *     its frame under the stack pointer, lower_resume returns through the
- *     frame vcpu_resume names and takes its stack pointer): empty while
- *     the VMM runs, the VMM's VCPU_RUN frame alone and unchanged while a
- *     guest runs, and at every exit the VMM gets back its own registers
- *     but x0..x6.
+ *     its frame under SP_EL2, lower_resume returns through the frame
+ *     vcpu_resume names with SP_EL2 just above it): empty while the VMM
+ *     runs; while a guest runs, SP_EL2 is just above its vCPU's registers
+ *     (its exceptions save straight into them) and the VMM's VCPU_RUN
+ *     frame waits alone and unchanged on the stack, where
+ *     hyp_guest_stack names it; and at every exit the VMM gets back its
+ *     own registers but x0..x6.
  * A violation aborts.
  */
 #include <stdlib.h>
@@ -54,41 +56,54 @@ static u8 *stack_top(u32 cpu)
 	return stacks[cpu] + STACK;
 }
 
-/* An exception on cpu: entry.S saves its registers in a frame under sp. */
+/*
+ * An exception on cpu: the vector saves the registers in a frame under
+ * SP_EL2 (in the VMM's world on the stack; in a guest's, SP_EL2 is just
+ * above the vCPU's registers, so the frame is those registers), and
+ * entry.S's frame_to_x22 moves the handler's stack under the VMM's frame
+ * (hyp_guest_stack) when that is set.
+ */
 static struct trap_frame *enter(u32 cpu)
 {
+	struct trap_frame *f;
+
+	fake_cpu = cpu;
 	if (sp_of[cpu] == NULL) {
 		sp_of[cpu] = stack_top(cpu);
 	}
-	if (sp_of[cpu] - sizeof(struct trap_frame) < stacks[cpu]) {
-		abort();
+	f = (struct trap_frame *)(void *)(sp_of[cpu] - sizeof(struct trap_frame));
+	if (vcpu_current() != NULL ? f != &vcpu_current()->regs
+				   : (u8 *)f < stacks[cpu] || hyp_guest_stack[cpu] != 0) {
+		abort(); /* the frame would land on something else */
 	}
-	sp_of[cpu] -= sizeof(struct trap_frame);
-	memcpy(sp_of[cpu], &regs[cpu], sizeof(struct trap_frame));
-	fake_cpu = cpu;
-	return (struct trap_frame *)(void *)sp_of[cpu];
+	memcpy(f, &regs[cpu], sizeof(*f));
+	sp_of[cpu] = (u8 *)f;
+	return f;
 }
 
 /* lower_resume on cpu after the handler of the exception whose frame is
- * from: the stack below the new stack pointer is dead (overwritten). */
+ * from: the registers come from the frame vcpu_resume names, SP_EL2 just
+ * above it; the EL2 stack below what stays live is dead (overwritten). */
 static void resume(u32 cpu, struct trap_frame *from)
 {
+	struct trap_frame *vmm_frame = (struct trap_frame *)(void *)(stack_top(cpu) -
+								      sizeof(struct trap_frame));
 	struct trap_return r;
 	u8 *sp;
 
 	fake_cpu = cpu;
 	r = vcpu_resume(from);
 	sp = (u8 *)(uintptr_t)r.sp;
-	if (sp < stacks[cpu] || sp > stack_top(cpu) || ((uintptr_t)sp & 15) != 0) {
+	if (sp != (u8 *)(r.frame + 1) || ((uintptr_t)sp & 15) != 0) {
 		abort();
 	}
 	memcpy(&regs[cpu], r.frame, sizeof(regs[cpu]));
 	sp_of[cpu] = sp;
-	memset(stacks[cpu], 0xdd, (size_t)(sp - stacks[cpu]));
 	if (vcpu_current() == NULL) {
-		if (sp != stack_top(cpu)) {
+		if (sp != stack_top(cpu) || hyp_guest_stack[cpu] != 0) {
 			abort(); /* the VMM runs on an empty EL2 stack */
 		}
+		memset(stacks[cpu], 0xdd, STACK);
 		for (u32 i = 7; i < 31; i++) {
 			if (regs[cpu].x[i] != vmm_at_run[cpu].x[i]) {
 				abort(); /* a guest's register reached the VMM */
@@ -98,9 +113,12 @@ static void resume(u32 cpu, struct trap_frame *from)
 		    regs[cpu].spsr != vmm_at_run[cpu].spsr) {
 			abort();
 		}
-	} else if (sp != stack_top(cpu) - sizeof(struct trap_frame) ||
-		   memcmp(sp, &vmm_at_run[cpu], sizeof(struct trap_frame)) != 0) {
+	} else if (r.frame != &vcpu_current()->regs ||
+		   hyp_guest_stack[cpu] != (u64)(uintptr_t)vmm_frame ||
+		   memcmp(vmm_frame, &vmm_at_run[cpu], sizeof(struct trap_frame)) != 0) {
 		abort(); /* the VMM's frame must wait, unchanged, on the stack */
+	} else {
+		memset(stacks[cpu], 0xdd, (size_t)((u8 *)vmm_frame - stacks[cpu]));
 	}
 }
 
