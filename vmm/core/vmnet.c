@@ -49,25 +49,39 @@ void vmnet_detach(struct vm *vm)
 	spin_unlock(&sw_lock);
 }
 
-void vmnet_send(void *ctx, const u8 *frame, u32 len)
+/* Each VMM CPU's copy of the frame its VM is sending (under that VM's lock). */
+static _Alignas(8) u8 tx_buf[VMM_MAX_CPUS][VNET_GSO_FRAME_MAX];
+
+u8 *vmnet_tx_buf(void)
+{
+	return tx_buf[vmm_cpu() % VMM_MAX_CPUS];
+}
+
+void vmnet_send(void *ctx, const u8 *frame, u32 len, const struct vnet_meta *meta)
 {
 	u32 from = (u32)((struct vm *)ctx - vm_table);
 
 	spin_lock(&sw_lock);
-	vmnet_pending |= vswitch_send(&sw, from, frame, len);
+	vmnet_pending |= vswitch_send(&sw, from, frame, len, meta);
 	spin_unlock(&sw_lock);
 }
 
 void vmnet_deliver(struct vm *vm)
 {
+	/* A frame made whole for a port that does not take offloads
+	 * (under sw_lock). */
+	static u8 scratch[VNET_FRAME_MAX];
 	u32 p = (u32)(vm - vm_table);
-	const struct vswitch_frame *f;
 	struct vmem m = guestmem_of(vm);
 	struct vdev *d = &vm->vdev[VDEV_NET];
+	const u32 takes = vnet_takes(d);
+	struct vnet_meta meta;
+	const u8 *data;
+	u32 len;
 
 	spin_lock(&sw_lock);
-	while ((f = vswitch_head(&sw, p)) != NULL) {
-		int st = vnet_receive(d, &m, f->data, f->len);
+	while ((len = vswitch_next(&sw, p, takes, scratch, &data, &meta)) != 0) {
+		int st = vnet_receive(d, &m, data, len, &meta);
 
 		if (st == 0) {
 			break; /* no buffer posted: the frame waits */
@@ -76,7 +90,7 @@ void vmnet_deliver(struct vm *vm)
 			vswitch_drop_queue(&sw, p); /* the device needs a reset */
 			break;
 		}
-		vswitch_pop(&sw, p);
+		vswitch_advance(&sw, p);
 	}
 	if (vswitch_head(&sw, p) == NULL) {
 		__atomic_and_fetch(&vmnet_pending, ~(1U << p), __ATOMIC_RELAXED);

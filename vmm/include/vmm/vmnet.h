@@ -6,6 +6,7 @@
 #define VMM_VMNET_H
 
 #include <lib/types.h>
+#include <vmm/netseg.h>
 #include <vmm/vm.h>
 
 /**
@@ -16,7 +17,9 @@ int vmnet_attach(struct vm *vm, char *why, size_t whylen);
 /** Takes vm off the switch, dropping what is queued for it (vm->lock held). */
 void vmnet_detach(struct vm *vm);
 /** Sends a frame of VM ctx (a struct vm) through the switch: vnet_transmit's sink. */
-void vmnet_send(void *ctx, const u8 *frame, u32 len);
+void vmnet_send(void *ctx, const u8 *frame, u32 len, const struct vnet_meta *meta);
+/** This VMM CPU's buffer of VNET_GSO_FRAME_MAX bytes for vnet_transmit. */
+u8 *vmnet_tx_buf(void);
 /** Moves vm's queued frames into its receive buffers (vm->lock held). */
 void vmnet_deliver(struct vm *vm);
 /** Ports with frames queued, a bit per VM slot (vmnet.c). */
