@@ -58,6 +58,25 @@ TEST(virtq_net_transmit)
 	CHECK(drv_dev.mmio.interrupt_status & VIRTIO_INT_USED);
 }
 
+TEST(virtq_net_no_interrupt_while_the_driver_polls)
+{
+	const u16 no_interrupt = VIRTQ_AVAIL_F_NO_INTERRUPT;
+	const u16 none = 0;
+
+	net_setup();
+	memcpy(drv_ram(AVAIL(1)), &no_interrupt, 2);
+	tx_frame(0, DATA, 60, 1);
+	CHECK_EQ(drv_kick(1), 0);
+	CHECK_EQ(drv_nsent, 1);
+	CHECK_EQ(drv_used_idx(1), 1); /* used, and not signalled */
+	CHECK_EQ(drv_dev.mmio.interrupt_status & VIRTIO_INT_USED, 0);
+	memcpy(drv_ram(AVAIL(1)), &none, 2);
+	tx_frame(2, DATA + 0x1000, 60, 2);
+	CHECK_EQ(drv_kick(1), 0);
+	CHECK_EQ(drv_used_idx(1), 2);
+	CHECK(drv_dev.mmio.interrupt_status & VIRTIO_INT_USED);
+}
+
 TEST(virtq_net_transmit_drops_bad_sizes)
 {
 	static const u32 lens[4] = { 13, 14, VNET_FRAME_MAX, VNET_FRAME_MAX + 1 };
