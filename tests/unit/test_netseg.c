@@ -179,6 +179,37 @@ TEST(netseg_completes_a_checksum_left_to_it)
 	CHECK(memcmp(before, f + len - 64, 64) == 0);
 }
 
+TEST(netseg_checks_a_frame_before_it_passes_whole)
+{
+	struct vnet_meta m;
+	u32 len;
+
+	len = tcp_frame(false, 3000, 1448, &m);
+	m.hdr_len = 7;
+	CHECK(netseg_check(f, len, &m));
+	CHECK_EQ(m.hdr_len, 54);
+	len = tcp_frame(true, 3000, 1428, &m);
+	CHECK(netseg_check(f, len, &m));
+	CHECK_EQ(m.hdr_len, 74);
+	len = tcp_frame(false, 3000, NETSEG_MIN_MSS, &m);
+	CHECK(netseg_check(f, len, &m));
+	m.gso_size = NETSEG_MIN_MSS - 1; /* one frame into thousands */
+	CHECK(!netseg_check(f, len, &m));
+	len = tcp_frame(false, 3000, 1448, &m);
+	m.csum_offset = 0;
+	CHECK(!netseg_check(f, len, &m));
+	len = tcp_frame(false, 3000, 1448, &m);
+	m.csum_start = 14;
+	CHECK(!netseg_check(f, len, &m));
+	len = tcp_frame(false, 3000, 1448, &m);
+	m.flags = 0;
+	CHECK(!netseg_check(f, len, &m));
+	len = tcp_frame(false, 3000, 1448, &m);
+	f[12] = 0x08; /* ARP */
+	f[13] = 0x06;
+	CHECK(!netseg_check(f, len, &m));
+}
+
 /* ------------------------------------------ the switch's delivery ---- */
 
 static void two_ports(void)

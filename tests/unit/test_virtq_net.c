@@ -168,9 +168,22 @@ static void hdr_of(u8 *h, u8 flags, u8 gso, u16 hdr_len, u16 gso_size, u16 start
 	}
 }
 
+/* Makes the frame at buf (after its header) TCP over IPv4: Ethernet,
+ * a 20-byte IPv4 header, a 20-byte TCP header, then the pattern. */
+static void make_tcp4(u64 buf)
+{
+	u8 *p = drv_ram(buf + VNET_HDR_LEN);
+
+	memset(p, 0, 54);
+	memcpy(p, "\x52\x54\x00\x00\x00\x02\x52\x54\x00\x00\x00\x01\x08\x00", 14);
+	p[14] = 0x45;
+	p[14 + 9] = 6;
+	p[34 + 12] = 0x50;
+}
+
 TEST(virtq_net_offloads_negotiated_and_checked)
 {
-	u8 h[6][VNET_HDR_LEN];
+	u8 h[8][VNET_HDR_LEN];
 
 	net_setup();
 	CHECK_EQ(vnet_takes(&drv_dev), VNET_TAKES_CSUM | VNET_TAKES_TSO4 | VNET_TAKES_TSO6);
@@ -179,21 +192,28 @@ TEST(virtq_net_offloads_negotiated_and_checked)
 	hdr_of(h[2], VNET_HDR_F_NEEDS_CSUM, 3, 42, 1472, 34, 6);    /* UDP: not offered */
 	hdr_of(h[3], VNET_HDR_F_NEEDS_CSUM, 0, 0, 0, 40, 19);       /* field past the end */
 	hdr_of(h[4], VNET_HDR_F_NEEDS_CSUM | 2, 0, 7, 9, 34, 16);   /* checksum left, no TSO */
-	hdr_of(h[5], VNET_HDR_F_NEEDS_CSUM, VNET_GSO_TCPV6, 86, 0, 54, 16); /* no segment size */
+	hdr_of(h[5], VNET_HDR_F_NEEDS_CSUM, VNET_GSO_TCPV6, 86, 1428, 54, 16); /* IPv4 inside */
+	hdr_of(h[6], VNET_HDR_F_NEEDS_CSUM, VNET_GSO_TCPV4, 54, NETSEG_MIN_MSS - 1, 34, 16);
+	hdr_of(h[7], VNET_HDR_F_NEEDS_CSUM, VNET_GSO_TCPV4, 54, 1448, 34, 6); /* not TCP's field */
 	tx_frame_hdr(0, DATA, 3000, 0, h[0]);
+	make_tcp4(DATA);
 	tx_frame_hdr(2, DATA + 0x1000, 3000, 0, h[1]);
+	make_tcp4(DATA + 0x1000);
 	tx_frame_hdr(4, DATA + 0x2000, 3000, 0, h[2]);
 	tx_frame_hdr(6, DATA + 0x3000, 60, 0, h[3]);
 	CHECK_EQ(drv_kick(1), 0);
 	tx_frame_hdr(0, DATA + 0x4000, 60, 0, h[4]); /* descriptors the device gave back */
-	tx_frame_hdr(2, DATA + 0x5000, 3000, 0, h[5]);
+	for (u16 i = 5; i < 8; i++) {
+		tx_frame_hdr((u16)(2 * (i - 4)), DATA + 0x1000 * (u64)i, 3000, 0, h[i]);
+		make_tcp4(DATA + 0x1000 * (u64)i);
+	}
 	CHECK_EQ(drv_kick(1), 0);
 	CHECK_EQ(drv_nsent, 2);
 	CHECK_EQ(drv_sent_len[0], 3000);
 	CHECK_EQ(drv_sent_meta[0].flags, VNET_HDR_F_NEEDS_CSUM);
 	CHECK_EQ(drv_sent_meta[0].gso_type, VNET_GSO_TCPV4);
 	CHECK_EQ(drv_sent_meta[0].gso_size, 1448);
-	CHECK_EQ(drv_sent_meta[0].hdr_len, 66);
+	CHECK_EQ(drv_sent_meta[0].hdr_len, 54); /* the headers' length, not the sender's 66 */
 	CHECK_EQ(drv_sent_meta[0].csum_start, 34);
 	CHECK_EQ(drv_sent_meta[0].csum_offset, 16);
 	CHECK_EQ(drv_sent[0][2999], (u8)2999);
@@ -203,7 +223,7 @@ TEST(virtq_net_offloads_negotiated_and_checked)
 	CHECK_EQ(drv_sent_meta[1].gso_type, VNET_GSO_NONE);
 	CHECK_EQ(drv_sent_meta[1].gso_size, 0);
 	CHECK_EQ(drv_sent_meta[1].hdr_len, 0);
-	CHECK_EQ(drv_used_idx(1), 6); /* every buffer back, sent or dropped */
+	CHECK_EQ(drv_used_idx(1), 8); /* every buffer back, sent or dropped */
 	CHECK_EQ(drv_dev.refusals, 0);
 }
 

@@ -79,8 +79,13 @@ void vmnet_deliver(struct vm *vm)
 	const u8 *data;
 	u32 len;
 
+	/* Frames delivered per hold of sw_lock: a frame cut into segments
+	 * waits for the next flush past that, and no other VM's send or
+	 * delivery waits long for the lock. */
+	u32 budget = VSWITCH_QUEUE;
+
 	spin_lock(&sw_lock);
-	while ((len = vswitch_next(&sw, p, takes, scratch, &data, &meta)) != 0) {
+	while (budget-- != 0 && (len = vswitch_next(&sw, p, takes, scratch, &data, &meta)) != 0) {
 		int st = vnet_receive(d, &m, data, len, &meta);
 
 		if (st == 0) {

@@ -110,6 +110,18 @@ static bool parse(const u8 *f, u32 len, const struct vnet_meta *m, struct layout
 	return true;
 }
 
+bool netseg_check(const u8 *frame, u32 len, struct vnet_meta *m)
+{
+	struct layout l;
+
+	if (!parse(frame, len, m, &l) || m->flags != VNET_HDR_F_NEEDS_CSUM ||
+	    m->csum_start != l.tcp || m->csum_offset != 16 || m->gso_size < NETSEG_MIN_MSS) {
+		return false;
+	}
+	m->hdr_len = (u16)l.data;
+	return true;
+}
+
 u32 netseg_count(const u8 *frame, u32 len, const struct vnet_meta *m)
 {
 	struct layout l;

@@ -121,15 +121,19 @@ int vnet_transmit(struct vdev *d, const struct vmem *m, u8 *buf,
 			vdev_fail(d, VQ_E_MEM);
 			break;
 		}
-		/* A frame too long or too short for Ethernet, or asking for
-		 * what was not negotiated, is dropped, like a NIC would; the
-		 * buffer is still returned. */
+		/* A frame too long or too short for Ethernet, asking for what
+		 * was not negotiated, or left to segment but not TCP as its
+		 * header says (netseg_check), is dropped, like a NIC would;
+		 * the buffer is still returned. */
 		if (tx_meta(d, hdr, len, &meta)) {
 			if (virtq_read(m, &r, VNET_HDR_LEN, buf, len) != 0) {
 				vdev_fail(d, VQ_E_MEM);
 				break;
 			}
-			send(ctx, buf, (u32)len, &meta);
+			/* Checked on the VMM's copy: the guest may change its own. */
+			if (meta.gso_type == VNET_GSO_NONE || netseg_check(buf, (u32)len, &meta)) {
+				send(ctx, buf, (u32)len, &meta);
+			}
 		}
 		if (!vdev_complete(d, TXQ, m, r.head, 0)) {
 			break;

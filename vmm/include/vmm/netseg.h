@@ -29,6 +29,20 @@ struct vnet_meta {
 	u16 csum_offset;
 };
 
+/* The smallest segment size a sender may ask for: TCP's default send MSS
+ * (RFC 9293, 3.7.1). Smaller ones would let one frame become thousands. */
+#define NETSEG_MIN_MSS 536
+
+/**
+ * Whether the frame frame[0..len) that m asks to segment is one the
+ * switch passes on whole to a port that takes it: TCP over the IP version
+ * m->gso_type names, the checksum asked for exactly TCP's (csum_start at
+ * the TCP header, csum_offset 16), segments of NETSEG_MIN_MSS bytes or
+ * more. Sets m->hdr_len to the headers' length, so that no header the
+ * sender made up reaches the receiver.
+ */
+bool netseg_check(const u8 *frame, u32 len, struct vnet_meta *m);
+
 /**
  * Completes a checksum the sender left to the device: the ones' complement
  * sum of frame[start..len) (which covers the pseudo-header sum the sender
