@@ -31,12 +31,16 @@ Usage: ./build.sh COMMAND [ARGS]
   soak [MINUTES]        the long runs: the model at 10^6 operations, each fuzz
                         target 10 min, the hostile storm at 10^6 calls, 1,000
                         guest cycles, MINUTES (60) of three Linux VMs' I/O
-  bench [paths]         instructions per hyp call and per exit path in QEMU
+  bench [paths|scaling|plots]
+                        instructions per hyp call and per exit path in QEMU
                         (-icount shift=0; paths: only those, with a profile),
-                        ns per memory operation on this machine, the Linux
-                        VM against a native boot, VM create and destroy;
-                        QEMU boots the test image build/qemu-virt-test/;
-                        writes build/bench/results.json
+                        ns per memory operation on this machine, exits per
+                        second with 1, 2, 4 vCPUs (scaling: only those), the
+                        Linux VM and its I/O against native (BENCH_RUNS=5
+                        interleaved runs), VM create and destroy; QEMU boots
+                        the test image build/qemu-virt-test/; writes
+                        build/bench/results.json and its plots (plots: only
+                        redraw them) as build/bench/*.svg
   loc                   lines of the trusted code: what links into hyp.bin, by folder
   clean                 remove build/ except the download cache
   help                  this text
@@ -205,7 +209,7 @@ cmd_fuzz() {
 }
 
 cmd_bench() {
-	"$TOOLS/deps.sh"
+	"$TOOLS/deps.sh" --bench
 	cmd_build qemu-virt test
 	make -s -C "$ROOT/tests/bench" O="$BUILD/host/bench"
 	make -s -C "$ROOT/tools/profile" O="$BUILD/host/profile"

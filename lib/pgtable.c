@@ -162,7 +162,12 @@ static int map(struct pgtable *pt, u64 in, pa_t pa, u32 level, u64 attrs)
 	}
 	/* Check the whole path first: a refusal leaves no new tables. */
 	for (u32 l = pt->start_level; l <= level; l++) {
-		desc = table[index_at(pt, in, l)];
+		slot = &table[index_at(pt, in, l)];
+		desc = *slot;
+		if ((desc & PTE_VALID) == 0 && l == level) {
+			*slot = leaf_desc(pa, attrs, level); /* the tables are there */
+			return HV_OK;
+		}
 		if ((desc & PTE_VALID) == 0) {
 			break;
 		}
@@ -203,28 +208,33 @@ int pgt_map_va(struct pgtable *pt, u64 va, pa_t pa, u32 level, u64 attrs)
 }
 
 /* Finds the slot of the leaf mapping `in` and the slot of the table entry
- * that points to the leaf's table (NULL at the start level); NULL if none. */
+ * that points to the leaf's table (NULL at the start level); NULL if none.
+ * The walk every query and change of a mapping starts with: the index mask
+ * is the root's (concatenated tables) first, then a table's. */
 static u64 *leaf_slot_parent(const struct pgtable *pt, u64 in, u32 *level, u64 **parent)
 {
 	u64 *table = pt->root;
 	u64 *up = NULL;
+	u64 mask = pt->root_entries - 1;
 
 	if ((in >> pt->va_bits) != 0) {
 		return NULL;
 	}
 	for (u32 l = pt->start_level; l <= 3; l++) {
-		u64 *slot = &table[index_at(pt, in, l)];
+		u64 *slot = &table[(in >> LEVEL_SHIFT(l)) & mask];
+		u64 desc = *slot;
 
-		if ((*slot & PTE_VALID) == 0) {
+		if ((desc & PTE_VALID) == 0) {
 			return NULL;
 		}
-		if (is_leaf(*slot, l)) {
+		if (l == 3 || (desc & PTE_TABLE) == 0) {
 			*level = l;
 			*parent = up;
 			return slot;
 		}
 		up = slot;
-		table = table_va(*slot);
+		table = table_va(desc);
+		mask = PTES_PER_TABLE - 1;
 	}
 	return NULL;
 }
@@ -301,9 +311,18 @@ void pgt_bbm_make(struct pgtable *pt, const struct pgt_bbm *b)
 	}
 }
 
-/* Whether a table page holds no valid entry. */
-static bool table_empty(const u64 *table)
+/*
+ * Whether a table page holds no valid entry, `at` being one just made
+ * invalid. Its two neighbours are read first: pages mostly leave a table
+ * in address order, up or down, so one of them usually answers; only a
+ * table about to empty is read whole (at most 512 entries either way).
+ */
+static bool table_empty(const u64 *table, u32 at)
 {
+	if (((table[(at + 1) % PTES_PER_TABLE] | table[(at - 1) % PTES_PER_TABLE]) &
+	     PTE_VALID) != 0) {
+		return false;
+	}
 	for (u32 i = 0; i < PTES_PER_TABLE; i++) {
 		if ((table[i] & PTE_VALID) != 0) {
 			return false;
@@ -326,7 +345,8 @@ int pgt_unmap_page(struct pgtable *pt, ipa_t ipa)
 	}
 	*slot = 0;
 	/* The last page of a level-3 table: the table goes too. */
-	if (parent != NULL && table_empty(table_va(*parent))) {
+	if (parent != NULL &&
+	    table_empty(table_va(*parent), index_at(pt, ipa_val(ipa), 3))) {
 		u64 *table = table_va(*parent);
 
 		*parent = 0;
@@ -364,6 +384,43 @@ void pgt_destroy(struct pgtable *pt)
 		table_free(pt, l2);
 	}
 	memset(pt->root, 0, pt->root_entries * sizeof(u64));
+}
+
+int pgt_mapped_pages(const struct pgtable *pt, ipa_t ipa, pa_t pa, u32 level)
+{
+	u64 in = ipa_val(ipa);
+	const u64 *table = pt->root;
+	int n = 0;
+
+	if ((in >> pt->va_bits) != 0 || level < 2 || level > 3 || level < pt->start_level) {
+		return 0;
+	}
+	for (u32 l = pt->start_level; l <= level; l++) {
+		u64 desc = table[index_at(pt, in, l)];
+		u64 mask = LEVEL_SIZE(l) - 1;
+
+		if ((desc & PTE_VALID) == 0) {
+			return 0;
+		}
+		if (is_leaf(desc, l)) {
+			/* It covers the range: right for every page or none. */
+			return ((desc & PTE_ADDR_MASK & ~mask) | (in & mask)) == pa_val(pa)
+				       ? 1 << (9 * (3 - level))
+				       : HV_E_BUSY;
+		}
+		table = table_va(desc);
+	}
+	/* A level-3 table below the level-2 range: its pages one by one. */
+	for (u32 i = 0; i < PTES_PER_TABLE; i++) {
+		if ((table[i] & PTE_VALID) == 0) {
+			continue;
+		}
+		if ((table[i] & PTE_ADDR_MASK) != pa_val(pa) + ((u64)i << PAGE_SHIFT)) {
+			return HV_E_BUSY;
+		}
+		n++;
+	}
+	return n;
 }
 
 bool pgt_walk(const struct pgtable *pt, ipa_t ipa, pa_t *pa, u64 *attrs,

@@ -111,6 +111,19 @@ class Machine:
         # drop the echoed command line
         return out.split("\n", 1)[1] if "\n" in out else ""
 
+    def monitor(self, line, timeout=30):
+        """QEMU's monitor command `line` (Ctrl-A C, multiplexed with the
+        console on stdio) and its output; back to the console after."""
+        self.child.sendcontrol("a")
+        self.child.send("c")
+        self.child.expect_exact("(qemu)", timeout=timeout)
+        self.child.sendline(line)
+        self.child.expect_exact("(qemu)", timeout=timeout)
+        out = self.child.before.replace("\r", "")
+        self.child.sendcontrol("a")
+        self.child.send("c")
+        return out
+
     def console_wait(self, name, pattern, timeout=120):
         """Attaches to VM `name`'s console (which replays what it printed
         before), waits for `pattern`, detaches; returns the match."""

@@ -138,8 +138,15 @@ void guest_abort(struct trap_frame *f, const struct trap_info *t)
 void guest_wfx(struct trap_frame *f, const struct trap_info *t)
 {
 	f->elr += (t->esr & ESR_IL) != 0 ? 4 : 2; /* a 16-bit T32 WFI at AArch32 EL0 */
-	/* An interrupt already on its way wakes the vCPU at once. */
-	if (!gic_pending() && !arch_vtimer_firing() && !t->v->vtimer_owed) {
+	if (ISS_WFX_WFE(t->esr)) {
+		/* A WFE waits for an event (another vCPU's store or SEV), not
+		 * for an interrupt: the VMM may run another vCPU meanwhile,
+		 * the one the guest waits on, but must not park this one. */
+		vcpu_exit(f, &(struct hv_exit){ .reason = HV_EXIT_WFI,
+						.wfi.timer_deadline = HV_WAIT_EVENT });
+	} else if (!vcpu_take_posted(t->v) && !gic_pending() && !arch_vtimer_firing()) {
+		/* An interrupt already on its way wakes the vCPU at once:
+		 * one in a list register, or injected and waiting for one. */
 		vcpu_exit(f, &(struct hv_exit){ .reason = HV_EXIT_WFI,
 						.wfi.timer_deadline = arch_vtimer_deadline() });
 	}

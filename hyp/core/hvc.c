@@ -74,7 +74,13 @@ static void cpu_idle(const struct hvc_call *c)
 		set_result(c->f, HV_E_INVALID, 0, 0, 0);
 		return;
 	}
-	arch_cpu_idle(us);
+	/* A wake that came before the call ends the sleep before it starts:
+	 * the SGI was taken (and its interrupt consumed) while the VMM
+	 * decided to sleep. */
+	if (!vcpu_take_kick()) {
+		arch_cpu_idle(us);
+		vcpu_idle_woken();
+	}
 	set_result(c->f, HV_OK, 0, 0, 0);
 }
 
@@ -86,7 +92,7 @@ static void cpu_wake(const struct hvc_call *c)
 		set_result(c->f, HV_E_INVALID, 0, 0, 0);
 		return;
 	}
-	gic_send_wake((u32)index_nospec(cpu, hyp_plat.num_cpus));
+	vcpu_kick_cpu((u32)index_nospec(cpu, hyp_plat.num_cpus));
 	set_result(c->f, HV_OK, 0, 0, 0);
 }
 

@@ -283,11 +283,13 @@ s64 mem_prot_and_map(u32 vmid, ipa_t ipa, u64 pte, u64 level)
 	u64 gfn = gfn_val(ipa_gfn(ipa));
 	u64 n = level == 2 ? PAGES_PER_BLOCK : 1;
 	u64 size = n << PAGE_SHIFT;
-	u64 mapped = 0;
+	u64 run;
 	u64 host_cost = 0;
 	u64 vm_cost;
+	u64 given = 0;
+	int mapped;
+	bool by_page = true;
 	bool flush = false;
-	bool given = false;
 	s64 ret;
 
 	spin_lock(&mem_lock);
@@ -302,42 +304,35 @@ s64 mem_prot_and_map(u32 vmid, ipa_t ipa, u64 pte, u64 level)
 		ret = HV_E_INVALID;
 		goto out;
 	}
-	for (u64 i = 0; i < n; i++) {
-		const struct s2page *p = mem_page_of(pfn_add(pfn, i));
+	/* The frames' records a bank at a time (a block may span two). */
+	for (u64 i = 0; i < n; i += run) {
+		const struct s2page *p;
 
+		run = n - i;
+		p = mem_run_of(pfn_add(pfn, i), &run);
 		if (p == NULL) {
 			ret = HV_E_INVALID; /* not RAM */
 			goto out;
 		}
-		if (p->owner == HV_OWNER_HOST) {
-			if (p->count != 0) {
-				ret = HV_E_BUSY;
+		for (u64 j = 0; j < run; j++) {
+			if (p[j].owner == HV_OWNER_HOST) {
+				if (p[j].count != 0) {
+					ret = HV_E_BUSY;
+					goto out;
+				}
+				/* A 4 KiB page inside a VMM block splits it; a
+				 * 2 MiB request removes the block or the pages
+				 * whole. */
+				host_cost = n == 1 ? pgt_unmap_cost(&m.host, at_host) : 0;
+			} else if (p[j].owner != vmid || p[j].gfn != (u32)(gfn + i + j)) {
+				ret = HV_E_DENIED; /* the hyp's, another VM's, or elsewhere */
 				goto out;
 			}
-			/* A 4 KiB page inside a VMM block splits it; a 2 MiB
-			 * request removes the block or the pages whole. */
-			host_cost += n == 1 ? pgt_unmap_cost(&m.host, at_host) : 0;
-		} else if (p->owner != vmid || p->gfn != (u32)(gfn + i)) {
-			ret = HV_E_DENIED; /* the hyp's, another VM's, or elsewhere */
-			goto out;
 		}
 	}
-	for (u64 i = 0; i < n; i++) {
-		pa_t out_pa;
-		u64 attrs;
-		u32 l;
-
-		if (!pgt_walk(&vm->s2, ipa_add(ipa, i << PAGE_SHIFT), &out_pa, &attrs, &l)) {
-			continue;
-		}
-		if (pa_val(out_pa) != pa_val(pa) + (i << PAGE_SHIFT)) {
-			ret = HV_E_BUSY; /* ipa maps a different frame */
-			goto out;
-		}
-		mapped++;
-	}
-	if (mapped != 0 && mapped != n) {
-		ret = HV_E_BUSY; /* partly mapped: unmap first */
+	mapped = pgt_mapped_pages(&vm->s2, ipa, pa, (u32)level);
+	if (mapped < 0 || (mapped != 0 && (u64)mapped != n)) {
+		ret = HV_E_BUSY; /* a different frame, or partly mapped: unmap first */
 		goto out;
 	}
 	if (mapped == 0 && level == 2 && pgt_map_cost(&vm->s2, ipa, 3) == 0) {
@@ -354,7 +349,9 @@ s64 mem_prot_and_map(u32 vmid, ipa_t ipa, u64 pte, u64 level)
 	}
 	/* Commit: out of the VMM's map (its TLB entries gone before the
 	 * frames are cleaned, so it writes none of them again), cleaned, then
-	 * in the VM's map. */
+	 * in the VM's map. For a 2 MiB request, a VMM block over the frames
+	 * goes in one; its pages go one by one only from a level-3 table
+	 * (with neither, the VMM maps none of them). */
 	if (n > 1) {
 		pa_t hpa;
 		u64 hattrs;
@@ -364,29 +361,36 @@ s64 mem_prot_and_map(u32 vmid, ipa_t ipa, u64 pte, u64 level)
 			pgt_unmap_leaf(&m.host, at_host);
 			flush = true;
 		}
+		by_page = pgt_map_cost(&m.host, at_host, 3) == 0;
 	}
-	for (u64 i = 0; i < n; i++) {
-		struct s2page *p = mem_page_of(pfn_add(pfn, i));
+	for (u64 i = 0; i < n; i += run) {
+		struct s2page *p;
 
-		if (p->owner == HV_OWNER_HOST) {
-			set_owner(p, vmid, 0, gfn_of(gfn + i));
-			flush = mem_host_unmap(pfn_add(pfn, i)) || flush;
-			given = true;
-		} else if (p->count == COUNT_INVALID) {
-			p->count = 0;
+		run = n - i;
+		p = mem_run_of(pfn_add(pfn, i), &run);
+		for (u64 j = 0; j < run; j++) {
+			if (p[j].owner == HV_OWNER_HOST) {
+				p[j] = (struct s2page){ (u8)vmid, 0, 0, (u32)(gfn + i + j) };
+				given++;
+				if (by_page) {
+					flush = mem_host_unmap(pfn_add(pfn, i + j)) || flush;
+				}
+			} else if (p[j].count == COUNT_INVALID) {
+				p[j].count = 0;
+			}
 		}
 	}
+	m.frames[0] -= given;
+	m.frames[vmid] += given;
 	if (flush && n == 1) {
 		arch_s2_tlb_inval_ipa(mem_vttbr_of(0), at_host);
 	} else if (flush) {
 		arch_s2_tlb_inval_vmid(mem_vttbr_of(0));
 	}
-	if (given) {
+	if (given != 0) {
 		/* The previous owner's data out of the caches into memory, for
 		 * a VM that reads it without caches; no stale instructions. */
-		for (u64 i = 0; i < n; i++) {
-			arch_clean_frame(pfn_pa(pfn_add(pfn, i)));
-		}
+		arch_clean_frames(pa, n);
 		arch_icache_inval_all();
 	}
 	if (mapped == 0 && pgt_map(&vm->s2, ipa, pa, (u32)level, VM_ATTRS) != HV_OK) {

@@ -180,13 +180,11 @@ bool mem_host_unmap(pfn_t pfn)
 {
 	ipa_t at = mem_host_ipa(pfn_pa(pfn));
 	struct pgt_bbm b;
-	int r;
+	int r = pgt_unmap_page(&m.host, at); /* one walk if no block is in the way */
 
-	while ((r = pgt_split_break(&m.host, at, &b)) == 1) {
+	while (r == HV_E_BUSY && (r = pgt_split_break(&m.host, at, &b)) == 1) {
 		arch_s2_tlb_inval_ipa(mem_vttbr_of(0), b.ipa);
 		pgt_bbm_make(&m.host, &b);
-	}
-	if (r == 0) {
 		r = pgt_unmap_page(&m.host, at);
 	}
 	if (r < 0) {

@@ -85,6 +85,12 @@ static inline pa_t mem_host_pa(ipa_t ipa)
 /* mem_state.c */
 /** The ownership record of frame pfn, or NULL outside RAM. */
 struct s2page *mem_page_of(pfn_t pfn);
+/**
+ * The records of frames [pfn, pfn + *num) as one array, as far as pfn's
+ * bank goes: *num becomes how many that is (at least 1). NULL if pfn is
+ * not RAM. One bank search for a run of frames.
+ */
+struct s2page *mem_run_of(pfn_t pfn, u64 *num);
 /** Whether [ipa, ipa + size) lies in the VM's RAM (size > 0, no wrap). */
 bool mem_vm_ram_holds(const struct vm *vm, ipa_t ipa, u64 size);
 /** The slot of a vmid known to be in 0..CONFIG_MAX_VMS, also under speculation. */

@@ -19,7 +19,7 @@ u64 mem_frames(const struct hv_region *banks, u32 num)
 	return n;
 }
 
-struct s2page *mem_page_of(pfn_t pfn)
+struct s2page *mem_run_of(pfn_t pfn, u64 *num)
 {
 	u64 f = pfn_val(pfn);
 
@@ -30,10 +30,20 @@ struct s2page *mem_page_of(pfn_t pfn)
 		if (f >= base && f - base < b->num) {
 			/* The frame number is a call's argument: masked, so that
 			 * no mispredicted compare reads past the bank. */
-			return &b->pages[index_nospec(f - base, b->num)];
+			u64 at = index_nospec(f - base, b->num);
+
+			*num = MIN(*num, b->num - at);
+			return &b->pages[at];
 		}
 	}
 	return NULL;
+}
+
+struct s2page *mem_page_of(pfn_t pfn)
+{
+	u64 one = 1;
+
+	return mem_run_of(pfn, &one);
 }
 
 const struct s2page *mem_page(pfn_t pfn)

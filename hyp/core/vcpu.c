@@ -1,12 +1,14 @@
 /*
  * Virtual CPUs and the world switch. See hyp/vcpu.h.
  *
- * The switch works on the trap frame of the current exception: running a
- * vCPU stores the VMM's frame (its HVC) per CPU and replaces it with the
- * guest's registers, so the exception return enters the guest; an exit
- * stores the guest's frame in its vCPU and puts back the VMM's, with the
- * exit record in x0..x6, so the return completes the VMM's HVC. The VMM
- * sees nothing of the guest but that record.
+ * The switch copies no frame of the VMM's: running a vCPU leaves the
+ * VMM's frame (its HVC) on this CPU's EL2 stack and returns through the
+ * vCPU's saved registers (vcpu_resume, entry.S's lower_resume), so the
+ * exception return enters the guest, whose exceptions then save their
+ * frames straight into those registers; an exit saves the rest, writes
+ * the exit record into the VMM's x0..x6 and returns through the
+ * VMM's frame, so the return completes its HVC. The VMM sees nothing of
+ * the guest but that record.
  */
 #include <arm/esr.h>
 #include <generated/autoconf.h>
@@ -25,9 +27,38 @@
 #define GUEST_SCTLR UINT64_C(0x30d00800)
 #define GUEST_CPACR (UINT64_C(3) << 20)
 
+/*
+ * FP/SIMD registers are switched lazily: a guest's exit saves them but
+ * leaves them in place, with the VMM's accesses trapped, so that the same
+ * vCPU's next run on this CPU need not load them (fp_live, fp_live_gen:
+ * whose values they are, as of which save). The VMM's first FP access
+ * zeroes them (vcpu_host_fp). Generations come from one counter, so a
+ * vCPU slot reused by another VM never matches an old one.
+ */
+static u64 fp_gen_last;
+
+static u64 fp_gen_new(void)
+{
+	return __atomic_add_fetch(&fp_gen_last, 1, __ATOMIC_RELAXED);
+}
+
 struct pcpu {
 	struct vcpu *current;
-	struct trap_frame vmm;
+	/* The VMM's frame of its VCPU_RUN, left on this CPU's EL2 stack
+	 * while the vCPU runs: the exit record goes there. */
+	struct trap_frame *vmm_frame;
+	/* Set by a world switch: the frame the return goes through. */
+	struct trap_frame *resume;
+	const struct vcpu *fp_live; /* the registers hold its fp (or NULL) */
+	/* A kick (wake SGI) came while the VMM ran: it was meant for the
+	 * run or the sleep the VMM was about to start. The next run must not
+	 * wait in the guest; the next CPU_IDLE returns at once. Either
+	 * spends it: the VMM looks at its vCPUs again after both. */
+	bool kicked;
+	/* Set before a wake SGI that ends the run (vcpu_kick_cpu); a wake
+	 * without it only brings injected interrupts in. */
+	bool exit_req;
+	u64 fp_live_gen;            /* ... as of this generation */
 	struct el1_sysregs vmm_sys;
 	struct pmu_state vmm_pmu;     /* while a vCPU with a PMU runs */
 	struct pmu_stopped vmm_stop; /* while one without runs */
@@ -40,6 +71,8 @@ static struct pcpu pcpus[CONFIG_MAX_CPUS];
 /* The VM whose vCPU each physical CPU runs (0: none), for stop's kicks. */
 static u32 pcpu_vmid[CONFIG_MAX_CPUS];
 spinlock_t vcpu_lock;
+/* Per CPU, while a guest runs: the EL2 stack under its exception (entry.S). */
+u64 hyp_guest_stack[CONFIG_MAX_CPUS];
 
 struct vcpu *vcpu_current(void)
 {
@@ -82,6 +115,7 @@ void vcpu_reset(struct vcpu *v, u64 entry, u64 x0)
 	memset(&v->regs, 0, sizeof(v->regs));
 	memset(&v->sys, 0, sizeof(v->sys));
 	memset(&v->fp, 0, sizeof(v->fp));
+	v->fp_gen = fp_gen_new();
 	memset(&v->pmu, 0, sizeof(v->pmu)); /* every counter off */
 	v->regs.x[0] = x0;
 	v->regs.elr = entry;
@@ -136,23 +170,22 @@ s64 vcpu_init(u32 vmid, u64 index, u64 entry, u64 x0)
 s64 vcpu_irq_inject(u32 vmid, u64 index, u64 intid)
 {
 	struct vcpu *v = vcpu_lookup(vmid, index);
-	s64 ret = HV_E_BUSY;
+	u32 target = CONFIG_MAX_CPUS;
+	s64 ret;
 
 	spin_lock(&vcpu_lock);
 	if (mem_vm_state(vmid) == VM_FREE) {
 		ret = HV_E_NOT_FOUND;
 	} else if (v == NULL || v->state == VCPU_NONE || intid >= 1020) {
 		ret = HV_E_INVALID;
-	} else if (__atomic_load_n(&v->running, __ATOMIC_ACQUIRE) == 0) {
-		for (u32 i = 0; i < VGIC_LRS; i++) {
-			if (gic_lr_free(v->vgic.lr[i])) {
-				v->vgic.lr[i] = gic_lr_pending_value((u32)intid);
-				ret = HV_OK;
-				break;
-			}
-		}
+	} else {
+		target = vcpu_post_irq(v, (u32)index_nospec(intid, 1020));
+		ret = HV_OK;
 	}
 	spin_unlock(&vcpu_lock);
+	if (target < CONFIG_MAX_CPUS) {
+		gic_send_wake(target); /* its CPU takes it in now */
+	}
 	return ret;
 }
 
@@ -179,8 +212,10 @@ s64 vcpu_vm_destroy(u32 vmid)
 	ret = mem_vm_destroy(vmid);
 	if (ret == HV_OK) {
 		/* In the same critical section: the VMID can be reused only
-		 * once its vCPUs' registers are gone. No CPU still holds one:
-		 * destroy needs every vCPU to have left. */
+		 * once its vCPUs' registers are gone. No CPU runs one: destroy
+		 * needs every vCPU to have left (a CPU's FP/SIMD registers may
+		 * still hold one's last values, trapped for the VMM, until the
+		 * VMM's first FP access zeroes them or a run loads others). */
 		memset(vcpus[index_nospec(vmid, CONFIG_MAX_VMS + 1)], 0, sizeof(vcpus[0]));
 	}
 	spin_unlock(&vcpu_lock);
@@ -225,7 +260,7 @@ s64 vcpu_vm_stop(u32 vmid)
 		}
 		for (u32 c = 0; c < CONFIG_MAX_CPUS; c++) {
 			if (c != self && __atomic_load_n(&pcpu_vmid[c], __ATOMIC_SEQ_CST) == vmid) {
-				gic_send_wake(c);
+				vcpu_kick_cpu(c);
 			}
 		}
 		for (u32 i = 0; i < STOP_SPIN && mem_vm_loaded(vmid) != 0; i++) {
@@ -291,7 +326,6 @@ static s64 complete_pending(struct vcpu *v, const struct trap_frame *f, bool ret
 	return HV_OK;
 }
 
-/* The VMM's HVC returns exit record e: x0..x6 in its order. */
 /*
  * Writes exit e to x0..x6: the status, the reason, the words of the detail
  * the reason names, and zeros after them. Only those words are copied, so
@@ -314,45 +348,53 @@ static void put_exit(struct trap_frame *f, const struct hv_exit *e)
 	}
 }
 
-/* Claims vCPU v of vmid for this CPU (under vcpu_lock). */
+/* Claims vCPU v of vmid for this CPU (under vcpu_lock): the usual case
+ * first, then a refusal's reason (destroy wipes a free VM's vCPUs). */
 static s64 claim(struct vcpu *v, u32 vmid, u64 flags)
 {
+	const u64 known = HV_RUN_RETRY | HV_RUN_ABORT | HV_RUN_WAIT_IN_GUEST;
+
+	if (v != NULL && v->state == VCPU_ON && (flags & ~known) == 0 &&
+	    __atomic_load_n(&v->running, __ATOMIC_ACQUIRE) == 0 && mem_vm_enter(vmid)) {
+		v->running = 1;
+		v->cpu = arch_cpu_index();
+		return HV_OK;
+	}
 	if (mem_vm_state(vmid) == VM_FREE) {
 		return HV_E_NOT_FOUND;
 	}
-	if (v == NULL || v->state == VCPU_NONE ||
-	    (flags & ~(HV_RUN_RETRY | HV_RUN_ABORT)) != 0) {
+	if (v == NULL || v->state == VCPU_NONE || (flags & ~known) != 0) {
 		return HV_E_INVALID;
 	}
-	if (v->state != VCPU_ON || __atomic_load_n(&v->running, __ATOMIC_ACQUIRE) != 0 ||
-	    !mem_vm_enter(vmid)) {
-		return HV_E_BUSY; /* off, dead, on another CPU, or its VM not running */
-	}
-	v->running = 1;
-	return HV_OK;
+	return HV_E_BUSY; /* off, dead, on another CPU, or its VM not running */
 }
 
 /*
  * Gives a claimed vCPU up (after its state is saved). A vCPU that called
  * PSCI CPU_OFF becomes off in the same critical section, so whoever sees
  * it off also sees it no longer claimed. The VM's count goes last: once
- * it is zero no CPU touches any of the VM's vCPUs.
+ * it is zero no CPU touches any of the VM's vCPUs. Returns whether an
+ * interrupt injected for it is still to be delivered (read after running
+ * is 0: vcpu_irq_inject posts before it reads running).
  */
-static void release(struct vcpu *v)
+static bool release(struct vcpu *v)
 {
 	u32 vmid = v->vmid;
+	bool posted;
 
 	__atomic_store_n(&pcpu_vmid[arch_cpu_index()], 0, __ATOMIC_SEQ_CST);
 	if (v->power_off) {
 		spin_lock(&vcpu_lock);
 		v->power_off = false;
 		v->state = VCPU_OFF;
-		__atomic_store_n(&v->running, 0, __ATOMIC_RELEASE);
+		__atomic_store_n(&v->running, 0, __ATOMIC_SEQ_CST);
 		spin_unlock(&vcpu_lock);
 	} else {
-		__atomic_store_n(&v->running, 0, __ATOMIC_RELEASE);
+		__atomic_store_n(&v->running, 0, __ATOMIC_SEQ_CST);
 	}
+	posted = __atomic_load_n(&v->posted_words, __ATOMIC_SEQ_CST) != 0;
 	mem_vm_leave(vmid);
+	return posted;
 }
 
 void vcpu_run(struct trap_frame *f)
@@ -377,7 +419,7 @@ void vcpu_run(struct trap_frame *f)
 		ret = complete_pending(v, f, (flags & HV_RUN_RETRY) != 0,
 				       (flags & HV_RUN_ABORT) != 0);
 		if (ret != HV_OK) {
-			release(v);
+			(void)release(v);
 		}
 	}
 	if (ret != HV_OK) {
@@ -385,26 +427,29 @@ void vcpu_run(struct trap_frame *f)
 		return;
 	}
 	__atomic_store_n(&pcpu_vmid[self], vmid, __ATOMIC_SEQ_CST);
-	pc->vmm = *f;
+	pc->vmm_frame = f; /* stays on the stack while the guest runs */
 	arch_save_el1(&pc->vmm_sys);
 	/* Stage 2 (and the EL2 controls) first, then the guest's stage 1:
 	 * no walk ever mixes one world's tables with the other's. MPIDR_EL1
 	 * as the guest reads it: RES1 bit 31, Aff0 = vCPU index. */
-	arch_enter_guest_mode(mem_vm_vttbr(vmid), (UINT64_C(1) << 31) | v->index, v->has_pmu);
+	arch_enter_guest_mode(mem_vm_vttbr(vmid), (UINT64_C(1) << 31) | v->index, v->has_pmu,
+			      (flags & HV_RUN_WAIT_IN_GUEST) != 0 && !pc->kicked);
+	pc->kicked = false;
 	arch_load_el1(&v->sys);
-	arch_fpsimd_load(&v->fp);
-	gic_vcpu_load(&v->vgic);
-	if (v->vtimer_owed && gic_inject(INTID_VTIMER)) {
-		v->vtimer_owed = false;
+	if (pc->fp_live != v || pc->fp_live_gen != v->fp_gen) {
+		arch_fpsimd_load(&v->fp);
 	}
+	pc->fp_live = NULL; /* the guest's run changes them */
+	gic_vcpu_load(&v->vgic);
+	(void)vcpu_take_posted(v);
 	arch_slice_start(CONFIG_VCPU_SLICE_US);
-	*f = v->regs;
 	if ((flags & HV_RUN_ABORT) != 0) {
 		/* The refused access takes an external abort, as if the bus
 		 * had refused it. */
-		arch_inject_abort(f, v->fault_exec, v->fault_write, v->fault_va);
+		arch_inject_abort(&v->regs, v->fault_exec, v->fault_write, v->fault_va);
 	}
 	pc->current = v;
+	pc->resume = &v->regs; /* the return enters the guest */
 	/* The PMU last: the VMM's counters stop, and a guest with a PMU of
 	 * its own counts from here (its run, not the hyp's switch). */
 	if (v->has_pmu) {
@@ -417,17 +462,36 @@ void vcpu_run(struct trap_frame *f)
 		/* Pending before the guest ran an instruction: not its. The
 		 * run is undone (the guest as it was) and the VMM takes the
 		 * SError as a virtual one. */
-		vcpu_exit(f, &(struct hv_exit){ .reason = HV_EXIT_IRQ });
+		vcpu_exit(&v->regs, &(struct hv_exit){ .reason = HV_EXIT_IRQ });
 		arch_vmm_serror();
 		put_exit(f, &(struct hv_exit){ .status = HV_E_BUSY });
 	}
+}
+
+struct trap_return vcpu_resume(struct trap_frame *f)
+{
+	u32 self = arch_cpu_index();
+	struct pcpu *pc = &pcpus[self];
+	struct trap_frame *to = pc->resume;
+
+	pc->resume = NULL;
+	if (to == NULL) {
+		to = f; /* no switch */
+	} else if (to == pc->vmm_frame) {
+		hyp_guest_stack[self] = 0; /* an exit: the VMM's frame goes */
+	} else {
+		/* A run: f stays, and the guest's exceptions save their frame
+		 * straight into its registers (entry.S). */
+		hyp_guest_stack[self] = (u64)(uintptr_t)f;
+	}
+	return (struct trap_return){ to, (u64)(uintptr_t)(to + 1) };
 }
 
 void vcpu_exit(struct trap_frame *f, const struct hv_exit *e)
 {
 	struct pcpu *pc = &pcpus[arch_cpu_index()];
 	struct vcpu *v = pc->current;
-	struct hv_exit out = *e;
+	struct hv_exit fault;
 
 	arch_slice_stop();
 	if (v->has_pmu) {
@@ -439,26 +503,36 @@ void vcpu_exit(struct trap_frame *f, const struct hv_exit *e)
 		log_info("vm%u vcpu%u: SError: vCPU stopped\n", v->vmid, v->index);
 		v->state = VCPU_DEAD;
 		v->power_off = false; /* dead, not merely off */
-		out = (struct hv_exit){ .reason = HV_EXIT_FAULT,
-					.fault.esr = ESR_FROM_EC(EC_SERROR) };
+		fault = (struct hv_exit){ .reason = HV_EXIT_FAULT,
+					  .fault.esr = ESR_FROM_EC(EC_SERROR) };
+		e = &fault;
 	}
-	v->regs = *f;
+	if (f != &v->regs) {
+		frame_copy(&v->regs, f);
+	}
 	gic_vcpu_save(&v->vgic);
 	arch_save_el1(&v->sys);
 	arch_fpsimd_save(&v->fp);
-	arch_fpsimd_zero();
-	arch_enter_host_mode(mem_host_vttbr());
+	v->fp_gen = fp_gen_new();
+	pc->fp_live = v;
+	pc->fp_live_gen = v->fp_gen;
+	arch_enter_host_mode(mem_host_vttbr(), true);
 	arch_load_el1(&pc->vmm_sys);
 	if (v->has_pmu) {
 		arch_pmu_load(&pc->vmm_pmu);
 	} else {
 		arch_pmu_restart(&pc->vmm_stop);
 	}
-	*f = pc->vmm;
-	out.status = HV_OK;
-	put_exit(f, &out);
+	put_exit(pc->vmm_frame, e);
+	pc->vmm_frame->x[0] = HV_OK;
+	pc->resume = pc->vmm_frame;
 	pc->current = NULL;
-	release(v);
+	if (release(v) && e->reason == HV_EXIT_WFI) {
+		/* Injected after the WFI looked: no wait, or the VMM would
+		 * park the vCPU with the interrupt undelivered. */
+		put_exit(pc->vmm_frame, &(struct hv_exit){ .reason = HV_EXIT_IRQ,
+							   .irq.intid = HV_INTID_KICK });
+	}
 }
 
 void vcpu_guest_serror(struct trap_frame *f)
@@ -472,18 +546,52 @@ void vcpu_guest_serror(struct trap_frame *f)
 					.fault.esr = ESR_FROM_EC(EC_SERROR) });
 }
 
-void vcpu_timer_irq(void)
+void vcpu_host_fp(void)
 {
-	/* Mask the timer's output until the guest reprograms it (its
-	 * handler writes CNTV_CTL), and let the guest see the interrupt. */
-	arch_vtimer_mask();
-	if (!gic_inject(INTID_VTIMER)) {
-		/* Every list register holds an interrupt the guest has not
-		 * taken yet: inject it when the vCPU next enters (at most a
-		 * time slice later). Dropping it would leave the timer masked
-		 * for good, since the guest never saw it. */
-		vcpu_current()->vtimer_owed = true;
+	struct pcpu *pc = &pcpus[arch_cpu_index()];
+
+	arch_fp_untrap(); /* CPTR_EL2.TFP traps EL2's own accesses too */
+	arch_fpsimd_zero();
+	pc->fp_live = NULL;
+}
+
+void vcpu_host_kick(void)
+{
+	struct pcpu *pc = &pcpus[arch_cpu_index()];
+
+	pc->kicked |= __atomic_exchange_n(&pc->exit_req, false, __ATOMIC_SEQ_CST);
+}
+
+void vcpu_kick_cpu(u32 cpu)
+{
+	__atomic_store_n(&pcpus[cpu].exit_req, true, __ATOMIC_SEQ_CST);
+	gic_send_wake(cpu);
+}
+
+void vcpu_wake_irq(struct trap_frame *f)
+{
+	struct pcpu *pc = &pcpus[arch_cpu_index()];
+
+	(void)vcpu_take_posted(pc->current);
+	if (__atomic_exchange_n(&pc->exit_req, false, __ATOMIC_SEQ_CST)) {
+		vcpu_irq_exit(f, INTID_WAKE);
 	}
+}
+
+bool vcpu_take_kick(void)
+{
+	struct pcpu *pc = &pcpus[arch_cpu_index()];
+	bool kicked = pc->kicked;
+
+	pc->kicked = false;
+	return kicked;
+}
+
+void vcpu_idle_woken(void)
+{
+	/* The wake that ended the sleep is taken once the VMM runs again:
+	 * it looks at its vCPUs then anyway, so that is no kick. */
+	__atomic_store_n(&pcpus[arch_cpu_index()].exit_req, false, __ATOMIC_SEQ_CST);
 }
 
 void vcpu_irq_exit(struct trap_frame *f, u32 intid)

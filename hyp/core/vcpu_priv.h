@@ -18,6 +18,13 @@ struct vcpu *vcpu_lookup(u32 vmid, u64 index);
 /** Resets v to its first instruction at `entry` with x0, and turns it on. */
 void vcpu_reset(struct vcpu *v, u64 entry, u64 x0);
 /**
+ * Makes intid (below 1020) pending for v (under vcpu_lock, which orders it
+ * with a claim): posted, taken into a list register as v enters, or now by
+ * the CPU that runs it (vcpu_irq.c). Returns that CPU, to send the wake SGI
+ * to once the lock is dropped, or CONFIG_MAX_CPUS if it does not run.
+ */
+u32 vcpu_post_irq(struct vcpu *v, u32 intid);
+/**
  * Ends the running vCPU's run: back to the VMM with exit record e (its
  * status is set to HV_OK; an SError the guest raised replaces the record).
  */

@@ -37,13 +37,13 @@ def test_every_cpu_online(machine):
 
 def test_vmm_banner(machine):
     plat, gic, _ = EXPECTED[machine.variant]
-    assert re.search(rf"vmm \S+: VMM server at EL1, hyp ABI 1\.0, 4 CPUs, GICv{gic}, "
+    assert re.search(rf"vmm \S+: VMM server at EL1, hyp ABI 1\.1, 4 CPUs, GICv{gic}, "
                      rf"platform {plat}", machine.boot_log)
 
 
 def test_version_over_hvc(machine):
     out = machine.command("version")
-    assert re.search(r"^hyp ABI 1\.0, build [0-9a-f]{12}$", out, re.M), out
+    assert re.search(r"^hyp ABI 1\.1, build [0-9a-f]{12}$", out, re.M), out
     assert re.search(r"^vmm \S+$", out, re.M), out
 
 
@@ -77,7 +77,7 @@ def test_vmm_refused_hyp_memory(machine):
     assert re.search(rf"hyp: VMM read at IPA 0x{target:x} \(VA 0x{target:x}, PC 0x[0-9a-f]+\) "
                      r"refused: hyp memory", out), out
     # The hyp and the VMM keep running.
-    assert "hyp ABI 1.0" in machine.command("version")
+    assert "hyp ABI 1.1" in machine.command("version")
     assert "4 CPUs online" in machine.command("cpus")
 
 

@@ -44,6 +44,7 @@ MAY_DIFFER = {
     "vmm/vmm/shell/vmcmd.c.o",
     "vmm/vmm/hostile/hostile.c.o",
     "vmm/vmm/hostile/hostile_task.c.o",
+    "vmm/vmm/hostile/hostile_fp.c.o",
     "vmm/vmm/hostile/hostile_pmu.c.o",
     "vmm/vmm/hostile/hostile_storm.c.o",
     "vmm/vmm/hostile/hostile_latency.c.o",

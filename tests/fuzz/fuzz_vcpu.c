@@ -11,7 +11,15 @@
  *   - a VM that does not exist has no vCPU (its registers went with it);
  *   - VCPU_INIT never succeeds once the VM has started, and then changes
  *     nothing;
- *   - a clear or destroy that succeeded found no vCPU on a CPU.
+ *   - a clear or destroy that succeeded found no vCPU on a CPU;
+ *   - each CPU's EL2 stack is as entry.S keeps it (every exception saves
+ *     its frame under SP_EL2, lower_resume returns through the frame
+ *     vcpu_resume names with SP_EL2 just above it): empty while the VMM
+ *     runs; while a guest runs, SP_EL2 is just above its vCPU's registers
+ *     (its exceptions save straight into them) and the VMM's VCPU_RUN
+ *     frame waits alone and unchanged on the stack, where
+ *     hyp_guest_stack names it; and at every exit the VMM gets back its
+ *     own registers but x0..x6.
  * A violation aborts.
  */
 #include <stdlib.h>
@@ -34,7 +42,85 @@
 #define RAM_SIZE (UINT64_C(16) << 20)
 #define HOST_FREE0 (FAKE_BANK0 + FAKE_HYP_SIZE)
 
-static struct trap_frame frames[CPUS];
+#define STACK 4096
+
+/* Each CPU's registers at EL1 (as its last return left them), its EL2
+ * stack and stack pointer, and the VMM's registers at its last VCPU_RUN. */
+static struct trap_frame regs[CPUS];
+static _Alignas(16) u8 stacks[CPUS][STACK];
+static u8 *sp_of[CPUS];
+static struct trap_frame vmm_at_run[CPUS];
+
+static u8 *stack_top(u32 cpu)
+{
+	return stacks[cpu] + STACK;
+}
+
+/*
+ * An exception on cpu: the vector saves the registers in a frame under
+ * SP_EL2 (in the VMM's world on the stack; in a guest's, SP_EL2 is just
+ * above the vCPU's registers, so the frame is those registers), and
+ * entry.S's frame_to_x22 moves the handler's stack under the VMM's frame
+ * (hyp_guest_stack) when that is set.
+ */
+static struct trap_frame *enter(u32 cpu)
+{
+	struct trap_frame *f;
+
+	fake_cpu = cpu;
+	if (sp_of[cpu] == NULL) {
+		sp_of[cpu] = stack_top(cpu);
+	}
+	f = (struct trap_frame *)(void *)(sp_of[cpu] - sizeof(struct trap_frame));
+	if (vcpu_current() != NULL ? f != &vcpu_current()->regs
+				   : (u8 *)f < stacks[cpu] || hyp_guest_stack[cpu] != 0) {
+		abort(); /* the frame would land on something else */
+	}
+	memcpy(f, &regs[cpu], sizeof(*f));
+	sp_of[cpu] = (u8 *)f;
+	return f;
+}
+
+/* lower_resume on cpu after the handler of the exception whose frame is
+ * from: the registers come from the frame vcpu_resume names, SP_EL2 just
+ * above it; the EL2 stack below what stays live is dead (overwritten). */
+static void resume(u32 cpu, struct trap_frame *from)
+{
+	struct trap_frame *vmm_frame = (struct trap_frame *)(void *)(stack_top(cpu) -
+								      sizeof(struct trap_frame));
+	struct trap_return r;
+	u8 *sp;
+
+	fake_cpu = cpu;
+	r = vcpu_resume(from);
+	sp = (u8 *)(uintptr_t)r.sp;
+	if (sp != (u8 *)(r.frame + 1) || ((uintptr_t)sp & 15) != 0) {
+		abort();
+	}
+	memcpy(&regs[cpu], r.frame, sizeof(regs[cpu]));
+	sp_of[cpu] = sp;
+	if (vcpu_current() == NULL) {
+		if (sp != stack_top(cpu) || hyp_guest_stack[cpu] != 0) {
+			abort(); /* the VMM runs on an empty EL2 stack */
+		}
+		memset(stacks[cpu], 0xdd, STACK);
+		for (u32 i = 7; i < 31; i++) {
+			if (regs[cpu].x[i] != vmm_at_run[cpu].x[i]) {
+				abort(); /* a guest's register reached the VMM */
+			}
+		}
+		if (regs[cpu].sp_el0 != vmm_at_run[cpu].sp_el0 || regs[cpu].elr != vmm_at_run[cpu].elr ||
+		    regs[cpu].spsr != vmm_at_run[cpu].spsr) {
+			abort();
+		}
+	} else if (r.frame != &vcpu_current()->regs ||
+		   hyp_guest_stack[cpu] != (u64)(uintptr_t)vmm_frame ||
+		   memcmp(vmm_frame, &vmm_at_run[cpu], sizeof(struct trap_frame)) != 0) {
+		abort(); /* the VMM's frame must wait, unchanged, on the stack */
+	} else {
+		memset(stacks[cpu], 0xdd, (size_t)((u8 *)vmm_frame - stacks[cpu]));
+	}
+}
 
 /* Mostly the first two VMs, and their first two vCPUs: the calls meet. */
 static u32 pick_vmid(struct input *in)
@@ -88,10 +174,9 @@ static bool running_on(u32 cpu)
 /* The guest on cpu traps: a call, a data abort or an interrupt. */
 static void guest_event(struct input *in, u32 cpu)
 {
-	struct trap_frame *f = &frames[cpu];
-	u64 kind = take(in, 1) % 5;
+	struct trap_frame *f = enter(cpu);
+	u64 kind = take(in, 1) % 6;
 
-	fake_cpu = cpu;
 	if (kind <= 1) {
 		f->x[0] = pick_psci(in);
 		f->x[1] = take(in, 1) % 2 ? take(in, 1) % 10 : take(in, 8);
@@ -106,10 +191,13 @@ static void guest_event(struct input *in, u32 cpu)
 		guest_abort(f, &t);
 	} else if (kind == 3) {
 		vcpu_irq_exit(f, take(in, 1) % 2 ? HV_INTID_TICK : HV_INTID_KICK);
+	} else if (kind == 4) {
+		vcpu_guest_serror(f);
 	} else {
 		f->x[0] = HV_FN(take(in, 1));
 		hvc_dispatch(f, vcpu_current(), false);
 	}
+	resume(cpu, f);
 }
 
 static void check(void)
@@ -139,7 +227,10 @@ static void finish(void)
 {
 	for (u32 c = 0; c < CPUS; c++) {
 		if (running_on(c)) {
-			vcpu_irq_exit(&frames[c], HV_INTID_TICK);
+			struct trap_frame *f = enter(c);
+
+			vcpu_irq_exit(f, HV_INTID_TICK);
+			resume(c, f);
 		}
 	}
 	fake_cpu = 0;
@@ -203,14 +294,23 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 			break;
 		case 5:
 			if (!running_on(cpu)) {
-				struct trap_frame *f = &frames[cpu];
+				struct trap_frame *f;
 
-				memset(f, 0, sizeof(*f));
-				f->x[0] = HV_FN_VCPU_RUN;
-				f->x[1] = take(&in, 1) % 8 == 0 ? take(&in, 8) : vmid;
-				f->x[2] = idx | (take(&in, 1) % 4) << 16;
-				f->x[3] = take(&in, 8);
+				/* The VMM's registers: the call, and values of its own. */
+				for (u32 i = 7; i < 31; i++) {
+					regs[cpu].x[i] = UINT64_C(0x7700000000) | (cpu << 8) | i;
+				}
+				regs[cpu].x[0] = HV_FN_VCPU_RUN;
+				regs[cpu].x[1] = take(&in, 1) % 8 == 0 ? take(&in, 8) : vmid;
+				regs[cpu].x[2] = idx | (take(&in, 1) % 8) << 16;
+				regs[cpu].x[3] = take(&in, 8);
+				regs[cpu].elr = 0x77000 | cpu;
+				f = enter(cpu);
+				vmm_at_run[cpu] = *f;
+				fake_serror = take(&in, 1) % 16 == 0; /* pending at entry */
 				vcpu_run(f);
+				fake_serror = false;
+				resume(cpu, f);
 			}
 			break;
 		case 6:

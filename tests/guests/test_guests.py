@@ -27,6 +27,7 @@ GUESTS = {
     "sgi": ["secondaries_ready", "sgi_targeted", "sgi_all_but_self", "sgi_disabled"],
     "ondemand": ["fresh_load_reads_zero", "store_reads_back", "fresh_ldrsw_reads_zero",
                  "fresh_ldr_w_reads_zero"],
+    "exitscale": ["exitscale"],
     "attack": ["read_outside_ram", "write_physical_gic", "smc", "hvc_sweep",
                "hvc_prot_and_map", "grant_outside_ram", "grant_huge", "grant_gicv",
                "revoke_gicv", "grant_all_ipa", "revoke_all_ipa", "grant_after",
@@ -35,7 +36,7 @@ GUESTS = {
 
 
 # guests that run several vCPUs
-MULTI_VCPU = {"smp", "sgi", "preempt"}
+MULTI_VCPU = {"smp", "sgi", "preempt", "exitscale"}
 
 
 def frames(machine):

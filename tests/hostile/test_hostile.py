@@ -88,6 +88,20 @@ def test_running_vcpu_cannot_be_reinitialised(machine):
     assert frames(machine) == before
 
 
+def test_vmm_never_reads_a_guests_fp_registers(machine):
+    """Lazy FP/SIMD switching: a guest's values stay in the registers after
+    its exit, the VMM's accesses trapped; every CPU that ran the victim
+    (secret in d8..d15) reads all zeros, and goes on."""
+    seq, _ = start_victim(machine)
+    for _ in range(3):
+        out = machine.command("hostile fp-read", timeout=60)
+        cpus = re.findall(r"hostile fp-read: cpu (\d+) (\S+), (\d+) of 32", out)
+        assert len(cpus) >= 2, out
+        assert all(state == "answered" and n == "0" for _, state, n in cpus), out
+        seq, _ = wait_alive(machine, "victim", seq)
+    destroy(machine, "victim")
+
+
 def test_stop_and_clear_under_a_running_vcpu(machine):
     """F3: VM_STOP and one CLEAR_VM_RANGE while vCPU 1 rewrites its page:
     every frame the VMM gets back is zero. A race, run for several rounds:

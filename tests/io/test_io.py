@@ -4,6 +4,9 @@ uses a block device and the virtual switch through the window it grants at
 boot, and the VMM can read that window and nothing else of it."""
 import os
 import re
+import time
+
+import pexpect
 
 from conftest import guest_results
 
@@ -153,7 +156,18 @@ def test_linux_network(machine):
     m = sh(machine, "dd if=/dev/urandom of=/tmp/tx bs=1M count=16 2>/dev/null && "
            "md5sum /tmp/tx", r"([0-9a-f]{32})  /tmp/tx")
     sent = m.group(1)
-    sh(machine, "nc 10.0.0.2 5000 < /tmp/tx; echo sent-$((1+1))", "sent-2", timeout=600)
+    try:
+        sh(machine, "nc 10.0.0.2 5000 < /tmp/tx; echo sent-$((1+1))", "sent-2", timeout=600)
+    except pexpect.TIMEOUT:
+        # Stalled: what the VMM knows of both VMs' vCPUs and queues, twice
+        # a few seconds apart, and where every physical CPU is.
+        detach(machine)
+        state = []
+        for _ in range(2):
+            state += [machine.command(f"info {name}") for name in ("linux-io", "linux-net")]
+            time.sleep(3)
+        state.append(machine.monitor("info registers -a"))
+        raise AssertionError("the transfer stalled:\n" + "\n".join(state)) from None
     # linux-io sends as linux-net: a gratuitous ARP for 10.0.0.2 and three pings from
     # linux-net's MAC (-U binds to the address it claims; the new MAC emptied the ARP
     # cache, and a static entry sends the pings without asking). The switch drops them

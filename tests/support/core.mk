@@ -20,7 +20,7 @@ CORE_MEM_SRC := $(ROOT)/hyp/core/mem.c $(ROOT)/hyp/core/mem_host.c $(ROOT)/hyp/c
 CORE_INVARIANTS_SRC := $(SUPPORT)/mem_invariants.c
 # The vCPU life cycle, PSCI, guest traps and firmware calls on the memory
 # core, with the fake world switch and CPU features.
-CORE_VCPU_SRC := $(ROOT)/hyp/core/vcpu.c $(ROOT)/hyp/core/hvc.c $(ROOT)/hyp/core/state.c \
+CORE_VCPU_SRC := $(ROOT)/hyp/core/vcpu.c $(ROOT)/hyp/core/vcpu_irq.c $(ROOT)/hyp/core/hvc.c $(ROOT)/hyp/core/state.c \
 	$(ROOT)/hyp/core/psci.c \
 	$(ROOT)/hyp/core/guest_trap.c $(ROOT)/hyp/core/smccc.c $(ROOT)/hyp/core/rng.c \
 	$(ROOT)/lib/fdt.c $(SUPPORT)/fake_vcpu.c $(SUPPORT)/fake_smccc.c
@@ -34,6 +34,7 @@ VMM_VMCFG_SRC := $(ROOT)/vmm/core/vmcfg.c $(ROOT)/lib/fmt.c
 VMM_DEV_SRC := $(ROOT)/vmm/dev/pl011.c $(ROOT)/vmm/dev/vgic.c \
 	$(ROOT)/vmm/dev/virtio_mmio.c $(ROOT)/vmm/dev/virtq.c $(ROOT)/vmm/dev/vdev.c \
 	$(ROOT)/vmm/dev/virtio_blk.c $(ROOT)/vmm/dev/virtio_net.c $(ROOT)/vmm/dev/virtio_con.c \
+	$(ROOT)/vmm/dev/netseg.c \
 	$(ROOT)/vmm/core/vswitch.c $(ROOT)/vmm/core/fdtw.c
 
 # Headers a change to which rebuilds the programs.

@@ -93,15 +93,20 @@ static s64 frame_index(pfn_t pfn)
 	return -1;
 }
 
-void arch_clean_frame(pa_t pa)
+void arch_clean_frames(pa_t pa, u64 num)
 {
-	s64 i = frame_index(pa_pfn(pa));
-
-	if (i < 0 || (pa_val(pa) & (PAGE_SIZE - 1)) != 0) {
-		abort(); /* the core cleaned something that is not a RAM frame */
+	if ((pa_val(pa) & (PAGE_SIZE - 1)) != 0 || num == 0) {
+		abort(); /* not a whole frame, or nothing */
 	}
-	cleaned[i] = 1;
-	fake_clean_count++;
+	for (u64 f = 0; f < num; f++) {
+		s64 i = frame_index(pfn_add(pa_pfn(pa), f));
+
+		if (i < 0) {
+			abort(); /* the core cleaned something that is not a RAM frame */
+		}
+		cleaned[i] = 1;
+		fake_clean_count++;
+	}
 	log_event(FAKE_CLEAN, 0, pa_val(pa));
 }
 
@@ -145,7 +150,9 @@ void arch_scrub_frame(pa_t pa)
 	}
 }
 
-s64 fake_machine_init(u32 pool_pages, u32 host_limit, u32 vm_limit)
+/* fake_machine_init, with bank 0 given to the core as [FAKE_BANK0, split)
+ * and [split + gap, its end) if split != 0. */
+static s64 machine_init(u32 pool_pages, u32 host_limit, u32 vm_limit, u64 split, u64 gap)
 {
 	struct mem_config c;
 
@@ -168,6 +175,12 @@ s64 fake_machine_init(u32 pool_pages, u32 host_limit, u32 vm_limit)
 	memset(&c, 0, sizeof(c));
 	c.num_banks = 2;
 	memcpy(c.banks, fake_banks, sizeof(fake_banks));
+	if (split != 0) {
+		c.num_banks = 3;
+		c.banks[2] = fake_banks[1];
+		c.banks[0].size = split - FAKE_BANK0;
+		c.banks[1] = (struct hv_region){ split + gap, FAKE_BANK0 + FAKE_BANK0_SIZE - split - gap };
+	}
 	c.num_hyp = 1;
 	c.hyp[0] = (struct hv_region){ FAKE_BANK0, FAKE_HYP_SIZE };
 	c.host_ro = (struct hv_region){ FAKE_RO, FAKE_RO_SIZE };
@@ -185,6 +198,16 @@ s64 fake_machine_init(u32 pool_pages, u32 host_limit, u32 vm_limit)
 	fake_tlb_vmid_at_first_scrub = 0;
 	fake_watch_ipa = 0;
 	return mem_init(&c);
+}
+
+s64 fake_machine_init(u32 pool_pages, u32 host_limit, u32 vm_limit)
+{
+	return machine_init(pool_pages, host_limit, vm_limit, 0, 0);
+}
+
+s64 fake_machine_init_split(u64 split, u64 gap)
+{
+	return machine_init(64, 32, 16, split, gap);
 }
 
 void fake_reset_log(void)

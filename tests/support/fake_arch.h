@@ -40,7 +40,7 @@ enum fake_op { FAKE_TLBI_IPA, FAKE_TLBI_VMID, FAKE_CLEAN, FAKE_IC_INVAL };
 struct fake_event {
 	enum fake_op op;
 	u64 vttbr;
-	u64 addr; /* the IPA (FAKE_TLBI_IPA) or frame (FAKE_CLEAN) */
+	u64 addr; /* the IPA (FAKE_TLBI_IPA) or first frame (FAKE_CLEAN) */
 	u32 watch_level;
 };
 #define FAKE_EVENTS_MAX 2048U
@@ -60,6 +60,13 @@ s64 fake_vm_create(u32 *vmid, bool with_dev);
 
 /** Resets the memory state to a fresh machine; returns mem_init's result. */
 s64 fake_machine_init(u32 pool_pages, u32 host_limit, u32 vm_limit);
+/**
+ * fake_machine_init(64, 32, 16) with the core told of bank 0 as two banks,
+ * [FAKE_BANK0, split) and [split + gap, end): adjacent banks (gap 0), or
+ * RAM with a hole in it, inside one 2 MiB region. Frames in the hole have
+ * no record (so mem_invariant_violations does not apply with a gap).
+ */
+s64 fake_machine_init_split(u64 split, u64 gap);
 /** Pages in the table pool of the current machine. */
 u32 fake_pool_pages(void);
 /** The simulated contents of a RAM frame, or NULL. */

@@ -17,6 +17,8 @@
 
 u32 fake_cpu;
 u32 fake_kicks;
+u32 fake_kicked_cpu;
+u64 fake_lr[FAKE_CPUS][VGIC_LRS];
 u64 fake_now;
 char fake_switch[64];
 bool fake_serror;
@@ -24,6 +26,12 @@ u32 fake_vmm_serrors;
 bool fake_vse;
 u32 fake_undefs;
 struct fake_abort fake_abort;
+struct fpsimd_state fake_fp[FAKE_CPUS];
+u32 fake_fp_loads;
+bool fake_fp_trapped;
+u32 fake_fp_el2_traps;
+bool fake_wait_in_guest;
+u64 fake_idle_us;
 
 /* One letter a world-switch step, in order (fake_switch, reset by tests). */
 static void step(char c)
@@ -110,31 +118,50 @@ bool arch_vmm_serror_pending(void)
 {
 	return fake_vse;
 }
+/* CPTR_EL2.TFP traps EL2's own FP/SIMD accesses too: the hyp would stop. */
+static void fp_access(void)
+{
+	fake_fp_el2_traps += fake_fp_trapped;
+}
+
 void arch_fpsimd_save(struct fpsimd_state *s)
 {
-	(void)s;
+	fp_access();
+	*s = fake_fp[fake_cpu % FAKE_CPUS];
 }
 
 void arch_fpsimd_load(const struct fpsimd_state *s)
 {
-	(void)s;
+	fp_access();
+	fake_fp[fake_cpu % FAKE_CPUS] = *s;
+	fake_fp_loads++;
 }
 
 void arch_fpsimd_zero(void)
 {
+	fp_access();
+	memset(&fake_fp[fake_cpu % FAKE_CPUS], 0, sizeof(fake_fp[0]));
 }
 
-void arch_enter_guest_mode(u64 vttbr, u64 vmpidr, bool pmu)
+void arch_enter_guest_mode(u64 vttbr, u64 vmpidr, bool pmu, bool wait_in_guest)
 {
 	(void)vttbr;
 	(void)vmpidr;
+	fake_wait_in_guest = wait_in_guest;
+	fake_fp_trapped = false;
 	step(pmu ? 'g' : 'G');
 }
 
-void arch_enter_host_mode(u64 vttbr)
+void arch_enter_host_mode(u64 vttbr, bool fp_trapped)
 {
 	(void)vttbr;
+	fake_fp_trapped = fp_trapped;
 	step('H');
+}
+
+void arch_fp_untrap(void)
+{
+	fake_fp_trapped = false;
 }
 
 void arch_slice_start(u64 us)
@@ -173,7 +200,7 @@ void arch_inject_abort(struct trap_frame *f, bool exec, bool write, u64 far)
 
 void arch_cpu_idle(u64 us)
 {
-	(void)us;
+	fake_idle_us += us;
 }
 
 u64 gic_vcpu_base(void)
@@ -191,18 +218,33 @@ s64 cpu_start(u64 cpu, u64 entry, u64 arg)
 
 void gic_vcpu_load(const struct vgic_state *s)
 {
-	(void)s;
+	memcpy(fake_lr[fake_cpu % FAKE_CPUS], s->lr, sizeof(s->lr));
 }
 
 void gic_vcpu_save(struct vgic_state *s)
 {
-	(void)s;
+	memcpy(s->lr, fake_lr[fake_cpu % FAKE_CPUS], sizeof(s->lr));
+	memset(fake_lr[fake_cpu % FAKE_CPUS], 0, sizeof(s->lr));
 }
 
+/* As gic.c's: an INTID in one list register at most. */
 bool gic_inject(u32 intid)
 {
-	(void)intid;
-	return true;
+	u64 *lr = fake_lr[fake_cpu % FAKE_CPUS];
+
+	for (u32 i = 0; i < VGIC_LRS; i++) {
+		if (lr[i] != 0 && (u32)lr[i] == intid) {
+			lr[i] |= FAKE_LR_PENDING;
+			return true;
+		}
+	}
+	for (u32 i = 0; i < VGIC_LRS; i++) {
+		if (lr[i] == 0) {
+			lr[i] = FAKE_LR_PENDING | intid;
+			return true;
+		}
+	}
+	return false;
 }
 
 u64 gic_lr_pending_value(u32 intid)
@@ -217,12 +259,17 @@ bool gic_lr_free(u64 lr)
 
 bool gic_pending(void)
 {
+	for (u32 i = 0; i < VGIC_LRS; i++) {
+		if ((fake_lr[fake_cpu % FAKE_CPUS][i] & FAKE_LR_PENDING) != 0) {
+			return true;
+		}
+	}
 	return false;
 }
 
 void gic_send_wake(u32 cpu)
 {
-	(void)cpu;
+	fake_kicked_cpu = cpu;
 	fake_kicks++;
 }
 

@@ -68,7 +68,7 @@ static u32 route(u32 from, u32 len, enum vswitch_verdict want)
 {
 	u32 to = 0xdead;
 
-	CHECK_EQ(vswitch_route(&sw, from, frame, len, &to), want);
+	CHECK_EQ(vswitch_route(&sw, from, frame, len, NULL, &to), want);
 	return to;
 }
 
@@ -116,10 +116,10 @@ TEST(vswitch_drops_spoofed_source)
 	CHECK_EQ(route(VSWITCH_PORTS, eth(mac_b, mac_a, 1), VSWITCH_SPOOFED), 0);
 
 	/* Sent: nothing queued anywhere, each counted at the sender. */
-	CHECK_EQ(vswitch_send(&sw, A, frame, garp(mac_b, ip_b)), 0);
-	CHECK_EQ(vswitch_send(&sw, A, frame, eth(mac_c, mac_b, 2)), 0);
-	CHECK_EQ(vswitch_send(&sw, C, frame, eth(mac_b, mac_a, 3)), 0);
-	CHECK_EQ(vswitch_send(&sw, VSWITCH_PORTS, frame, eth(mac_b, mac_a, 3)), 0);
+	CHECK_EQ(vswitch_send(&sw, A, frame, garp(mac_b, ip_b), NULL), 0);
+	CHECK_EQ(vswitch_send(&sw, A, frame, eth(mac_c, mac_b, 2), NULL), 0);
+	CHECK_EQ(vswitch_send(&sw, C, frame, eth(mac_b, mac_a, 3), NULL), 0);
+	CHECK_EQ(vswitch_send(&sw, VSWITCH_PORTS, frame, eth(mac_b, mac_a, 3), NULL), 0);
 	CHECK_EQ(sw.port[A].spoofed, 2);
 	CHECK_EQ(sw.port[B].spoofed, 0);
 	CHECK_EQ(sw.port[C].spoofed, 1);
@@ -128,7 +128,7 @@ TEST(vswitch_drops_spoofed_source)
 		CHECK_EQ(sw.port[p].undelivered, 0);
 	}
 	/* The same ARP from B itself goes to A and C. */
-	CHECK_EQ(vswitch_send(&sw, B, frame, garp(mac_b, ip_b)), (1U << A) | (1U << C));
+	CHECK_EQ(vswitch_send(&sw, B, frame, garp(mac_b, ip_b), NULL), (1U << A) | (1U << C));
 	CHECK_EQ(sw.port[B].spoofed, 0);
 	CHECK(vswitch_head(&sw, A) != NULL && vswitch_head(&sw, A)->len == 42);
 	CHECK(vswitch_head(&sw, A) != NULL && memcmp(vswitch_head(&sw, A)->data, frame, 42) == 0);
@@ -145,20 +145,20 @@ TEST(vswitch_queues_in_order_and_counts_losses)
 
 	three_ports();
 	for (u32 i = 0; i < VSWITCH_QUEUE + 3; i++) {
-		CHECK_EQ(vswitch_send(&sw, A, frame, eth(mac_b, mac_a, (u8)i)),
+		CHECK_EQ(vswitch_send(&sw, A, frame, eth(mac_b, mac_a, (u8)i), NULL),
 			 i < VSWITCH_QUEUE ? 1U << B : 0);
 	}
 	CHECK_EQ(sw.port[B].undelivered, 3);
 	CHECK_EQ(sw.port[A].spoofed, 0);
 	/* Delivered oldest first; a broadcast still reaches C meanwhile. */
-	CHECK_EQ(vswitch_send(&sw, A, frame, eth(bcast, mac_a, 0xee)), 1U << C);
+	CHECK_EQ(vswitch_send(&sw, A, frame, eth(bcast, mac_a, 0xee), NULL), 1U << C);
 	CHECK_EQ(sw.port[B].undelivered, 4);
 	for (u32 i = 0; i < 10; i++) {
 		f = vswitch_head(&sw, B);
 		CHECK(f != NULL && f->len == 60 && f->data[14] == i && f->data[59] == i);
 		vswitch_pop(&sw, B);
 	}
-	CHECK_EQ(vswitch_send(&sw, A, frame, eth(mac_b, mac_a, 0x77)), 1U << B);
+	CHECK_EQ(vswitch_send(&sw, A, frame, eth(mac_b, mac_a, 0x77), NULL), 1U << B);
 	/* A device needing a reset: the rest are lost, and counted. */
 	vswitch_drop_queue(&sw, B);
 	CHECK_EQ(sw.port[B].undelivered, 4 + VSWITCH_QUEUE - 10 + 1);

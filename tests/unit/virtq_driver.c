@@ -121,7 +121,7 @@ void drv_start(u32 nq, u16 num)
 		drv_wr(R_DEV_FEAT_SEL, sel);
 		u32 f = drv_rd(R_DEV_FEAT);
 		drv_wr(R_DRV_FEAT_SEL, sel);
-		drv_wr(R_DRV_FEAT, f);
+		drv_wr(R_DRV_FEAT, f & (u32)(drv_feature_mask >> (32 * sel)));
 	}
 	drv_wr(R_STATUS, ST_UP);
 	CHECK(drv_rd(R_STATUS) & VIRTIO_STATUS_FEATURES_OK);
@@ -168,16 +168,20 @@ u32 drv_used_len(u32 q, u16 i)
 u8 drv_disk_data[SECTORS * 512];
 struct vblk_disk drv_disk = { drv_disk_data, sizeof(drv_disk_data), false };
 
-u8 drv_sent[4][VNET_FRAME_MAX + 8];
+u8 drv_sent[4][VNET_GSO_FRAME_MAX];
 u32 drv_sent_len[4];
+struct vnet_meta drv_sent_meta[4];
 u32 drv_nsent;
+u64 drv_feature_mask = ~UINT64_C(0);
+static u8 tx_buf[VNET_GSO_FRAME_MAX];
 
-static void on_send(void *ctx, const u8 *frame, u32 len)
+static void on_send(void *ctx, const u8 *frame, u32 len, const struct vnet_meta *meta)
 {
 	(void)ctx;
 	if (drv_nsent < 4 && len <= sizeof(drv_sent[0])) {
 		memcpy(drv_sent[drv_nsent], frame, len);
 		drv_sent_len[drv_nsent] = len;
+		drv_sent_meta[drv_nsent] = *meta;
 	}
 	drv_nsent++;
 }
@@ -207,7 +211,7 @@ int drv_kick(u32 q)
 	case VIRTIO_ID_BLOCK:
 		return vblk_process(&drv_dev, &drv_mem, &drv_disk);
 	case VIRTIO_ID_NET:
-		return vnet_transmit(&drv_dev, &drv_mem, on_send, NULL);
+		return vnet_transmit(&drv_dev, &drv_mem, tx_buf, on_send, NULL);
 	default:
 		return vcon_transmit(&drv_dev, &drv_mem, on_out, NULL);
 	}

@@ -56,8 +56,11 @@ extern u8 drv_disk_data[SECTORS * 512];
 extern struct vblk_disk drv_disk;
 extern u8 drv_disk_before[SECTORS * 512];
 /** The network device's first 4 frames sent, their lengths, the count. */
-extern u8 drv_sent[4][VNET_FRAME_MAX + 8];
+extern u8 drv_sent[4][VNET_GSO_FRAME_MAX];
 extern u32 drv_sent_len[4];
+extern struct vnet_meta drv_sent_meta[4]; /* what each frame's header asked */
+/* The device features drv_start takes (all it offers, unless a test narrows them). */
+extern u64 drv_feature_mask;
 extern u32 drv_nsent;
 /** What the console device wrote out, its length, the number of writes. */
 extern char drv_con_buf[1024];

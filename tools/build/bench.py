@@ -4,7 +4,10 @@ nanoseconds per operation of the memory core compiled for the build machine,
 the instructions of each exit path, counted by a QEMU plugin (profile.py),
 and the Linux VM against the same kernel booted natively by the same QEMU
 (boot, a tmpfs workload, block and network throughput: bench_io.py).
-`bench.py paths` measures only the exit paths, with their profile.
+Exits per second with 1, 2 and 4 vCPUs of two VMs doing MMIO (wall-clock
+medians, and instructions per exit under -icount). `bench.py paths`
+measures only the exit paths, with their profile; `bench.py scaling` only
+the exits per second; `bench.py plots` redraws the plots of results.json.
 
 QEMU runs with -icount shift=0, so the PMU cycle counter the VMM reads
 advances by one per executed instruction: the figures repeat on any
@@ -15,11 +18,13 @@ names): the grant and revoke rows need its test-only calls
 (HV_FN_TEST_GRANT, HV_FN_TEST_REVOKE; on a release image they would time
 the refusal, HV_E_NOT_SUPPORTED).
 
-Writes build/bench/results.json and prints a table.
+Writes build/bench/results.json, prints a table and draws the plots
+(plots.py: build/bench/*.svg).
 """
 import json
 import os
 import re
+import statistics
 import subprocess
 import sys
 import time
@@ -145,6 +150,74 @@ def vmctl_figures():
             "memset_mib": memset_mib, "memset_us": memset_us}
 
 
+# Each row's VMs (configs/vms/scale-*.cfg: 1 or 2 vCPUs each), run at once
+# by the VMM's `guest` command.
+SCALE_ROWS = [("scale-1a",), ("scale-1a", "scale-1b"), ("scale-2a", "scale-2b")]
+
+
+def scaling_figures(runs=5, log=print):
+    """Exits per second of guests doing MMIO (tests/guests/exitscale.c)
+    with 1, 2 and 4 vCPUs in one or two VMs, on the default system with a
+    fifth CPU (the VMM's CPU 0 serves the console; the others run vCPUs):
+    wall-clock, `runs` times with the rows interleaved (medians, spread);
+    then once under -icount shift=0, where a row's virtual time is every
+    CPU's instructions, so instructions per exit show whether any CPU
+    waited for another (a lock held across the exit path would add its
+    spinning)."""
+
+    def one_system(extra, rounds):
+        # A fifth CPU: CPU 0 serves the console, so each of 4 vCPUs has one.
+        cmd = qemu.command(VARIANT, BUILD, ["-smp", "5"] + extra, image=IMAGE)
+        child = pexpect.spawn(cmd[0], cmd[1:], encoding="utf-8", codec_errors="replace",
+                              timeout=900)
+        out = {r: [] for r in SCALE_ROWS}
+        try:
+            child.expect_exact("vmm> ")
+            for rnd in range(rounds):
+                for row in SCALE_ROWS:
+                    child.sendline("guest " + " ".join(row))
+                    child.expect_exact("vmm> ")
+                    text = child.before.replace("\r", "")
+                    lines = [[int(g) for g in m.groups()] for m in re.finditer(
+                        r"SCALE vcpus=(\d+) exits=(\d+) start=(\d+) end=(\d+)", text)]
+                    if len(lines) != len(row) or "FAIL" in text:
+                        raise RuntimeError(f"bench: the scaling guests went wrong:\n{text}")
+                    if len({ln[2] for ln in lines}) != 1:
+                        raise RuntimeError(f"bench: the scaling VMs began apart:\n{text}")
+                    exits = sum(ln[1] for ln in lines)
+                    span = max(ln[3] for ln in lines) - lines[0][2]
+                    out[row].append((exits, span))
+                    log(f"bench scaling: {'icount' if extra else 'wall'} round {rnd + 1}/"
+                        f"{rounds}, {' + '.join(row)}: {exits} exits in {span} ns")
+        finally:
+            quit_qemu(child)
+        return out
+
+    wall = one_system([], runs)
+    icount = one_system(["-icount", "shift=0"], 1)
+    rows = []
+    for row in SCALE_ROWS:
+        rates = [e / (ns / 1e9) for e, ns in wall[row]]
+        e, ns = icount[row][0]
+        vcpus = sum(int(name[6]) for name in row)
+        rows.append({"vcpus": vcpus, "vms": len(row),
+                     "exits_per_s": {"median": statistics.median(rates), "min": min(rates),
+                                     "max": max(rates), "runs": [round(r) for r in rates]},
+                     "instructions_per_exit": ns / e})
+    return {"host_cpus": os.cpu_count(), "rows": rows}
+
+
+def print_scaling(sc):
+    print(f"{'exits per second (exitscale, two VMs)':42} {'wall median':>12} {'spread':>17} "
+          f"{'insn/exit':>10}")
+    base = sc["rows"][0]["exits_per_s"]["median"]
+    for r in sc["rows"]:
+        e = r["exits_per_s"]
+        print(f"{'  %d vCPU(s) in %d VM(s)' % (r['vcpus'], r['vms']):42} {e['median']:12,.0f} "
+              f"{e['min']:8,.0f}-{e['max']:<8,.0f} {r['instructions_per_exit']:10,.0f}"
+              f"   ({e['median'] / base:.2f}x)")
+
+
 def host_figures():
     exe = os.path.join(BUILD, "host", "bench", "bench_host")
     out = subprocess.run([exe], check=True, capture_output=True, text=True).stdout
@@ -197,19 +270,34 @@ def print_paths(p):
               f"{parts.get('vmm', 0):7,.0f} {parts.get('guest', 0):7,.0f}")
 
 
+def plots(path):
+    """The SVG plots of results.json, beside it (tools/build/plots.py)."""
+    subprocess.run(["/usr/bin/python3", os.path.join(ROOT, "tools", "build", "plots.py"), path,
+                    os.path.dirname(path)], check=True)
+
+
 def main():
+    runs = int(os.environ.get("BENCH_RUNS", "5"))
+    path = os.path.join(BUILD, "bench", "results.json")
     if sys.argv[1:] == ["paths"]:
         p = profile_figures()
         print_paths(p)
         exit_profile.show({i: w for i, w in enumerate(p.values())})
         return
+    if sys.argv[1:] == ["scaling"]:
+        print_scaling(scaling_figures(runs))
+        return
+    if sys.argv[1:] == ["plots"]:
+        plots(path)
+        return
     t0 = time.monotonic()
     q = qemu_figures()
     p = profile_figures()
     h = host_figures()
-    lx = bench_linux.figures(int(os.environ.get("BENCH_RUNS", "5")))
+    sc = scaling_figures(runs)
+    lx = bench_linux.figures(runs)
     vc = vmctl_figures()
-    io = bench_io.io_figures(BUILD, VARIANT, IMAGE)
+    io = bench_io.io_figures(BUILD, VARIANT, IMAGE, runs)
     results = {
         "image": IMAGE,
         "qemu": {"variant": VARIANT, "unit": "instructions (median; PMU cycles under -icount shift=0)",
@@ -221,11 +309,13 @@ def main():
         "linux": {"variant": VARIANT, "unit": "instructions (-icount, every CPU) and wall-clock "
                   "seconds; VM and native interleaved, ratios VM / native", **lx},
         "vmctl": {"variant": VARIANT, "unit": "wall-clock (host) and VMM counter times", **vc},
-        "io": {"variant": VARIANT, "unit": "MiB/s of wall-clock time, one run", **io},
+        "scaling": {"variant": VARIANT, "unit": "MMIO exits per wall-clock second; "
+                    "instructions of every CPU per exit under -icount shift=0", **sc},
+        "io": {"variant": VARIANT, "unit": "MiB/s of wall-clock time; VMs and native "
+               "interleaved, ratios VM / native", **io},
         "seconds": round(time.monotonic() - t0, 1),
     }
     os.makedirs(os.path.join(BUILD, "bench"), exist_ok=True)
-    path = os.path.join(BUILD, "bench", "results.json")
     with open(path, "w") as f:
         json.dump(results, f, indent=2)
         f.write("\n")
@@ -250,7 +340,10 @@ def main():
     print(f"{'  scrub rate, MiB/s':42} {clear_rate:10.0f}")
     print(f"{'  memset of 256 MiB in the VMM, MiB/s':42} {memset_rate:10.0f}")
     print(f"{'  scrub / memset':42} {clear_rate / memset_rate:10.2f}")
+    print()
+    print_scaling(sc)
     print(f"(written to {path})")
+    plots(path)
 
 
 if __name__ == "__main__":

@@ -6,10 +6,12 @@ virtio-mmio devices (same Image, initramfs and command line, 2 CPUs each).
 Block: the 8 MiB test disk read 8 times with the page cache dropped before
 each read (64 MiB). Network: 16 MiB from tmpfs sent with nc from one Linux
 to the other, timed to the sender's end. Both are wall-clock times seen by
-the host, one run each.
+the host. Each is taken RUNS times (BENCH_RUNS, 5), the VMs and the native
+pair interleaved, and reported as the median of the per-run ratios VM /
+native with their spread.
 """
 import os
-import re
+import statistics
 import time
 
 import pexpect
@@ -129,17 +131,42 @@ def native_figures(build, image):
     return {"blk_mib_s": BLOCK_MIB / blk, "net_mib_s": NET_MIB / net}
 
 
-def io_figures(build, variant, image="test"):
-    """The figures of the VMs on `image` (test or release) and natively."""
-    return {"vm": vm_figures(build, variant, image), "native": native_figures(build, image)}
+def _spread(values):
+    return {"median": statistics.median(values), "min": min(values), "max": max(values),
+            "runs": [round(v, 4) for v in values]}
+
+
+def io_figures(build, variant, image="test", runs=5, log=print):
+    """The figures of the VMs on `image` (test or release) and natively:
+    per figure the VM's and native MiB/s of each run, and the ratios'
+    median and spread."""
+    raw = {k: {"blk_mib_s": [], "net_mib_s": []} for k in ("vm", "native")}
+    for r in range(runs):
+        for kind in ("vm", "native"):
+            f = vm_figures(build, variant, image) if kind == "vm" else native_figures(build, image)
+            for key in f:
+                raw[kind][key].append(f[key])
+            log(f"bench_io: run {r + 1}/{runs}, {kind}: block {f['blk_mib_s']:.1f} MiB/s, "
+                f"network {f['net_mib_s']:.1f} MiB/s")
+    out = {}
+    for key in ("blk_mib_s", "net_mib_s"):
+        vm, nat = raw["vm"][key], raw["native"][key]
+        out[key] = {"vm": _spread(vm), "native": _spread(nat),
+                    "ratio": _spread([v / n for v, n in zip(vm, nat)])}
+    return out
+
+
+ROWS = [("blk_mib_s", f"block read, {BLOCK_MIB} MiB, caches dropped"),
+        ("net_mib_s", f"network, {NET_MIB} MiB between two VMs")]
 
 
 def print_rows(io):
-    print(f"{'I/O, MiB/s (wall-clock)':42} {'VM':>8} {'native':>8} {'ratio':>7}")
-    for key, label in [("blk_mib_s", f"block read, {BLOCK_MIB} MiB, caches dropped"),
-                       ("net_mib_s", f"network, {NET_MIB} MiB between two VMs")]:
-        v, n = io["vm"][key], io["native"][key]
-        print(f"{label:42} {v:8.1f} {n:8.1f} {v / n:7.2f}")
+    print(f"{'I/O, MiB/s (wall-clock, medians)':42} {'VM':>8} {'native':>8} {'ratio':>7} "
+          f"{'spread':>12}")
+    for key, label in ROWS:
+        f = io[key]
+        print(f"{label:42} {f['vm']['median']:8.1f} {f['native']['median']:8.1f} "
+              f"{f['ratio']['median']:7.2f} {f['ratio']['min']:5.2f}-{f['ratio']['max']:<5.2f}")
 
 
 if __name__ == "__main__":
@@ -147,4 +174,5 @@ if __name__ == "__main__":
     build = os.environ.get("HYP_BUILD", os.path.join(
         os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "build"))
     print_rows(io_figures(build, sys.argv[1] if len(sys.argv) > 1 else "virt-gicv3",
-                          os.environ.get("HYP_IMAGE", "test")))
+                          os.environ.get("HYP_IMAGE", "test"),
+                          int(os.environ.get("BENCH_RUNS", "5"))))

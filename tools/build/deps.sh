@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# deps.sh [--check]: the Debian packages the build machine needs, installed
-# from Debian 12's archive (adding the arm64 architecture, and
+# deps.sh [--check] [--bench]: the Debian packages the build machine needs,
+# installed from Debian 12's archive (adding the arm64 architecture, and
 # bookworm-backports for QEMU 10, which has the raspi4b machine). With
-# --check, installs nothing and fails naming what is missing.
+# --check, installs nothing and fails naming what is missing. With --bench,
+# also what ./build.sh bench needs (matplotlib, for its plots).
 set -euo pipefail
 # shellcheck source=tools/build/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -15,6 +16,8 @@ HOST_PACKAGES=(
 	clang llvm libclang-rt-14-dev musl-tools musl-dev:arm64
 	e2fsprogs xz-utils zstd
 )
+# Only for ./build.sh bench: its plots.
+BENCH_PACKAGES=(python3-matplotlib)
 # From bookworm-backports: QEMU 10, which has the raspi4b machine.
 BACKPORT_PACKAGES=(qemu-system-arm)
 
@@ -65,9 +68,17 @@ SOURCES
 	fi
 }
 
+check=0
+for a in "$@"; do
+	case $a in
+	--check) check=1 ;;
+	--bench) HOST_PACKAGES+=("${BENCH_PACKAGES[@]}") ;;
+	*) die "deps.sh: unknown option $a (--check, --bench)" ;;
+	esac
+done
 missing=$(missing_host_packages | tr '\n' ' ')
 missing=${missing% }
-if [[ ${1:-} == --check ]]; then
+if ((check)); then
 	[[ -z $missing ]] || die "missing packages: $missing (run ./build.sh deps as root)"
 	exit 0
 fi

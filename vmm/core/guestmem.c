@@ -9,12 +9,6 @@
 #include <vmm/arch.h>
 #include <vmm/guestmem.h>
 
-bool vm_ram_range(const struct vm *vm, u64 gpa, u64 len)
-{
-	u64 size = (u64)vm->nblocks * BLOCK_SIZE;
-
-	return gpa >= vm->ram_ipa && len <= size && gpa - vm->ram_ipa <= size - len;
-}
 
 static bool vmem_valid(void *ctx, u64 gpa, u64 len)
 {

@@ -1,7 +1,7 @@
 /*
  * The vCPU runner: the VMM's secondary CPUs take runnable vCPUs of running
- * VMs round robin from one shared table, run each to its next exit (at
- * most one time slice: the hyp's timer ends it) and serve the exit. A vCPU
+ * VMs round robin from one shared table and run each, serving its exits,
+ * until its time slice ends (the hyp's timer), it waits or it stops. A vCPU
  * in WFI is skipped until its timer deadline passes or an interrupt is
  * queued for it; one whose run the hyp refused, until it is tried again
  * (vmexit.c). A CPU with nothing to run sleeps in the hyp
@@ -10,12 +10,14 @@
  * 0 serves the console and runs vCPUs only when it is the VMM's one CPU.
  */
 #include <abi/hv_call.h>
+#include <generated/autoconf.h>
 #include <lib/lib.h>
 #include <vmm/counter.h>
 #include <vmm/hostile.h>
 #include <vmm/runner.h>
 #include <vmm/vm.h>
 #include <vmm/vmexit.h>
+#include <vmm/vmm.h>
 #include <vmm/vmnet.h>
 
 static u32 next_slot;
@@ -34,18 +36,23 @@ static bool awake(struct gvcpu *vc, u64 now)
 }
 
 /*
- * Picks a runnable vCPU no CPU is running and marks it busy. If there is
- * none, *next_wake is the earliest timer deadline of a vCPU in WFI (or 0).
+ * Picks a runnable vCPU no CPU is running and marks it busy; *more says
+ * whether another is left. If there is none, *next_wake is the earliest
+ * timer deadline of a vCPU in WFI (or 0).
  */
-static bool pick(struct vm **vmp, u32 *ip, u64 *next_wake)
+static bool pick(struct vm **vmp, u32 *ip, u64 *next_wake, bool *more)
 {
 	const u32 slots = VM_MAX * VM_MAX_VCPUS;
 	u64 now = vm_counter();
 	bool found = false;
 
 	*next_wake = 0;
+	*more = false;
 	spin_lock(&vm_run_lock);
-	for (u32 k = 0; k < slots && !found; k++) {
+	/* Cleared before the look: a vCPU made runnable during it sets it
+	 * again (vm_kick), one found during it is picked or sets it below. */
+	__atomic_store_n(&vm_want_cpu, false, __ATOMIC_RELEASE);
+	for (u32 k = 0; k < slots && !*more; k++) {
 		u32 s = (next_slot + k) % slots;
 		struct vm *vm = &vm_table[s / VM_MAX_VCPUS];
 		struct gvcpu *vc = &vm->vc[s % VM_MAX_VCPUS];
@@ -54,7 +61,9 @@ static bool pick(struct vm **vmp, u32 *ip, u64 *next_wake)
 		    vm->done != NULL || !vc->on || vc->busy) {
 			continue;
 		}
-		if (awake(vc, now)) {
+		if (found && awake(vc, now)) {
+			*more = true;
+		} else if (awake(vc, now)) {
 			vc->busy = true;
 			*vmp = vm;
 			*ip = s % VM_MAX_VCPUS;
@@ -68,37 +77,65 @@ static bool pick(struct vm **vmp, u32 *ip, u64 *next_wake)
 			}
 		}
 	}
+	if (*more) {
+		__atomic_store_n(&vm_want_cpu, true, __ATOMIC_RELEASE);
+	}
 	spin_unlock(&vm_run_lock);
 	return found;
 }
 
-/* Injects the interrupts queued for vCPU i (it is not running). */
-static void inject_pending(struct vm *vm, u32 i)
+/*
+ * Runs vCPU i (picked: busy) and serves its exits, for at most a time
+ * slice. While an exit leaves it runnable (an MMIO access, a stage-2
+ * fault, a call, a kick with an interrupt still queued for it) this CPU runs it
+ * again at once, with no look at the table; the end of its slice, a wait,
+ * a yield, a refusal, its VM's end or another vCPU waiting for a CPU
+ * (vm_want_cpu) give it back, so vCPUs share the CPUs round robin, at
+ * each exit when there are more runnable vCPUs than CPUs. With
+ * wait_in_guest (no other vCPU wants a CPU) its WFI and WFE wait on this
+ * CPU: its timer is served by the hyp, and an interrupt injected for it
+ * (vm_wake_vcpu) reaches it there with no exit.
+ */
+static void run(struct vm *vm, u32 i, bool wait_in_guest)
 {
 	struct gvcpu *vc = &vm->vc[i];
+	const u32 cpu = vmm_cpu();
+	const u64 turn_end = vm_counter() + vm_counter_freq() / 1000000 * CONFIG_VCPU_SLICE_US;
+	const u64 wait = wait_in_guest ? HV_RUN_WAIT_IN_GUEST : 0;
+	bool again;
 
-	for (u32 id = 0; id < 64 && vc->pending_irqs != 0; id++) {
-		if ((vc->pending_irqs & (UINT64_C(1) << id)) != 0 &&
-		    hv_irq_inject(vm->vmid, i, id) == HV_OK) {
-			vc->pending_irqs &= ~(UINT64_C(1) << id);
+	vc->cpu = cpu;
+	__atomic_store_n(&vm_guest_wait[cpu % VMM_MAX_CPUS], wait != 0, __ATOMIC_RELEASE);
+	do {
+		struct hv_exit e;
+
+		spin_lock(&vm->lock);
+		if (vmnet_any_pending()) {
+			vmnet_flush_vm(vm);
 		}
-	}
-}
-
-static void run(struct vm *vm, u32 i)
-{
-	struct gvcpu *vc = &vm->vc[i];
-	struct hv_exit e;
-
-	spin_lock(&vm->lock);
-	inject_pending(vm, i);
-	spin_unlock(&vm->lock);
-	e = hv_vcpu_run(vm->vmid, i | vc->flags, vc->reply);
-	spin_lock(&vm->lock);
-	vm_handle_exit(vm, i, &e);
-	spin_unlock(&vm->lock);
+		if (vc->pending_irqs != 0) {
+			vm_inject_pending(vm, i);
+		}
+		vc->in_guest = true; /* an interrupt queued from now on is injected at once */
+		vc->woken = false;
+		spin_unlock(&vm->lock);
+		e = hv_vcpu_run(vm->vmid, i | vc->flags | wait, vc->reply);
+		spin_lock(&vm->lock);
+		vc->in_guest = false;
+		vm_handle_exit(vm, i, &e);
+		again = e.status == HV_OK && vm->done == NULL &&
+			(e.reason != HV_EXIT_IRQ ||
+			 (e.irq.intid == HV_INTID_KICK && vc->pending_irqs != 0)) &&
+			__atomic_load_n(&vm->state, __ATOMIC_ACQUIRE) == VM_RUNNING && vc->on &&
+			!vc->waiting && !vc->yielded && vm_counter() < turn_end &&
+			!__atomic_load_n(&vm_want_cpu, __ATOMIC_ACQUIRE);
+		spin_unlock(&vm->lock);
+		if (vmnet_any_pending()) {
+			vmnet_flush(); /* frames this exit sent to other VMs */
+		}
+	} while (again);
+	__atomic_store_n(&vm_guest_wait[cpu % VMM_MAX_CPUS], false, __ATOMIC_RELEASE);
 	__atomic_store_n(&vc->busy, false, __ATOMIC_RELEASE);
-	vmnet_flush(); /* frames this exit sent to other VMs */
 }
 
 bool vm_run_one(void)
@@ -106,18 +143,22 @@ bool vm_run_one(void)
 	struct vm *vm;
 	u32 i;
 	u64 next_wake;
+	bool more;
 
-	if (!pick(&vm, &i, &next_wake)) {
+	if (!pick(&vm, &i, &next_wake, &more)) {
 		return false;
 	}
-	run(vm, i);
+	run(vm, i, false); /* CPU 0 serves the console between runs */
 	return true;
 }
 
-/* How long an idle VMM CPU sleeps at most before it looks again. */
-#define IDLE_US 2000
-/* A vCPU's timer deadline closer than this is polled for, not slept to. */
-#define POLL_US 200 /* as KVM's default halt_poll_ns */
+/*
+ * How long an idle VMM CPU sleeps at most before it looks again. It sleeps
+ * to the nearest vCPU deadline, and a vCPU made runnable wakes it
+ * (vm_kick): a wake that comes between its look and its sleep makes the
+ * hyp's CPU_IDLE return at once, so nothing is polled for.
+ */
+#define IDLE_US 10000
 
 void vm_worker(u32 cpu)
 {
@@ -128,6 +169,7 @@ void vm_worker(u32 cpu)
 		u32 i;
 		u64 next_wake;
 		u64 us = IDLE_US;
+		bool more;
 
 #if CONFIG_TEST_HOOKS
 		if (hostile_poll(cpu)) {
@@ -136,20 +178,15 @@ void vm_worker(u32 cpu)
 #endif
 		/* Idle from before the look: a kick after it ends the sleep. */
 		__atomic_or_fetch(&vm_idle_cpus, 1U << cpu, __ATOMIC_SEQ_CST);
-		if (pick(&vm, &i, &next_wake)) {
+		if (pick(&vm, &i, &next_wake, &more)) {
 			__atomic_and_fetch(&vm_idle_cpus, ~(1U << cpu), __ATOMIC_SEQ_CST);
-			run(vm, i);
+			run(vm, i, !more);
 			continue;
 		}
 		if (next_wake != 0 && per_us != 0) {
 			u64 now = vm_counter();
 
-			if (next_wake <= now + POLL_US * per_us) {
-				/* A deadline this close is met by looking again. */
-				__atomic_and_fetch(&vm_idle_cpus, ~(1U << cpu), __ATOMIC_SEQ_CST);
-				continue;
-			}
-			us = MIN(us, (next_wake - now) / per_us + 1);
+			us = next_wake <= now ? 1 : MIN(us, (next_wake - now) / per_us + 1);
 		}
 		vmnet_flush();
 		/* Nothing to run: sleep (under emulation this frees the core). */

@@ -49,8 +49,7 @@ static void send_sgi(struct vm *vm, u32 targets, u32 intid)
 		    vgic_deliverable(&vm->gic, t, intid)) {
 			/* Injected before its next run, which it now needs. */
 			vm->vc[t].pending_irqs |= UINT64_C(1) << intid;
-			vm->vc[t].waiting = false;
-			vm_kick();
+			vm_wake_vcpu(vm, t);
 		}
 	}
 }
@@ -97,7 +96,7 @@ static u64 at_barrier(void)
 	return n;
 }
 
-static void testdev(struct vm *vm, u64 off, u64 size, bool write, u64 val, u64 *out)
+static void testdev(struct vm *vm, u32 self, u64 off, u64 size, bool write, u64 val, u64 *out)
 {
 	if (write && off == 0x000) {
 		vm->dev_value = val;
@@ -123,7 +122,9 @@ static void testdev(struct vm *vm, u64 off, u64 size, bool write, u64 val, u64 *
 		       : off == 0x320 ? at_barrier()
 				      : 0;
 	}
-	/* A write at 0x308 only yields: every exit lets another vCPU run. */
+	if (write && off == 0x308) {
+		vm->vc[self].yielded = true; /* its CPU looks for another vCPU */
+	}
 }
 
 /* Emulates an MMIO access; returns false for an address nothing serves. */
@@ -158,7 +159,7 @@ static bool mmio(struct vm *vm, u32 self, u64 ipa, u64 size, bool write, u64 val
 		return true;
 	}
 	if (ipa >= VM_TESTDEV_IPA && ipa < VM_TESTDEV_IPA + PAGE_SIZE) {
-		testdev(vm, ipa - VM_TESTDEV_IPA, size, write, val, out);
+		testdev(vm, self, ipa - VM_TESTDEV_IPA, size, write, val, out);
 		return true;
 	}
 	return vm_io_mmio(vm, ipa, size, write, val, out);
@@ -181,7 +182,15 @@ static void power_exit(struct vm *vm, struct gvcpu *vc, u64 event, u64 target)
 		vm->vc[target].on = true;
 		vm_kick();
 	} else if (event == HV_POWER_CPU_OFF) {
+		bool any = false;
+
 		vc->on = false;
+		for (u32 v = 0; v < vm->cfg.vcpus; v++) {
+			any = any || vm->vc[v].on;
+		}
+		if (!any) {
+			end(vm, "all vCPUs off");
+		}
 	} else if (event == HV_POWER_SYSTEM_OFF || event == HV_POWER_SYSTEM_RESET) {
 		end(vm, event == HV_POWER_SYSTEM_OFF ? "powered off" : "reset");
 	} else {
@@ -243,8 +252,13 @@ void vm_handle_exit(struct vm *vm, u32 i, const struct hv_exit *e)
 		return;
 	}
 	vc->refusals = 0;
+	vc->yielded = false;
 	vc->flags = 0;
-	memset(vc->reply, 0, sizeof(vc->reply));
+	_Static_assert(ARRAY_SIZE(vc->reply) == 4, "the reply's words");
+	vc->reply[0] = 0; /* stores, not a call to memset */
+	vc->reply[1] = 0;
+	vc->reply[2] = 0;
+	vc->reply[3] = 0;
 	vm->cpu_exits[vmm_cpu() % VMM_MAX_CPUS]++;
 	if (++vm->exits >= MAX_EXITS) {
 		end(vm, "too many exits");
@@ -284,9 +298,10 @@ void vm_handle_exit(struct vm *vm, u32 i, const struct hv_exit *e)
 		power_exit(vm, vc, e->power.event, e->power.vcpu);
 		break;
 	case HV_EXIT_WFI:
-		/* An interrupt queued while it ran (not injected yet) ends the
-		 * wait at once: it is injected before the next run. */
-		vc->waiting = vc->pending_irqs == 0;
+		/* An interrupt queued while it ran ends the wait at once: one
+		 * not injected yet is before the next run, one injected during
+		 * the run (woken) may have come after the guest's WFI. */
+		vc->waiting = vc->pending_irqs == 0 && !vc->woken;
 		vc->wake_at = e->wfi.timer_deadline;
 		break;
 	case HV_EXIT_SGI:
@@ -305,15 +320,5 @@ void vm_handle_exit(struct vm *vm, u32 i, const struct hv_exit *e)
 	default:
 		end(vm, "unknown exit");
 		break;
-	}
-	if (vm->done == NULL) {
-		bool any = false;
-
-		for (u32 v = 0; v < vm->cfg.vcpus; v++) {
-			any = any || vm->vc[v].on;
-		}
-		if (!any) {
-			end(vm, "all vCPUs off");
-		}
 	}
 }

@@ -93,7 +93,7 @@ static void serve(struct vm *vm, u32 slot)
 		break;
 	case VDEV_NET:
 		if ((d->mmio.notified & 2U) != 0) {
-			refused(vm, slot, vnet_transmit(d, &m, vmnet_send, vm));
+			refused(vm, slot, vnet_transmit(d, &m, vmnet_tx_buf(), vmnet_send, vm));
 		}
 		if ((d->mmio.notified & 1U) != 0) {
 			d->mmio.notified &= ~1U;

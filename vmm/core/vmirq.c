@@ -13,9 +13,8 @@ void vm_irq_line(struct vm *vm, u32 intid, bool level, bool *raised)
 
 		if (t < vm->cfg.vcpus && vgic_deliverable(&vm->gic, t, intid)) {
 			vm->vc[t].pending_irqs |= UINT64_C(1) << intid;
-			vm->vc[t].waiting = false;
 			*raised = true;
-			vm_kick();
+			vm_wake_vcpu(vm, t);
 		}
 	} else if (!level) {
 		*raised = false;

@@ -5,7 +5,8 @@
  * other port if it is a broadcast or multicast; a frame whose source
  * address is not the sender's own, or that finds a full queue, is dropped.
  * Queued frames are delivered into a VM's receive buffers under that VM's
- * lock, by vmnet_flush after every exit and when the VM posts buffers.
+ * lock, by vmnet_flush after every exit, before each of its runs and when
+ * the VM posts buffers.
  * Lock order: a VM's lock, then sw_lock.
  */
 #include <lib/lib.h>
@@ -17,7 +18,7 @@
 
 static struct vswitch sw;
 static spinlock_t sw_lock;
-static u32 sw_pending; /* ports with frames queued */
+u32 vmnet_pending;
 
 int vmnet_attach(struct vm *vm, char *why, size_t whylen)
 {
@@ -44,29 +45,48 @@ void vmnet_detach(struct vm *vm)
 
 	spin_lock(&sw_lock);
 	vswitch_detach(&sw, p);
-	__atomic_and_fetch(&sw_pending, ~(1U << p), __ATOMIC_RELAXED);
+	__atomic_and_fetch(&vmnet_pending, ~(1U << p), __ATOMIC_RELAXED);
 	spin_unlock(&sw_lock);
 }
 
-void vmnet_send(void *ctx, const u8 *frame, u32 len)
+/* Each VMM CPU's copy of the frame its VM is sending (under that VM's lock). */
+static _Alignas(8) u8 tx_buf[VMM_MAX_CPUS][VNET_GSO_FRAME_MAX];
+
+u8 *vmnet_tx_buf(void)
+{
+	return tx_buf[vmm_cpu() % VMM_MAX_CPUS];
+}
+
+void vmnet_send(void *ctx, const u8 *frame, u32 len, const struct vnet_meta *meta)
 {
 	u32 from = (u32)((struct vm *)ctx - vm_table);
 
 	spin_lock(&sw_lock);
-	sw_pending |= vswitch_send(&sw, from, frame, len);
+	vmnet_pending |= vswitch_send(&sw, from, frame, len, meta);
 	spin_unlock(&sw_lock);
 }
 
 void vmnet_deliver(struct vm *vm)
 {
+	/* A frame made whole for a port that does not take offloads
+	 * (under sw_lock). */
+	static u8 scratch[VNET_FRAME_MAX];
 	u32 p = (u32)(vm - vm_table);
-	const struct vswitch_frame *f;
 	struct vmem m = guestmem_of(vm);
 	struct vdev *d = &vm->vdev[VDEV_NET];
+	const u32 takes = vnet_takes(d);
+	struct vnet_meta meta;
+	const u8 *data;
+	u32 len;
+
+	/* Frames delivered per hold of sw_lock: a frame cut into segments
+	 * waits for the next flush past that, and no other VM's send or
+	 * delivery waits long for the lock. */
+	u32 budget = VSWITCH_QUEUE;
 
 	spin_lock(&sw_lock);
-	while ((f = vswitch_head(&sw, p)) != NULL) {
-		int st = vnet_receive(d, &m, f->data, f->len);
+	while (budget-- != 0 && (len = vswitch_next(&sw, p, takes, scratch, &data, &meta)) != 0) {
+		int st = vnet_receive(d, &m, data, len, &meta);
 
 		if (st == 0) {
 			break; /* no buffer posted: the frame waits */
@@ -75,17 +95,17 @@ void vmnet_deliver(struct vm *vm)
 			vswitch_drop_queue(&sw, p); /* the device needs a reset */
 			break;
 		}
-		vswitch_pop(&sw, p);
+		vswitch_advance(&sw, p);
 	}
 	if (vswitch_head(&sw, p) == NULL) {
-		__atomic_and_fetch(&sw_pending, ~(1U << p), __ATOMIC_RELAXED);
+		__atomic_and_fetch(&vmnet_pending, ~(1U << p), __ATOMIC_RELAXED);
 	}
 	spin_unlock(&sw_lock);
 }
 
 void vmnet_flush(void)
 {
-	u32 pending = __atomic_load_n(&sw_pending, __ATOMIC_RELAXED);
+	u32 pending = __atomic_load_n(&vmnet_pending, __ATOMIC_RELAXED);
 
 	for (u32 p = 0; p < VM_MAX && pending != 0; p++) {
 		struct vm *vm = &vm_table[p];
@@ -94,15 +114,22 @@ void vmnet_flush(void)
 			continue;
 		}
 		pending &= ~(1U << p);
-		if (!spin_trylock(&vm->lock)) {
-			continue; /* its own exit is being served: flushed after it */
-		}
-		if (sw.port[p].up) {
-			vmnet_deliver(vm);
-			vm_irq_line(vm, VM_VIRTIO_INTID + VDEV_NET, virtio_mmio_irq(&vm->vdev[VDEV_NET].mmio),
-				    &vm->vdev[VDEV_NET].irq_raised);
-		}
+		/* Waited for, not tried: its holder may be about to run a
+		 * vCPU that waits in the guest, with no exit to flush after. */
+		spin_lock(&vm->lock);
+		vmnet_flush_vm(vm);
 		spin_unlock(&vm->lock);
+	}
+}
+
+void vmnet_flush_vm(struct vm *vm)
+{
+	u32 p = (u32)(vm - vm_table);
+
+	if ((__atomic_load_n(&vmnet_pending, __ATOMIC_RELAXED) & (1U << p)) != 0 && sw.port[p].up) {
+		vmnet_deliver(vm);
+		vm_irq_line(vm, VM_VIRTIO_INTID + VDEV_NET, virtio_mmio_irq(&vm->vdev[VDEV_NET].mmio),
+			    &vm->vdev[VDEV_NET].irq_raised);
 	}
 }
 

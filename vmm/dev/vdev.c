@@ -20,14 +20,28 @@ void vdev_fail(struct vdev *d, int status)
 	virtio_mmio_fail(&d->mmio);
 }
 
+/*
+ * A driver that polls a queue sets VIRTQ_AVAIL_F_NO_INTERRUPT in its
+ * flags (2.7.7), and the device then raises no interrupt: each one costs
+ * the VM a wake-up and two exits (the driver reads InterruptStatus and
+ * writes InterruptACK). The flags are read after the used index is
+ * written: a driver that clears the flag and then looks at the used index
+ * sees the buffer, or the device sees the flag clear.
+ */
 bool vdev_complete(struct vdev *d, u32 q, const struct vmem *m, u16 head, u32 written)
 {
+	u16 flags = 0;
+
 	if (virtq_push(&d->vq[q], &d->mmio.q[q], m, head, written) != 0) {
 		vdev_fail(d, VQ_E_MEM);
 		return false;
 	}
 	d->requests++;
-	virtio_mmio_used(&d->mmio);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (m->read(m->ctx, d->mmio.q[q].driver, &flags, 2) != 0 ||
+	    (flags & VIRTQ_AVAIL_F_NO_INTERRUPT) == 0) {
+		virtio_mmio_used(&d->mmio);
+	}
 	return true;
 }
 

@@ -294,12 +294,14 @@ static void cmd_ram_mmio(int argc, char **argv)
 	}
 }
 
-/* pmu-arm and pmu-check (hostile_pmu.c). */
+/* pmu-arm and pmu-check (hostile_pmu.c), fp-read (hostile_fp.c). */
 static void cmd_pmu(int argc, char **argv)
 {
 	(void)argc;
 	if (strcmp(argv[1], "pmu-arm") == 0) {
 		hostile_pmu_arm();
+	} else if (strcmp(argv[1], "fp-read") == 0) {
+		hostile_fp_read();
 	} else {
 		hostile_pmu_check();
 	}
@@ -312,7 +314,7 @@ static const struct {
 	{ "log", cmd_log },     { "reinit", cmd_reinit },     { "stopclear", cmd_stopclear },
 	{ "reuse", cmd_reuse }, { "ram-mmio", cmd_ram_mmio }, { "storm", hostile_storm },
 	{ "pmu-arm", cmd_pmu }, { "pmu-check", cmd_pmu },     { "latency", hostile_latency },
-	{ "hvc", cmd_hostile_hvc },
+	{ "hvc", cmd_hostile_hvc }, { "fp-read", cmd_pmu },
 };
 
 void cmd_hostile(int argc, char **argv)
@@ -327,7 +329,7 @@ void cmd_hostile(int argc, char **argv)
 	}
 	con_printf("usage: hostile log NAME | reinit NAME VCPU GPA | stopclear NAME |\n"
 		   "       reuse NAME | ram-mmio NAME | storm CALLS [SEED] | pmu-arm |\n"
-		   "       pmu-check | latency CALLS | hvc on|off\n");
+		   "       pmu-check | latency CALLS | hvc on|off | fp-read\n");
 }
 
 #endif /* CONFIG_TEST_HOOKS */

@@ -84,24 +84,10 @@ static bool check_task(u32 cpu)
 	return true;
 }
 
-/* Runs t on CPU 0 (here) and on every worker CPU, and waits. */
-static void everywhere(hostile_task_t t)
-{
-	(void)t(0);
-	for (u32 c = 1; c < vmm_cpus_running && c < VMM_MAX_CPUS; c++) {
-		hostile_post(c, t);
-	}
-	for (u32 c = 1; c < vmm_cpus_running && c < VMM_MAX_CPUS; c++) {
-		while (hostile_pending(c)) {
-			__asm__ volatile("yield");
-		}
-	}
-}
-
 void hostile_pmu_arm(void)
 {
 	(void)vmm_start_cpus(); /* the worker CPUs, which run the guests */
-	everywhere(arm_task);
+	hostile_everywhere(arm_task);
 	con_printf("hostile pmu-arm: %u CPUs count SW_INCR from 0x%lx and cycles from 0x%lx, "
 		   "and watch 0x%lx-0x%lx\n",
 		   vmm_cpus_running, (unsigned long)PRESET_EVENTS, (unsigned long)PRESET_CYCLES,
@@ -111,7 +97,7 @@ void hostile_pmu_arm(void)
 void hostile_pmu_check(void)
 {
 	memset(seen, 0, sizeof(seen));
-	everywhere(check_task);
+	hostile_everywhere(check_task);
 	for (u32 c = 0; c < vmm_cpus_running && c < VMM_MAX_CPUS; c++) {
 		con_printf("hostile pmu-check: cpu %u events 0x%lx (set 0x%lx) cycles %s "
 			   "pmcr.E %u enabled 0x%lx type %lu watch 0x%lx/0x%lx mdscr 0x%lx\n",

@@ -170,9 +170,13 @@ static s64 storm_call(u32 cpu)
 		st = hv_clear_vm_range(vmid, arg_pa(cpu, false) >> PAGE_SHIFT, arg_size(cpu));
 		break;
 	case HV_FN_VCPU_RUN: {
-		/* A victim's vCPUs only with replies the hyp must refuse. */
-		u64 flags = is_victim(vmid) ? (rnd(cpu) % 2 ? 0x10000 | 9 : 0x40000)
-					    : (rnd(cpu) % 4) | ((rnd(cpu) % 4) << 16);
+		/* A victim's vCPUs only with what the hyp must refuse: a vCPU
+		 * it does not have, or a flag the ABI does not define. Were
+		 * the storm to run them, it would drop their exits. */
+		static const u64 refused[] = { HV_RUN_RETRY | 9, HV_RUN_WAIT_IN_GUEST | 9,
+					       UINT64_C(1) << 19, UINT64_C(1) << 40 | 1 };
+		u64 flags = is_victim(vmid) ? refused[rnd(cpu) % ARRAY_SIZE(refused)]
+					    : (rnd(cpu) % 8) | ((rnd(cpu) % 8) << 16);
 		const u64 reply[4] = { rnd(cpu), rnd(cpu), 0, 0 };
 
 		st = hv_vcpu_run(vmid, flags, reply).status;

@@ -38,4 +38,17 @@ bool hostile_pending(u32 cpu)
 	return __atomic_load_n(&tasks[cpu], __ATOMIC_ACQUIRE) != NULL;
 }
 
+void hostile_everywhere(hostile_task_t t)
+{
+	(void)t(0);
+	for (u32 c = 1; c < vmm_cpus_running && c < VMM_MAX_CPUS; c++) {
+		hostile_post(c, t);
+	}
+	for (u32 c = 1; c < vmm_cpus_running && c < VMM_MAX_CPUS; c++) {
+		while (hostile_pending(c)) {
+			__asm__ volatile("yield");
+		}
+	}
+}
+
 #endif /* CONFIG_TEST_HOOKS */

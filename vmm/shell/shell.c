@@ -20,8 +20,13 @@
 
 #define LINE_MAX 128
 #define MAX_ARGS 8
-/* How long CPU 0 sleeps when no input came (the UART holds 16+ bytes). */
-#define IDLE_US 200
+/*
+ * How long CPU 0 sleeps when no input came (the UART holds 16+ bytes, the
+ * PL011's FIFO 32): 200 us after input, doubling to 2 ms while none comes.
+ * With no other VMM CPU it also runs the vCPUs, and stays at 200 us.
+ */
+#define IDLE_MIN_US 200
+#define IDLE_MAX_US 2000
 
 struct command {
 	const char *name;
@@ -327,6 +332,7 @@ void shell_run(void)
 	char line[LINE_MAX];
 	size_t n = 0;
 	bool was_attached = false;
+	u64 idle_us = IDLE_MIN_US;
 
 	con_write("vmm> ", 5);
 	for (;;) {
@@ -360,9 +366,14 @@ void shell_run(void)
 		if (vmm_cpus_running <= 1) {
 			active = vm_run_one() || active;
 		}
-		if (!active) {
-			/* Nothing came in: sleep a little (input waits in the UART). */
-			(void)hv_cpu_idle(IDLE_US);
+		if (active) {
+			idle_us = IDLE_MIN_US;
+		} else {
+			/* Nothing came in: sleep (input waits in the UART). */
+			(void)hv_cpu_idle(idle_us);
+			if (vmm_cpus_running > 1) {
+				idle_us = MIN(idle_us * 2, IDLE_MAX_US);
+			}
 		}
 	}
 }

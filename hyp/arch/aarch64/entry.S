@@ -1,9 +1,14 @@
 /*
  * EL2 exception vectors. Every entry saves the interrupted context as a
- * struct trap_frame on this CPU's EL2 stack and calls a C handler; lower-EL
- * exceptions return to the caller through the frame, which the handler may
- * have changed. Exceptions taken from EL2 itself are fatal for the CPU.
- * Table layout: Arm ARM D1.10.2.
+ * struct trap_frame where SP_EL2 points and calls a C handler: on this
+ * CPU's EL2 stack, or, for a guest's exception, straight into its vCPU's
+ * saved registers (vcpu_resume leaves SP_EL2 above them). A lower-EL
+ * exception returns through the frame its handler names (lower_resume):
+ * its own, which the handler may have changed, or, after a world switch, a
+ * vCPU's saved registers (a run: the VMM's frame stays on this stack,
+ * under which the handlers of the guest's exceptions then run) or that VMM
+ * frame (an exit). Exceptions taken from EL2 itself are fatal for the
+ * CPU. Table layout: Arm ARM D1.10.2.
  */
 #include <hyp/smccc.h>
 
@@ -55,8 +60,9 @@
 /*
  * This CPU's Spectre-v2/BHB work on entry from a lower EL, as
  * hyp_spectre_entry[cpu] says (set at boot by spectre.c): a load and a
- * branch when there is nothing to do. Every register but sp and x19 is
- * free (all are in the frame). SMCCC 1.1 keeps x18-x30 across an SMC.
+ * branch when there is nothing to do. Every register but sp, x19 (the
+ * kind) and x22 (the frame) is free (all are in the frame); it uses only
+ * x0 and x20-x21. SMCCC 1.1 keeps x18-x30 across an SMC.
  */
 .macro harden
 	mrs	x20, tpidr_el2			/* this CPU's index */
@@ -112,18 +118,59 @@ hyp_vectors:
 	vec_hyp TRAP_FIQ
 	vec_hyp TRAP_SERROR
 
+/*
+ * While a guest runs, SP_EL2 sits just above its vCPU's saved registers,
+ * so save_frame has put its frame there; the handler's stack then goes on
+ * under the VMM's frame, which hyp_guest_stack[cpu] names (0 in the VMM's
+ * world: the frame is on the stack, which goes on under it). The frame's
+ * address goes to x22, which harden's SMCs keep (SMCCC 1.1: x18-x30).
+ * Nothing between the save and the move of sp can fault: an EL2 fault
+ * there would save its frame over the vCPU's.
+ */
+.macro frame_to_x22
+	mov	x22, sp
+	mrs	x20, tpidr_el2
+	adr_l	x21, hyp_guest_stack
+	ldr	x21, [x21, x20, lsl #3]
+	cbz	x21, 1f
+	mov	sp, x21
+1:
+.endm
+
 lower_sync:
+	frame_to_x22
 	harden
-	mov	x0, sp
+	mov	x0, x22
 	mov	x1, x19
 	bl	trap_lower_sync
-	b	lower_return
+	b	lower_resume
 
 lower_async:
+	frame_to_x22
 	harden
-	mov	x0, sp
+	mov	x0, x22
 	mov	x1, x19
 	bl	trap_lower_async
 
+/*
+ * The handlers return struct trap_return in x0 and x1: the frame to
+ * return through and this CPU's EL2 stack pointer from then on (vcpu.c,
+ * vcpu_resume). Every register of the lower EL comes from that frame.
+ */
+lower_resume:
+	mov	sp, x1
+	ldp	x2, x3, [x0, #FRAME_ELR]
+	msr	elr_el2, x2
+	msr	spsr_el2, x3
+	ldr	x2, [x0, #FRAME_SP_EL0]
+	msr	sp_el0, x2
+	frame_regs ldp, 2, x0
+	ldr	x30, [x0, #FRAME_X(30)]
+	ldp	x0, x1, [x0, #FRAME_X(0)]
+	eret
+	dsb	nsh
+	isb
+
+/* An EL2 exception's return (trap_hyp came back): through the frame at sp. */
 lower_return:
 	restore_frame_eret

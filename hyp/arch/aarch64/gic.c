@@ -40,6 +40,7 @@
 #define GICC_EOIR 0x0010
 #define GICH_HCR 0x0000
 #define GICH_VMCR 0x0008
+#define GICH_ELRSR0 0x0030
 #define GICH_APR 0x00f0
 #define GICH_LR0 0x0100
 #define GICH_LR_PENDING (1U << 28)
@@ -77,6 +78,7 @@ SYSREG_RW(icc_eoir1, "S3_0_C12_C12_1")
 SYSREG_RW(icc_sgi1r, "S3_0_C12_C11_5")
 SYSREG_RW(ich_hcr, "S3_4_C12_C11_0")
 SYSREG_RW(ich_vmcr, "S3_4_C12_C11_7")
+SYSREG_RW(ich_elrsr, "S3_4_C12_C11_5")
 SYSREG_RW(ich_ap1r0, "S3_4_C12_C9_0")
 SYSREG_RW(ich_lr0, "S3_4_C12_C12_0")
 SYSREG_RW(ich_lr1, "S3_4_C12_C12_1")
@@ -150,6 +152,20 @@ static u64 my_redist(void)
 	return 0;
 }
 
+static void write_lr(u32 i, u64 v);
+
+/*
+ * Every list register empty, as gic_vcpu_load expects between runs (their
+ * reset values are UNKNOWN: firmware or an earlier program may have left
+ * one pending).
+ */
+static void empty_lrs(void)
+{
+	for (u32 i = 0; i < VGIC_LRS; i++) {
+		write_lr(i, 0);
+	}
+}
+
 void gic_init_cpu(void)
 {
 	if (gic_version() == 3) {
@@ -157,6 +173,9 @@ void gic_init_cpu(void)
 
 		write_icc_sre_el2(ICC_SRE_EL2_VALUE);
 		isb();
+		empty_lrs();
+		write_ich_vmcr(0);
+		write_ich_ap1r0(0);
 		if (r == 0) {
 			log_warn("no GICv3 redistributor for this CPU\n");
 			return;
@@ -190,6 +209,9 @@ void gic_init_cpu(void)
 		wr32(c + GICC_PMR, 0xff);
 		wr32(c + GICC_CTLR, 1);
 		wr32(hyp_plat.gic.hyp.base + GICH_HCR, 0);
+		empty_lrs();
+		wr32(hyp_plat.gic.hyp.base + GICH_VMCR, 0);
+		wr32(hyp_plat.gic.hyp.base + GICH_APR, 0);
 	}
 }
 
@@ -208,6 +230,10 @@ u32 gic_ack(void)
 
 void gic_send_wake(u32 cpu)
 {
+	/* What the sender stored before (an injected interrupt, a kick) is
+	 * seen by the target once the SGI is: the write to ICC_SGI1R_EL1 and
+	 * the Device store to GICD_SGIR are not ordered after it otherwise. */
+	dsb_ish();
 	if (gic_version() == 3) {
 		u64 mpidr = hyp_plat.cpus[cpu].mpidr;
 		u64 aff0 = mpidr & 0xff;
@@ -273,13 +299,20 @@ static void write_lr(u32 i, u64 v)
 	}
 }
 
+/*
+ * Between guest runs every list register is empty (its state invalid, as
+ * gic_vcpu_save leaves it): only the vCPU's non-empty ones are written,
+ * and an empty one may keep an old INTID, which only the hyp can read.
+ */
 void gic_vcpu_load(const struct vgic_state *s)
 {
 	u64 h = hyp_plat.gic.hyp.base;
 
 	if (gic_version() == 3) {
 		for (u32 i = 0; i < VGIC_LRS; i++) {
-			write_lr(i, s->lr[i]);
+			if (s->lr[i] != 0) {
+				write_lr(i, s->lr[i]);
+			}
 		}
 		write_ich_vmcr(s->vmcr);
 		write_ich_ap1r0(s->apr);
@@ -287,11 +320,26 @@ void gic_vcpu_load(const struct vgic_state *s)
 		isb();
 	} else if (gic_version() == 2) {
 		for (u32 i = 0; i < VGIC_LRS; i++) {
-			write_lr(i, s->lr[i]);
+			if (s->lr[i] != 0) {
+				write_lr(i, s->lr[i]);
+			}
 		}
 		wr32(h + GICH_VMCR, (u32)s->vmcr);
 		wr32(h + GICH_APR, (u32)s->apr);
 		wr32(h + GICH_HCR, 1);
+	}
+}
+
+/* Reads and empties the list registers ELRSR does not show empty. */
+static void save_lrs(struct vgic_state *s, u32 empty)
+{
+	for (u32 i = 0; i < VGIC_LRS; i++) {
+		if ((empty & (1U << i)) != 0) {
+			s->lr[i] = 0;
+		} else {
+			s->lr[i] = read_lr(i);
+			write_lr(i, 0);
+		}
 	}
 }
 
@@ -300,19 +348,13 @@ void gic_vcpu_save(struct vgic_state *s)
 	u64 h = hyp_plat.gic.hyp.base;
 
 	if (gic_version() == 3) {
-		for (u32 i = 0; i < VGIC_LRS; i++) {
-			s->lr[i] = read_lr(i);
-			write_lr(i, 0);
-		}
+		save_lrs(s, (u32)read_ich_elrsr());
 		s->vmcr = read_ich_vmcr();
 		s->apr = read_ich_ap1r0();
 		write_ich_hcr(0);
 		isb();
 	} else if (gic_version() == 2) {
-		for (u32 i = 0; i < VGIC_LRS; i++) {
-			s->lr[i] = read_lr(i);
-			write_lr(i, 0);
-		}
+		save_lrs(s, rd32(h + GICH_ELRSR0));
 		s->vmcr = rd32(h + GICH_VMCR);
 		s->apr = rd32(h + GICH_APR);
 		wr32(h + GICH_HCR, 0);
@@ -334,16 +376,37 @@ bool gic_lr_free(u64 lr)
 				  : (lr & GICH_LR_STATE_MASK) == 0;
 }
 
+/*
+ * An INTID may be in one list register only (IHI 0069 4.9.3): one the
+ * guest has not taken yet is pending already; one it is handling becomes
+ * active and pending.
+ */
 bool gic_inject(u32 intid)
 {
+	const u64 state = gic_version() == 3 ? ICH_LR_STATE_MASK : GICH_LR_STATE_MASK;
+	const u64 pending = gic_version() == 3 ? ICH_LR_PENDING : GICH_LR_PENDING;
+	const u64 id_mask = gic_version() == 3 ? 0xffffffffU : 0x3ffU;
+	u32 free = VGIC_LRS;
+
 	for (u32 i = 0; i < VGIC_LRS; i++) {
-		if (gic_lr_free(read_lr(i))) {
-			write_lr(i, gic_lr_pending_value(intid));
-			isb();
+		u64 lr = read_lr(i);
+
+		if ((lr & state) == 0) {
+			free = MIN(free, i);
+		} else if ((lr & id_mask) == intid) {
+			if ((lr & pending) == 0) {
+				write_lr(i, lr | pending);
+				isb();
+			}
 			return true;
 		}
 	}
-	return false;
+	if (free == VGIC_LRS) {
+		return false;
+	}
+	write_lr(free, gic_lr_pending_value(intid));
+	isb();
+	return true;
 }
 
 bool gic_pending(void)

@@ -91,12 +91,14 @@ static void stage1_off(void)
 
 /*
  * Guests: the physical timer is the hyp's and the VMM's; the counter is
- * readable; debug registers trapped, and the PMU unless the VM has its own.
+ * readable; debug registers trapped, and the PMU unless the VM has its own;
+ * WFI and WFE trapped unless the guest may wait on this CPU.
  */
-void arch_enter_guest_mode(u64 vttbr, u64 vmpidr, bool pmu)
+void arch_enter_guest_mode(u64 vttbr, u64 vmpidr, bool pmu, bool wait_in_guest)
 {
 	stage1_off();
-	write_hcr_el2(HCR_GUEST);
+	write_hcr_el2(wait_in_guest ? HCR_GUEST & ~(HCR_TWI | HCR_TWE) : HCR_GUEST);
+	write_cptr_el2(CPTR_EL2_RES1);
 	write_mdcr_el2(arch_pmu_hpmn() | arch_pmu_mdcr_guest() | MDCR_GUEST_DEBUG |
 		       (pmu ? 0 : MDCR_GUEST_NO_PMU));
 	write_vmpidr_el2(vmpidr);
@@ -105,10 +107,11 @@ void arch_enter_guest_mode(u64 vttbr, u64 vmpidr, bool pmu)
 	isb();
 }
 
-void arch_enter_host_mode(u64 vttbr)
+void arch_enter_host_mode(u64 vttbr, bool fp_trapped)
 {
 	stage1_off();
 	write_hcr_el2(HCR_HOST);
+	write_cptr_el2(CPTR_EL2_RES1 | (fp_trapped ? CPTR_EL2_TFP : 0));
 	write_mdcr_el2(arch_pmu_hpmn());
 	write_vmpidr_el2(read_mpidr_el1());
 	write_cnthctl_el2(CNTHCTL_EL1PCTEN | CNTHCTL_EL1PCEN);
@@ -160,6 +163,12 @@ void arch_cpu_idle(u64 us)
 	arch_slice_start(us);
 	__asm__ volatile("dsb sy\n\twfi");
 	arch_slice_stop();
+}
+
+void arch_fp_untrap(void)
+{
+	write_cptr_el2(CPTR_EL2_RES1);
+	isb();
 }
 
 u64 arch_vtimer_deadline(void)

@@ -110,6 +110,7 @@ DEFINE_SYSREG_RW(pmxevtyper_el0)
 
 /* CPTR_EL2 with E2H == 0: RES1 bits; TFP (bit 10) clear leaves FP to EL1. */
 #define CPTR_EL2_RES1 UINT64_C(0x33ff)
+#define CPTR_EL2_TFP (UINT64_C(1) << 10)
 
 /* CNTHCTL_EL2: EL1PCTEN, EL1PCEN let EL1 use the physical counter/timer. */
 #define CNTHCTL_EL1PCTEN (UINT64_C(1) << 0)

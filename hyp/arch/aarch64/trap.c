@@ -161,6 +161,14 @@ static void host_unexpected(struct trap_frame *f, const struct trap_info *t)
 	arch_inject_undef(f);
 }
 
+/* The VMM's FP/SIMD access while a guest's values are still in place. */
+static void host_fp(struct trap_frame *f, const struct trap_info *t)
+{
+	(void)f;
+	(void)t;
+	vcpu_host_fp();
+}
+
 /* HVC and SMC, from the VMM or a guest: the call table (hvc.c). */
 static void call_hvc(struct trap_frame *f, const struct trap_info *t)
 {
@@ -181,6 +189,7 @@ struct trap_entry {
 
 static const struct trap_entry lower_sync[EC_COUNT] = {
 	[EC_WFX] = { NULL, guest_wfx },
+	[EC_FP] = { host_fp, NULL },
 	[EC_CP15_32] = { NULL, guest_undef },
 	[EC_CP15_64] = { NULL, guest_undef },
 	[EC_CP14_32] = { NULL, guest_undef },
@@ -194,8 +203,8 @@ static const struct trap_entry lower_sync[EC_COUNT] = {
 };
 
 /* Called from entry.S for synchronous exceptions from EL1/EL0. */
-void trap_lower_sync(struct trap_frame *f, u64 kind);
-void trap_lower_sync(struct trap_frame *f, u64 kind)
+struct trap_return trap_lower_sync(struct trap_frame *f, u64 kind);
+struct trap_return trap_lower_sync(struct trap_frame *f, u64 kind)
 {
 	struct trap_info t = { .esr = read_esr_el2(), .v = vcpu_current() };
 	u32 ec = ESR_EC(t.esr);
@@ -210,11 +219,12 @@ void trap_lower_sync(struct trap_frame *f, u64 kind)
 		h = t.v != NULL ? guest_unexpected : host_unexpected;
 	}
 	h(f, &t);
+	return vcpu_resume(f);
 }
 
 /* Called from entry.S for IRQ, FIQ and SError from EL1/EL0. */
-void trap_lower_async(struct trap_frame *f, u64 kind);
-void trap_lower_async(struct trap_frame *f, u64 kind)
+struct trap_return trap_lower_async(struct trap_frame *f, u64 kind);
+struct trap_return trap_lower_async(struct trap_frame *f, u64 kind)
 {
 	if (kind == TRAP_IRQ || kind == TRAP_FIQ) {
 		/* GICv2 SGIs carry the sender in IAR [12:10]: the INTID is the
@@ -223,25 +233,30 @@ void trap_lower_async(struct trap_frame *f, u64 kind)
 		u32 intid = iar & 0x3ff;
 
 		if (intid == INTID_SPURIOUS) {
-			return;
+			return vcpu_resume(f);
 		}
 		if (intid == INTID_VTIMER && vcpu_current() != NULL) {
-			vcpu_timer_irq();
+			vcpu_timer_irq(vcpu_current());
 		}
 		gic_eoi(iar);
 		if (intid == INTID_HTIMER) {
 			arch_slice_stop();
 		}
-		if ((intid == INTID_HTIMER || intid == INTID_WAKE) && vcpu_current() != NULL) {
-			/* The slice is over, or the vCPU is kicked out (its VM
-			 * stops): the VMM schedules again. */
+		if (intid == INTID_HTIMER && vcpu_current() != NULL) {
+			/* The slice is over: the VMM schedules again. */
 			vcpu_irq_exit(f, intid);
+		} else if (intid == INTID_WAKE && vcpu_current() != NULL) {
+			/* Interrupts injected for the vCPU, or a kick (its VM
+			 * stops, the VMM wants the CPU). */
+			vcpu_wake_irq(f);
+		} else if (intid == INTID_WAKE) {
+			vcpu_host_kick(); /* early: for the run about to start */
 		}
-		return;
+		return vcpu_resume(f);
 	}
 	if (kind == TRAP_SERROR && vcpu_current() != NULL) {
 		vcpu_guest_serror(f);
-		return;
+		return vcpu_resume(f);
 	}
 	/* The VMM's: it gets it back as a virtual SError, to handle as it
 	 * would the physical one (logged at the same rate as its refused
@@ -251,4 +266,5 @@ void trap_lower_async(struct trap_frame *f, u64 kind)
 			 (unsigned long)f->elr, (unsigned long)read_esr_el2());
 	}
 	arch_vmm_serror();
+	return vcpu_resume(f);
 }

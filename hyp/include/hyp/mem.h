@@ -158,8 +158,11 @@ void arch_s2_tlb_inval_ipa(u64 vttbr, ipa_t ipa);
 void arch_s2_tlb_inval_vmid(u64 vttbr);
 /** Zeroes a frame and cleans it to the point of coherency. */
 void arch_scrub_frame(pa_t pa);
-/** Cleans and invalidates a frame's data cache lines to the point of coherency. */
-void arch_clean_frame(pa_t pa);
+/**
+ * Cleans and invalidates the data cache lines of the num frames from pa
+ * (physically contiguous) to the point of coherency, with one DSB.
+ */
+void arch_clean_frames(pa_t pa, u64 num);
 /** Invalidates every instruction cache of the inner shareable domain. */
 void arch_icache_inval_all(void);
 

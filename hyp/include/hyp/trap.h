@@ -11,6 +11,16 @@
 
 struct vcpu;
 
+/**
+ * Where a return to a lower EL goes (entry.S, lower_resume): every
+ * register from `frame`, and this CPU's EL2 stack pointer at `sp`
+ * afterwards. Returned in x0 and x1.
+ */
+struct trap_return {
+	struct trap_frame *frame;
+	u64 sp;
+};
+
 /** A synchronous exception from EL1 or EL0, as trap.c decoded it. */
 struct trap_info {
 	u64 esr;        /* ESR_EL2 */

@@ -75,9 +75,12 @@ struct vcpu {
 	u32 vmid;
 	u32 index;
 	volatile u32 running; /* claimed by a physical CPU */
-	struct trap_frame regs;
+	/* Saved by entry.S straight from a guest exception: SP_EL2 stays
+	 * just above it while the guest runs, so 16-byte aligned. */
+	_Alignas(16) struct trap_frame regs;
 	struct el1_sysregs sys;
 	struct fpsimd_state fp;
+	u64 fp_gen; /* new whenever fp changes: which CPU still holds it */
 	struct vgic_state vgic;
 	struct pmu_state pmu; /* used only if has_pmu */
 	bool has_pmu;         /* its VM was created with HV_VM_PMU */
@@ -91,12 +94,22 @@ struct vcpu {
 	bool fault_exec;   /* the pending abort was an instruction fetch */
 	bool fault_write;  /* ... or a write */
 	u64 fault_va;      /* its virtual address (FAR_EL2) */
+	u32 cpu;           /* the physical CPU that claimed it, while running */
+	/* Interrupts the VMM injected (IRQ_INJECT), a bit per INTID, and a
+	 * bit per word that may have one: moved into list registers as the
+	 * vCPU enters, and while it runs when its CPU takes the wake SGI the
+	 * injection sent (take_posted). Set under vcpu_lock, taken without. */
+	u64 posted[1024 / 64];
+	u64 posted_words;
 };
 
 s64 vcpu_create(u32 vmid, u64 index) __must_check;
 s64 vcpu_init(u32 vmid, u64 index, u64 entry, u64 x0) __must_check;
 s64 vcpu_irq_inject(u32 vmid, u64 index, u64 intid) __must_check;
-/** HV_FN_VCPU_RUN from the VMM's frame f; on success f becomes the guest's. */
+/**
+ * HV_FN_VCPU_RUN from the VMM's frame f; on success the return goes
+ * into the guest (vcpu_resume), f staying on the EL2 stack.
+ */
 void vcpu_run(struct trap_frame *f);
 /**
  * A synchronous exception of the guest of the running vCPU t->v, by class
@@ -110,14 +123,64 @@ void guest_sysreg(struct trap_frame *f, const struct trap_info *t);
 void guest_undef(struct trap_frame *f, const struct trap_info *t);
 void guest_unexpected(struct trap_frame *f, const struct trap_info *t);
 /** The running guest's virtual timer fired: forward it (IRQ context). */
-void vcpu_timer_irq(void);
+void vcpu_timer_irq(struct vcpu *v);
 /**
- * A physical interrupt ended the running vCPU's run: its time slice, or
- * a kick (INTID_WAKE); exit to the VMM with HV_EXIT_IRQ (IRQ context).
+ * A physical interrupt ended the running vCPU's run: its time slice; exit
+ * to the VMM with HV_EXIT_IRQ (IRQ context).
  */
 void vcpu_irq_exit(struct trap_frame *f, u32 intid);
+/**
+ * A wake SGI reached the running vCPU's CPU (IRQ context): the interrupts
+ * injected for it go into its list registers, and the guest goes on, unless
+ * the wake was a kick (vcpu_kick_cpu): then the run ends, HV_EXIT_IRQ with
+ * HV_INTID_KICK.
+ */
+void vcpu_wake_irq(struct trap_frame *f);
+/**
+ * Ends the run of whatever vCPU CPU `cpu` runs (its next HV_FN_CPU_IDLE,
+ * if it runs none): the VMM's HV_FN_CPU_WAKE, a VM's stop.
+ */
+void vcpu_kick_cpu(u32 cpu);
+/**
+ * Moves the timer interrupt it is owed and the interrupts injected for the
+ * vCPU running on this CPU into its free list registers; those that find
+ * none stay owed or injected. Whether any is left.
+ */
+bool vcpu_take_posted(struct vcpu *v);
 /** An SError taken while the guest ran: its vCPU stops (HV_EXIT_FAULT). */
 void vcpu_guest_serror(struct trap_frame *f);
+/**
+ * The VMM touched FP/SIMD while the registers still held a guest's values
+ * (trapped): they are zeroed and given to it; the access runs again.
+ */
+void vcpu_host_fp(void);
+/**
+ * A wake SGI reached this CPU while the VMM ran (IRQ context). If it was a
+ * kick (vcpu_kick_cpu), the next VCPU_RUN here traps WFI/WFE whatever its
+ * flags, so that what the kick announced is not left waiting behind a
+ * guest asleep on the CPU, and the next HV_FN_CPU_IDLE returns at once.
+ */
+void vcpu_host_kick(void);
+/**
+ * Whether such a kick came since this CPU's last run or call (for
+ * HV_FN_CPU_IDLE, which then does not sleep: the wake was meant to end
+ * that sleep, and came before it began); forgets it.
+ */
+bool vcpu_take_kick(void);
+/** After HV_FN_CPU_IDLE's sleep: the kick that ended it is spent. */
+void vcpu_idle_woken(void);
+/**
+ * Where the lower-EL exception whose frame is f returns (trap.c's last
+ * call): through f, unless the handler switched worlds: then into the
+ * vCPU a VCPU_RUN started (the VMM's frame f stays on the EL2 stack) or,
+ * at an exit, back through that VMM frame, which holds the exit record.
+ * The stack pointer returned is just above the frame, so a guest's next
+ * exception saves straight into its vCPU's registers; hyp_guest_stack
+ * then names, per CPU, the VMM frame under which its handler's stack
+ * goes on (0 while the VMM runs).
+ */
+struct trap_return vcpu_resume(struct trap_frame *f);
+extern u64 hyp_guest_stack[];
 /** The vCPU running on this CPU, or NULL while the VMM runs. */
 struct vcpu *vcpu_current(void);
 /**
@@ -144,8 +207,14 @@ void arch_fpsimd_zero(void);
  * EL2 controls for running a guest (its VTTBR, and the MPIDR it sees: the
  * vCPU index as Aff0) or the VMM (its VTTBR).
  */
-void arch_enter_guest_mode(u64 vttbr, u64 vmpidr, bool pmu);
-void arch_enter_host_mode(u64 vttbr);
+void arch_enter_guest_mode(u64 vttbr, u64 vmpidr, bool pmu, bool wait_in_guest);
+/*
+ * The VMM's world; fp_trapped: its FP/SIMD accesses trap to the hyp
+ * (CPTR_EL2.TFP), because the registers still hold a guest's values.
+ */
+void arch_enter_host_mode(u64 vttbr, bool fp_trapped);
+/** The VMM's FP/SIMD accesses no longer trap. */
+void arch_fp_untrap(void);
 /**
  * Waits for the running guest's outstanding memory accesses and takes an
  * SError they raised here, at EL2: true if there was one (it is the

@@ -19,7 +19,7 @@
 
 /* Interface version: major changes break callers, minor ones add calls. */
 #define HV_ABI_VERSION_MAJOR 1
-#define HV_ABI_VERSION_MINOR 0
+#define HV_ABI_VERSION_MINOR 1
 
 /*
  * SMCCC function id: bit 31 fast call, bit 30 SMC64, bits 29:24 the owning
@@ -128,16 +128,21 @@
  *   one besides HV_RUN_ABORT; HV_RUN_ABORT makes the guest take an
  *   external abort for an HV_EXIT_MMIO or HV_EXIT_ABORT access. Any other
  *   flag for the pending exit is HV_E_INVALID, with nothing changed.
+ *   HV_RUN_WAIT_IN_GUEST, with any of them, lets the guest's WFI and WFE
+ *   wait on the physical CPU for this run instead of exiting with
+ *   HV_EXIT_WFI: its timer's interrupt is delivered by the hyp, and the
+ *   run ends as any other does (the time slice, a kick, an exit).
  */
 #define HV_FN_VCPU_CREATE HV_FN(0x40)
 #define HV_FN_VCPU_INIT HV_FN(0x41)
 #define HV_FN_VCPU_RUN HV_FN(0x42)
 /*
  * HV_FN_IRQ_INJECT: (x1 = vmid, x2 = vcpu, x3 = INTID) makes a virtual
- * interrupt pending for a vCPU that is not running (SGIs, device
- * interrupts of the VMM's emulated devices); it is delivered when the
- * vCPU next runs. HV_E_BUSY if the vCPU is running or has no free list
- * register, HV_E_INVALID for an INTID of 1020 or more.
+ * interrupt pending for a vCPU (SGIs, device interrupts of the VMM's
+ * emulated devices), in any state: one in VCPU_RUN on another CPU takes
+ * it at once, with no exit; any other as it next enters. A vCPU does not
+ * wait (no HV_EXIT_WFI) while one is on its way. HV_E_INVALID for an
+ * INTID of 1020 or more.
  */
 #define HV_FN_IRQ_INJECT HV_FN(0x43)
 
@@ -147,13 +152,19 @@
 /* Instead of completing an MMIO or abort exit, the access takes a
  * synchronous external abort in the guest (no device there). */
 #define HV_RUN_ABORT (UINT64_C(1) << 17)
+/* The guest waits (WFI, WFE) on the CPU, not in the VMM: for a VMM CPU
+ * with no other vCPU to run. */
+#define HV_RUN_WAIT_IN_GUEST (UINT64_C(1) << 18)
 
 /* Exit reasons, in x1 of HV_FN_VCPU_RUN's return. */
 #define HV_EXIT_MMIO 1  /* x2 = IPA, x3 = size | HV_MMIO_WRITE, x4 = value */
 #define HV_EXIT_ABORT 2 /* x2 = IPA, x3 = HV_ABORT_* flags: no syndrome */
 #define HV_EXIT_HVC 3   /* x2..x5 = guest x0..x3, x6 = 0 HVC or 1 SMC */
 #define HV_EXIT_WFI 4   /* the vCPU waits for an interrupt; x2 = the counter
-			 * value its virtual timer fires at, or 0 if none */
+			 * value its virtual timer fires at, or 0 if none;
+			 * HV_WAIT_EVENT for a WFE, which an event the VMM
+			 * does not see ends: a yield, run it again soon */
+#define HV_WAIT_EVENT 1
 #define HV_EXIT_FAULT 5 /* x2 = ESR_EL2: an exception the hyp cannot handle */
 #define HV_EXIT_SGI 6   /* x2 = the ICC_SGI1R_EL1 value the guest wrote (GICv3) */
 #define HV_EXIT_IRQ 7   /* x2 = INTID: a physical interrupt for the VMM, or the

@@ -61,19 +61,19 @@
 9:
 .endm
 
-/* \op (stp or ldp) of x\a and x\b at their trap-frame slots at sp, if
- * \a is \first or later. */
-.macro frame_pair op, first, a, b
+/* \op (stp or ldp) of x\a and x\b at their trap-frame slots at \base,
+ * if \a is \first or later. */
+.macro frame_pair op, first, base, a, b
 	.if \a >= \first
-	\op	x\a, x\b, [sp, #FRAME_X(\a)]
+	\op	x\a, x\b, [\base, #FRAME_X(\a)]
 	.endif
 .endm
 
-/* \op (stp or ldp) of x\first..x29 at their trap-frame slots at sp. */
-.macro frame_regs op, first
+/* \op (stp or ldp) of x\first..x29 at their trap-frame slots at \base. */
+.macro frame_regs op, first, base=sp
 	.irp p, "0,1", "2,3", "4,5", "6,7", "8,9", "10,11", "12,13", "14,15", \
 		"16,17", "18,19", "20,21", "22,23", "24,25", "26,27", "28,29"
-	frame_pair \op, \first, \p
+	frame_pair \op, \first, \base, \p
 	.endr
 .endm
 

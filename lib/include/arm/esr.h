@@ -26,6 +26,7 @@
 #define EC_CP15_64 0x04
 #define EC_CP14_32 0x05
 #define EC_CP14_LS 0x06
+#define EC_FP 0x07 /* FP/SIMD access trapped by CPTR_EL2.TFP */
 #define EC_CP14_64 0x0c
 #define EC_HVC64 0x16
 #define EC_SMC64 0x17
@@ -58,6 +59,8 @@
 
 /* MSR/MRS ISS (EC 0x18): Op0 [21:20], Op2 [19:17], Op1 [16:14], CRn [13:10],
  * Rt [9:5], CRm [4:1], direction [0] (1: a read). */
+/* WFI/WFE (EC 0x01): TI, bits [1:0], odd for WFE and WFET. */
+#define ISS_WFX_WFE(esr) (((esr) & 1) != 0)
 #define ISS_SYS_OP0(esr) (((esr) >> 20) & 3)
 #define ISS_SYS_OP2(esr) (((esr) >> 17) & 7)
 #define ISS_SYS_OP1(esr) (((esr) >> 14) & 7)

@@ -161,6 +161,15 @@ void pgt_unmap_leaf(struct pgtable *pt, ipa_t ipa);
 void pgt_destroy(struct pgtable *pt);
 
 /**
+ * How many 4 KiB pages of [ipa, ipa + the size of `level`) map the page of
+ * pa at the same offset (level 2 or 3, ipa and pa aligned to it): 0 up to
+ * all of them, or HV_E_BUSY if any maps something else. One walk: a leaf
+ * covering the range answers for all its pages, a level-3 table below a
+ * level-2 range is read entry by entry.
+ */
+int pgt_mapped_pages(const struct pgtable *pt, ipa_t ipa, pa_t pa, u32 level);
+
+/**
  * Translates ipa. Returns true with the output address, the attributes and
  * the level of the leaf if it is mapped.
  */

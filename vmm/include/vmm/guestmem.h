@@ -13,7 +13,12 @@
 #include <vmm/vm.h>
 
 /** Whether [gpa, gpa + len) is in vm's RAM. */
-bool vm_ram_range(const struct vm *vm, u64 gpa, u64 len);
+static inline bool vm_ram_range(const struct vm *vm, u64 gpa, u64 len)
+{
+	u64 size = (u64)vm->nblocks * BLOCK_SIZE;
+
+	return gpa >= vm->ram_ipa && len <= size && gpa - vm->ram_ipa <= size - len;
+}
 /** vm's memory as the devices reach it: copies to and from its granted pages. */
 struct vmem guestmem_of(struct vm *vm);
 

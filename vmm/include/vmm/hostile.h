@@ -23,6 +23,8 @@ void hostile_post(u32 cpu, hostile_task_t t);
 bool hostile_pending(u32 cpu);
 /** Runs the task posted to worker CPU cpu, if any; whether there was one. */
 bool hostile_poll(u32 cpu);
+/** Runs t on CPU 0 (the caller) and on every worker CPU, and waits. */
+void hostile_everywhere(hostile_task_t t);
 
 /** `hostile hvc on|off` (hostile_hvc.c). */
 void cmd_hostile_hvc(int argc, char **argv);
@@ -36,5 +38,7 @@ void hostile_latency(int argc, char **argv);
 /** hostile pmu-arm / pmu-check (hostile_pmu.c). */
 void hostile_pmu_arm(void);
 void hostile_pmu_check(void);
+/** hostile fp-read (hostile_fp.c). */
+void hostile_fp_read(void);
 
 #endif /* VMM_HOSTILE_H */

@@ -11,6 +11,7 @@
 #define VMM_VDEV_H
 
 #include <lib/types.h>
+#include <vmm/netseg.h>
 #include <vmm/virtio_mmio.h>
 #include <vmm/virtq.h>
 
@@ -35,7 +36,13 @@ enum vdev_slot {
 #define VIRTIO_BLK_F_RO (UINT64_C(1) << 5)
 #define VIRTIO_BLK_F_SEG_MAX (UINT64_C(1) << 2)
 #define VIRTIO_BLK_F_FLUSH (UINT64_C(1) << 9)
+#define VIRTIO_NET_F_CSUM (UINT64_C(1) << 0)       /* the driver may leave checksums to us */
+#define VIRTIO_NET_F_GUEST_CSUM (UINT64_C(1) << 1) /* ... and take frames that leave them */
 #define VIRTIO_NET_F_MAC (UINT64_C(1) << 5)
+#define VIRTIO_NET_F_GUEST_TSO4 (UINT64_C(1) << 7) /* it takes unsegmented TCP over IPv4 */
+#define VIRTIO_NET_F_GUEST_TSO6 (UINT64_C(1) << 8) /* ... and over IPv6 */
+#define VIRTIO_NET_F_HOST_TSO4 (UINT64_C(1) << 11) /* it may send unsegmented TCP over IPv4 */
+#define VIRTIO_NET_F_HOST_TSO6 (UINT64_C(1) << 12) /* ... and over IPv6 */
 #define VIRTIO_NET_F_STATUS (UINT64_C(1) << 16)
 
 /* Block requests (5.2.6). */
@@ -51,6 +58,12 @@ enum vdev_slot {
 /* Network: the header before every frame with VIRTIO_F_VERSION_1 (5.1.6). */
 #define VNET_HDR_LEN 12
 #define VNET_FRAME_MAX 1514 /* Ethernet without FCS, MTU 1500 */
+/* An unsegmented TCP frame: 64 KiB of IP packet (Linux's largest) and
+ * the Ethernet header. */
+#define VNET_GSO_FRAME_MAX (65536 + 14)
+/* The most bytes of one receive buffer the device takes: Linux's for
+ * unsegmented frames are 19 descriptors of up to a page. */
+#define VNET_RX_BUF_MAX (UINT64_C(128) << 10)
 
 #define VDEV_QUEUE_SIZE 256
 
@@ -83,19 +96,30 @@ int vblk_process(struct vdev *d, const struct vmem *m, const struct vblk_disk *d
 
 /** Sets up slot d as a network device with address mac. */
 void vnet_init(struct vdev *d, const u8 mac[6]);
+/** The offloads a network device's driver takes on receive: VNET_TAKES_* bits. */
+u32 vnet_takes(const struct vdev *d);
+#define VNET_TAKES_CSUM 1U /* frames whose checksum is left to it */
+#define VNET_TAKES_TSO4 2U /* unsegmented TCP over IPv4 */
+#define VNET_TAKES_TSO6 4U /* unsegmented TCP over IPv6 */
 /**
  * Takes the frames the driver queued for sending and hands each to
- * send(ctx, frame, len). Returns 0 or a negative enum virtq_status.
+ * send(ctx, frame, len, meta), copied through buf[VNET_GSO_FRAME_MAX]:
+ * frames of 14 to VNET_FRAME_MAX bytes, or up to VNET_GSO_FRAME_MAX for
+ * TCP the driver left to segment, with what its header asks (only what the
+ * driver negotiated; a frame whose header asks for more is dropped).
+ * Returns 0 or a negative enum virtq_status.
  */
-int vnet_transmit(struct vdev *d, const struct vmem *m,
-		  void (*send)(void *ctx, const u8 *frame, u32 len), void *ctx);
+int vnet_transmit(struct vdev *d, const struct vmem *m, u8 *buf,
+		  void (*send)(void *ctx, const u8 *frame, u32 len, const struct vnet_meta *meta),
+		  void *ctx);
 /**
- * Puts one received frame in the next receive buffer: 1 if delivered, 0
- * if the driver has no buffer posted (the frame waits), a negative enum
- * virtq_status on a refusal. A frame larger than the buffer is dropped
- * (returns 1: it is gone).
+ * Puts one received frame, with the header fields meta gives, in the next
+ * receive buffer: 1 if delivered, 0 if the driver has no buffer posted (the
+ * frame waits), a negative enum virtq_status on a refusal. A frame larger
+ * than the buffer is dropped (returns 1: it is gone).
  */
-int vnet_receive(struct vdev *d, const struct vmem *m, const u8 *frame, u32 len);
+int vnet_receive(struct vdev *d, const struct vmem *m, const u8 *frame, u32 len,
+		 const struct vnet_meta *meta);
 
 /** Sets up slot d as a console (one port, no multiport). */
 void vcon_init(struct vdev *d);

@@ -31,6 +31,7 @@ struct vmem {
 
 #define VIRTQ_DESC_F_NEXT 1U
 #define VIRTQ_DESC_F_WRITE 2U
+#define VIRTQ_AVAIL_F_NO_INTERRUPT 1U /* the driver's flags: it polls, no interrupt wanted */
 #define VIRTQ_DESC_F_INDIRECT 4U
 
 enum virtq_status {

@@ -63,6 +63,10 @@ struct gvcpu {
 	u64 flags;          /* for its next run */
 	u64 reply[4];
 	u64 retry_at;       /* counter value: its run was refused, tried again then */
+	bool yielded;       /* its last exit gave its CPU up (test device) */
+	bool in_guest;      /* in VCPU_RUN (under the VM's lock to set and clear) */
+	bool woken;         /* an interrupt was injected during its run: no wait */
+	u32 cpu;            /* the VMM CPU running it, while busy */
 	u32 refusals;       /* runs refused in a row */
 };
 
@@ -136,8 +140,26 @@ struct vm *vm_find(const char *name);
 
 /** VMM CPUs asleep in HV_FN_CPU_IDLE (bit per CPU): the runner's. */
 extern volatile u32 vm_idle_cpus;
-/** Wakes a sleeping VMM CPU: a vCPU became runnable. */
+/** Per VMM CPU: it runs a vCPU that may wait in the guest (HV_RUN_WAIT_IN_GUEST). */
+extern volatile bool vm_guest_wait[VMM_MAX_CPUS];
+/** A runnable vCPU waits for a CPU: runs end at their next exit (runner.c). */
+extern volatile bool vm_want_cpu;
+/**
+ * A vCPU became runnable: wakes a sleeping VMM CPU, or else ends the run
+ * of one whose vCPU may be waiting in the guest, so that it looks again.
+ */
 void vm_kick(void);
+/**
+ * An interrupt was queued for vCPU t of vm (under vm->lock): it is
+ * injected now (HV_FN_IRQ_INJECT: a vCPU in VCPU_RUN takes it with no
+ * exit, any other as it next enters) and a waiting vCPU made runnable.
+ */
+void vm_wake_vcpu(struct vm *vm, u32 t);
+/**
+ * Injects the interrupts queued for vCPU t of vm (under vm->lock); one the
+ * hyp refuses stays queued.
+ */
+void vm_inject_pending(struct vm *vm, u32 t);
 
 /** Whether another message about vm may be printed now (8 a second). */
 bool vm_log_allowed(struct vm *vm);

@@ -6,6 +6,7 @@
 #define VMM_VMNET_H
 
 #include <lib/types.h>
+#include <vmm/netseg.h>
 #include <vmm/vm.h>
 
 /**
@@ -16,11 +17,27 @@ int vmnet_attach(struct vm *vm, char *why, size_t whylen);
 /** Takes vm off the switch, dropping what is queued for it (vm->lock held). */
 void vmnet_detach(struct vm *vm);
 /** Sends a frame of VM ctx (a struct vm) through the switch: vnet_transmit's sink. */
-void vmnet_send(void *ctx, const u8 *frame, u32 len);
+void vmnet_send(void *ctx, const u8 *frame, u32 len, const struct vnet_meta *meta);
+/** This VMM CPU's buffer of VNET_GSO_FRAME_MAX bytes for vnet_transmit. */
+u8 *vmnet_tx_buf(void);
 /** Moves vm's queued frames into its receive buffers (vm->lock held). */
 void vmnet_deliver(struct vm *vm);
-/** Delivers the frames the switch holds for VMs with free receive buffers. */
+/** Ports with frames queued, a bit per VM slot (vmnet.c). */
+extern u32 vmnet_pending;
+/**
+ * Delivers the frames the switch holds for VMs with free receive buffers
+ * (no VM's lock held: it takes each one's).
+ */
 void vmnet_flush(void);
+/** The same for vm alone (vm->lock held): its runner's, before each run. */
+void vmnet_flush_vm(struct vm *vm);
+
+/** Whether the switch holds frames for any port: a look with no call, for
+ * the runner's every exit. */
+static inline bool vmnet_any_pending(void)
+{
+	return __atomic_load_n(&vmnet_pending, __ATOMIC_RELAXED) != 0;
+}
 /**
  * What vm's switch port dropped: frames it sent with a source address not
  * its own (*spoofed), and frames for it that found its queue full or its
