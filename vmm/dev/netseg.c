@@ -122,30 +122,40 @@ bool netseg_check(const u8 *frame, u32 len, struct vnet_meta *m)
 	return true;
 }
 
+/* The segments of a frame of len bytes with layout l, 0 if they would not
+ * fit Ethernet. */
+static u32 segments(const struct layout *l, u32 len, const struct vnet_meta *m)
+{
+	u32 payload = len - l->data;
+
+	if (m->gso_size == 0 || l->data + m->gso_size > VNET_FRAME_MAX) {
+		return 0;
+	}
+	return payload == 0 ? 1 : (payload + m->gso_size - 1) / m->gso_size;
+}
+
 u32 netseg_count(const u8 *frame, u32 len, const struct vnet_meta *m)
 {
 	struct layout l;
-	u32 payload;
 
-	if (!parse(frame, len, m, &l) || m->gso_size == 0 ||
-	    l.data + m->gso_size > VNET_FRAME_MAX) {
-		return 0;
-	}
-	payload = len - l.data;
-	return payload == 0 ? 1 : (payload + m->gso_size - 1) / m->gso_size;
+	return parse(frame, len, m, &l) ? segments(&l, len, m) : 0;
 }
 
 u32 netseg_build(const u8 *frame, u32 len, const struct vnet_meta *m, u32 k, u8 *out)
 {
 	struct layout l;
-	u32 n = netseg_count(frame, len, m);
+	u32 n;
 	u32 off = k * m->gso_size;
 	u32 chunk;
 	u32 tcplen;
 	u64 pseudo;
 	u32 seq;
 
-	if (k >= n || !parse(frame, len, m, &l)) {
+	if (!parse(frame, len, m, &l)) {
+		return 0;
+	}
+	n = segments(&l, len, m);
+	if (k >= n) {
 		return 0;
 	}
 	chunk = MIN((u32)m->gso_size, len - l.data - MIN(off, len - l.data));
