@@ -97,13 +97,20 @@ def test_grant_revoke_storm_does_not_stall_the_vmm(machine):
     assert (after[0], after[1] + after[2]) == (before[0], before[1] + before[2])
 
 
-def run_tablegrant_pair(machine):
+def run_tablegrant_pair(machine, tries=2):
+    want = sorted(2 * [(name, "PASS") for name in (
+        "grant_revoke_calls", "vmm_reads_granted", "private_after_revoke")])
     out = machine.command("guest tablegrant tablegrant", timeout=180)
     # Not anchored: the hyp's lines about the VMM's refused reads (after
-    # each revoke) share the console and may cut into the guests' lines.
+    # each revoke) share the console and may cut into the guests' lines,
+    # the two CPUs' bytes interleaved. A pair whose lines came out cut,
+    # with no failure among those that did not, runs once more.
     results = re.findall(r"RESULT (\w+) (PASS|FAIL)", out)
-    assert sorted(results) == sorted(2 * [(name, "PASS") for name in (
-        "grant_revoke_calls", "vmm_reads_granted", "private_after_revoke")]), out
+    if sorted(results) != want and all(r == "PASS" for _, r in results) and tries > 1:
+        print(f"\n{machine.variant}: tablegrant lines cut by the hyp's, run again:\n{out}")
+        run_tablegrant_pair(machine, tries - 1)
+        return
+    assert sorted(results) == want, out
     assert len(re.findall(r"vm tablegrant(?:-2)?: powered off", out)) == 2, out
 
 
