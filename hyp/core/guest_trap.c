@@ -47,10 +47,9 @@ void guest_sysreg(struct trap_frame *f, const struct trap_info *t)
 	u32 rt = ISS_SYS_RT(esr);
 
 	if (is_sgi1r_write(esr)) {
-		/* GICv3 SGIs: the VMM decides the targets. */
+		/* GICv3 SGIs: posted here where the VMM allowed it. */
 		f->elr += 4;
-		vcpu_exit(f, &(struct hv_exit){ .reason = HV_EXIT_SGI,
-						.sgi.sgi1r = rt == 31 ? 0 : f->x[rt] });
+		vcpu_guest_sgi(f, v, rt == 31 ? 0 : f->x[rt]);
 		return;
 	}
 	/* Op0 2 is the debug space (MDCR_EL2.TDA, TDOSA, TDRA trap it all

@@ -134,6 +134,7 @@ static void vm_call(const struct hvc_call *c)
 		  : fn == HV_FN_VCPU_CREATE   ? vcpu_create(vmid, x[2])
 		  : fn == HV_FN_VCPU_INIT     ? vcpu_init(vmid, x[2], x[3], x[4])
 		  : fn == HV_FN_IRQ_INJECT    ? vcpu_irq_inject(vmid, x[2], x[3])
+		  : fn == HV_FN_SGI_DIRECT    ? vcpu_sgi_direct(vmid, x[2], x[3])
 					      : HV_E_NOT_SUPPORTED;
 
 	set_result(c->f, ret, 0, 0, 0);
@@ -201,6 +202,7 @@ static const struct hcall calls[SLOTS] = {
 	[SLOT(HV_FN_VCPU_INIT)] = { vm_call, BY_VMM },
 	[SLOT(HV_FN_VCPU_RUN)] = { vcpu_run_call, BY_VMM },
 	[SLOT(HV_FN_IRQ_INJECT)] = { vm_call, BY_VMM },
+	[SLOT(HV_FN_SGI_DIRECT)] = { vm_call, BY_VMM },
 #if CONFIG_TEST_HOOKS
 	[SLOT(HV_FN_TEST_REVOKE)] = { test_share, BY_VMM },
 	[SLOT(HV_FN_TEST_GRANT)] = { test_share, BY_VMM },

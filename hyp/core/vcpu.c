@@ -167,28 +167,6 @@ s64 vcpu_init(u32 vmid, u64 index, u64 entry, u64 x0)
 	return ret;
 }
 
-s64 vcpu_irq_inject(u32 vmid, u64 index, u64 intid)
-{
-	struct vcpu *v = vcpu_lookup(vmid, index);
-	u32 target = CONFIG_MAX_CPUS;
-	s64 ret;
-
-	spin_lock(&vcpu_lock);
-	if (mem_vm_state(vmid) == VM_FREE) {
-		ret = HV_E_NOT_FOUND;
-	} else if (v == NULL || v->state == VCPU_NONE || intid >= 1020) {
-		ret = HV_E_INVALID;
-	} else {
-		target = vcpu_post_irq(v, (u32)index_nospec(intid, 1020));
-		ret = HV_OK;
-	}
-	spin_unlock(&vcpu_lock);
-	if (target < CONFIG_MAX_CPUS) {
-		gic_send_wake(target); /* its CPU takes it in now */
-	}
-	return ret;
-}
-
 s64 vcpu_vm_create(const struct mem_vm_layout *l, u64 flags, u32 *vmid)
 {
 	s64 ret;
@@ -336,7 +314,7 @@ static void put_exit(struct trap_frame *f, const struct hv_exit *e)
 {
 	static const u8 words[] = {
 		[HV_EXIT_MMIO] = 3, [HV_EXIT_ABORT] = 2, [HV_EXIT_HVC] = 5,
-		[HV_EXIT_WFI] = 1,  [HV_EXIT_FAULT] = 1, [HV_EXIT_SGI] = 1,
+		[HV_EXIT_WFI] = 1,  [HV_EXIT_FAULT] = 1, [HV_EXIT_SGI] = 2,
 		[HV_EXIT_IRQ] = 1,  [HV_EXIT_POWER] = 2,
 	};
 	u64 n = e->reason < ARRAY_SIZE(words) ? words[e->reason] : 0;
@@ -356,8 +334,10 @@ static s64 claim(struct vcpu *v, u32 vmid, u64 flags)
 
 	if (v != NULL && v->state == VCPU_ON && (flags & ~known) == 0 &&
 	    __atomic_load_n(&v->running, __ATOMIC_ACQUIRE) == 0 && mem_vm_enter(vmid)) {
-		v->running = 1;
+		/* The CPU first: a guest's SGI posts without vcpu_lock, and
+		 * wakes the CPU it reads once it sees the vCPU running. */
 		v->cpu = arch_cpu_index();
+		__atomic_store_n(&v->running, 1, __ATOMIC_SEQ_CST);
 		return HV_OK;
 	}
 	if (mem_vm_state(vmid) == VM_FREE) {

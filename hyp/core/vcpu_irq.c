@@ -4,7 +4,8 @@
  * CPU that runs it, as it enters (vcpu_run), when its guest waits
  * (guest_wfx) and when that CPU takes the wake SGI the posting sent
  * (vcpu_wake_irq). A guest in a run never exits for an injection. Its
- * timer interrupt, when no list register was free, waits with them.
+ * timer interrupt, when no list register was free, waits with them. A
+ * GICv3 guest's SGIs are posted the same way (vcpu_inject.c).
  */
 #include <generated/autoconf.h>
 #include <hyp/gic.h>
@@ -30,7 +31,10 @@ bool vcpu_take_posted(struct vcpu *v)
 	if (v->vtimer_owed && gic_inject(INTID_VTIMER)) {
 		v->vtimer_owed = false; /* first: its timer is masked till then */
 	}
-	if (__atomic_load_n(&v->posted_words, __ATOMIC_RELAXED) == 0) {
+	/* Sequentially consistent: after claim's store of running, as a
+	 * poster reads running after its bits (a store-release, then this
+	 * load-acquire, are not reordered), so one of the two sees the other. */
+	if (__atomic_load_n(&v->posted_words, __ATOMIC_SEQ_CST) == 0) {
 		return v->vtimer_owed;
 	}
 	/* Only the words posted[] has, whatever the word holds. */

@@ -18,12 +18,21 @@ struct vcpu *vcpu_lookup(u32 vmid, u64 index);
 /** Resets v to its first instruction at `entry` with x0, and turns it on. */
 void vcpu_reset(struct vcpu *v, u64 entry, u64 x0);
 /**
- * Makes intid (below 1020) pending for v (under vcpu_lock, which orders it
- * with a claim): posted, taken into a list register as v enters, or now by
- * the CPU that runs it (vcpu_irq.c). Returns that CPU, to send the wake SGI
- * to once the lock is dropped, or CONFIG_MAX_CPUS if it does not run.
+ * Makes intid (below 1020) pending for v: posted, taken into a list
+ * register as v enters, or now by the CPU that runs it (vcpu_irq.c).
+ * Returns that CPU, to send the wake SGI to (once any lock is dropped), or
+ * CONFIG_MAX_CPUS if it does not run. Ordered with a claim and a release
+ * by sequentially consistent accesses on all three sides, not by a lock:
+ * a guest's SGI posts without one.
  */
 u32 vcpu_post_irq(struct vcpu *v, u32 intid);
+/**
+ * The guest of v, running here, wrote sgi1r to ICC_SGI1R_EL1 (its PC is
+ * past the write): the SGI is posted to each target the VMM allowed it
+ * for, and the run ends with HV_EXIT_SGI only if a target is left to the
+ * VMM (vcpu_irq.c).
+ */
+void vcpu_guest_sgi(struct trap_frame *f, struct vcpu *v, u64 sgi1r);
 /**
  * Ends the running vCPU's run: back to the VMM with exit record e (its
  * status is set to HV_OK; an SError the guest raised replaces the record).

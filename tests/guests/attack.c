@@ -103,6 +103,22 @@ void guest_main(void)
 	st = hv_revoke(~0UL & ~0xfffUL, 0x2000);
 	result("revoke_overflow", st == HV_E_INVALID, "x0 %ld", (long)st);
 
-	/* Still alive and its own memory intact. */
+	/* GICv3: SGIs with every field set at random, IRM or not, through
+	 * the hyp's own posting and the VMM's model. They can only name this
+	 * VM's one vCPU (the others do not exist); it has interrupts masked,
+	 * so whatever reaches it waits. `alive` below says it was not
+	 * stopped for them. */
+	if (*(volatile u64 *)(GUEST_TESTDEV + TESTDEV_GIC_VERSION) == 3) {
+		u64 x = 0x9e3779b97f4a7c15UL;
+
+		for (u32 i = 0; i < 512; i++) {
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			__asm__ volatile("msr S3_0_C12_C11_5, %0\n\tisb" : : "r"(i < 16 ? x | (1UL << 40) : x));
+		}
+	}
+
+	/* Still alive (after the SGIs too) and its own memory intact. */
 	result("alive", *(volatile u64 *)GUEST_RAM != 0, "image header still there");
 }

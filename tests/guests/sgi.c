@@ -2,7 +2,9 @@
  * sgi: software-generated interrupts between a VM's vCPUs: vCPU 0 starts
  * vCPUs 1-3, sends SGI 5 to each by its target list and SGI 6 to all but
  * itself; each secondary takes both (GICv3: ICC_SGI1R_EL1, trapped to the
- * hyp; GICv2: GICD_SGIR, emulated by the VMM).
+ * hyp, which posts it itself where the VMM allowed it; GICv2: GICD_SGIR,
+ * emulated by the VMM). An SGI disabled from the start, or by its target
+ * while the VM runs, is not taken (GICv3); one to the sender itself is.
  */
 #include "lib/guest.h"
 
@@ -13,6 +15,8 @@ static u32 gic;
 static volatile u32 ready[CPUS];
 static volatile u32 got[CPUS][16];
 static volatile u32 stop;
+static volatile u32 disable_req; /* vCPU 1: disable SGI 11 */
+static volatile u32 disabled;
 
 static u32 self(void)
 {
@@ -52,6 +56,10 @@ void guest_secondary(u64 context)
 	ready[self()] = 1;
 	for (u32 i = 0; i < 100000 && !stop; i++) {
 		__asm__ volatile("wfi");
+		if (disable_req && !disabled) {
+			gic_disable_private(1U << 11);
+			disabled = 1;
+		}
 	}
 	__asm__ volatile("msr daifset, #2");
 	(void)hvc(PSCI_CPU_OFF, 0, 0, 0);
@@ -73,6 +81,7 @@ void guest_main(void)
 
 	gic = gic_setup_dist();
 	gic_setup_cpu(0xffff);
+	__asm__ volatile("msr daifclr, #2"); /* its own SGIs: taken, except IRM's */
 	for (u64 c = 1; c < CPUS; c++) {
 		(void)hvc(PSCI_CPU_ON, c, (u64)(uintptr_t)secondary_entry, c);
 	}
@@ -96,9 +105,10 @@ void guest_main(void)
 	/* A disabled SGI is not delivered (GICv3); GICv2's SGIs cannot be
 	 * disabled, as the emulated distributor implements them. */
 	/* SGI 10 (enabled) after it is the marker: once vCPU 1 took 10, it
-	 * would have taken 9 too (the two go through the VMM in order), so
-	 * the wait ends on an event, not on a count of yields a loaded host
-	 * can outrun. */
+	 * would have taken 9 too (9 is sent before 10, posted or through the
+	 * VMM, and the VMM is done with it before the write returns), so the
+	 * wait ends on an event, not on a count of yields a loaded host can
+	 * outrun. */
 	send(1U << 1, 9, false);
 	send(1U << 1, 10, false);
 	for (waits = 0; (got[1][10] == 0 || (gic == 2 && got[1][9] == 0)) && waits < 100000;
@@ -108,5 +118,30 @@ void guest_main(void)
 	result("sgi_disabled", got[1][10] == 1 && got[1][9] == (gic == 2 ? 1U : 0U),
 	       "GICv%u: SGI 9 taken %u times, SGI 10 (after it) %u, after %u yields", gic,
 	       got[1][9], got[1][10], waits);
+	/* Disabled by vCPU 1 while it runs (GICv3): the hyp no longer posts
+	 * it. SGI 10 wakes vCPU 1 to do it; SGI 12 is the marker again. */
+	disable_req = 1;
+	send(1U << 1, 10, false);
+	for (waits = 0; !disabled && waits < 100000; waits++) {
+		guest_yield();
+	}
+	send(1U << 1, 11, false);
+	send(1U << 1, 12, false);
+	for (waits = 0; (got[1][12] == 0 || (gic == 2 && got[1][11] == 0)) && waits < 100000;
+	     waits++) {
+		guest_yield();
+	}
+	result("sgi_disabled_at_run_time",
+	       disabled && got[1][12] == 1 && got[1][11] == (gic == 2 ? 1U : 0U),
+	       "GICv%u: SGI 11 taken %u times after vCPU 1 disabled it, SGI 12 %u", gic,
+	       got[1][11], got[1][12]);
+	/* To itself: taken before the write's next instruction on GICv3,
+	 * soon after it through the VMM on GICv2. */
+	send(1U << 0, 7, false);
+	for (waits = 0; got[0][7] == 0 && waits < 100000; waits++) {
+		guest_yield();
+	}
+	result("sgi_to_self", got[0][7] == 1 && got[0][6] == 0, "SGI 7 taken %u times, SGI 6 %u",
+	       got[0][7], got[0][6]);
 	stop = 1;
 }

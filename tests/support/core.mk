@@ -20,7 +20,8 @@ CORE_MEM_SRC := $(ROOT)/hyp/core/mem.c $(ROOT)/hyp/core/mem_host.c $(ROOT)/hyp/c
 CORE_INVARIANTS_SRC := $(SUPPORT)/mem_invariants.c
 # The vCPU life cycle, PSCI, guest traps and firmware calls on the memory
 # core, with the fake world switch and CPU features.
-CORE_VCPU_SRC := $(ROOT)/hyp/core/vcpu.c $(ROOT)/hyp/core/vcpu_irq.c $(ROOT)/hyp/core/hvc.c $(ROOT)/hyp/core/state.c \
+CORE_VCPU_SRC := $(ROOT)/hyp/core/vcpu.c $(ROOT)/hyp/core/vcpu_irq.c $(ROOT)/hyp/core/vcpu_inject.c \
+	$(ROOT)/hyp/core/hvc.c $(ROOT)/hyp/core/state.c \
 	$(ROOT)/hyp/core/psci.c \
 	$(ROOT)/hyp/core/guest_trap.c $(ROOT)/hyp/core/smccc.c $(ROOT)/hyp/core/rng.c \
 	$(ROOT)/lib/fdt.c $(SUPPORT)/fake_vcpu.c $(SUPPORT)/fake_smccc.c

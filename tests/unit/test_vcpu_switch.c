@@ -100,11 +100,13 @@ TEST(vcpu_exit_record_carries_only_the_words_its_reason_names)
 	e.status = HV_OK;
 	e.reason = HV_EXIT_SGI;
 	e.sgi.sgi1r = 0x1234;
+	e.sgi.posted = 0x2;
 	vcpu_exit(&vf, &e);
 	resume(&vf);
 	CHECK_EQ(vf.x[1], HV_EXIT_SGI);
 	CHECK_EQ(vf.x[2], 0x1234);
-	for (u32 i = 3; i <= 6; i++) {
+	CHECK_EQ(vf.x[3], 0x2);
+	for (u32 i = 4; i <= 6; i++) {
 		CHECK_EQ(vf.x[i], 0);
 	}
 	for (u32 i = 7; i <= 30; i++) {
@@ -383,4 +385,127 @@ TEST(a_guest_exception_saves_its_frame_into_its_vcpu)
 	CHECK_EQ(v->regs.x[0], 1); /* vCPU 1 is off */
 	vf = v->regs;
 	finish(1);
+}
+
+/* HV_FN_SGI_DIRECT from the VMM on fake CPU 3; the current CPU stays. */
+static s64 sgi_direct_from(u32 vmid, u64 vcpu, u64 mask)
+{
+	u32 was = fake_cpu;
+	struct trap_frame f = { 0 };
+
+	fake_cpu = 3;
+	f.x[0] = HV_FN_SGI_DIRECT;
+	f.x[1] = vmid;
+	f.x[2] = vcpu;
+	f.x[3] = mask;
+	hvc_dispatch(&f, NULL, false);
+	fake_cpu = was;
+	return (s64)f.x[0];
+}
+
+/* The guest running on fake CPU 1 writes v to ICC_SGI1R_EL1 (from x5). */
+static void guest_sgi1r(u64 v)
+{
+	fake_cpu = 1;
+	vf.x[5] = v;
+	guest_sync(ESR_SYS(3, 0, 12, 11, 5, 5, 0), 0, 0);
+}
+
+#define SGI(intid, targets) (((u64)(intid) << 24) | (targets))
+
+/*
+ * A GICv3 guest's SGI: posted by the hyp to each target whose mask the
+ * VMM set has it (HV_FN_SGI_DIRECT). A target in a run takes it with no
+ * exit anywhere (its CPU gets a wake); one in no run is posted and the
+ * sender exits for the VMM to run it (x3 names it); an SGI outside the
+ * mask, or to a vCPU that is off, is the VMM's (x3 0). The sender itself
+ * takes its own at once. Other affinities name no vCPU; IRM is all but
+ * the sender. A refused call changes no mask.
+ */
+TEST(a_guest_sgi_the_vmm_allowed_is_posted_without_the_vmm)
+{
+	u32 vm = started_vm();
+	u32 pending;
+	u32 kicks;
+
+	CHECK_EQ(run(1, vm, 0, 0), HV_OK);
+	guest_sgi1r(SGI(5, 1U << 1)); /* vCPU 1 is off: the VMM's */
+	CHECK(vcpu_current() == NULL);
+	CHECK_EQ(vf.x[1], HV_EXIT_SGI);
+	CHECK_EQ(vf.x[2], SGI(5, 1U << 1));
+	CHECK_EQ(vf.x[3], 0);
+	CHECK_EQ(run(1, vm, 0, 0), HV_OK);
+	guest_hvc(1, PSCI_CPU_ON, 1, ENTRY, 0);
+	CHECK_EQ(vf.x[1], HV_EXIT_POWER);
+	CHECK_EQ(sgi_direct_from(vm, 1, 1U << 5), HV_OK);
+	/* Outside the mask: the VMM's. */
+	CHECK_EQ(run(1, vm, 0, 0), HV_OK);
+	guest_sgi1r(SGI(6, 1U << 1));
+	CHECK(vcpu_current() == NULL);
+	CHECK_EQ(vf.x[1], HV_EXIT_SGI);
+	CHECK_EQ(vf.x[3], 0);
+	/* Allowed, vCPU 1 in no run: posted; the VMM makes it run. */
+	CHECK_EQ(run(1, vm, 0, 0), HV_OK);
+	kicks = fake_kicks;
+	guest_sgi1r(SGI(5, 1U << 1));
+	CHECK(vcpu_current() == NULL);
+	CHECK_EQ(vf.x[1], HV_EXIT_SGI);
+	CHECK_EQ(vf.x[2], SGI(5, 1U << 1));
+	CHECK_EQ(vf.x[3], 1U << 1);
+	CHECK_EQ(fake_kicks, kicks);
+	CHECK_EQ(run(2, vm, 1, 0), HV_OK);
+	CHECK_EQ(lrs_with(2, 5, &pending), 1);
+	memset(fake_lr[2], 0, sizeof(fake_lr[2])); /* vCPU 1 took it */
+	/* Allowed, vCPU 1 running on CPU 2: no exit, CPU 2 woken. */
+	CHECK_EQ(run(1, vm, 0, 0), HV_OK);
+	guest_sgi1r(SGI(5, 1U << 1));
+	CHECK(vcpu_current() != NULL);
+	CHECK_EQ(fake_kicks, kicks + 1);
+	CHECK_EQ(fake_kicked_cpu, 2);
+	CHECK_EQ(lrs_with(2, 5, &pending), 0);
+	{
+		struct trap_frame wake = { 0 };
+
+		fake_cpu = 2;
+		vcpu_wake_irq(&wake); /* CPU 2 takes the wake: no exit */
+		CHECK(vcpu_current() != NULL);
+		CHECK_EQ(lrs_with(2, 5, &pending), 1);
+		CHECK_EQ(pending, 1);
+		memset(fake_lr[2], 0, sizeof(fake_lr[2]));
+	}
+	/* Aff1, Aff2, RS or Aff3 set: no vCPU is named, nothing happens. */
+	guest_sgi1r(SGI(5, 1U << 1) | UINT64_C(1) << 16);
+	guest_sgi1r(SGI(5, 1U << 1) | UINT64_C(1) << 32);
+	guest_sgi1r(SGI(5, 1U << 1) | UINT64_C(1) << 44);
+	guest_sgi1r(SGI(5, 1U << 1) | UINT64_C(1) << 48);
+	CHECK(vcpu_current() != NULL);
+	CHECK_EQ(fake_kicks, kicks + 1);
+	/* IRM: every vCPU but the sender. */
+	guest_sgi1r(SGI(5, 0) | UINT64_C(1) << 40);
+	CHECK(vcpu_current() != NULL);
+	CHECK_EQ(fake_kicks, kicks + 2);
+	CHECK_EQ(lrs_with(1, 5, &pending), 0);
+	/* To itself: taken in at once. */
+	CHECK_EQ(sgi_direct_from(vm, 0, 1U << 5), HV_OK);
+	guest_sgi1r(SGI(5, 1U << 0));
+	CHECK(vcpu_current() != NULL);
+	CHECK_EQ(lrs_with(1, 5, &pending), 1);
+	CHECK_EQ(fake_kicks, kicks + 2);
+	/* Refused, and nothing changed: vCPU 1 still gets SGI 5 directly. */
+	CHECK_EQ(sgi_direct_from(vm, 1, HV_SGI_MASK + 1), HV_E_INVALID);
+	CHECK_EQ(sgi_direct_from(vm, 2, 1), HV_E_INVALID); /* never created */
+	CHECK_EQ(sgi_direct_from(vm, 99, 1), HV_E_INVALID);
+	CHECK_EQ(sgi_direct_from(vm + 1, 0, 1), HV_E_NOT_FOUND);
+	CHECK_EQ(sgi_direct_from(0, 0, 1), HV_E_NOT_FOUND);
+	guest_sgi1r(SGI(5, 1U << 1));
+	CHECK(vcpu_current() != NULL);
+	CHECK_EQ(fake_kicks, kicks + 3);
+	/* Taken back by the VMM: its again. */
+	CHECK_EQ(sgi_direct_from(vm, 1, 0), HV_OK);
+	guest_sgi1r(SGI(5, 1U << 1));
+	CHECK(vcpu_current() == NULL);
+	CHECK_EQ(vf.x[1], HV_EXIT_SGI);
+	CHECK_EQ(vf.x[3], 0);
+	CHECK_EQ(fake_kicks, kicks + 3);
+	finish(2);
 }

@@ -82,3 +82,37 @@ TEST(vgic_v3_distributor_and_redistributors)
 	D(0, 0xf00, 4, true, (1U << 16) | 3);
 	CHECK_EQ(sgi.targets, 0);
 }
+
+/* The SGIs the hyp may post itself are exactly those vgic_deliverable
+ * allows, through enables, disables and the distributor going off. */
+static void check_sgi_mask(u32 nvcpus)
+{
+	for (u32 c = 0; c < nvcpus + 1; c++) {
+		u32 want = 0;
+
+		for (u32 i = 0; i < 16; i++) {
+			want |= vgic_deliverable(&d, c, i) ? 1U << i : 0;
+		}
+		CHECK_EQ(vgic_sgi_mask(&d, c), want);
+	}
+}
+
+TEST(vgic_v3_sgi_mask_follows_enables_and_the_distributor)
+{
+	vgic_init(&d, 3, 2);
+	vgic_redist_access(&d, 0x10100, 4, true, 0x8421);
+	check_sgi_mask(2);
+	CHECK_EQ(vgic_sgi_mask(&d, 0), 0); /* the distributor is off */
+	D(0, 0x000, 4, true, 2);
+	check_sgi_mask(2);
+	CHECK_EQ(vgic_sgi_mask(&d, 0), 0x8421);
+	CHECK_EQ(vgic_sgi_mask(&d, 1), 0);
+	vgic_redist_access(&d, 0x30100, 4, true, 0xffffffff); /* PPIs too: only SGIs count */
+	vgic_redist_access(&d, 0x10180, 4, true, 1U << 5);   /* ICENABLER0 */
+	check_sgi_mask(2);
+	CHECK_EQ(vgic_sgi_mask(&d, 0), 0x8401);
+	CHECK_EQ(vgic_sgi_mask(&d, 1), 0xffff);
+	D(0, 0x000, 4, true, 0);
+	check_sgi_mask(2);
+	CHECK_EQ(vgic_sgi_mask(&d, 1), 0);
+}

@@ -58,6 +58,20 @@ void vm_inject_pending(struct vm *vm, u32 t)
 	}
 }
 
+void vm_sgi_direct_update(struct vm *vm)
+{
+	for (u32 t = 0; t < vm->cfg.vcpus && vm->gic.version == 3; t++) {
+		u16 mask = (u16)vgic_sgi_mask(&vm->gic, t);
+
+		/* Refused only by a hyp without the call (ABI 1.1): its
+		 * masks stay 0, every SGI the model's, so not asked again. */
+		if (mask != vm->sgi_direct[t]) {
+			(void)hv_sgi_direct(vm->vmid, t, mask);
+			vm->sgi_direct[t] = mask;
+		}
+	}
+}
+
 void vm_wake_vcpu(struct vm *vm, u32 t)
 {
 	struct gvcpu *vc = &vm->vc[t];

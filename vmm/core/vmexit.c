@@ -54,21 +54,29 @@ static void send_sgi(struct vm *vm, u32 targets, u32 intid)
 	}
 }
 
-/* GICv3: ICC_SGI1R_EL1 (IHI 0069 12.2.19): TargetList [15:0], Aff1
- * [23:16], INTID [27:24], IRM [40]; vCPU n has MPIDR Aff0 = n. */
-static void sgi1r(struct vm *vm, u32 self, u64 v)
+/* GICv3: ICC_SGI1R_EL1 (IHI 0069 12.2.21): TargetList [15:0], Aff1
+ * [23:16], INTID [27:24], Aff2 [39:32], IRM [40], RS [47:44], Aff3
+ * [55:48]; vCPU n has MPIDR Aff0 = n. The hyp posted it already to the
+ * targets in `posted` (HV_FN_SGI_DIRECT): those only need to run. */
+static void sgi1r(struct vm *vm, u32 self, u64 v, u64 posted)
 {
 	u32 intid = (u32)(v >> 24) & 0xf;
 	u32 targets;
 
 	if ((v >> 40) & 1) {
 		targets = ((1U << vm->cfg.vcpus) - 1) & ~(1U << self);
-	} else if (((v >> 16) & 0xff) != 0 || ((v >> 32) & 0xff) != 0 || ((v >> 48) & 0xff) != 0) {
+	} else if ((v & (UINT64_C(0xff) << 48 | UINT64_C(0xf) << 44 | UINT64_C(0xff) << 32 |
+			 UINT64_C(0xff) << 16)) != 0) {
 		targets = 0;
 	} else {
 		targets = (u32)v & 0xffff;
 	}
-	send_sgi(vm, targets, intid);
+	for (u32 t = 0; t < vm->cfg.vcpus; t++) {
+		if ((targets & posted & (1U << t)) != 0 && t != self && vm->vc[t].on) {
+			vm_wake_vcpu(vm, t);
+		}
+	}
+	send_sgi(vm, targets & ~(u32)posted, intid);
 }
 
 /* After the guest changed enables or routing: lines already high are
@@ -140,11 +148,15 @@ static bool mmio(struct vm *vm, u32 self, u64 ipa, u64 size, bool write, u64 val
 			send_sgi(vm, sgi.targets, sgi.intid);
 		}
 		irq_lines_update(vm); /* enables or routing may have changed */
+		vm_sgi_direct_update(vm);
 		return true;
 	}
 	if (vm->gic.version == 3 && ipa >= VM_GICR_IPA &&
 	    ipa < VM_GICR_IPA + (u64)vm->cfg.vcpus * VGIC_REDIST_STRIDE) {
 		*out = vgic_redist_access(&vm->gic, ipa - VM_GICR_IPA, (u32)size, write, val);
+		if (write) {
+			vm_sgi_direct_update(vm);
+		}
 		return true;
 	}
 	if (ipa >= VM_UART_IPA && ipa < VM_UART_IPA + PAGE_SIZE) {
@@ -305,7 +317,7 @@ void vm_handle_exit(struct vm *vm, u32 i, const struct hv_exit *e)
 		vc->wake_at = e->wfi.timer_deadline;
 		break;
 	case HV_EXIT_SGI:
-		sgi1r(vm, i, e->sgi.sgi1r);
+		sgi1r(vm, i, e->sgi.sgi1r, e->sgi.posted);
 		break;
 	case HV_EXIT_IRQ:
 		break; /* end of its time slice: the next vCPU's turn */

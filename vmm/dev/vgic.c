@@ -303,6 +303,14 @@ bool vgic_deliverable(const struct vgic_dist *d, u32 vcpu, u32 intid)
 	       vgic_spi_target(d, intid) == vcpu;
 }
 
+u32 vgic_sgi_mask(const struct vgic_dist *d, u32 vcpu)
+{
+	if (vcpu >= d->nvcpus || (d->ctlr & 3) == 0) {
+		return 0;
+	}
+	return d->enabled[vcpu] & 0xffffU;
+}
+
 u32 vgic_spi_target(const struct vgic_dist *d, u32 intid)
 {
 	u32 t;

@@ -24,8 +24,9 @@ static const u64 storm_fns[] = {
 	HV_FN_CPU_WAKE,	   HV_FN_VM_CREATE,	HV_FN_VM_DESTROY,     HV_FN_VM_START,
 	HV_FN_VM_STOP,	   HV_FN_PROT_AND_MAP,	HV_FN_CLEAR_VM_RANGE, HV_FN_MEM_INFO,
 	HV_FN_PAGE_INFO,   HV_FN_GRANT,		HV_FN_REVOKE,	      HV_FN_VCPU_CREATE,
-	HV_FN_VCPU_INIT,   HV_FN_VCPU_RUN,	HV_FN_IRQ_INJECT,     HV_FN(0x14),
-	HV_FN(0x24),	   HV_FN(0x44),		HV_FN(0x7c),	      0x84000000,
+	HV_FN_VCPU_INIT,   HV_FN_VCPU_RUN,	HV_FN_IRQ_INJECT,     HV_FN_SGI_DIRECT,
+	HV_FN(0x14),	   HV_FN(0x24),		HV_FN(0x45),	      HV_FN(0x7c),
+	0x84000000,
 	HV_FN_PROT_AND_MAP, HV_FN_CLEAR_VM_RANGE, HV_FN_VCPU_INIT,    HV_FN_VM_CREATE,
 };
 #define STORM_FNS ARRAY_SIZE(storm_fns)
@@ -185,6 +186,12 @@ static s64 storm_call(u32 cpu)
 	case HV_FN_IRQ_INJECT:
 		st = hv_irq_inject(vmid, rnd(cpu) % 10,
 				   is_victim(vmid) ? 1020 + rnd(cpu) % 4 : rnd(cpu) % 1100);
+		break;
+	case HV_FN_SGI_DIRECT:
+		/* A victim's masks stay as its VMM set them: only refused ones. */
+		st = hv_sgi_direct(vmid, rnd(cpu) % 10,
+				   is_victim(vmid) ? HV_SGI_MASK + 1 + rnd(cpu) % 0x10000
+						   : rnd(cpu) % 0x20000);
 		break;
 	case HV_FN_VCPU_INIT:
 		st = hv_vcpu_init(vmid, rnd(cpu) % 10, arg_gpa(cpu), rnd(cpu));

@@ -56,6 +56,9 @@
 #define ICC_SRE_EL2_VALUE 0xfU /* SRE, DFB, DIB, Enable (EL1 may use SRE) */
 
 #define PRIORITY 0xa0U
+/* The slice's timer above the rest: a guest that keeps wake SGIs coming
+ * (its SGIs, posted with no exit) cannot keep its run from ending. */
+#define PRIORITY_SLICE 0x90U
 #define IAR_INTID_MASK 0xffffffU
 
 #define SYSREG_RW(name, enc)                                                  \
@@ -185,7 +188,7 @@ void gic_init_cpu(void)
 		}
 		wr32(r + GICR_SGI + GICR_IGROUPR0, 0xffffffffU);
 		wr8(r + GICR_SGI + GICR_IPRIORITYR + INTID_VTIMER, PRIORITY);
-		wr8(r + GICR_SGI + GICR_IPRIORITYR + INTID_HTIMER, PRIORITY);
+		wr8(r + GICR_SGI + GICR_IPRIORITYR + INTID_HTIMER, PRIORITY_SLICE);
 		wr8(r + GICR_SGI + GICR_IPRIORITYR + INTID_WAKE, PRIORITY);
 		wr32(r + GICR_SGI + GICR_ISENABLER0,
 		     (1U << INTID_VTIMER) | (1U << INTID_HTIMER) | (1U << INTID_WAKE));
@@ -198,7 +201,7 @@ void gic_init_cpu(void)
 		u64 c = hyp_plat.gic.cpu.base;
 
 		wr8(d + GICD_IPRIORITYR + INTID_VTIMER, PRIORITY);
-		wr8(d + GICD_IPRIORITYR + INTID_HTIMER, PRIORITY);
+		wr8(d + GICD_IPRIORITYR + INTID_HTIMER, PRIORITY_SLICE);
 		wr8(d + GICD_IPRIORITYR + INTID_WAKE, PRIORITY);
 		/* banked per CPU; SGIs are always enabled on GIC-400 */
 		wr32(d + GICD_ISENABLER0,

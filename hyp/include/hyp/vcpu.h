@@ -98,14 +98,19 @@ struct vcpu {
 	/* Interrupts the VMM injected (IRQ_INJECT), a bit per INTID, and a
 	 * bit per word that may have one: moved into list registers as the
 	 * vCPU enters, and while it runs when its CPU takes the wake SGI the
-	 * injection sent (take_posted). Set under vcpu_lock, taken without. */
+	 * injection sent (take_posted). Set with atomics (IRQ_INJECT under
+	 * vcpu_lock, a guest's SGI without), taken by the CPU that runs it. */
 	u64 posted[1024 / 64];
 	u64 posted_words;
+	/* SGIs the hyp posts from the guest's own ICC_SGI1R_EL1 write
+	 * (HV_FN_SGI_DIRECT): set under vcpu_lock, read without. */
+	u32 sgi_direct;
 };
 
 s64 vcpu_create(u32 vmid, u64 index) __must_check;
 s64 vcpu_init(u32 vmid, u64 index, u64 entry, u64 x0) __must_check;
 s64 vcpu_irq_inject(u32 vmid, u64 index, u64 intid) __must_check;
+s64 vcpu_sgi_direct(u32 vmid, u64 index, u64 mask) __must_check;
 /**
  * HV_FN_VCPU_RUN from the VMM's frame f; on success the return goes
  * into the guest (vcpu_resume), f staying on the EL2 stack.

@@ -19,7 +19,7 @@
 
 /* Interface version: major changes break callers, minor ones add calls. */
 #define HV_ABI_VERSION_MAJOR 1
-#define HV_ABI_VERSION_MINOR 1
+#define HV_ABI_VERSION_MINOR 2
 
 /*
  * SMCCC function id: bit 31 fast call, bit 30 SMC64, bits 29:24 the owning
@@ -145,6 +145,20 @@
  * INTID of 1020 or more.
  */
 #define HV_FN_IRQ_INJECT HV_FN(0x43)
+/*
+ * HV_FN_SGI_DIRECT: (x1 = vmid, x2 = vcpu, x3 = mask, bit n for SGI n)
+ * names the SGIs the VMM's interrupt controller model would deliver to
+ * that vCPU now (enabled, the distributor on). A GICv3 guest's
+ * ICC_SGI1R_EL1 write is then posted by the hyp to each target whose mask
+ * has the SGI and which is on, as IRQ_INJECT would: a target in VCPU_RUN
+ * takes it with no exit anywhere. The sender exits with HV_EXIT_SGI only
+ * for the targets left: those without the SGI in their mask (the VMM
+ * decides) and those posted to but not in VCPU_RUN (the VMM runs them).
+ * HV_E_INVALID for a bit above 15. Every mask is 0 when a vCPU is made.
+ * GICv2's SGIs (GICD_SGIR) are always the VMM's.
+ */
+#define HV_FN_SGI_DIRECT HV_FN(0x44)
+#define HV_SGI_MASK UINT64_C(0xffff)
 
 #define HV_MAX_VCPUS 8
 #define HV_RUN_VCPU_MASK UINT64_C(0xffff)
@@ -166,7 +180,10 @@
 			 * does not see ends: a yield, run it again soon */
 #define HV_WAIT_EVENT 1
 #define HV_EXIT_FAULT 5 /* x2 = ESR_EL2: an exception the hyp cannot handle */
-#define HV_EXIT_SGI 6   /* x2 = the ICC_SGI1R_EL1 value the guest wrote (GICv3) */
+#define HV_EXIT_SGI 6   /* x2 = the ICC_SGI1R_EL1 value the guest wrote (GICv3),
+			 * x3 = the targets the hyp posted it to (a bit per
+			 * vCPU, HV_FN_SGI_DIRECT): the VMM only makes those
+			 * run, and decides for the others */
 #define HV_EXIT_IRQ 7   /* x2 = INTID: a physical interrupt for the VMM, or the
 			 * end of the vCPU's time slice (HV_INTID_TICK) */
 #define HV_EXIT_POWER 8 /* x2 = HV_POWER_*: the guest changed power state (PSCI,
@@ -216,6 +233,7 @@ struct hv_exit {
 		} fault;
 		struct {
 			uint64_t sgi1r;
+			uint64_t posted; /* vCPUs it is posted to already */
 		} sgi;
 		struct {
 			uint64_t intid;

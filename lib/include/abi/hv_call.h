@@ -218,6 +218,11 @@ static inline int64_t hv_irq_inject(uint64_t vmid, uint64_t vcpu, uint64_t intid
 	return HV_CALL(HV_FN_IRQ_INJECT, vmid, vcpu, intid);
 }
 
+static inline int64_t hv_sgi_direct(uint64_t vmid, uint64_t vcpu, uint64_t mask)
+{
+	return HV_CALL(HV_FN_SGI_DIRECT, vmid, vcpu, mask);
+}
+
 /** Test builds: HV_FN_GRANT on behalf of VM vmid. */
 static inline int64_t hv_test_grant(uint64_t vmid, uint64_t gpa, uint64_t size)
 {

@@ -78,6 +78,8 @@ extern u64 probe_esr;
  */
 u32 gic_setup_dist(void);
 void gic_setup_cpu(u32 private_mask);
+/** Disables this vCPU's SGIs and PPIs in mask (ICENABLER0; GICv2's SGIs stay). */
+void gic_disable_private(u32 mask);
 /** Acknowledge and end an interrupt on this vCPU's CPU interface. */
 u64 gic_ack(void);
 void gic_eoi(u64 id);

@@ -94,6 +94,18 @@ void gic_setup_cpu(u32 private_mask)
 	}
 }
 
+void gic_disable_private(u32 mask)
+{
+	u64 mpidr;
+
+	__asm__ volatile("mrs %0, mpidr_el1" : "=r"(mpidr));
+	if (gic_v == 3) {
+		*(volatile u32 *)(GICR + (mpidr & 0xff) * GICR_STRIDE + 0x10000 + 0x180) = mask;
+	} else {
+		*(volatile u32 *)(GICD + 0x180) = mask; /* ICENABLER0, banked */
+	}
+}
+
 u64 gic_ack(void)
 {
 	u64 id;

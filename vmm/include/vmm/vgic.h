@@ -58,6 +58,9 @@ u64 vgic_redist_access(struct vgic_dist *d, u64 off, u32 size, bool write, u64 v
 /** Whether INTID intid may be delivered to vCPU `vcpu` now. */
 bool vgic_deliverable(const struct vgic_dist *d, u32 vcpu, u32 intid);
 
+/** The SGIs (bit n: SGI n) vgic_deliverable allows for vCPU `vcpu` now. */
+u32 vgic_sgi_mask(const struct vgic_dist *d, u32 vcpu);
+
 /** The vCPU an SPI is routed to (its lowest target on GICv2). */
 u32 vgic_spi_target(const struct vgic_dist *d, u32 intid);
 

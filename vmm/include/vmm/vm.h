@@ -94,6 +94,9 @@ struct vm {
 	struct pl011 uart;
 	bool uart_irq_raised;
 	struct vgic_dist gic;
+	/* Per vCPU, the SGIs the hyp posts itself (HV_FN_SGI_DIRECT): what
+	 * gic delivers now (vgic_sgi_mask), as last told. */
+	u16 sgi_direct[VM_MAX_VCPUS];
 	/* Console: every byte goes to the ring; an attached VM's to the terminal. */
 	u8 ring[VM_CON_RING];
 	u64 ring_total; /* bytes ever written */
@@ -149,6 +152,12 @@ extern volatile bool vm_want_cpu;
  * of one whose vCPU may be waiting in the guest, so that it looks again.
  */
 void vm_kick(void);
+/**
+ * GICv3, after the guest's distributor or redistributor access (vm's
+ * lock held): tells the hyp the SGIs the model now delivers to each vCPU,
+ * which it then posts itself (HV_FN_SGI_DIRECT), before the guest runs on.
+ */
+void vm_sgi_direct_update(struct vm *vm);
 /**
  * An interrupt was queued for vCPU t of vm (under vm->lock): it is
  * injected now (HV_FN_IRQ_INJECT: a vCPU in VCPU_RUN takes it with no

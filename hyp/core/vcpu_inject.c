@@ -1,0 +1,109 @@
+/*
+ * Interrupts that reach a vCPU from outside it: the VMM's IRQ_INJECT, and
+ * a GICv3 guest's SGIs, which the hyp posts itself where the VMM's
+ * SGI_DIRECT masks allow and hands to the VMM otherwise. Both post
+ * through vcpu_irq.c.
+ */
+#include <generated/autoconf.h>
+#include <hyp/gic.h>
+#include <hyp/mem.h>
+#include <lib/lib.h>
+
+#include "vcpu_priv.h"
+
+s64 vcpu_irq_inject(u32 vmid, u64 index, u64 intid)
+{
+	struct vcpu *v = vcpu_lookup(vmid, index);
+	u32 target = CONFIG_MAX_CPUS;
+	s64 ret;
+
+	spin_lock(&vcpu_lock);
+	if (mem_vm_state(vmid) == VM_FREE) {
+		ret = HV_E_NOT_FOUND;
+	} else if (v == NULL || v->state == VCPU_NONE || intid >= 1020) {
+		ret = HV_E_INVALID;
+	} else {
+		target = vcpu_post_irq(v, (u32)index_nospec(intid, 1020));
+		ret = HV_OK;
+	}
+	spin_unlock(&vcpu_lock);
+	if (target < CONFIG_MAX_CPUS) {
+		gic_send_wake(target); /* its CPU takes it in now */
+	}
+	return ret;
+}
+
+s64 vcpu_sgi_direct(u32 vmid, u64 index, u64 mask)
+{
+	struct vcpu *v = vcpu_lookup(vmid, index);
+	s64 ret = HV_OK;
+
+	spin_lock(&vcpu_lock);
+	if (mem_vm_state(vmid) == VM_FREE) {
+		ret = HV_E_NOT_FOUND;
+	} else if (v == NULL || v->state == VCPU_NONE || (mask & ~HV_SGI_MASK) != 0) {
+		ret = HV_E_INVALID;
+	} else {
+		__atomic_store_n(&v->sgi_direct, (u32)mask, __ATOMIC_RELAXED);
+	}
+	spin_unlock(&vcpu_lock);
+	return ret;
+}
+
+/*
+ * The targets of an ICC_SGI1R_EL1 value in v's VM (IHI 0069 12.2.21):
+ * vCPU n has Aff0 = n and every higher affinity 0, so a target list
+ * names vCPUs only with Aff3, Aff2, Aff1 and RS all 0; IRM sends to
+ * every vCPU but the sender.
+ */
+static u32 sgi_targets(const struct vcpu *v, u64 sgi1r)
+{
+	const u32 all = (1U << HV_MAX_VCPUS) - 1;
+
+	if (((sgi1r >> 40) & 1) != 0) {
+		return all & ~(1U << v->index);
+	}
+	if ((sgi1r & (UINT64_C(0xff) << 48 | UINT64_C(0xf) << 44 | UINT64_C(0xff) << 32 |
+		      UINT64_C(0xff) << 16)) != 0) {
+		return 0; /* Aff3 [55:48], RS [47:44], Aff2 [39:32], Aff1 [23:16] */
+	}
+	return (u32)sgi1r & all;
+}
+
+void vcpu_guest_sgi(struct trap_frame *f, struct vcpu *v, u64 sgi1r)
+{
+	const u32 intid = (u32)(sgi1r >> 24) & 0xf;
+	const u32 targets = sgi_targets(v, sgi1r);
+	u32 posted = 0;
+	bool exit = false;
+
+	for (u32 left = targets; left != 0; left &= left - 1) {
+		/* The sender's VM runs (v is in it), so no destroy can wipe
+		 * these vCPUs meanwhile: no vcpu_lock. */
+		const u32 t = (u32)__builtin_ctz(left);
+		struct vcpu *d = vcpu_lookup(v->vmid, t);
+		u32 cpu;
+
+		if (d->state == VCPU_NONE) {
+			continue;
+		}
+		if (d->state != VCPU_ON ||
+		    ((__atomic_load_n(&d->sgi_direct, __ATOMIC_RELAXED) >> intid) & 1) == 0) {
+			exit = true; /* the VMM's model decides */
+			continue;
+		}
+		cpu = vcpu_post_irq(d, intid);
+		posted |= 1U << t;
+		if (d == v) {
+			(void)vcpu_take_posted(v); /* its list registers are live here */
+		} else if (cpu < CONFIG_MAX_CPUS) {
+			gic_send_wake(cpu);
+		} else {
+			exit = true; /* in no run: the VMM makes it run */
+		}
+	}
+	if (exit) {
+		vcpu_exit(f, &(struct hv_exit){ .reason = HV_EXIT_SGI,
+						.sgi = { sgi1r, posted } });
+	}
+}
