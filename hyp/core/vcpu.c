@@ -336,7 +336,7 @@ static s64 claim(struct vcpu *v, u32 vmid, u64 flags)
 	    __atomic_load_n(&v->running, __ATOMIC_ACQUIRE) == 0 && mem_vm_enter(vmid)) {
 		/* The CPU first: a guest's SGI posts without vcpu_lock, and
 		 * wakes the CPU it reads once it sees the vCPU running. */
-		v->cpu = arch_cpu_index();
+		__atomic_store_n(&v->cpu, arch_cpu_index(), __ATOMIC_RELAXED);
 		__atomic_store_n(&v->running, 1, __ATOMIC_SEQ_CST);
 		return HV_OK;
 	}
@@ -355,7 +355,8 @@ static s64 claim(struct vcpu *v, u32 vmid, u64 flags)
  * it off also sees it no longer claimed. The VM's count goes last: once
  * it is zero no CPU touches any of the VM's vCPUs. Returns whether an
  * interrupt injected for it is still to be delivered (read after running
- * is 0: vcpu_irq_inject posts before it reads running).
+ * is 0: a poster, IRQ_INJECT's or a guest's SGI's, posts before it reads
+ * running).
  */
 static bool release(struct vcpu *v)
 {

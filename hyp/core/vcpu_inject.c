@@ -82,12 +82,14 @@ void vcpu_guest_sgi(struct trap_frame *f, struct vcpu *v, u64 sgi1r)
 		 * these vCPUs meanwhile: no vcpu_lock. */
 		const u32 t = (u32)__builtin_ctz(left);
 		struct vcpu *d = vcpu_lookup(v->vmid, t);
+		/* Read once: PSCI and a fault change it meanwhile. */
+		const u32 state = __atomic_load_n(&d->state, __ATOMIC_RELAXED);
 		u32 cpu;
 
-		if (d->state == VCPU_NONE) {
+		if (state == VCPU_NONE) {
 			continue;
 		}
-		if (d->state != VCPU_ON ||
+		if (state != VCPU_ON ||
 		    ((__atomic_load_n(&d->sgi_direct, __ATOMIC_RELAXED) >> intid) & 1) == 0) {
 			exit = true; /* the VMM's model decides */
 			continue;

@@ -21,7 +21,9 @@ u32 vcpu_post_irq(struct vcpu *v, u32 intid)
 	 * has just left is only a spurious interrupt there. */
 	__atomic_or_fetch(&v->posted[intid / 64], UINT64_C(1) << (intid % 64), __ATOMIC_SEQ_CST);
 	__atomic_or_fetch(&v->posted_words, UINT64_C(1) << (intid / 64), __ATOMIC_SEQ_CST);
-	return __atomic_load_n(&v->running, __ATOMIC_SEQ_CST) != 0 ? v->cpu : CONFIG_MAX_CPUS;
+	return __atomic_load_n(&v->running, __ATOMIC_SEQ_CST) != 0
+		       ? __atomic_load_n(&v->cpu, __ATOMIC_RELAXED)
+		       : CONFIG_MAX_CPUS;
 }
 
 bool vcpu_take_posted(struct vcpu *v)
@@ -31,9 +33,10 @@ bool vcpu_take_posted(struct vcpu *v)
 	if (v->vtimer_owed && gic_inject(INTID_VTIMER)) {
 		v->vtimer_owed = false; /* first: its timer is masked till then */
 	}
-	/* Sequentially consistent: after claim's store of running, as a
-	 * poster reads running after its bits (a store-release, then this
-	 * load-acquire, are not reordered), so one of the two sees the other. */
+	/* Sequentially consistent (LDAR, which is not reordered before the
+	 * STLR of claim's running; a weaker acquire, LDAPR, would be): a
+	 * poster reads running after its bits, so one of the two sees the
+	 * other. */
 	if (__atomic_load_n(&v->posted_words, __ATOMIC_SEQ_CST) == 0) {
 		return v->vtimer_owed;
 	}

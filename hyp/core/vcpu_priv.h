@@ -30,7 +30,7 @@ u32 vcpu_post_irq(struct vcpu *v, u32 intid);
  * The guest of v, running here, wrote sgi1r to ICC_SGI1R_EL1 (its PC is
  * past the write): the SGI is posted to each target the VMM allowed it
  * for, and the run ends with HV_EXIT_SGI only if a target is left to the
- * VMM (vcpu_irq.c).
+ * VMM (vcpu_inject.c).
  */
 void vcpu_guest_sgi(struct trap_frame *f, struct vcpu *v, u64 sgi1r);
 /**

@@ -106,16 +106,24 @@ void guest_main(void)
 	/* GICv3: SGIs with every field set at random, IRM or not, through
 	 * the hyp's own posting and the VMM's model. They can only name this
 	 * VM's one vCPU (the others do not exist); it has interrupts masked,
-	 * so whatever reaches it waits. `alive` below says it was not
+	 * so whatever reaches it waits, in its list registers or posted. `alive` below says it was not
 	 * stopped for them. */
 	if (*(volatile u64 *)(GUEST_TESTDEV + TESTDEV_GIC_VERSION) == 3) {
 		u64 x = 0x9e3779b97f4a7c15UL;
 
+		(void)gic_setup_dist(); /* every SGI enabled: the hyp posts them */
+		gic_setup_cpu(0xffff);
 		for (u32 i = 0; i < 512; i++) {
 			x ^= x << 13;
 			x ^= x >> 7;
 			x ^= x << 17;
-			__asm__ volatile("msr S3_0_C12_C11_5, %0\n\tisb" : : "r"(i < 16 ? x | (1UL << 40) : x));
+			/* Every other one with the affinities and RS cleared:
+			 * a target list the hyp takes, not only refusals. */
+			u64 v = (i & 1) != 0 ? x & ~(0xffUL << 48 | 0xfUL << 44 | 0xffUL << 32 |
+						     0xffUL << 16)
+					     : x;
+
+			__asm__ volatile("msr S3_0_C12_C11_5, %0\n\tisb" : : "r"(i < 16 ? v | (1UL << 40) : v));
 		}
 	}
 

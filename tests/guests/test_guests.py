@@ -25,7 +25,7 @@ GUESTS = {
     "uart": ["uart_ids", "uart_line_regs", "uart_rx_irq", "uart_line_low"],
     "preempt": ["spinner_runs", "spinner_stopped"],
     "sgi": ["secondaries_ready", "sgi_targeted", "sgi_all_but_self", "sgi_disabled",
-            "sgi_disabled_at_run_time", "sgi_to_self"],
+            "sgi_disabled_at_run_time", "sgi_to_self", "sgi_distributor_off"],
     "ondemand": ["fresh_load_reads_zero", "store_reads_back", "fresh_ldrsw_reads_zero",
                  "fresh_ldr_w_reads_zero"],
     "exitscale": ["exitscale"],

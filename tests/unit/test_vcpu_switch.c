@@ -507,5 +507,17 @@ TEST(a_guest_sgi_the_vmm_allowed_is_posted_without_the_vmm)
 	CHECK_EQ(vf.x[1], HV_EXIT_SGI);
 	CHECK_EQ(vf.x[3], 0);
 	CHECK_EQ(fake_kicks, kicks + 3);
+	/* Both at once: vCPU 1, in a run, gets SGI 6 posted and its CPU a
+	 * wake; vCPU 0's mask lacks 6, so the sender exits, and x3 names
+	 * vCPU 1 as posted so that the VMM does not send it again. */
+	CHECK_EQ(sgi_direct_from(vm, 1, 1U << 6), HV_OK);
+	CHECK_EQ(run(1, vm, 0, 0), HV_OK);
+	guest_sgi1r(SGI(6, 3));
+	CHECK(vcpu_current() == NULL);
+	CHECK_EQ(vf.x[1], HV_EXIT_SGI);
+	CHECK_EQ(vf.x[2], SGI(6, 3));
+	CHECK_EQ(vf.x[3], 1U << 1);
+	CHECK_EQ(fake_kicks, kicks + 4);
+	CHECK_EQ(fake_kicked_cpu, 2);
 	finish(2);
 }

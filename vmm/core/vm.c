@@ -63,10 +63,9 @@ void vm_sgi_direct_update(struct vm *vm)
 	for (u32 t = 0; t < vm->cfg.vcpus && vm->gic.version == 3; t++) {
 		u16 mask = (u16)vgic_sgi_mask(&vm->gic, t);
 
-		/* Refused only by a hyp without the call (ABI 1.1): its
-		 * masks stay 0, every SGI the model's, so not asked again. */
-		if (mask != vm->sgi_direct[t]) {
-			(void)hv_sgi_direct(vm->vmid, t, mask);
+		/* Kept only once the hyp took it: a refused mask is asked
+		 * for again at the next change. */
+		if (mask != vm->sgi_direct[t] && hv_sgi_direct(vm->vmid, t, mask) == HV_OK) {
 			vm->sgi_direct[t] = mask;
 		}
 	}

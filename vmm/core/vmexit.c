@@ -128,6 +128,7 @@ static void testdev(struct vm *vm, u32 self, u64 off, u64 size, bool write, u64 
 		       : off == 0x300 ? vm->vmid
 		       : off == 0x310 ? vmm_boot->gic_version
 		       : off == 0x320 ? at_barrier()
+		       : off == 0x328 ? vm->sgi_exits
 				      : 0;
 	}
 	if (write && off == 0x308) {
@@ -317,6 +318,7 @@ void vm_handle_exit(struct vm *vm, u32 i, const struct hv_exit *e)
 		vc->wake_at = e->wfi.timer_deadline;
 		break;
 	case HV_EXIT_SGI:
+		vm->sgi_exits++;
 		sgi1r(vm, i, e->sgi.sgi1r, e->sgi.posted);
 		break;
 	case HV_EXIT_IRQ:

@@ -116,6 +116,7 @@ struct vm {
 	u64 dev_value;
 	u64 dev_size;
 	u64 probe;
+	u64 sgi_exits; /* HV_EXIT_SGI exits: the SGIs the hyp left to the VMM */
 };
 
 /** The VM slots; VM_FREE ones are empty. */
