@@ -211,21 +211,27 @@ TEST(cpu_idle_returns_at_once_after_a_wake_that_came_before_it)
 	CHECK_EQ(fake_idle_us, 700);
 }
 
-/* HV_FN_IRQ_INJECT from the VMM on fake CPU cpu (its own frame: vf stays
- * the guest's registers); the guest's CPU is current again after it. */
-static s64 inject_from(u32 cpu, u32 vmid, u64 vcpu, u64 intid)
+/* A VMM call (fn, x1..x3) on fake CPU cpu, with its own frame (vf stays
+ * the guest's registers); the current CPU is the same again after it. */
+static s64 vmm_call_on(u32 cpu, u64 fn, u64 x1, u64 x2, u64 x3)
 {
 	u32 was = fake_cpu;
 	struct trap_frame f = { 0 };
 
 	fake_cpu = cpu;
-	f.x[0] = HV_FN_IRQ_INJECT;
-	f.x[1] = vmid;
-	f.x[2] = vcpu;
-	f.x[3] = intid;
+	f.x[0] = fn;
+	f.x[1] = x1;
+	f.x[2] = x2;
+	f.x[3] = x3;
 	hvc_dispatch(&f, NULL, false);
 	fake_cpu = was;
 	return (s64)f.x[0];
+}
+
+/* HV_FN_IRQ_INJECT from the VMM on fake CPU cpu. */
+static s64 inject_from(u32 cpu, u32 vmid, u64 vcpu, u64 intid)
+{
+	return vmm_call_on(cpu, HV_FN_IRQ_INJECT, vmid, vcpu, intid);
 }
 
 /* How many of CPU cpu's list registers hold intid, and how many of those
@@ -387,20 +393,10 @@ TEST(a_guest_exception_saves_its_frame_into_its_vcpu)
 	finish(1);
 }
 
-/* HV_FN_SGI_DIRECT from the VMM on fake CPU 3; the current CPU stays. */
+/* HV_FN_SGI_DIRECT from the VMM on fake CPU 3. */
 static s64 sgi_direct_from(u32 vmid, u64 vcpu, u64 mask)
 {
-	u32 was = fake_cpu;
-	struct trap_frame f = { 0 };
-
-	fake_cpu = 3;
-	f.x[0] = HV_FN_SGI_DIRECT;
-	f.x[1] = vmid;
-	f.x[2] = vcpu;
-	f.x[3] = mask;
-	hvc_dispatch(&f, NULL, false);
-	fake_cpu = was;
-	return (s64)f.x[0];
+	return vmm_call_on(3, HV_FN_SGI_DIRECT, vmid, vcpu, mask);
 }
 
 /* The guest running on fake CPU 1 writes v to ICC_SGI1R_EL1 (from x5). */
