@@ -4,6 +4,7 @@
  * SGI_DIRECT masks allow and hands to the VMM otherwise. Both post
  * through vcpu_irq.c.
  */
+#include <arm/sgi1r.h>
 #include <generated/autoconf.h>
 #include <hyp/gic.h>
 #include <hyp/mem.h>
@@ -50,30 +51,10 @@ s64 vcpu_sgi_direct(u32 vmid, u64 index, u64 mask)
 	return ret;
 }
 
-/*
- * The targets of an ICC_SGI1R_EL1 value in v's VM (IHI 0069 12.2.21):
- * vCPU n has Aff0 = n and every higher affinity 0, so a target list
- * names vCPUs only with Aff3, Aff2, Aff1 and RS all 0; IRM sends to
- * every vCPU but the sender.
- */
-static u32 sgi_targets(const struct vcpu *v, u64 sgi1r)
-{
-	const u32 all = (1U << HV_MAX_VCPUS) - 1;
-
-	if (((sgi1r >> 40) & 1) != 0) {
-		return all & ~(1U << v->index);
-	}
-	if ((sgi1r & (UINT64_C(0xff) << 48 | UINT64_C(0xf) << 44 | UINT64_C(0xff) << 32 |
-		      UINT64_C(0xff) << 16)) != 0) {
-		return 0; /* Aff3 [55:48], RS [47:44], Aff2 [39:32], Aff1 [23:16] */
-	}
-	return (u32)sgi1r & all;
-}
-
 void vcpu_guest_sgi(struct trap_frame *f, struct vcpu *v, u64 sgi1r)
 {
-	const u32 intid = (u32)(sgi1r >> 24) & 0xf;
-	const u32 targets = sgi_targets(v, sgi1r);
+	const u32 intid = SGI1R_INTID(sgi1r);
+	const u32 targets = sgi1r_targets(sgi1r, v->index, (1U << HV_MAX_VCPUS) - 1);
 	u32 posted = 0;
 	bool exit = false;
 

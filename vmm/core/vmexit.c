@@ -6,6 +6,7 @@
  * which the hyp made (PSCI); and faults that end the VM. An access where
  * nothing is emulated is refused: the guest takes an external abort.
  */
+#include <arm/sgi1r.h>
 #include <lib/lib.h>
 #include <vmm/arch.h>
 #include <vmm/console.h>
@@ -54,23 +55,14 @@ static void send_sgi(struct vm *vm, u32 targets, u32 intid)
 	}
 }
 
-/* GICv3: ICC_SGI1R_EL1 (IHI 0069 12.2.21): TargetList [15:0], Aff1
- * [23:16], INTID [27:24], Aff2 [39:32], IRM [40], RS [47:44], Aff3
- * [55:48]; vCPU n has MPIDR Aff0 = n. The hyp posted it already to the
- * targets in `posted` (HV_FN_SGI_DIRECT): those only need to run. */
+/* GICv3: a guest's ICC_SGI1R_EL1 write (arm/sgi1r.h). The hyp posted it
+ * already to the targets in `posted` (HV_FN_SGI_DIRECT): those only need
+ * to run. */
 static void sgi1r(struct vm *vm, u32 self, u64 v, u64 posted)
 {
-	u32 intid = (u32)(v >> 24) & 0xf;
-	u32 targets;
+	u32 intid = SGI1R_INTID(v);
+	u32 targets = sgi1r_targets(v, self, (1U << vm->cfg.vcpus) - 1);
 
-	if ((v >> 40) & 1) {
-		targets = ((1U << vm->cfg.vcpus) - 1) & ~(1U << self);
-	} else if ((v & (UINT64_C(0xff) << 48 | UINT64_C(0xf) << 44 | UINT64_C(0xff) << 32 |
-			 UINT64_C(0xff) << 16)) != 0) {
-		targets = 0;
-	} else {
-		targets = (u32)v & 0xffff;
-	}
 	for (u32 t = 0; t < vm->cfg.vcpus; t++) {
 		if ((targets & posted & (1U << t)) != 0 && t != self && vm->vc[t].on) {
 			vm_wake_vcpu(vm, t);
