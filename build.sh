@@ -137,16 +137,14 @@ TEST_GROUPS=(
 )
 group_names() { printf '%s\n' "${TEST_GROUPS[@]%%:*}" | paste -sd' ' | sed 's/ /, /g'; }
 group_fuzz() {
-	run_fuzz 60 fuzz_mem
-	run_fuzz 60 fuzz_vcpu
+	run_fuzz 60 fuzz_mem fuzz_vcpu
 }
 group_model() {
 	make -s -C "$ROOT/tests/model" O="$BUILD/host/model"
 	MODEL_OPS=${MODEL_OPS:-100000} run_pytest model model -s
 }
 group_vmctl() {
-	run_fuzz 20 fuzz_ctl
-	run_fuzz 20 fuzz_vmcfg
+	run_fuzz 20 fuzz_ctl fuzz_vmcfg
 	run_pytest vmctl vmctl
 }
 group_hostile() { HOSTILE_STORM_CALLS=${HOSTILE_STORM_CALLS:-100000} run_pytest hostile hostile; }
@@ -179,17 +177,16 @@ cmd_test() {
 # the hostile storm at 10^6 calls, 1,000 create/start/destroy cycles and
 # MINUTES (60) of three Linux VMs doing disk and network I/O.
 cmd_soak() {
-	local mins=${1:-60} fuzz=${SOAK_FUZZ_SECONDS:-600} t start=$SECONDS
+	local mins=${1:-60} fuzz=${SOAK_FUZZ_SECONDS:-600} start=$SECONDS
 	[[ $mins =~ ^[0-9]+$ ]] || die "soak takes a number of minutes, not '$mins'"
 	[[ $fuzz =~ ^[0-9]+$ ]] || die "SOAK_FUZZ_SECONDS must be a number of seconds, not '$fuzz'"
 	test_setup
 	say "soak: the model at 1000000 operations"
 	make -s -C "$ROOT/tests/model" O="$BUILD/host/model"
 	MODEL_OPS=${SOAK_MODEL_OPS:-1000000} run_pytest soak-model model -s
-	for t in fuzz_mem fuzz_vcpu fuzz_ctl fuzz_vmcfg; do
-		say "soak: $t for $fuzz s"
-		run_fuzz "$fuzz" "$t"
-	done
+	say "soak: fuzz_mem and fuzz_vcpu, then fuzz_ctl and fuzz_vmcfg, for $fuzz s each"
+	run_fuzz "$fuzz" fuzz_mem fuzz_vcpu
+	run_fuzz "$fuzz" fuzz_ctl fuzz_vmcfg
 	say "soak: the hostile storm at ${SOAK_STORM_CALLS:-1000000} calls on every variant"
 	HOSTILE_STORM_CALLS=${SOAK_STORM_CALLS:-1000000} run_pytest soak-storm hostile -k storm -s
 	say "soak: ${SOAK_CYCLES:-1000} create/start/destroy cycles, $mins min of Linux I/O"
@@ -199,13 +196,12 @@ cmd_soak() {
 }
 
 cmd_fuzz() {
-	local secs=${1:-600} t
+	local secs=${1:-600}
 	[[ $secs =~ ^[0-9]+$ ]] || die "fuzz takes a number of seconds, not '$secs'"
 	"$TOOLS/deps.sh" --check
 	mkdir -p "$BUILD/test"
-	for t in fuzz_mem fuzz_vcpu fuzz_ctl fuzz_vmcfg; do
-		run_fuzz "$secs" "$t"
-	done
+	run_fuzz "$secs" fuzz_mem fuzz_vcpu
+	run_fuzz "$secs" fuzz_ctl fuzz_vmcfg
 }
 
 cmd_bench() {

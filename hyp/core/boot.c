@@ -57,7 +57,8 @@ static void parse_fdt(paddr_t fdt)
  * the device tree the VMM can read, and from the CPU's and the board's
  * generators (the RNG200 was read with the MMU off: arch_entropy_early).
  */
-static void entropy_boot(void)
+/* The entropy sources; the count of device-tree seeds taken. */
+static u32 entropy_boot(void)
 {
 	u64 t = arch_counter();
 	u32 dt = rng_take_dt_seeds((u8 *)(uintptr_t)hyp_fdt.base,
@@ -78,6 +79,7 @@ static void entropy_boot(void)
 		log_warn("entropy: no seed in the device tree, no RNDR, no RNG200: TRNG "
 			 "answers NOT_SUPPORTED\n");
 	}
+	return dt;
 }
 
 /*
@@ -86,7 +88,8 @@ static void entropy_boot(void)
  * every tree in that RAM loses them too. Not scanned: the hyp's image, the
  * bundle, and reserved ranges (the VMM never gets those; secure firmware
  * may sit there, where a read would fault). With the MMU on (cached
- * reads): about a second per GiB under QEMU.
+ * reads): about a second per GiB under QEMU. Not run when the tree held
+ * no seed: a copy elsewhere could then hold none the hyp took either.
  */
 static void scrub_dt_copies(void)
 {
@@ -174,8 +177,9 @@ void hyp_main(paddr_t fdt, paddr_t load)
 	arch_mmu_init();
 	log_enable_locking();
 	banner();
-	entropy_boot();
-	scrub_dt_copies();
+	if (entropy_boot() != 0) {
+		scrub_dt_copies();
+	}
 
 	arch_set_cpu_index(arch_own_cpu_index());
 	arch_cpu_init_el2();

@@ -10,10 +10,12 @@ must be equal, and the C side's invariants must hold. The seed and the
 operation count are printed; a failure prints the shortest sequence found
 that still fails.
 
-Environment: MODEL_SEED (default: random), MODEL_OPS (default 100000).
+Environment: MODEL_SEED (default: random), MODEL_OPS (default 100000),
+MODEL_WORKERS (default 2: processes, worker k from seed MODEL_SEED + k).
 """
 import array
 import ctypes
+import multiprocessing
 import os
 import random
 import sys
@@ -348,12 +350,11 @@ def shrink(core, ops):
     return ops
 
 
-def test_differential():
-    if not os.path.exists(LIB):
-        pytest.fail(f"{LIB} is missing: build it with make -C tests/model")
-    seed = int(os.environ.get("MODEL_SEED", random.randrange(1 << 32)))
-    total = int(os.environ.get("MODEL_OPS", "100000"))
-    print(f"\nmodel: seed {seed}, {total} operations in sequences of {SEQUENCE}")
+def run_seed(seed, total):
+    """total random operations from Random(seed) in sequences of SEQUENCE:
+    (operations done, accepted, refused, None) or, at the first step where
+    C and model disagree, a failure message with the shortest failing
+    sequence in place of None."""
     rnd = random.Random(seed)
     gen = Gen(rnd)
     core = Core()
@@ -376,8 +377,29 @@ def test_differential():
             if diff is not None:
                 short = shrink(core, ops)
                 listing = "\n".join(f"  {i}: {o}" for i, o in enumerate(short))
-                pytest.fail(f"seed {seed}, operation {done}: {diff}\n"
-                            f"shortest failing sequence ({len(short)} operations):\n{listing}")
-    print(f"model: {done} operations agreed ({results.get(True, 0)} accepted, "
-          f"{results.get(False, 0)} refused)")
+                return done, 0, 0, (f"seed {seed} (MODEL_SEED={seed} MODEL_WORKERS=1 repeats it), "
+                                    f"operation {done}: {diff}\n"
+                                    f"shortest failing sequence ({len(short)} operations):\n{listing}")
+    return done, results.get(True, 0), results.get(False, 0), None
+
+
+def test_differential():
+    """MODEL_OPS operations split over MODEL_WORKERS processes (default 2,
+    one a core), worker k drawing from seed MODEL_SEED + k."""
+    if not os.path.exists(LIB):
+        pytest.fail(f"{LIB} is missing: build it with make -C tests/model")
+    seed = int(os.environ.get("MODEL_SEED", random.randrange(1 << 32)))
+    total = int(os.environ.get("MODEL_OPS", "100000"))
+    workers = max(1, int(os.environ.get("MODEL_WORKERS", "2")))
+    shares = [total // workers + (1 if k < total % workers else 0) for k in range(workers)]
+    print(f"\nmodel: seed {seed}, {total} operations in sequences of {SEQUENCE}, "
+          f"{workers} worker{'s' if workers > 1 else ''} (seeds {seed}..{seed + workers - 1})")
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        outs = pool.starmap(run_seed, [(seed + k, n) for k, n in enumerate(shares)])
+    for _, _, _, failure in outs:
+        if failure is not None:
+            pytest.fail(failure)
+    done = sum(o[0] for o in outs)
+    print(f"model: {done} operations agreed ({sum(o[1] for o in outs)} accepted, "
+          f"{sum(o[2] for o in outs)} refused)")
     assert done >= total

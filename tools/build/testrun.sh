@@ -32,24 +32,36 @@ run_pytest() {
 	add_counts "$line"
 }
 
-# run_fuzz SECONDS TARGET: one libFuzzer target of tests/fuzz for SECONDS,
-# with its own corpus (seeded from tests/fuzz/seeds/TARGET): one test.
+# run_fuzz SECONDS TARGET...: libFuzzer targets of tests/fuzz for SECONDS
+# each, side by side (one process each; the machine has two cores), each
+# with its own corpus (seeded from tests/fuzz/seeds/TARGET): one test each.
 run_fuzz() {
-	local secs=$1 target=$2 out=$BUILD/host/fuzz rc=0 log=$BUILD/test/$2.log
+	local secs=$1 out=$BUILD/host/fuzz target rc
+	shift
 	make -s -C "$ROOT/tests/fuzz" O="$out"
-	mkdir -p "$out/corpus-$target" "$out/crashes" "$BUILD/test"
-	[[ ! -d $ROOT/tests/fuzz/seeds/$target ]] || cp -n "$ROOT/tests/fuzz/seeds/$target"/* "$out/corpus-$target/"
-	"$out/$target" -max_total_time="$secs" -print_final_stats=1 \
-		-artifact_prefix="$out/crashes/$target-" "$out/corpus-$target" >"$log" 2>&1 || rc=$?
-	grep -E '^stat::(number_of_executed_units|average_exec_per_sec)|^Done' "$log" || true
-	((rc == 0)) || tail -n 30 "$log"
-	if ((rc == 0)); then
-		echo "$target: 1 passed, 0 failed (${secs} s, corpus $out/corpus-$target)"
-		TOTAL_PASSED=$((TOTAL_PASSED + 1))
-	else
-		echo "$target: 0 passed, 1 failed (crash input in $out/crashes/)"
-		TOTAL_FAILED=$((TOTAL_FAILED + 1))
-	fi
+	mkdir -p "$out/crashes" "$BUILD/test"
+	for target in "$@"; do
+		mkdir -p "$out/corpus-$target"
+		[[ ! -d $ROOT/tests/fuzz/seeds/$target ]] || cp -n "$ROOT/tests/fuzz/seeds/$target"/* "$out/corpus-$target/"
+		rm -f "$BUILD/test/$target.rc"
+		("$out/$target" -max_total_time="$secs" -print_final_stats=1 \
+			-artifact_prefix="$out/crashes/$target-" "$out/corpus-$target" \
+			>"$BUILD/test/$target.log" 2>&1
+		 echo $? >"$BUILD/test/$target.rc") &
+	done
+	wait
+	for target in "$@"; do
+		rc=$(cat "$BUILD/test/$target.rc" 2>/dev/null || echo 1)
+		grep -E '^stat::(number_of_executed_units|average_exec_per_sec)|^Done' "$BUILD/test/$target.log" || true
+		((rc == 0)) || tail -n 30 "$BUILD/test/$target.log"
+		if ((rc == 0)); then
+			echo "$target: 1 passed, 0 failed (${secs} s, corpus $out/corpus-$target)"
+			TOTAL_PASSED=$((TOTAL_PASSED + 1))
+		else
+			echo "$target: 0 passed, 1 failed (crash input in $out/crashes/)"
+			TOTAL_FAILED=$((TOTAL_FAILED + 1))
+		fi
+	done
 }
 
 # The unit harness prints "unit: N passed, M failed" last on its standard
