@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # mkdisk.sh OUTDIR: the Linux guests' test disk, made without mounting.
 #
-#   OUTDIR/files/data.bin  4 MiB of pseudo-random bytes: SHA-256 of SEED and
+#   OUTDIR/files/data.bin  1 MiB of pseudo-random bytes: SHA-256 of SEED and
 #                          a 64-bit little-endian counter 0, 1, 2, ...
 #   OUTDIR/files/data.md5  "md5sum data.bin" (so `md5sum -c data.md5` works)
 #   OUTDIR/test.img        8 MiB ext4 (1 KiB blocks, label hyptest) holding
@@ -14,7 +14,7 @@ set -euo pipefail
 
 out=${1:?usage: mkdisk.sh OUTDIR}
 SEED=hyp-test-disk-1
-DATA_BYTES=$((4 << 20))
+DATA_BYTES=$((1 << 20))
 IMAGE_MIB=8
 UUID=6c0f9a2e-1d3b-4c5e-8f70-0d15c0ffee01
 EPOCH=${SOURCE_DATE_EPOCH:-1704067200} # 2024-01-01 00:00:00 UTC
