@@ -56,8 +56,9 @@ static void parse_fdt(paddr_t fdt)
  * Seeds the generator (MMU on) from the boot loader's seeds, which leave
  * the device tree the VMM can read, and from the CPU's and the board's
  * generators (the RNG200 was read with the MMU off: arch_entropy_early).
+ * Returns the number of non-zero device-tree seeds mixed in: 0 means no
+ * byte of the tree but zeros went into the generator.
  */
-/* The entropy sources; the count of device-tree seeds taken. */
 static u32 entropy_boot(void)
 {
 	u64 t = arch_counter();
@@ -89,7 +90,9 @@ static u32 entropy_boot(void)
  * bundle, and reserved ranges (the VMM never gets those; secure firmware
  * may sit there, where a read would fault). With the MMU on (cached
  * reads): about a second per GiB under QEMU. Not run when the tree held
- * no seed: a copy elsewhere could then hold none the hyp took either.
+ * no non-zero seed: the hyp then mixed in none that a copy could hold (a
+ * copy may still hold seeds a boot loader kept from the hyp's tree; the
+ * hyp never used those).
  */
 static void scrub_dt_copies(void)
 {
@@ -179,6 +182,8 @@ void hyp_main(paddr_t fdt, paddr_t load)
 	banner();
 	if (entropy_boot() != 0) {
 		scrub_dt_copies();
+	} else {
+		log_info("entropy: no device-tree seed mixed in: RAM not scanned for copies\n");
 	}
 
 	arch_set_cpu_index(arch_own_cpu_index());

@@ -76,9 +76,13 @@ def test_answers_match_the_hyp_boot_log(machine):
     served = re.search(r"entropy: .*; TRNG served", log)
     absent = "TRNG answers NOT_SUPPORTED" in log
     assert bool(served) != absent, log
-    if absent:
-        # No seed taken from the tree: no copy of one to look for in RAM.
-        assert "copies of the seeds removed" not in log, log
+    # RAM is scanned for copies of the tree's seeds exactly when the hyp
+    # mixed in a non-zero one.
+    m = re.search(r"entropy: (\d+) device-tree seed", log)
+    mixed = int(m.group(1)) if m else 0
+    scanned = re.search(r"entropy: \d+ more copies of the seeds removed from RAM", log)
+    skipped = "entropy: no device-tree seed mixed in: RAM not scanned for copies" in log
+    assert (bool(scanned), skipped) == ((True, False) if mixed > 0 else (False, True)), log
     version = int(re.search(r"\[smccc\] smccc: hvc trng version (-?\d+)", out).group(1))
     assert version == (0x10000 if served else -1), out
     if machine.variant.startswith("virt"):

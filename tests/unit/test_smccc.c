@@ -123,6 +123,28 @@ TEST(dt_seed_outside_the_blob_is_ignored)
 	CHECK(!rng_ready());
 }
 
+TEST(dt_seed_of_zeros_is_removed_but_not_counted)
+{
+	u8 blob[64] = { 0 };
+	struct platform p;
+
+	memset(&p, 0, sizeof(p));
+	p.rng_seed = (struct plat_prop){ 16, 8 };
+	p.kaslr_seed = (struct plat_prop){ 40, 8 };
+	/* Both zeros: no source, and nothing boot.c must look for in RAM. */
+	rng_reset();
+	CHECK_EQ(rng_take_dt_seeds(blob, sizeof(blob), &p), 0);
+	CHECK(!rng_ready());
+	/* One of zeros, one not: one counted, both wiped. */
+	memset(blob + 40, 0xa5, 8);
+	rng_reset();
+	CHECK_EQ(rng_take_dt_seeds(blob, sizeof(blob), &p), 1);
+	CHECK(rng_ready());
+	for (u32 i = 40; i < 48; i++) {
+		CHECK_EQ(blob[i], 0);
+	}
+}
+
 #define A72 UINT64_C(0x410fd083)
 #define A53 UINT64_C(0x410fd034)
 #define A76 UINT64_C(0x414fd0b1)

@@ -34,7 +34,9 @@ void rng_get(void *out, size_t len);
  * (`size` bytes, at properties p->rng_seed and p->kaslr_seed) into the
  * generator, then removes both properties (FDT_NOP over each, the tree
  * stays valid): the VMM, which can read that memory, never learns them.
- * Returns the number of seeds used.
+ * Returns the number of non-zero seeds mixed in (a seed of zeros is
+ * removed but not counted): 0 means no byte of the tree but zeros went
+ * into the generator, and boot.c then skips its RAM scan for copies.
  */
 struct platform;
 u32 rng_take_dt_seeds(u8 *blob, u32 size, const struct platform *p);
