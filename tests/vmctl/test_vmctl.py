@@ -172,7 +172,17 @@ def test_two_linux_vms_and_a_guest(system):
     # Each console answers: the Linux shells and the echo guest.
     for name in ("linux-a", "linux-b"):
         c = system.console(name)
-        c.expect(r"HYP-GUEST-READY \S+ cpus=2", timeout=BOOT_TIMEOUT)
+        try:
+            c.expect(r"HYP-GUEST-READY \S+ cpus=2", timeout=BOOT_TIMEOUT)
+        except pexpect.TIMEOUT:
+            # A boot that stopped: what the VMM knows of every VM's vCPUs
+            # and devices, twice a few seconds apart.
+            state = []
+            for _ in range(2):
+                state += [system.vmctl("info", n).stdout for n in ("linux-a", "linux-b", "echo")]
+                time.sleep(3)
+            raise AssertionError(f"{name} stopped booting after:\n{c.before[-2000:]}\n"
+                                 + "\n".join(state)) from None
         c.sendline("")
         c.expect_exact("#", timeout=60)
         c.sendline(f"echo {name}-$((40+2))")
