@@ -148,27 +148,23 @@ TEST(platform_rpi4)
 	CHECK_EQ(p.timer_irq[TIMER_VIRT], 16 + 11);
 }
 
-/* Every truncation and many single-byte corruptions of a real tree. */
-/* The big-endian word at offset off of an FDT header. */
-static size_t be32_at(const unsigned char *b, size_t off)
-{
-	return (size_t)b[off] << 24 | (size_t)b[off + 1] << 16 | (size_t)b[off + 2] << 8 | b[off + 3];
-}
-
+/* Every truncation of a real tree up to the end of its blocks, and every
+ * single-byte corruption of them. */
 TEST(platform_malformed_blobs)
 {
 	size_t size = 0;
 	unsigned char *blob = test_read_file("virt-gicv3.dtb", &size);
 	unsigned char *copy;
-
 	size_t used;
 
 	if (blob == NULL) {
 		return;
 	}
 	/* The bytes the parser reads: QEMU's tree is 1 MiB, nearly all of it
-	 * free space past the strings block. */
-	used = MAX(be32_at(blob, 8) + be32_at(blob, 36), be32_at(blob, 12) + be32_at(blob, 32));
+	 * free space past the strings block. Header words: off_dt_struct
+	 * (8), off_dt_strings (12), size_dt_strings (32), size_dt_struct (36). */
+	used = MAX((size_t)fdt_be32(blob + 8) + fdt_be32(blob + 36),
+		   (size_t)fdt_be32(blob + 12) + fdt_be32(blob + 32));
 	CHECK(used > 1024 && used <= size);
 	used = MIN(used, size);
 	for (size_t n = 0; n < used + 64 && n < size; n += (n < 256 ? 1 : 7)) {
