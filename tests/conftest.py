@@ -11,6 +11,7 @@ an event with a generous bound (wait_until), never for a fixed time."""
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -112,8 +113,11 @@ class Machine:
         return out.split("\n", 1)[1] if "\n" in out else ""
 
     def monitor(self, line, timeout=30):
-        """QEMU's monitor command `line` (Ctrl-A C, multiplexed with the
-        console on stdio) and its output; back to the console after."""
+        """QEMU's monitor command `line` and its output: through
+        RUNDIR/monitor.sock for a console on a socket, else Ctrl-A C
+        (multiplexed with the console on stdio) and back to the console."""
+        if getattr(self, "rundir", None):
+            return monitor_socket(os.path.join(self.rundir, "monitor.sock"), line, timeout)
         self.child.sendcontrol("a")
         self.child.send("c")
         self.child.expect_exact("(qemu)", timeout=timeout)
@@ -134,6 +138,15 @@ class Machine:
         self.child.expect_exact(PROMPT, timeout=30)
         return m
 
+    def console_unread(self):
+        """What the machine printed on its console that no expect has read
+        yet (with console "serve": the VMM's and the hyp's own lines)."""
+        try:
+            self.child.expect(pexpect.TIMEOUT, timeout=1)
+        except pexpect.EOF:
+            pass
+        return self.child.before.replace("\r", "")
+
     def close(self):
         if self.qemu is not None:
             self.qemu.terminate()
@@ -152,6 +165,24 @@ class Machine:
         if self.child is not None:
             self.child.close(force=True)
         self.log.close()
+
+
+def monitor_socket(path, line, timeout=30):
+    """QEMU's monitor command `line` through its Unix socket, and its output."""
+    with socket.socket(socket.AF_UNIX) as s:
+        s.settimeout(timeout)
+        s.connect(path)
+        buf = b""
+        for send in (None, line):
+            if send is not None:
+                s.sendall(send.encode() + b"\n")
+                buf = b""
+            while b"(qemu)" not in buf:
+                data = s.recv(65536)
+                if not data:
+                    break
+                buf += data
+    return buf.decode(errors="replace").replace("\r", "")
 
 
 @pytest.fixture(scope="module", params=VARIANTS)

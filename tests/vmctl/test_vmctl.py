@@ -176,11 +176,16 @@ def test_two_linux_vms_and_a_guest(system):
             c.expect(r"HYP-GUEST-READY \S+ cpus=2", timeout=BOOT_TIMEOUT)
         except pexpect.TIMEOUT:
             # A boot that stopped: what the VMM knows of every VM's vCPUs
-            # and devices, twice a few seconds apart.
+            # and devices, and where each physical CPU is (QEMU's
+            # monitor), twice a few seconds apart; and what the VMM and
+            # the hyp printed on their own console meanwhile.
             state = []
             for _ in range(2):
                 state += [system.vmctl("info", n).stdout for n in ("linux-a", "linux-b", "echo")]
+                state.append(system.monitor("info registers -a"))
                 time.sleep(3)
+            state.append("the VMM's console:\n" + system.console_unread()[-4000:])
+            system.log.write("\n".join(state))
             raise AssertionError(f"{name} stopped booting after:\n{c.before[-2000:]}\n"
                                  + "\n".join(state)) from None
         c.sendline("")
@@ -359,6 +364,12 @@ def test_upload_stop_and_resume(system):
     in_console(system, "up", "back", r"echo: back")
     info = json.loads(system.vmctl("--json", "info", "up", check=0).stdout)
     assert info["kernel"] == "my-echo.bin" and info["vm"]["state"] == "running"
+    # Its one vCPU's exits are the VM's (an exit may come between the two reads).
+    vcpu = info["vcpus"][0]
+    assert 0 < info["vm"]["exits"] - 1 <= vcpu["exits"] <= info["vm"]["exits"] + 1, info
+    assert vcpu["last_exit"] in ("mmio", "wfi", "irq") and 0 <= vcpu["cpu"] < 4, vcpu
+    assert re.search(r"vcpu 0   on.*, pending 0x0; \d+ exits, the last (mmio|wfi|irq)\n",
+                     system.vmctl("info", "up", check=0).stdout)
     system.vmctl("destroy", "up", check=0)
 
 

@@ -8,7 +8,8 @@ Runs QEMU for VARIANT (virt-gicv3, virt-gicv2, rpi4) attached to this
 terminal; the console is on standard input/output (Ctrl-A X quits). With
 --send, CMD is typed at the VMM's first prompt (e.g. "run linux").
 With --serve, the VMM's console is the Unix socket RUNDIR/uart.sock, which
-this terminal shares with vmctl clients of RUNDIR/vmm.sock (ctlmux.py).
+this terminal shares with vmctl clients of RUNDIR/vmm.sock (ctlmux.py),
+and QEMU's monitor is RUNDIR/monitor.sock (a Unix-socket client).
 --image picks the boot medium: release (the default: build/PLATFORM/, what
 `./build.sh build` makes) or test (build/PLATFORM-test/, the test-only
 calls on, what `./build.sh test` boots).
@@ -48,8 +49,11 @@ def image_dir(plat, build=None, image="release"):
 def serial(console):
     if console is None:
         return ["-serial", "mon:stdio"]
+    # QEMU's monitor listens beside the console (monitor.sock), for a look
+    # at a running machine (`info registers -a`) while tests or vmctl use it.
+    monitor = os.path.join(os.path.dirname(console), "monitor.sock")
     return ["-chardev", f"socket,id=vmmcon,path={console},server=on,wait=off",
-            "-serial", "chardev:vmmcon", "-monitor", "none"]
+            "-serial", "chardev:vmmcon", "-monitor", f"unix:{monitor},server=on,wait=off"]
 
 
 def command(variant, build=None, extra=(), console=None, image="release"):

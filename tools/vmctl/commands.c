@@ -167,6 +167,15 @@ int cmd_disk_save(char *const *args)
 
 static const char *const dev_kind[3] = { "block", "network", "console" };
 
+/* A vCPU's last exit (HV_EXIT_*), by name. */
+static const char *exit_name(uint32_t reason)
+{
+	static const char *const names[] = { "none", "mmio",  "abort", "hvc",  "wfi",
+					     "fault", "sgi", "irq",   "power" };
+
+	return reason < sizeof(names) / sizeof(names[0]) ? names[reason] : "?";
+}
+
 int cmd_info(char *const *args)
 {
 	const char *name = args[0];
@@ -189,10 +198,13 @@ int cmd_info(char *const *args)
 		json_str(i->cmdline, sizeof(i->cmdline));
 		printf(", \"vcpus\": [");
 		for (uint32_t k = 0; k < nv; k++) {
-			printf("%s{\"on\": %s, \"in_wfi\": %s, \"pending\": %llu}", k ? ", " : "",
-			       i->vcpu[k].on ? "true" : "false",
+			printf("%s{\"on\": %s, \"in_wfi\": %s, \"pending\": %llu, "
+			       "\"running\": %s, \"cpu\": %u, \"exits\": %llu, \"last_exit\": \"%s\"}",
+			       k ? ", " : "", i->vcpu[k].on ? "true" : "false",
 			       i->vcpu[k].waiting ? "true" : "false",
-			       (unsigned long long)i->vcpu[k].pending);
+			       (unsigned long long)i->vcpu[k].pending,
+			       i->run[k].running ? "true" : "false", i->run[k].cpu,
+			       (unsigned long long)i->run[k].exits, exit_name(i->run[k].last_exit));
 		}
 		printf("], \"io_window_mib\": %u, \"devices\": [", i->io_window_mib);
 		for (uint32_t k = 0, first = 1; k < 3; k++) {
@@ -225,8 +237,14 @@ int cmd_info(char *const *args)
 	       (i->vm.flags & CTL_VM_ON_DEMAND) ? " on demand" : "", i->vm.given_mib,
 	       (unsigned long long)i->vm.frames);
 	for (uint32_t k = 0; k < nv; k++) {
-		printf("vcpu %u   %s%s, pending 0x%llx\n", k, i->vcpu[k].on ? "on" : "off",
-		       i->vcpu[k].waiting ? ", in WFI" : "", (unsigned long long)i->vcpu[k].pending);
+		printf("vcpu %u   %s%s", k, i->vcpu[k].on ? "on" : "off",
+		       i->vcpu[k].waiting ? ", in WFI" : "");
+		if (i->run[k].running) {
+			printf(", running on CPU %u", i->run[k].cpu);
+		}
+		printf(", pending 0x%llx; %llu exits, the last %s\n",
+		       (unsigned long long)i->vcpu[k].pending, (unsigned long long)i->run[k].exits,
+		       exit_name(i->run[k].last_exit));
 	}
 	if (i->io_window_mib != 0) {
 		printf("window   %u MiB granted by the VM at boot for its I/O\n", i->io_window_mib);

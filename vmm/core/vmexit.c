@@ -179,16 +179,32 @@ static void end(struct vm *vm, const char *why);
 static void power_exit(struct vm *vm, struct gvcpu *vc, u64 event, u64 target)
 {
 	if (event == HV_POWER_CPU_ON && target < vm->cfg.vcpus) {
-		/* A CPU may still be leaving its CPU_OFF exit: keep busy. */
-		bool busy = vm->vc[target].busy;
+		struct gvcpu *t = &vm->vc[target];
 
-		memset(&vm->vc[target], 0, sizeof(vm->vc[target]));
-		vm->vc[target].busy = busy;
-		vm->vc[target].on = true;
+		/* A fresh start, but busy, cpu and in_guest stay: they are its
+		 * runner's, which may still be leaving the run that ended in
+		 * its CPU_OFF (and stores busy without this lock). */
+		t->waiting = false;
+		t->wake_at = 0;
+		t->pending_irqs = 0;
+		t->flags = 0;
+		memset(t->reply, 0, sizeof(t->reply));
+		t->retry_at = 0;
+		t->yielded = false;
+		t->woken = false;
+		t->refusals = 0;
+		/* Its CPU_OFF exit not served yet (so it is on still, and
+		 * busy): that exit must not turn it off again. */
+		t->off_pending_on = t->on && t->busy;
+		t->on = true;
 		vm_kick();
 	} else if (event == HV_POWER_CPU_OFF) {
 		bool any = false;
 
+		if (vc->off_pending_on) {
+			vc->off_pending_on = false; /* turned on again already */
+			return;
+		}
 		vc->on = false;
 		for (u32 v = 0; v < vm->cfg.vcpus; v++) {
 			any = any || vm->vc[v].on;
@@ -265,6 +281,8 @@ void vm_handle_exit(struct vm *vm, u32 i, const struct hv_exit *e)
 	vc->reply[2] = 0;
 	vc->reply[3] = 0;
 	vm->cpu_exits[vmm_cpu() % VMM_MAX_CPUS]++;
+	vc->exits++;
+	vc->last_exit = (u32)e->reason;
 	if (++vm->exits >= MAX_EXITS) {
 		end(vm, "too many exits");
 		return;

@@ -205,6 +205,10 @@ int ctl_info(const struct ctl_frame *req, struct ctl_frame *rep)
 		in->vcpu[i].on = vm->vc[i].on;
 		in->vcpu[i].waiting = vm->vc[i].waiting;
 		in->vcpu[i].pending = vm->vc[i].pending_irqs;
+		in->run[i].running = __atomic_load_n(&vm->vc[i].busy, __ATOMIC_ACQUIRE);
+		in->run[i].cpu = vm->vc[i].cpu;
+		in->run[i].exits = vm->vc[i].exits;
+		in->run[i].last_exit = vm->vc[i].last_exit;
 	}
 	in->io_window_mib = vm->cfg.io_window_mib;
 	for (u32 s = 0; s < VDEV_SLOTS; s++) {

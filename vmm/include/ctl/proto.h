@@ -119,6 +119,18 @@ struct ctl_port {
 	uint64_t undelivered; /* for it, but its queue was full or its device needed a reset */
 };
 
+/*
+ * How the VMM runs one vCPU (after port, like it: an older vmctl reads the
+ * records before it). last_exit: the reason (HV_EXIT_*) of its last exit.
+ */
+struct ctl_vcpu_run {
+	uint32_t running; /* a VMM CPU is in a run of it */
+	uint32_t cpu;     /* that CPU, or the last that ran it */
+	uint64_t exits;
+	uint32_t last_exit;
+	uint32_t pad;
+};
+
 struct ctl_vm_info {
 	struct ctl_vm vm;
 	char kernel[64];
@@ -129,6 +141,7 @@ struct ctl_vm_info {
 	struct ctl_vcpu vcpu[4];
 	struct ctl_device dev[3];
 	struct ctl_port port;
+	struct ctl_vcpu_run run[4];
 };
 
 struct ctl_stats {
@@ -175,7 +188,8 @@ _Static_assert(offsetof(struct ctl_vcpu, pending) == 8, "ctl_vcpu layout");
 _Static_assert(sizeof(struct ctl_device) == 88, "ctl_device layout");
 _Static_assert(offsetof(struct ctl_device, detail) == 24, "ctl_device layout");
 _Static_assert(sizeof(struct ctl_port) == 16, "ctl_port layout");
-_Static_assert(sizeof(struct ctl_vm_info) == 816, "ctl_vm_info layout");
+_Static_assert(sizeof(struct ctl_vcpu_run) == 24, "ctl_vcpu_run layout");
+_Static_assert(sizeof(struct ctl_vm_info) == 912, "ctl_vm_info layout");
 _Static_assert(offsetof(struct ctl_vm_info, kernel) == 80, "ctl_vm_info layout");
 _Static_assert(offsetof(struct ctl_vm_info, nvcpus) == 464, "ctl_vm_info layout");
 _Static_assert(offsetof(struct ctl_vm_info, vcpu) == 472, "ctl_vm_info layout");

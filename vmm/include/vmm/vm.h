@@ -68,6 +68,9 @@ struct gvcpu {
 	bool woken;         /* an interrupt was injected during its run: no wait */
 	u32 cpu;            /* the VMM CPU running it, while busy */
 	u32 refusals;       /* runs refused in a row */
+	bool off_pending_on; /* a CPU_ON came before its CPU_OFF exit was served */
+	u32 last_exit;      /* HV_EXIT_* of its last exit (vmctl info) */
+	u64 exits;
 };
 
 struct vm {
