@@ -141,6 +141,8 @@ class Machine:
     def console_unread(self):
         """What the machine printed on its console that no expect has read
         yet (with console "serve": the VMM's and the hyp's own lines)."""
+        if self.child is None:
+            return ""
         try:
             self.child.expect(pexpect.TIMEOUT, timeout=1)
         except pexpect.EOF:
@@ -168,21 +170,27 @@ class Machine:
 
 
 def monitor_socket(path, line, timeout=30):
-    """QEMU's monitor command `line` through its Unix socket, and its output."""
-    with socket.socket(socket.AF_UNIX) as s:
-        s.settimeout(timeout)
-        s.connect(path)
-        buf = b""
-        for send in (None, line):
-            if send is not None:
-                s.sendall(send.encode() + b"\n")
-                buf = b""
-            while b"(qemu)" not in buf:
-                data = s.recv(65536)
-                if not data:
-                    break
-                buf += data
-    return buf.decode(errors="replace").replace("\r", "")
+    """QEMU's monitor command `line` through its Unix socket, and its output
+    (without the monitor's echo of it); on a failure, what failed:
+    it serves a test's report of another failure, which it must not hide."""
+    buf = b""
+    try:
+        with socket.socket(socket.AF_UNIX) as s:
+            s.settimeout(timeout)
+            s.connect(path)
+            for send in (None, line):
+                if send is not None:
+                    s.sendall(send.encode() + b"\n")
+                    buf = b""
+                while b"(qemu)" not in buf:
+                    data = s.recv(65536)
+                    if not data:
+                        break
+                    buf += data
+    except OSError as e:
+        return f"monitor {path}: {e!r}\n{buf.decode(errors='replace')}"
+    # The first line is the monitor's echo of the command as it was typed.
+    return buf.decode(errors="replace").replace("\r", "").split("\n", 1)[-1]
 
 
 @pytest.fixture(scope="module", params=VARIANTS)

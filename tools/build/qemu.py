@@ -111,6 +111,8 @@ def serve(variant, build, extra, rundir, send, image="release"):
     import ctlmux
 
     os.makedirs(rundir, exist_ok=True)
+    # Its sockets drive the VMs and QEMU itself (the monitor): its user's only.
+    os.chmod(rundir, 0o700)
     uart = os.path.join(rundir, "uart.sock")
     if os.path.exists(uart):
         os.unlink(uart)

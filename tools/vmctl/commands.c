@@ -182,10 +182,12 @@ int cmd_info(char *const *args)
 	struct ctl_frame *r = request(CTL_INFO, name, name_arg(name));
 	const struct ctl_vm_info *i = (const struct ctl_vm_info *)(const void *)r->payload;
 	uint32_t nv;
+	int has_run;
 
-	if (r->len < sizeof(*i)) {
+	if (r->len < offsetof(struct ctl_vm_info, run)) {
 		die(EX_CONNECT, "short reply from the VMM");
 	}
+	has_run = r->len >= sizeof(*i); /* an older VMM sends no ctl_vcpu_run */
 	nv = i->nvcpus < 4 ? i->nvcpus : 4;
 	if (json) {
 		printf("{\"vm\": ");
@@ -198,13 +200,18 @@ int cmd_info(char *const *args)
 		json_str(i->cmdline, sizeof(i->cmdline));
 		printf(", \"vcpus\": [");
 		for (uint32_t k = 0; k < nv; k++) {
-			printf("%s{\"on\": %s, \"in_wfi\": %s, \"pending\": %llu, "
-			       "\"running\": %s, \"cpu\": %u, \"exits\": %llu, \"last_exit\": \"%s\"}",
-			       k ? ", " : "", i->vcpu[k].on ? "true" : "false",
+			printf("%s{\"on\": %s, \"in_wfi\": %s, \"pending\": %llu", k ? ", " : "",
+			       i->vcpu[k].on ? "true" : "false",
 			       i->vcpu[k].waiting ? "true" : "false",
-			       (unsigned long long)i->vcpu[k].pending,
-			       i->run[k].running ? "true" : "false", i->run[k].cpu,
-			       (unsigned long long)i->run[k].exits, exit_name(i->run[k].last_exit));
+			       (unsigned long long)i->vcpu[k].pending);
+			if (has_run) {
+				printf(", \"running\": %s, \"cpu\": %u, \"exits\": %llu, "
+				       "\"last_exit\": \"%s\"",
+				       i->run[k].running ? "true" : "false", i->run[k].cpu,
+				       (unsigned long long)i->run[k].exits,
+				       exit_name(i->run[k].last_exit));
+			}
+			printf("}");
 		}
 		printf("], \"io_window_mib\": %u, \"devices\": [", i->io_window_mib);
 		for (uint32_t k = 0, first = 1; k < 3; k++) {
@@ -239,12 +246,15 @@ int cmd_info(char *const *args)
 	for (uint32_t k = 0; k < nv; k++) {
 		printf("vcpu %u   %s%s", k, i->vcpu[k].on ? "on" : "off",
 		       i->vcpu[k].waiting ? ", in WFI" : "");
-		if (i->run[k].running) {
+		if (has_run && i->run[k].running) {
 			printf(", running on CPU %u", i->run[k].cpu);
 		}
-		printf(", pending 0x%llx; %llu exits, the last %s\n",
-		       (unsigned long long)i->vcpu[k].pending, (unsigned long long)i->run[k].exits,
-		       exit_name(i->run[k].last_exit));
+		printf(", pending 0x%llx", (unsigned long long)i->vcpu[k].pending);
+		if (has_run) {
+			printf("; %llu exits, the last %s", (unsigned long long)i->run[k].exits,
+			       exit_name(i->run[k].last_exit));
+		}
+		printf("\n");
 	}
 	if (i->io_window_mib != 0) {
 		printf("window   %u MiB granted by the VM at boot for its I/O\n", i->io_window_mib);

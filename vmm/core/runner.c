@@ -6,8 +6,9 @@
  * queued for it; one whose run the hyp refused, until it is tried again
  * (vmexit.c). A CPU with nothing to run sleeps in the hyp
  * (HV_FN_CPU_IDLE) until the next timer deadline of a waiting vCPU, at
- * most 2 ms; making a vCPU runnable wakes one sleeping CPU (vm_kick). CPU
- * 0 serves the console and runs vCPUs only when it is the VMM's one CPU.
+ * most IDLE_US; making a vCPU runnable wakes one sleeping CPU (vm_kick).
+ * CPU 0 serves the console and runs vCPUs only when it is the VMM's one
+ * CPU.
  */
 #include <abi/hv_call.h>
 #include <generated/autoconf.h>
@@ -64,6 +65,7 @@ static bool pick(struct vm **vmp, u32 *ip, u64 *next_wake, bool *more)
 		if (found && awake(vc, now)) {
 			*more = true;
 		} else if (awake(vc, now)) {
+			vc->cpu = vmm_cpu(); /* before busy: info reads the two */
 			vc->busy = true;
 			*vmp = vm;
 			*ip = s % VM_MAX_VCPUS;
@@ -104,7 +106,6 @@ static void run(struct vm *vm, u32 i, bool wait_in_guest)
 	const u64 wait = wait_in_guest ? HV_RUN_WAIT_IN_GUEST : 0;
 	bool again;
 
-	vc->cpu = cpu;
 	__atomic_store_n(&vm_guest_wait[cpu % VMM_MAX_CPUS], wait != 0, __ATOMIC_RELEASE);
 	do {
 		struct hv_exit e;

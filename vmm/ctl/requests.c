@@ -196,6 +196,8 @@ int ctl_info(const struct ctl_frame *req, struct ctl_frame *rep)
 		return err;
 	}
 	memset(in, 0, sizeof(*in));
+	/* Under the VM's lock: its exits and its vCPUs' as of one moment. */
+	spin_lock(&vm->lock);
 	record(vm, &in->vm);
 	fmt_format(in->kernel, sizeof(in->kernel), "%s", vm->cfg.kernel);
 	fmt_format(in->ramdisk, sizeof(in->ramdisk), "%s", vm->cfg.ramdisk);
@@ -210,6 +212,7 @@ int ctl_info(const struct ctl_frame *req, struct ctl_frame *rep)
 		in->run[i].exits = vm->vc[i].exits;
 		in->run[i].last_exit = vm->vc[i].last_exit;
 	}
+	spin_unlock(&vm->lock);
 	in->io_window_mib = vm->cfg.io_window_mib;
 	for (u32 s = 0; s < VDEV_SLOTS; s++) {
 		const struct vdev *d = &vm->vdev[s];

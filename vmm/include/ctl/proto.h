@@ -120,8 +120,10 @@ struct ctl_port {
 };
 
 /*
- * How the VMM runs one vCPU (after port, like it: an older vmctl reads the
- * records before it). last_exit: the reason (HV_EXIT_*) of its last exit.
+ * How the VMM runs one vCPU, one per vcpu[] (the first nvcpus mean
+ * something); after port, like it: an older vmctl reads the records before
+ * it, and a newer one an older VMM's reply without it. last_exit: the
+ * reason (HV_EXIT_*) of its last exit, 0 before its first.
  */
 struct ctl_vcpu_run {
 	uint32_t running; /* a VMM CPU is in a run of it */
@@ -195,6 +197,7 @@ _Static_assert(offsetof(struct ctl_vm_info, nvcpus) == 464, "ctl_vm_info layout"
 _Static_assert(offsetof(struct ctl_vm_info, vcpu) == 472, "ctl_vm_info layout");
 _Static_assert(offsetof(struct ctl_vm_info, dev) == 536, "ctl_vm_info layout");
 _Static_assert(offsetof(struct ctl_vm_info, port) == 800, "ctl_vm_info layout");
+_Static_assert(offsetof(struct ctl_vm_info, run) == 816, "ctl_vm_info layout");
 _Static_assert(sizeof(struct ctl_stats) == 16, "ctl_stats layout");
 _Static_assert(sizeof(struct ctl_owner) == 48, "ctl_owner layout");
 _Static_assert(offsetof(struct ctl_owner, table_pages) == 4 + CTL_NAME_LEN, "ctl_owner layout");
