@@ -2,7 +2,9 @@
  * smp: PSCI from a guest: CPU_ON of vCPUs 1-3, each reporting in with its
  * own MPIDR; AFFINITY_INFO before and after; CPU_ON refused for a vCPU
  * that is on, a vCPU that does not exist and an entry outside the VM;
- * FEATURES; CPU_OFF.
+ * FEATURES; CPU_OFF; vCPU 1 turned on again the moment it turns itself
+ * off, many times (the CPU_ON may reach the VMM before that CPU_OFF's exit
+ * does: the vCPU must stay on and run).
  */
 #include "lib/guest.h"
 
@@ -13,11 +15,19 @@
 
 static volatile u64 seen[SECONDARIES + 1];
 static volatile u64 done[SECONDARIES + 1];
+static volatile u64 starts;
+
+#define RESTART 100   /* guest_secondary's context: count the start, go off */
+#define RESTARTS 200
 
 void guest_secondary(u64 context)
 {
 	u64 mpidr;
 
+	if (context == RESTART) {
+		starts++;
+		(void)hvc(PSCI_CPU_OFF, 0, 0, 0);
+	}
 	__asm__ volatile("mrs %0, mpidr_el1" : "=r"(mpidr));
 	seen[context] = (mpidr & 0xff) + 0x100;
 	/* Stay on until vCPU 0 has checked AFFINITY_INFO, then go off. */
@@ -72,4 +82,25 @@ void guest_main(void)
 	result("cpu_off", r.x0 == 1, "vCPU 3: %ld", (long)r.x0);
 	r = hvc(PSCI_CPU_ON, 3, 0x80000000UL, 3);
 	result("cpu_on_bad_entry", (s64)r.x0 == PSCI_INVALID_ADDRESS, "%ld", (long)r.x0);
+
+	for (u32 i = 0; i < 100000 && hvc(PSCI_AFFINITY_INFO, 1, 0, 0).x0 != 1; i++) {
+		guest_yield();
+	}
+	bad = 0;
+	for (u64 n = 1; n <= RESTARTS && bad == 0; n++) {
+		/* Again at once: ALREADY_ON until the hyp has it off. */
+		for (u32 i = 0; i < 1000000; i++) {
+			r = hvc(PSCI_CPU_ON, 1, (u64)(uintptr_t)secondary_entry, RESTART);
+			if ((s64)r.x0 != PSCI_ALREADY_ON) {
+				break;
+			}
+		}
+		bad += r.x0 != 0;
+		for (u32 i = 0; i < 100000 && starts < n; i++) {
+			guest_yield();
+		}
+		bad += starts < n;
+	}
+	result("cpu_on_after_cpu_off", bad == 0 && starts == RESTARTS, "%lu of %u starts",
+	       (unsigned long)starts, RESTARTS);
 }
