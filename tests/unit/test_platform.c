@@ -155,16 +155,16 @@ TEST(platform_malformed_blobs)
 	size_t size = 0;
 	unsigned char *blob = test_read_file("virt-gicv3.dtb", &size);
 	unsigned char *copy;
+	struct fdt f;
 	size_t used;
 
 	if (blob == NULL) {
 		return;
 	}
 	/* The bytes the parser reads: QEMU's tree is 1 MiB, nearly all of it
-	 * free space past the strings block. Header words: off_dt_struct
-	 * (8), off_dt_strings (12), size_dt_strings (32), size_dt_struct (36). */
-	used = MAX((size_t)fdt_be32(blob + 8) + fdt_be32(blob + 36),
-		   (size_t)fdt_be32(blob + 12) + fdt_be32(blob + 32));
+	 * free space past the strings block. */
+	CHECK_EQ(fdt_open(&f, blob, size), 0);
+	used = MAX((size_t)f.struct_off + f.struct_size, (size_t)f.strings_off + f.strings_size);
 	CHECK(used > 1024 && used <= size);
 	used = MIN(used, size);
 	for (size_t n = 0; n < used + 64 && n < size; n += (n < 256 ? 1 : 7)) {
