@@ -4,7 +4,9 @@
  * CPU that runs it, as it enters (vcpu_run), when its guest waits
  * (guest_wfx) and when that CPU takes the wake SGI the posting sent
  * (vcpu_wake_irq). A guest in a run never exits for an injection. Its
- * timer interrupt, when no list register was free, waits with them. A
+ * timer interrupt, when no list register was free, waits with them, and
+ * the maintenance interrupt of the list registers' underflow takes them
+ * in as soon as the guest has taken the ones before (vcpu_maint_irq). A
  * GICv3 guest's SGIs are posted the same way (vcpu_inject.c).
  */
 #include <generated/autoconf.h>
@@ -26,7 +28,8 @@ u32 vcpu_post_irq(struct vcpu *v, u32 intid)
 		       : CONFIG_MAX_CPUS;
 }
 
-bool vcpu_take_posted(struct vcpu *v)
+/* Moves what it can; whether any is left. */
+static bool take_posted(struct vcpu *v)
 {
 	u64 words;
 
@@ -52,8 +55,8 @@ bool vcpu_take_posted(struct vcpu *v)
 			bits &= bits - 1;
 		}
 		if (bits != 0) {
-			/* No list register free: the rest waits for the next
-			 * entry, wait or wake. */
+			/* No list register free: the rest waits for the
+			 * underflow, or the next entry, wait or wake. */
 			__atomic_or_fetch(&v->posted[w], bits, __ATOMIC_SEQ_CST);
 			__atomic_or_fetch(&v->posted_words, words, __ATOMIC_SEQ_CST);
 			return true;
@@ -61,6 +64,21 @@ bool vcpu_take_posted(struct vcpu *v)
 		words &= words - 1;
 	}
 	return v->vtimer_owed;
+}
+
+bool vcpu_take_posted(struct vcpu *v)
+{
+	bool left = take_posted(v);
+
+	/* Every list register holds one: the underflow's interrupt comes
+	 * once the guest has taken all but one, with no exit. */
+	gic_underflow_irq(left);
+	return left;
+}
+
+void vcpu_maint_irq(struct vcpu *v)
+{
+	(void)vcpu_take_posted(v); /* which turns the underflow off if done */
 }
 
 void vcpu_timer_irq(struct vcpu *v)

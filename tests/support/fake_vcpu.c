@@ -19,6 +19,7 @@ u32 fake_cpu;
 u32 fake_kicks;
 u32 fake_kicked_cpu;
 u64 fake_lr[FAKE_CPUS][VGIC_LRS];
+bool fake_underflow[FAKE_CPUS];
 u64 fake_now;
 char fake_switch[64];
 bool fake_serror;
@@ -219,12 +220,14 @@ s64 cpu_start(u64 cpu, u64 entry, u64 arg)
 void gic_vcpu_load(const struct vgic_state *s)
 {
 	memcpy(fake_lr[fake_cpu % FAKE_CPUS], s->lr, sizeof(s->lr));
+	fake_underflow[fake_cpu % FAKE_CPUS] = false;
 }
 
 void gic_vcpu_save(struct vgic_state *s)
 {
 	memcpy(s->lr, fake_lr[fake_cpu % FAKE_CPUS], sizeof(s->lr));
 	memset(fake_lr[fake_cpu % FAKE_CPUS], 0, sizeof(s->lr));
+	fake_underflow[fake_cpu % FAKE_CPUS] = false;
 }
 
 /* As gic.c's: an INTID in one list register at most. */
@@ -255,6 +258,11 @@ u64 gic_lr_pending_value(u32 intid)
 bool gic_lr_free(u64 lr)
 {
 	return lr == 0;
+}
+
+void gic_underflow_irq(bool on)
+{
+	fake_underflow[fake_cpu % FAKE_CPUS] = on;
 }
 
 bool gic_pending(void)

@@ -16,6 +16,8 @@ extern u32 fake_kicks;
 extern u32 fake_kicked_cpu;
 /** Each CPU's list registers (state in bits 63:62, INTID below, as GICv3). */
 extern u64 fake_lr[FAKE_CPUS][VGIC_LRS];
+/** Each CPU's underflow interrupt, asked for (gic_underflow_irq). */
+extern bool fake_underflow[FAKE_CPUS];
 /** The bit the fake's list registers show pending with. */
 #define FAKE_LR_PENDING (UINT64_C(1) << 62)
 /** The counter: 1,000 ticks a read, a tick a microsecond. */

@@ -53,6 +53,7 @@
 #define ICH_LR_GROUP1 (UINT64_C(1) << 60)
 #define ICH_LR_PRIO_SHIFT 48
 #define ICH_HCR_EN 1U
+#define HCR_UIE (1U << 1) /* ICH_HCR_EL2 and GICH_HCR: underflow interrupt */
 #define ICC_SRE_EL2_VALUE 0xfU /* SRE, DFB, DIB, Enable (EL1 may use SRE) */
 
 #define PRIORITY 0xa0U
@@ -110,6 +111,8 @@ static inline void wr8(u64 a, u8 v)
 
 /* GICv2: each CPU's interface mask (its byte of GICD_ITARGETSR0). */
 static u8 v2_cpu_mask[PLAT_MAX_CPUS];
+/* Each CPU's HCR_UIE as last written (gic_underflow_irq). */
+static bool uie_on[PLAT_MAX_CPUS];
 
 u32 gic_version(void)
 {
@@ -190,8 +193,9 @@ void gic_init_cpu(void)
 		wr8(r + GICR_SGI + GICR_IPRIORITYR + INTID_VTIMER, PRIORITY);
 		wr8(r + GICR_SGI + GICR_IPRIORITYR + INTID_HTIMER, PRIORITY_SLICE);
 		wr8(r + GICR_SGI + GICR_IPRIORITYR + INTID_WAKE, PRIORITY);
-		wr32(r + GICR_SGI + GICR_ISENABLER0,
-		     (1U << INTID_VTIMER) | (1U << INTID_HTIMER) | (1U << INTID_WAKE));
+		wr8(r + GICR_SGI + GICR_IPRIORITYR + INTID_MAINT, PRIORITY);
+		wr32(r + GICR_SGI + GICR_ISENABLER0, (1U << INTID_VTIMER) | (1U << INTID_HTIMER) |
+							     (1U << INTID_WAKE) | (1U << INTID_MAINT));
 		write_icc_pmr(0xff);
 		write_icc_igrpen1(1);
 		write_ich_hcr(0);
@@ -203,9 +207,10 @@ void gic_init_cpu(void)
 		wr8(d + GICD_IPRIORITYR + INTID_VTIMER, PRIORITY);
 		wr8(d + GICD_IPRIORITYR + INTID_HTIMER, PRIORITY_SLICE);
 		wr8(d + GICD_IPRIORITYR + INTID_WAKE, PRIORITY);
+		wr8(d + GICD_IPRIORITYR + INTID_MAINT, PRIORITY);
 		/* banked per CPU; SGIs are always enabled on GIC-400 */
-		wr32(d + GICD_ISENABLER0,
-		     (1U << INTID_VTIMER) | (1U << INTID_HTIMER) | (1U << INTID_WAKE));
+		wr32(d + GICD_ISENABLER0, (1U << INTID_VTIMER) | (1U << INTID_HTIMER) |
+						  (1U << INTID_WAKE) | (1U << INTID_MAINT));
 		/* Reads of GICD_ITARGETSR0-7 return this CPU's own interface bit. */
 		v2_cpu_mask[arch_cpu_index() % PLAT_MAX_CPUS] =
 			(u8)rd32(d + GICD_ITARGETSR);
@@ -321,6 +326,7 @@ void gic_vcpu_load(const struct vgic_state *s)
 		write_ich_ap1r0(s->apr);
 		write_ich_hcr(ICH_HCR_EN);
 		isb();
+		uie_on[arch_cpu_index() % PLAT_MAX_CPUS] = false;
 	} else if (gic_version() == 2) {
 		for (u32 i = 0; i < VGIC_LRS; i++) {
 			if (s->lr[i] != 0) {
@@ -330,6 +336,7 @@ void gic_vcpu_load(const struct vgic_state *s)
 		wr32(h + GICH_VMCR, (u32)s->vmcr);
 		wr32(h + GICH_APR, (u32)s->apr);
 		wr32(h + GICH_HCR, 1);
+		uie_on[arch_cpu_index() % PLAT_MAX_CPUS] = false;
 	}
 }
 
@@ -356,11 +363,13 @@ void gic_vcpu_save(struct vgic_state *s)
 		s->apr = read_ich_ap1r0();
 		write_ich_hcr(0);
 		isb();
+		uie_on[arch_cpu_index() % PLAT_MAX_CPUS] = false;
 	} else if (gic_version() == 2) {
 		save_lrs(s, rd32(h + GICH_ELRSR0));
 		s->vmcr = rd32(h + GICH_VMCR);
 		s->apr = rd32(h + GICH_APR);
 		wr32(h + GICH_HCR, 0);
+		uie_on[arch_cpu_index() % PLAT_MAX_CPUS] = false;
 	}
 }
 
@@ -410,6 +419,22 @@ bool gic_inject(u32 intid)
 	write_lr(free, gic_lr_pending_value(intid));
 	isb();
 	return true;
+}
+
+void gic_underflow_irq(bool on)
+{
+	bool *cur = &uie_on[arch_cpu_index() % PLAT_MAX_CPUS];
+
+	if (*cur == on) {
+		return; /* the usual case: no register written */
+	}
+	*cur = on;
+	if (gic_version() == 3) {
+		write_ich_hcr(ICH_HCR_EN | (on ? HCR_UIE : 0));
+		isb();
+	} else if (gic_version() == 2) {
+		wr32(hyp_plat.gic.hyp.base + GICH_HCR, 1U | (on ? HCR_UIE : 0));
+	}
 }
 
 bool gic_pending(void)

@@ -238,6 +238,11 @@ struct trap_return trap_lower_async(struct trap_frame *f, u64 kind)
 		if (intid == INTID_VTIMER && vcpu_current() != NULL) {
 			vcpu_timer_irq(vcpu_current());
 		}
+		if (intid == INTID_MAINT && vcpu_current() != NULL) {
+			/* Before the EOI: it is level-sensitive, and stays
+			 * asserted while the underflow is asked for. */
+			vcpu_maint_irq(vcpu_current());
+		}
 		gic_eoi(iar);
 		if (intid == INTID_HTIMER) {
 			arch_slice_stop();

@@ -17,6 +17,7 @@
 #define INTID_VTIMER 27
 #define INTID_HTIMER 26 /* EL2 physical timer: the vCPU time slice */
 #define INTID_WAKE 0      /* SGI that ends a CPU's HV_FN_CPU_IDLE */
+#define INTID_MAINT 25    /* the virtual interface's maintenance interrupt */
 #define INTID_SPURIOUS 1023
 
 #define VGIC_LRS 4
@@ -46,6 +47,12 @@ bool gic_inject(u32 intid);
 u64 gic_lr_pending_value(u32 intid);
 /** Whether a saved list register is free. */
 bool gic_lr_free(u64 lr);
+/**
+ * Asks for the maintenance interrupt once at most one list register is in
+ * use (on), or no more (off): while a vCPU's injected interrupts wait for
+ * a free one (live; every load and save turns it off).
+ */
+void gic_underflow_irq(bool on);
 /** Whether a list register holds a pending interrupt (live). */
 bool gic_pending(void);
 /** Sends INTID_WAKE to CPU `cpu` (an index of hyp_plat.cpus). */

@@ -152,6 +152,12 @@ void vcpu_kick_cpu(u32 cpu);
  * none stay owed or injected. Whether any is left.
  */
 bool vcpu_take_posted(struct vcpu *v);
+/**
+ * The list registers' underflow (the maintenance interrupt, IRQ context):
+ * the guest of the running vCPU v took what they held, and what waits for
+ * them goes in (vcpu_take_posted asked for it).
+ */
+void vcpu_maint_irq(struct vcpu *v);
 /** An SError taken while the guest ran: its vCPU stops (HV_EXIT_FAULT). */
 void vcpu_guest_serror(struct trap_frame *f);
 /**
