@@ -92,5 +92,6 @@ void vcpu_timer_irq(struct vcpu *v)
 		 * entry, wait or wake). Dropping it would leave the timer
 		 * masked for good, since the guest never saw it. */
 		v->vtimer_owed = true;
+		gic_underflow_irq(true);
 	}
 }

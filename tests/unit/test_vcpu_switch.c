@@ -355,6 +355,24 @@ TEST(interrupts_waiting_for_a_list_register_go_in_at_the_underflow)
 	CHECK_EQ(run(1, vm, 0, 0), HV_OK);
 	CHECK_EQ(lrs_with(1, 73, &pending), 1);
 	CHECK(!fake_underflow[1]);
+	/* The timer firing with every list register taken asks for it too,
+	 * and goes in at the underflow. */
+	for (u32 id = 80; id < 80 + VGIC_LRS; id++) {
+		CHECK_EQ(inject_from(2, vm, 0, id), HV_OK);
+	}
+	fake_cpu = 1;
+	memset(fake_lr[1], 0, sizeof(fake_lr[1]));
+	vcpu_wake_irq(&vf);
+	resume(&vf);
+	CHECK(!fake_underflow[1]);
+	vcpu_timer_irq(vcpu_current());
+	CHECK(fake_underflow[1]);
+	CHECK_EQ(lrs_with(1, INTID_VTIMER, &pending), 0);
+	memset(fake_lr[1], 0, sizeof(fake_lr[1]));
+	vcpu_maint_irq(vcpu_current());
+	resume(&vf);
+	CHECK_EQ(lrs_with(1, INTID_VTIMER, &pending), 1);
+	CHECK(!fake_underflow[1]);
 	finish(1);
 }
 

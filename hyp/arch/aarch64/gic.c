@@ -52,8 +52,9 @@
 #define ICH_LR_STATE_MASK (UINT64_C(3) << 62)
 #define ICH_LR_GROUP1 (UINT64_C(1) << 60)
 #define ICH_LR_PRIO_SHIFT 48
-#define ICH_HCR_EN 1U
-#define HCR_UIE (1U << 1) /* ICH_HCR_EL2 and GICH_HCR: underflow interrupt */
+/* ICH_HCR_EL2 and GICH_HCR alike: En, and UIE (the underflow interrupt). */
+#define HCR_EN 1U
+#define HCR_UIE (1U << 1)
 #define ICC_SRE_EL2_VALUE 0xfU /* SRE, DFB, DIB, Enable (EL1 may use SRE) */
 
 #define PRIORITY 0xa0U
@@ -324,7 +325,7 @@ void gic_vcpu_load(const struct vgic_state *s)
 		}
 		write_ich_vmcr(s->vmcr);
 		write_ich_ap1r0(s->apr);
-		write_ich_hcr(ICH_HCR_EN);
+		write_ich_hcr(HCR_EN);
 		isb();
 		uie_on[arch_cpu_index() % PLAT_MAX_CPUS] = false;
 	} else if (gic_version() == 2) {
@@ -335,7 +336,7 @@ void gic_vcpu_load(const struct vgic_state *s)
 		}
 		wr32(h + GICH_VMCR, (u32)s->vmcr);
 		wr32(h + GICH_APR, (u32)s->apr);
-		wr32(h + GICH_HCR, 1);
+		wr32(h + GICH_HCR, HCR_EN);
 		uie_on[arch_cpu_index() % PLAT_MAX_CPUS] = false;
 	}
 }
@@ -430,10 +431,10 @@ void gic_underflow_irq(bool on)
 	}
 	*cur = on;
 	if (gic_version() == 3) {
-		write_ich_hcr(ICH_HCR_EN | (on ? HCR_UIE : 0));
+		write_ich_hcr(HCR_EN | (on ? HCR_UIE : 0));
 		isb();
 	} else if (gic_version() == 2) {
-		wr32(hyp_plat.gic.hyp.base + GICH_HCR, 1U | (on ? HCR_UIE : 0));
+		wr32(hyp_plat.gic.hyp.base + GICH_HCR, HCR_EN | (on ? HCR_UIE : 0));
 	}
 }
 
