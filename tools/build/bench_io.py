@@ -8,9 +8,12 @@ each read (64 MiB). Network: 16 MiB from tmpfs sent with nc from one Linux
 to the other, timed to the sender's end. Both are wall-clock times seen by
 the host. Each is taken RUNS times (BENCH_RUNS, 5), the VMs and the native
 pair interleaved, and reported as the median of the per-run ratios VM /
-native with their spread.
+native with their spread. In the VMs' runs the VMM's `list` also gives
+the exits each workload made (the block read: linux-io's; the transfer:
+both VMs'), looked at with the consoles detached between the workloads.
 """
 import os
+import re
 import statistics
 import time
 
@@ -70,15 +73,36 @@ def vm_figures(build, variant, image):
         child.expect(r"HYP-GUEST-READY", timeout=600)
         child.expect_exact(PROMPT, timeout=60)
 
+    def exits():
+        """Each VM's exits so far, from the VMM's list (detached)."""
+        child.sendline("list")
+        child.expect_exact("MiB free for VMs")
+        rows = re.findall(r"\n(\S+) +\S+ +\d+ +\d+ +\d+/\d+ +(\d+)", child.before)
+        child.expect_exact("vmm> ")
+        return {name: int(n) for name, n in rows}
+
+    def attach(name):
+        child.sendline(f"console {name}")
+        child.expect_exact("console attached")
+        child.sendline("")
+        child.expect_exact(PROMPT, timeout=60)
+
     try:
         child.expect_exact("vmm> ")
         boot("linux-net")
         _receiver(child, "10.0.0.2")
         detach()
         boot("linux-io")
+        detach()
+        e0 = exits()
+        attach("linux-io")
         blk = _timed(child, BLOCK_READ, "read-2")
+        detach()
+        e1 = exits()
+        attach("linux-io")
         net, sent = _send(child, "10.0.0.1", "10.0.0.2")
         detach()
+        e2 = exits()
         child.sendline("console linux-net")
         child.expect(r"([0-9a-f]{32})  /tmp/rx", timeout=300)
         if child.match.group(1) != sent:
@@ -87,7 +111,9 @@ def vm_figures(build, variant, image):
         child.sendcontrol("a")
         child.send("x")
         child.close(force=True)
-    return {"blk_mib_s": BLOCK_MIB / blk, "net_mib_s": NET_MIB / net}
+    return {"blk_mib_s": BLOCK_MIB / blk, "net_mib_s": NET_MIB / net,
+            "blk_exits": e1["linux-io"] - e0["linux-io"],
+            "net_exits": sum(e2[n] - e1[n] for n in ("linux-io", "linux-net"))}
 
 
 def _native(bundle, mem, net, disk=None):
@@ -140,19 +166,23 @@ def io_figures(build, variant, image="test", runs=5, log=print):
     """The figures of the VMs on `image` (test or release) and natively:
     per figure the VM's and native MiB/s of each run, and the ratios'
     median and spread."""
-    raw = {k: {"blk_mib_s": [], "net_mib_s": []} for k in ("vm", "native")}
+    raw = {k: {"blk_mib_s": [], "net_mib_s": [], "blk_exits": [], "net_exits": []}
+           for k in ("vm", "native")}
     for r in range(runs):
         for kind in ("vm", "native"):
             f = vm_figures(build, variant, image) if kind == "vm" else native_figures(build, image)
             for key in f:
                 raw[kind][key].append(f[key])
+            note = (f"; exits: block {f['blk_exits']:,}, network {f['net_exits']:,}"
+                    if kind == "vm" else "")
             log(f"bench_io: run {r + 1}/{runs}, {kind}: block {f['blk_mib_s']:.1f} MiB/s, "
-                f"network {f['net_mib_s']:.1f} MiB/s")
+                f"network {f['net_mib_s']:.1f} MiB/s{note}")
     out = {}
     for key in ("blk_mib_s", "net_mib_s"):
         vm, nat = raw["vm"][key], raw["native"][key]
         out[key] = {"vm": _spread(vm), "native": _spread(nat),
                     "ratio": _spread([v / n for v, n in zip(vm, nat)])}
+    out["exits"] = {key: _spread(raw["vm"][key]) for key in ("blk_exits", "net_exits")}
     return out
 
 
@@ -167,6 +197,10 @@ def print_rows(io):
         f = io[key]
         print(f"{label:42} {f['vm']['median']:8.1f} {f['native']['median']:8.1f} "
               f"{f['ratio']['median']:7.2f} {f['ratio']['min']:5.2f}-{f['ratio']['max']:<5.2f}")
+    for key, label in (("blk_exits", "block read (linux-io)"),
+                       ("net_exits", "network (both VMs)")):
+        e = io["exits"][key]
+        print(f"VM exits, {label}: {e['median']:,.0f} ({e['min']:,}-{e['max']:,})")
 
 
 if __name__ == "__main__":

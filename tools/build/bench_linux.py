@@ -14,6 +14,11 @@ per-run ratios with their spread.
   head -c 64M | md5sum'`, whose processes wake each other across the two
   CPUs.
 
+In the VM's wall-clock runs the VMM's `list` also gives the VM's exits
+for the boot and for the pipe (its console detached and attached again
+around each look), and from them what each exit cost in host time beyond
+the native run: (VM - native) / exits.
+
 Both sides run with KASLR (QEMU's device tree carries a seed natively; the
 VMM puts one from the hyp's TRNG into the VM's), so both have the kernel
 unmapped at EL0 (KPTI) alike; each run checks that neither kernel said it
@@ -94,6 +99,21 @@ class Boot:
             sys.exit(f"bench_linux: the {self.kind} kernel ran without KASLR")
         return took
 
+    def exits(self):
+        """The VM's exits so far, from the VMM's list; its console is
+        detached for the look and attached again, and the shell's prompt
+        asked for again (it may have come while detached)."""
+        self.child.send("\x1d")
+        self.child.expect_exact("vmm> ")
+        self.child.sendline("list")
+        self.child.expect(r"\nlinux +\S+ +\d+ +\d+ +\d+/\d+ +(\d+)")
+        n = int(self.child.match.group(1))
+        self.child.expect_exact("vmm> ")
+        self.child.sendline("console linux")
+        self.child.expect_exact("console attached")
+        self.child.sendline("")
+        return n
+
     def run(self, command):
         """From typing `command` to its checksum line."""
         self.child.expect_exact("#", timeout=120)
@@ -111,13 +131,20 @@ class Boot:
 
 
 def one(kind, icount):
+    """The boot's and the workload's figures, and (the VM without -icount)
+    the VM's exits in each, else None."""
     b = Boot(kind, icount)
+    exits = None
     try:
         boot = b.boot()
+        counted = kind == "vm" and not icount
+        before = b.exits() if counted else 0
         work = b.run(DD if icount else PIPE)
+        if counted:
+            exits = (before, b.exits() - before)
     finally:
         b.close()
-    return boot, work
+    return boot, work, exits
 
 
 def spread(values):
@@ -130,14 +157,20 @@ def figures(runs=5, log=print):
     native values of each run and the ratios' median and spread."""
     raw = {m: {k: {"boot": [], "work": []} for k in ("vm", "native")}
            for m in ("instructions", "seconds")}
+    exits = {"boot": [], "work": []}
     for r in range(runs):
         for mode, icount in (("instructions", True), ("seconds", False)):
             for kind in ("vm", "native"):
-                boot, work = one(kind, icount)
+                boot, work, ex = one(kind, icount)
                 raw[mode][kind]["boot"].append(boot)
                 raw[mode][kind]["work"].append(work)
+                note = ""
+                if ex is not None:
+                    exits["boot"].append(ex[0])
+                    exits["work"].append(ex[1])
+                    note = f"; exits {ex[0]:,} and {ex[1]:,}"
                 log(f"bench_linux: run {r + 1}/{runs}, {mode}, {kind}: boot {boot:,.2f}, "
-                    f"workload {work:,.2f}")
+                    f"workload {work:,.2f}{note}")
     out = {}
     for mode in raw:
         out[mode] = {}
@@ -145,6 +178,14 @@ def figures(runs=5, log=print):
             vm, nat = raw[mode]["vm"][fig], raw[mode]["native"][fig]
             out[mode][fig] = {"vm": spread(vm), "native": spread(nat),
                               "ratio": spread([v / n for v, n in zip(vm, nat)])}
+    # Host time per exit beyond the native run, per run (wall-clock runs).
+    out["exits"] = {}
+    for fig in ("boot", "work"):
+        vm, nat = raw["seconds"]["vm"][fig], raw["seconds"]["native"][fig]
+        out["exits"][fig] = {
+            "exits": spread(exits[fig]),
+            "us_per_exit": spread([(v - n) / e * 1e6 for v, n, e in zip(vm, nat, exits[fig])
+                                   if e > 0])}
     return out
 
 
@@ -164,6 +205,12 @@ def print_rows(fig):
         fmt = "{:14,.0f}" if mode == "instructions" else "{:14.2f}"
         print(f"{label:44} {fmt.format(f['vm']['median'])} {fmt.format(f['native']['median'])} "
               f"{f['ratio']['median']:6.2f} {f['ratio']['min']:5.2f}-{f['ratio']['max']:<5.2f}")
+    for key, label in (("boot", "boot"), ("work", "pipe")):
+        e = fig["exits"][key]
+        print(f"VM exits in the {label} (wall-clock runs): {e['exits']['median']:,.0f} "
+              f"({e['exits']['min']:,}-{e['exits']['max']:,}); the VM's extra time per exit "
+              f"{e['us_per_exit']['median']:.0f} us "
+              f"({e['us_per_exit']['min']:.0f}-{e['us_per_exit']['max']:.0f})")
 
 
 if __name__ == "__main__":
