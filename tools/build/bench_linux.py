@@ -106,8 +106,9 @@ class Boot:
         self.child.send("\x1d")
         self.child.expect_exact("vmm> ")
         self.child.sendline("list")
-        self.child.expect(r"\nlinux +\S+ +\d+ +\d+ +\d+/\d+ +(\d+)")
+        self.child.expect(r"\nNAME +STATE +VMID[^\n]*\n+linux +\S+ +\d+ +\d+ +\d+/\d+ +(\d+)")
         n = int(self.child.match.group(1))
+        self.listed = self.child.before[-300:] + self.child.after
         self.child.expect_exact("vmm> ")
         self.child.sendline("console linux")
         self.child.expect_exact("console attached")
