@@ -135,6 +135,7 @@ static bool mmio(struct vm *vm, u32 self, u64 ipa, u64 size, bool write, u64 val
 	if (ipa >= VM_GICD_IPA && ipa < VM_GICD_IPA + VM_GICD_SIZE) {
 		struct vgic_sgi sgi;
 
+		vm->mmio_exits[VM_MMIO_GIC]++;
 		*out = vgic_dist_access(&vm->gic, self, ipa - VM_GICD_IPA, (u32)size, write, val,
 					&sgi);
 		if (sgi.targets != 0) {
@@ -146,6 +147,7 @@ static bool mmio(struct vm *vm, u32 self, u64 ipa, u64 size, bool write, u64 val
 	}
 	if (vm->gic.version == 3 && ipa >= VM_GICR_IPA &&
 	    ipa < VM_GICR_IPA + (u64)vm->cfg.vcpus * VGIC_REDIST_STRIDE) {
+		vm->mmio_exits[VM_MMIO_GIC]++;
 		*out = vgic_redist_access(&vm->gic, ipa - VM_GICR_IPA, (u32)size, write, val);
 		if (write) {
 			vm_sgi_direct_update(vm);
@@ -156,6 +158,8 @@ static bool mmio(struct vm *vm, u32 self, u64 ipa, u64 size, bool write, u64 val
 		char buf[64];
 		u32 n;
 
+		vm->mmio_exits[!write && ipa - VM_UART_IPA == PL011_FR ? VM_MMIO_UART_FR
+								       : VM_MMIO_UART]++;
 		*out = pl011_access(&vm->uart, ipa - VM_UART_IPA, write, (u32)val);
 		while ((n = pl011_take_tx(&vm->uart, buf, sizeof(buf))) != 0) {
 			vm_console_out(vm, buf, n);
@@ -164,9 +168,11 @@ static bool mmio(struct vm *vm, u32 self, u64 ipa, u64 size, bool write, u64 val
 		return true;
 	}
 	if (ipa >= VM_TESTDEV_IPA && ipa < VM_TESTDEV_IPA + PAGE_SIZE) {
+		vm->mmio_exits[VM_MMIO_TESTDEV]++;
 		testdev(vm, self, ipa - VM_TESTDEV_IPA, size, write, val, out);
 		return true;
 	}
+	vm->mmio_exits[VM_MMIO_OTHER]++;
 	return vm_io_mmio(vm, ipa, size, write, val, out);
 }
 
@@ -283,6 +289,7 @@ void vm_handle_exit(struct vm *vm, u32 i, const struct hv_exit *e)
 	vm->cpu_exits[vmm_cpu() % VMM_MAX_CPUS]++;
 	vc->exits++;
 	vc->last_exit = (u32)e->reason;
+	vm->reason_exits[e->reason < ARRAY_SIZE(vm->reason_exits) ? e->reason : 0]++;
 	if (++vm->exits >= MAX_EXITS) {
 		end(vm, "too many exits");
 		return;

@@ -6,7 +6,7 @@
 
 #define DR 0x000
 #define RSR 0x004
-#define FR 0x018
+#define FR PL011_FR
 #define ILPR 0x020
 #define IBRD 0x024
 #define FBRD 0x028

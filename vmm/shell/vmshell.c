@@ -231,6 +231,22 @@ void cmd_info(int argc, char **argv)
 		}
 		con_printf(", pending 0x%lx\n", (unsigned long)vc->pending_irqs);
 	}
+	con_printf("  exits: MMIO %lu (GIC %lu, UART flag reads %lu, UART other %lu, test device "
+		   "%lu, virtio and other %lu), WFI %lu, interrupt %lu, HVC %lu, SGI %lu, power "
+		   "%lu, abort %lu, fault %lu\n",
+		   (unsigned long)vm->reason_exits[HV_EXIT_MMIO],
+		   (unsigned long)vm->mmio_exits[VM_MMIO_GIC],
+		   (unsigned long)vm->mmio_exits[VM_MMIO_UART_FR],
+		   (unsigned long)vm->mmio_exits[VM_MMIO_UART],
+		   (unsigned long)vm->mmio_exits[VM_MMIO_TESTDEV],
+		   (unsigned long)vm->mmio_exits[VM_MMIO_OTHER],
+		   (unsigned long)vm->reason_exits[HV_EXIT_WFI],
+		   (unsigned long)vm->reason_exits[HV_EXIT_IRQ],
+		   (unsigned long)vm->reason_exits[HV_EXIT_HVC],
+		   (unsigned long)vm->reason_exits[HV_EXIT_SGI],
+		   (unsigned long)vm->reason_exits[HV_EXIT_POWER],
+		   (unsigned long)vm->reason_exits[HV_EXIT_ABORT],
+		   (unsigned long)vm->reason_exits[HV_EXIT_FAULT]);
 	if (vm->cfg.io_window_mib != 0) {
 		con_printf("  I/O window: %u MiB at IPA 0x%lx, granted by the VM at boot\n",
 			   vm->cfg.io_window_mib, (unsigned long)vm->ram_ipa);

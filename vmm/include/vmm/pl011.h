@@ -18,6 +18,9 @@
 #define PL011_INT_TX (1U << 5)
 #define PL011_INT_RT (1U << 6)
 
+/* The flag register's offset: Linux reads it before each byte it writes. */
+#define PL011_FR 0x018
+
 struct pl011 {
 	u32 ibrd, fbrd, lcr_h, cr, ifls, imsc, dmacr, ilpr;
 	u32 ris_latched; /* RIS bits set until cleared through ICR */

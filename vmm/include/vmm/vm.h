@@ -73,6 +73,16 @@ struct gvcpu {
 	u64 exits;
 };
 
+/** What an MMIO exit reached, for the counts of exits by kind. */
+enum vm_mmio_kind {
+	VM_MMIO_GIC,	 /* the distributor or a redistributor */
+	VM_MMIO_UART_FR, /* the PL011's flag register, read */
+	VM_MMIO_UART,	 /* the rest of the PL011 */
+	VM_MMIO_TESTDEV, /* the test device */
+	VM_MMIO_OTHER,	 /* virtio devices, or nothing */
+	VM_MMIO_KINDS
+};
+
 struct vm {
 	spinlock_t lock;
 	enum vm_state state;
@@ -120,6 +130,10 @@ struct vm {
 	u64 dev_size;
 	u64 probe;
 	u64 sgi_exits; /* HV_EXIT_SGI exits: the SGIs the hyp left to the VMM */
+	/* Exits by kind (info): by HV_EXIT_* reason (0: any other), and the
+	 * MMIO ones by what they reached (VM_MMIO_*). */
+	u64 reason_exits[HV_EXIT_POWER + 1];
+	u64 mmio_exits[VM_MMIO_KINDS];
 };
 
 /** The VM slots; VM_FREE ones are empty. */
