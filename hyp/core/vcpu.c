@@ -422,6 +422,7 @@ void vcpu_run(struct trap_frame *f)
 	}
 	pc->fp_live = NULL; /* the guest's run changes them */
 	gic_vcpu_load(&v->vgic);
+	v->lr_underflow = false; /* the load turned it off */
 	(void)vcpu_take_posted(v);
 	arch_slice_start(CONFIG_VCPU_SLICE_US);
 	if ((flags & HV_RUN_ABORT) != 0) {

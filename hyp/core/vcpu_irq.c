@@ -28,8 +28,22 @@ u32 vcpu_post_irq(struct vcpu *v, u32 intid)
 		       : CONFIG_MAX_CPUS;
 }
 
-/* Moves what it can; whether any is left. */
-static bool take_posted(struct vcpu *v)
+/*
+ * Whether any is left, having asked for the underflow interrupt if so (or
+ * turned it off if not): the usual case, nothing left and nothing asked
+ * for, is a compare. Every list register holds one when any is left, and
+ * the underflow comes once the guest has taken all but one.
+ */
+static inline bool left(struct vcpu *v, bool any)
+{
+	if (any != v->lr_underflow) {
+		v->lr_underflow = any;
+		gic_underflow_irq(any);
+	}
+	return any;
+}
+
+bool vcpu_take_posted(struct vcpu *v)
 {
 	u64 words;
 
@@ -41,7 +55,7 @@ static bool take_posted(struct vcpu *v)
 	 * poster reads running after its bits, so one of the two sees the
 	 * other. */
 	if (__atomic_load_n(&v->posted_words, __ATOMIC_SEQ_CST) == 0) {
-		return v->vtimer_owed;
+		return left(v, v->vtimer_owed);
 	}
 	/* Only the words posted[] has, whatever the word holds. */
 	words = __atomic_exchange_n(&v->posted_words, 0, __ATOMIC_SEQ_CST) &
@@ -59,21 +73,11 @@ static bool take_posted(struct vcpu *v)
 			 * underflow, or the next entry, wait or wake. */
 			__atomic_or_fetch(&v->posted[w], bits, __ATOMIC_SEQ_CST);
 			__atomic_or_fetch(&v->posted_words, words, __ATOMIC_SEQ_CST);
-			return true;
+			return left(v, true);
 		}
 		words &= words - 1;
 	}
-	return v->vtimer_owed;
-}
-
-bool vcpu_take_posted(struct vcpu *v)
-{
-	bool left = take_posted(v);
-
-	/* Every list register holds one: the underflow's interrupt comes
-	 * once the guest has taken all but one, with no exit. */
-	gic_underflow_irq(left);
-	return left;
+	return left(v, v->vtimer_owed);
 }
 
 void vcpu_maint_irq(struct vcpu *v)
@@ -92,6 +96,6 @@ void vcpu_timer_irq(struct vcpu *v)
 		 * entry, wait or wake). Dropping it would leave the timer
 		 * masked for good, since the guest never saw it. */
 		v->vtimer_owed = true;
-		gic_underflow_irq(true);
+		(void)left(v, true);
 	}
 }

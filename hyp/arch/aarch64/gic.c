@@ -112,8 +112,6 @@ static inline void wr8(u64 a, u8 v)
 
 /* GICv2: each CPU's interface mask (its byte of GICD_ITARGETSR0). */
 static u8 v2_cpu_mask[PLAT_MAX_CPUS];
-/* Each CPU's HCR_UIE as last written (gic_underflow_irq). */
-static bool uie_on[PLAT_MAX_CPUS];
 
 u32 gic_version(void)
 {
@@ -308,42 +306,51 @@ static void write_lr(u32 i, u64 v)
 	}
 }
 
+_Static_assert(VGIC_LRS == 4, "four list registers (read_lr, write_lr, save_lrs)");
+
 /*
  * Between guest runs every list register is empty (its state invalid, as
  * gic_vcpu_save leaves it): only the vCPU's non-empty ones are written,
  * and an empty one may keep an old INTID, which only the hyp can read.
  */
+static void load_lrs(const struct vgic_state *s)
+{
+	if ((s->lr[0] | s->lr[1] | s->lr[2] | s->lr[3]) == 0) {
+		return; /* the usual entry: none */
+	}
+	for (u32 i = 0; i < VGIC_LRS; i++) {
+		if (s->lr[i] != 0) {
+			write_lr(i, s->lr[i]);
+		}
+	}
+}
+
 void gic_vcpu_load(const struct vgic_state *s)
 {
 	u64 h = hyp_plat.gic.hyp.base;
 
 	if (gic_version() == 3) {
-		for (u32 i = 0; i < VGIC_LRS; i++) {
-			if (s->lr[i] != 0) {
-				write_lr(i, s->lr[i]);
-			}
-		}
+		load_lrs(s);
 		write_ich_vmcr(s->vmcr);
 		write_ich_ap1r0(s->apr);
 		write_ich_hcr(HCR_EN);
 		isb();
-		uie_on[arch_cpu_index() % PLAT_MAX_CPUS] = false;
 	} else if (gic_version() == 2) {
-		for (u32 i = 0; i < VGIC_LRS; i++) {
-			if (s->lr[i] != 0) {
-				write_lr(i, s->lr[i]);
-			}
-		}
+		load_lrs(s);
 		wr32(h + GICH_VMCR, (u32)s->vmcr);
 		wr32(h + GICH_APR, (u32)s->apr);
 		wr32(h + GICH_HCR, HCR_EN);
-		uie_on[arch_cpu_index() % PLAT_MAX_CPUS] = false;
 	}
 }
 
 /* Reads and empties the list registers ELRSR does not show empty. */
 static void save_lrs(struct vgic_state *s, u32 empty)
 {
+	if ((empty & ((1U << VGIC_LRS) - 1)) == (1U << VGIC_LRS) - 1) {
+		/* The usual exit: the guest took them all. */
+		s->lr[0] = s->lr[1] = s->lr[2] = s->lr[3] = 0;
+		return;
+	}
 	for (u32 i = 0; i < VGIC_LRS; i++) {
 		if ((empty & (1U << i)) != 0) {
 			s->lr[i] = 0;
@@ -364,13 +371,11 @@ void gic_vcpu_save(struct vgic_state *s)
 		s->apr = read_ich_ap1r0();
 		write_ich_hcr(0);
 		isb();
-		uie_on[arch_cpu_index() % PLAT_MAX_CPUS] = false;
 	} else if (gic_version() == 2) {
 		save_lrs(s, rd32(h + GICH_ELRSR0));
 		s->vmcr = rd32(h + GICH_VMCR);
 		s->apr = rd32(h + GICH_APR);
 		wr32(h + GICH_HCR, 0);
-		uie_on[arch_cpu_index() % PLAT_MAX_CPUS] = false;
 	}
 }
 
@@ -424,12 +429,6 @@ bool gic_inject(u32 intid)
 
 void gic_underflow_irq(bool on)
 {
-	bool *cur = &uie_on[arch_cpu_index() % PLAT_MAX_CPUS];
-
-	if (*cur == on) {
-		return; /* the usual case: no register written */
-	}
-	*cur = on;
 	if (gic_version() == 3) {
 		write_ich_hcr(HCR_EN | (on ? HCR_UIE : 0));
 		isb();

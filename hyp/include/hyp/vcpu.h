@@ -86,6 +86,7 @@ struct vcpu {
 	bool has_pmu;         /* its VM was created with HV_VM_PMU */
 	u32 pending;
 	bool vtimer_owed; /* its timer fired while every list register was taken */
+	bool lr_underflow; /* the underflow interrupt asked for in this run (vcpu_irq.c) */
 	bool power_off;   /* PSCI CPU_OFF: off once this exit has saved it */
 	u8 mmio_reg;    /* destination register of a pending read */
 	u8 mmio_size;   /* bytes */
