@@ -211,45 +211,6 @@ TEST(cpu_idle_returns_at_once_after_a_wake_that_came_before_it)
 	CHECK_EQ(fake_idle_us, 700);
 }
 
-/* A VMM call (fn, x1..x3) on fake CPU cpu, with its own frame (vf stays
- * the guest's registers); the current CPU is the same again after it. */
-static s64 vmm_call_on(u32 cpu, u64 fn, u64 x1, u64 x2, u64 x3)
-{
-	u32 was = fake_cpu;
-	struct trap_frame f = { 0 };
-
-	fake_cpu = cpu;
-	f.x[0] = fn;
-	f.x[1] = x1;
-	f.x[2] = x2;
-	f.x[3] = x3;
-	hvc_dispatch(&f, NULL, false);
-	fake_cpu = was;
-	return (s64)f.x[0];
-}
-
-/* HV_FN_IRQ_INJECT from the VMM on fake CPU cpu. */
-static s64 inject_from(u32 cpu, u32 vmid, u64 vcpu, u64 intid)
-{
-	return vmm_call_on(cpu, HV_FN_IRQ_INJECT, vmid, vcpu, intid);
-}
-
-/* How many of CPU cpu's list registers hold intid, and how many of those
- * pending. */
-static u32 lrs_with(u32 cpu, u32 intid, u32 *pending)
-{
-	u32 n = 0;
-
-	*pending = 0;
-	for (u32 i = 0; i < VGIC_LRS; i++) {
-		if (fake_lr[cpu][i] != 0 && (u32)fake_lr[cpu][i] == intid) {
-			n++;
-			*pending += (fake_lr[cpu][i] & FAKE_LR_PENDING) != 0;
-		}
-	}
-	return n;
-}
-
 /* An interrupt injected for a vCPU that is not running goes into a list
  * register as it enters; for one that runs, its CPU gets a wake SGI and
  * takes it in with no exit; again while pending, it stays in one list
@@ -300,79 +261,6 @@ TEST(irq_inject_reaches_a_running_vcpu_without_an_exit)
 	memset(vcpu_lookup(vm, 0)->vgic.lr, 0, sizeof(vcpu_lookup(vm, 0)->vgic.lr));
 	CHECK_EQ(run(1, vm, 0, 0), HV_OK);
 	CHECK_EQ(lrs_with(1, 44, &pending), 1);
-	finish(1);
-}
-
-/* Injected while every list register is taken: the underflow's
- * maintenance interrupt is asked for, and once the guest has taken what
- * they held, it moves the rest in with no exit and is turned off; a run's
- * end turns it off too. */
-TEST(interrupts_waiting_for_a_list_register_go_in_at_the_underflow)
-{
-	u32 vm = started_vm();
-	u32 pending;
-
-	CHECK_EQ(run(1, vm, 0, 0), HV_OK);
-	for (u32 id = 60; id < 60 + VGIC_LRS; id++) {
-		CHECK_EQ(inject_from(2, vm, 0, id), HV_OK);
-	}
-	fake_cpu = 1;
-	vcpu_wake_irq(&vf);
-	resume(&vf);
-	CHECK(!fake_underflow[1]); /* all of them went in */
-	CHECK_EQ(inject_from(2, vm, 0, 70), HV_OK);
-	CHECK_EQ(inject_from(2, vm, 0, 71), HV_OK);
-	fake_cpu = 1;
-	vcpu_wake_irq(&vf);
-	resume(&vf);
-	CHECK(vcpu_current() != NULL);
-	CHECK_EQ(lrs_with(1, 70, &pending), 0);
-	CHECK(fake_underflow[1]);
-	/* The guest takes and ends three: the underflow comes. */
-	memset(fake_lr[1], 0, (VGIC_LRS - 1) * sizeof(fake_lr[1][0]));
-	vcpu_maint_irq(vcpu_current());
-	resume(&vf);
-	CHECK(vcpu_current() != NULL); /* no exit */
-	CHECK_EQ(lrs_with(1, 70, &pending), 1);
-	CHECK_EQ(lrs_with(1, 71, &pending), 1);
-	CHECK(!fake_underflow[1]);
-	/* Full again with one waiting; the run ends: off with the save, and
-	 * the next entry takes it in. */
-	CHECK_EQ(inject_from(2, vm, 0, 72), HV_OK);
-	CHECK_EQ(inject_from(2, vm, 0, 73), HV_OK);
-	fake_cpu = 1;
-	vcpu_wake_irq(&vf);
-	resume(&vf);
-	CHECK(fake_underflow[1]);
-	fake_cpu = 2;
-	vcpu_kick_cpu(1);
-	fake_cpu = 1;
-	vcpu_wake_irq(&vf);
-	resume(&vf);
-	CHECK(vcpu_current() == NULL);
-	CHECK(!fake_underflow[1]);
-	memset(vcpu_lookup(vm, 0)->vgic.lr, 0, sizeof(vcpu_lookup(vm, 0)->vgic.lr));
-	CHECK_EQ(run(1, vm, 0, 0), HV_OK);
-	CHECK_EQ(lrs_with(1, 73, &pending), 1);
-	CHECK(!fake_underflow[1]);
-	/* The timer firing with every list register taken asks for it too,
-	 * and goes in at the underflow. */
-	for (u32 id = 80; id < 80 + VGIC_LRS; id++) {
-		CHECK_EQ(inject_from(2, vm, 0, id), HV_OK);
-	}
-	fake_cpu = 1;
-	memset(fake_lr[1], 0, sizeof(fake_lr[1]));
-	vcpu_wake_irq(&vf);
-	resume(&vf);
-	CHECK(!fake_underflow[1]);
-	vcpu_timer_irq(vcpu_current());
-	CHECK(fake_underflow[1]);
-	CHECK_EQ(lrs_with(1, INTID_VTIMER, &pending), 0);
-	memset(fake_lr[1], 0, sizeof(fake_lr[1]));
-	vcpu_maint_irq(vcpu_current());
-	resume(&vf);
-	CHECK_EQ(lrs_with(1, INTID_VTIMER, &pending), 1);
-	CHECK(!fake_underflow[1]);
 	finish(1);
 }
 

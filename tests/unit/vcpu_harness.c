@@ -38,6 +38,12 @@ void finish(u32 cpu)
 		vcpu_irq_exit(&vf, HV_INTID_TICK);
 		resume(&vf);
 	}
+	/* A kick no run took (exit_req, kicked) would end the next test's
+	 * first run on that CPU. */
+	for (fake_cpu = 0; fake_cpu < FAKE_CPUS; fake_cpu++) {
+		vcpu_host_kick();
+		(void)vcpu_take_kick();
+	}
 	fake_cpu = 0;
 	for (u32 id = 1; id <= CONFIG_MAX_VMS; id++) {
 		if (mem_vm_state(id) != VM_FREE) {
@@ -139,3 +145,41 @@ void guest_hvc(u32 cpu, u64 fn, u64 a1, u64 a2, u64 a3)
 	guest_sync(ESR_HVC, 0, 0);
 }
 
+/* A VMM call (fn, x1..x3) on fake CPU cpu, with its own frame (vf stays
+ * the guest's registers); the current CPU is the same again after it. */
+s64 vmm_call_on(u32 cpu, u64 fn, u64 x1, u64 x2, u64 x3)
+{
+	u32 was = fake_cpu;
+	struct trap_frame f = { 0 };
+
+	fake_cpu = cpu;
+	f.x[0] = fn;
+	f.x[1] = x1;
+	f.x[2] = x2;
+	f.x[3] = x3;
+	hvc_dispatch(&f, NULL, false);
+	fake_cpu = was;
+	return (s64)f.x[0];
+}
+
+/* HV_FN_IRQ_INJECT from the VMM on fake CPU cpu. */
+s64 inject_from(u32 cpu, u32 vmid, u64 vcpu, u64 intid)
+{
+	return vmm_call_on(cpu, HV_FN_IRQ_INJECT, vmid, vcpu, intid);
+}
+
+/* How many of CPU cpu's list registers hold intid, and how many of those
+ * pending. */
+u32 lrs_with(u32 cpu, u32 intid, u32 *pending)
+{
+	u32 n = 0;
+
+	*pending = 0;
+	for (u32 i = 0; i < VGIC_LRS; i++) {
+		if (fake_lr[cpu][i] != 0 && (u32)fake_lr[cpu][i] == intid) {
+			n++;
+			*pending += (fake_lr[cpu][i] & FAKE_LR_PENDING) != 0;
+		}
+	}
+	return n;
+}

@@ -45,7 +45,8 @@ extern struct trap_frame vmm_f;
 
 /** lower_resume after the handler of the exception whose frame is from. */
 void resume(struct trap_frame *from);
-/** Ends a test: the vCPU on fake CPU cpu exits, and every VM goes. */
+/** Ends a test: the vCPU on fake CPU cpu exits, kicks not taken are
+ * dropped, and every VM goes. */
 void finish(u32 cpu);
 /** A VM with RAM_SIZE at RAM, one page given at RAM, vCPUs 0 and 1. */
 u32 make_vm_flags(u64 flags);
@@ -58,5 +59,12 @@ s64 run(u32 cpu, u32 vmid, u64 vcpu_flags, u64 reply);
 void guest_sync(u64 esr, u64 ipa, u64 va);
 /** The running guest on fake CPU cpu makes an HVC. */
 void guest_hvc(u32 cpu, u64 fn, u64 a1, u64 a2, u64 a3);
+/** A VMM call (fn, x1..x3) on fake CPU cpu, with its own frame. */
+s64 vmm_call_on(u32 cpu, u64 fn, u64 x1, u64 x2, u64 x3);
+/** HV_FN_IRQ_INJECT from the VMM on fake CPU cpu. */
+s64 inject_from(u32 cpu, u32 vmid, u64 vcpu, u64 intid);
+/** How many of CPU cpu's list registers hold intid; *pending: how many of
+ * those pending. */
+u32 lrs_with(u32 cpu, u32 intid, u32 *pending);
 
 #endif /* VCPU_HARNESS_H */
