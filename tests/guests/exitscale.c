@@ -24,21 +24,13 @@ static volatile u32 wrong[MAX_VCPUS]; /* reads that did not return the pattern *
 
 #define TESTDEV_PATTERN 0xf1e2d3c4b5a69788UL
 
-static u64 counter(void)
-{
-	u64 v;
-
-	__asm__ volatile("isb\n\tmrs %0, cntvct_el0" : "=r"(v) : : "memory");
-	return v;
-}
-
 /* Sleeps in WFI until the counter reaches `at`: the virtual timer's
  * interrupt, left pending with interrupts masked, ends the WFI. */
 static void sleep_until(u64 at)
 {
 	__asm__ volatile("msr cntv_cval_el0, %0" : : "r"(at));
 	__asm__ volatile("msr cntv_ctl_el0, %0\n\tisb" : : "r"(1UL));
-	while (counter() < at) {
+	while (guest_counter() < at) {
 		__asm__ volatile("wfi");
 	}
 	__asm__ volatile("msr cntv_ctl_el0, xzr\n\tisb");
@@ -54,7 +46,7 @@ static void run(u32 cpu)
 	for (u32 i = 0; i < EXITS; i++) {
 		wrong[cpu] += *(volatile u64 *)GUEST_TESTDEV != TESTDEV_PATTERN;
 	}
-	end_at[cpu] = counter();
+	end_at[cpu] = guest_counter();
 }
 
 static unsigned long ns(u64 ticks, u64 freq)
@@ -92,7 +84,7 @@ void guest_main(void)
 	}
 	/* At least a fifth of ALIGN from now, so that every vCPU is asleep
 	 * before it comes. */
-	start_at = (counter() + align / 5 + align - 1) / align * align;
+	start_at = (guest_counter() + align / 5 + align - 1) / align * align;
 	run(0);
 	for (u32 i = 0; i < n; i++) {
 		while (end_at[i] == 0) {

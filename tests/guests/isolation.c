@@ -12,14 +12,6 @@
 /* How long to wait for the other copy: far more than a loaded host needs. */
 #define BARRIER_SECONDS 60
 
-static u64 counter(void)
-{
-	u64 v;
-
-	__asm__ volatile("isb\n\tmrs %0, cntvct_el0" : "=r"(v));
-	return v;
-}
-
 static u64 page[WORDS] __aligned(4096);
 
 void guest_main(void)
@@ -29,14 +21,14 @@ void guest_main(void)
 	int bad = 0;
 	volatile u64 *barrier = (volatile u64 *)(GUEST_TESTDEV + TESTDEV_BARRIER);
 	u64 freq;
-	u64 start = counter();
+	u64 start = guest_counter();
 
 	for (u32 i = 0; i < WORDS; i++) {
 		page[i] = tag;
 	}
 	__asm__ volatile("mrs %0, cntfrq_el0" : "=r"(freq));
 	*barrier = 1;
-	while (*barrier < 2 && counter() - start < BARRIER_SECONDS * freq) {
+	while (*barrier < 2 && guest_counter() - start < BARRIER_SECONDS * freq) {
 		guest_yield();
 	}
 	if (*barrier < 2) {

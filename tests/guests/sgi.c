@@ -78,14 +78,6 @@ void guest_secondary(u64 context)
 	(void)hvc(PSCI_CPU_OFF, 0, 0, 0);
 }
 
-static u64 counter(void)
-{
-	u64 v;
-
-	__asm__ volatile("isb\n\tmrs %0, cntvct_el0" : "=r"(v));
-	return v;
-}
-
 /*
  * Sends SGIs 1..BURST to itself with interrupts masked, unmasks, and spins
  * (no exit) until it has taken them all: the counter ticks that took, or
@@ -101,11 +93,11 @@ static u64 burst_round(u64 freq)
 	for (u32 id = 1; id <= BURST; id++) {
 		send(1U << 0, id, false);
 	}
-	start = counter();
+	start = guest_counter();
 	__asm__ volatile("msr daifclr, #2");
-	while (counter() - start < freq / 20) {
+	while (guest_counter() - start < freq / 20) {
 		if (burst == ((1U << (BURST + 1)) - 2)) { /* SGIs 1..BURST */
-			took = counter() - start;
+			took = guest_counter() - start;
 			break;
 		}
 	}

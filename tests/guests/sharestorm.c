@@ -25,25 +25,17 @@ static s64 share_all(bool grant)
 	return r == HV_OK ? calls : r;
 }
 
-static u64 counter(void)
-{
-	u64 v;
-
-	__asm__ volatile("isb\n\tmrs %0, cntvct_el0" : "=r"(v));
-	return v;
-}
-
 static void storm(u32 vcpu)
 {
 	u64 freq;
 
 	__asm__ volatile("mrs %0, cntfrq_el0" : "=r"(freq));
 	for (u64 n = 0;; n++) {
-		u64 t = counter();
+		u64 t = guest_counter();
 		s64 g = share_all(true);
 		s64 v = share_all(false);
 
-		t = counter() - t;
+		t = guest_counter() - t;
 		if (g < 0 || v < 0) {
 			printf("sharestorm: vCPU %u round %lu: grant %ld revoke %ld\n", vcpu,
 			       (unsigned long)n, (long)g, (long)v);

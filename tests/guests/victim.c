@@ -15,14 +15,6 @@ static u64 secret[512] __aligned(4096);
 static u64 ring[512] __aligned(4096);
 static volatile u64 hot[512] __aligned(4096);
 
-static u64 counter(void)
-{
-	u64 v;
-
-	__asm__ volatile("isb\n\tmrs %0, cntvct_el0" : "=r"(v));
-	return v;
-}
-
 static u64 counter_freq(void)
 {
 	u64 v;
@@ -80,11 +72,11 @@ void guest_main(void)
 	r = hvc(PSCI_CPU_ON, 1, (u64)(uintptr_t)secondary_entry, 1);
 	printf("victim: hot writer on vCPU 1: %ld\n", (long)r.x0);
 	fp_fill();
-	next = counter();
+	next = guest_counter();
 	for (;;) {
 		u32 bad = 0;
 
-		while (counter() < next) {
+		while (guest_counter() < next) {
 			guest_yield();
 		}
 		next += freq;

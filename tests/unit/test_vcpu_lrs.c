@@ -26,15 +26,11 @@ TEST(interrupts_waiting_for_a_list_register_go_in_at_the_underflow)
 	for (u32 id = 60; id < 60 + VGIC_LRS; id++) {
 		CHECK_EQ(inject_from(2, vm, 0, id), HV_OK);
 	}
-	fake_cpu = 1;
-	vcpu_wake_irq(&vf);
-	resume(&vf);
+	take_wake(1);
 	CHECK(!fake_underflow[1]); /* all of them went in */
 	CHECK_EQ(inject_from(2, vm, 0, 70), HV_OK);
 	CHECK_EQ(inject_from(2, vm, 0, 71), HV_OK);
-	fake_cpu = 1;
-	vcpu_wake_irq(&vf);
-	resume(&vf);
+	take_wake(1);
 	CHECK(vcpu_current() != NULL);
 	CHECK_EQ(lrs_with(1, 70, &pending), 0);
 	CHECK(fake_underflow[1]);
@@ -50,15 +46,9 @@ TEST(interrupts_waiting_for_a_list_register_go_in_at_the_underflow)
 	 * the next entry takes it in. */
 	CHECK_EQ(inject_from(2, vm, 0, 72), HV_OK);
 	CHECK_EQ(inject_from(2, vm, 0, 73), HV_OK);
-	fake_cpu = 1;
-	vcpu_wake_irq(&vf);
-	resume(&vf);
+	take_wake(1);
 	CHECK(fake_underflow[1]);
-	fake_cpu = 2;
-	vcpu_kick_cpu(1);
-	fake_cpu = 1;
-	vcpu_wake_irq(&vf);
-	resume(&vf);
+	kick_out(1);
 	CHECK(vcpu_current() == NULL);
 	CHECK(!fake_underflow[1]);
 	memset(vcpu_lookup(vm, 0)->vgic.lr, 0, sizeof(vcpu_lookup(vm, 0)->vgic.lr));
@@ -97,15 +87,9 @@ TEST(the_underflow_is_asked_for_again_in_the_next_run)
 	for (u32 id = 90; id < 90 + VGIC_LRS + 1; id++) {
 		CHECK_EQ(inject_from(2, vm, 0, id), HV_OK);
 	}
-	fake_cpu = 1;
-	vcpu_wake_irq(&vf);
-	resume(&vf);
+	take_wake(1);
 	CHECK(fake_underflow[1]);
-	fake_cpu = 2;
-	vcpu_kick_cpu(1);
-	fake_cpu = 1;
-	vcpu_wake_irq(&vf);
-	resume(&vf);
+	kick_out(1);
 	CHECK(vcpu_current() == NULL);
 	CHECK_EQ(run(3, vm, 0, 0), HV_OK); /* its four list registers full again */
 	CHECK(fake_underflow[3]);

@@ -231,9 +231,7 @@ TEST(irq_inject_reaches_a_running_vcpu_without_an_exit)
 	CHECK_EQ(fake_kicks, kicks + 1);
 	CHECK_EQ(fake_kicked_cpu, 1);
 	CHECK_EQ(lrs_with(1, 41, &pending), 0); /* until CPU 1 takes the SGI */
-	fake_cpu = 1;
-	vcpu_wake_irq(&vf);
-	resume(&vf);
+	take_wake(1);
 	CHECK(vcpu_current() != NULL);
 	CHECK_EQ(lrs_with(1, 41, &pending), 1);
 	CHECK_EQ(inject_from(2, vm, 0, 41), HV_OK);
@@ -250,11 +248,7 @@ TEST(irq_inject_reaches_a_running_vcpu_without_an_exit)
 	resume(&vf);
 	CHECK(vcpu_current() != NULL);
 	CHECK_EQ(lrs_with(1, 44, &pending), 0);
-	fake_cpu = 2;
-	vcpu_kick_cpu(1);
-	fake_cpu = 1;
-	vcpu_wake_irq(&vf);
-	resume(&vf);
+	kick_out(1);
 	CHECK(vcpu_current() == NULL);
 	CHECK_EQ(vf.x[1], HV_EXIT_IRQ);
 	CHECK_EQ(vf.x[2], HV_INTID_KICK);

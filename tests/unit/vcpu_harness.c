@@ -183,3 +183,20 @@ u32 lrs_with(u32 cpu, u32 intid, u32 *pending)
 	}
 	return n;
 }
+
+/* CPU cpu takes the wake SGI an injection sent it (the guest goes on,
+ * its list registers filled). */
+void take_wake(u32 cpu)
+{
+	fake_cpu = cpu;
+	vcpu_wake_irq(&vf);
+	resume(&vf);
+}
+
+/* CPU 2 kicks CPU cpu (CPU_WAKE), which takes the SGI: its run ends. */
+void kick_out(u32 cpu)
+{
+	fake_cpu = 2;
+	vcpu_kick_cpu(cpu);
+	take_wake(cpu);
+}

@@ -66,5 +66,9 @@ s64 inject_from(u32 cpu, u32 vmid, u64 vcpu, u64 intid);
 /** How many of CPU cpu's list registers hold intid; *pending: how many of
  * those pending. */
 u32 lrs_with(u32 cpu, u32 intid, u32 *pending);
+/** CPU cpu takes the wake SGI an injection sent it. */
+void take_wake(u32 cpu);
+/** CPU 2 kicks CPU cpu (not 2), which takes it: its run ends. */
+void kick_out(u32 cpu);
 
 #endif /* VCPU_HARNESS_H */

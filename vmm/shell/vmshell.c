@@ -206,6 +206,37 @@ void cmd_list(int argc, char **argv)
 	con_printf("%u MiB free for VMs\n", palloc_free_blocks() * 2);
 }
 
+/* Its exits by kind: MMIO by what it reached, then the other reasons. */
+static void exit_kinds(const struct vm *vm)
+{
+	static const char *const mmio[VM_MMIO_KINDS] = {
+		[VM_MMIO_GIC] = "GIC",
+		[VM_MMIO_UART_FR] = "UART flag reads",
+		[VM_MMIO_UART] = "UART other",
+		[VM_MMIO_TESTDEV] = "test device",
+		[VM_MMIO_OTHER] = "virtio and other",
+	};
+	static const struct {
+		u32 reason;
+		const char *name;
+	} other[] = { { HV_EXIT_WFI, "WFI" },	  { HV_EXIT_IRQ, "interrupt" },
+		      { HV_EXIT_HVC, "HVC" },	  { HV_EXIT_SGI, "SGI" },
+		      { HV_EXIT_POWER, "power" }, { HV_EXIT_ABORT, "abort" },
+		      { HV_EXIT_FAULT, "fault" } };
+
+	con_printf("  exits: MMIO %lu (", (unsigned long)vm->reason_exits[HV_EXIT_MMIO]);
+	for (u32 k = 0; k < VM_MMIO_KINDS; k++) {
+		con_printf("%s%s %lu", k == 0 ? "" : ", ", mmio[k],
+			   (unsigned long)vm->mmio_exits[k]);
+	}
+	con_printf(")");
+	for (u32 k = 0; k < ARRAY_SIZE(other); k++) {
+		con_printf(", %s %lu", other[k].name,
+			   (unsigned long)vm->reason_exits[other[k].reason]);
+	}
+	con_printf("\n");
+}
+
 void cmd_info(int argc, char **argv)
 {
 	struct vm *vm = named(argc, argv, "info NAME");
@@ -231,22 +262,7 @@ void cmd_info(int argc, char **argv)
 		}
 		con_printf(", pending 0x%lx\n", (unsigned long)vc->pending_irqs);
 	}
-	con_printf("  exits: MMIO %lu (GIC %lu, UART flag reads %lu, UART other %lu, test device "
-		   "%lu, virtio and other %lu), WFI %lu, interrupt %lu, HVC %lu, SGI %lu, power "
-		   "%lu, abort %lu, fault %lu\n",
-		   (unsigned long)vm->reason_exits[HV_EXIT_MMIO],
-		   (unsigned long)vm->mmio_exits[VM_MMIO_GIC],
-		   (unsigned long)vm->mmio_exits[VM_MMIO_UART_FR],
-		   (unsigned long)vm->mmio_exits[VM_MMIO_UART],
-		   (unsigned long)vm->mmio_exits[VM_MMIO_TESTDEV],
-		   (unsigned long)vm->mmio_exits[VM_MMIO_OTHER],
-		   (unsigned long)vm->reason_exits[HV_EXIT_WFI],
-		   (unsigned long)vm->reason_exits[HV_EXIT_IRQ],
-		   (unsigned long)vm->reason_exits[HV_EXIT_HVC],
-		   (unsigned long)vm->reason_exits[HV_EXIT_SGI],
-		   (unsigned long)vm->reason_exits[HV_EXIT_POWER],
-		   (unsigned long)vm->reason_exits[HV_EXIT_ABORT],
-		   (unsigned long)vm->reason_exits[HV_EXIT_FAULT]);
+	exit_kinds(vm);
 	if (vm->cfg.io_window_mib != 0) {
 		con_printf("  I/O window: %u MiB at IPA 0x%lx, granted by the VM at boot\n",
 			   vm->cfg.io_window_mib, (unsigned long)vm->ram_ipa);

@@ -53,6 +53,15 @@ static inline struct hvc_res smc(u64 fn, u64 a1, u64 a2, u64 a3)
 	__asm__ volatile("smc #0" : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3) : : "memory");
 	return (struct hvc_res){ x0, x1, x2, x3 };
 }
+/** The virtual counter, read in order with what comes before it. */
+static inline u64 guest_counter(void)
+{
+	u64 v;
+
+	__asm__ volatile("isb\n\tmrs %0, cntvct_el0" : "=r"(v) : : "memory");
+	return v;
+}
+
 /** Loads/stores 64 bits at addr; 0, or -1 if the access took an abort. */
 int probe_read(u64 addr, u64 *out);
 int probe_write(u64 addr, u64 value);
