@@ -59,6 +59,18 @@ def _send(child, ip, peer):
     return secs, m.group(1)
 
 
+def list_exits(child):
+    """Each VM's exits so far, from the list of the VMM's prompt (the child
+    at it): read from the list's header on, so no text before it can pass
+    for a row."""
+    child.sendline("list")
+    child.expect(r"\nNAME +STATE +VMID[^\n]*\n")
+    child.expect_exact("MiB free for VMs")
+    rows = re.findall(r"(?m)^(\S+) +\S+ +\d+ +\d+ +\d+/\d+ +(\d+)", child.before)
+    child.expect_exact("vmm> ")
+    return {name: int(n) for name, n in rows}
+
+
 def vm_figures(build, variant, image):
     cmd = qemu.command(variant, build, image=image)
     child = pexpect.spawn(cmd[0], cmd[1:], encoding="utf-8", codec_errors="replace",
@@ -73,14 +85,6 @@ def vm_figures(build, variant, image):
         child.expect(r"HYP-GUEST-READY", timeout=600)
         child.expect_exact(PROMPT, timeout=60)
 
-    def exits():
-        """Each VM's exits so far, from the VMM's list (detached)."""
-        child.sendline("list")
-        child.expect_exact("MiB free for VMs")
-        rows = re.findall(r"\n(\S+) +\S+ +\d+ +\d+ +\d+/\d+ +(\d+)", child.before)
-        child.expect_exact("vmm> ")
-        return {name: int(n) for name, n in rows}
-
     def attach(name):
         child.sendline(f"console {name}")
         child.expect_exact("console attached")
@@ -94,15 +98,15 @@ def vm_figures(build, variant, image):
         detach()
         boot("linux-io")
         detach()
-        e0 = exits()
+        e0 = list_exits(child)
         attach("linux-io")
         blk = _timed(child, BLOCK_READ, "read-2")
         detach()
-        e1 = exits()
+        e1 = list_exits(child)
         attach("linux-io")
         net, sent = _send(child, "10.0.0.1", "10.0.0.2")
         detach()
-        e2 = exits()
+        e2 = list_exits(child)
         child.sendline("console linux-net")
         child.expect(r"([0-9a-f]{32})  /tmp/rx", timeout=300)
         if child.match.group(1) != sent:

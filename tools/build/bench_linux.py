@@ -36,6 +36,7 @@ import time
 import pexpect
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import bench_io  # noqa: E402
 import qemu  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -105,11 +106,7 @@ class Boot:
         asked for again (it may have come while detached)."""
         self.child.send("\x1d")
         self.child.expect_exact("vmm> ")
-        self.child.sendline("list")
-        self.child.expect(r"\nNAME +STATE +VMID[^\n]*\n+linux +\S+ +\d+ +\d+ +\d+/\d+ +(\d+)")
-        n = int(self.child.match.group(1))
-        self.listed = self.child.before[-300:] + self.child.after
-        self.child.expect_exact("vmm> ")
+        n = bench_io.list_exits(self.child)["linux"]
         self.child.sendline("console linux")
         self.child.expect_exact("console attached")
         self.child.sendline("")
