@@ -355,6 +355,28 @@ int pgt_unmap_page(struct pgtable *pt, ipa_t ipa)
 	return 1;
 }
 
+bool pgt_prune(struct pgtable *pt, ipa_t ipa)
+{
+	u64 in = ipa_val(ipa);
+	u64 *slot;
+	u64 *l2;
+
+	if ((in >> pt->va_bits) != 0 || pt->start_level != 1) {
+		return false;
+	}
+	slot = &pt->root[index_at(pt, in, 1)];
+	if ((*slot & PTE_VALID) == 0 || is_leaf(*slot, 1)) {
+		return false;
+	}
+	l2 = table_va(*slot);
+	if (!table_empty(l2, index_at(pt, in, 2))) {
+		return false;
+	}
+	*slot = 0;
+	table_free(pt, l2);
+	return true;
+}
+
 void pgt_unmap_leaf(struct pgtable *pt, ipa_t ipa)
 {
 	u32 level;

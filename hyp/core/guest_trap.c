@@ -93,6 +93,13 @@ void guest_abort(struct trap_frame *f, const struct trap_info *t)
 	u32 reg;
 	u64 value = 0;
 
+	if ((esr & ISS_FSC_MASK) == FSC_PERM_L3 && (esr & ISS_S1PTW) == 0 &&
+	    !mem_vm_lent_at(v->vmid, ipa_of(ipa))) {
+		/* Only a lent page is read-only: the lend ended meanwhile (the
+		 * access faults again, now as a translation fault), or the
+		 * guest changed its stage 1 since (the access again). */
+		return;
+	}
 	v->fault_exec = exec;
 	v->fault_write = !exec && (esr & ISS_WNR) != 0;
 	v->fault_va = t->va;
@@ -101,11 +108,12 @@ void guest_abort(struct trap_frame *f, const struct trap_info *t)
 	 * given yet) is never emulated. The VMM learns the address and the
 	 * direction, never a value, and may only give memory and retry, or
 	 * refuse. Likewise for accesses with no syndrome to emulate, and for
-	 * any fault but a translation fault (HPFAR, the IPA, is only sure
-	 * for those; nothing else is emulated anyway).
+	 * any fault but a translation fault or a write to the page the VMM
+	 * lent it (a level-3 permission fault, its IPA from trap.c's AT).
 	 */
 	if (exec || (esr & ISS_ISV) == 0 || (esr & ISS_S1PTW) != 0 ||
-	    (esr & ISS_FSC_MASK) < FSC_TRANS_L0 || (esr & ISS_FSC_MASK) > FSC_TRANS_L3 ||
+	    (((esr & ISS_FSC_MASK) < FSC_TRANS_L0 || (esr & ISS_FSC_MASK) > FSC_TRANS_L3) &&
+	     (esr & ISS_FSC_MASK) != FSC_PERM_L3) ||
 	    mem_vm_in_ram(v->vmid, ipa_of(ipa))) {
 		v->pending = PENDING_RETRY;
 		vcpu_exit(f, &(struct hv_exit){

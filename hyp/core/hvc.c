@@ -131,6 +131,8 @@ static void vm_call(const struct hvc_call *c)
 		  : fn == HV_FN_VM_STOP       ? vcpu_vm_stop(vmid)
 		  : fn == HV_FN_PROT_AND_MAP  ? mem_prot_and_map(vmid, ipa_of(x[2]), x[3], x[4])
 		  : fn == HV_FN_CLEAR_VM_RANGE ? mem_clear_vm_range(vmid, pfn_of(x[2]), x[3])
+		  : fn == HV_FN_LEND          ? mem_lend(vmid, ipa_of(x[2]), pa_of(x[3]))
+		  : fn == HV_FN_UNLEND        ? mem_unlend(vmid)
 		  : fn == HV_FN_VCPU_CREATE   ? vcpu_create(vmid, x[2])
 		  : fn == HV_FN_VCPU_INIT     ? vcpu_init(vmid, x[2], x[3], x[4])
 		  : fn == HV_FN_IRQ_INJECT    ? vcpu_irq_inject(vmid, x[2], x[3])
@@ -196,6 +198,8 @@ static const struct hcall calls[SLOTS] = {
 	[SLOT(HV_FN_CLEAR_VM_RANGE)] = { vm_call, BY_VMM },
 	[SLOT(HV_FN_MEM_INFO)] = { mem_query, BY_VMM },
 	[SLOT(HV_FN_PAGE_INFO)] = { mem_query, BY_VMM },
+	[SLOT(HV_FN_LEND)] = { vm_call, BY_VMM },
+	[SLOT(HV_FN_UNLEND)] = { vm_call, BY_VMM },
 	[SLOT(HV_FN_GRANT)] = { guest_share, BY_GUEST },
 	[SLOT(HV_FN_REVOKE)] = { guest_share, BY_GUEST },
 	[SLOT(HV_FN_VCPU_CREATE)] = { vm_call, BY_VMM },

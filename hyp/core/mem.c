@@ -190,6 +190,9 @@ s64 mem_vm_destroy(u32 vmid)
 			MEM_BUG("table pages leaked on destroy");
 		}
 		arch_s2_tlb_inval_vmid(mem_vttbr_of(vmid));
+		if (vm->lent) {
+			mem_lend_over(vm); /* its map and TLB entries are gone */
+		}
 		vm->ram_base = ipa_of(0);
 		vm->ram_size = 0;
 		__atomic_store_n(&vm->state, VM_FREE, __ATOMIC_SEQ_CST);

@@ -26,6 +26,8 @@
 #define HOST_RAM (S2_MEMATTR_NORMAL | S2_AP_RW | PTE_SH_INNER)
 #define HOST_RO (S2_MEMATTR_NORMAL | S2_AP_RO | PTE_SH_INNER | PTE_XN)
 #define HOST_DEV (S2_MEMATTR_DEVICE | S2_AP_RW | PTE_XN)
+/* A VMM frame lent to a VM: it reads, never writes or executes. */
+#define LENT_ATTRS (S2_MEMATTR_NORMAL | S2_AP_RO | PTE_SH_INNER | PTE_XN)
 #define PAGES_PER_BLOCK 512U
 #define VTTBR_VMID_SHIFT 48
 /* Owners with a frame counter: host, VMs 1..MAX, hyp. */
@@ -47,6 +49,9 @@ struct vm {
 	ipa_t ram_base; /* its RAM: [ram_base, ram_base + ram_size), fixed */
 	u64 ram_size;
 	struct pgtable s2;
+	bool lent;      /* a VMM frame is lent to it: lend_pa at lend_ipa */
+	ipa_t lend_ipa;
+	pa_t lend_pa;
 };
 
 /** The whole memory state, under mem_lock. */
@@ -121,5 +126,12 @@ bool mem_host_unmap(pfn_t pfn);
  * freed (break-before-make).
  */
 void mem_host_merge_range(pfn_t pfn, u64 num);
+
+/* mem_share.c */
+/**
+ * Commit step: the VM's lend is over (the caller took the page out of its
+ * map and invalidated its TLB entries): the frame is the VMM's alone.
+ */
+void mem_lend_over(struct vm *vm);
 
 #endif /* HYP_CORE_MEM_PRIV_H */

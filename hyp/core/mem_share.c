@@ -1,7 +1,8 @@
 /*
  * Grant and revoke (grant_stage2_sg_gpa, revoke_stage2_sg_gpa): a VM lets
- * the VMM map its own pages, and takes them back. See hyp/mem.h and
- * docs/ipc.md.
+ * the VMM map its own pages, and takes them back; and the other way, a
+ * lend: the VMM shows a VM one frame of its own, read-only. See hyp/mem.h
+ * and docs/ipc.md.
  *
  * The work under mem_lock is bounded: one call handles at most
  * HV_SHARE_STEPS steps of its range (a mapped page, or an unmapped
@@ -175,4 +176,112 @@ s64 mem_grant(u32 vmid, ipa_t ipa, u64 size)
 s64 mem_revoke(u32 vmid, ipa_t ipa, u64 size)
 {
 	return share(vmid, ipa, size, false);
+}
+
+/* ------------------------------------------------------ lending ---- */
+
+/*
+ * A lent frame stays the VMM's, with count 1 in its record while lent:
+ * prot_and_map refuses a VMM frame with a count, so it reaches no VM as
+ * its memory, and it is lent once. The VM maps it read-only and not
+ * executable outside its RAM, where its writes fault as MMIO; nothing of
+ * the VM's reaches the frame.
+ */
+s64 mem_lend(u32 vmid, ipa_t ipa, pa_t pa)
+{
+	struct s2page *p = mem_page_of(pa_pfn(pa));
+	struct vm *vm;
+	pa_t at;
+	u64 attrs;
+	u32 level;
+	u32 cost;
+	s64 ret;
+
+	spin_lock(&mem_lock);
+	ret = mem_vm_find(vmid, VM_IN(VM_CREATED) | VM_IN(VM_RUNNING), &vm);
+	if (ret != HV_OK) {
+		goto out;
+	}
+	if (!IS_ALIGNED(ipa_val(ipa) | pa_val(pa), PAGE_SIZE) || (ipa_val(ipa) >> m.ipa_bits) != 0 ||
+	    mem_vm_ram_holds(vm, ipa, PAGE_SIZE) || p == NULL || pfn_val(pa_pfn(pa)) == 0) {
+		ret = HV_E_INVALID; /* not a page outside its RAM, not RAM, frame 0 */
+		goto out;
+	}
+	if (p->owner != HV_OWNER_HOST || region_contains(&m.host_ro, pa, PAGE_SIZE)) {
+		ret = HV_E_DENIED; /* not the VMM's to lend */
+		goto out;
+	}
+	if (p->count != 0 || vm->lent || pgt_walk(&vm->s2, ipa, &at, &attrs, &level)) {
+		ret = HV_E_BUSY; /* lent already, one lend a VM, or the page is in use */
+		goto out;
+	}
+	cost = pgt_map_cost(&vm->s2, ipa, 3);
+	if (cost > pgt_pages_available(&vm->s2) || cost > m.pool.nfree) {
+		ret = HV_E_NO_MEMORY;
+		goto out;
+	}
+	if (pgt_map(&vm->s2, ipa, pa, 3, LENT_ATTRS) != HV_OK) {
+		MEM_BUG("lend map after a successful check");
+	}
+	p->count = 1;
+	__atomic_store_n(&vm->lend_ipa.v, ipa_val(ipa), __ATOMIC_RELAXED);
+	vm->lend_pa = pa;
+	__atomic_store_n(&vm->lent, true, __ATOMIC_RELEASE); /* mem_vm_lent_at */
+out:
+	spin_unlock(&mem_lock);
+	return ret;
+}
+
+void mem_lend_over(struct vm *vm)
+{
+	mem_page_of(pa_pfn(vm->lend_pa))->count = 0;
+	__atomic_store_n(&vm->lent, false, __ATOMIC_RELEASE);
+	__atomic_store_n(&vm->lend_ipa.v, 0, __ATOMIC_RELAXED);
+	vm->lend_pa = pa_of(0);
+}
+
+s64 mem_unlend(u32 vmid)
+{
+	struct vm *vm;
+	s64 ret;
+
+	spin_lock(&mem_lock);
+	ret = mem_vm_find(vmid, VM_IN(VM_CREATED) | VM_IN(VM_RUNNING) | VM_IN(VM_OFF), &vm);
+	if (ret == HV_OK && vm->lent) {
+		/* Out of its map and of every TLB before the frame is free to
+		 * be given: a vCPU running now reads it no more. */
+		if (pgt_unmap_page(&vm->s2, vm->lend_ipa) != 1) {
+			MEM_BUG("a lent page not mapped");
+		}
+		/* The tables the lend made go with it (a level-3 table went
+		 * with its last page): an unlend undoes a lend. */
+		(void)pgt_prune(&vm->s2, vm->lend_ipa);
+		arch_s2_tlb_inval_ipa(mem_vttbr_of(vmid), vm->lend_ipa);
+		mem_lend_over(vm);
+	}
+	spin_unlock(&mem_lock);
+	return ret;
+}
+
+bool mem_vm_lent_at(u32 vmid, ipa_t ipa)
+{
+	const struct vm *vm = mem_vm_of(vmid);
+
+	/* Without mem_lock: a lend ending meanwhile makes the guest retry
+	 * (its access faults again, as a translation fault). */
+	return vm != NULL && __atomic_load_n(&vm->lent, __ATOMIC_ACQUIRE) &&
+	       ALIGN_DOWN(ipa_val(ipa), PAGE_SIZE) ==
+		       __atomic_load_n(&vm->lend_ipa.v, __ATOMIC_RELAXED);
+}
+
+bool mem_vm_lend(u32 vmid, ipa_t *ipa, pa_t *pa)
+{
+	const struct vm *vm = mem_vm_of(vmid);
+
+	if (vm == NULL || !vm->lent) {
+		return false;
+	}
+	*ipa = vm->lend_ipa;
+	*pa = vm->lend_pa;
+	return true;
 }

@@ -77,7 +77,7 @@ def test_vmm_refused_hyp_memory(machine):
     assert re.search(rf"hyp: VMM read at IPA 0x{target:x} \(VA 0x{target:x}, PC 0x[0-9a-f]+\) "
                      r"refused: hyp memory", out), out
     # The hyp and the VMM keep running.
-    assert "hyp ABI 1.2" in machine.command("version")
+    assert "hyp ABI 1.3" in machine.command("version")
     assert "4 CPUs online" in machine.command("cpus")
 
 

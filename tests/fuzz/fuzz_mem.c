@@ -1,7 +1,7 @@
 /*
  * libFuzzer target over the memory interface of hyp/core/mem.c: each input
  * is a sequence of calls (VM life cycle, prot_and_map, clear, grant,
- * revoke, VMM faults, info) with arguments drawn from the input, biased
+ * revoke, lend, unlend, VMM faults, info) with arguments drawn from the input, biased
  * towards frames and addresses of the simulated machine so that valid and
  * invalid requests mix. After every call the invariants of
  * docs/security.md must hold; a violation aborts.
@@ -64,7 +64,7 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 		abort();
 	}
 	for (int step = 0; step < 64 && in.n > 0; step++) {
-		u32 op = take(&in, 1) % 14;
+		u32 op = take(&in, 1) % 16;
 		u32 vmid = 0;
 		u64 gpa;
 		u64 len;
@@ -121,6 +121,16 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 			if (mem_vm_loaded(vmid) != 0) {
 				mem_vm_leave(vmid);
 			}
+			break;
+		case 14:
+			/* mostly beside the VMs' RAM, where a lend may go */
+			vmid = pick_vmid(&in);
+			gpa = take(&in, 1) & 1 ? pick_gpa(&in)
+					       : FAKE_VM_DEV_IPA + ((take(&in, 1) % 4) << PAGE_SHIFT);
+			r = mem_lend(vmid, ipa_of(gpa), pa_of(pick_pa(&in)));
+			break;
+		case 15:
+			r = mem_unlend(pick_vmid(&in));
 			break;
 		default:
 			r = mem_info(take(&in, 1), out);

@@ -135,6 +135,28 @@ def test_vmid_reuse_during_destroy(machine):
     assert frames(machine) == before, out
 
 
+def test_a_lent_frame_is_never_given(machine):
+    """A VMM frame lent to a VM (HV_FN_LEND, read-only, outside its RAM) is
+    never a VM's memory while lent: the VMM cannot lend a VM's frame, lend
+    inside RAM, lend twice, or give a lent frame to the VM or another; nor
+    can it win a race giving the frame from one CPU while another lends and
+    takes it back. The victim keeps running (its UART frame is lent too)."""
+    before = frames(machine)
+    seq, _ = start_victim(machine)
+    out = machine.command("hostile lend victim", timeout=120)
+    m = re.search(r"its own frame (-?\d+), in its RAM (-?\d+), a second lend (-?\d+); "
+                  r"lent to a new VM (-?\d+), given to it (-?\d+), to a third (-?\d+); "
+                  r"race: (\d+) lends, (\d+) gives, (\d+) records wrong", out)
+    assert m, out
+    # DENIED, INVALID, BUSY; OK, BUSY, BUSY
+    assert m.group(1, 2, 3, 4, 5, 6) == ("-3", "-2", "-4", "0", "-4", "-4"), out
+    assert int(m.group(7)) > 0 and m.group(9) == "0", out
+    assert "the frame is the VMM's again with count 0: yes" in out, out
+    wait_alive(machine, "victim", seq)
+    destroy(machine, "victim")
+    assert frames(machine) == before, out
+
+
 def test_ram_given_on_demand_is_never_mmio(machine):
     """F6: loads and stores to RAM not given yet reach the VMM with no data;
     the test VMM answers any MMIO in RAM with a marker the guest never sees."""

@@ -17,7 +17,8 @@ making a VMM region one block again when its frames are all the VMM's.
 
 Grant and revoke take at most SHARE_STEPS steps per call (a mapped page,
 or an unmapped stretch skipped a table entry at a time) and return how far
-they got when the steps run out.
+they got when the steps run out. A lend maps one VMM frame read-only into
+one VM outside its RAM; the frame's count is 1 while it is lent.
 """
 
 PAGE = 4096
@@ -43,8 +44,8 @@ DEV_PAGE = 0x09000000
 VM_RAM = (0, 14 << 20)
 VM_DEV_IPA = 15 << 20
 
-# Attribute tokens of leaves: the VMM's three kinds and a VM's one.
-RW, RO, DEV, VM = "rw", "ro", "dev", "vm"
+# Attribute tokens of leaves: the VMM's three kinds, a VM's own and lent.
+RW, RO, DEV, VM, LENT = "rw", "ro", "dev", "vm", "lent"
 
 # Errors of the page-table layer.
 PT_EXISTS, PT_NOMEM = "exists", "nomem"
@@ -140,6 +141,15 @@ class Table:
             self._drop_l3(b)
         return 0
 
+    def prune(self, va):
+        """The level-2 table over va goes if nothing below it is mapped."""
+        g = va >> 30
+        if g in self.l2 and not any(b >> 9 == g for b in self.l3) and not any(
+                b >> 9 == g for b in self.blocks):
+            self.l2.discard(g)
+            self.used -= 1
+            self.pool.free += 1
+
     def _drop_l3(self, b):
         self.l3.discard(b)
         self.used -= 1
@@ -232,7 +242,7 @@ class Model:
         self.pool = Pool(pool_pages)
         self.host = Table(self.pool, host_limit)
         self.vm_limit = vm_limit
-        self.vms = {}  # vmid -> [state, Table, vCPUs on a CPU]
+        self.vms = {}  # vmid -> [state, Table, vCPUs on a CPU, (gpa, pa) lent or None]
 
     # ---- helpers
     def owned(self, owner):
@@ -250,7 +260,7 @@ class Model:
                 # the device page is mapped in the same step, or no VM
                 if table.map(VM_DEV_IPA, DEV_PAGE, 3, DEV) != 0:
                     return NOMEM
-                self.vms[vmid] = [CREATED, table, 0]
+                self.vms[vmid] = [CREATED, table, 0, None]
                 return vmid
         return NOMEM
 
@@ -265,7 +275,44 @@ class Model:
         if not self.quiet(v) or self.owned(vmid) != 0:
             return BUSY
         v[1].destroy()
+        if v[3] is not None:
+            self.frames[v[3][1] >> 12][1] = 0
         del self.vms[vmid]
+        return OK
+
+    # ---- lending a VMM frame, read-only
+    def lend(self, vmid, gpa, pa):
+        v = self.vm(vmid)
+        if v is None:
+            return NOT_FOUND
+        if v[0] not in (CREATED, RUNNING):
+            return BUSY
+        f = self.frames.get(pa >> 12) if pa >> 52 == 0 else None
+        if ((gpa | pa) % PAGE or gpa >> IPA_BITS or in_range(VM_RAM, gpa, PAGE)
+                or f is None):
+            return EINVAL
+        if f[0] != HOST or in_range(RO_RANGE, pa, PAGE):
+            return DENIED
+        if f[1] != 0 or v[3] is not None or v[1].walk(gpa) is not None:
+            return BUSY
+        cost = v[1].map_cost(gpa, 3)
+        if cost > v[1].available() or cost > self.pool.free:
+            return NOMEM
+        assert v[1].map(gpa, pa, 3, LENT) == 0
+        f[1] = 1
+        v[3] = (gpa, pa)
+        return OK
+
+    def unlend(self, vmid):
+        v = self.vm(vmid)
+        if v is None:
+            return NOT_FOUND
+        if v[3] is not None:
+            gpa, pa = v[3]
+            assert v[1].unmap_page(gpa) == 0
+            v[1].prune(gpa)
+            self.frames[pa >> 12][1] = 0
+            v[3] = None
         return OK
 
     def vm_start(self, vmid):

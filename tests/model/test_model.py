@@ -49,6 +49,7 @@ class Core:
             ("mem_page_info", [u64, ctypes.POINTER(u64)]),
             ("mem_host_fault", [u64, ctypes.c_bool, ctypes.POINTER(ctypes.c_char_p)]),
             ("bridge_vm_create", []), ("bridge_vm_enter", [u32]), ("bridge_vm_leave", [u32]),
+            ("mem_lend", [u32, u64, u64]), ("mem_unlend", [u32]),
         ]:
             fn = getattr(lib, name)
             fn.argtypes = args
@@ -87,7 +88,7 @@ class Core:
               "enter": lib.bridge_vm_enter, "leave": lib.bridge_vm_leave,
               "stop": lib.mem_vm_stop, "map": lib.mem_prot_and_map,
               "clear": lib.mem_clear_vm_range, "grant": lib.mem_grant,
-              "revoke": lib.mem_revoke}[name]
+              "revoke": lib.mem_revoke, "lend": lib.mem_lend, "unlend": lib.mem_unlend}[name]
         return fn(*args), None
 
 
@@ -106,7 +107,8 @@ def model_run(m, op):
             "enter": m.vm_enter, "leave": m.vm_leave,
             "map": m.prot_and_map, "clear": m.clear,
             "grant": lambda v, g, s: m.share(v, g, s, True),
-            "revoke": lambda v, g, s: m.share(v, g, s, False)}[name](*args), None
+            "revoke": lambda v, g, s: m.share(v, g, s, False),
+            "lend": m.lend, "unlend": m.unlend}[name](*args), None
 
 
 def frame_list():
@@ -135,7 +137,7 @@ def model_dump(m, window):
         elif p << 12 == M.DEV_PAGE:
             dev = CODES[attr]
     vms = {}
-    for vmid, (state, table, _) in m.vms.items():
+    for vmid, (state, table, *_) in m.vms.items():
         arr = array.array("I", bytes(4 * window))
         for b, (pa, _) in table.blocks.items():
             g = b << 9
@@ -306,6 +308,12 @@ class Gen:
             return ("grant",) + self.share_args(False)
         if k < 0.72:
             return ("revoke",) + self.share_args(True)
+        if k < 0.75:
+            # beside the VM's RAM (its device page at 15 MiB), or anywhere
+            gpa = M.VM_DEV_IPA + r.randrange(0, 3) * 4096 if r.random() < 0.7 else self.gpa()
+            return ("lend", self.vmid(), gpa, self.pa())
+        if k < 0.77:
+            return ("unlend", self.vmid())
         if k < 0.95:
             ipa = self.pa() | r.randrange(0, 4096)
             if r.random() < 0.05:

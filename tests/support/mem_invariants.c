@@ -48,8 +48,22 @@ static void check_leaf(u32 vmid, u64 gfn, u64 desc, u64 pages)
 		const struct s2page *p = mem_page(pfn_of(pfn + i));
 
 		if (vmid != 0) {
+			ipa_t lend_ipa;
+			pa_t lend_pa;
+
 			if (p == NULL && pfn + i == FAKE_DEV >> PAGE_SHIFT) {
 				continue; /* its one device page (GICv2's GICV) */
+			}
+			if (mem_vm_lend(vmid, &lend_ipa, &lend_pa) &&
+			    ipa_val(lend_ipa) == (gfn + i) << PAGE_SHIFT) {
+				/* its lend: that VMM frame, read-only, never run */
+				if (pa_val(lend_pa) != (pfn + i) << PAGE_SHIFT || p == NULL ||
+				    p->owner != HV_OWNER_HOST || p->count != 1 ||
+				    (desc & (S2_AP_RW | PTE_XN)) != (S2_AP_RO | PTE_XN)) {
+					fail("a VM's lend is not the VMM frame it was lent, read-only",
+					     pfn + i);
+				}
+				continue;
 			}
 			if (p == NULL || p->owner != vmid || p->gfn != gfn + i) {
 				fail("a VM maps a frame it does not own at that gfn",
@@ -198,9 +212,16 @@ static void check_frame(u64 pfn, u64 *per_owner)
 	} else if (p->owner == HV_OWNER_HYP) {
 		per_owner[HV_MAX_VMS + 1]++;
 	} else if (p->owner == HV_OWNER_HOST) {
+		u32 lends = 0;
+
 		per_owner[0]++;
-		if (p->count != 0) {
-			fail("a VMM frame with a count", pfn);
+		for (u32 vmid = 1; vmid <= CONFIG_MAX_VMS; vmid++) {
+			ipa_t ipa;
+
+			lends += mem_vm_lend(vmid, &ipa, &pa) && pa_val(pa) == pfn << PAGE_SHIFT;
+		}
+		if (lends > 1 || p->count != lends) {
+			fail("a VMM frame's count is not the VMs it is lent to (at most one)", pfn);
 		}
 	} else if (p->owner > CONFIG_MAX_VMS || mem_vm_state(p->owner) == VM_FREE) {
 		fail("a frame owned by no VM in use", pfn);
@@ -219,6 +240,8 @@ int mem_invariant_violations(void)
 	u64 info[3];
 	u64 vm_pages = 0;
 	u64 free_pages = 0;
+	ipa_t lend_ipa;
+	pa_t lend_pa;
 
 	violations = 0;
 	for (u64 r = 0; r < sizeof(ranges) / sizeof(ranges[0]); r++) {
@@ -237,6 +260,9 @@ int mem_invariant_violations(void)
 			continue;
 		}
 		check_vm_leaves(s2, vmid);
+		if (mem_vm_lend(vmid, &lend_ipa, &lend_pa) && !mem_vm_maps(vmid, lend_ipa)) {
+			fail("a VM's lend is not in its map", vmid);
+		}
 		if (mem_info(vmid, info) != HV_OK || info[0] != per_owner[vmid]) {
 			fail("a VM's frame count", vmid);
 		}

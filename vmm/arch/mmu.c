@@ -85,6 +85,18 @@ static void map_range(u64 base, u64 size, u64 attrs, bool image_aware)
 	}
 }
 
+void clean_to_poc(const void *p, u64 len)
+{
+	u64 line;
+
+	__asm__ volatile("mrs %0, ctr_el0" : "=r"(line));
+	line = 4U << ((line >> 16) & 0xf); /* DminLine, log2 of words */
+	for (u64 a = (u64)(uintptr_t)p & ~(line - 1); a < (u64)(uintptr_t)p + len; a += line) {
+		__asm__ volatile("dc cvac, %0" : : "r"(a) : "memory");
+	}
+	__asm__ volatile("dsb sy" : : : "memory");
+}
+
 void vmm_mmu_init(void)
 {
 	const struct hv_boot_info *bi = vmm_boot;

@@ -10,6 +10,7 @@
 #include <vmm/loader.h>
 #include <vmm/palloc.h>
 #include <vmm/pl011.h>
+#include <vmm/vmirq.h>
 #include <vmm/vgic.h>
 #include <vmm/vmcon.h>
 #include <vmm/vmio.h>
@@ -107,6 +108,9 @@ int vm_create(const struct vm_config *c, struct vm **out, char *why, size_t whyl
 	vm->nblocks = nblocks;
 	vm->state = VM_LOADED;
 	pl011_reset(&vm->uart);
+	spin_lock(&vm->lock);
+	vm_uart_update(vm); /* its register frame lent, before any vCPU runs */
+	spin_unlock(&vm->lock);
 	/* The distributor has as many CPU interfaces as the VM has vCPUs. */
 	vgic_init(&vm->gic, vmm_boot->gic_version, c->vcpus);
 	err = vm_io_create(vm, why, whylen);

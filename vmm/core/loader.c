@@ -17,6 +17,7 @@
  */
 #include <abi/hv_call.h>
 #include <lib/lib.h>
+#include <vmm/arch.h>
 #include <vmm/console.h>
 #include <vmm/fdtw.h>
 #include <vmm/images.h>
@@ -88,21 +89,6 @@ bool vm_give_block(struct vm *vm, u32 b)
 	return true;
 }
 
-/* Cleans [p, p + len) to the point of coherency: the VM starts with its
- * MMU and caches off and must see what the VMM wrote (booting.rst). */
-static void clean_to_poc(const void *p, u64 len)
-{
-	u64 line;
-	u64 a;
-
-	__asm__ volatile("mrs %0, ctr_el0" : "=r"(line));
-	line = 4U << ((line >> 16) & 0xf); /* DminLine, log2 of words */
-	for (a = (u64)(uintptr_t)p & ~(line - 1); a < (u64)(uintptr_t)p + len; a += line) {
-		__asm__ volatile("dc cvac, %0" : : "r"(a) : "memory");
-	}
-	__asm__ volatile("dsb sy" : : : "memory");
-}
-
 /*
  * Copies src into the VM's RAM at offset off: each block is filled while
  * the VMM still owns it, then given to the VM.
@@ -129,6 +115,7 @@ static bool copy_in(struct vm *vm, u64 off, const void *src, u64 len)
 			vm->blocks[b] = pa; /* given after loading */
 		}
 		memcpy((void *)(uintptr_t)(pa + o), s, n);
+		/* The VM starts with its MMU and caches off (booting.rst). */
 		clean_to_poc((const void *)(uintptr_t)(pa + o), n);
 		off += n;
 		s += n;

@@ -75,7 +75,7 @@ static void sgi1r(struct vm *vm, u32 self, u64 v, u64 posted)
  * queued now. */
 static void irq_lines_update(struct vm *vm)
 {
-	vm_uart_irq_update(vm);
+	vm_uart_update(vm);
 	for (u32 s = 0; s < VDEV_SLOTS; s++) {
 		vm_irq_line(vm, VM_VIRTIO_INTID + s, virtio_mmio_irq(&vm->vdev[s].mmio),
 			    &vm->vdev[s].irq_raised);
@@ -108,7 +108,7 @@ static void testdev(struct vm *vm, u32 self, u64 off, u64 size, bool write, u64 
 		for (u32 b = 0; b < 8 && ((val >> (8 * b)) & 0xff) != 0; b++) {
 			(void)pl011_receive(&vm->uart, (u8)(val >> (8 * b)));
 		}
-		vm_uart_irq_update(vm);
+		vm_uart_update(vm);
 	} else if (write && off == 0x320) {
 		/* Test guests that wait for each other (isolation). */
 		__atomic_store_n(&vm->at_barrier, true, __ATOMIC_RELEASE);
@@ -121,6 +121,7 @@ static void testdev(struct vm *vm, u32 self, u64 off, u64 size, bool write, u64 
 		       : off == 0x310 ? vmm_boot->gic_version
 		       : off == 0x320 ? at_barrier()
 		       : off == 0x328 ? vm->sgi_exits
+		       : off == 0x330 ? vm->mmio_exits[VM_MMIO_UART_FR] + vm->mmio_exits[VM_MMIO_UART]
 				      : 0;
 	}
 	if (write && off == 0x308) {
@@ -164,7 +165,7 @@ static bool mmio(struct vm *vm, u32 self, u64 ipa, u64 size, bool write, u64 val
 		while ((n = pl011_take_tx(&vm->uart, buf, sizeof(buf))) != 0) {
 			vm_console_out(vm, buf, n);
 		}
-		vm_uart_irq_update(vm);
+		vm_uart_update(vm);
 		return true;
 	}
 	if (ipa >= VM_TESTDEV_IPA && ipa < VM_TESTDEV_IPA + PAGE_SIZE) {

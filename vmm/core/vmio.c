@@ -75,7 +75,7 @@ bool vm_io_type(struct vm *vm, u8 c)
 		ok = console_in(vm, c);
 	} else {
 		ok = vm->uart.rx_count < PL011_RX_FIFO && pl011_receive(&vm->uart, c);
-		vm_uart_irq_update(vm);
+		vm_uart_update(vm);
 	}
 	spin_unlock(&vm->lock);
 	return ok;

@@ -154,6 +154,24 @@ static void write_reg(struct pl011 *u, u64 off, u32 v)
 	}
 }
 
+void pl011_shadow(const struct pl011 *u, u32 *regs)
+{
+	struct pl011 idle = *u;
+
+	/* Nothing received: no read below takes a byte (DR reads 0). */
+	idle.rx_count = 0;
+	for (u32 i = 0; i < ARRAY_SIZE(plain_regs); i++) {
+		regs[plain_regs[i].off / 4] = read_reg(&idle, plain_regs[i].off);
+	}
+	regs[DR / 4] = 0;
+	regs[FR / 4] = read_reg(&idle, FR);
+	regs[RIS / 4] = ris(&idle);
+	regs[MIS / 4] = pl011_mis(&idle);
+	for (u32 i = 0; i < ARRAY_SIZE(id_regs); i++) {
+		regs[PERIPH_ID0 / 4 + i] = id_regs[i];
+	}
+}
+
 u32 pl011_access(struct pl011 *u, u64 off, bool write, u32 value)
 {
 	if (write) {

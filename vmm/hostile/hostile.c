@@ -15,6 +15,8 @@
  *   hostile reuse NAME         destroy NAME at the hyp while another CPU
  *                              creates, starts and runs VMs on its VMID
  *   hostile ram-mmio NAME      MMIO exits NAME's RAM has caused
+ *   hostile lend NAME          lends that would put a frame in two places
+ *                              (hostile_lend.c)
  *   hostile storm CALLS [SEED] random calls, from every CPU at once
  *   hostile pmu-arm            count and watch on every CPU (hostile_pmu.c)
  *   hostile pmu-check          what is left of that after guests ran
@@ -284,6 +286,17 @@ static void cmd_reuse(int argc, char **argv)
 	vm_reap();
 }
 
+static void cmd_lend(int argc, char **argv)
+{
+	struct vm *vm = named(argc, argv, 3);
+
+	if (vm == NULL || vm->state != VM_RUNNING || vmm_cpus_running < 2) {
+		con_printf("usage: hostile lend NAME (a running VM; needs 2 CPUs)\n");
+		return;
+	}
+	hostile_lend(vm);
+}
+
 static void cmd_ram_mmio(int argc, char **argv)
 {
 	struct vm *vm = named(argc, argv, 3);
@@ -313,6 +326,7 @@ static const struct {
 } subcommands[] = {
 	{ "log", cmd_log },     { "reinit", cmd_reinit },     { "stopclear", cmd_stopclear },
 	{ "reuse", cmd_reuse }, { "ram-mmio", cmd_ram_mmio }, { "storm", hostile_storm },
+	{ "lend", cmd_lend },
 	{ "pmu-arm", cmd_pmu }, { "pmu-check", cmd_pmu },     { "latency", hostile_latency },
 	{ "hvc", cmd_hostile_hvc }, { "fp-read", cmd_pmu },
 };

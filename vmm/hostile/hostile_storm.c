@@ -11,6 +11,7 @@
 #include <vmm/hostile.h>
 #include <vmm/palloc.h>
 #include <vmm/vm.h>
+#include <vmm/vmirq.h>
 #include <vmm/vmm.h>
 
 #if CONFIG_TEST_HOOKS
@@ -25,7 +26,8 @@ static const u64 storm_fns[] = {
 	HV_FN_VM_STOP,	   HV_FN_PROT_AND_MAP,	HV_FN_CLEAR_VM_RANGE, HV_FN_MEM_INFO,
 	HV_FN_PAGE_INFO,   HV_FN_GRANT,		HV_FN_REVOKE,	      HV_FN_VCPU_CREATE,
 	HV_FN_VCPU_INIT,   HV_FN_VCPU_RUN,	HV_FN_IRQ_INJECT,     HV_FN_SGI_DIRECT,
-	HV_FN(0x14),	   HV_FN(0x24),		HV_FN(0x45),	      HV_FN(0x7c),
+	HV_FN_LEND,	   HV_FN_UNLEND,	HV_FN(0x14),	      HV_FN(0x26),
+	HV_FN(0x45),	   HV_FN(0x7c),
 	0x84000000,
 	HV_FN_PROT_AND_MAP, HV_FN_CLEAR_VM_RANGE, HV_FN_VCPU_INIT,    HV_FN_VM_CREATE,
 };
@@ -167,6 +169,21 @@ static s64 storm_call(u32 cpu)
 		st = hv_prot_and_map(vmid, arg_gpa(cpu), arg_pa(cpu, true) | 3,
 				     rnd(cpu) % 4 == 0 ? rnd(cpu) % 5 : 3 - rnd(cpu) % 2);
 		break;
+	case HV_FN_LEND:
+		/* A scratch frame at most, to a victim or one of its own VMs
+		 * (storm_cleanup ends those lends), at a VM's UART page now
+		 * and then: a victim's guest reads the scratch frame as its
+		 * UART's registers until the VMM takes it back. */
+		if (!is_victim(vmid) && (vmid >= 32 || (storm.created & (1U << vmid)) == 0)) {
+			return HV_E_DENIED;
+		}
+		st = hv_lend(vmid, rnd(cpu) % 2 ? 0x09000000 + (rnd(cpu) % 3 << PAGE_SHIFT)
+						: arg_gpa(cpu),
+			     arg_pa(cpu, true));
+		break;
+	case HV_FN_UNLEND:
+		st = hv_unlend(vmid);
+		break;
 	case HV_FN_CLEAR_VM_RANGE:
 		st = hv_clear_vm_range(vmid, arg_pa(cpu, false) >> PAGE_SHIFT, arg_size(cpu));
 		break;
@@ -238,10 +255,25 @@ static void storm_cleanup(u32 *destroyed, u32 *scratch_back)
 		(void)hv_clear_vm_range(id, 0, UINT64_C(1) << 39);
 		*destroyed += hv_vm_destroy(id) == HV_OK;
 	}
+	/* The victims' lends (a scratch frame may be one) end, and their
+	 * UART frames are lent again. */
+	for (u32 i = 0; i < VM_MAX; i++) {
+		struct vm *vm = &vm_table[i];
+
+		if (vm->state == VM_FREE || !is_victim(vm->vmid)) {
+			continue;
+		}
+		spin_lock(&vm->lock);
+		(void)hv_unlend(vm->vmid);
+		vm->uart_lent = false;
+		vm->uart_no_lend = false;
+		vm_uart_update(vm);
+		spin_unlock(&vm->lock);
+	}
 	*scratch_back = 0;
 	for (u32 p = 0; p < STORM_SCRATCH_BLOCKS * 512; p++) {
 		(void)hv_page_info((storm.scratch >> PAGE_SHIFT) + p, &pi);
-		*scratch_back += pi.owner == HV_OWNER_HOST;
+		*scratch_back += pi.owner == HV_OWNER_HOST && pi.count == 0; /* not lent */
 	}
 }
 

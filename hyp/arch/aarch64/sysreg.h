@@ -54,6 +54,7 @@ DEFINE_SYSREG_RW(vbar_el1)
 DEFINE_SYSREG_RW(cntfrq_el0)
 DEFINE_SYSREG_RW(cntpct_el0)
 DEFINE_SYSREG_RW(tcr_el1)
+DEFINE_SYSREG_RW(par_el1)
 DEFINE_SYSREG_RW(isr_el1)
 DEFINE_SYSREG_RW(pmselr_el0)
 DEFINE_SYSREG_RW(pmcntenset_el0)
@@ -175,6 +176,9 @@ DEFINE_SYSREG_RW(pmxevtyper_el0)
 #define MAIR_VALUE ((UINT64_C(0xff) << (8 * MAIR_IDX_NORMAL)) | \
 		    (UINT64_C(0x04) << (8 * MAIR_IDX_DEVICE)))
 
+/* PAR_EL1 after AT: F [0] (the walk faulted), else PA [47:12]. */
+#define PAR_F UINT64_C(1)
+#define PAR_PA_MASK UINT64_C(0x0000fffffffff000)
 /* HPFAR_EL2.FIPA [43:4] holds IPA[55:12]. */
 #define HPFAR_FIPA_MASK UINT64_C(0xfffffffffff0)
 #define HPFAR_FIPA_SHIFT 8

@@ -56,9 +56,14 @@ static void dump_regs(const struct trap_frame *f)
 	}
 }
 
-/* The two instructions during which arch_serror_sync takes an SError. */
+/* The two instructions during which arch_serror_sync takes an SError, and
+ * arch_at_s1e1r's AT and where it resumes after an abort of its walk
+ * (serror.S). */
 extern const char serror_window[];
 extern const char serror_window_end[];
+extern const char at_window[];
+extern const char at_window_fail[];
+u64 arch_at_s1e1r(u64 va);
 
 /*
  * Called from entry.S for exceptions taken from EL2: returns only for the
@@ -76,6 +81,13 @@ void trap_hyp(struct trap_frame *f, u64 kind)
 	    f->elr <= (u64)serror_window_end) {
 		/* Taken on purpose by arch_serror_sync: the lower world's. */
 		f->x[0] = 1;
+		return;
+	}
+	if (kind == TRAP_SYNC && f->elr == (u64)at_window) {
+		/* An abort on a guest's table walk for arch_at_s1e1r: a
+		 * failed translation (PAR_EL1.F). */
+		f->x[0] = PAR_F;
+		f->elr = (u64)at_window_fail;
 		return;
 	}
 	log_printf("hyp: FATAL: %s exception at EL2 on CPU %u\n",
@@ -96,6 +108,27 @@ static u64 fault_ipa(void)
 {
 	return ((read_hpfar_el2() & HPFAR_FIPA_MASK) << HPFAR_FIPA_SHIFT) |
 	       (read_far_el2() & (PAGE_SIZE - 1));
+}
+
+/*
+ * A guest's stage-2 permission fault (a write to a lent page) does not
+ * make HPFAR_EL2 sure unless it came from a stage-1 walk (D19.2.59): the
+ * guest's address is translated again by its own stage 1, still loaded,
+ * with AT (which reports its faults in PAR_EL1, the guest's: kept). false
+ * if that fails (the guest changed its tables meanwhile: it retries).
+ */
+static bool perm_fault_ipa(u64 va, u64 *ipa)
+{
+	u64 guest_par = read_par_el1();
+	u64 par;
+
+	par = arch_at_s1e1r(va);
+	write_par_el1(guest_par);
+	if ((par & PAR_F) != 0) {
+		return false;
+	}
+	*ipa = (par & PAR_PA_MASK) | (va & (PAGE_SIZE - 1));
+	return true;
 }
 
 /*
@@ -214,6 +247,10 @@ struct trap_return trap_lower_sync(struct trap_frame *f, u64 kind)
 	if (ec == EC_DABT_LOW || ec == EC_IABT_LOW) {
 		t.ipa = fault_ipa();
 		t.va = read_far_el2();
+		if (t.v != NULL && (t.esr & ISS_FSC_MASK) == FSC_PERM_L3 &&
+		    (t.esr & ISS_S1PTW) == 0 && !perm_fault_ipa(t.va, &t.ipa)) {
+			return vcpu_resume(f); /* the access again */
+		}
 	}
 	if (h == NULL) {
 		h = t.v != NULL ? guest_unexpected : host_unexpected;

@@ -127,6 +127,19 @@ s64 mem_clear_vm_range(u32 vmid, pfn_t pfn, u64 num) __must_check;
  */
 s64 mem_grant(u32 vmid, ipa_t ipa, u64 size) __must_check;
 s64 mem_revoke(u32 vmid, ipa_t ipa, u64 size) __must_check;
+/**
+ * Lends the VMM's frame at pa to VM vmid, mapped read-only and not
+ * executable at ipa, a page outside its RAM that it does not map; one lend
+ * per VM, one VM per frame. HV_E_INVALID for an unaligned or out-of-space
+ * ipa, one in its RAM, or pa not RAM; HV_E_DENIED for a frame not the
+ * VMM's (or its read-only bundle); HV_E_BUSY if the frame is lent, the VM
+ * has a lend or maps ipa.
+ */
+s64 mem_lend(u32 vmid, ipa_t ipa, pa_t pa) __must_check;
+/** Ends VM vmid's lend, if any (also when it is off): the frame is the VMM's alone. */
+s64 mem_unlend(u32 vmid) __must_check;
+/** Whether VM vmid's lend is the page of ipa now (a vCPU's fault, without mem_lock). */
+bool mem_vm_lent_at(u32 vmid, ipa_t ipa);
 /** out[0] frames owned, out[1] table pages, out[2] free pool pages. */
 s64 mem_info(u64 owner, u64 out[3]) __must_check;
 /** out[0] owner, out[1] count, out[2] gfn. */
@@ -148,6 +161,8 @@ u64 mem_host_vttbr(void);
 u64 mem_vm_vttbr(u32 vmid);
 /** Whether the frame at pa is the VMM's (host-owned RAM). */
 bool mem_host_owns(pa_t pa);
+/** VM vmid's lend: whether it has one, where, and which frame (without mem_lock). */
+bool mem_vm_lend(u32 vmid, ipa_t *ipa, pa_t *pa);
 /** Whether the VM's stage 2 maps ipa. */
 bool mem_vm_maps(u32 vmid, ipa_t ipa);
 

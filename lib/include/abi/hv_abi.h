@@ -19,7 +19,7 @@
 
 /* Interface version: major changes break callers, minor ones add calls. */
 #define HV_ABI_VERSION_MAJOR 1
-#define HV_ABI_VERSION_MINOR 2
+#define HV_ABI_VERSION_MINOR 3
 
 /*
  * SMCCC function id: bit 31 fast call, bit 30 SMC64, bits 29:24 the owning
@@ -83,12 +83,23 @@
  * HV_FN_MEM_INFO: (x1 = owner) -> x1 = frames it owns, x2 = table pages its
  *   stage 2 uses, x3 = free table pages in the pool. Owner 0 is the VMM,
  *   1..HV_MAX_VMS a VM, HV_OWNER_HYP the hyp.
- * HV_FN_PAGE_INFO: (x1 = pfn) -> x1 = owner, x2 = count, x3 = gfn.
+ * HV_FN_PAGE_INFO: (x1 = pfn) -> x1 = owner, x2 = count, x3 = gfn. The
+ *   count of a VM's frame is its grants; of the VMM's, 1 while it is lent.
+ * HV_FN_LEND: (x1 = vmid, x2 = gpa, x3 = pa) lends the VMM's frame at pa
+ *   to a created or running VM: mapped read-only and not executable at
+ *   gpa, a page outside its RAM it does not map (an emulated device's
+ *   registers its guest reads without an exit; a write still exits as
+ *   MMIO). One lend per VM and per frame; the frame can be given to no VM
+ *   while lent. Destroying the VM ends its lend.
+ * HV_FN_UNLEND: (x1 = vmid) ends the VM's lend, if it has one: out of its
+ *   map and its TLBs when the call returns.
  */
 #define HV_FN_PROT_AND_MAP HV_FN(0x20)
 #define HV_FN_CLEAR_VM_RANGE HV_FN(0x21)
 #define HV_FN_MEM_INFO HV_FN(0x22)
 #define HV_FN_PAGE_INFO HV_FN(0x23)
+#define HV_FN_LEND HV_FN(0x24)
+#define HV_FN_UNLEND HV_FN(0x25)
 
 /*
  * Guest calls, acting on the calling VM's own pages.

@@ -151,6 +151,17 @@ static inline int64_t hv_clear_vm_range(uint64_t vmid, uint64_t pfn, uint64_t nu
 	return HV_CALL(HV_FN_CLEAR_VM_RANGE, vmid, pfn, num);
 }
 
+/** Shows the VMM's frame at pa to the VM, read-only, at gpa (outside its RAM). */
+static inline int64_t hv_lend(uint64_t vmid, uint64_t gpa, uint64_t pa)
+{
+	return HV_CALL(HV_FN_LEND, vmid, gpa, pa);
+}
+
+static inline int64_t hv_unlend(uint64_t vmid)
+{
+	return HV_CALL(HV_FN_UNLEND, vmid);
+}
+
 /** owner: 0 the VMM, 1..HV_MAX_VMS a VM, HV_OWNER_HYP the hyp. */
 static inline int64_t hv_mem_info(uint64_t owner, struct hv_mem_info *out)
 {

@@ -118,6 +118,14 @@ u32 pgt_unmap_cost(const struct pgtable *pt, ipa_t ipa);
 int pgt_unmap_page(struct pgtable *pt, ipa_t ipa) __must_check;
 
 /**
+ * Gives back the level-2 table over ipa if it maps nothing (the level-1
+ * entry cleared); returns whether it did. As for pgt_unmap_page, in a live
+ * table the caller invalidates the TLB for ipa before anything takes a
+ * page from the pool.
+ */
+bool pgt_prune(struct pgtable *pt, ipa_t ipa);
+
+/**
  * One entry of a live table being replaced with break-before-make (Arm ARM
  * D8.16.1): pgt_*_break wrote it invalid; the caller invalidates the TLB
  * entries of [ipa, ipa + the level's size) for the tree, then pgt_bbm_make

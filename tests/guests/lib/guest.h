@@ -70,13 +70,15 @@ extern u64 probe_esr;
 /**
  * The VMM's test device: this VM's id; a yield to other VMs; GIC version;
  * a barrier (a write: this VM has reached it; a read: how many running VMs
- * have); how many of its SGIs reached the VMM (HV_EXIT_SGI).
+ * have); how many of its SGIs reached the VMM (HV_EXIT_SGI); how many of
+ * its UART accesses did (MMIO exits).
  */
 #define TESTDEV_VMID 0x300
 #define TESTDEV_YIELD 0x308
 #define TESTDEV_GIC_VERSION 0x310
 #define TESTDEV_BARRIER 0x320
 #define TESTDEV_SGI_EXITS 0x328
+#define TESTDEV_UART_EXITS 0x330
 /* The GICv2 CPU interface in every VM (GICv3 uses system registers). */
 #define GUEST_GICC 0x08010000UL
 

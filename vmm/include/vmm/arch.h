@@ -1,5 +1,6 @@
 /*
- * What the VMM's arch/ gives the rest: its stage-1 map (mmu.c), and the
+ * What the VMM's arch/ gives the rest: its stage-1 map and cache cleaning
+ * (mmu.c), and the
  * accesses that survive a refusal by the hyp (cpu.S; fault.c resumes them).
  */
 #ifndef VMM_ARCH_H
@@ -9,6 +10,12 @@
 
 /** Builds the VMM's stage-1 identity map and turns its MMU on. */
 void vmm_mmu_init(void);
+
+/**
+ * Cleans [p, p + len) to the point of coherency, for a guest that reads it
+ * without caches (its MMU off, or mapped as Device).
+ */
+void clean_to_poc(const void *p, u64 len);
 
 /**
  * Reads the 64-bit word at addr into *out. Returns 0, or -1 if the access

@@ -33,6 +33,8 @@ bool hostile_hvc_answer(struct vm *vm, u64 fn, u64 reply[4]);
 
 /** hostile storm (hostile_storm.c). */
 void hostile_storm(int argc, char **argv);
+/** hostile lend NAME, NAME running (hostile_lend.c). */
+void hostile_lend(struct vm *vm);
 /** hostile latency CALLS (hostile_latency.c). */
 void hostile_latency(int argc, char **argv);
 /** hostile pmu-arm / pmu-check (hostile_pmu.c). */

@@ -38,6 +38,17 @@ void pl011_reset(struct pl011 *u);
  * writes.
  */
 u32 pl011_access(struct pl011 *u, u64 off, bool write, u32 value);
+/**
+ * Writes into regs (the 4 KiB register frame, as words) what each register
+ * reads as, for a copy of the frame the guest reads without an exit: true
+ * only while nothing was received (a DR read would take a byte). Offsets
+ * it does not write read as zero in a zeroed frame.
+ */
+void pl011_shadow(const struct pl011 *u, u32 *regs);
+/* The words pl011_shadow writes: [0, PL011_SHADOW_END), the IDs from
+ * PL011_SHADOW_IDS to the frame's end. */
+#define PL011_SHADOW_END 0x04c
+#define PL011_SHADOW_IDS 0xfe0
 /** Queues a received byte; false if the FIFO is full (byte dropped). */
 bool pl011_receive(struct pl011 *u, u8 c);
 /** Masked interrupt status: non-zero means the interrupt line is high. */

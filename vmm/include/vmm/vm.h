@@ -106,6 +106,8 @@ struct vm {
 	u64 dt_ipa;                /* its device tree: x0 at entry */
 	struct pl011 uart;
 	bool uart_irq_raised;
+	bool uart_lent;     /* its register frame is lent to the guest (vmirq.c) */
+	bool uart_no_lend;  /* the hyp refused the lend: every access exits */
 	struct vgic_dist gic;
 	/* Per vCPU, the SGIs the hyp posts itself (HV_FN_SGI_DIRECT): what
 	 * gic delivers now (vgic_sgi_mask), as last told. */
