@@ -358,6 +358,9 @@ void shell_run(void)
 		}
 		feed_attached();
 		ctl_poll();
+		/* A command that attached a VM which ended at once (a short
+		 * test guest, reaped just below) still gets its prompt back. */
+		was_attached = was_attached || vm_attached != 0;
 		vm_reap();
 		if (was_attached && vm_attached == 0) {
 			con_write("vmm> ", 5);
