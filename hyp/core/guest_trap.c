@@ -88,16 +88,18 @@ void guest_abort(struct trap_frame *f, const struct trap_info *t)
 	struct vcpu *v = t->v;
 	u64 esr = t->esr;
 	u64 ipa = t->ipa;
+	u64 fsc = esr & ISS_FSC_MASK;
 	bool exec = ESR_EC(esr) == EC_IABT_LOW;
 	u32 size;
 	u32 reg;
 	u64 value = 0;
 
-	if ((esr & ISS_FSC_MASK) == FSC_PERM_L3 && (esr & ISS_S1PTW) == 0 &&
-	    !mem_vm_lent_at(v->vmid, ipa_of(ipa))) {
-		/* Only a lent page is read-only: the lend ended meanwhile (the
-		 * access faults again, now as a translation fault), or the
-		 * guest changed its stage 1 since (the access again). */
+	if (fsc == FSC_PERM_L3 && (esr & ISS_S1PTW) == 0 &&
+	    ((ipa = arch_guest_ipa(t->va)) == ARCH_NO_IPA ||
+	     !mem_vm_lent_at(v->vmid, ipa_of(ipa)))) {
+		/* Only a lent page is read-only: the guest changed its stage 1
+		 * since, or the lend ended meanwhile (the access faults again,
+		 * now as a translation fault). The access again. */
 		return;
 	}
 	v->fault_exec = exec;
@@ -109,11 +111,10 @@ void guest_abort(struct trap_frame *f, const struct trap_info *t)
 	 * direction, never a value, and may only give memory and retry, or
 	 * refuse. Likewise for accesses with no syndrome to emulate, and for
 	 * any fault but a translation fault or a write to the page the VMM
-	 * lent it (a level-3 permission fault, its IPA from trap.c's AT).
+	 * lent it (a level-3 permission fault, its IPA from AT above).
 	 */
 	if (exec || (esr & ISS_ISV) == 0 || (esr & ISS_S1PTW) != 0 ||
-	    (((esr & ISS_FSC_MASK) < FSC_TRANS_L0 || (esr & ISS_FSC_MASK) > FSC_TRANS_L3) &&
-	     (esr & ISS_FSC_MASK) != FSC_PERM_L3) ||
+	    ((fsc < FSC_TRANS_L0 || fsc > FSC_TRANS_L3) && fsc != FSC_PERM_L3) ||
 	    mem_vm_in_ram(v->vmid, ipa_of(ipa))) {
 		v->pending = PENDING_RETRY;
 		vcpu_exit(f, &(struct hv_exit){

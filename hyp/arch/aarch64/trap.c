@@ -114,21 +114,16 @@ static u64 fault_ipa(void)
  * A guest's stage-2 permission fault (a write to a lent page) does not
  * make HPFAR_EL2 sure unless it came from a stage-1 walk (D19.2.59): the
  * guest's address is translated again by its own stage 1, still loaded,
- * with AT (which reports its faults in PAR_EL1, the guest's: kept). false
- * if that fails (the guest changed its tables meanwhile: it retries).
+ * with AT (which reports its faults in PAR_EL1, the guest's: kept).
  */
-static bool perm_fault_ipa(u64 va, u64 *ipa)
+u64 arch_guest_ipa(u64 va)
 {
 	u64 guest_par = read_par_el1();
 	u64 par;
 
 	par = arch_at_s1e1r(va);
 	write_par_el1(guest_par);
-	if ((par & PAR_F) != 0) {
-		return false;
-	}
-	*ipa = (par & PAR_PA_MASK) | (va & (PAGE_SIZE - 1));
-	return true;
+	return (par & PAR_F) != 0 ? ARCH_NO_IPA : (par & PAR_PA_MASK) | (va & (PAGE_SIZE - 1));
 }
 
 /*
@@ -247,10 +242,6 @@ struct trap_return trap_lower_sync(struct trap_frame *f, u64 kind)
 	if (ec == EC_DABT_LOW || ec == EC_IABT_LOW) {
 		t.ipa = fault_ipa();
 		t.va = read_far_el2();
-		if (t.v != NULL && (t.esr & ISS_FSC_MASK) == FSC_PERM_L3 &&
-		    (t.esr & ISS_S1PTW) == 0 && !perm_fault_ipa(t.va, &t.ipa)) {
-			return vcpu_resume(f); /* the access again */
-		}
 	}
 	if (h == NULL) {
 		h = t.v != NULL ? guest_unexpected : host_unexpected;

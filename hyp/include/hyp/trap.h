@@ -39,6 +39,13 @@ void arch_inject_sync(struct trap_frame *f, u64 esr, u64 far);
 void arch_inject_undef(struct trap_frame *f);
 /** A synchronous external abort of an instruction fetch (exec) or a data access. */
 void arch_inject_abort(struct trap_frame *f, bool exec, bool write, u64 far);
+/**
+ * The IPA of va by the running guest's own stage 1 (AT S1E1R), for a
+ * stage-2 permission fault, where HPFAR_EL2 is not sure: ARCH_NO_IPA if the
+ * walk fails (the guest changed its tables meanwhile: it retries).
+ */
+u64 arch_guest_ipa(u64 va);
+#define ARCH_NO_IPA UINT64_MAX
 /** Makes the VMM take a virtual SError (HCR_EL2.VSE); is one still pending? */
 void arch_vmm_serror(void);
 bool arch_vmm_serror_pending(void);
