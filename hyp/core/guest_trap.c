@@ -96,10 +96,12 @@ void guest_abort(struct trap_frame *f, const struct trap_info *t)
 
 	if (fsc == FSC_PERM_L3 && (esr & ISS_S1PTW) == 0 &&
 	    ((ipa = arch_guest_ipa(t->va)) == ARCH_NO_IPA ||
-	     !mem_vm_lent_at(v->vmid, ipa_of(ipa)))) {
-		/* Only a lent page is read-only: the guest changed its stage 1
-		 * since, or the lend ended meanwhile (the access faults again,
-		 * now as a translation fault). The access again. */
+	     (!exec && !mem_vm_lent_at(v->vmid, ipa_of(ipa))))) {
+		/* A fetch from a page it may not run (a lent or device page)
+		 * goes on as an abort; a store can only have hit its lent
+		 * page, so the guest changed its stage 1 since or the lend
+		 * ended meanwhile (the store faults again, as a translation
+		 * fault). The access again. */
 		return;
 	}
 	v->fault_exec = exec;

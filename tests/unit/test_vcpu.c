@@ -174,6 +174,14 @@ TEST(vcpu_mmio_guard_keeps_ram_out_of_the_exit_record)
 			0x09000000, 0x09000000);
 	CHECK_EQ(vf.x[1], HV_EXIT_MMIO);
 	CHECK_EQ(vf.x[4], 0x77);
+	CHECK_EQ(run(1, vmid, 0, 0), HV_OK);
+	/* a fetch from a page it may not run (a device page, not its lend):
+	 * an abort for the VMM, not the fetch again for ever */
+	guest_sync(ESR_FROM_EC(EC_IABT_LOW) | FSC_PERM_L3, 0x08010040, 0x08010040);
+	CHECK_EQ(vf.x[1], HV_EXIT_ABORT);
+	CHECK_EQ(vf.x[2], 0x08010040);
+	CHECK_EQ(vf.x[3], HV_ABORT_EXEC);
+	CHECK_EQ(run(1, vmid, HV_RUN_ABORT, 0), HV_OK);
 	finish(1);
 }
 

@@ -46,6 +46,9 @@ static void teardown(struct vm *vm)
 		con_printf("vm %s: clear_vm_range refused for %u blocks: not reused\n",
 			   vm->cfg.name, kept);
 	}
+	/* Its UART frame back first: the slot's next VM lends it again even
+	 * if the hyp refuses the destroy (the VM then stays off for good). */
+	(void)hv_unlend(vm->vmid);
 	st = hv_vm_destroy(vm->vmid);
 	if (st != HV_OK) {
 		con_printf("vm %s: vm_destroy refused (%ld)\n", vm->cfg.name, (long)st);

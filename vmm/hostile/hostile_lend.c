@@ -44,7 +44,8 @@ static bool give_task(u32 cpu)
 		if (hv_prot_and_map(lend.taker, VM_RAM_AT, lend.frame | 3, 3) == HV_OK) {
 			lend.gives++;
 			/* given: the VM's, and so never lent again */
-			lend.wrong += !record_is(lend.frame, lend.taker, 0);
+			__atomic_add_fetch(&lend.wrong, !record_is(lend.frame, lend.taker, 0),
+					   __ATOMIC_SEQ_CST);
 			break;
 		}
 	}
@@ -71,6 +72,9 @@ void hostile_lend(struct vm *vm)
 	st[0] = hv_lend(vm->vmid, 0x0a100000, vm->blocks[0]);
 	st[1] = hv_lend(vm->vmid, vm->ram_ipa, block);
 	st[2] = hv_lend(vm->vmid, 0x0a100000, block);
+	if (st[2] == HV_OK) {
+		(void)hv_unlend(vm->vmid); /* it had none (input waiting): ended */
+	}
 	/* Lent to a new VM, then given to it and to a third. */
 	st[3] = hv_vm_create(VM_RAM_AT, BLOCK_SIZE, 0, &b);
 	st[4] = hv_vm_create(VM_RAM_AT, BLOCK_SIZE, 0, &c);
@@ -86,7 +90,8 @@ void hostile_lend(struct vm *vm)
 			(void)hv_unlend(b);
 			if (hv_lend(b, 0x09000000, block) == HV_OK) {
 				lends++;
-				lend.wrong += !record_is(block, 0, 1);
+				__atomic_add_fetch(&lend.wrong, !record_is(block, 0, 1),
+						   __ATOMIC_SEQ_CST);
 			}
 		}
 		__atomic_store_n(&lend.stop, true, __ATOMIC_RELEASE);
@@ -109,9 +114,13 @@ void hostile_lend(struct vm *vm)
 			(void)hv_vm_destroy(id);
 		}
 	}
-	con_printf("hostile lend: the frame is the VMM's again with count 0: %s\n",
-		   record_is(block, 0, 0) ? "yes" : "no");
-	palloc_free(block);
+	if (record_is(block, 0, 0)) {
+		con_printf("hostile lend: the frame is the VMM's again with count 0: yes\n");
+		palloc_free(block);
+	} else {
+		con_printf("hostile lend: the frame is the VMM's again with count 0: no "
+			   "(its block is not reused)\n");
+	}
 }
 
 #endif

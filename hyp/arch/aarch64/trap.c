@@ -83,7 +83,7 @@ void trap_hyp(struct trap_frame *f, u64 kind)
 		f->x[0] = 1;
 		return;
 	}
-	if (kind == TRAP_SYNC && f->elr == (u64)at_window) {
+	if (kind == TRAP_SYNC && ec == EC_DABT_CUR && f->elr == (u64)at_window) {
 		/* An abort on a guest's table walk for arch_at_s1e1r: a
 		 * failed translation (PAR_EL1.F). */
 		f->x[0] = PAR_F;
