@@ -63,7 +63,6 @@ extern const char serror_window[];
 extern const char serror_window_end[];
 extern const char at_window[];
 extern const char at_window_fail[];
-u64 arch_at_s1e1r(u64 va);
 
 /*
  * Called from entry.S for exceptions taken from EL2: returns only for the
@@ -110,21 +109,6 @@ static u64 fault_ipa(void)
 	       (read_far_el2() & (PAGE_SIZE - 1));
 }
 
-/*
- * A guest's stage-2 permission fault (a write to a lent page) does not
- * make HPFAR_EL2 sure unless it came from a stage-1 walk (D19.2.59): the
- * guest's address is translated again by its own stage 1, still loaded,
- * with AT (which reports its faults in PAR_EL1, the guest's: kept).
- */
-u64 arch_guest_ipa(u64 va)
-{
-	u64 guest_par = read_par_el1();
-	u64 par;
-
-	par = arch_at_s1e1r(va);
-	write_par_el1(guest_par);
-	return (par & PAR_F) != 0 ? ARCH_NO_IPA : (par & PAR_PA_MASK) | (va & (PAGE_SIZE - 1));
-}
 
 /*
  * Whether to log a refused VMM access: at most REFUSAL_BURST a second, so
