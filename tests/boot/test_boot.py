@@ -37,13 +37,13 @@ def test_every_cpu_online(machine):
 
 def test_vmm_banner(machine):
     plat, gic, _ = EXPECTED[machine.variant]
-    assert re.search(rf"vmm \S+: VMM server at EL1, hyp ABI 1\.2, 4 CPUs, GICv{gic}, "
+    assert re.search(rf"vmm \S+: VMM server at EL1, hyp ABI 1\.3, 4 CPUs, GICv{gic}, "
                      rf"platform {plat}", machine.boot_log)
 
 
 def test_version_over_hvc(machine):
     out = machine.command("version")
-    assert re.search(r"^hyp ABI 1\.2, build [0-9a-f]{12}$", out, re.M), out
+    assert re.search(r"^hyp ABI 1\.3, build [0-9a-f]{12}$", out, re.M), out
     assert re.search(r"^vmm \S+$", out, re.M), out
 
 
