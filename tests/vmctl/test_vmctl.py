@@ -198,6 +198,7 @@ def test_two_linux_vms_and_a_guest(system):
     assert m.group(1) == "ping-7"
     vms = listed(system)
     assert all(vms[n]["state"] == "running" for n in ("linux-a", "linux-b", "echo")), vms
+    check_top(system)
 
     # Destroy one: the others keep running, its memory comes back.
     system.vmctl("destroy", "linux-b", check=0)
@@ -219,6 +220,41 @@ def test_two_linux_vms_and_a_guest(system):
         system.vmctl("destroy", name, check=0)
     assert listed(system) == {}
     assert balance(system) == before
+
+
+def check_top(system):
+    """vmctl top against list and stats, while linux-a writes its console."""
+    in_console(system, "linux-a", "(for i in $(seq 1 3000); do echo top-$i; done; "
+               "echo top-done) & echo started-$((6*7))", r"started-42")
+    _, owners = stats(system)
+    first = listed(system)
+    top = json.loads(system.vmctl("--json", "top", "--once", check=0).stdout)
+    last = listed(system)
+    _, owners_after = stats(system)
+    vms = {v["name"]: v for v in top["vms"]}
+    assert set(vms) == {"linux-a", "linux-b", "echo"}, top
+    assert 0.9 < top["interval_s"] < 30, top
+    for name, v in vms.items():
+        assert v["state"] == "running" and v["usage_known"], v
+        # memory as the list and the hyp's records say (none on demand)
+        assert v["memory_mib"] == last[name]["memory_mib"] == v["given_mib"], (v, last[name])
+        assert v["frames"] == owners[name]["frames"] == owners_after[name]["frames"], v
+        assert v["held_seconds"] > 0 and 0 <= v["held_percent"] <= 100 * v["vcpus"] + 5, v
+        # the exits of its interval, no more than the list saw around it,
+        # and its kinds adding up to them (the same counters, one moment;
+        # each rate printed to 0.1)
+        rates = v["exits_per_s"]
+        assert rates["total"] * top["interval_s"] <= last[name]["exits"] - first[name]["exits"] + 1
+        assert abs(sum(r for k, r in rates.items() if k != "total") - rates["total"]) < 0.5, v
+        mmio = sum(v["mmio_per_s"].values())
+        assert abs(mmio - rates["mmio"]) < 0.3, v
+    # linux-a writes its console meanwhile: its UART writes are MMIO exits
+    assert vms["linux-a"]["mmio_per_s"]["uart_other"] > 10, vms["linux-a"]
+    # The live view: a table a second, until it is stopped.
+    r = subprocess.run(["timeout", "3.5", VMCTL, "-c", system.sock, "top"], capture_output=True,
+                       text=True, timeout=60)
+    assert r.returncode == 124 and r.stdout.count("NAME ") >= 2, (r.returncode, r.stdout)
+    assert "linux-a" in r.stdout and "\033[2J" in r.stdout, r.stdout
 
 
 def test_create_destroy_cycles_leak_nothing(system):

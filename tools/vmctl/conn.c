@@ -188,7 +188,7 @@ int read_frame(uint32_t id, int timeout_ms)
 }
 
 /* Sends a request and waits for its reply; exits on error replies. */
-struct ctl_frame *request(uint8_t type, const void *payload, size_t len)
+struct ctl_frame *request_any(uint8_t type, const void *payload, size_t len)
 {
 	uint32_t id = next_id++;
 
@@ -199,6 +199,12 @@ struct ctl_frame *request(uint8_t type, const void *payload, size_t len)
 	if ((in.type & ~CTL_REPLY) != type || (in.type & CTL_REPLY) == 0) {
 		die(EX_CONNECT, "unexpected frame type 0x%x from the VMM", in.type);
 	}
+	return &in;
+}
+
+struct ctl_frame *request(uint8_t type, const void *payload, size_t len)
+{
+	(void)request_any(type, payload, len);
 	if (in.status != 0) {
 		if (in.len > 0) {
 			die(EX_REFUSED, "%s: %.*s", ctl_strerror(in.status), (int)in.len,

@@ -37,6 +37,8 @@ static void usage(FILE *f)
 		"  upload FILE [NAME]  send an image to the VMM (named after FILE by default)\n"
 		"  disk-save NAME IMAGE  keep VM NAME's disk, with its writes, as image IMAGE\n"
 		"  ping              check the connection; prints the VMM's version\n"
+		"  top [--once]      a view of the VMs refreshed every second: CPU time held,\n"
+		"                    exits per second by kind, memory, I/O requests per second\n"
 		"\n"
 		"Options:\n"
 		"  -c, --connect PATH  the VMM's console: a Unix socket or a serial device\n"
@@ -52,6 +54,14 @@ static void usage(FILE *f)
 static void check_name(char *const *args)
 {
 	(void)name_arg(args[0]);
+}
+
+static void check_top(char *const *args)
+{
+	if (args[0] != NULL && strcmp(args[0], "--once") != 0) {
+		fprintf(stderr, "%s: top: unknown argument '%s' (only --once)\n", prog, args[0]);
+		exit(EX_USAGE);
+	}
 }
 
 /* A command: its arguments (between min_args and max_args), what is checked
@@ -75,6 +85,7 @@ static const struct command {
 	{ "upload", 1, 2, NULL, cmd_upload },
 	{ "disk-save", 2, 2, check_name, cmd_disk_save },
 	{ "ping", 0, 0, NULL, cmd_ping },
+	{ "top", 0, 1, check_top, cmd_top },
 };
 
 static const struct command *find_command(const char *name)

@@ -38,6 +38,8 @@ int next_frame(int timeout_ms);
 int read_frame(uint32_t id, int timeout_ms);
 /** Sends a request and returns its reply; exits on an error reply. */
 struct ctl_frame *request(uint8_t type, const void *payload, size_t len);
+/** The same, returning an error reply too (its status is nonzero). */
+struct ctl_frame *request_any(uint8_t type, const void *payload, size_t len);
 
 /** Output of records (print.c). */
 void json_str(const char *s, size_t max);
@@ -63,6 +65,7 @@ int cmd_images(char *const *args);
 int cmd_upload(char *const *args);
 int cmd_disk_save(char *const *args);
 int cmd_ping(char *const *args);
+int cmd_top(char *const *args);
 /** Reads create's configuration file; exits with FILE:LINE: on errors. */
 void check_create(char *const *args);
 /** The length of a VM name; exits with a usage error if it is not one. */

@@ -109,6 +109,8 @@ static void run(struct vm *vm, u32 i, bool wait_in_guest)
 	__atomic_store_n(&vm_guest_wait[cpu % VMM_MAX_CPUS], wait != 0, __ATOMIC_RELEASE);
 	do {
 		struct hv_exit e;
+		u64 t0;
+		u64 t1;
 
 		spin_lock(&vm->lock);
 		if (vmnet_any_pending()) {
@@ -120,8 +122,11 @@ static void run(struct vm *vm, u32 i, bool wait_in_guest)
 		vc->in_guest = true; /* an interrupt queued from now on is injected at once */
 		vc->woken = false;
 		spin_unlock(&vm->lock);
+		t0 = vm_counter();
 		e = hv_vcpu_run(vm->vmid, i | vc->flags | wait, vc->reply);
+		t1 = vm_counter();
 		spin_lock(&vm->lock);
+		vc->run_ticks += t1 - t0;
 		vc->in_guest = false;
 		vm_handle_exit(vm, i, &e);
 		again = e.status == HV_OK && vm->done == NULL &&

@@ -211,7 +211,13 @@ int ctl_info(const struct ctl_frame *req, struct ctl_frame *rep)
 		in->run[i].cpu = vm->vc[i].cpu;
 		in->run[i].exits = vm->vc[i].exits;
 		in->run[i].last_exit = vm->vc[i].last_exit;
+		in->usage.run_us[i] = vm->vc[i].run_ticks / (vm_counter_freq() / 1000000);
 	}
+	_Static_assert(CTL_EXIT_REASONS == ARRAY_SIZE(vm->reason_exits) &&
+			       (u32)CTL_MMIO_KINDS == (u32)VM_MMIO_KINDS,
+		       "the usage record has the VMM's counters");
+	memcpy(in->usage.exits, vm->reason_exits, sizeof(in->usage.exits));
+	memcpy(in->usage.mmio, vm->mmio_exits, sizeof(in->usage.mmio));
 	spin_unlock(&vm->lock);
 	in->io_window_mib = vm->cfg.io_window_mib;
 	for (u32 s = 0; s < VDEV_SLOTS; s++) {

@@ -133,6 +133,28 @@ struct ctl_vcpu_run {
 	uint32_t pad;
 };
 
+/*
+ * What a VM has used, after run (the same rule: a peer that does not know
+ * it reads what comes before): per vCPU the microseconds a VMM CPU held it
+ * in runs (waiting in WFI included when it had a CPU to itself), its
+ * exits by reason (HV_EXIT_*, index 0 unused), and its MMIO exits by what
+ * they reached.
+ */
+#define CTL_EXIT_REASONS 9
+enum ctl_mmio_kind {
+	CTL_MMIO_GIC,
+	CTL_MMIO_UART_FR, /* the PL011's flag register, read */
+	CTL_MMIO_UART,
+	CTL_MMIO_TESTDEV,
+	CTL_MMIO_OTHER, /* virtio devices, or nothing */
+	CTL_MMIO_KINDS
+};
+struct ctl_vm_usage {
+	uint64_t run_us[4];
+	uint64_t exits[CTL_EXIT_REASONS];
+	uint64_t mmio[CTL_MMIO_KINDS];
+};
+
 struct ctl_vm_info {
 	struct ctl_vm vm;
 	char kernel[64];
@@ -144,6 +166,7 @@ struct ctl_vm_info {
 	struct ctl_device dev[3];
 	struct ctl_port port;
 	struct ctl_vcpu_run run[4];
+	struct ctl_vm_usage usage;
 };
 
 struct ctl_stats {
@@ -191,7 +214,8 @@ _Static_assert(sizeof(struct ctl_device) == 88, "ctl_device layout");
 _Static_assert(offsetof(struct ctl_device, detail) == 24, "ctl_device layout");
 _Static_assert(sizeof(struct ctl_port) == 16, "ctl_port layout");
 _Static_assert(sizeof(struct ctl_vcpu_run) == 24, "ctl_vcpu_run layout");
-_Static_assert(sizeof(struct ctl_vm_info) == 912, "ctl_vm_info layout");
+_Static_assert(sizeof(struct ctl_vm_info) == 1056, "ctl_vm_info layout");
+_Static_assert(offsetof(struct ctl_vm_info, usage) == 912, "ctl_vm_info layout");
 _Static_assert(offsetof(struct ctl_vm_info, kernel) == 80, "ctl_vm_info layout");
 _Static_assert(offsetof(struct ctl_vm_info, nvcpus) == 464, "ctl_vm_info layout");
 _Static_assert(offsetof(struct ctl_vm_info, vcpu) == 472, "ctl_vm_info layout");
