@@ -87,3 +87,25 @@ def test_vm_survives_refused_accesses(machine):
     machine.command("guest attack", timeout=120)
     out = machine.command("guest hello", timeout=120)
     assert "[hello] RESULT hello PASS" in out, out
+
+
+def test_life_cycle_policies(machine):
+    """vms/reboot.cfg: its reset restarts it from its images (memory cleared,
+    the test device counting the boot), its power-off keeps it, ended, with
+    its memory, until `destroy` clears it."""
+    before = frames(machine)
+    out = machine.command("guest reboot", timeout=120)
+    results = guest_results(out, "reboot")
+    assert results.get("first_boot") == "PASS" and results.get("second_boot") == "PASS", out
+    assert "reset_returned" not in results, out
+    assert re.search(r"^vm reboot: reset after \d+ exits on \d+ CPUs \(vm\d+\); 16 MiB cleared",
+                     out, re.M), out
+    assert re.search(r"^vm reboot: restarted \(vm\d+\), boot 2$", out, re.M), out
+    assert re.search(r"^vm reboot: powered off after \d+ exits: preserved", out, re.M), out
+    out = machine.command("list")
+    assert re.search(r"^reboot\s+\S*\s*ended", out, re.M) or "reboot" in out, out
+    assert frames(machine)[0] < before[0], "its memory is kept"
+    out = machine.command("destroy reboot", timeout=60)
+    assert re.search(r"vm reboot: powered off after \d+ exits on \d+ CPUs \(vm\d+\); "
+                     r"16 MiB cleared", out), out
+    assert frames(machine) == before

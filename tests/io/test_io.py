@@ -116,6 +116,18 @@ def test_linux_block_device(machine):
            "mount /dev/vda /mnt && md5sum /mnt/new", r"([0-9a-f]{32})  /mnt/new")
     assert m.group(1) == written
     sh(machine, "sync; echo synced-$((1+1))", "synced-2")
+    # A reboot (PSCI SYSTEM_RESET; on_reboot's default restarts it): booted
+    # again from its images, memory cleared, with its disk as it left it.
+    c = machine.child
+    c.sendline("umount /mnt; reboot -f")
+    c.expect(r"vm linux-io: reset after \d+ exits on \d+ CPUs \(vm\d+\); 256 MiB cleared",
+             timeout=120)
+    c.expect(r"vm linux-io: restarted \(vm\d+\), boot 2", timeout=120)
+    c.expect(r"HYP-GUEST-READY (\S+) cpus=(\d+)", timeout=BOOT_TIMEOUT)
+    c.expect_exact(PROMPT, timeout=60)
+    m = sh(machine, "mkdir -p /mnt && mount /dev/vda /mnt && md5sum /mnt/new /mnt/data.bin",
+           r"([0-9a-f]{32})  /mnt/new\s+([0-9a-f]{32})  /mnt/data.bin")
+    assert m.group(1, 2) == (written, want)
     # The virtio console: a shell on /dev/hvc0, typed into with `console NAME hvc`.
     sh(machine, "setsid sh -c 'exec sh -i </dev/hvc0 >/dev/hvc0 2>&1' & "
        "echo spawned-$((1+1))", "spawned-2")

@@ -71,6 +71,16 @@ TEST(vmcfg_defaults)
 	CHECK(!cfg.pmu);
 	CHECK_EQ(cfg.ramdisk[0], 0);
 	CHECK_EQ(cfg.cmdline[0], 0);
+	/* xl.cfg's life-cycle defaults */
+	CHECK_EQ(cfg.on[VMCFG_ON_POWEROFF], VMCFG_DESTROY);
+	CHECK_EQ(cfg.on[VMCFG_ON_REBOOT], VMCFG_RESTART);
+	CHECK_EQ(cfg.on[VMCFG_ON_CRASH], VMCFG_DESTROY);
+	CHECK_EQ(parse("name=\"a\"\nkernel=\"k\"\nmemory=2\non_poweroff = \"restart\"\n"
+		       "on_reboot=\"preserve\"\non_crash = \"preserve\" # keep it\n"),
+		 0);
+	CHECK_EQ(cfg.on[VMCFG_ON_POWEROFF], VMCFG_RESTART);
+	CHECK_EQ(cfg.on[VMCFG_ON_REBOOT], VMCFG_PRESERVE);
+	CHECK_EQ(cfg.on[VMCFG_ON_CRASH], VMCFG_PRESERVE);
 }
 
 static void refused(const char *text, unsigned line, const char *msg)
@@ -108,6 +118,9 @@ TEST(vmcfg_bad_lines)
 	refused("name = \"a\\n\"\n", 1, "backslash");
 	refused("name = \"a\" junk\n", 1, "unexpected text after the value");
 	refused("kernel = \"\"\n", 1, "must name an image");
+	refused("\non_crash = \"reboot\"\n", 2,
+		"'on_crash' must be \"destroy\", \"restart\" or \"preserve\"");
+	refused("on_reboot = 1\n", 1, "'on_reboot' must be a string");
 	refused("disks = [ \"x\" ]\n", 1, "unknown setting 'disks'");
 	refused("disk = [ \"x\" ]\n", 1, "lists are not supported");
 	refused("vif = \"52:54:00:12:34\"\n", 1,
@@ -154,7 +167,8 @@ TEST(vmcfg_format_round_trip)
 		"name = \"linux-io\"\nkernel = \"linux/Image\"\nramdisk = \"linux/initrd.gz\"\n"
 		"cmdline = \"console=ttyAMA0 x=\\\"q\\\" y=\\\\\"\nmemory = 256\nvcpus = 2\n"
 		"memory_on_demand = 1\nio_window = 32\ndisk = \"disks/test.img\"\n"
-		"disk_readonly = 1\nvif = \"52:54:00:AB:cd:01\"\nvirtio_console = 1\npmu = 1\n",
+		"disk_readonly = 1\nvif = \"52:54:00:AB:cd:01\"\nvirtio_console = 1\npmu = 1\n"
+		"on_poweroff = \"preserve\"\non_reboot = \"destroy\"\non_crash = \"restart\"\n",
 	};
 	char text[2048];
 	struct vm_config first;

@@ -61,7 +61,9 @@ static void free_slot(struct vm *vm)
 	__atomic_store_n(&vm->state, VM_FREE, __ATOMIC_RELEASE);
 }
 
-int vm_create(const struct vm_config *c, struct vm **out, char *why, size_t whylen)
+/* vm_create, with the disk of the VM it restarts (or NULL). */
+static int create(const struct vm_config *c, struct vm_disk_copy *kept, struct vm **out,
+		  char *why, size_t whylen)
 {
 	struct vm *vm = NULL;
 	u32 nblocks = c->memory_mib / 2;
@@ -116,7 +118,7 @@ int vm_create(const struct vm_config *c, struct vm **out, char *why, size_t whyl
 	spin_unlock(&vm->lock);
 	/* The distributor has as many CPU interfaces as the VM has vCPUs. */
 	vgic_init(&vm->gic, vmm_boot->gic_version, c->vcpus);
-	err = vm_io_create(vm, why, whylen);
+	err = vm_io_create(vm, kept, why, whylen);
 	if (err == 0) {
 		err = vm_load(vm, why, whylen);
 	}
@@ -155,6 +157,11 @@ int vm_stop(struct vm *vm)
 	return 0;
 }
 
+int vm_create(const struct vm_config *c, struct vm **out, char *why, size_t whylen)
+{
+	return create(c, NULL, out, why, whylen);
+}
+
 int vm_start(struct vm *vm, char *why, size_t whylen)
 {
 	s64 st;
@@ -189,10 +196,40 @@ int vm_destroy(struct vm *vm, const char *reason)
 	spin_lock(&vm->lock);
 	if (vm->done == NULL) {
 		vm->done = reason;
+		vm->end_how = VMCFG_ENDS; /* no policy: destroyed */
 		vm->ended_at = vm_counter();
 	}
+	vm->destroy_asked = true; /* a preserved VM too */
 	spin_unlock(&vm->lock);
 	return 0;
+}
+
+/*
+ * Boots an ended VM again from its configuration's images, as VM `c`
+ * (vm's slot was freed), with the disk it left (*kept) and its console
+ * attached as it was.
+ */
+static void restart(const struct vm_config *c, struct vm_disk_copy *kept, enum vm_attach how,
+		    u32 boots)
+{
+	char why[96];
+	struct vm *vm;
+
+	if (create(c, kept, &vm, why, sizeof(why)) != 0) {
+		con_printf("vm %s: not restarted: %s\n", c->name, why);
+		vm_io_free_disk(kept);
+		return;
+	}
+	/* Before it runs: its first line goes where the last boot's went. */
+	vm->boots = boots;
+	if (how != ATTACH_NONE) {
+		vm_attach(vm, how);
+	}
+	con_printf("vm %s: restarted (vm%u), boot %u\n", c->name, vm->vmid, boots + 1);
+	if (vm_start(vm, why, sizeof(why)) != 0) {
+		con_printf("vm %s: not restarted: %s\n", c->name, why);
+		(void)vm_destroy(vm, "not restarted");
+	}
 }
 
 static bool busy(const struct vm *vm)
@@ -207,13 +244,18 @@ static bool busy(const struct vm *vm)
 
 void vm_reap(void)
 {
+	struct vm_disk_copy kept;
+
 	for (u32 i = 0; i < VM_MAX; i++) {
 		struct vm *vm = &vm_table[i];
 		u32 cpus = 0;
 		u64 t0;
 		u64 t1;
 
-		if (vm->state == VM_FREE || vm->done == NULL) {
+		enum vmcfg_action action;
+
+		if (vm->state == VM_FREE || vm->done == NULL ||
+		    (vm->preserved && !__atomic_load_n(&vm->destroy_asked, __ATOMIC_ACQUIRE))) {
 			continue;
 		}
 		spin_lock(&vm_run_lock); /* no CPU picks its vCPUs from now on */
@@ -225,8 +267,24 @@ void vm_reap(void)
 		if (vm->linelen != 0) {
 			vm_console_out(vm, "\n", 1);
 		}
+		/* What its configuration says for the way it ended (on_poweroff,
+		 * on_reboot, on_crash); a VM the VMM ended is destroyed. */
+		action = vm->end_how < VMCFG_ENDS && !vm->destroy_asked
+				 ? (enum vmcfg_action)vm->cfg.on[vm->end_how]
+				 : VMCFG_DESTROY;
+		if (action == VMCFG_PRESERVE) {
+			vm->preserved = true;
+			vm_detach(vm); /* the prompt comes back; `console` still shows it */
+			con_printf("vm %s: %s after %lu exits: preserved, its memory as it was "
+				   "('destroy %s' ends it)\n",
+				   vm->cfg.name, vm->done, (unsigned long)vm->exits, vm->cfg.name);
+			continue;
+		}
 		for (u32 c = 0; c < VMM_MAX_CPUS; c++) {
 			cpus += vm->cpu_exits[c] != 0;
+		}
+		if (action == VMCFG_RESTART) {
+			vm_io_take_disk(vm, &kept); /* no device runs: the VM has ended */
 		}
 		t0 = vm_counter();
 		teardown(vm);
@@ -234,6 +292,15 @@ void vm_reap(void)
 		con_printf("vm %s: %s after %lu exits on %u CPUs (vm%u); %u MiB cleared in %lu us\n",
 			   vm->cfg.name, vm->done, (unsigned long)vm->exits, cpus, vm->vmid,
 			   vm_cleared_mib, (unsigned long)((t1 - t0) / (vm_counter_freq() / 1000000)));
-		free_slot(vm);
+		if (action == VMCFG_RESTART) {
+			struct vm_config c = vm->cfg;
+			enum vm_attach how = vm->attach;
+			u32 boots = vm->boots + 1;
+
+			free_slot(vm);
+			restart(&c, &kept, how, boots);
+		} else {
+			free_slot(vm);
+		}
 	}
 }

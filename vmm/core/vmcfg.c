@@ -29,6 +29,9 @@ enum key {
 	KEY_VCONSOLE,
 	KEY_IO_WINDOW,
 	KEY_PMU,
+	KEY_ON_POWEROFF, /* these three in enum vmcfg_end's order */
+	KEY_ON_REBOOT,
+	KEY_ON_CRASH,
 	NKEYS
 };
 
@@ -50,7 +53,17 @@ static const struct {
 	[KEY_VCONSOLE] = { "virtio_console", K_BOOL },
 	[KEY_IO_WINDOW] = { "io_window", K_NUMBER },
 	[KEY_PMU] = { "pmu", K_BOOL },
+	[KEY_ON_POWEROFF] = { "on_poweroff", K_STRING },
+	[KEY_ON_REBOOT] = { "on_reboot", K_STRING },
+	[KEY_ON_CRASH] = { "on_crash", K_STRING },
 };
+
+static const char *const action_names[VMCFG_ACTIONS] = { "destroy", "restart", "preserve" };
+
+const char *vmcfg_action_name(u32 action)
+{
+	return action < VMCFG_ACTIONS ? action_names[action] : "?";
+}
 
 static const char *const kind_name[] = { "a string in double quotes", "a number",
 					 "0 or 1" };
@@ -265,6 +278,21 @@ static int apply(struct vm_config *c, enum key k, const struct value *v, u32 lin
 		}
 		c->protect = true;
 		break;
+	case KEY_ON_POWEROFF:
+	case KEY_ON_REBOOT:
+	case KEY_ON_CRASH: {
+		u32 a = 0;
+
+		while (a < VMCFG_ACTIONS && strcmp(v->str, action_names[a]) != 0) {
+			a++;
+		}
+		if (a == VMCFG_ACTIONS) {
+			return fail(e, line, "'%s' must be \"destroy\", \"restart\" or \"preserve\"",
+				    keys[k].name);
+		}
+		c->on[k - KEY_ON_POWEROFF] = (u8)a;
+		break;
+	}
 	case KEY_DISK_RO:
 	case KEY_VCONSOLE:
 	case KEY_ON_DEMAND:
@@ -341,6 +369,10 @@ int vmcfg_format(const struct vm_config *c, char *out, size_t cap)
 	fmt_format(num, sizeof(num), "virtio_console = %d\nio_window = %u\npmu = %d\n",
 		   c->vconsole ? 1 : 0, c->io_window_mib, c->pmu ? 1 : 0);
 	ok = ok && put(out, cap, &o, num);
+	for (u32 w = 0; w < VMCFG_ENDS; w++) {
+		ok = ok && put_str(out, cap, &o, keys[KEY_ON_POWEROFF + w].name,
+				   vmcfg_action_name(c->on[w]));
+	}
 	return ok ? (int)o : -1;
 }
 
@@ -354,6 +386,7 @@ int vmcfg_parse(const char *text, size_t len, struct vm_config *c, struct vmcfg_
 	memset(c, 0, sizeof(*c));
 	c->vcpus = 1;
 	c->protect = true;
+	c->on[VMCFG_ON_REBOOT] = VMCFG_RESTART; /* xl.cfg's defaults: the others destroy */
 	while (pos < len) {
 		size_t end = pos;
 		size_t i = pos;

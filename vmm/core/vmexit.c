@@ -122,6 +122,7 @@ static void testdev(struct vm *vm, u32 self, u64 off, u64 size, bool write, u64 
 		       : off == 0x320 ? at_barrier()
 		       : off == 0x328 ? vm->sgi_exits
 		       : off == 0x330 ? vm->mmio_exits[VM_MMIO_UART_FR] + vm->mmio_exits[VM_MMIO_UART]
+		       : off == 0x338 ? vm->boots
 				      : 0;
 	}
 	if (write && off == 0x308) {
@@ -178,6 +179,7 @@ static bool mmio(struct vm *vm, u32 self, u64 ipa, u64 size, bool write, u64 val
 }
 
 static void end(struct vm *vm, const char *why);
+static void end_as(struct vm *vm, u32 how, const char *why);
 
 /*
  * A power change the guest made (PSCI, served by the hyp): schedule what
@@ -220,18 +222,27 @@ static void power_exit(struct vm *vm, struct gvcpu *vc, u64 event, u64 target)
 			end(vm, "all vCPUs off");
 		}
 	} else if (event == HV_POWER_SYSTEM_OFF || event == HV_POWER_SYSTEM_RESET) {
-		end(vm, event == HV_POWER_SYSTEM_OFF ? "powered off" : "reset");
+		end_as(vm, event == HV_POWER_SYSTEM_OFF ? VMCFG_ON_POWEROFF : VMCFG_ON_REBOOT,
+		       event == HV_POWER_SYSTEM_OFF ? "powered off" : "reset");
 	} else {
 		end(vm, "unknown power event");
 	}
 }
 
-static void end(struct vm *vm, const char *why)
+/* Ends the VM (torn down by vm_reap) the way `how` (a vmcfg_end, whose
+ * policy applies, or VMCFG_ENDS), for the reason why. */
+static void end_as(struct vm *vm, u32 how, const char *why)
 {
 	if (vm->done == NULL) {
 		vm->done = why;
+		vm->end_how = (u8)how;
 		vm->ended_at = vm_counter();
 	}
+}
+
+static void end(struct vm *vm, const char *why)
+{
+	end_as(vm, VMCFG_ENDS, why);
 }
 
 /*
@@ -347,7 +358,7 @@ void vm_handle_exit(struct vm *vm, u32 i, const struct hv_exit *e)
 	case HV_EXIT_FAULT:
 		con_printf("vm %s: vCPU %u: unhandled exception, ESR 0x%lx\n", vm->cfg.name, i,
 			   (unsigned long)e->fault.esr);
-		end(vm, "stopped by a fault");
+		end_as(vm, VMCFG_ON_CRASH, "stopped by a fault");
 		break;
 	default:
 		end(vm, "unknown exit");

@@ -135,7 +135,7 @@ bool vm_io_mmio(struct vm *vm, u64 ipa, u64 size, bool write, u64 val, u64 *out)
 	return true;
 }
 
-int vm_io_create(struct vm *vm, char *why, size_t whylen)
+int vm_io_create(struct vm *vm, struct vm_disk_copy *kept, char *why, size_t whylen)
 {
 	const struct vm_config *c = &vm->cfg;
 
@@ -143,7 +143,14 @@ int vm_io_create(struct vm *vm, char *why, size_t whylen)
 		/* An empty slot: device id 0 (4.2.3.1.1). */
 		virtio_mmio_init(&vm->vdev[s].mmio, 0, 0, 0, 0, NULL, 0);
 	}
-	if (c->disk[0] != '\0') {
+	if (c->disk[0] != '\0' && kept != NULL && kept->blocks != 0) {
+		/* A restart: the disk as the VM left it. */
+		vm->disk_pa = kept->pa;
+		vm->disk_blocks = kept->blocks;
+		vm->disk = (struct vblk_disk){ (u8 *)(uintptr_t)kept->pa, kept->size, c->disk_ro };
+		*kept = (struct vm_disk_copy){ 0, 0, 0 };
+		vblk_init(&vm->vdev[VDEV_BLK], &vm->disk);
+	} else if (c->disk[0] != '\0') {
 		const u8 *img;
 		u64 len;
 
@@ -194,6 +201,21 @@ void vm_io_destroy(struct vm *vm)
 	}
 	vm->disk_blocks = 0;
 	vm->disk_pa = 0;
+}
+
+void vm_io_take_disk(struct vm *vm, struct vm_disk_copy *out)
+{
+	*out = (struct vm_disk_copy){ vm->disk_pa, vm->disk_blocks, vm->disk.size };
+	vm->disk_blocks = 0;
+	vm->disk_pa = 0;
+}
+
+void vm_io_free_disk(struct vm_disk_copy *d)
+{
+	for (u32 b = 0; b < d->blocks; b++) {
+		palloc_free(d->pa + (u64)b * BLOCK_SIZE);
+	}
+	*d = (struct vm_disk_copy){ 0, 0, 0 };
 }
 
 int vm_disk_save(struct vm *vm, const char *image, char *why, size_t whylen)

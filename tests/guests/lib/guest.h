@@ -22,6 +22,7 @@
 /* PSCI function ids (DEN0022): the VMM implements them. */
 #define PSCI_VERSION 0x84000000UL
 #define PSCI_SYSTEM_OFF 0x84000008UL
+#define PSCI_SYSTEM_RESET 0x84000009UL
 
 /** x0..x3 after a call by id. */
 struct hvc_res {
@@ -71,7 +72,8 @@ extern u64 probe_esr;
  * The VMM's test device: this VM's id; a yield to other VMs; GIC version;
  * a barrier (a write: this VM has reached it; a read: how many running VMs
  * have); how many of its SGIs reached the VMM (HV_EXIT_SGI); how many of
- * its UART accesses did (MMIO exits).
+ * its UART accesses did (MMIO exits); how many times the VMM restarted it
+ * (its on_reboot, on_poweroff or on_crash policy) before this boot.
  */
 #define TESTDEV_VMID 0x300
 #define TESTDEV_YIELD 0x308
@@ -79,6 +81,7 @@ extern u64 probe_esr;
 #define TESTDEV_BARRIER 0x320
 #define TESTDEV_SGI_EXITS 0x328
 #define TESTDEV_UART_EXITS 0x330
+#define TESTDEV_BOOTS 0x338
 /* The GICv2 CPU interface in every VM (GICv3 uses system registers). */
 #define GUEST_GICC 0x08010000UL
 

@@ -90,6 +90,10 @@ struct vm {
 	struct vm_config cfg;
 	u32 vmid;
 	const char *done; /* why it ended; NULL while it runs */
+	u8 end_how;       /* how: a vmcfg_end (its policy applies), or VMCFG_ENDS */
+	bool preserved;   /* ended and kept by its policy until destroyed */
+	bool destroy_asked;
+	u32 boots;        /* restarts before this boot (on_* = "restart") */
 	u64 exits;
 	u64 ram_mmio_exits; /* MMIO exits in its RAM: the hyp never makes one */
 	u32 cpu_exits[VMM_MAX_CPUS];

@@ -16,6 +16,12 @@
  *	vif = "52:54:00:12:34:56"  # a virtio network port on the VMM's switch
  *	virtio_console = 1
  *	io_window = 32          # MiB of RAM the VM grants at boot for its I/O
+ *	on_poweroff = "destroy" # when the guest powers off (PSCI SYSTEM_OFF)
+ *	on_reboot = "restart"   # when it resets (SYSTEM_RESET)
+ *	on_crash = "destroy"    # when a vCPU takes an exception no one handles
+ *
+ * The three life-cycle policies take "destroy", "restart" or "preserve",
+ * xl.cfg's defaults when unset.
  */
 #ifndef VMM_VMCFG_H
 #define VMM_VMCFG_H
@@ -28,6 +34,18 @@
 #define VMCFG_LINE_MAX 512
 #define VMCFG_MEMORY_MAX 2048 /* MiB */
 #define VMCFG_VCPUS_MAX 4
+
+/** What the VMM does when a VM ends in one of the three ways of vm_config.on[]. */
+enum vmcfg_action {
+	VMCFG_DESTROY,  /* cleared and freed, as `destroy` */
+	VMCFG_RESTART,  /* cleared, then booted again from its images (its disk kept) */
+	VMCFG_PRESERVE, /* kept as it ended, its memory untouched, until `destroy` */
+	VMCFG_ACTIONS
+};
+/** The ways a VM ends by itself, indexes of vm_config.on[]. */
+enum vmcfg_end { VMCFG_ON_POWEROFF, VMCFG_ON_REBOOT, VMCFG_ON_CRASH, VMCFG_ENDS };
+/** "destroy", "restart" or "preserve". */
+const char *vmcfg_action_name(u32 action);
 
 struct vm_config {
 	char name[VMCFG_NAME_MAX + 1];
@@ -45,6 +63,7 @@ struct vm_config {
 	bool vconsole;
 	u32 io_window_mib;                 /* 0: the VM grants its buffers itself */
 	bool pmu;                          /* a PMU of its own per vCPU */
+	u8 on[VMCFG_ENDS];                 /* enum vmcfg_action for each vmcfg_end */
 };
 
 /** Why a configuration was refused: line 0 means the file as a whole. */

@@ -8,10 +8,25 @@
 #include <lib/types.h>
 #include <vmm/vm.h>
 
-/** Sets up the devices vm's configuration asks for; 0 or a negative vm_error. */
-int vm_io_create(struct vm *vm, char *why, size_t whylen);
+/** A VM's disk, its contents with its writes, taken from it for the next VM. */
+struct vm_disk_copy {
+	u64 pa;     /* the first of its 2 MiB blocks of VMM RAM; 0 for none */
+	u32 blocks;
+	u64 size;
+};
+
+/**
+ * Sets up the devices vm's configuration asks for; 0 or a negative
+ * vm_error. The disk is a copy of its image, or `kept` (taken: *kept is
+ * then empty) if that is given and holds one.
+ */
+int vm_io_create(struct vm *vm, struct vm_disk_copy *kept, char *why, size_t whylen);
 /** Takes vm off the switch and frees its disk (before its memory is cleared). */
 void vm_io_destroy(struct vm *vm);
+/** Takes an ended VM's disk from it (vm_io_destroy then leaves it) into *out. */
+void vm_io_take_disk(struct vm *vm, struct vm_disk_copy *out);
+/** Frees a disk taken that no VM took over. */
+void vm_io_free_disk(struct vm_disk_copy *d);
 /** An MMIO access to the devices' slots (lock held); false if not theirs. */
 bool vm_io_mmio(struct vm *vm, u64 ipa, u64 size, bool write, u64 val, u64 *out);
 /**
