@@ -70,7 +70,8 @@ static void look(struct top_look *l)
 	}
 }
 
-/* The same VM in the earlier look (same name and VMID), or NULL. */
+/* The same VM in the earlier look (same name and VMID), or v itself if it
+ * is new (its rates are then 0). */
 static const struct top_vm *before(const struct top_look *l, const struct top_vm *v)
 {
 	for (size_t k = 0; k < l->n; k++) {
@@ -79,7 +80,7 @@ static const struct top_vm *before(const struct top_look *l, const struct top_vm
 			return &l->vm[k];
 		}
 	}
-	return NULL;
+	return v;
 }
 
 /* The columns of exits by kind: MMIO, then the other reasons. */
@@ -93,10 +94,10 @@ static const struct {
 static const char *const mmio_names[CTL_MMIO_KINDS] = { "gic", "uart_flag_reads", "uart_other",
 							 "test_device", "virtio_and_other" };
 
-/* A counter's rate between two looks dt seconds apart (0 with no earlier look). */
-static double rate(const struct top_vm *b, uint64_t now, uint64_t then, double dt)
+/* A counter's rate between two looks dt seconds apart. */
+static double rate(uint64_t now, uint64_t then, double dt)
 {
-	return b == NULL || dt <= 0 || now < then ? 0.0 : (double)(now - then) / dt;
+	return dt <= 0 || now < then ? 0.0 : (double)(now - then) / dt;
 }
 
 static void print_json(const struct top_look *l, const struct top_look *e)
@@ -115,22 +116,22 @@ static void print_json(const struct top_look *l, const struct top_look *e)
 		       "\"held_percent\": %.1f, \"exits_per_s\": {\"total\": %.1f",
 		       v->vm.vmid, state_name(v->vm.state), v->vm.vcpus, v->vm.memory_mib,
 		       v->vm.given_mib, (unsigned long long)v->vm.frames, (double)v->run_us / 1e6,
-		       b ? rate(b, v->run_us, b->run_us, dt) / 1e4 : 0.0,
-		       b ? rate(b, v->vm.exits, b->vm.exits, dt) : 0.0);
+		       rate(v->run_us, b->run_us, dt) / 1e4,
+		       rate(v->vm.exits, b->vm.exits, dt));
 		for (size_t x = 0; x < sizeof(kinds) / sizeof(kinds[0]); x++) {
 			uint32_t r = kinds[x].reason;
 
 			printf(", \"%s\": %.1f", kinds[x].name,
-			       b ? rate(b, v->usage.exits[r], b->usage.exits[r], dt) : 0.0);
+			       rate(v->usage.exits[r], b->usage.exits[r], dt));
 		}
 		printf("}, \"mmio_per_s\": {");
 		for (uint32_t m = 0; m < CTL_MMIO_KINDS; m++) {
 			printf("%s\"%s\": %.1f", m ? ", " : "", mmio_names[m],
-			       b ? rate(b, v->usage.mmio[m], b->usage.mmio[m], dt) : 0.0);
+			       rate(v->usage.mmio[m], b->usage.mmio[m], dt));
 		}
 		printf("}, \"block_requests_per_s\": %.1f, \"network_requests_per_s\": %.1f, "
 		       "\"usage_known\": %s}",
-		       b ? rate(b, v->blk, b->blk, dt) : 0.0, b ? rate(b, v->net, b->net, dt) : 0.0,
+		       rate(v->blk, b->blk, dt), rate(v->net, b->net, dt),
 		       v->has_usage ? "true" : "false");
 	}
 	printf("]}\n");
@@ -151,19 +152,19 @@ static void print_table(const struct top_look *l, const struct top_look *e)
 		for (size_t x = 4; x < sizeof(kinds) / sizeof(kinds[0]); x++) {
 			uint32_t r = kinds[x].reason;
 
-			other += b ? rate(b, v->usage.exits[r], b->usage.exits[r], dt) : 0.0;
+			other += rate(v->usage.exits[r], b->usage.exits[r], dt);
 		}
 		printf("%-16.*s %-8s %5u %4u/%-4u %10.1f %6.1f %9.1f %8.1f %8.1f %8.1f %8.1f %8.1f "
 		       "%8.1f %8.1f\n",
 		       CTL_NAME_LEN, v->vm.name, state_name(v->vm.state), v->vm.vcpus,
 		       v->vm.given_mib, v->vm.memory_mib, (double)v->run_us / 1e6,
-		       b ? rate(b, v->run_us, b->run_us, dt) / 1e4 : 0.0,
-		       b ? rate(b, v->vm.exits, b->vm.exits, dt) : 0.0,
-		       b ? rate(b, v->usage.exits[1], b->usage.exits[1], dt) : 0.0,
-		       b ? rate(b, v->usage.exits[4], b->usage.exits[4], dt) : 0.0,
-		       b ? rate(b, v->usage.exits[7], b->usage.exits[7], dt) : 0.0,
-		       b ? rate(b, v->usage.exits[3], b->usage.exits[3], dt) : 0.0, other,
-		       b ? rate(b, v->blk, b->blk, dt) : 0.0, b ? rate(b, v->net, b->net, dt) : 0.0);
+		       rate(v->run_us, b->run_us, dt) / 1e4,
+		       rate(v->vm.exits, b->vm.exits, dt),
+		       rate(v->usage.exits[1], b->usage.exits[1], dt),
+		       rate(v->usage.exits[4], b->usage.exits[4], dt),
+		       rate(v->usage.exits[7], b->usage.exits[7], dt),
+		       rate(v->usage.exits[3], b->usage.exits[3], dt), other,
+		       rate(v->blk, b->blk, dt), rate(v->net, b->net, dt));
 	}
 }
 
