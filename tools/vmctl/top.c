@@ -4,10 +4,10 @@
  * as a share of one CPU over the view's second: a vCPU with a CPU to
  * itself holds it while it waits in WFI, which the VMM cannot tell from
  * work), its exits per second by kind, its memory, and its block and
- * network requests per second. Each view comes from two looks at the VMM a second apart (`list`,
- * then `info` of each VM); a VM made or ended between them is shown from
- * the look that saw it, with no rates. --once prints one view and ends;
- * --json prints it as one JSON object.
+ * network requests per second. Each view comes from two looks at the VMM
+ * a second apart (`list`, then `info` of each VM): a VM the first look did
+ * not see is shown with no rates, one gone by the second is not shown.
+ * --once prints one view and ends; --json prints it as one JSON object.
  */
 #define _GNU_SOURCE
 #include <stdio.h>
