@@ -102,15 +102,15 @@ static void run(struct vm *vm, u32 i, bool wait_in_guest)
 {
 	struct gvcpu *vc = &vm->vc[i];
 	const u32 cpu = vmm_cpu();
-	const u64 turn_end = vm_counter() + vm_counter_freq() / 1000000 * CONFIG_VCPU_SLICE_US;
+	const u64 start = vm_counter();
+	const u64 turn_end = start + vm_counter_freq() / 1000000 * CONFIG_VCPU_SLICE_US;
+	u64 now = start;
 	const u64 wait = wait_in_guest ? HV_RUN_WAIT_IN_GUEST : 0;
 	bool again;
 
 	__atomic_store_n(&vm_guest_wait[cpu % VMM_MAX_CPUS], wait != 0, __ATOMIC_RELEASE);
 	do {
 		struct hv_exit e;
-		u64 t0;
-		u64 t1;
 
 		spin_lock(&vm->lock);
 		if (vmnet_any_pending()) {
@@ -122,24 +122,24 @@ static void run(struct vm *vm, u32 i, bool wait_in_guest)
 		vc->in_guest = true; /* an interrupt queued from now on is injected at once */
 		vc->woken = false;
 		spin_unlock(&vm->lock);
-		t0 = vm_counter();
 		e = hv_vcpu_run(vm->vmid, i | vc->flags | wait, vc->reply);
-		t1 = vm_counter();
+		now = vm_counter();
 		spin_lock(&vm->lock);
-		vc->run_ticks += t1 - t0;
 		vc->in_guest = false;
 		vm_handle_exit(vm, i, &e);
 		again = e.status == HV_OK && vm->done == NULL &&
 			(e.reason != HV_EXIT_IRQ ||
 			 (e.irq.intid == HV_INTID_KICK && vc->pending_irqs != 0)) &&
 			__atomic_load_n(&vm->state, __ATOMIC_ACQUIRE) == VM_RUNNING && vc->on &&
-			!vc->waiting && !vc->yielded && vm_counter() < turn_end &&
+			!vc->waiting && !vc->yielded && now < turn_end &&
 			!__atomic_load_n(&vm_want_cpu, __ATOMIC_ACQUIRE);
 		spin_unlock(&vm->lock);
 		if (vmnet_any_pending()) {
 			vmnet_flush(); /* frames this exit sent to other VMs */
 		}
 	} while (again);
+	/* Held for its runs and the serving of their exits (read by INFO). */
+	__atomic_add_fetch(&vc->run_ticks, now - start, __ATOMIC_RELAXED);
 	__atomic_store_n(&vm_guest_wait[cpu % VMM_MAX_CPUS], false, __ATOMIC_RELEASE);
 	__atomic_store_n(&vc->busy, false, __ATOMIC_RELEASE);
 }

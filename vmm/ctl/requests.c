@@ -211,7 +211,8 @@ int ctl_info(const struct ctl_frame *req, struct ctl_frame *rep)
 		in->run[i].cpu = vm->vc[i].cpu;
 		in->run[i].exits = vm->vc[i].exits;
 		in->run[i].last_exit = vm->vc[i].last_exit;
-		in->usage.run_us[i] = vm->vc[i].run_ticks / (vm_counter_freq() / 1000000);
+		in->usage.run_us[i] = __atomic_load_n(&vm->vc[i].run_ticks, __ATOMIC_RELAXED) /
+				      (vm_counter_freq() / 1000000);
 	}
 	_Static_assert(CTL_EXIT_REASONS == ARRAY_SIZE(vm->reason_exits) &&
 			       (u32)CTL_MMIO_KINDS == (u32)VM_MMIO_KINDS,

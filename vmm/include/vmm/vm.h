@@ -71,7 +71,7 @@ struct gvcpu {
 	bool off_pending_on; /* a CPU_ON came before its CPU_OFF exit was served */
 	u32 last_exit;      /* HV_EXIT_* of its last exit (vmctl info) */
 	u64 exits;
-	u64 run_ticks; /* counter ticks a VMM CPU held it in runs */
+	u64 run_ticks; /* counter ticks a VMM CPU held it: runs and their exits, added per turn */
 };
 
 /** What an MMIO exit reached, for the counts of exits by kind. */
