@@ -137,8 +137,8 @@ struct ctl_vcpu_run {
  * What a VM has used, after run (the same rule: a peer that does not know
  * it reads what comes before): per vCPU the microseconds a VMM CPU held it
  * (its runs and the serving of their exits; waiting in WFI included when
- * it had a CPU to itself), its exits by reason (HV_EXIT_*, index 0 unused), and its MMIO exits by what
- * they reached.
+ * it had a CPU to itself), its exits by reason (HV_EXIT_*, index 0
+ * unused), and its MMIO exits by what they reached.
  */
 #define CTL_EXIT_REASONS 9
 enum ctl_mmio_kind {
