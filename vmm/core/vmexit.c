@@ -75,7 +75,8 @@ static void sgi1r(struct vm *vm, u32 self, u64 v, u64 posted)
  * queued now. */
 static void irq_lines_update(struct vm *vm)
 {
-	vm_uart_update(vm);
+	/* The UART's state did not change: its line only, not its frame. */
+	vm_irq_line(vm, VM_UART_INTID, pl011_mis(&vm->uart) != 0, &vm->uart_irq_raised);
 	for (u32 s = 0; s < VDEV_SLOTS; s++) {
 		vm_irq_line(vm, VM_VIRTIO_INTID + s, virtio_mmio_irq(&vm->vdev[s].mmio),
 			    &vm->vdev[s].irq_raised);

@@ -109,7 +109,6 @@ static u64 fault_ipa(void)
 	       (read_far_el2() & (PAGE_SIZE - 1));
 }
 
-
 /*
  * Whether to log a refused VMM access: at most REFUSAL_BURST a second, so
  * that a VMM probing many pages cannot flood the console. The lines left
