@@ -9,6 +9,7 @@ import os
 import re
 import time
 
+import pytest
 from conftest import guest_results
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -44,6 +45,18 @@ def wait_alive(machine, name, after=-1, timeout=90):
             return int(seq), out
         assert time.monotonic() < deadline, f"victim {name} does not answer:\n{out}"
         time.sleep(1)
+
+
+@pytest.fixture(autouse=True)
+def no_victim_left(machine):
+    """A test that failed half-way may leave its victims running: destroy
+    them so that the next test starts from the same state. (A test that
+    passes has destroyed its own and found every frame back.)"""
+    yield
+    out = machine.command("list")
+    for name in ("victim", "victim2"):
+        if re.search(rf"^{name}\s", out, re.M):
+            machine.command(f"destroy {name}", timeout=60)
 
 
 def start_victim(machine, name="victim"):
@@ -150,7 +163,10 @@ def test_a_lent_frame_is_never_given(machine):
     assert m, out
     # DENIED, INVALID, BUSY; OK, BUSY, BUSY
     assert m.group(1, 2, 3, 4, 5, 6) == ("-3", "-2", "-4", "0", "-4", "-4"), out
-    assert int(m.group(7)) > 0 and m.group(9) == "0", out
+    # Either side of the race may win, but it was run (a lend or the give
+    # succeeded), the frame was given at most once, and no record disagreed.
+    lends, gives = int(m.group(7)), int(m.group(8))
+    assert lends + gives > 0 and gives <= 1 and m.group(9) == "0", out
     assert "the frame is the VMM's again with count 0: yes" in out, out
     wait_alive(machine, "victim", seq)
     destroy(machine, "victim")

@@ -26,6 +26,7 @@ static struct {
 	u32 taker; /* the VM CPU 1 gives the frame to */
 	u32 gives;
 	u32 wrong; /* a record that contradicts a call's success */
+	volatile bool started;
 	volatile bool stop;
 } lend;
 
@@ -40,6 +41,7 @@ static bool record_is(u64 pa, u64 owner, u64 count)
 static bool give_task(u32 cpu)
 {
 	(void)cpu;
+	__atomic_store_n(&lend.started, true, __ATOMIC_RELEASE);
 	while (!__atomic_load_n(&lend.stop, __ATOMIC_ACQUIRE)) {
 		if (hv_prot_and_map(lend.taker, VM_RAM_AT, lend.frame | 3, 3) == HV_OK) {
 			lend.gives++;
@@ -67,6 +69,7 @@ void hostile_lend(struct vm *vm)
 	lend.frame = block;
 	lend.gives = 0;
 	lend.wrong = 0;
+	lend.started = false;
 	lend.stop = false;
 	/* The VM's own frame, a lend in its RAM, a second lend. */
 	st[0] = hv_lend(vm->vmid, 0x0a100000, vm->blocks[0]);
@@ -82,10 +85,17 @@ void hostile_lend(struct vm *vm)
 	st[6] = st[3] == HV_OK ? hv_prot_and_map(b, VM_RAM_AT, block | 3, 3) : st[3];
 	st[7] = st[4] == HV_OK ? hv_prot_and_map(c, VM_RAM_AT, block | 3, 3) : st[4];
 	lend.wrong += st[5] == HV_OK && !record_is(block, 0, 1);
-	/* The race: CPU 1 gives while CPU 0 ends the lend and lends again. */
+	/*
+	 * The race: CPU 1 gives while CPU 0 ends the lend and lends again.
+	 * Either side may win: once the frame is given, every lend after it
+	 * is refused, and the records must agree with each success.
+	 */
 	if (st[3] == HV_OK && st[4] == HV_OK && vmm_cpus_running >= 2) {
 		lend.taker = (u32)c;
 		hostile_post(1, give_task);
+		while (!__atomic_load_n(&lend.started, __ATOMIC_ACQUIRE)) {
+			__asm__ volatile("yield");
+		}
 		for (u32 i = 0; i < LEND_ROUNDS; i++) {
 			(void)hv_unlend(b);
 			if (hv_lend(b, 0x09000000, block) == HV_OK) {
