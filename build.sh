@@ -112,10 +112,10 @@ cmd_run() {
 	"$TOOLS/deps.sh"
 	cmd_build "$plat"
 	[[ $plat == rpi4 ]] && variant=rpi4
-	say "booting $variant in QEMU and starting the Linux VM (Ctrl-] back to the VMM prompt, Ctrl-A X quits QEMU)"
+	say "booting $variant in QEMU; the VMM starts the Linux VM (autostart) and attaches its console (Ctrl-] back to the VMM prompt, Ctrl-A X quits QEMU)"
 	say "from another terminal: $BUILD/vmctl/vmctl -c $BUILD/run/vmm.sock list (see docs/vmctl.md)"
 	exec $PY "$TOOLS/qemu.py" "$variant" --build "$BUILD" --image release \
-		--serve "$BUILD/run" --send "run linux"
+		--serve "$BUILD/run"
 }
 
 # ---------------------------------------------------------------- test ----

@@ -24,6 +24,7 @@ BUILD = conftest.BUILD
 PLATFORMS = ["qemu-virt", "rpi4"]
 MEDIUM = {"qemu-virt": "disk.img", "rpi4": "sdcard.img"}
 VARIANT = "virt-gicv3"
+LINUX_PROMPT = "/ # "
 TEST_BANNER = "hyp: TEST BUILD: test-only calls are on; VMs are not protected"
 NM = "aarch64-linux-gnu-nm"
 
@@ -34,7 +35,8 @@ NM = "aarch64-linux-gnu-nm"
 # attacks, the tasks it runs on the worker CPUs and the runner's hook that
 # runs them, its answer to an MMIO exit in RAM, which never comes, its
 # timing of its own memory calls, and its answer to the calls guests
-# address to the VMM: hostile_hvc.c).
+# address to the VMM: hostile_hvc.c), and the VMM's start-up, which starts
+# the VMs marked autostart in the release build only.
 MAY_DIFFER = {
     "hyp/hyp/core/hvc.c.o",
     "hyp/hyp/core/boot.c.o",
@@ -52,6 +54,7 @@ MAY_DIFFER = {
     "vmm/vmm/hostile/hostile_hvc.c.o",
     "vmm/vmm/core/runner.c.o",
     "vmm/vmm/core/vmexit.c.o",
+    "vmm/vmm/core/main.c.o",
 }
 # Those that must differ: where the hooks are. If they did not, the
 # comparison would not be seeing them.
@@ -83,14 +86,19 @@ def config_lines(plat, image):
 
 @pytest.mark.parametrize("plat", PLATFORMS)
 def test_configurations(plat):
-    """TEST_HOOKS off in the release build, on in the test build, and
+    """TEST_HOOKS off in the release build, on in the test build;
+    VMM_AUTOSTART the other way round (every test starts with no VM); and
     nothing else apart (configs/PLATFORM-test_defconfig has kept up with
     configs/PLATFORM_defconfig)."""
     assert autoconf_value(plat, "release", "TEST_HOOKS") in (None, "0")
     assert autoconf_value(plat, "test", "TEST_HOOKS") == "1"
     rel, tst = config_lines(plat, "release"), config_lines(plat, "test")
-    assert rel - tst == {"# CONFIG_TEST_HOOKS is not set"}, sorted(rel ^ tst)
-    assert tst - rel == {"CONFIG_TEST_HOOKS=y"}, sorted(rel ^ tst)
+    assert autoconf_value(plat, "release", "VMM_AUTOSTART") == "1"
+    assert autoconf_value(plat, "test", "VMM_AUTOSTART") in (None, "0")
+    assert rel - tst == {"# CONFIG_TEST_HOOKS is not set", "CONFIG_VMM_AUTOSTART=y"}, \
+        sorted(rel ^ tst)
+    assert tst - rel == {"CONFIG_TEST_HOOKS=y", "# CONFIG_VMM_AUTOSTART is not set"}, \
+        sorted(rel ^ tst)
     for image in ("release", "test"):
         assert autoconf_value(plat, image, "PLATFORM_NAME") == f'"{plat}"'
 
@@ -216,9 +224,22 @@ def test_release_dispatcher_has_no_hook_calls(plat):
 
 @pytest.fixture(scope="module")
 def release():
-    m = conftest.Machine(VARIANT, image="release")
+    """The default system: the release image boots, starts the Linux VM
+    (vms/linux.cfg says autostart = 1) with nothing typed, and attaches
+    its console; Ctrl-] gives the VMM prompt."""
+    m = conftest.Machine(VARIANT, image="release", ready=re.escape(LINUX_PROMPT))
+    m.child.sendcontrol("]")
+    m.child.expect_exact(conftest.PROMPT, timeout=30)
     yield m
     m.close()
+
+
+def test_release_autostarts_linux(release):
+    log = release.boot_log
+    assert "vm linux: autostart 1: vm1, 256 MiB, 2 vCPUs; console attached" in log, log
+    assert "HYP-GUEST-READY" in log, log
+    assert log.count("vmm> ") == 0, log  # the console went to Linux, not the prompt
+    assert re.search(r"^linux\s+running", release.command("list"), re.M)
 
 
 def test_release_banner(release):

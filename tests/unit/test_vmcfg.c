@@ -75,6 +75,9 @@ TEST(vmcfg_defaults)
 	CHECK_EQ(cfg.on[VMCFG_ON_POWEROFF], VMCFG_DESTROY);
 	CHECK_EQ(cfg.on[VMCFG_ON_REBOOT], VMCFG_RESTART);
 	CHECK_EQ(cfg.on[VMCFG_ON_CRASH], VMCFG_DESTROY);
+	CHECK_EQ(cfg.autostart, 0);
+	CHECK_EQ(parse("name=\"a\"\nkernel=\"k\"\nmemory=2\nautostart = 7\n"), 0);
+	CHECK_EQ(cfg.autostart, 7);
 	CHECK_EQ(parse("name=\"a\"\nkernel=\"k\"\nmemory=2\non_poweroff = \"restart\"\n"
 		       "on_reboot=\"preserve\"\non_crash = \"preserve\" # keep it\n"),
 		 0);
@@ -98,6 +101,9 @@ TEST(vmcfg_bad_lines)
 	refused("name=\"a\"\nkernel=\"k\"\nmemroy = 2\n", 3, "unknown setting 'memroy'");
 	refused("name=\"a\"\nname=\"b\"\n", 2, "'name' is set twice");
 	refused("memory 2\n", 1, "expected '=' after 'memory'");
+	refused("name=\"a\"\nautostart = 100\n", 2, "'autostart' must be 0 (not started) or 1-99");
+	refused("name=\"a\"\nautostart = -1\n", 2, "numbers are not negative");
+	refused("autostart = \"yes\"\n", 1, "'autostart' must be a number");
 	refused("= 2\n", 1, "expected 'key = value'");
 	refused("\n\nmemory = \n", 3, "missing value");
 	refused("memory = 12x\n", 1, "not a number");
@@ -168,7 +174,8 @@ TEST(vmcfg_format_round_trip)
 		"cmdline = \"console=ttyAMA0 x=\\\"q\\\" y=\\\\\"\nmemory = 256\nvcpus = 2\n"
 		"memory_on_demand = 1\nio_window = 32\ndisk = \"disks/test.img\"\n"
 		"disk_readonly = 1\nvif = \"52:54:00:AB:cd:01\"\nvirtio_console = 1\npmu = 1\n"
-		"on_poweroff = \"preserve\"\non_reboot = \"destroy\"\non_crash = \"restart\"\n",
+		"on_poweroff = \"preserve\"\non_reboot = \"destroy\"\non_crash = \"restart\"\n"
+		"autostart = 3\n",
 	};
 	char text[2048];
 	struct vm_config first;

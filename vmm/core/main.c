@@ -1,8 +1,10 @@
 /*
  * VMM server start-up: check the hand-over from the hyp, turn on the MMU,
- * greet, and serve the console; the other CPUs' threads run vCPUs.
+ * greet, start the VMs marked autostart, and serve the console; the other
+ * CPUs' threads run vCPUs.
  */
 #include <abi/hv_call.h>
+#include <generated/autoconf.h>
 #include <lib/lib.h>
 #include <vmm/arch.h>
 #include <vmm/console.h>
@@ -10,6 +12,7 @@
 #include <vmm/palloc.h>
 #include <vmm/runner.h>
 #include <vmm/shell.h>
+#include <vmm/vmshell.h>
 #include <vmm/vmm.h>
 
 /* What head.S uses: the stacks and the C entries. */
@@ -46,5 +49,8 @@ void vmm_main(const struct hv_boot_info *info, void (*secondary_entry)(void))
 		   vmm_version, (unsigned long)v.major, (unsigned long)v.minor, info->num_cpus,
 		   info->gic_version, info->platform);
 	con_printf("Type 'help' for commands.\n");
+#if CONFIG_VMM_AUTOSTART
+	vm_autostart();
+#endif
 	shell_run();
 }

@@ -29,6 +29,7 @@ enum key {
 	KEY_VCONSOLE,
 	KEY_IO_WINDOW,
 	KEY_PMU,
+	KEY_AUTOSTART,
 	KEY_ON_POWEROFF, /* these three in enum vmcfg_end's order */
 	KEY_ON_REBOOT,
 	KEY_ON_CRASH,
@@ -53,6 +54,7 @@ static const struct {
 	[KEY_VCONSOLE] = { "virtio_console", K_BOOL },
 	[KEY_IO_WINDOW] = { "io_window", K_NUMBER },
 	[KEY_PMU] = { "pmu", K_BOOL },
+	[KEY_AUTOSTART] = { "autostart", K_NUMBER },
 	[KEY_ON_POWEROFF] = { "on_poweroff", K_STRING },
 	[KEY_ON_REBOOT] = { "on_reboot", K_STRING },
 	[KEY_ON_CRASH] = { "on_crash", K_STRING },
@@ -147,7 +149,9 @@ static int parse_value(const char *s, size_t n, struct value *v, const char **wh
 		} else if (i > 0 && fmt_parse_u64(s, i, &v->num)) {
 			v->kind = K_NUMBER;
 		} else {
-			*why = i == 0 ? "missing value" : "not a number, string or true/false";
+			*why = i > 0		       ? "not a number, string or true/false"
+			       : n > 0 && s[0] == '-' ? "numbers are not negative"
+						      : "missing value";
 			return -1;
 		}
 	}
@@ -265,6 +269,13 @@ static int apply(struct vm_config *c, enum key k, const struct value *v, u32 lin
 		}
 		copy_str(c->cmdline, v->str, sizeof(c->cmdline));
 		break;
+	case KEY_AUTOSTART:
+		if (v->num > VMCFG_AUTOSTART_MAX) {
+			return fail(e, line, "'autostart' must be 0 (not started) or 1-99 (the order)",
+				    "");
+		}
+		c->autostart = (u32)v->num;
+		break;
 	case KEY_VCPUS:
 		if (v->num < 1 || v->num > VMCFG_VCPUS_MAX) {
 			return fail(e, line, "'vcpus' must be 1 to 4", "");
@@ -366,8 +377,9 @@ int vmcfg_format(const struct vm_config *c, char *out, size_t cap)
 			   c->mac[1], c->mac[2], c->mac[3], c->mac[4], c->mac[5]);
 		ok = ok && put(out, cap, &o, num);
 	}
-	fmt_format(num, sizeof(num), "virtio_console = %d\nio_window = %u\npmu = %d\n",
-		   c->vconsole ? 1 : 0, c->io_window_mib, c->pmu ? 1 : 0);
+	fmt_format(num, sizeof(num),
+		   "virtio_console = %d\nio_window = %u\npmu = %d\nautostart = %u\n",
+		   c->vconsole ? 1 : 0, c->io_window_mib, c->pmu ? 1 : 0, c->autostart);
 	ok = ok && put(out, cap, &o, num);
 	for (u32 w = 0; w < VMCFG_ENDS; w++) {
 		ok = ok && put_str(out, cap, &o, keys[KEY_ON_POWEROFF + w].name,

@@ -334,7 +334,9 @@ void shell_run(void)
 	bool was_attached = false;
 	u64 idle_us = IDLE_MIN_US;
 
-	con_write("vmm> ", 5);
+	if (vm_attached == 0) {
+		con_write("vmm> ", 5);
+	}
 	for (;;) {
 		bool active = false;
 		int c = -1;

@@ -145,6 +145,78 @@ void cmd_run(int argc, char **argv)
 	}
 }
 
+#define AUTOSTART_MAX 16
+
+/*
+ * Creates and starts the VMs whose bundle configuration says `autostart =
+ * N`, lowest N first (then by file name), and attaches the console to the
+ * first that starts. A configuration that fails is reported and skipped.
+ */
+void vm_autostart(void)
+{
+	struct {
+		char file[VMCFG_NAME_MAX + 1];
+		u32 order;
+	} list[AUTOSTART_MAX];
+	u32 n = 0;
+	u64 cursor = 0;
+	const char *path;
+	u64 size;
+	bool attached = false;
+
+	while (bundle_next(&cursor, &path, &size)) {
+		size_t len = strlen(path);
+		char file[VMCFG_NAME_MAX + 1];
+		struct vm_config c;
+		u32 at = n;
+
+		if (len <= 8 || len - 8 > VMCFG_NAME_MAX || memcmp(path, "vms/", 4) != 0 ||
+		    strcmp(path + len - 4, ".cfg") != 0) {
+			continue;
+		}
+		memcpy(file, path + 4, len - 8);
+		file[len - 8] = '\0';
+		if (!bundle_config(file, &c, false) || c.autostart == 0) {
+			continue;
+		}
+		if (n == AUTOSTART_MAX) {
+			con_printf("autostart: more than %u VMs; %s not started\n", AUTOSTART_MAX,
+				   c.name);
+			continue;
+		}
+		/* Kept sorted by order, then file name (the bundle is sorted). */
+		while (at > 0 && list[at - 1].order > c.autostart) {
+			list[at] = list[at - 1];
+			at--;
+		}
+		memcpy(list[at].file, file, len - 7);
+		list[at].order = c.autostart;
+		n++;
+	}
+	for (u32 i = 0; i < n; i++) {
+		struct vm_config c;
+		struct vm *vm;
+
+		if (!bundle_config(list[i].file, &c, false) || (vm = create(&c)) == NULL) {
+			continue;
+		}
+		con_printf("vm %s: autostart %u: vm%u, %u MiB, %u vCPUs%s\n", c.name,
+			   list[i].order, vm->vmid, c.memory_mib, c.vcpus,
+			   attached ? "" : "; console attached (Ctrl-] detaches)");
+		if (!attached) {
+			vm_attach(vm, ATTACH_RAW);
+		}
+		if (!start(vm)) {
+			if (!attached) {
+				vm_detach(vm);
+			}
+			(void)vm_destroy(vm, "not started");
+			continue;
+		}
+		attached = true;
+	}
+}
+
 void cmd_console(int argc, char **argv)
 {
 	static char hist[HISTORY_SHOWN];

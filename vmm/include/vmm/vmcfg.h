@@ -19,9 +19,12 @@
  *	on_poweroff = "destroy" # when the guest powers off (PSCI SYSTEM_OFF)
  *	on_reboot = "restart"   # when it resets (SYSTEM_RESET)
  *	on_crash = "destroy"    # when a vCPU takes an exception no one handles
+ *	autostart = 1           # started when the VMM boots, 1-99 its order
  *
  * The three life-cycle policies take "destroy", "restart" or "preserve",
- * xl.cfg's defaults when unset.
+ * xl.cfg's defaults when unset. `autostart` (0, not started, when unset)
+ * counts only in the bundle's configurations, and only in builds with
+ * CONFIG_VMM_AUTOSTART (the release builds).
  */
 #ifndef VMM_VMCFG_H
 #define VMM_VMCFG_H
@@ -34,6 +37,7 @@
 #define VMCFG_LINE_MAX 512
 #define VMCFG_MEMORY_MAX 2048 /* MiB */
 #define VMCFG_VCPUS_MAX 4
+#define VMCFG_AUTOSTART_MAX 99
 
 /** What the VMM does when a VM ends in one of the three ways of vm_config.on[]. */
 enum vmcfg_action {
@@ -64,6 +68,7 @@ struct vm_config {
 	u32 io_window_mib;                 /* 0: the VM grants its buffers itself */
 	bool pmu;                          /* a PMU of its own per vCPU */
 	u8 on[VMCFG_ENDS];                 /* enum vmcfg_action for each vmcfg_end */
+	u32 autostart;                     /* 0, or the order it starts in at boot */
 };
 
 /** Why a configuration was refused: line 0 means the file as a whole. */

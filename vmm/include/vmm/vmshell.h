@@ -12,4 +12,11 @@
 shell_cmd_t cmd_guest, cmd_create, cmd_start, cmd_stop, cmd_run, cmd_list, cmd_info, cmd_console,
 	cmd_destroy, cmd_probe, cmd_memset_bench, cmd_disk_save;
 
+/**
+ * Creates and starts the bundle's VMs that say `autostart = N`, in order of
+ * N, and attaches the console to the first (CONFIG_VMM_AUTOSTART builds
+ * call it once, before the first prompt).
+ */
+void vm_autostart(void);
+
 #endif /* VMM_VMSHELL_H */
