@@ -35,6 +35,7 @@ VMM_VMCFG_SRC := $(ROOT)/vmm/core/vmcfg.c $(ROOT)/lib/fmt.c
 VMM_DEV_SRC := $(ROOT)/vmm/dev/pl011.c $(ROOT)/vmm/dev/vgic.c \
 	$(ROOT)/vmm/dev/virtio_mmio.c $(ROOT)/vmm/dev/virtq.c $(ROOT)/vmm/dev/vdev.c \
 	$(ROOT)/vmm/dev/virtio_blk.c $(ROOT)/vmm/dev/virtio_net.c $(ROOT)/vmm/dev/virtio_con.c \
+	$(ROOT)/vmm/dev/virtio_input.c \
 	$(ROOT)/vmm/dev/netseg.c \
 	$(ROOT)/vmm/core/vswitch.c $(ROOT)/vmm/core/fdtw.c
 

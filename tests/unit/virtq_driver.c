@@ -212,6 +212,8 @@ int drv_kick(u32 q)
 		return vblk_process(&drv_dev, &drv_mem, &drv_disk);
 	case VIRTIO_ID_NET:
 		return vnet_transmit(&drv_dev, &drv_mem, tx_buf, on_send, NULL);
+	case VIRTIO_ID_INPUT:
+		return vinput_status(&drv_dev, &drv_mem);
 	default:
 		return vcon_transmit(&drv_dev, &drv_mem, on_out, NULL);
 	}

@@ -30,6 +30,9 @@ cmdline = "console=ttyAMA0 rdinit=/init"
 memory = 256
 vcpus = 2
 """
+# With an I/O window: a power button (a virtio input device), for
+# `vmctl shutdown` and `vmctl reboot`.
+LINUX_BUTTON_CFG = LINUX_CFG + "io_window = 8\n"
 ECHO_CFG = """name = "{name}"
 kernel = "guests/echo.bin"
 memory = {memory}
@@ -105,6 +108,33 @@ def in_console(system, name, line, expect, timeout=120):
     return m
 
 
+def wait_linux(system, name):
+    """Attaches to Linux VM `name` until its shell answers."""
+    c = system.console(name)
+    try:
+        c.expect(r"HYP-GUEST-READY \S+ cpus=2", timeout=BOOT_TIMEOUT)
+    except pexpect.TIMEOUT:
+        # A boot that stopped: what the VMM knows of every VM's vCPUs
+        # and devices, and where each physical CPU is (QEMU's
+        # monitor), twice a few seconds apart; and what the VMM and
+        # the hyp printed on their own console meanwhile.
+        state = []
+        for _ in range(2):
+            state += [system.vmctl("info", n).stdout for n in ("linux-a", "linux-b", "echo")]
+            state.append(system.monitor("info registers -a"))
+            time.sleep(3)
+        state.append("the VMM's console:\n" + system.console_unread()[-4000:])
+        system.log.write("\n".join(state))
+        raise AssertionError(f"{name} stopped booting after:\n{c.before[-2000:]}\n"
+                             + "\n".join(state)) from None
+    c.sendline("")
+    c.expect_exact("#", timeout=60)
+    c.sendline(f"echo {name}-$((40+2))")
+    c.expect(f"{name}-42", timeout=60)
+    c.sendcontrol("]")
+    c.expect_exact(f"[detached from {name}]", timeout=30)
+
+
 def test_cli_conventions(system):
     r = system.vmctl("--help", check=0)
     assert "Usage: vmctl" in r.stdout and r.stderr == ""
@@ -158,8 +188,8 @@ def test_bad_requests(system):
 
 def test_two_linux_vms_and_a_guest(system):
     before = balance(system)
-    for name in ("linux-a", "linux-b"):
-        system.vmctl("create", system.config(LINUX_CFG.format(name=name), name), check=0)
+    for name, cfg in (("linux-a", LINUX_BUTTON_CFG), ("linux-b", LINUX_CFG)):
+        system.vmctl("create", system.config(cfg.format(name=name), name), check=0)
     system.vmctl("create", system.config(ECHO_CFG.format(name="echo", memory=16), "echo"),
                  check=0)
     vms = listed(system)
@@ -171,29 +201,7 @@ def test_two_linux_vms_and_a_guest(system):
 
     # Each console answers: the Linux shells and the echo guest.
     for name in ("linux-a", "linux-b"):
-        c = system.console(name)
-        try:
-            c.expect(r"HYP-GUEST-READY \S+ cpus=2", timeout=BOOT_TIMEOUT)
-        except pexpect.TIMEOUT:
-            # A boot that stopped: what the VMM knows of every VM's vCPUs
-            # and devices, and where each physical CPU is (QEMU's
-            # monitor), twice a few seconds apart; and what the VMM and
-            # the hyp printed on their own console meanwhile.
-            state = []
-            for _ in range(2):
-                state += [system.vmctl("info", n).stdout for n in ("linux-a", "linux-b", "echo")]
-                state.append(system.monitor("info registers -a"))
-                time.sleep(3)
-            state.append("the VMM's console:\n" + system.console_unread()[-4000:])
-            system.log.write("\n".join(state))
-            raise AssertionError(f"{name} stopped booting after:\n{c.before[-2000:]}\n"
-                                 + "\n".join(state)) from None
-        c.sendline("")
-        c.expect_exact("#", timeout=60)
-        c.sendline(f"echo {name}-$((40+2))")
-        c.expect(f"{name}-42", timeout=60)
-        c.sendcontrol("]")
-        c.expect_exact(f"[detached from {name}]", timeout=30)
+        wait_linux(system, name)
     m = in_console(system, "echo", "ping-7", r"echo: (ping-\d)")
     assert m.group(1) == "ping-7"
     vms = listed(system)
@@ -216,10 +224,38 @@ def test_two_linux_vms_and_a_guest(system):
     system.vmctl("create", system.config(LINUX_CFG.format(name="linux-b"), "linux-b"),
                  check=0)
     assert listed(system)["linux-b"]["vmid"] == old_vmid
-    for name in ("linux-a", "linux-b", "echo"):
+    check_shutdown_and_reboot(system)
+    for name in ("linux-b", "echo"):
         system.vmctl("destroy", name, check=0)
     assert listed(system) == {}
     assert balance(system) == before
+
+
+def check_shutdown_and_reboot(system):
+    """vmctl reboot and shutdown of linux-a (it has a power button), each
+    answered once the guest has done it; refused for a VM with none
+    (echo), one not running (linux-b, created) and bad arguments."""
+    r = system.vmctl("shutdown", "echo", check=1)
+    assert "vm echo has no power button for a shutdown" in r.stderr, r.stderr
+    r = system.vmctl("reboot", "linux-b", check=1)
+    assert "vm linux-b is not running" in r.stderr, r.stderr
+    for bad in (["--timeout", "x"], ["--timeout=-1"], ["--timeout", "86401"], ["--wait"]):
+        r = system.vmctl("shutdown", "linux-a", *bad, check=2)
+        assert "--timeout" in r.stderr, (bad, r.stderr)
+    old = listed(system)["linux-a"]
+    r = system.vmctl("reboot", "linux-a", "--timeout", "300", check=0)
+    assert re.match(r"vm linux-a: reset \d+\.\d s after its restart key was pressed: "
+                    r"restarted\n$", r.stdout), r.stdout
+    assert "asking linux-a to reboot; destroyed if it still runs in 300 s" in r.stderr
+    new = listed(system)["linux-a"]
+    assert new["state"] == "running" and new["uptime_ms"] < old["uptime_ms"], (old, new)
+    wait_linux(system, "linux-a")
+    r = system.vmctl("--json", "shutdown", "linux-a", "--timeout=300", check=0)
+    out = json.loads(r.stdout)
+    assert out["result"] == "done", out
+    assert re.match(r"vm linux-a: powered off \d+\.\d s after its power key was pressed: "
+                    r"destroyed$", out["message"]), out
+    assert "linux-a" not in listed(system)
 
 
 def check_top(system):

@@ -15,8 +15,9 @@ set -euo pipefail
 
 TARGET_PACKAGES=(u-boot-rpi:arm64 raspi-firmware busybox-static:arm64)
 # Modules of the guest kernel that go into the initramfs (the virtio-mmio
-# transport, block, net, console).
-GUEST_MODULES=(virtio_mmio virtio_blk virtio_net virtio_console)
+# transport, block, net, console, input, and evdev for the input device's
+# /dev/input/event0, which acpid reads).
+GUEST_MODULES=(virtio_mmio virtio_blk virtio_net virtio_console virtio_input evdev)
 
 # deb NAME: the downloaded package NAME's file.
 deb() {

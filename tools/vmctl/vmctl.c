@@ -30,6 +30,9 @@ static void usage(FILE *f)
 		"  start NAME        start a created VM, or resume a stopped one\n"
 		"  stop NAME         stop running a VM's vCPUs\n"
 		"  destroy NAME      end a VM; its memory is cleared and taken back\n"
+		"  shutdown NAME [--timeout S]  press the VM's power key and wait until it\n"
+		"                    powers off; destroyed after S seconds (60; 0: no limit)\n"
+		"  reboot NAME [--timeout S]    the same with its restart key\n"
 		"  console NAME      attach this terminal to a VM's console (Ctrl-] detaches)\n"
 		"  info NAME         a VM's configuration and vCPUs\n"
 		"  stats             the VMs and the frames the hyp records for each owner\n"
@@ -47,7 +50,8 @@ static void usage(FILE *f)
 		"  -h, --help          this help\n"
 		"  -V, --version       vmctl's version\n"
 		"\n"
-		"Exit status: 0 done, 1 refused by the VMM, 2 bad usage or configuration,\n"
+		"Exit status: 0 done, 1 refused by the VMM (or the VM did not shut down\n"
+		"in time), 2 bad usage or configuration,\n"
 		"3 the VMM could not be reached.\n");
 }
 
@@ -78,6 +82,8 @@ static const struct command {
 	{ "start", 1, 1, check_name, cmd_start },
 	{ "stop", 1, 1, check_name, cmd_stop },
 	{ "destroy", 1, 1, check_name, cmd_destroy },
+	{ "shutdown", 1, 3, check_end, cmd_shutdown },
+	{ "reboot", 1, 3, check_end, cmd_reboot },
 	{ "console", 1, 1, check_name, cmd_console },
 	{ "info", 1, 1, check_name, cmd_info },
 	{ "stats", 0, 0, NULL, cmd_stats },

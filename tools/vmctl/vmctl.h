@@ -66,6 +66,10 @@ int cmd_upload(char *const *args);
 int cmd_disk_save(char *const *args);
 int cmd_ping(char *const *args);
 int cmd_top(char *const *args);
+/** shutdown and reboot (end.c): NAME [--timeout S]; the check of those. */
+int cmd_shutdown(char *const *args);
+int cmd_reboot(char *const *args);
+void check_end(char *const *args);
 /** Reads create's configuration file; exits with FILE:LINE: on errors. */
 void check_create(char *const *args);
 /** The length of a VM name; exits with a usage error if it is not one. */

@@ -3,6 +3,7 @@
  * stop, destroy, and the reaping of VMs that ended.
  */
 #include <abi/hv_call.h>
+#include <ctl/proto.h>
 #include <lib/lib.h>
 #include <vmm/console.h>
 #include <vmm/counter.h>
@@ -232,6 +233,100 @@ static void restart(const struct vm_config *c, struct vm_disk_copy *kept, enum v
 	}
 }
 
+int vm_ask_end(struct vm *vm, bool reboot, u32 timeout_s, u8 req_type, u32 req_id, char *why,
+	       size_t whylen)
+{
+	const char *what = reboot ? "reboot" : "shutdown";
+
+	if (vm->state != VM_RUNNING || vm->done != NULL) {
+		fmt_format(why, whylen, "vm %s is not running", vm->cfg.name);
+		return -VM_E_STATE;
+	}
+	if (vm->end_asked != 0) {
+		fmt_format(why, whylen, "vm %s: a %s was asked already", vm->cfg.name,
+			   vm->end_asked == 1 + VMCFG_ON_REBOOT ? "reboot" : "shutdown");
+		return -VM_E_STATE;
+	}
+	if (!vm_io_press(vm, reboot ? VINPUT_KEY_RESTART : VINPUT_KEY_POWER)) {
+		fmt_format(why, whylen,
+			   "vm %s has no power button for a %s: its guest has not brought up its "
+			   "virtio input device (VMs with an io_window have one); 'destroy' ends it",
+			   vm->cfg.name, what);
+		return -VM_E_STATE;
+	}
+	spin_lock(&vm->lock);
+	vm->end_asked = (u8)(1 + (reboot ? VMCFG_ON_REBOOT : VMCFG_ON_POWEROFF));
+	vm->end_timeout_s = timeout_s;
+	vm->end_asked_at = vm_counter();
+	vm->end_deadline =
+		timeout_s != 0 ? vm_counter() + (u64)timeout_s * vm_counter_freq() : 0;
+	vm->end_req_type = req_type;
+	vm->end_req_id = req_id;
+	spin_unlock(&vm->lock);
+	return 0;
+}
+
+/* A VM asked to power off or reboot that is still running at its deadline
+ * is destroyed. */
+static void end_overdue(struct vm *vm)
+{
+	if (vm->state != VM_RUNNING || vm->done != NULL || vm->end_deadline == 0 ||
+	    vm_counter() < vm->end_deadline) {
+		return;
+	}
+	con_printf("vm %s: did not %s within %u s: destroyed\n", vm->cfg.name,
+		   vm->end_asked == 1 + VMCFG_ON_REBOOT ? "reboot" : "power off",
+		   vm->end_timeout_s);
+	(void)vm_destroy(vm, "destroyed at the timeout");
+}
+
+/* The answers to control requests that asked VMs to end, until the
+ * control server takes them (vm_end_answer). */
+static struct vm_end_answer answers[VM_MAX];
+static u32 nanswers;
+
+bool vm_end_answer(struct vm_end_answer *out)
+{
+	if (nanswers == 0) {
+		return false;
+	}
+	*out = answers[0];
+	memmove(answers, answers + 1, --nanswers * sizeof(answers[0]));
+	return true;
+}
+
+/* Keeps the answer to the control request that asked vm to end, if one
+ * did: how it ended and what became of it. */
+static void answer_end(struct vm *vm, const char *became)
+{
+	struct vm_end_answer *a = &answers[nanswers];
+	char *text = a->text;
+	bool reboot = vm->end_asked == 1 + VMCFG_ON_REBOOT;
+	bool as_asked = vm->end_how < VMCFG_ENDS && vm->end_asked == 1 + vm->end_how;
+	bool timed_out = vm->end_deadline != 0 && vm->ended_at >= vm->end_deadline;
+	u64 ms = (vm->ended_at - vm->end_asked_at) / (vm_counter_freq() / 1000);
+
+	if (vm->end_req_type == 0 || nanswers == ARRAY_SIZE(answers)) {
+		return; /* (one request per VM: never full) */
+	}
+	if (as_asked) {
+		fmt_format(text, sizeof(a->text), "vm %s: %s %lu.%lu s after its %s key was pressed: %s",
+			   vm->cfg.name, vm->done, (unsigned long)(ms / 1000),
+			   (unsigned long)(ms % 1000 / 100), reboot ? "restart" : "power", became);
+	} else if (timed_out) {
+		fmt_format(text, sizeof(a->text), "vm %s: did not %s within %u s: destroyed",
+			   vm->cfg.name, reboot ? "reboot" : "power off", vm->end_timeout_s);
+	} else {
+		fmt_format(text, sizeof(a->text), "vm %s: %s instead of %s: %s", vm->cfg.name,
+			   vm->done, reboot ? "rebooting" : "powering off", became);
+	}
+	a->type = vm->end_req_type;
+	a->id = vm->end_req_id;
+	a->status = as_asked ? 0 : timed_out ? -CTL_E_TIMEOUT : -CTL_E_STATE;
+	nanswers++;
+	vm->end_req_type = 0;
+}
+
 static bool busy(const struct vm *vm)
 {
 	for (u32 v = 0; v < VM_MAX_VCPUS; v++) {
@@ -254,6 +349,7 @@ void vm_reap(void)
 
 		enum vmcfg_action action;
 
+		end_overdue(vm);
 		if (vm->state == VM_FREE || vm->done == NULL ||
 		    (vm->preserved && !__atomic_load_n(&vm->destroy_asked, __ATOMIC_ACQUIRE))) {
 			continue;
@@ -273,6 +369,7 @@ void vm_reap(void)
 				 ? (enum vmcfg_action)vm->cfg.on[vm->end_how]
 				 : VMCFG_DESTROY;
 		if (action == VMCFG_PRESERVE) {
+			answer_end(vm, "preserved");
 			vm->preserved = true;
 			vm_detach(vm); /* the prompt comes back; `console` still shows it */
 			con_printf("vm %s: %s after %lu exits: preserved, its memory as it was "
@@ -286,6 +383,7 @@ void vm_reap(void)
 		if (action == VMCFG_RESTART) {
 			vm_io_take_disk(vm, &kept); /* no device runs: the VM has ended */
 		}
+		answer_end(vm, action == VMCFG_RESTART ? "restarted" : "destroyed");
 		t0 = vm_counter();
 		teardown(vm);
 		t1 = vm_counter();

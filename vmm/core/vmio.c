@@ -21,7 +21,8 @@ static void con_out(void *ctx, const char *buf, u32 len)
 	vm_console_out(ctx, buf, len);
 }
 
-static const char *const dev_name[VDEV_SLOTS] = { "virtio-blk", "virtio-net", "virtio-console" };
+static const char *const dev_name[VDEV_SLOTS] = { "virtio-blk", "virtio-net", "virtio-console",
+						    "virtio-input" };
 
 static void refused(struct vm *vm, u32 slot, int st)
 {
@@ -81,6 +82,49 @@ bool vm_io_type(struct vm *vm, u8 c)
 	return ok;
 }
 
+/* Sends the key events waiting for the input driver's buffers (lock held). */
+static void keys_deliver(struct vm *vm)
+{
+	struct vdev *d = &vm->vdev[VDEV_INPUT];
+	struct vmem m = guestmem_of(vm);
+	int n = vinput_send(d, &m, vm->keys, vm->nkeys);
+
+	if (n < 0) {
+		refused(vm, VDEV_INPUT, n);
+		vm->nkeys = 0;
+		return;
+	}
+	memmove(vm->keys, vm->keys + n, (vm->nkeys - (u32)n) * sizeof(vm->keys[0]));
+	vm->nkeys -= (u32)n;
+}
+
+bool vm_io_press(struct vm *vm, u16 code)
+{
+	struct vdev *d = &vm->vdev[VDEV_INPUT];
+	const struct vinput_event press[] = {
+		{ VINPUT_EV_KEY, code, 1 },
+		{ VINPUT_EV_SYN, 0, 0 },
+		{ VINPUT_EV_KEY, code, 0 },
+		{ VINPUT_EV_SYN, 0, 0 },
+	};
+	bool ok;
+
+	spin_lock(&vm->lock);
+	ok = d->present && (d->mmio.status & VIRTIO_STATUS_DRIVER_OK) != 0 &&
+	     (d->mmio.status & VIRTIO_STATUS_NEEDS_RESET) == 0;
+	if (ok && vm->nkeys + ARRAY_SIZE(press) <= ARRAY_SIZE(vm->keys)) {
+		memcpy(vm->keys + vm->nkeys, press, sizeof(press));
+		vm->nkeys += ARRAY_SIZE(press);
+	}
+	if (ok) {
+		keys_deliver(vm);
+		vm_irq_line(vm, VM_VIRTIO_INTID + VDEV_INPUT, virtio_mmio_irq(&d->mmio),
+			    &d->irq_raised);
+	}
+	spin_unlock(&vm->lock);
+	return ok;
+}
+
 /* Serves what the driver notified on device `slot` (lock held). */
 static void serve(struct vm *vm, u32 slot)
 {
@@ -110,6 +154,15 @@ static void serve(struct vm *vm, u32 slot)
 			con_deliver(vm);
 		}
 		break;
+	case VDEV_INPUT:
+		if ((d->mmio.notified & 2U) != 0) {
+			refused(vm, slot, vinput_status(d, &m));
+		}
+		if ((d->mmio.notified & 1U) != 0) {
+			d->mmio.notified &= ~1U; /* event buffers posted */
+			keys_deliver(vm);
+		}
+		break;
 	default:
 		break;
 	}
@@ -127,6 +180,9 @@ bool vm_io_mmio(struct vm *vm, u64 ipa, u64 size, bool write, u64 val, u64 *out)
 	d = &vm->vdev[slot];
 	*out = virtio_mmio_access(&d->mmio, (ipa - VM_VIRTIO_IPA) % VM_VIRTIO_STRIDE, (u32)size,
 				  write, (u32)val);
+	if (slot == VDEV_INPUT && d->present && write) {
+		vinput_config(d); /* the driver selected what it reads next */
+	}
 	vdev_sync(d);
 	if (d->present && d->mmio.notified != 0) {
 		serve(vm, slot);
@@ -184,6 +240,10 @@ int vm_io_create(struct vm *vm, struct vm_disk_copy *kept, char *why, size_t why
 	}
 	if (c->vconsole) {
 		vcon_init(&vm->vdev[VDEV_CON]);
+	}
+	if (c->io_window_mib != 0) {
+		/* Its driver needs DMA: a power button for VMs with a window. */
+		vinput_init(&vm->vdev[VDEV_INPUT]);
 	}
 	return 0;
 }

@@ -156,6 +156,7 @@ const char *ctl_strerror(int status)
 		[CTL_E_STATE] = "wrong state",
 		[CTL_E_HYP] = "refused by the hyp",
 		[CTL_E_BUSY] = "busy",
+		[CTL_E_TIMEOUT] = "timed out",
 	};
 	int e = -status;
 

@@ -221,7 +221,8 @@ int ctl_info(const struct ctl_frame *req, struct ctl_frame *rep)
 	memcpy(in->usage.mmio, vm->mmio_exits, sizeof(in->usage.mmio));
 	spin_unlock(&vm->lock);
 	in->io_window_mib = vm->cfg.io_window_mib;
-	for (u32 s = 0; s < VDEV_SLOTS; s++) {
+	/* The block, network and console devices (the power button has no record). */
+	for (u32 s = 0; s < ARRAY_SIZE(in->dev); s++) {
 		const struct vdev *d = &vm->vdev[s];
 		const u8 *m = vm->cfg.mac;
 
@@ -430,4 +431,32 @@ int ctl_disk_save(const struct ctl_frame *req, struct ctl_frame *rep)
 	}
 	err = vm_disk_save(vm, image, why, sizeof(why));
 	return err != 0 ? ctl_fail(rep, ctl_code(err), why) : replied(rep, 0);
+}
+
+int ctl_end(const struct ctl_frame *req, struct ctl_frame *rep)
+{
+	char name[CTL_NAME_LEN];
+	char why[160];
+	u32 timeout;
+	struct vm *vm;
+	int err;
+
+	if (req->len <= 4 || (size_t)req->len - 4 >= sizeof(name)) {
+		return ctl_fail(rep, CTL_E_BAD_REQUEST, "expected a timeout and a VM name");
+	}
+	memcpy(&timeout, req->payload, 4);
+	for (u32 i = 4; i < req->len; i++) {
+		if (req->payload[i] < 0x20 || req->payload[i] >= 0x7f) {
+			return ctl_fail(rep, CTL_E_BAD_REQUEST, "expected a timeout and a VM name");
+		}
+		name[i - 4] = (char)req->payload[i];
+	}
+	name[req->len - 4] = '\0';
+	err = find_vm(name, rep, &vm);
+	if (err != 0) {
+		return err;
+	}
+	err = vm_ask_end(vm, req->type == CTL_REBOOT, timeout, req->type, req->id, why,
+			 sizeof(why));
+	return err != 0 ? ctl_fail(rep, ctl_code(err), why) : CTL_LATER;
 }

@@ -16,6 +16,7 @@
 #include <vmm/counter.h>
 #include <vmm/ctl.h>
 #include <vmm/ctlreq.h>
+#include <vmm/lifecycle.h>
 #include <vmm/vm.h>
 #include <vmm/vmcon.h>
 #include <vmm/vmio.h>
@@ -127,7 +128,7 @@ static int (*const handlers[])(const struct ctl_frame *, struct ctl_frame *) = {
 	/* VMs */
 	[CTL_LIST] = ctl_list, [CTL_CREATE] = ctl_create, [CTL_INFO] = ctl_info,
 	[CTL_START] = ctl_life, [CTL_STOP] = ctl_life, [CTL_DESTROY] = ctl_life,
-	[CTL_DISK_SAVE] = ctl_disk_save,
+	[CTL_DISK_SAVE] = ctl_disk_save, [CTL_SHUTDOWN] = ctl_end, [CTL_REBOOT] = ctl_end,
 	/* memory and images */
 	[CTL_STATS] = ctl_stats, [CTL_IMAGES] = ctl_images, [CTL_UPLOAD_BEGIN] = ctl_upload,
 	[CTL_UPLOAD_DATA] = ctl_upload, [CTL_UPLOAD_END] = ctl_upload,
@@ -149,8 +150,12 @@ static void handle(void)
 		con_printf("control: unknown request type %u (id %u): refused\n", req.type, req.id);
 		st = ctl_fail(&rep, CTL_E_UNKNOWN_TYPE, "unknown request type");
 	}
-	reply(st, rep.payload, rep.len);
+	if (st != CTL_LATER) {
+		reply(st, rep.payload, rep.len);
+	}
 }
+
+
 
 u32 ctl_input(u8 byte, u8 text[2])
 {
@@ -211,7 +216,13 @@ static void stream_some(void)
 void ctl_poll(void)
 {
 	u64 now = vm_counter();
+	struct vm_end_answer a;
 
+	/* Shutdowns and reboots answered once the VM ended (vm_reap). */
+	while (vm_end_answer(&a)) {
+		send((u8)(a.type | CTL_REPLY), a.id, (int16_t)a.status, a.text,
+		     (u32)strlen(a.text));
+	}
 	if (ctl_in_frame(&dec) && now - last_byte > ms(TRUNCATED_MS)) {
 		con_printf("control: truncated frame dropped (%u bytes, nothing more came)\n",
 			   dec.have);

@@ -251,6 +251,47 @@ void cmd_destroy(int argc, char **argv)
 	}
 }
 
+#define END_TIMEOUT_S 60
+
+/* shutdown NAME [SECONDS], reboot NAME [SECONDS]: the guest asked through
+ * its power button, the VM destroyed if it still runs at the timeout. */
+static void ask_end(int argc, char **argv, bool reboot)
+{
+	const char *usage = reboot ? "reboot NAME [SECONDS] (default 60; 0: no limit)"
+				   : "shutdown NAME [SECONDS] (default 60; 0: no limit)";
+	u64 timeout = END_TIMEOUT_S;
+	char why[160];
+	struct vm *vm;
+
+	if (argc == 3 && (!fmt_parse_u64(argv[2], strlen(argv[2]), &timeout) ||
+			  timeout > 86400)) {
+		con_printf("usage: %s: SECONDS is 0 to 86400\n", usage);
+		return;
+	}
+	vm = named(argc == 3 ? 2 : argc, argv, usage);
+	if (vm == NULL) {
+		return;
+	}
+	if (vm_ask_end(vm, reboot, (u32)timeout, 0, 0, why, sizeof(why)) != 0) {
+		con_printf("%s\n", why);
+	} else if (timeout != 0) {
+		con_printf("vm %s: %s key pressed; destroyed if it still runs in %lu s\n",
+			   vm->cfg.name, reboot ? "restart" : "power", (unsigned long)timeout);
+	} else {
+		con_printf("vm %s: %s key pressed\n", vm->cfg.name, reboot ? "restart" : "power");
+	}
+}
+
+void cmd_shutdown(int argc, char **argv)
+{
+	ask_end(argc, argv, false);
+}
+
+void cmd_reboot(int argc, char **argv)
+{
+	ask_end(argc, argv, true);
+}
+
 static const char *const state_name[] = { "free", "created", "running", "stopped", "ended" };
 
 void cmd_list(int argc, char **argv)

@@ -48,6 +48,8 @@ enum ctl_type {
 	CTL_UPLOAD_DATA = 11,   /* u32 offset, then bytes */
 	CTL_UPLOAD_END = 12,    /* u32 CRC-32 of the whole image */
 	CTL_DISK_SAVE = 13,     /* VM name, NUL, image name: its disk kept as that image */
+	CTL_SHUTDOWN = 14,      /* u32 timeout (s, 0: none), VM name: answered once it ended */
+	CTL_REBOOT = 15,        /* the same, for a reboot */
 	CTL_CONSOLE_ATTACH = 16, /* name -> its console history; then CTL_CONSOLE_DATA */
 	CTL_CONSOLE_INPUT = 17,  /* bytes typed into the attached VM (no reply) */
 	CTL_CONSOLE_DETACH = 18,
@@ -70,7 +72,8 @@ enum ctl_error {
 	CTL_E_STATE = 11,       /* the VM is not in a state that allows it */
 	CTL_E_HYP = 12,         /* the hyp refused a call */
 	CTL_E_BUSY = 13,        /* another upload is in progress */
-	CTL_E_MAX = 14,
+	CTL_E_TIMEOUT = 14,     /* the guest did not power off (or reboot) in time: destroyed */
+	CTL_E_MAX = 15,
 };
 
 #define CTL_NAME_LEN 32

@@ -5,13 +5,16 @@
  *
  * Each takes the request and fills the reply's payload: it returns 0 with
  * rep->len bytes to send, or a negative CTL_E_* code with rep->payload
- * holding the message (rep->len bytes).
+ * holding the message (rep->len bytes), or CTL_LATER: the request is
+ * answered later (vm_end_answer), when what it asked for has happened.
  */
 #ifndef VMM_CTLREQ_H
 #define VMM_CTLREQ_H
 
 #include <ctl/proto.h>
 #include <vmm/vm.h>
+
+#define CTL_LATER 1
 
 /** Fills rep with message msg; returns -err (err a CTL_E_* code). */
 int ctl_fail(struct ctl_frame *rep, int err, const char *msg);
@@ -34,5 +37,7 @@ int ctl_images(const struct ctl_frame *req, struct ctl_frame *rep);
 int ctl_upload(const struct ctl_frame *req, struct ctl_frame *rep);
 /** CTL_DISK_SAVE: "vm\0image". */
 int ctl_disk_save(const struct ctl_frame *req, struct ctl_frame *rep);
+/** CTL_SHUTDOWN, CTL_REBOOT: u32 timeout, then the VM's name; answered when it ends. */
+int ctl_end(const struct ctl_frame *req, struct ctl_frame *rep);
 
 #endif /* VMM_CTLREQ_H */

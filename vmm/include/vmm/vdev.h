@@ -1,7 +1,7 @@
 /*
  * The virtio devices the VMM serves to a VM over virtio-mmio: a block
- * device on a disk image, a network port on the VMM's virtual switch, and
- * a console. Each sits in a fixed slot of the guest's layout (absent
+ * device on a disk image, a network port on the VMM's virtual switch, a
+ * console, and an input device with a power and a restart key. Each sits in a fixed slot of the guest's layout (absent
  * devices read as device id 0, as virtio-mmio allows). A device reaches the
  * VM's rings and buffers only through a struct vmem; in the VMM that is
  * the VMM's own stage 2, where the hyp maps a VM page only while the VM
@@ -19,7 +19,8 @@ enum vdev_slot {
 	VDEV_BLK = 0,
 	VDEV_NET = 1,
 	VDEV_CON = 2,
-	VDEV_SLOTS = 3,
+	VDEV_INPUT = 3,
+	VDEV_SLOTS = 4,
 };
 
 /* The guest layout: slot s at VM_VIRTIO_IPA + s * VM_VIRTIO_STRIDE, SPI
@@ -32,6 +33,7 @@ enum vdev_slot {
 #define VIRTIO_ID_NET 1
 #define VIRTIO_ID_BLOCK 2
 #define VIRTIO_ID_CONSOLE 3
+#define VIRTIO_ID_INPUT 18
 #define VIRTIO_F_ACCESS_PLATFORM (UINT64_C(1) << 33)
 #define VIRTIO_BLK_F_RO (UINT64_C(1) << 5)
 #define VIRTIO_BLK_F_SEG_MAX (UINT64_C(1) << 2)
@@ -67,13 +69,21 @@ enum vdev_slot {
 
 #define VDEV_QUEUE_SIZE 256
 
+/* Input: the config space's size (select, subsel, size, 5 reserved, u[128])
+ * and the events the device sends (Linux's input-event-codes.h). */
+#define VINPUT_CONFIG_LEN 136
+#define VINPUT_EV_SYN 0
+#define VINPUT_EV_KEY 1
+#define VINPUT_KEY_POWER 116
+#define VINPUT_KEY_RESTART 408
+
 struct vdev {
 	bool present;
 	struct virtio_mmio mmio;
 	struct virtq vq[VIRTIO_MMIO_QUEUES];
 	u32 resets_seen;
 	bool irq_raised;
-	u8 config[16];
+	u8 config[VINPUT_CONFIG_LEN]; /* the largest: the input device's */
 	u64 requests; /* served */
 	u64 refusals; /* requests or rings refused (the device then needs a reset) */
 	int last_error; /* enum virtq_status of the last refusal */
@@ -132,6 +142,24 @@ int vcon_receive(struct vdev *d, const struct vmem *m, const u8 *buf, u32 len);
 /** Passes what the driver wrote to out(ctx, buf, len). 0 or a negative enum virtq_status. */
 int vcon_transmit(struct vdev *d, const struct vmem *m,
 		  void (*out)(void *ctx, const char *buf, u32 len), void *ctx);
+
+/** One input event: type, code, value (struct virtio_input_event). */
+struct vinput_event {
+	u16 type;
+	u16 code;
+	u32 value;
+};
+/** Sets up slot d as an input device with the keys KEY_POWER and KEY_RESTART. */
+void vinput_init(struct vdev *d);
+/** Answers the driver's select and subsel in the config space (after it wrote them). */
+void vinput_config(struct vdev *d);
+/**
+ * Puts ev[0..n) in the driver's event buffers, one each: returns how many
+ * (fewer if it posted fewer), or a negative enum virtq_status on a refusal.
+ */
+int vinput_send(struct vdev *d, const struct vmem *m, const struct vinput_event *ev, u32 n);
+/** Takes what the driver sent on the status queue (and ignores it). 0 or a negative enum virtq_status. */
+int vinput_status(struct vdev *d, const struct vmem *m);
 
 /**
  * Drops a device's queue state if the driver reset it since the last

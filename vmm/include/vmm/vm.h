@@ -132,6 +132,17 @@ struct vm {
 	bool at_barrier;  /* the guest wrote the test device's barrier */
 	u32 hvc_in_len;   /* typed bytes waiting for its receive buffers */
 	u8 hvc_in[64];
+	u32 nkeys;        /* key events waiting for the input driver's buffers */
+	struct vinput_event keys[8];
+	/* A shutdown or reboot asked of its guest (lifecycle.h vm_ask_end):
+	 * destroyed at end_deadline (counter; 0: never) if still running, and
+	 * a control request answered when it ends (end_req_type 0: none). */
+	u8 end_asked; /* 0, or 1 + VMCFG_ON_POWEROFF or VMCFG_ON_REBOOT */
+	u8 end_req_type;
+	u32 end_req_id;
+	u32 end_timeout_s;
+	u64 end_asked_at;
+	u64 end_deadline;
 	/* The test device of test guests. */
 	u64 dev_value;
 	u64 dev_size;

@@ -41,6 +41,12 @@ bool vm_io_type(struct vm *vm, u8 c);
  * 0 or a negative vm_error with why[] saying what went wrong.
  */
 int vm_disk_save(struct vm *vm, const char *image, char *why, size_t whylen);
+/**
+ * Presses and releases key `code` (VINPUT_KEY_POWER or VINPUT_KEY_RESTART)
+ * on vm's power button, a virtio input device (VMs with an io_window have
+ * one). False if it has none, or its driver has not brought it up.
+ */
+bool vm_io_press(struct vm *vm, u16 code);
 /** Prints the devices of vm and their counters. */
 void vm_io_info(struct vm *vm);
 

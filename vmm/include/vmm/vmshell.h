@@ -1,6 +1,7 @@
 /*
  * Console commands of the VM life cycle (vmshell.c): guest, create, start,
- * stop, run, list, info, console, destroy, probe, memset-bench, disk-save
+ * stop, run, list, info, console, destroy, shutdown, reboot, probe,
+ * memset-bench, disk-save
  * (`help` says what each does).
  */
 #ifndef VMM_VMSHELL_H
@@ -10,7 +11,7 @@
 
 /** The commands, one for each name above. */
 shell_cmd_t cmd_guest, cmd_create, cmd_start, cmd_stop, cmd_run, cmd_list, cmd_info, cmd_console,
-	cmd_destroy, cmd_probe, cmd_memset_bench, cmd_disk_save;
+	cmd_destroy, cmd_probe, cmd_memset_bench, cmd_disk_save, cmd_shutdown, cmd_reboot;
 
 /**
  * Creates and starts the bundle's VMs that say `autostart = N`, in order of
