@@ -75,7 +75,7 @@ static int ask_end(char *const *args, uint8_t type)
 	if ((in.type & ~CTL_REPLY) != type || (in.type & CTL_REPLY) == 0) {
 		die(EX_CONNECT, "unexpected frame type 0x%x from the VMM", in.type);
 	}
-	if (in.status != 0 && in.status != -CTL_E_TIMEOUT && in.status != -CTL_E_STATE) {
+	if (in.status != 0 && in.status != -CTL_E_TIMEOUT && in.status != -CTL_E_ENDED) {
 		die(EX_REFUSED, "%s: %.*s", ctl_strerror(in.status), (int)in.len,
 		    (const char *)in.payload);
 	}
@@ -83,7 +83,7 @@ static int ask_end(char *const *args, uint8_t type)
 		printf("{\"name\": ");
 		json_str(name, n);
 		printf(", \"result\": \"%s\", \"message\": ",
-		       in.status == 0 ? "done" : in.status == -CTL_E_TIMEOUT ? "timeout" : "other");
+		       in.status == 0 ? "done" : in.status == -CTL_E_TIMEOUT ? "timeout" : "ended otherwise");
 		json_str((const char *)in.payload, in.len);
 		printf("}\n");
 	} else {

@@ -322,7 +322,7 @@ static void answer_end(struct vm *vm, const char *became)
 	}
 	a->type = vm->end_req_type;
 	a->id = vm->end_req_id;
-	a->status = as_asked ? 0 : timed_out ? -CTL_E_TIMEOUT : -CTL_E_STATE;
+	a->status = as_asked ? 0 : timed_out ? -CTL_E_TIMEOUT : -CTL_E_ENDED;
 	nanswers++;
 	vm->end_req_type = 0;
 }

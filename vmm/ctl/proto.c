@@ -157,6 +157,7 @@ const char *ctl_strerror(int status)
 		[CTL_E_HYP] = "refused by the hyp",
 		[CTL_E_BUSY] = "busy",
 		[CTL_E_TIMEOUT] = "timed out",
+		[CTL_E_ENDED] = "ended otherwise",
 	};
 	int e = -status;
 

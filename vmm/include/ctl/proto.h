@@ -73,7 +73,8 @@ enum ctl_error {
 	CTL_E_HYP = 12,         /* the hyp refused a call */
 	CTL_E_BUSY = 13,        /* another upload is in progress */
 	CTL_E_TIMEOUT = 14,     /* the guest did not power off (or reboot) in time: destroyed */
-	CTL_E_MAX = 15,
+	CTL_E_ENDED = 15,       /* the VM asked to power off (or reboot) ended another way */
+	CTL_E_MAX = 16,
 };
 
 #define CTL_NAME_LEN 32

@@ -37,7 +37,7 @@ int vm_ask_end(struct vm *vm, bool reboot, u32 timeout_s, u8 req_type, u32 req_i
 struct vm_end_answer {
 	u8 type;
 	u32 id;
-	int status; /* 0, or -CTL_E_TIMEOUT or -CTL_E_STATE */
+	int status; /* 0, or -CTL_E_TIMEOUT or -CTL_E_ENDED */
 	char text[160];
 };
 /** Takes the oldest answer not yet sent into *out; false if none waits. */
