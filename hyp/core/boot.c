@@ -5,6 +5,7 @@
  */
 #include <generated/autoconf.h>
 #include <hyp/arch.h>
+#include <hyp/disk.h>
 #include <lib/fdt.h>
 #include <hyp/gic.h>
 #include <hyp/host.h>
@@ -193,6 +194,7 @@ void hyp_main(paddr_t fdt, paddr_t load)
 	gic_init_cpu();
 	hyp_cpus_online = arch_start_secondaries();
 	log_info("%u of %u CPUs online\n", hyp_cpus_online, hyp_plat.num_cpus);
+	disk_init();
 
 	hyp_cpu_state[arch_cpu_index()] = CPU_VMM;
 	entry = host_init(&info);

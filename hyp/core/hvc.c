@@ -9,6 +9,7 @@
 #include <abi/hv_abi.h>
 #include <generated/version.h>
 #include <hyp/arch.h>
+#include <hyp/disk.h>
 #include <hyp/gic.h>
 #include <hyp/hvc.h>
 #include <hyp/hyp.h>
@@ -142,6 +143,16 @@ static void vm_call(const struct hvc_call *c)
 	set_result(c->f, ret, 0, 0, 0);
 }
 
+/* DISK_IO (x1 = op, x2 = sector, x3 = pa, x4 = sectors): three results. */
+static void disk_call(const struct hvc_call *c)
+{
+	const u64 *x = c->f->x;
+	u64 out[3] = { 0, 0, 0 };
+	s64 ret = disk_io(x[1], x[2], x[3], x[4], out);
+
+	set_result(c->f, ret, out[0], out[1], out[2]);
+}
+
 /* MEM_INFO (x1 = owner) and PAGE_INFO (x1 = pfn): three results. */
 static void mem_query(const struct hvc_call *c)
 {
@@ -200,6 +211,7 @@ static const struct hcall calls[SLOTS] = {
 	[SLOT(HV_FN_PAGE_INFO)] = { mem_query, BY_VMM },
 	[SLOT(HV_FN_LEND)] = { vm_call, BY_VMM },
 	[SLOT(HV_FN_UNLEND)] = { vm_call, BY_VMM },
+	[SLOT(HV_FN_DISK_IO)] = { disk_call, BY_VMM },
 	[SLOT(HV_FN_GRANT)] = { guest_share, BY_GUEST },
 	[SLOT(HV_FN_REVOKE)] = { guest_share, BY_GUEST },
 	[SLOT(HV_FN_VCPU_CREATE)] = { vm_call, BY_VMM },

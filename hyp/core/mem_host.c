@@ -98,6 +98,34 @@ static bool host_block_ok(pa_t pa)
 	return true;
 }
 
+s64 mem_host_dma_begin(pa_t pa, u64 len, bool to_memory)
+{
+	u64 first = pa_val(pa) >> PAGE_SHIFT;
+	u64 last;
+
+	if (len == 0 || pa_val(pa) + len < pa_val(pa)) {
+		return HV_E_INVALID;
+	}
+	last = (pa_val(pa) + len - 1) >> PAGE_SHIFT;
+	spin_lock(&mem_lock);
+	for (u64 f = first; f <= last; f++) {
+		const struct s2page *p = f >> (52 - PAGE_SHIFT) == 0 ? mem_page_of(pfn_of(f)) : NULL;
+
+		if (p == NULL || p->owner != HV_OWNER_HOST ||
+		    (to_memory &&
+		     region_contains(&m.host_ro, pa_of(f << PAGE_SHIFT), PAGE_SIZE))) {
+			spin_unlock(&mem_lock);
+			return HV_E_DENIED;
+		}
+	}
+	return HV_OK;
+}
+
+void mem_host_dma_end(void)
+{
+	spin_unlock(&mem_lock);
+}
+
 s64 mem_host_fault(ipa_t ipa, bool write, const char **why)
 {
 	pa_t pa = mem_host_pa(ipa);

@@ -273,6 +273,12 @@ static void visit(struct walk *w, u32 d)
 		(void)reg_entry(w, d, 0, &p->rng);
 		return;
 	}
+	if (compat_has(n, "virtio,mmio")) {
+		if (reg_entry(w, d, 0, &r)) {
+			add_region(p->virtio, &p->num_virtio, PLAT_MAX_VIRTIO, &r);
+		}
+		return;
+	}
 	if (w->stdout_path[0] != '\0' && strcmp(w->path, w->stdout_path) != 0) {
 		return;
 	}

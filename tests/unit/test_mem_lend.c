@@ -198,3 +198,36 @@ TEST(destroying_a_vm_ends_its_lend)
 	CHECK_EQ(mem_prot_and_map(b, ipa_of(0), PTE(LENT), 3), HV_OK);
 	CHECK_EQ(mem_invariant_violations(), 0);
 }
+
+/* mem_host_dma_begin (the boot disk's DMA, hyp/core/disk.c): only the
+ * VMM's frames, not its bundle when the device writes; held until the end. */
+TEST(disk_dma_reaches_only_the_vmms_frames)
+{
+	u32 a = 0;
+
+	CHECK_EQ(fake_machine_init(64, 32, 16), 0);
+	CHECK_EQ(fake_vm_create(&a, true), HV_OK);
+	CHECK_EQ(mem_prot_and_map(a, ipa_of(0), PTE(HOST_FREE0), 3), HV_OK);
+	/* refused: a VM's frame (alone, or at the end of a run of the VMM's),
+	 * the hyp's, not RAM, an empty or wrapping range; the bundle for a read */
+	CHECK_EQ(mem_host_dma_begin(pa_of(HOST_FREE0), 512, true), HV_E_DENIED);
+	CHECK_EQ(mem_host_dma_begin(pa_of(HOST_FREE0), 512, false), HV_E_DENIED);
+	CHECK_EQ(mem_host_dma_begin(pa_of(HOST_FREE0 - 0x2000), 0x2001, false), HV_E_DENIED);
+	CHECK_EQ(mem_host_dma_begin(pa_of(FAKE_BANK0), 4096, true), HV_E_DENIED);
+	CHECK_EQ(mem_host_dma_begin(pa_of(FAKE_DEV), 4096, true), HV_E_DENIED);
+	CHECK_EQ(mem_host_dma_begin(pa_of(LENT), 0, true), HV_E_INVALID);
+	CHECK_EQ(mem_host_dma_begin(pa_of(UINT64_MAX - 511), 1024, true), HV_E_INVALID);
+	CHECK_EQ(mem_host_dma_begin(pa_of(FAKE_RO), 4096, true), HV_E_DENIED);
+	/* allowed: the bundle for a write to the disk, the VMM's own frames */
+	CHECK_EQ(mem_host_dma_begin(pa_of(FAKE_RO), 4096, false), HV_OK);
+	mem_host_dma_end();
+	CHECK_EQ(mem_host_dma_begin(pa_of(LENT), 64 << 10, true), HV_OK);
+	mem_host_dma_end();
+	/* a lent frame is still the VMM's */
+	CHECK_EQ(mem_lend(a, ipa_of(LEND_IPA), pa_of(LENT)), HV_OK);
+	CHECK_EQ(mem_host_dma_begin(pa_of(LENT), 512, true), HV_OK);
+	mem_host_dma_end();
+	/* every refusal released the lock: the memory calls go on */
+	CHECK_EQ(mem_unlend(a), HV_OK);
+	CHECK_EQ(mem_invariant_violations(), 0);
+}

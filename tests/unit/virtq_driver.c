@@ -166,7 +166,7 @@ u32 drv_used_len(u32 q, u16 i)
 /* ----------------------------------------------------- the devices ---- */
 
 u8 drv_disk_data[SECTORS * 512];
-struct vblk_disk drv_disk = { drv_disk_data, sizeof(drv_disk_data), false };
+struct vblk_disk drv_disk = { .data = drv_disk_data, .size = sizeof(drv_disk_data) };
 
 u8 drv_sent[4][VNET_GSO_FRAME_MAX];
 u32 drv_sent_len[4];

@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
-# bootdisk.sh PLATFORM OUTDIR: the boot medium of one build, a 64 MiB disk
-# image with an MBR and one FAT32 partition (at 1 MiB) holding
+# bootdisk.sh PLATFORM OUTDIR: the boot medium of one build, a 128 MiB disk
+# image with an MBR, a bootable FAT32 partition (1, at 1 MiB, 60 MiB) holding
 #   boot.scr      the U-Boot script (mkimage of boards/boot.cmd)
 #   hyp.bin       OUTDIR/hyp.bin
 #   bundle.cpio   OUTDIR/bundle.cpio (bundle.sh); on rpi4 gzipped, as
 #                 bundle.cpio.gz (the SD card reads slowly; boot.cmd unzips it)
 # and, for rpi4, what the Pi's firmware boots: start4.elf and fixup4.dat
 # (raspi-firmware), config.txt (boards/rpi4/config.txt), u-boot.bin
-# (u-boot-rpi) and bcm2711-rpi-4-b.dtb (fetch.sh). qemu-virt: OUTDIR/disk.img;
+# (u-boot-rpi) and bcm2711-rpi-4-b.dtb (fetch.sh); and partition 2 (type
+# 0x83, at 64 MiB, 64 MiB), the Linux VM's disk (`disk = "medium:2"`): the
+# test disk's ext4 (build/disk/test.img) grown to the partition. What VMs
+# wrote there is kept when the image is made again, if partition 2 has not
+# moved. qemu-virt: OUTDIR/disk.img;
 # rpi4: OUTDIR/sdcard.img (QEMU wants an SD image whose size is a power of
 # two). Made again only when an input changed.
 set -euo pipefail
@@ -33,7 +37,8 @@ rpi4)
 	;;
 *) die "unknown platform '$plat' (expected: qemu-virt or rpi4)" ;;
 esac
-inputs+=("$SCRIPT" "$ROOT/boards/boot.cmd" "$out/bundle.cpio" "${files[@]}" "$img")
+inputs+=("$SCRIPT" "$ROOT/boards/boot.cmd" "$out/bundle.cpio" "$BUILD/disk/test.img" "${files[@]}"
+	"$img")
 stamp=bootdisk-${out##*/}
 if up_to_date "$stamp" "$plat" "${inputs[@]}"; then
 	say "$img is up to date"
@@ -54,10 +59,23 @@ fat=$out/boot.fat
 rm -f "$fat" "$img.tmp"
 mkfs.vfat -C -F 32 -n HYPBOOT "$fat" $((60 * 1024)) >/dev/null
 mcopy -i "$fat" "${files[@]}" ::/
-truncate -s 64M "$img.tmp"
-echo 'start=2048, type=c, bootable' | sfdisk -q "$img.tmp"
+truncate -s 128M "$img.tmp"
+printf 'start=2048, size=%d, type=c, bootable\nstart=%d, size=%d, type=83\n' \
+	$((60 * 2048)) $((64 * 2048)) $((64 * 2048)) | sfdisk -q "$img.tmp"
 dd if="$fat" of="$img.tmp" bs=1M seek=1 conv=notrunc status=none
 rm -f "$fat"
+# Partition 2: what the VMs wrote on the old medium, or a new file system.
+p2=$out/part2.img
+old_p2=$(sfdisk -d "$img" 2>/dev/null | sed -n 's/.*start= *\([0-9]*\), size= *\([0-9]*\), type=83.*/\1 \2/p')
+if [[ $old_p2 == "$((64 * 2048)) $((64 * 2048))" ]]; then
+	say "keeping partition 2 (the VMs' disk) of the old $img"
+	dd if="$img" of="$p2" bs=1M skip=64 count=64 status=none
+else
+	cp "$BUILD/disk/test.img" "$p2"
+	resize2fs -f "$p2" 64M >/dev/null 2>&1 || die "resize2fs of $p2 failed"
+fi
+dd if="$p2" of="$img.tmp" bs=1M seek=64 conv=notrunc status=none
+rm -f "$p2"
 mv "$img.tmp" "$img"
 record "$stamp" "$plat" "${inputs[@]}"
 say "built $img"

@@ -9,6 +9,7 @@
 #include <vmm/arch.h>
 #include <vmm/console.h>
 #include <vmm/layout.h>
+#include <vmm/medium.h>
 #include <vmm/palloc.h>
 #include <vmm/runner.h>
 #include <vmm/shell.h>
@@ -48,6 +49,7 @@ void vmm_main(const struct hv_boot_info *info, void (*secondary_entry)(void))
 		   "GICv%u, platform %s\n",
 		   vmm_version, (unsigned long)v.major, (unsigned long)v.minor, info->num_cpus,
 		   info->gic_version, info->platform);
+	medium_init();
 	con_printf("Type 'help' for commands.\n");
 #if CONFIG_VMM_AUTOSTART
 	vm_autostart();

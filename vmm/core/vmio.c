@@ -4,10 +4,12 @@
  * memory as guestmem.h reaches it, their interrupts, typed input, and the
  * block device's disk. Frames go through the switch (vmnet.h).
  */
+#include <abi/hv_call.h>
 #include <lib/lib.h>
 #include <vmm/console.h>
 #include <vmm/guestmem.h>
 #include <vmm/images.h>
+#include <vmm/medium.h>
 #include <vmm/palloc.h>
 #include <vmm/pl011.h>
 #include <vmm/vdev.h>
@@ -15,6 +17,41 @@
 #include <vmm/vmio.h>
 #include <vmm/vmirq.h>
 #include <vmm/vmnet.h>
+
+/* A disk on the boot medium: each VM's buffer for its requests' chunks. */
+#define DISK_CHUNK (HV_DISK_MAX_SECTORS * 512)
+static u8 disk_chunk[VM_MAX][DISK_CHUNK] __aligned(4096);
+
+static int part_io(void *ctx, bool write, u64 sector, void *buf, u32 n)
+{
+	return medium_io(ctx, write, sector, buf, n) == HV_OK ? 0 : -1;
+}
+
+static int part_flush(void *ctx)
+{
+	(void)ctx;
+	return medium_flush() == HV_OK ? 0 : -1;
+}
+
+/* vm's disk on partition n of the boot medium; 0 or a negative vm_error. */
+static int part_disk(struct vm *vm, u32 n, char *why, size_t whylen)
+{
+	struct medium_part *p = medium_take(n, vm, why, whylen);
+
+	if (p == NULL) {
+		return -VM_E_NO_IMAGE;
+	}
+	vm->disk_part = p;
+	vm->disk = (struct vblk_disk){ .size = p->sectors * 512,
+				       .read_only = vm->cfg.disk_ro,
+				       .io = part_io,
+				       .flush = part_flush,
+				       .ctx = p,
+				       .chunk = disk_chunk[vm - vm_table],
+				       .chunk_len = DISK_CHUNK };
+	vblk_init(&vm->vdev[VDEV_BLK], &vm->disk);
+	return 0;
+}
 
 static void con_out(void *ctx, const char *buf, u32 len)
 {
@@ -199,11 +236,19 @@ int vm_io_create(struct vm *vm, struct vm_disk_copy *kept, char *why, size_t why
 		/* An empty slot: device id 0 (4.2.3.1.1). */
 		virtio_mmio_init(&vm->vdev[s].mmio, 0, 0, 0, 0, NULL, 0);
 	}
-	if (c->disk[0] != '\0' && kept != NULL && kept->blocks != 0) {
+	if (medium_name(c->disk) != 0) {
+		int err = part_disk(vm, medium_name(c->disk), why, whylen);
+
+		if (err != 0) {
+			return err;
+		}
+	} else if (c->disk[0] != '\0' && kept != NULL && kept->blocks != 0) {
 		/* A restart: the disk as the VM left it. */
 		vm->disk_pa = kept->pa;
 		vm->disk_blocks = kept->blocks;
-		vm->disk = (struct vblk_disk){ (u8 *)(uintptr_t)kept->pa, kept->size, c->disk_ro };
+		vm->disk = (struct vblk_disk){ .data = (u8 *)(uintptr_t)kept->pa,
+					       .size = kept->size,
+					       .read_only = c->disk_ro };
 		*kept = (struct vm_disk_copy){ 0, 0, 0 };
 		vblk_init(&vm->vdev[VDEV_BLK], &vm->disk);
 	} else if (c->disk[0] != '\0') {
@@ -228,7 +273,9 @@ int vm_io_create(struct vm *vm, struct vm_disk_copy *kept, char *why, size_t why
 			return -VM_E_NO_MEMORY;
 		}
 		memcpy((void *)(uintptr_t)vm->disk_pa, img, len);
-		vm->disk = (struct vblk_disk){ (u8 *)(uintptr_t)vm->disk_pa, len, c->disk_ro };
+		vm->disk = (struct vblk_disk){ .data = (u8 *)(uintptr_t)vm->disk_pa,
+					       .size = len,
+					       .read_only = c->disk_ro };
 		vblk_init(&vm->vdev[VDEV_BLK], &vm->disk);
 	}
 	if (c->vif) {
@@ -261,6 +308,11 @@ void vm_io_destroy(struct vm *vm)
 	}
 	vm->disk_blocks = 0;
 	vm->disk_pa = 0;
+	if (vm->disk_part != NULL) {
+		(void)medium_flush(); /* what it wrote is on the medium */
+		medium_release(vm->disk_part);
+		vm->disk_part = NULL;
+	}
 }
 
 void vm_io_take_disk(struct vm *vm, struct vm_disk_copy *out)
@@ -278,14 +330,79 @@ void vm_io_free_disk(struct vm_disk_copy *d)
 	*d = (struct vm_disk_copy){ 0, 0, 0 };
 }
 
+/* Copies vm's disk (lock held) to n sectors at `to` (VMM memory), or to
+ * partition `part` if to is NULL; 0 or -1. */
+static int disk_copy(struct vm *vm, u8 *to, struct medium_part *part)
+{
+	u64 n = vm->disk.size / 512;
+	u8 *chunk = disk_chunk[vm - vm_table];
+
+	if (vm->disk_part == NULL) {
+		return to != NULL ? (memcpy(to, vm->disk.data, vm->disk.size), 0)
+				  : (int)medium_io(part, true, 0, vm->disk.data, n);
+	}
+	if (to != NULL) {
+		return medium_io(vm->disk_part, false, 0, to, n) == HV_OK ? 0 : -1;
+	}
+	for (u64 s = 0; s < n; s += DISK_CHUNK / 512) {
+		u64 k = MIN(n - s, (u64)(DISK_CHUNK / 512));
+
+		if (medium_io(vm->disk_part, false, s, chunk, k) != HV_OK ||
+		    medium_io(part, true, s, chunk, k) != HV_OK) {
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* disk-save to partition n of the boot medium. */
+static int save_to_part(struct vm *vm, u32 n, char *why, size_t whylen)
+{
+	struct medium_part *p;
+	int err;
+
+	if (vm->disk_part != NULL && medium_part_number(vm->disk_part) == n) {
+		fmt_format(why, whylen, "partition %u of the boot medium is vm %s's own disk", n,
+			   vm->cfg.name);
+		return -VM_E_STATE;
+	}
+	p = medium_take(n, vm, why, whylen);
+	if (p == NULL) {
+		return -VM_E_NO_IMAGE;
+	}
+	if (vm->disk.size > p->sectors * 512) {
+		fmt_format(why, whylen, "the disk (%lu KiB) is larger than partition %u (%lu KiB)",
+			   (unsigned long)(vm->disk.size >> 10), n,
+			   (unsigned long)(p->sectors / 2));
+		medium_release(p);
+		return -VM_E_NO_MEMORY;
+	}
+	spin_lock(&vm->lock);
+	err = disk_copy(vm, NULL, p);
+	spin_unlock(&vm->lock);
+	if (err == 0 && medium_flush() != HV_OK) {
+		err = -1;
+	}
+	medium_release(p);
+	if (err != 0) {
+		fmt_format(why, whylen, "the boot medium failed a write");
+		return -VM_E_HYP;
+	}
+	return 0;
+}
+
 int vm_disk_save(struct vm *vm, const char *image, char *why, size_t whylen)
 {
 	size_t n = strnlen(image, IMAGE_NAME_MAX + 1);
 	struct image *im;
+	int err;
 
-	if (vm->disk_blocks == 0) {
+	if (vm->disk_blocks == 0 && vm->disk_part == NULL) {
 		fmt_format(why, whylen, "vm %s has no disk", vm->cfg.name);
 		return -VM_E_STATE;
+	}
+	if (medium_name(image) != 0) {
+		return save_to_part(vm, medium_name(image), why, whylen);
 	}
 	if (n == 0 || n > IMAGE_NAME_MAX) {
 		fmt_format(why, whylen, "image names are 1-%u characters", IMAGE_NAME_MAX);
@@ -299,8 +416,13 @@ int vm_disk_save(struct vm *vm, const char *image, char *why, size_t whylen)
 	}
 	/* Its requests are served under its lock: the copy is of one moment. */
 	spin_lock(&vm->lock);
-	memcpy((void *)(uintptr_t)im->addr, vm->disk.data, vm->disk.size);
+	err = disk_copy(vm, (u8 *)(uintptr_t)im->addr, NULL);
 	spin_unlock(&vm->lock);
+	if (err != 0) {
+		image_drop(im);
+		fmt_format(why, whylen, "the boot medium failed a read");
+		return -VM_E_HYP;
+	}
 	im->received = im->size;
 	im->complete = true;
 	return 0;

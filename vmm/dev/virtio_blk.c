@@ -1,6 +1,6 @@
 /*
  * The virtio block device (Virtual I/O Device 1.2, 5.2) on a disk in VMM
- * memory. A request is a 16-byte header {type, reserved, sector} the
+ * memory, or on one reached through the disk's io() a chunk at a time. A request is a 16-byte header {type, reserved, sector} the
  * device reads, data, and a status byte it writes last. A request past the
  * end of the disk, or a write to a read-only one, is answered with IOERR;
  * a chain the device cannot take (virtq.h) fails the device.
@@ -38,6 +38,28 @@ void vblk_init(struct vdev *d, const struct vblk_disk *disk)
 	d->present = true;
 }
 
+/* Moves len bytes between sector `sector` of an io() disk and the request's
+ * data (out: the driver's to the disk): 0, 1 if the disk failed (IOERR),
+ * or -1 if the driver's buffers could not be reached. */
+static int chunked(const struct vblk_disk *disk, const struct vmem *m, const struct virtq_req *r,
+		   bool out, u64 sector, u64 len)
+{
+	for (u64 off = 0; off < len; off += disk->chunk_len) {
+		u32 k = (u32)MIN(len - off, (u64)disk->chunk_len);
+
+		if (out && virtq_read(m, r, sizeof(struct blk_hdr) + off, disk->chunk, k) != 0) {
+			return -1;
+		}
+		if (disk->io(disk->ctx, out, sector + off / 512, disk->chunk, k / 512) != 0) {
+			return 1;
+		}
+		if (!out && virtq_write(m, r, off, disk->chunk, k) != 0) {
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /* Serves one request; returns the bytes written to the driver or -1 if its
  * buffers could not be reached. */
 static s64 request(const struct vmem *m, const struct virtq_req *r, const struct vblk_disk *disk)
@@ -59,6 +81,16 @@ static s64 request(const struct vmem *m, const struct virtq_req *r, const struct
 
 		if (h.sector > max || len > (max - h.sector) * 512 || len % 512 != 0) {
 			status = VIRTIO_BLK_S_IOERR;
+		} else if (disk->data == NULL) {
+			int e = h.type == VIRTIO_BLK_T_OUT && disk->read_only
+					? 1
+					: chunked(disk, m, r, h.type == VIRTIO_BLK_T_OUT, h.sector, len);
+
+			if (e < 0) {
+				return -1;
+			}
+			status = e == 0 ? VIRTIO_BLK_S_OK : VIRTIO_BLK_S_IOERR;
+			written = e == 0 && h.type == VIRTIO_BLK_T_IN ? len : 0;
 		} else if (h.type == VIRTIO_BLK_T_IN) {
 			if (virtq_write(m, r, 0, disk->data + h.sector * 512, len) != 0) {
 				return -1;
@@ -72,7 +104,11 @@ static s64 request(const struct vmem *m, const struct virtq_req *r, const struct
 		break;
 	}
 	case VIRTIO_BLK_T_FLUSH:
-		break; /* every write is in the disk's memory already */
+		/* A disk in memory has every write already. */
+		if (disk->data == NULL && disk->flush != NULL && disk->flush(disk->ctx) != 0) {
+			status = VIRTIO_BLK_S_IOERR;
+		}
+		break;
 	case VIRTIO_BLK_T_GET_ID: {
 		u8 id[20] = ID;
 

@@ -136,6 +136,15 @@ void arch_mmu_init(void)
 	map_device(&p->gic.redist);
 	map_device(&p->gic.cpu);
 	map_device(&p->gic.hyp);
+	/* virtio-mmio transports, several to a page (in address order): the
+	 * hyp's only, since the boot disk is among them. */
+	for (u32 i = 0; i < p->num_virtio; i++) {
+		paddr_t page = ALIGN_DOWN(p->virtio[i].base, PAGE_SIZE);
+
+		if (i == 0 || page != ALIGN_DOWN(p->virtio[i - 1].base, PAGE_SIZE)) {
+			map_or_die(page, page, 3, ATTR_DEVICE);
+		}
+	}
 
 	h->ttbr = (u64)(uintptr_t)s1_root;
 	h->tcr = tcr_value();

@@ -151,6 +151,16 @@ s64 mem_page_info(pfn_t pfn, u64 out[3]) __must_check;
  */
 s64 mem_host_fault(ipa_t ipa, bool write, const char **why) __must_check;
 
+/**
+ * Takes mem_lock for a device's DMA on the VMM's behalf at [pa, pa + len):
+ * HV_OK (the lock held, so no frame changes owner until mem_host_dma_end)
+ * if every frame there is the VMM's and, when the device writes
+ * (to_memory), not its read-only bundle; else an error, the lock released.
+ */
+s64 mem_host_dma_begin(pa_t pa, u64 len, bool to_memory) __must_check;
+/** Releases mem_lock after the DMA mem_host_dma_begin allowed has ended. */
+void mem_host_dma_end(void);
+
 /* Read-only views for the invariant checks of the tests. */
 const struct s2page *mem_page(pfn_t pfn);
 u32 mem_vm_state(u32 vmid);

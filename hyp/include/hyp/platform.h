@@ -11,6 +11,7 @@
 #include <lib/types.h>
 
 #define PLAT_MAX_MEM 8
+#define PLAT_MAX_VIRTIO 32
 #define PLAT_MAX_RESV 16
 #define PLAT_MAX_CPUS 8
 
@@ -80,6 +81,8 @@ struct platform {
 	struct plat_prop rng_seed;   /* /chosen/rng-seed */
 	struct plat_prop kaslr_seed; /* /chosen/kaslr-seed */
 	struct hv_region rng;        /* brcm,bcm2711-rng200; size 0 if none */
+	u32 num_virtio;              /* virtio,mmio transports (QEMU virt's disk) */
+	struct hv_region virtio[PLAT_MAX_VIRTIO];
 	const char *error;       /* why platform_parse failed */
 };
 

@@ -19,7 +19,7 @@
 
 /* Interface version: major changes break callers, minor ones add calls. */
 #define HV_ABI_VERSION_MAJOR 1
-#define HV_ABI_VERSION_MINOR 3
+#define HV_ABI_VERSION_MINOR 4
 
 /*
  * SMCCC function id: bit 31 fast call, bit 30 SMC64, bits 29:24 the owning
@@ -100,6 +100,26 @@
 #define HV_FN_PAGE_INFO HV_FN(0x23)
 #define HV_FN_LEND HV_FN(0x24)
 #define HV_FN_UNLEND HV_FN(0x25)
+
+/*
+ * HV_FN_DISK_IO: (x1 = HV_DISK_*, x2 = sector, x3 = pa, x4 = sectors) the
+ * boot disk, which the hyp drives for the VMM because its controller
+ * reaches memory by DMA: the data goes to or from the VMM's frames at pa
+ * (512-byte aligned, up to HV_DISK_MAX_SECTORS of 512 bytes), which no VM
+ * can be given while the device uses them. HV_DISK_INFO -> x1 = its size
+ * in sectors, x2 = the first sector the VMM may write, x3 = bit 0 read-only.
+ * A write below that sector (the partition table and the boot partition
+ * with the hyp's own image) is HV_E_DENIED, as is a frame that is not the
+ * VMM's (or, for a read, is its read-only bundle); HV_E_IO if the device
+ * failed (it is then reset and answers nothing more); HV_E_NOT_SUPPORTED
+ * without a boot disk the hyp drives.
+ */
+#define HV_FN_DISK_IO HV_FN(0x26)
+#define HV_DISK_INFO 0
+#define HV_DISK_READ 1
+#define HV_DISK_WRITE 2
+#define HV_DISK_FLUSH 3
+#define HV_DISK_MAX_SECTORS 128
 
 /*
  * Guest calls, acting on the calling VM's own pages.
@@ -321,6 +341,7 @@ _Static_assert(offsetof(struct hv_exit, power.vcpu) == 3 * 8, "CPU_ON target is 
 #define HV_E_NOT_FOUND   (-6)   /* no such VM */
 #define HV_E_LIMIT       (-7)   /* a page is at HV_MAX_SHARE_COUNT grants */
 #define HV_E_NOT_GRANTED (-8)   /* revoke of a page with no grant left */
+#define HV_E_IO          (-9)   /* the device failed */
 
 /*
  * Boot information: where the hyp left things for the VMM server. The hyp

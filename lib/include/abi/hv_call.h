@@ -162,6 +162,21 @@ static inline int64_t hv_unlend(uint64_t vmid)
 	return HV_CALL(HV_FN_UNLEND, vmid);
 }
 
+/** The boot disk (HV_DISK_*): sectors at pa; for HV_DISK_INFO, out[0..2]. */
+static inline int64_t hv_disk_io(uint64_t op, uint64_t sector, uint64_t pa, uint64_t n,
+				 uint64_t out[3])
+{
+	struct hv_regs r = { { HV_FN_DISK_IO, op, sector, pa, n } };
+	int64_t st = hv_hvc(&r);
+
+	if (out != NULL) {
+		out[0] = r.x[1];
+		out[1] = r.x[2];
+		out[2] = r.x[3];
+	}
+	return st;
+}
+
 /** owner: 0 the VMM, 1..HV_MAX_VMS a VM, HV_OWNER_HYP the hyp. */
 static inline int64_t hv_mem_info(uint64_t owner, struct hv_mem_info *out)
 {

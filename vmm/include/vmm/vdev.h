@@ -89,11 +89,21 @@ struct vdev {
 	int last_error; /* enum virtq_status of the last refusal */
 };
 
-/** The block device's disk: VMM memory, changes kept while the VM lives. */
+/**
+ * The block device's disk: VMM memory (changes kept while the VM lives),
+ * or, with data NULL, sectors io() moves through the buffer chunk (a
+ * partition of the boot medium: medium.h).
+ */
 struct vblk_disk {
 	u8 *data;
 	u64 size; /* bytes, a multiple of 512 */
 	bool read_only;
+	/* n sectors at `sector` into buf (write false) or out of it; 0 or < 0. */
+	int (*io)(void *ctx, bool write, u64 sector, void *buf, u32 n);
+	int (*flush)(void *ctx); /* the disk's writes made durable; 0 or < 0 */
+	void *ctx;
+	u8 *chunk;      /* io's buffer, chunk_len bytes (a multiple of 512) */
+	u32 chunk_len;
 };
 
 /** Sets up slot d as a block device on disk. */

@@ -17,6 +17,7 @@
 #include <generated/autoconf.h>
 #include <lib/spinlock.h>
 #include <lib/types.h>
+#include <vmm/medium.h>
 #include <vmm/pl011.h>
 #include <vmm/vdev.h>
 #include <vmm/vgic.h>
@@ -128,6 +129,7 @@ struct vm {
 	struct vblk_disk disk;
 	u64 disk_pa;
 	u32 disk_blocks;
+	struct medium_part *disk_part; /* its disk on the boot medium, or NULL */
 	bool hvc_input;   /* typed input goes to the virtio console */
 	bool at_barrier;  /* the guest wrote the test device's barrier */
 	u32 hvc_in_len;   /* typed bytes waiting for its receive buffers */
