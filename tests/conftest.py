@@ -61,9 +61,12 @@ class Machine:
                (RUNDIR/uart.sock), for the test to connect to; no child.
     RUNDIR is build/test/run-VARIANT (line-VARIANT for "socket"). `ready`,
     a pattern, ends the boot earlier than the prompt; `log` names the file
-    in build/test/ that keeps what the machine printed."""
+    in build/test/ that keeps what the machine printed. It boots from the
+    image's boot medium, whose writes QEMU drops when it ends, or from the
+    file `medium`, which keeps them."""
 
-    def __init__(self, variant, image=IMAGE, console="stdio", log=None, ready=None):
+    def __init__(self, variant, image=IMAGE, console="stdio", log=None, ready=None,
+                 medium=None):
         self.variant = variant
         self.image = image
         self.child = None
@@ -71,8 +74,11 @@ class Machine:
         os.makedirs(LOGDIR, exist_ok=True)
         self.log = open(os.path.join(LOGDIR, log or log_name(variant, image)), "w")
         start = time.monotonic()
+        # The build's boot medium stays as built (its writes are dropped),
+        # unless the test gives a copy of its own to keep them.
+        media = dict(medium=medium, snapshot=medium is None)
         if console == "stdio":
-            cmd = qemu.command(variant, BUILD, image=image)
+            cmd = qemu.command(variant, BUILD, image=image, **media)
         elif console in ("serve", "socket"):
             self.rundir = os.path.join(LOGDIR, f"{'run' if console == 'serve' else 'line'}-"
                                                f"{variant}")
@@ -81,12 +87,13 @@ class Machine:
             self.uart = os.path.join(self.rundir, "uart.sock")
             self.sock = os.path.join(self.rundir, "vmm.sock")
             if console == "socket":
-                cmd = qemu.command(variant, BUILD, console=self.uart, image=image)
+                cmd = qemu.command(variant, BUILD, console=self.uart, image=image, **media)
                 self.qemu = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=self.log,
                                              stderr=self.log)
                 return
             cmd = ["/usr/bin/python3", os.path.join(ROOT, "tools", "build", "qemu.py"),
                    variant, "--build", BUILD, "--image", image, "--serve", self.rundir]
+            cmd += ["--medium", medium] if medium else ["--snapshot"]
         else:
             raise ValueError(f"unknown console {console!r} (stdio, serve or socket)")
         self.child = pexpect.spawn(cmd[0], cmd[1:], encoding="utf-8", codec_errors="replace",

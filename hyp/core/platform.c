@@ -273,6 +273,12 @@ static void visit(struct walk *w, u32 d)
 		(void)reg_entry(w, d, 0, &p->rng);
 		return;
 	}
+	if (compat_has(n, "brcm,bcm2711-emmc2") || compat_has(n, "brcm,bcm2835-sdhci")) {
+		if (reg_entry(w, d, 0, &r)) {
+			add_region(p->sdhci, &p->num_sdhci, ARRAY_SIZE(p->sdhci), &r);
+		}
+		return;
+	}
 	if (compat_has(n, "virtio,mmio")) {
 		if (reg_entry(w, d, 0, &r)) {
 			add_region(p->virtio, &p->num_virtio, PLAT_MAX_VIRTIO, &r);

@@ -51,7 +51,7 @@ def quit_qemu(child):
 
 
 def qemu_figures():
-    cmd = qemu.command(VARIANT, BUILD, ["-icount", "shift=0"], image=IMAGE)
+    cmd = qemu.command(VARIANT, BUILD, ["-icount", "shift=0"], image=IMAGE, snapshot=True)
     child = pexpect.spawn(cmd[0], cmd[1:], encoding="utf-8", codec_errors="replace",
                           timeout=300)
     try:
@@ -167,7 +167,7 @@ def scaling_figures(runs=5, log=print):
 
     def one_system(extra, rounds):
         # A fifth CPU: CPU 0 serves the console, so each of 4 vCPUs has one.
-        cmd = qemu.command(VARIANT, BUILD, ["-smp", "5"] + extra, image=IMAGE)
+        cmd = qemu.command(VARIANT, BUILD, ["-smp", "5"] + extra, image=IMAGE, snapshot=True)
         child = pexpect.spawn(cmd[0], cmd[1:], encoding="utf-8", codec_errors="replace",
                               timeout=900)
         out = {r: [] for r in SCALE_ROWS}

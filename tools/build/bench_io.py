@@ -72,7 +72,7 @@ def list_exits(child):
 
 
 def vm_figures(build, variant, image):
-    cmd = qemu.command(variant, build, image=image)
+    cmd = qemu.command(variant, build, image=image, snapshot=True)
     child = pexpect.spawn(cmd[0], cmd[1:], encoding="utf-8", codec_errors="replace",
                           timeout=300)
 

@@ -67,7 +67,7 @@ class Boot:
             plugin = os.path.join(BUILD, "host", "profile", "insnprof.so")
             extra = ["-icount", "shift=0", "-plugin", f"{plugin},count={self.counter}"]
         if kind == "vm":
-            cmd = qemu.command(VARIANT, BUILD, extra, image=IMAGE)
+            cmd = qemu.command(VARIANT, BUILD, extra, image=IMAGE, snapshot=True)
         else:
             bundle = os.path.join(qemu.image_dir("qemu-virt", BUILD, IMAGE), "bundle", "linux")
             cmd = [qemu.QEMU, "-M", "virt,gic-version=3", "-cpu", "cortex-a72", "-smp", "2",

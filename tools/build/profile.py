@@ -65,7 +65,7 @@ def run(plugin):
     fd, out = tempfile.mkstemp(prefix="insnprof-", suffix=".txt")
     os.close(fd)
     cmd = qemu.command(VARIANT, BUILD, ["-icount", "shift=0", "-plugin", f"{plugin},out={out}"],
-                       image=IMAGE)
+                       image=IMAGE, snapshot=True)
     child = pexpect.spawn(cmd[0], cmd[1:], encoding="utf-8", codec_errors="replace", timeout=600)
     guest = ""
     try:

@@ -3,7 +3,7 @@
 the QEMU test groups (tests/conftest.py's machine) and the benchmarks.
 
 Usage: qemu.py VARIANT [--build DIR] [--image release|test] [--serve RUNDIR]
-                [--send CMD] [-- EXTRA QEMU ARGS]
+                [--send CMD] [--medium FILE] [--snapshot] [-- EXTRA QEMU ARGS]
 Runs QEMU for VARIANT (virt-gicv3, virt-gicv2, rpi4) attached to this
 terminal; the console is on standard input/output (Ctrl-A X quits). With
 --send, CMD is typed at the VMM's first prompt (e.g. "run linux").
@@ -12,7 +12,9 @@ this terminal shares with vmctl clients of RUNDIR/vmm.sock (ctlmux.py),
 and QEMU's monitor is RUNDIR/monitor.sock (a Unix-socket client).
 --image picks the boot medium: release (the default: build/PLATFORM/, what
 `./build.sh build` makes) or test (build/PLATFORM-test/, the test-only
-calls on, what `./build.sh test` boots).
+calls on, what `./build.sh test` boots). --medium boots from another copy
+of it; --snapshot keeps every write to the medium in a temporary file that
+QEMU drops when it ends (the tests' machines: the image stays as built).
 """
 import os
 import sys
@@ -56,13 +58,23 @@ def serial(console):
             "-serial", "chardev:vmmcon", "-monitor", f"unix:{monitor},server=on,wait=off"]
 
 
-def command(variant, build=None, extra=(), console=None, image="release"):
+def medium_file(variant, build=None, image="release"):
+    """The boot medium file of VARIANT's `image`: disk.img or sdcard.img."""
+    plat = platform_of(variant)
+    return os.path.join(image_dir(plat, build, image),
+                        "disk.img" if plat == "qemu-virt" else "sdcard.img")
+
+
+def command(variant, build=None, extra=(), console=None, image="release", medium=None,
+            snapshot=False):
     """The argument vector that boots VARIANT from the boot medium of
-    `image` (release or test, see image_dir); the VMM's console on stdio,
-    or on the Unix socket `console` (QEMU listens)."""
+    `image` (release or test, see image_dir), or from the file `medium`;
+    with `snapshot`, its writes are dropped when QEMU ends. The VMM's
+    console on stdio, or on the Unix socket `console` (QEMU listens)."""
     build = build or os.path.join(ROOT, "build")
     plat, gic = VARIANTS[variant]
     out = image_dir(plat, build, image)
+    disk = (medium or medium_file(variant, build, image)) + (",snapshot=on" if snapshot else "")
     cache = os.path.join(build, "cache", "root")
     common = ["-display", "none", "-no-reboot"]
     if plat == "qemu-virt":
@@ -71,7 +83,7 @@ def command(variant, build=None, extra=(), console=None, image="release"):
             "-M", f"virt,virtualization=on,gic-version={gic}",
             "-cpu", "cortex-a72", "-smp", "4", "-m", "1G",
             "-bios", "/usr/lib/u-boot/qemu_arm64/u-boot.bin",
-            "-drive", f"if=none,format=raw,id=disk,file={out}/disk.img",
+            "-drive", f"if=none,format=raw,id=disk,file={disk}",
             "-device", "virtio-blk-device,drive=disk",
             "-nic", "none",
         ] + serial(console) + common + list(extra)
@@ -83,7 +95,7 @@ def command(variant, build=None, extra=(), console=None, image="release"):
         "-M", "raspi4b",
         "-kernel", f"{cache}/usr/lib/u-boot/rpi_4/u-boot.bin",
         "-dtb", f"{out}/bcm2711-rpi-4-b.dtb",
-        "-drive", f"if=sd,format=raw,file={out}/sdcard.img",
+        "-drive", f"if=sd,format=raw,file={disk}",
         "-serial", "null",
     ] + serial(console) + common + list(extra)
 
@@ -103,7 +115,7 @@ def run_and_send(cmd, line):
     child.close()
 
 
-def serve(variant, build, extra, rundir, send, image="release"):
+def serve(variant, build, extra, rundir, send, image="release", medium=None, snapshot=False):
     """QEMU in the background with the console on RUNDIR/uart.sock, and this
     terminal plus vmctl clients on it until QEMU ends or Ctrl-A X."""
     import subprocess
@@ -116,7 +128,8 @@ def serve(variant, build, extra, rundir, send, image="release"):
     uart = os.path.join(rundir, "uart.sock")
     if os.path.exists(uart):
         os.unlink(uart)
-    cmd = command(variant, build, extra, console=uart, image=image)
+    cmd = command(variant, build, extra, console=uart, image=image, medium=medium,
+                  snapshot=snapshot)
     with open(os.path.join(rundir, "qemu.log"), "w") as log:
         qemu = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=log)
     try:
@@ -137,6 +150,8 @@ def main(argv):
     send = None
     rundir = None
     image = "release"
+    medium = None
+    snapshot = False
     extra = []
     rest = argv[1:]
     while rest:
@@ -149,15 +164,19 @@ def main(argv):
             rundir = rest.pop(0)
         elif a == "--image" and rest and rest[0] in IMAGES:
             image = rest.pop(0)
+        elif a == "--medium" and rest:
+            medium = rest.pop(0)
+        elif a == "--snapshot":
+            snapshot = True
         elif a == "--":
             extra = rest
             break
         else:
             sys.exit(__doc__)
     if rundir is not None:
-        serve(variant, build, extra, rundir, send, image)
+        serve(variant, build, extra, rundir, send, image, medium, snapshot)
         return
-    cmd = command(variant, build, extra, image=image)
+    cmd = command(variant, build, extra, image=image, medium=medium, snapshot=snapshot)
     if send is not None:
         run_and_send(cmd, send)
         return

@@ -136,6 +136,9 @@ void arch_mmu_init(void)
 	map_device(&p->gic.redist);
 	map_device(&p->gic.cpu);
 	map_device(&p->gic.hyp);
+	for (u32 i = 0; i < p->num_sdhci; i++) {
+		map_device(&p->sdhci[i]); /* the hyp's only: the SD card */
+	}
 	/* virtio-mmio transports, several to a page (in address order): the
 	 * hyp's only, since the boot disk is among them. */
 	for (u32 i = 0; i < p->num_virtio; i++) {

@@ -83,6 +83,8 @@ struct platform {
 	struct hv_region rng;        /* brcm,bcm2711-rng200; size 0 if none */
 	u32 num_virtio;              /* virtio,mmio transports (QEMU virt's disk) */
 	struct hv_region virtio[PLAT_MAX_VIRTIO];
+	u32 num_sdhci;               /* a Pi 4's SD controllers (its SD card) */
+	struct hv_region sdhci[2];
 	const char *error;       /* why platform_parse failed */
 };
 
