@@ -50,6 +50,7 @@ MAY_DIFFER = {
     "vmm/vmm/hostile/hostile_pmu.c.o",
     "vmm/vmm/hostile/hostile_storm.c.o",
     "vmm/vmm/hostile/hostile_lend.c.o",
+    "vmm/vmm/hostile/hostile_disk.c.o",
     "vmm/vmm/hostile/hostile_latency.c.o",
     "vmm/vmm/hostile/hostile_hvc.c.o",
     "vmm/vmm/core/runner.c.o",

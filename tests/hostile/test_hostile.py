@@ -173,6 +173,36 @@ def test_a_lent_frame_is_never_given(machine):
     assert frames(machine) == before, out
 
 
+def test_the_boot_disk_cannot_reach_a_vm(machine):
+    """The boot disk, which the hyp drives for the VMM (HV_FN_DISK_IO):
+    its device may write no frame but the VMM's (a VM's frame, the hyp's
+    memory, the read-only bundle: DENIED), the partition table and the boot
+    partition are never written (DENIED), bad arguments are INVALID, the
+    VMM cannot reach the controller's registers to program it itself (a
+    stage-2 fault, on either platform: virtio-blk's DMA on virt, the SD
+    controller on the Pi), and a frame given to a VM while another CPU reads
+    into it is never written once given. The victim's secret is intact."""
+    before = frames(machine)
+    seq, _ = start_victim(machine)
+    out = machine.command("hostile disk victim", timeout=300)
+    m = re.search(r"into its frame (-?\d+), the hyp's (-?\d+), the bundle (-?\d+); over the "
+                  r"partition table (-?\d+), the boot partition (-?\d+)\n"
+                  r"hostile disk: unaligned (-?\d+), none (-?\d+), too many (-?\d+), past the end "
+                  r"(-?\d+), no such op (-?\d+); its registers read (\w+), written (\w+)\n"
+                  r"hostile disk: race: (\d+) reads, (\d+) refused, given (\w+), (\d+) wrong",
+                  out)
+    assert m, out
+    assert m.group(1, 2, 3, 4, 5) == ("-3",) * 5, out  # HV_E_DENIED
+    assert m.group(6, 7, 8, 9, 10) == ("-2",) * 5, out  # HV_E_INVALID
+    assert m.group(11, 12) == ("refused", "refused"), out
+    assert int(m.group(13)) == 2000 and m.group(16) == "0", out
+    # The give happened during the reads (the rest refused) or not at all.
+    assert m.group(15) == "yes" or m.group(14) == "0", out
+    wait_alive(machine, "victim", seq)
+    destroy(machine, "victim")
+    assert frames(machine) == before, out
+
+
 def test_ram_given_on_demand_is_never_mmio(machine):
     """F6: loads and stores to RAM not given yet reach the VMM with no data;
     the test VMM answers any MMIO in RAM with a marker the guest never sees."""

@@ -2,7 +2,7 @@
 # fetch.sh: the target (arm64) files the boot media and the tests need,
 # from Debian packages downloaded into build/cache/debs and unpacked under
 # build/cache/root, never installed on the build machine:
-#   u-boot-rpi, raspi-firmware, busybox-static   unpacked whole
+#   u-boot-rpi, raspi-firmware, busybox-static, e2fsck-static   unpacked whole
 #   linux-Image            the kernel of linux-image-cloud-arm64 (the guest)
 #   bcm2711-rpi-4-b.dtb    the Pi 4 device tree of linux-image-arm64
 #   linux-modules/         GUEST_MODULES and the modules they need, from the
@@ -13,7 +13,7 @@ set -euo pipefail
 # shellcheck source=tools/build/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-TARGET_PACKAGES=(u-boot-rpi:arm64 raspi-firmware busybox-static:arm64)
+TARGET_PACKAGES=(u-boot-rpi:arm64 raspi-firmware busybox-static:arm64 e2fsck-static:arm64)
 # Modules of the guest kernel that go into the initramfs (the virtio-mmio
 # transport, block, net, console, input, and evdev for the input device's
 # /dev/input/event0, which acpid reads).

@@ -17,6 +17,9 @@
  *   hostile ram-mmio NAME      MMIO exits NAME's RAM has caused
  *   hostile lend NAME          lends that would put a frame in two places
  *                              (hostile_lend.c)
+ *   hostile disk NAME          the boot disk's DMA aimed at NAME's frame,
+ *                              the hyp and the boot partition; the disk
+ *                              controller reached directly (hostile_disk.c)
  *   hostile storm CALLS [SEED] random calls, from every CPU at once
  *   hostile pmu-arm            count and watch on every CPU (hostile_pmu.c)
  *   hostile pmu-check          what is left of that after guests ran
@@ -297,6 +300,17 @@ static void cmd_lend(int argc, char **argv)
 	hostile_lend(vm);
 }
 
+static void cmd_disk(int argc, char **argv)
+{
+	struct vm *vm = named(argc, argv, 3);
+
+	if (vm == NULL || vm->state != VM_RUNNING || vmm_cpus_running < 2) {
+		con_printf("usage: hostile disk NAME (a running VM; needs 2 CPUs)\n");
+		return;
+	}
+	hostile_disk(vm);
+}
+
 static void cmd_ram_mmio(int argc, char **argv)
 {
 	struct vm *vm = named(argc, argv, 3);
@@ -326,7 +340,7 @@ static const struct {
 } subcommands[] = {
 	{ "log", cmd_log },     { "reinit", cmd_reinit },     { "stopclear", cmd_stopclear },
 	{ "reuse", cmd_reuse }, { "ram-mmio", cmd_ram_mmio }, { "storm", hostile_storm },
-	{ "lend", cmd_lend },
+	{ "lend", cmd_lend },   { "disk", cmd_disk },
 	{ "pmu-arm", cmd_pmu }, { "pmu-check", cmd_pmu },     { "latency", hostile_latency },
 	{ "hvc", cmd_hostile_hvc }, { "fp-read", cmd_pmu },
 };
@@ -342,7 +356,8 @@ void cmd_hostile(int argc, char **argv)
 		}
 	}
 	con_printf("usage: hostile log NAME | reinit NAME VCPU GPA | stopclear NAME |\n"
-		   "       reuse NAME | ram-mmio NAME | storm CALLS [SEED] | pmu-arm |\n"
+		   "       reuse NAME | ram-mmio NAME | storm CALLS [SEED] | lend NAME |\n"
+		   "       disk NAME | pmu-arm |\n"
 		   "       pmu-check | latency CALLS | hvc on|off | fp-read\n");
 }
 

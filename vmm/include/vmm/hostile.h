@@ -35,6 +35,8 @@ bool hostile_hvc_answer(struct vm *vm, u64 fn, u64 reply[4]);
 void hostile_storm(int argc, char **argv);
 /** hostile lend NAME, NAME running (hostile_lend.c). */
 void hostile_lend(struct vm *vm);
+/** hostile disk NAME, NAME running (hostile_disk.c). */
+void hostile_disk(struct vm *vm);
 /** hostile latency CALLS (hostile_latency.c). */
 void hostile_latency(int argc, char **argv);
 /** hostile pmu-arm / pmu-check (hostile_pmu.c). */
