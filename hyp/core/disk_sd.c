@@ -6,7 +6,9 @@
  * turned on, and the VMM cannot reach its registers.
  *
  * Registers are read and written 32 bits at a time, as the BCM2835's
- * controllers need. Commands and transfers are polled; no interrupt.
+ * controllers need. Commands and transfers are polled; no interrupt. The
+ * card is identified at the clock the boot loader left (QEMU does not
+ * mind; a real card may want 400 kHz for that, which this does not set).
  */
 #include <hyp/arch.h>
 #include <hyp/hyp.h>
@@ -90,12 +92,25 @@ static bool wait_for(u32 reg, u32 mask, u32 want)
 	return true;
 }
 
-/* After an error: the command and data lines reset, the status cleared. */
+/* Failures in a row; after FAILS_MAX the card is used no more. */
+#define FAILS_MAX 3
+static u32 fails;
+
+/* After an error: the command and data lines reset, the status cleared,
+ * and the card told to stop a transfer it may be in (CMD12). */
 static s64 failed(void)
 {
 	wr(R_CLOCK, rd(R_CLOCK) | RESET_CMD | RESET_DAT);
 	(void)wait_for(R_CLOCK, RESET_CMD | RESET_DAT, 0);
 	wr(R_INT, 0xffffffff);
+	wr(R_ARG, 0);
+	wr(R_CMD, (CMD(12) | RESP_48_BUSY) << 16);
+	(void)wait_for(R_INT, INT_CMD_DONE | INT_ERROR, INT_CMD_DONE);
+	wr(R_INT, 0xffffffff);
+	if (++fails >= FAILS_MAX && dev.rw != NULL) {
+		log_warn("SD card: %u failures in a row; no boot disk for the VMM\n", fails);
+		__atomic_store_n(&dev.failed, true, __ATOMIC_RELEASE);
+	}
 	return HV_E_IO;
 }
 
@@ -162,13 +177,22 @@ static u64 csd_bits(u32 hi, u32 lo)
 	return v;
 }
 
+/* The card's sectors, or 0 for a CSD it does not trust. A byte-addressed
+ * card's addresses are 32 bits: at most 4 GiB. */
 static u64 csd_sectors(void)
 {
-	if (csd_bits(127, 126) == 1) {
+	u64 v = csd_bits(127, 126);
+	u64 bl = csd_bits(83, 80);
+
+	if (v == 1 && sd.block_addressed) {
 		return (csd_bits(69, 48) + 1) << 10; /* version 2: (C_SIZE + 1) * 512 KiB */
 	}
+	if (v != 0 || sd.block_addressed || bl < 9 || bl > 11) {
+		return 0;
+	}
 	/* version 1: (C_SIZE + 1) * 2^(C_SIZE_MULT + 2) blocks of 2^READ_BL_LEN */
-	return ((csd_bits(73, 62) + 1) << (csd_bits(49, 47) + 2)) << csd_bits(83, 80) >> 9;
+	v = ((csd_bits(73, 62) + 1) << (csd_bits(49, 47) + 2)) << bl >> 9;
+	return v <= UINT64_C(1) << 23 ? v : 0;
 }
 
 /* The card from idle to the transfer state, 1-bit bus, 512-byte blocks. */
@@ -203,7 +227,8 @@ static bool card_init(void)
 		return false;
 	}
 	dev.sectors = csd_sectors();
-	return command(CMD(7) | RESP_48_BUSY, rca, 0, NULL) == HV_OK &&
+	return dev.sectors != 0 &&
+	       command(CMD(7) | RESP_48_BUSY, rca, 0, NULL) == HV_OK &&
 	       command(CMD(16) | RESP_48, 512, 0, NULL) == HV_OK;
 }
 
@@ -237,7 +262,11 @@ static s64 sd_rw(u32 op, u64 sector, u64 pa, u32 n)
 			}
 		}
 	}
-	return wait_int(INT_XFER_DONE) ? HV_OK : failed();
+	if (!wait_int(INT_XFER_DONE)) {
+		return failed();
+	}
+	fails = 0;
+	return HV_OK;
 }
 
 struct disk_dev *disk_sd_probe(void)
@@ -250,9 +279,8 @@ struct disk_dev *disk_sd_probe(void)
 			continue;
 		}
 		if (!card_init()) {
-			log_warn("SD card at 0x%lx: not set up; no boot disk for the VMM\n",
-				 (unsigned long)sd.base);
-			return NULL;
+			log_warn("SD card at 0x%lx: not set up\n", (unsigned long)sd.base);
+			continue;
 		}
 		dev.name = "SD card (programmed I/O)";
 		dev.base = sd.base;

@@ -201,19 +201,32 @@ struct disk_dev *disk_virtio_probe(void)
 {
 	const struct platform *p = &hyp_plat;
 
+	uintptr_t found = 0;
+
+	/* Every device is the hyp's: the others are reset, so that none the
+	 * boot loader left running reaches memory the VMM now has. */
 	for (u32 i = 0; i < p->num_virtio; i++) {
 		u32 version;
 
 		disk.base = (uintptr_t)p->virtio[i].base;
 		version = rd(R_VERSION);
-		if (rd(R_MAGIC) == VIRTIO_MAGIC && rd(R_DEVICE_ID) == 2 &&
-		    (version == 1 || version == 2) && start(version)) {
-			dev.name = "virtio-blk";
-			dev.base = disk.base;
-			dev.rw = virtio_rw;
-			return &dev;
+		if (rd(R_MAGIC) != VIRTIO_MAGIC || rd(R_DEVICE_ID) == 0) {
+			continue;
+		}
+		if (found == 0 && rd(R_DEVICE_ID) == 2 && (version == 1 || version == 2) &&
+		    start(version)) {
+			found = disk.base;
+		} else {
+			wr(R_STATUS, 0);
 		}
 	}
-	return NULL;
+	if (found == 0) {
+		return NULL;
+	}
+	disk.base = found;
+	dev.name = "virtio-blk";
+	dev.base = found;
+	dev.rw = virtio_rw;
+	return &dev;
 }
 

@@ -98,32 +98,36 @@ static bool host_block_ok(pa_t pa)
 	return true;
 }
 
-s64 mem_host_dma_begin(pa_t pa, u64 len, bool to_memory)
+s64 mem_host_copy(pa_t pa, void *buf, u64 len, bool to_vmm)
 {
 	u64 first = pa_val(pa) >> PAGE_SHIFT;
 	u64 last;
+	s64 ret = HV_OK;
 
 	if (len == 0 || pa_val(pa) + len < pa_val(pa)) {
 		return HV_E_INVALID;
 	}
 	last = (pa_val(pa) + len - 1) >> PAGE_SHIFT;
 	spin_lock(&mem_lock);
-	for (u64 f = first; f <= last; f++) {
+	for (u64 f = first; f <= last && ret == HV_OK; f++) {
 		const struct s2page *p = f >> (52 - PAGE_SHIFT) == 0 ? mem_page_of(pfn_of(f)) : NULL;
 
 		if (p == NULL || p->owner != HV_OWNER_HOST ||
-		    (to_memory &&
-		     region_contains(&m.host_ro, pa_of(f << PAGE_SHIFT), PAGE_SIZE))) {
-			spin_unlock(&mem_lock);
-			return HV_E_DENIED;
+		    (to_vmm && region_contains(&m.host_ro, pa_of(f << PAGE_SHIFT), PAGE_SIZE))) {
+			ret = HV_E_DENIED;
 		}
 	}
-	return HV_OK;
-}
+	/* Under the lock: no frame of the range changes owner meanwhile. */
+	for (u64 done = 0; ret == HV_OK && done < len;) {
+		u64 a = pa_val(pa) + done;
+		u64 n = MIN(len - done, PAGE_SIZE - (a & (PAGE_SIZE - 1)));
+		u8 *vmm = (u8 *)arch_frame(pa_of(a & ~(u64)(PAGE_SIZE - 1))) + (a & (PAGE_SIZE - 1));
 
-void mem_host_dma_end(void)
-{
+		memcpy(to_vmm ? vmm : (u8 *)buf + done, to_vmm ? (u8 *)buf + done : vmm, n);
+		done += n;
+	}
 	spin_unlock(&mem_lock);
+	return ret;
 }
 
 s64 mem_host_fault(ipa_t ipa, bool write, const char **why)

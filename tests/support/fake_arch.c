@@ -138,6 +138,16 @@ u8 *fake_frame(pfn_t pfn)
 	return NULL;
 }
 
+void *arch_frame(pa_t pa)
+{
+	u8 *f = fake_frame(pa_pfn(pa));
+
+	if (f == NULL) {
+		abort(); /* the core reached for something that is not RAM */
+	}
+	return f;
+}
+
 void arch_scrub_frame(pa_t pa)
 {
 	u8 *f = fake_frame(pa_pfn(pa));

@@ -4,6 +4,8 @@
  * be given while it is lent, and which the VM's destruction or an unlend
  * takes back out of its map and its TLBs.
  */
+#include <string.h>
+
 #include <hyp/mem.h>
 
 #include "fake_arch.h"
@@ -199,34 +201,40 @@ TEST(destroying_a_vm_ends_its_lend)
 	CHECK_EQ(mem_invariant_violations(), 0);
 }
 
-/* mem_host_dma_begin (the boot disk's DMA, hyp/core/disk.c): only the
- * VMM's frames, not its bundle when the device writes; held until the end. */
-TEST(disk_dma_reaches_only_the_vmms_frames)
+/* mem_host_copy (the boot disk's data, hyp/core/disk.c): only the VMM's
+ * frames, and never into its bundle; checked and copied in one step. */
+TEST(disk_data_reaches_only_the_vmms_frames)
 {
+	static u8 buf[8192];
 	u32 a = 0;
 
 	CHECK_EQ(fake_machine_init(64, 32, 16), 0);
 	CHECK_EQ(fake_vm_create(&a, true), HV_OK);
 	CHECK_EQ(mem_prot_and_map(a, ipa_of(0), PTE(HOST_FREE0), 3), HV_OK);
-	/* refused: a VM's frame (alone, or at the end of a run of the VMM's),
-	 * the hyp's, not RAM, an empty or wrapping range; the bundle for a read */
-	CHECK_EQ(mem_host_dma_begin(pa_of(HOST_FREE0), 512, true), HV_E_DENIED);
-	CHECK_EQ(mem_host_dma_begin(pa_of(HOST_FREE0), 512, false), HV_E_DENIED);
-	CHECK_EQ(mem_host_dma_begin(pa_of(HOST_FREE0 - 0x2000), 0x2001, false), HV_E_DENIED);
-	CHECK_EQ(mem_host_dma_begin(pa_of(FAKE_BANK0), 4096, true), HV_E_DENIED);
-	CHECK_EQ(mem_host_dma_begin(pa_of(FAKE_DEV), 4096, true), HV_E_DENIED);
-	CHECK_EQ(mem_host_dma_begin(pa_of(LENT), 0, true), HV_E_INVALID);
-	CHECK_EQ(mem_host_dma_begin(pa_of(UINT64_MAX - 511), 1024, true), HV_E_INVALID);
-	CHECK_EQ(mem_host_dma_begin(pa_of(FAKE_RO), 4096, true), HV_E_DENIED);
-	/* allowed: the bundle for a write to the disk, the VMM's own frames */
-	CHECK_EQ(mem_host_dma_begin(pa_of(FAKE_RO), 4096, false), HV_OK);
-	mem_host_dma_end();
-	CHECK_EQ(mem_host_dma_begin(pa_of(LENT), 64 << 10, true), HV_OK);
-	mem_host_dma_end();
+	memset(buf, 0xa5, sizeof(buf));
+	/* refused, nothing copied: a VM's frame (alone, or at the end of a run
+	 * of the VMM's), the hyp's, not RAM, an empty or wrapping range; the
+	 * bundle as a target */
+	CHECK_EQ(mem_host_copy(pa_of(HOST_FREE0), buf, 512, true), HV_E_DENIED);
+	CHECK_EQ(mem_host_copy(pa_of(HOST_FREE0), buf, 512, false), HV_E_DENIED);
+	CHECK_EQ(mem_host_copy(pa_of(HOST_FREE0 - 0x2000), buf, 0x2001, true), HV_E_DENIED);
+	CHECK_EQ(*fake_frame(PFN(HOST_FREE0 - 0x2000)), 0);
+	CHECK_EQ(mem_host_copy(pa_of(FAKE_BANK0), buf, 4096, true), HV_E_DENIED);
+	CHECK_EQ(mem_host_copy(pa_of(FAKE_DEV), buf, 4096, true), HV_E_DENIED);
+	CHECK_EQ(mem_host_copy(pa_of(LENT), buf, 0, true), HV_E_INVALID);
+	CHECK_EQ(mem_host_copy(pa_of(UINT64_MAX - 511), buf, 1024, true), HV_E_INVALID);
+	CHECK_EQ(mem_host_copy(pa_of(FAKE_RO), buf, 4096, true), HV_E_DENIED);
+	/* allowed: out of the bundle, into and out of the VMM's own frames */
+	CHECK_EQ(mem_host_copy(pa_of(FAKE_RO), buf, 4096, false), HV_OK);
+	memset(buf, 0x3c, sizeof(buf));
+	CHECK_EQ(mem_host_copy(pa_of(LENT), buf, sizeof(buf), true), HV_OK);
+	CHECK_EQ(fake_frame(PFN(LENT + sizeof(buf) - 1))[(LENT + sizeof(buf) - 1) & 0xfff], 0x3c);
+	memset(buf, 0, sizeof(buf));
+	CHECK_EQ(mem_host_copy(pa_of(LENT), buf, 512, false), HV_OK);
+	CHECK_EQ(buf[511], 0x3c);
 	/* a lent frame is still the VMM's */
 	CHECK_EQ(mem_lend(a, ipa_of(LEND_IPA), pa_of(LENT)), HV_OK);
-	CHECK_EQ(mem_host_dma_begin(pa_of(LENT), 512, true), HV_OK);
-	mem_host_dma_end();
+	CHECK_EQ(mem_host_copy(pa_of(LENT), buf, 512, true), HV_OK);
 	/* every refusal released the lock: the memory calls go on */
 	CHECK_EQ(mem_unlend(a), HV_OK);
 	CHECK_EQ(mem_invariant_violations(), 0);

@@ -57,7 +57,11 @@ void medium_init(void)
 			p->sectors = 0;
 			continue;
 		}
-		p->writable = !med.read_only && p->start >= med.first_writable;
+		/* As the hyp decides (HV_FN_DISK_IO): not the boot partition, not a
+		 * container, and only if the table is one it trusts. */
+		p->writable = !med.read_only && med.first_writable < med.sectors && e[0] == 0x00 &&
+			      p->type != 0x05 && p->type != 0x0f && p->type != 0x85 &&
+			      p->type != 0xee;
 		con_printf("boot medium: partition %u: %lu MiB at sector %lu, type 0x%02x%s\n", i + 1,
 			   (unsigned long)(p->sectors >> 11), (unsigned long)p->start, p->type,
 			   p->writable ? "" : ", read-only (the boot partition)");
@@ -127,8 +131,9 @@ s64 medium_io(const struct medium_part *p, bool write, u64 sector, void *buf, u6
 	spin_lock(&medium_lock);
 	while (n != 0 && st == HV_OK) {
 		u64 k = MIN(n, (u64)BOUNCE_SECTORS);
-		/* The device moves the data itself if the buffer is aligned (the
-		 * hyp checks it is the VMM's), else through the bounce buffer. */
+		/* The hyp copies the data to or from an aligned buffer itself
+		 * (once it has checked the frames are the VMM's); any other goes
+		 * through the bounce buffer. */
 		bool direct = ((uintptr_t)b & 511) == 0;
 		u8 *via = direct ? b : bounce;
 

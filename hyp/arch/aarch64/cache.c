@@ -75,6 +75,11 @@ void arch_s2_tlb_inval_vmid(u64 vttbr)
 	isb();
 }
 
+void *arch_frame(pa_t pa)
+{
+	return pa_va(pa); /* the hyp maps RAM at its physical address */
+}
+
 void arch_scrub_frame(pa_t pa)
 {
 	u64 *p = pa_va(pa);

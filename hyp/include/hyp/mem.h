@@ -10,7 +10,8 @@
  * (grant and revoke: the part of the range one call covers). Addresses are
  * typed (lib/types.h): a VM's or the VMM's addresses are ipa_t, frames
  * pa_t and pfn_t; a call handler makes them from its registers.
- * Lock order: mem_lock only (one lock for the whole memory state).
+ * Lock order: mem_lock only (one lock for the whole memory state); the boot
+ * disk's disk_lock (disk.c) is taken before it.
  */
 #ifndef HYP_MEM_H
 #define HYP_MEM_H
@@ -152,14 +153,13 @@ s64 mem_page_info(pfn_t pfn, u64 out[3]) __must_check;
 s64 mem_host_fault(ipa_t ipa, bool write, const char **why) __must_check;
 
 /**
- * Takes mem_lock for a device's DMA on the VMM's behalf at [pa, pa + len):
- * HV_OK (the lock held, so no frame changes owner until mem_host_dma_end)
- * if every frame there is the VMM's and, when the device writes
- * (to_memory), not its read-only bundle; else an error, the lock released.
+ * Copies len bytes between the VMM's frames at [pa, pa + len) and the
+ * hyp's buffer buf (into the frames if to_vmm), if every frame there is
+ * the VMM's and, when written, not its read-only bundle: HV_OK, or
+ * HV_E_DENIED (HV_E_INVALID for an empty or wrapping range) with nothing
+ * copied. The check and the copy are one step under mem_lock.
  */
-s64 mem_host_dma_begin(pa_t pa, u64 len, bool to_memory) __must_check;
-/** Releases mem_lock after the DMA mem_host_dma_begin allowed has ended. */
-void mem_host_dma_end(void);
+s64 mem_host_copy(pa_t pa, void *buf, u64 len, bool to_vmm) __must_check;
 
 /* Read-only views for the invariant checks of the tests. */
 const struct s2page *mem_page(pfn_t pfn);
@@ -183,6 +183,8 @@ void arch_s2_tlb_inval_ipa(u64 vttbr, ipa_t ipa);
 void arch_s2_tlb_inval_vmid(u64 vttbr);
 /** Zeroes a frame and cleans it to the point of coherency. */
 void arch_scrub_frame(pa_t pa);
+/** The hyp's pointer to the frame of RAM at pa (page aligned). */
+void *arch_frame(pa_t pa);
 /**
  * Cleans and invalidates the data cache lines of the num frames from pa
  * (physically contiguous) to the point of coherency, with one DSB.

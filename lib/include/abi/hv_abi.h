@@ -103,16 +103,20 @@
 
 /*
  * HV_FN_DISK_IO: (x1 = HV_DISK_*, x2 = sector, x3 = pa, x4 = sectors) the
- * boot disk, which the hyp drives for the VMM because its controller
- * reaches memory by DMA: the data goes to or from the VMM's frames at pa
- * (512-byte aligned, up to HV_DISK_MAX_SECTORS of 512 bytes), which no VM
- * can be given while the device uses them. HV_DISK_INFO -> x1 = its size
- * in sectors, x2 = the first sector the VMM may write, x3 = bit 0 read-only.
- * A write below that sector (the partition table and the boot partition
- * with the hyp's own image) is HV_E_DENIED, as is a frame that is not the
- * VMM's (or, for a read, is its read-only bundle); HV_E_IO if the device
- * failed (it is then reset and answers nothing more); HV_E_NOT_SUPPORTED
- * without a boot disk the hyp drives.
+ * boot disk (QEMU virt's virtio-blk, a Pi 4's SD card), which the hyp
+ * drives for the VMM so that its controller's DMA reaches nothing else:
+ * the device moves the data to or from a buffer of the hyp's, copied from
+ * or to the VMM's frames at pa (512-byte aligned, up to HV_DISK_MAX_SECTORS
+ * of 512 bytes) once the hyp has checked they are the VMM's. HV_DISK_INFO
+ * -> x1 = its size in sectors, x2 = the first sector of the partitions the
+ * VMM may write (its size if none), x3 = bit 0 read-only. A write that is
+ * not all inside one primary partition not marked bootable, on a disk with
+ * exactly one marked bootable and no GPT or extended partition, is
+ * HV_E_DENIED (the partition table and the boot partition with the hyp's
+ * own image stay as they are), as is a frame that is not the VMM's (or,
+ * for a read, is its read-only bundle). HV_E_IO if the device failed the
+ * request; one that stops answering, or fails three in a row, is used no
+ * more: HV_E_NOT_SUPPORTED, as without a boot disk.
  */
 #define HV_FN_DISK_IO HV_FN(0x26)
 #define HV_DISK_INFO 0
