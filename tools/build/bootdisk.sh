@@ -66,7 +66,7 @@ dd if="$fat" of="$img.tmp" bs=1M seek=1 conv=notrunc status=none
 rm -f "$fat"
 # Partition 2: what the VMs wrote on the old medium, or a new file system.
 p2=$out/part2.img
-old_p2=$(sfdisk -d "$img" 2>/dev/null | sed -n 's/.*start= *\([0-9]*\), size= *\([0-9]*\), type=83.*/\1 \2/p')
+old_p2=$({ [[ -f $img ]] && sfdisk -d "$img" 2>/dev/null || true; } | sed -n 's/.*start= *\([0-9]*\), size= *\([0-9]*\), type=83.*/\1 \2/p')
 if [[ $old_p2 == "$((64 * 2048)) $((64 * 2048))" ]]; then
 	say "keeping partition 2 (the VMs' disk) of the old $img"
 	dd if="$img" of="$p2" bs=1M skip=64 count=64 status=none
