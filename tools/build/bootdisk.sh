@@ -1,19 +1,21 @@
 #!/usr/bin/env bash
-# bootdisk.sh PLATFORM OUTDIR: the boot medium of one build, a 128 MiB disk
-# image with an MBR, a bootable FAT32 partition (1, at 1 MiB, 60 MiB) holding
-#   boot.scr      the U-Boot script (mkimage of boards/boot.cmd)
-#   hyp.bin       OUTDIR/hyp.bin
-#   bundle.cpio   OUTDIR/bundle.cpio (bundle.sh); on rpi4 gzipped, as
-#                 bundle.cpio.gz (the SD card reads slowly; boot.cmd unzips it)
-# and, for rpi4, what the Pi's firmware boots: start4.elf and fixup4.dat
-# (raspi-firmware), config.txt (boards/rpi4/config.txt), u-boot.bin
-# (u-boot-rpi) and bcm2711-rpi-4-b.dtb (fetch.sh); and partition 2 (type
-# 0x83, at 64 MiB, 64 MiB), the Linux VM's disk (`disk = "medium:2"`): the
-# test disk's ext4 (build/disk/test.img) grown to the partition. What VMs
-# wrote there is kept when the image is made again, if partition 2 has not
-# moved. qemu-virt: OUTDIR/disk.img;
-# rpi4: OUTDIR/sdcard.img (QEMU wants an SD image whose size is a power of
-# two). Made again only when an input changed.
+# bootdisk.sh PLATFORM OUTDIR: the boot medium of one build, a 256 MiB disk
+# image with an MBR and three partitions:
+#   1  at 1 MiB, 60 MiB, FAT32, bootable: boot.scr (the U-Boot script, mkimage
+#      of boards/boot.cmd) and hyp.bin (OUTDIR/hyp.bin); for rpi4 also what
+#      the Pi's firmware boots: start4.elf and fixup4.dat (raspi-firmware),
+#      config.txt (boards/rpi4/config.txt), u-boot.bin (u-boot-rpi) and
+#      bcm2711-rpi-4-b.dtb (fetch.sh)
+#   2  at 64 MiB, 64 MiB, type 0x83: the Linux VM's disk (`disk =
+#      "medium:2"`), the test disk's ext4 (build/disk/test.img) grown to the
+#      partition; what VMs wrote there is kept when the image is made again,
+#      if partition 2 has not moved
+#   3  at 128 MiB, 96 MiB, type 0xda: the bundle (OUTDIR/bundle.cpio, from
+#      bundle.sh), which the VMM reads file by file as VMs need them, so
+#      U-Boot loads hyp.bin alone
+# qemu-virt: OUTDIR/disk.img; rpi4: OUTDIR/sdcard.img (QEMU wants an SD
+# image whose size is a power of two). Made again only when an input
+# changed.
 set -euo pipefail
 # shellcheck source=tools/build/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -25,15 +27,14 @@ case $plat in
 qemu-virt)
 	img=$out/disk.img
 	inputs=()
-	files+=("$out/bundle.cpio")
 	;;
 rpi4)
 	img=$out/sdcard.img
 	fw=$CACHE/root/usr/lib/raspi-firmware
 	inputs=("$fw/start4.elf" "$fw/fixup4.dat" "$ROOT/boards/rpi4/config.txt"
 		"$CACHE/root/usr/lib/u-boot/rpi_4/u-boot.bin" "$CACHE/root/bcm2711-rpi-4-b.dtb")
-	files+=("$out/bundle.cpio.gz" "$fw/start4.elf" "$fw/fixup4.dat" "$out/config.txt"
-		"$out/u-boot.bin" "$out/bcm2711-rpi-4-b.dtb")
+	files+=("$fw/start4.elf" "$fw/fixup4.dat" "$out/config.txt" "$out/u-boot.bin"
+		"$out/bcm2711-rpi-4-b.dtb")
 	;;
 *) die "unknown platform '$plat' (expected: qemu-virt or rpi4)" ;;
 esac
@@ -45,9 +46,9 @@ if up_to_date "$stamp" "$plat" "${inputs[@]}"; then
 	exit 0
 fi
 
-if [[ $plat == rpi4 ]]; then
-	gzip -6 -n -c "$out/bundle.cpio" >"$out/bundle.cpio.gz"
-fi
+(($(stat -c %s "$out/bundle.cpio") <= 96 << 20)) ||
+	die "$out/bundle.cpio is larger than the 96 MiB of partition 3"
+rm -f "$out/bundle.cpio.gz" # (the older media's)
 mkimage -A arm64 -O linux -T script -C none -n "hyp boot script" \
 	-d "$ROOT/boards/boot.cmd" "$out/boot.scr" >/dev/null
 if [[ $plat == rpi4 ]]; then
@@ -59,10 +60,12 @@ fat=$out/boot.fat
 rm -f "$fat" "$img.tmp"
 mkfs.vfat -C -F 32 -n HYPBOOT "$fat" $((60 * 1024)) >/dev/null
 mcopy -i "$fat" "${files[@]}" ::/
-truncate -s 128M "$img.tmp"
-printf 'start=2048, size=%d, type=c, bootable\nstart=%d, size=%d, type=83\n' \
-	$((60 * 2048)) $((64 * 2048)) $((64 * 2048)) | sfdisk -q "$img.tmp"
+truncate -s 256M "$img.tmp"
+printf 'start=2048, size=%d, type=c, bootable\nstart=%d, size=%d, type=83\nstart=%d, size=%d, type=da\n' \
+	$((60 * 2048)) $((64 * 2048)) $((64 * 2048)) $((128 * 2048)) $((96 * 2048)) |
+	sfdisk -q "$img.tmp"
 dd if="$fat" of="$img.tmp" bs=1M seek=1 conv=notrunc status=none
+dd if="$out/bundle.cpio" of="$img.tmp" bs=1M seek=128 conv=notrunc status=none
 rm -f "$fat"
 # Partition 2: what the VMs wrote on the old medium, or a new file system.
 p2=$out/part2.img

@@ -7,6 +7,7 @@
 #include <generated/autoconf.h>
 #include <lib/lib.h>
 #include <vmm/arch.h>
+#include <vmm/bundle.h>
 #include <vmm/console.h>
 #include <vmm/layout.h>
 #include <vmm/medium.h>
@@ -50,6 +51,7 @@ void vmm_main(const struct hv_boot_info *info, void (*secondary_entry)(void))
 		   vmm_version, (unsigned long)v.major, (unsigned long)v.minor, info->num_cpus,
 		   info->gic_version, info->platform);
 	medium_init();
+	bundle_init();
 	con_printf("Type 'help' for commands.\n");
 #if CONFIG_VMM_AUTOSTART
 	vm_autostart();

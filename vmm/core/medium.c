@@ -64,7 +64,9 @@ void medium_init(void)
 			      p->type != 0xee;
 		con_printf("boot medium: partition %u: %lu MiB at sector %lu, type 0x%02x%s\n", i + 1,
 			   (unsigned long)(p->sectors >> 11), (unsigned long)p->start, p->type,
-			   p->writable ? "" : ", read-only (the boot partition)");
+			   p->type == MEDIUM_BUNDLE_TYPE ? ", the bundle"
+			   : p->writable		 ? ""
+						 : ", read-only (the boot partition)");
 	}
 }
 
@@ -95,6 +97,9 @@ struct medium_part *medium_take(u32 n, const void *user, char *why, size_t whyle
 	} else if (p == NULL || p->sectors == 0) {
 		fmt_format(why, whylen, "the boot medium has no partition %u", n);
 		p = NULL;
+	} else if (p->type == MEDIUM_BUNDLE_TYPE) {
+		fmt_format(why, whylen, "partition %u of the boot medium holds the bundle", n);
+		p = NULL;
 	} else if (!p->writable) {
 		fmt_format(why, whylen, "partition %u of the boot medium is the boot partition", n);
 		p = NULL;
@@ -106,6 +111,16 @@ struct medium_part *medium_take(u32 n, const void *user, char *why, size_t whyle
 	}
 	spin_unlock(&medium_lock);
 	return p;
+}
+
+const struct medium_part *medium_bundle(void)
+{
+	for (u32 i = 0; i < MEDIUM_PARTS && med.present; i++) {
+		if (med.part[i].sectors != 0 && med.part[i].type == MEDIUM_BUNDLE_TYPE) {
+			return &med.part[i];
+		}
+	}
+	return NULL;
 }
 
 u32 medium_part_number(const struct medium_part *p)

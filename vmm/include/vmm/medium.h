@@ -31,6 +31,9 @@ bool medium_present(void);
  * partition, used by another VM).
  */
 struct medium_part *medium_take(u32 n, const void *user, char *why, size_t whylen);
+/** The partition that holds the bundle (type MEDIUM_BUNDLE_TYPE), or NULL. */
+const struct medium_part *medium_bundle(void);
+#define MEDIUM_BUNDLE_TYPE 0xda /* "non-FS data" */
 /** The number (1-4) of a partition. */
 u32 medium_part_number(const struct medium_part *p);
 /** Gives a partition taken back. */
