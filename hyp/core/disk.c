@@ -94,13 +94,16 @@ static bool container_type(u8 t)
 
 /*
  * The partitions the VMM may write, from the MBR (read into the bounce
- * buffer): every primary partition not marked bootable, but none at all
- * unless exactly one is marked bootable and there is no GPT or extended
- * partition.
+ * buffer): every primary partition not marked bootable that starts at
+ * sector 2048 or later, but none at all unless exactly one is marked
+ * bootable, every entry lies on the disk, no two overlap, and there is no
+ * GPT or extended partition.
  */
 static void find_writable(void)
 {
 	const u8 *mbr = bounce;
+	struct range all[4];
+	u32 nall = 0;
 	u32 boot = 0;
 
 	nwritable = 0;
@@ -116,16 +119,22 @@ static void find_writable(void)
 		if (e[4] == 0) {
 			continue;
 		}
-		if ((e[0] != 0x00 && e[0] != 0x80) || container_type(e[4])) {
+		if ((e[0] != 0x00 && e[0] != 0x80) || container_type(e[4]) || len == 0 ||
+		    lba == 0 || lba >= dev->sectors || len > dev->sectors - lba) {
 			nwritable = 0;
 			return;
 		}
+		for (u32 k = 0; k < nall; k++) {
+			if (lba < all[k].end && all[k].start < lba + len) {
+				nwritable = 0; /* overlapping partitions */
+				return;
+			}
+		}
+		all[nall++] = (struct range){ lba, lba + len };
 		if (e[0] == 0x80) {
 			boot++;
-		} else if (len != 0 && lba != 0 && lba < dev->sectors && len <= dev->sectors - lba) {
-			writable[nwritable].start = lba;
-			writable[nwritable].end = lba + len;
-			nwritable++;
+		} else if (lba >= 2048) {
+			writable[nwritable++] = (struct range){ lba, lba + len };
 		}
 	}
 	if (boot != 1) {

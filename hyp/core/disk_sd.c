@@ -96,22 +96,37 @@ static bool wait_for(u32 reg, u32 mask, u32 want)
 #define FAILS_MAX 3
 static u32 fails;
 
-/* After an error: the command and data lines reset, the status cleared,
- * and the card told to stop a transfer it may be in (CMD12). */
-static s64 failed(void)
+static void reset_lines(void)
 {
 	wr(R_CLOCK, rd(R_CLOCK) | RESET_CMD | RESET_DAT);
 	(void)wait_for(R_CLOCK, RESET_CMD | RESET_DAT, 0);
 	wr(R_INT, 0xffffffff);
-	wr(R_ARG, 0);
-	wr(R_CMD, (CMD(12) | RESP_48_BUSY) << 16);
-	(void)wait_for(R_INT, INT_CMD_DONE | INT_ERROR, INT_CMD_DONE);
-	wr(R_INT, 0xffffffff);
+}
+
+/* After an error: the command and data lines reset and the status
+ * cleared; in the middle of a transfer (mid_data), the card is told to
+ * stop it (CMD12), and the lines reset again if it did not answer. */
+static s64 failed_at(bool mid_data)
+{
+	reset_lines();
+	if (mid_data) {
+		wr(R_ARG, 0);
+		wr(R_CMD, (CMD(12) | RESP_48_BUSY) << 16);
+		if (!wait_for(R_INT, INT_CMD_DONE | INT_ERROR, INT_CMD_DONE)) {
+			reset_lines();
+		}
+		wr(R_INT, 0xffffffff);
+	}
 	if (++fails >= FAILS_MAX && dev.rw != NULL) {
 		log_warn("SD card: %u failures in a row; no boot disk for the VMM\n", fails);
 		__atomic_store_n(&dev.failed, true, __ATOMIC_RELEASE);
 	}
 	return HV_E_IO;
+}
+
+static s64 failed(void)
+{
+	return failed_at(false);
 }
 
 /* Waits for interrupt status bit `bit` (or an error) and clears it. */
@@ -252,7 +267,7 @@ static s64 sd_rw(u32 op, u64 sector, u64 pa, u32 n)
 	}
 	for (u32 b = 0; b < n; b++) {
 		if (!wait_int(read ? INT_READ_READY : INT_WRITE_READY)) {
-			return failed();
+			return failed_at(true);
 		}
 		for (u32 w = 0; w < 128; w++) {
 			if (read) {
@@ -263,7 +278,7 @@ static s64 sd_rw(u32 op, u64 sector, u64 pa, u32 n)
 		}
 	}
 	if (!wait_int(INT_XFER_DONE)) {
-		return failed();
+		return failed_at(true);
 	}
 	fails = 0;
 	return HV_OK;
@@ -282,6 +297,7 @@ struct disk_dev *disk_sd_probe(void)
 			log_warn("SD card at 0x%lx: not set up\n", (unsigned long)sd.base);
 			continue;
 		}
+		fails = 0; /* (those of a controller tried before) */
 		dev.name = "SD card (programmed I/O)";
 		dev.base = sd.base;
 		dev.rw = sd_rw;

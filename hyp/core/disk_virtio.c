@@ -125,7 +125,7 @@ static s64 transfer(u64 pa, u32 len, bool to_memory)
 			log_warn("boot disk: no answer in %u s: device reset, disk off\n",
 				 POLL_SECONDS);
 			wr(R_STATUS, 0); /* a reset stops its DMA */
-			dev.failed = true;
+			__atomic_store_n(&dev.failed, true, __ATOMIC_RELEASE);
 			return HV_E_IO;
 		}
 		__asm__ volatile("yield");

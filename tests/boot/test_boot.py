@@ -1,9 +1,23 @@
 """Boot tests: each platform variant boots through U-Boot's boot.scr to
 the hyp and the VMM server, every CPU comes up, and the VMM's commands
 reach the hyp over HVC. Runs on QEMU virt (GICv3 and GICv2) and raspi4b."""
+import os
 import re
 
-from conftest import hex_field
+from conftest import ROOT, hex_field
+
+
+def abi_version():
+    """HV_ABI_VERSION_MAJOR.MINOR as lib/include/abi/hv_abi.h defines it:
+    what the hyp and the VMM must report."""
+    with open(os.path.join(ROOT, "lib", "include", "abi", "hv_abi.h")) as f:
+        text = f.read()
+    major, minor = (re.search(rf"#define HV_ABI_VERSION_{w} (\d+)", text).group(1)
+                    for w in ("MAJOR", "MINOR"))
+    return f"{major}.{minor}"
+
+
+ABI = abi_version()
 
 EXPECTED = {
     "virt-gicv3": ("qemu-virt", 3, "PL011"),
@@ -37,13 +51,13 @@ def test_every_cpu_online(machine):
 
 def test_vmm_banner(machine):
     plat, gic, _ = EXPECTED[machine.variant]
-    assert re.search(rf"vmm \S+: VMM server at EL1, hyp ABI 1\.3, 4 CPUs, GICv{gic}, "
+    assert re.search(rf"vmm \S+: VMM server at EL1, hyp ABI {re.escape(ABI)}, 4 CPUs, GICv{gic}, "
                      rf"platform {plat}", machine.boot_log)
 
 
 def test_version_over_hvc(machine):
     out = machine.command("version")
-    assert re.search(r"^hyp ABI 1\.3, build [0-9a-f]{12}$", out, re.M), out
+    assert re.search(rf"^hyp ABI {re.escape(ABI)}, build [0-9a-f]{{12}}$", out, re.M), out
     assert re.search(r"^vmm \S+$", out, re.M), out
 
 
@@ -77,7 +91,7 @@ def test_vmm_refused_hyp_memory(machine):
     assert re.search(rf"hyp: VMM read at IPA 0x{target:x} \(VA 0x{target:x}, PC 0x[0-9a-f]+\) "
                      r"refused: hyp memory", out), out
     # The hyp and the VMM keep running.
-    assert "hyp ABI 1.3" in machine.command("version")
+    assert f"hyp ABI {ABI}" in machine.command("version")
     assert "4 CPUs online" in machine.command("cpus")
 
 
