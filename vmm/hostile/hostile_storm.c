@@ -26,7 +26,8 @@ static const u64 storm_fns[] = {
 	HV_FN_VM_STOP,	   HV_FN_PROT_AND_MAP,	HV_FN_CLEAR_VM_RANGE, HV_FN_MEM_INFO,
 	HV_FN_PAGE_INFO,   HV_FN_GRANT,		HV_FN_REVOKE,	      HV_FN_VCPU_CREATE,
 	HV_FN_VCPU_INIT,   HV_FN_VCPU_RUN,	HV_FN_IRQ_INJECT,     HV_FN_SGI_DIRECT,
-	HV_FN_LEND,	   HV_FN_UNLEND,	HV_FN(0x14),	      HV_FN(0x26),
+	HV_FN_LEND,	   HV_FN_UNLEND,	HV_FN(0x14),	      HV_FN(0x27),
+	HV_FN_DISK_IO,
 	HV_FN(0x45),	   HV_FN(0x7c),
 	0x84000000,
 	HV_FN_PROT_AND_MAP, HV_FN_CLEAR_VM_RANGE, HV_FN_VCPU_INIT,    HV_FN_VM_CREATE,
@@ -219,6 +220,19 @@ static s64 storm_call(u32 cpu)
 	case HV_FN_CPU_START:
 		st = hv_cpu_start(rnd(cpu) % 10, arg_pa(cpu, false), rnd(cpu));
 		break;
+	case HV_FN_DISK_IO: {
+		/* Any op, aimed at a victim's, the hyp's or a scratch frame; a
+		 * write only where the hyp must refuse it (the partition table,
+		 * the boot partition, past the end): the VMs' disk and the bundle
+		 * on the medium stay as they are. */
+		u64 op = rnd(cpu) % 5;
+		u64 sector = op == HV_DISK_WRITE ? pick(cpu, (const u64[]){ 0, 1, 2047, ~UINT64_C(0) }, 4)
+						 : rnd(cpu) % 300000;
+
+		st = hv_disk_io(op, sector, arg_pa(cpu, false) + (rnd(cpu) % 4 == 0 ? 512 : 0),
+				pick(cpu, (const u64[]){ 0, 1, 8, HV_DISK_MAX_SECTORS, 129 }, 5), NULL);
+		break;
+	}
 	default: {
 		/* Any id with any registers: no typed wrapper says that, so
 		 * these go through the stub as they are. */
