@@ -160,7 +160,29 @@ def test_linux_block_device(machine):
     # Kept: a later VM gets this disk with the new file on it.
     out = machine.command("disk-save linux-io disks/test.img")
     assert "is now image disks/test.img" in out, out
+    # And on the boot medium's partition 2 (the default Linux VM's disk);
+    # not on the boot partition, the bundle's, or one there is not.
+    for part, refusal in (("1", "partition 1 of the boot medium is the boot partition"),
+                          ("3", "partition 3 of the boot medium holds the bundle"),
+                          ("7", "the boot medium's partitions are medium:1 to medium:4")):
+        out = machine.command(f"disk-save linux-io medium:{part}")
+        assert f"disk-save: {refusal}" in out or refusal in out, out
+    out = machine.command("disk-save linux-io medium:2", timeout=120)
+    assert "is now on partition 2 of the boot medium" in out, out
     machine.written = written
+
+
+def test_disk_saved_on_the_medium(machine):
+    """The default Linux VM (its disk partition 2 of the boot medium) finds
+    the file linux-io wrote, which disk-save put there."""
+    boot(machine, "linux")
+    m = sh(machine, "mkdir -p /mnt && mount /dev/vda /mnt && md5sum /mnt/new",
+           r"([0-9a-f]{32})  /mnt/new")
+    assert m.group(1) == getattr(machine, "written", None)
+    sh(machine, "umount /mnt; echo off-$((1+1))", "off-2")
+    detach(machine)
+    out = machine.command("destroy linux", timeout=120)
+    assert "vm linux: destroyed" in out, out
 
 
 def test_linux_network(machine):

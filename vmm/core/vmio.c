@@ -404,6 +404,11 @@ int vm_disk_save(struct vm *vm, const char *image, char *why, size_t whylen)
 	if (medium_name(image) != 0) {
 		return save_to_part(vm, medium_name(image), why, whylen);
 	}
+	if (strncmp(image, MEDIUM_PREFIX, strlen(MEDIUM_PREFIX)) == 0) {
+		fmt_format(why, whylen, "'%s': the boot medium's partitions are %s1 to %s%u", image,
+			   MEDIUM_PREFIX, MEDIUM_PREFIX, MEDIUM_PARTS);
+		return -VM_E_BAD_IMAGE;
+	}
 	if (n == 0 || n > IMAGE_NAME_MAX) {
 		fmt_format(why, whylen, "image names are 1-%u characters", IMAGE_NAME_MAX);
 		return -VM_E_BAD_IMAGE;

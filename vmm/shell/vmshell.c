@@ -9,6 +9,7 @@
 #include <vmm/console.h>
 #include <vmm/counter.h>
 #include <vmm/lifecycle.h>
+#include <vmm/medium.h>
 #include <vmm/palloc.h>
 #include <vmm/vmcon.h>
 #include <vmm/vmio.h>
@@ -482,6 +483,10 @@ void cmd_disk_save(int argc, char **argv)
 		con_printf("no VM called '%s' (see 'list')\n", argv[1]);
 	} else if (vm_disk_save(vm, argv[2], why, sizeof(why)) != 0) {
 		con_printf("disk-save: %s\n", why);
+	} else if (medium_name(argv[2]) != 0) {
+		con_printf("disk-save: the disk of %s (%lu KiB) is now on partition %u of the boot "
+			   "medium\n",
+			   vm->cfg.name, (unsigned long)(vm->disk.size >> 10), medium_name(argv[2]));
 	} else {
 		con_printf("disk-save: the disk of %s (%lu KiB) is now image %s\n", vm->cfg.name,
 			   (unsigned long)(vm->disk.size >> 10), argv[2]);
