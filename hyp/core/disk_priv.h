@@ -20,6 +20,17 @@ struct disk_dev {
 	s64 (*rw)(u32 op, u64 sector, u64 pa, u32 n);
 };
 
+/** A 32-bit register of a disk controller. */
+static inline u32 disk_rd(uintptr_t base, u32 off)
+{
+	return *(volatile u32 *)(base + off);
+}
+
+static inline void disk_wr(uintptr_t base, u32 off, u32 v)
+{
+	*(volatile u32 *)(base + off) = v;
+}
+
 /** The virtio-blk device among QEMU virt's transports, brought up; or NULL. */
 struct disk_dev *disk_virtio_probe(void);
 /** An SD card in one of a Pi 4's SDHCI controllers, initialised; or NULL. */

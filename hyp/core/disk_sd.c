@@ -69,15 +69,8 @@ static struct {
 } sd;
 static struct disk_dev dev;
 
-static u32 rd(u32 off)
-{
-	return *(volatile u32 *)(sd.base + off);
-}
-
-static void wr(u32 off, u32 v)
-{
-	*(volatile u32 *)(sd.base + off) = v;
-}
+#define rd(off) disk_rd(sd.base, off)
+#define wr(off, v) disk_wr(sd.base, off, v)
 
 /* Waits until (reg & mask) == want; false after WAIT_MS. */
 static bool wait_for(u32 reg, u32 mask, u32 want)

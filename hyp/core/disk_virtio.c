@@ -90,15 +90,8 @@ static struct {
 } disk;
 static struct disk_dev dev;
 
-static u32 rd(u32 off)
-{
-	return *(volatile u32 *)(disk.base + off);
-}
-
-static void wr(u32 off, u32 v)
-{
-	*(volatile u32 *)(disk.base + off) = v;
-}
+#define rd(off) disk_rd(disk.base, off)
+#define wr(off, v) disk_wr(disk.base, off, v)
 
 /* Gives the request in hdr (with data at pa, len bytes) to the device and
  * waits for its answer; the device is reset if none comes. */
