@@ -91,16 +91,23 @@ def test_vm_survives_refused_accesses(machine):
 
 def test_life_cycle_policies(machine):
     """vms/reboot.cfg: its reset restarts it from its images (memory cleared,
-    the test device counting the boot), its power-off keeps it, ended, with
-    its memory, until `destroy` clears it."""
+    the test device counting the boot), and so does its crash (its
+    exception vector where it has no memory: the VMM's aborts come back at
+    one address until it gives up on it); its power-off keeps it, ended,
+    with its memory, until `destroy` clears it."""
     before = frames(machine)
     out = machine.command("guest reboot", timeout=120)
     results = guest_results(out, "reboot")
-    assert results.get("first_boot") == "PASS" and results.get("second_boot") == "PASS", out
-    assert "reset_returned" not in results, out
+    assert all(results.get(b) == "PASS" for b in ("first_boot", "second_boot", "third_boot")), out
+    assert "reset_returned" not in results and "crash_returned" not in results, out
     assert re.search(r"^vm reboot: reset after \d+ exits on \d+ CPUs \(vm\d+\); 16 MiB cleared",
                      out, re.M), out
     assert re.search(r"^vm reboot: restarted \(vm\d+\), boot 2$", out, re.M), out
+    assert re.search(r"^vm reboot: vCPU 0: 1000 aborts in a row at IPA 0x1200: its exceptions "
+                     r"fault, it has crashed$", out, re.M), out
+    assert re.search(r"^vm reboot: crashed after \d+ exits on \d+ CPUs \(vm\d+\); 16 MiB cleared",
+                     out, re.M), out
+    assert re.search(r"^vm reboot: restarted \(vm\d+\), boot 3$", out, re.M), out
     assert re.search(r"^vm reboot: powered off after \d+ exits: preserved", out, re.M), out
     out = machine.command("list")
     assert re.search(r"^reboot\s+\S*\s*ended", out, re.M) or "reboot" in out, out

@@ -250,6 +250,13 @@ static void end(struct vm *vm, const char *why)
  * A stage-2 fault (reported as an abort, or as MMIO if it had a syndrome):
  * RAM not given yet (memory on demand), or nothing there.
  */
+/*
+ * A vCPU whose aborts keep coming back at one address with nothing else
+ * between (its exception vector itself faults: the abort the VMM gives it
+ * cannot be taken) has crashed; no guest handles that many in a row.
+ */
+#define CRASH_ABORTS 1000
+
 static void abort_exit(struct vm *vm, struct gvcpu *vc, u64 ipa)
 {
 	u64 off = ipa - vm->ram_ipa;
@@ -272,6 +279,15 @@ static void abort_exit(struct vm *vm, struct gvcpu *vc, u64 ipa)
 		}
 	}
 	vc->flags = HV_RUN_ABORT;
+	vc->aborts = vc->abort_ipa == ipa ? vc->aborts + 1 : 1;
+	vc->abort_ipa = ipa;
+	if (vc->aborts == CRASH_ABORTS) {
+		con_printf("vm %s: vCPU %lu: %u aborts in a row at IPA 0x%lx: its exceptions "
+			   "fault, it has crashed\n",
+			   vm->cfg.name, (unsigned long)(vc - vm->vc), CRASH_ABORTS,
+			   (unsigned long)ipa);
+		end_as(vm, VMCFG_ON_CRASH, "crashed");
+	}
 }
 
 void vm_handle_exit(struct vm *vm, u32 i, const struct hv_exit *e)
@@ -302,6 +318,9 @@ void vm_handle_exit(struct vm *vm, u32 i, const struct hv_exit *e)
 	vm->cpu_exits[vmm_cpu() % VMM_MAX_CPUS]++;
 	vc->exits++;
 	vc->last_exit = (u32)e->reason;
+	if (e->reason != HV_EXIT_ABORT) {
+		vc->aborts = 0; /* something else came between */
+	}
 	vm->reason_exits[e->reason < ARRAY_SIZE(vm->reason_exits) ? e->reason : 0]++;
 	if (++vm->exits >= MAX_EXITS) {
 		end(vm, "too many exits");

@@ -71,6 +71,8 @@ struct gvcpu {
 	u32 refusals;       /* runs refused in a row */
 	bool off_pending_on; /* a CPU_ON came before its CPU_OFF exit was served */
 	u32 last_exit;      /* HV_EXIT_* of its last exit (vmctl info) */
+	u64 abort_ipa;      /* where its last refused aborts were */
+	u32 aborts;         /* refused aborts in a row there, no other exit between */
 	u64 exits;
 	u64 run_ticks; /* counter ticks a VMM CPU held it: runs and their exits, added per turn */
 };
