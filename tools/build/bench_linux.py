@@ -91,8 +91,8 @@ class Boot:
         start = 0
         if self.kind == "vm":
             self.child.expect_exact("vmm> ")
-            self.child.sendline("run linux")
-            self.child.expect(r"vm linux: vm\d+, 256 MiB, 2 vCPUs; console attached")
+            self.child.sendline("run linux-bench")
+            self.child.expect(r"vm linux-bench: vm\d+, 256 MiB, 2 vCPUs; console attached")
             start = self.now()
         self.child.expect(MARKER)
         took = self.now() - start
@@ -106,8 +106,8 @@ class Boot:
         asked for again (it may have come while detached)."""
         self.child.send("\x1d")
         self.child.expect_exact("vmm> ")
-        n = bench_io.list_exits(self.child)["linux"]
-        self.child.sendline("console linux")
+        n = bench_io.list_exits(self.child)["linux-bench"]
+        self.child.sendline("console linux-bench")
         self.child.expect_exact("console attached")
         self.child.sendline("")
         return n
