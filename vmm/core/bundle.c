@@ -50,11 +50,26 @@ static struct {
 } med;
 static u8 arena[ARENA] __aligned(512);
 
-/* The entry at *off of the archive at base, len bytes: its name and data;
- * advances *off. False at the end. */
-static bool entry_in(const u8 *base, u64 len, u64 *off, const char **name, const u8 **data,
-		     u64 *size)
+/*
+ * The header at h, with `avail` bytes readable from h: its data's size,
+ * its mode and the size of the name after it (NUL included, within avail).
+ * False if it is not a header.
+ */
+static bool header(const char *h, u64 avail, u64 *fsize, u64 *mode, u64 *nsize)
 {
+	return avail >= HDR_LEN && memcmp(h, NEWC_MAGIC, 6) == 0 &&
+	       parse_hex8(h + FIELD(F_FILESIZE), fsize) && parse_hex8(h + FIELD(F_MODE), mode) &&
+	       parse_hex8(h + FIELD(F_NAMESIZE), nsize) && *nsize != 0 &&
+	       *nsize <= avail - HDR_LEN;
+}
+
+/* The entry at *off of the bundle in memory: its name and data; advances
+ * *off. False at the end. */
+static bool entry(u64 *off, const char **name, const u8 **data, u64 *size)
+{
+	const u8 *base = (const u8 *)(uintptr_t)vmm_boot->bundle.base;
+	u64 len = vmm_boot->bundle.size;
+
 	while (*off + HDR_LEN <= len) {
 		const char *h = (const char *)(base + *off);
 		u64 fsize;
@@ -63,11 +78,7 @@ static bool entry_in(const u8 *base, u64 len, u64 *off, const char **name, const
 		u64 name_off = *off + HDR_LEN;
 		u64 data_off;
 
-		if (memcmp(h, NEWC_MAGIC, 6) != 0 ||
-		    !parse_hex8(h + FIELD(F_FILESIZE), &fsize) ||
-		    !parse_hex8(h + FIELD(F_MODE), &mode) ||
-		    !parse_hex8(h + FIELD(F_NAMESIZE), &nsize) || nsize == 0 ||
-		    nsize > len - name_off) {
+		if (!header(h, len - *off, &fsize, &mode, &nsize)) {
 			return false;
 		}
 		data_off = ALIGN_UP(name_off + nsize, 4);
@@ -93,12 +104,6 @@ static bool entry_in(const u8 *base, u64 len, u64 *off, const char **name, const
 	return false;
 }
 
-static bool entry(u64 *off, const char **name, const u8 **data, u64 *size)
-{
-	return entry_in((const u8 *)(uintptr_t)vmm_boot->bundle.base, vmm_boot->bundle.size, off,
-			name, data, size);
-}
-
 /*
  * The index of the bundle on partition p: each header read with the name
  * after it (three sectors hold both), the data skipped.
@@ -122,11 +127,8 @@ static void index_medium(const struct medium_part *p)
 			con_printf("bundle: the boot medium failed a read of its index\n");
 			return;
 		}
-		if (avail < HDR_LEN || memcmp(h, NEWC_MAGIC, 6) != 0 ||
-		    !parse_hex8(h + FIELD(F_FILESIZE), &fsize) ||
-		    !parse_hex8(h + FIELD(F_MODE), &mode) ||
-		    !parse_hex8(h + FIELD(F_NAMESIZE), &nsize) || nsize == 0 ||
-		    nsize > avail - HDR_LEN || strnlen(h + HDR_LEN, nsize) != nsize - 1) {
+		if (!header(h, avail, &fsize, &mode, &nsize) ||
+		    strnlen(h + HDR_LEN, nsize) != nsize - 1) {
 			return; /* not an entry: the end */
 		}
 		data_off = ALIGN_UP(off + HDR_LEN + nsize, 4);

@@ -1,7 +1,8 @@
 /*
- * The boot medium through the hyp (medium.h). Transfers go through one
- * bounce buffer of VMM memory, a frame run the hyp checks is the VMM's for
- * each request; the partition table is read once, at start-up.
+ * The boot medium through the hyp (medium.h), which copies each request's
+ * data to or from the VMM's buffer once it has checked it is the VMM's;
+ * a buffer that is not 512-byte aligned goes through a bounce buffer. The
+ * partition table is read once, at start-up.
  */
 #include <abi/hv_call.h>
 #include <lib/lib.h>
@@ -18,7 +19,6 @@ static struct {
 	u64 sectors;
 	u64 first_writable;
 	bool read_only;
-	u32 nparts;
 	struct medium_part part[MEDIUM_PARTS]; /* by number - 1; sectors 0: none */
 } med;
 
@@ -58,9 +58,10 @@ void medium_init(void)
 			continue;
 		}
 		/* As the hyp decides (HV_FN_DISK_IO): not the boot partition, not a
-		 * container, and only if the table is one it trusts. */
+		 * container, from sector 2048, and only if the table is one it
+		 * trusts. */
 		p->writable = !med.read_only && med.first_writable < med.sectors && e[0] == 0x00 &&
-			      p->type != 0x05 && p->type != 0x0f && p->type != 0x85 &&
+			      p->start >= 2048 && p->type != 0x05 && p->type != 0x0f && p->type != 0x85 &&
 			      p->type != 0xee;
 		con_printf("boot medium: partition %u: %lu MiB at sector %lu, type 0x%02x%s\n", i + 1,
 			   (unsigned long)(p->sectors >> 11), (unsigned long)p->start, p->type,
@@ -68,11 +69,6 @@ void medium_init(void)
 			   : p->writable		 ? ""
 						 : ", read-only (the boot partition)");
 	}
-}
-
-bool medium_present(void)
-{
-	return med.present;
 }
 
 u32 medium_name(const char *name)

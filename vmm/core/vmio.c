@@ -337,9 +337,12 @@ static int disk_copy(struct vm *vm, u8 *to, struct medium_part *part)
 	u64 n = vm->disk.size / 512;
 	u8 *chunk = disk_chunk[vm - vm_table];
 
+	if (vm->disk_part == NULL && to != NULL) {
+		memcpy(to, vm->disk.data, vm->disk.size);
+		return 0;
+	}
 	if (vm->disk_part == NULL) {
-		return to != NULL ? (memcpy(to, vm->disk.data, vm->disk.size), 0)
-				  : (int)medium_io(part, true, 0, vm->disk.data, n);
+		return medium_io(part, true, 0, vm->disk.data, n) == HV_OK ? 0 : -1;
 	}
 	if (to != NULL) {
 		return medium_io(vm->disk_part, false, 0, to, n) == HV_OK ? 0 : -1;

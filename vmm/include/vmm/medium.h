@@ -23,8 +23,6 @@ struct medium_part {
 
 /** Asks the hyp for the disk and reads its partition table; prints a line. */
 void medium_init(void);
-/** Whether the hyp drives a boot medium. */
-bool medium_present(void);
 /**
  * Partition n (1-4) of the medium for a VM's disk, taken by `user`: NULL
  * with why[] saying why not (no medium, no such partition, the boot
