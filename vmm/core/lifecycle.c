@@ -299,8 +299,8 @@ bool vm_end_answer(struct vm_end_answer *out)
  * did: how it ended and what became of it. */
 static void answer_end(struct vm *vm, const char *became)
 {
-	struct vm_end_answer *a = &answers[nanswers];
-	char *text = a->text;
+	struct vm_end_answer *a;
+	char *text;
 	bool reboot = vm->end_asked == 1 + VMCFG_ON_REBOOT;
 	bool as_asked = vm->end_how < VMCFG_ENDS && vm->end_asked == 1 + vm->end_how;
 	bool timed_out = vm->end_deadline != 0 && vm->ended_at >= vm->end_deadline;
@@ -309,6 +309,8 @@ static void answer_end(struct vm *vm, const char *became)
 	if (vm->end_req_type == 0 || nanswers == ARRAY_SIZE(answers)) {
 		return; /* (one request per VM: never full) */
 	}
+	a = &answers[nanswers];
+	text = a->text;
 	if (as_asked) {
 		fmt_format(text, sizeof(a->text), "vm %s: %s %lu.%lu s after its %s key was pressed: %s",
 			   vm->cfg.name, vm->done, (unsigned long)(ms / 1000),
